@@ -1,0 +1,1 @@
+"""c360: one customer, one identifier, one customer view."""

@@ -1,0 +1,12 @@
+"""Logging set-up shared by the CLI and the server."""
+
+from __future__ import annotations
+
+import logging
+
+from rich.logging import RichHandler
+
+
+def configure(level: str = "INFO") -> None:
+    logging.basicConfig(level=level.upper(), format="%(name)s: %(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(show_path=False, rich_tracebacks=False)], force=True)

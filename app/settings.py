@@ -1,0 +1,46 @@
+"""Every runtime setting in one place, read from the environment (prefix ``C360_``).
+
+Neo4j keeps the names its own tools use (``NEO4J_URI`` and friends) so that an
+operator's existing environment selects the production backend unchanged.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="C360_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    graph_name: str = "c360"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    rules_file: Path | None = None
+
+    store_start_timeout: float = 30.0
+    store_pool_size: int = 32
+    store_pool_timeout: float = 10.0
+    store_socket_timeout: float = 30.0
+    query_timeout_ms: int = 30_000
+
+    neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
+    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
+    neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD"))
+    neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+
+    @property
+    def backend(self) -> Literal["embedded", "neo4j"]:
+        return "neo4j" if self.neo4j_uri else "embedded"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

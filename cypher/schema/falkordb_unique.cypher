@@ -1,0 +1,15 @@
+// FalkorDB unique constraints, one 'Label property' pair a line (created with GRAPH.CONSTRAINT,
+// which FalkorDB exposes as a command rather than Cypher).
+Customer id;
+SourceRecord id;
+Account id;
+Subscription id;
+Offering id;
+Contact id;
+Channel id;
+Opportunity id;
+Employee id;
+Household id;
+MergeEvent id;
+MatchCandidate id;
+ResolutionRun id;

@@ -1,0 +1,2 @@
+// Health probe: the cheapest statement that proves the graph engine answers.
+RETURN 1 AS ok

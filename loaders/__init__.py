@@ -1,0 +1,1 @@
+"""Source loaders: read source files, validate and normalise rows, write source records."""

@@ -1,0 +1,84 @@
+"""The ASGI app's health and GraphQL endpoints, in-process and as the real `c360 run` server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.api.app import create_app
+from app.store.embedded import EmbeddedStore
+from tests.conftest import short_tmpdir
+
+
+def client_for(store: EmbeddedStore) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(store=store)), base_url="http://t")
+
+
+async def test_healthz_and_typename(embedded_store: EmbeddedStore) -> None:
+    async with client_for(embedded_store) as client:
+        health = await client.get("/healthz")
+        assert health.status_code == 200 and health.json()["backend"] == "embedded"
+        answer = await client.post("/graphql", json={"query": "{ __typename store { backend ok } }"})
+        assert answer.json() == {"data": {"__typename": "Query", "store": {"backend": "embedded", "ok": True}}}
+
+
+async def test_dead_store_turns_healthz_503_and_queries_fail_clearly() -> None:
+    store = EmbeddedStore(short_tmpdir("c360h-"), socket_timeout=2)
+    await store.start()
+    try:
+        async with client_for(store) as client:
+            store.server.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+            store.server.process.wait()  # type: ignore[union-attr]
+            health = await client.get("/healthz")
+            assert health.status_code == 503 and health.json()["status"] == "unavailable"
+            started = time.monotonic()
+            answer = await client.post("/graphql", json={"query": "{ store { ok } }"})
+            assert time.monotonic() - started < 5
+            assert answer.json()["data"]["store"]["ok"] is False
+    finally:
+        await store.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_c360_run_serves_and_stops_store_on_ctrl_c() -> None:
+    data = short_tmpdir("c360r-")
+    port = free_port()
+    env = {**os.environ, "C360_DATA_DIR": str(data), "C360_DEMO_CUSTOMERS": "0"}
+    env.pop("NEO4J_URI", None)
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("c360 run did not answer /healthz within 120 s")
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
+        assert answer.json() == {"data": {"__typename": "Query"}}
+        pid = int((data / "falkordb.pid").read_text())
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=30)[0]
+        assert proc.returncode == 0, output
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert "embedded store stopped" in output
+    finally:
+        if proc.poll() is None:
+            proc.kill()
