@@ -1,0 +1,25 @@
+"""The domain's closed vocabularies (DOMAIN.md), shared by loaders, resolution and the API.
+
+Rules about these values (thresholds, routing, entitlements) are configuration in
+``app/config/rules.toml``; the words themselves are fixed here.
+"""
+
+from __future__ import annotations
+
+CERT_TYPES = ("resident_id", "credit_code", "passport", "other", "blank")
+SEGMENTS = ("individual", "household", "small_business", "enterprise", "government")
+ORGANISATION_SEGMENTS = ("enterprise", "government")
+ORG_CLASSES = ("A", "B", "C", "D")
+GENDERS = ("M", "F")
+VIP_CARDS = ("diamond", "gold", "silver")
+ACCOUNT_TYPES = ("prepaid", "postpaid")
+ACCOUNT_STATUSES = ("active", "suspended", "closed")
+PRODUCT_TYPES = ("mobile", "fixed", "broadband", "iptv")
+SUBSCRIPTION_STATUSES = ("active", "suspended", "cancelled")
+CHANNELS = ("account_manager", "phone_account_manager", "agent", "web_hall", "service_hall", "hotline",
+            "group_hotline", "experience_hall", "operations_centre", "sms", "email")
+CONTACT_KINDS = ("purchase", "renewal", "change", "cancellation", "query", "complaint", "consultation",
+                 "fault_report", "care_visit", "retention")
+CONTACT_OUTCOMES = ("resolved", "pending", "escalated", "no_answer")
+EMPLOYEE_ROLES = ("account_manager", "phone_account_manager", "agent", "hall_staff", "hotline_agent", "operations")
+RECORD_KINDS = ("employees", "customers", "accounts", "subscriptions", "bills", "organisation_members", "contacts")
