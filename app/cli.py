@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from pathlib import Path
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ from app.errors import C360Error
 from app.logs import configure
 from app.settings import get_settings
 from app.store import Store, cypher, open_store
+from app.vocabulary import RECORD_KINDS
 
 log = logging.getLogger("c360")
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="c360: customer 360 for telecom operators.")
@@ -104,6 +106,109 @@ async def store_reset(yes: bool = typer.Option(False, "--yes", help="Really dele
         typer.echo("graph cleared")
     finally:
         await store.close()
+
+
+def _count_lines(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        with path.open("rb") as handle:
+            total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    return total
+
+
+def _print_summaries(summaries: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("source", "kind", "read", "written", "new", "changed", "unchanged", "rejected", "rows/s",
+                  "rejects file")
+    for s in summaries:
+        table.add_row(s.source, s.kind, str(s.read), str(s.written), str(s.created), str(s.changed),
+                      str(s.unchanged), str(s.rejected), f"{s.rows_per_second:,.0f}", s.rejects_file or "")
+    Console().print(table)
+
+
+@cli.command()
+@run_async
+async def ingest(
+    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSON Lines files."),
+    source: str = typer.Option(..., "--source", help="Source system name, e.g. crm, hall, hotline."),
+    kind: str = typer.Option(..., "--kind", help="Record kind: " + ", ".join(RECORD_KINDS)),
+    encoding: str = typer.Option("utf-8", "--encoding", help="utf-8 or gb18030 (CSV files)."),
+    batch_size: int = typer.Option(5000, "--batch-size", min=1),
+) -> None:
+    """Validate and load source files; bad rows go to FILE.rejects.csv, the rest lands."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from loaders.ingest import ingest_file
+
+    if kind not in RECORD_KINDS:
+        raise C360Error(f"unknown kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
+    store = await opened_store()
+    summaries = []
+    try:
+        await store.setup_schema()
+        known: set[str] = set()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn()) as bar:
+            for path in files:
+                task = bar.add_task(f"{source}/{kind} {path.name}", total=_count_lines([path]), rate="-")
+
+                def advance(n: int, task: Any = task) -> None:
+                    bar.advance(task, n)
+                    done = bar.tasks[task]
+                    rate = done.completed / done.elapsed if done.elapsed else 0
+                    bar.update(task, rate=f"{rate:,.0f}")
+
+                summaries.append(await ingest_file(store, source, kind, path, encoding=encoding,
+                                                   batch_size=batch_size, known=known, progress=advance))
+    finally:
+        await store.close()
+    _print_summaries(summaries)
+
+
+export_cli = typer.Typer(no_args_is_help=True, help="Exports.")
+cli.add_typer(export_cli, name="export")
+CROSSWALK = cypher("export/crosswalk")
+
+
+@cli.command()
+@run_async
+async def resolve() -> None:
+    """Resolve every customer source record into customers (batch), and print the run summary."""
+    import orjson
+
+    from app.services.resolve import resolve_all
+
+    store = await opened_store()
+    try:
+        report = await resolve_all(store)
+    finally:
+        await store.close()
+    typer.echo(orjson.dumps(report.summary, option=orjson.OPT_INDENT_2).decode())
+
+
+@export_cli.command("crosswalk")
+@run_async
+async def export_crosswalk(out: Path = typer.Option(..., "--out", help="CSV file to write.")) -> None:
+    """source, source_id, customer_id for every customer source record."""
+    import csv
+
+    from loaders.ingest import SHARDS
+
+    store = await opened_store()
+    rows = 0
+    try:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["source", "source_id", "customer_id"])
+            for shard in range(SHARDS):
+                for row in await store.read(CROSSWALK, {"shard": shard}):
+                    writer.writerow([row["source"], row["source_id"], row["customer_id"] or ""])
+                    rows += 1
+    finally:
+        await store.close()
+    typer.echo(f"wrote {rows} rows to {out}")
 
 
 @cli.command()

@@ -13,3 +13,4 @@ Household id;
 MergeEvent id;
 MatchCandidate id;
 ResolutionRun id;
+Bill id;

@@ -1,0 +1,1 @@
+"""Golden records: one customer's best attributes derived from its source records."""

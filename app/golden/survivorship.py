@@ -1,0 +1,102 @@
+"""Survivorship: which source record's value each golden attribute takes, by configured strategy.
+
+Deterministic for a given set of records (ties break by source trust, then record id),
+and every golden value names the source record it came from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.rules import SurvivorshipRules
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Golden:
+    values: dict[str, Any]
+    provenance: dict[str, str]
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], ())
+
+
+class Survivorship:
+    def __init__(self, rules: SurvivorshipRules, group_order: Sequence[str]) -> None:
+        self.rules = rules
+        self.trust = {source: rank for rank, source in enumerate(rules.source_trust)}
+        self.group_rank = {group: rank for rank, group in enumerate(group_order)}
+        self.strategies: dict[str, Callable[[str, list[Record]], tuple[Any, str | None]]] = {
+            "trust": self._trust, "recent": self._recent, "complete": self._complete,
+            "frequent": self._frequent, "union": self._union, "group_max": self._group_max,
+        }
+        unknown = {s for s in rules.attributes.values() if s not in self.strategies}
+        if unknown:
+            raise ValueError(f"unknown survivorship strategies {sorted(unknown)}; known: {sorted(self.strategies)}")
+
+    def _rank(self, record: Record) -> tuple[int, str]:
+        return self.trust.get(record.get("source", ""), len(self.trust)), str(record.get("id", ""))
+
+    def derive(self, records: Sequence[Record]) -> Golden:
+        ordered = sorted(records, key=self._rank)
+        values: dict[str, Any] = {}
+        provenance: dict[str, str] = {}
+        for attribute, strategy in self.rules.attributes.items():
+            value, source = self.strategies[strategy](attribute, ordered)
+            if _present(value):
+                values[attribute] = value
+                if source is not None:
+                    provenance[attribute] = source
+        return Golden(values, provenance)
+
+    def _trust(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
+        for record in records:
+            if _present(record.get(attribute)):
+                return record[attribute], record["id"]
+        return None, None
+
+    def _recent(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
+        having = [r for r in records if _present(r.get(attribute))]
+        if not having:
+            return None, None
+        newest = max(having, key=lambda r: (str(r.get("updated_at") or r.get("changed_at") or ""),
+                                            -self._rank(r)[0]))
+        return newest[attribute], newest["id"]
+
+    def _complete(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
+        having = [r for r in records if _present(r.get(attribute))]
+        if not having:
+            return None, None
+        longest = max(having, key=lambda r: (len(str(r[attribute])), -self._rank(r)[0]))
+        return longest[attribute], longest["id"]
+
+    def _frequent(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
+        having = [r for r in records if _present(r.get(attribute))]
+        if not having:
+            return None, None
+        counts = Counter(str(r[attribute]) for r in having)
+        top = max(counts.values())
+        winner = next(r for r in having if counts[str(r[attribute])] == top)
+        return winner[attribute], winner["id"]
+
+    def _union(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
+        seen: dict[str, None] = {}
+        first: str | None = None
+        for record in records:
+            for value in record.get(attribute) or ():
+                if value not in seen:
+                    seen[value] = None
+                    first = first or record["id"]
+        return list(seen), first
+
+    def _group_max(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
+        having = [r for r in records if _present(r.get(attribute))]
+        if not having:
+            return None, None
+        best = max(having, key=lambda r: (self.group_rank.get(r[attribute], -1), -self._rank(r)[0]))
+        return best[attribute], best["id"]

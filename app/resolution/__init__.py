@@ -1,0 +1,1 @@
+"""Identity resolution: normalise, block, score, apply the merge rules, decide. Pure: no I/O."""

@@ -1,0 +1,79 @@
+"""Turning pairwise merge decisions into customers, without chaining through weak links.
+
+Merge edges are taken strongest first (policy merges, then by probability). An edge
+that would put two different valid certificates, or individuals of two local
+networks, into one customer is not applied: the certificate case goes to review
+(the weakest link is what a steward should look at), the network case stays apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.resolution.records import RecordTable
+
+JOIN = 0
+REFUSED_CERTIFICATES = 1
+REFUSED_NETWORKS = 2
+ALREADY_TOGETHER = 3
+
+
+@dataclass(slots=True)
+class Clusters:
+    parent: np.ndarray
+    certificate: dict[int, int] = field(default_factory=dict)
+    networks: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return int(root)
+
+    def roots(self) -> np.ndarray:
+        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64,
+                           count=len(self.parent))
+
+
+def cluster(table: RecordTable, left: np.ndarray, right: np.ndarray, order: np.ndarray) -> tuple[Clusters, np.ndarray]:
+    """Apply merge edges in ``order``; return the clusters and, per edge, JOIN or why it was refused."""
+    n = len(table)
+    clusters = Clusters(np.arange(n, dtype=np.int64))
+    cert_codes = table.codes["cert_no"]
+    valid = table.codes["cert_valid"]
+    network = table.codes["local_network"]
+    organisation = table.codes["is_organisation"]
+    for i in range(n):
+        if valid[i]:
+            clusters.certificate[i] = int(cert_codes[i])
+        if not organisation[i] and network[i] >= 0:
+            clusters.networks[i] = frozenset((int(network[i]),))
+    verdict = np.full(len(left), JOIN, dtype=np.int8)
+    for edge in order.tolist():
+        a, b = clusters.find(int(left[edge])), clusters.find(int(right[edge]))
+        if a == b:
+            verdict[edge] = ALREADY_TOGETHER
+            continue
+        cert_a, cert_b = clusters.certificate.get(a), clusters.certificate.get(b)
+        if cert_a is not None and cert_b is not None and cert_a != cert_b:
+            verdict[edge] = REFUSED_CERTIFICATES
+            continue
+        nets_a, nets_b = clusters.networks.get(a, frozenset()), clusters.networks.get(b, frozenset())
+        if nets_a and nets_b and nets_a != nets_b:
+            verdict[edge] = REFUSED_NETWORKS
+            continue
+        if a > b:
+            a, b = b, a
+        clusters.parent[b] = a
+        if cert_b is not None:
+            clusters.certificate[a] = cert_b
+        clusters.certificate.pop(b, None)
+        if nets_b:
+            clusters.networks[a] = nets_a | nets_b
+        clusters.networks.pop(b, None)
+    return clusters, verdict

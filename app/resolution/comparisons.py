@@ -1,0 +1,147 @@
+"""Field comparisons: each turns a candidate pair into a comparison level.
+
+Levels are ordered strongest agreement first (index 0); -1 means "missing" (either
+side empty), which adds no evidence either way. Every comparison is vectorised over
+all pairs at once with rapidfuzz's ``cpdist`` and numpy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import distance, fuzz, process
+
+from app.resolution.records import RecordTable
+
+MISSING = -1
+Compute = Callable[[RecordTable, np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    name: str
+    levels: tuple[str, ...]
+    compute: Compute
+
+    @property
+    def agreement_levels(self) -> int:
+        return len(self.levels)
+
+
+def _similarity(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray, scorer: object) -> np.ndarray:
+    values = table.columns[column]
+    if len(left) == 0:
+        return np.empty(0)
+    return process.cpdist([values[i] for i in left], [values[j] for j in right], scorer=scorer, workers=-1)
+
+
+def _missing(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    codes = table.codes[column]
+    return (codes[left] < 0) | (codes[right] < 0)
+
+
+def _equal(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    codes = table.codes[column]
+    return (codes[left] == codes[right]) & (codes[left] >= 0)
+
+
+def _levels(n: int, conditions: list[np.ndarray], missing: np.ndarray) -> np.ndarray:
+    """First true condition wins; none true means the last level ("different")."""
+    out = np.full(n, len(conditions), dtype=np.int8)
+    for level in range(len(conditions) - 1, -1, -1):
+        out[conditions[level]] = level
+    out[missing] = MISSING
+    return out
+
+
+def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    exact = _equal(table, "name", left, right)
+    homophone = _equal(table, "name_pinyin", left, right)
+    core = _equal(table, "name_core", left, right)
+    jw_text = _similarity(table, "name", left, right, distance.JaroWinkler.normalized_similarity)
+    jw_pinyin = _similarity(table, "name_pinyin", left, right, distance.JaroWinkler.normalized_similarity)
+    close = (jw_pinyin >= 0.92) | (jw_text >= 0.85)
+    return _levels(len(left), [exact, homophone | core, close], _missing(table, "name", left, right))
+
+
+NAME = Comparison("name", ("exact", "homophone", "close", "different"), compare_name)
+
+
+def compare_certificate(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    exact = _equal(table, "cert_no", left, right)
+    edits = _similarity(table, "cert_no", left, right, distance.DamerauLevenshtein.distance)
+    return _levels(len(left), [exact, edits <= 1, edits <= 2], _missing(table, "cert_no", left, right))
+
+
+CERTIFICATE = Comparison("certificate", ("exact", "one_edit", "two_edits", "different"), compare_certificate)
+
+
+def compare_phones(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    phones = [r.phones for r in table.records]
+    out = np.empty(len(left), dtype=np.int8)
+    for k, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
+        a, b = phones[i], phones[j]
+        if not a or not b:
+            out[k] = MISSING
+        elif set(a) & set(b):
+            out[k] = 0
+        else:
+            out[k] = 1
+    return out
+
+
+PHONE = Comparison("phone", ("shared", "different"), compare_phones)
+
+
+def compare_email(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    exact = _equal(table, "email", left, right)
+    edits = _similarity(table, "email", left, right, distance.Levenshtein.distance)
+    return _levels(len(left), [exact, edits <= 2], _missing(table, "email", left, right))
+
+
+EMAIL = Comparison("email", ("exact", "close", "different"), compare_email)
+
+
+def compare_birth_date(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    exact = _equal(table, "birth_date", left, right)
+    edits = _similarity(table, "birth_date", left, right, distance.Levenshtein.distance)
+    dates = table.columns["birth_date"]
+    swapped = np.fromiter(
+        (len(dates[i]) == 10 and dates[i][:4] == dates[j][:4] and dates[i][5:7] == dates[j][8:10]
+         and dates[i][8:10] == dates[j][5:7] for i, j in zip(left.tolist(), right.tolist())),
+        dtype=bool, count=len(left))
+    return _levels(len(left), [exact, (edits <= 1) | swapped], _missing(table, "birth_date", left, right))
+
+
+BIRTH_DATE = Comparison("birth_date", ("exact", "close", "different"), compare_birth_date)
+
+
+def compare_address(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    exact = _equal(table, "address_key", left, right)
+    ratio = _similarity(table, "address_text", left, right, fuzz.token_set_ratio)
+    partial = _similarity(table, "address_key", left, right, fuzz.ratio)
+    district = _equal(table, "district", left, right)
+    return _levels(len(left), [exact, (ratio >= 90) | (partial >= 90), (partial >= 70) | district],
+                   _missing(table, "address_key", left, right))
+
+
+ADDRESS = Comparison("address", ("exact", "close", "same_area", "different"), compare_address)
+
+
+def compare_gender(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return _levels(len(left), [_equal(table, "gender", left, right)], _missing(table, "gender", left, right))
+
+
+GENDER = Comparison("gender", ("same", "different"), compare_gender)
+
+COMPARISONS: tuple[Comparison, ...] = (NAME, CERTIFICATE, PHONE, EMAIL, BIRTH_DATE, ADDRESS, GENDER)
+
+
+def compare_all(table: RecordTable, left: np.ndarray, right: np.ndarray,
+                comparisons: tuple[Comparison, ...] = COMPARISONS) -> np.ndarray:
+    """The comparison matrix: one row per pair, one column per comparison, levels as int8."""
+    if len(left) == 0:
+        return np.empty((0, len(comparisons)), dtype=np.int8)
+    return np.column_stack([c.compute(table, left, right) for c in comparisons]).astype(np.int8)

@@ -1,0 +1,270 @@
+"""The linker: records in, customers and explained decisions out. Pure and deterministic.
+
+normalise (done by the caller) -> block -> compare -> estimate (u by sampling, m by EM)
+-> policy -> decide by thresholds -> cluster under the certificate and network
+constraints. This is the only place that decides whether records merge.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.resolution.blocking import BlockingResult, block
+from app.resolution.clustering import ALREADY_TOGETHER, JOIN, REFUSED_CERTIFICATES, REFUSED_NETWORKS, cluster
+from app.resolution.comparisons import COMPARISONS, MISSING, compare_all
+from app.resolution.model import MatchModel, estimate_u, train
+from app.resolution.policy import APART, MERGE, OUTCOME_NAMES, REVIEW, RULES, SCORE, apply_policy
+from app.resolution.records import MatchRecord, RecordTable
+from app.rules import ResolutionRules
+
+DECISION_NAMES = OUTCOME_NAMES
+
+
+@dataclass(slots=True)
+class PairDecision:
+    """One explained decision about two records."""
+
+    left: str
+    right: str
+    decision: str
+    probability: float
+    match_weight: float
+    rule: str
+    blocking_rule: str
+    fields: dict[str, dict[str, Any]]
+    department: str | None = None
+
+    def explanation(self) -> dict[str, Any]:
+        return {"decision": self.decision, "policy_rule": self.rule, "blocking_rule": self.blocking_rule,
+                "probability": round(self.probability, 6), "match_weight": round(self.match_weight, 3),
+                "fields": self.fields, "department": self.department}
+
+
+@dataclass(slots=True)
+class Resolution:
+    table: RecordTable
+    roots: np.ndarray
+    model: MatchModel
+    blocking: BlockingResult
+    links: list[PairDecision]
+    reviews: list[PairDecision]
+    decisions: dict[str, int]
+    rules_applied: dict[str, int]
+    refused_joins: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+    singleton_reasons: dict[int, str] = field(default_factory=dict)
+
+    def cluster_members(self) -> dict[int, list[int]]:
+        members: dict[int, list[int]] = {}
+        for i, root in enumerate(self.roots.tolist()):
+            members.setdefault(root, []).append(i)
+        return members
+
+    def assignment(self) -> dict[str, str]:
+        """Record id -> the id of the first record of its cluster (a stable cluster key)."""
+        ids = self.table.ids()
+        return {ids[i]: ids[root] for i, root in enumerate(self.roots.tolist())}
+
+    def summary(self) -> dict[str, Any]:
+        members = self.cluster_members()
+        return {
+            "records": len(self.table), "customers": len(members),
+            "candidate_pairs": len(self.blocking), "pairs_by_rule": self.blocking.pairs_by_rule,
+            "capped_blocks": self.blocking.capped_blocks, "capped_records": self.blocking.capped_records,
+            "decisions": self.decisions, "policy_rules_applied": self.rules_applied,
+            "refused_joins": self.refused_joins, "review_candidates": len(self.reviews),
+            "em_iterations": self.model.iterations, "em_converged": self.model.converged,
+            "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+class Linker:
+    def __init__(self, rules: ResolutionRules, model: MatchModel | None = None) -> None:
+        self.rules = rules
+        self.model = model
+
+    def resolve(self, records: Iterable[MatchRecord]) -> Resolution:
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[name] = now - clock
+            clock = now
+
+        table = RecordTable.build(sorted(records, key=lambda r: r.id))
+        lap("columns")
+        blocking = block(table, self.rules.blocking_rules, self.rules.max_block_size)
+        lap("blocking")
+        left, right = blocking.left, blocking.right
+        gamma = compare_all(table, left, right)
+        lap("comparisons")
+        model = self.model or self.estimate(table, gamma)
+        lap("estimation")
+        probability = model.probability(gamma)
+        weight = model.match_weight(gamma)
+        policy = apply_policy(table, left, right, gamma, self.rules.policy)
+        outcome = _thresholds(policy.outcome, probability, self.rules)
+        lap("decisions")
+
+        merges = np.flatnonzero(outcome == MERGE)
+        forced = policy.rule[merges] != 0
+        order = merges[np.lexsort((-probability[merges], ~forced))]
+        clusters, verdict = cluster(table, left, right, order)
+        refused_certificates = order[verdict[order] == REFUSED_CERTIFICATES]
+        refused_networks = order[verdict[order] == REFUSED_NETWORKS]
+        outcome[refused_certificates] = REVIEW
+        outcome[refused_networks] = APART
+        roots = clusters.roots()
+        lap("clustering")
+
+        explain = _Explainer(table, model, gamma, left, right, blocking, policy.rule, probability, weight,
+                             policy.department)
+        links = [explain(int(e), "merge") for e in order[verdict[order] == JOIN]]
+        reviews = _review_candidates(np.flatnonzero(outcome == REVIEW), roots, left, right, probability, explain,
+                                     refused_certificates)
+        decisions = {name: int((outcome == code).sum()) for code, name in DECISION_NAMES.items()}
+        rules_applied = {RULES[k]: int(v) for k, v in zip(*np.unique(policy.rule, return_counts=True)) if k}
+        refused = {"would_join_two_certificates": int(len(refused_certificates)),
+                   "would_join_local_networks": int(len(refused_networks))}
+        lap("explanations")
+        resolution = Resolution(table, roots, model, blocking, links, reviews, decisions, rules_applied,
+                                refused, timings)
+        resolution.singleton_reasons = _singleton_reasons(table, roots, left, right, outcome, probability,
+                                                          policy.rule)
+        return resolution
+
+    def score_against(self, probe: MatchRecord, candidates: list[MatchRecord]) -> list[PairDecision]:
+        """Decisions for one record against stored ones (match() and incremental resolution),
+        with the model of the last batch run; strongest first."""
+        if self.model is None:
+            raise ValueError("scoring a single record needs a trained model; run a batch resolution first")
+        others = [c for c in candidates if c.id != probe.id]
+        if not others:
+            return []
+        table = RecordTable.build([probe, *others])
+        left = np.zeros(len(others), dtype=np.int64)
+        right = np.arange(1, len(others) + 1, dtype=np.int64)
+        gamma = compare_all(table, left, right)
+        probability = self.model.probability(gamma)
+        weight = self.model.match_weight(gamma)
+        policy = apply_policy(table, left, right, gamma, self.rules.policy)
+        outcome = _thresholds(policy.outcome, probability, self.rules)
+        lookup = BlockingResult(left, right, np.asarray([_lookup_rule(probe, c) for c in others], dtype=np.int8),
+                                list(LOOKUP_RULES))
+        explain = _Explainer(table, self.model, gamma, left, right, lookup, policy.rule, probability, weight,
+                             policy.department)
+        decisions = [explain(k, DECISION_NAMES[int(outcome[k])]) for k in range(len(others))]
+        return sorted(decisions, key=lambda d: (-d.probability, d.right))
+
+    def estimate(self, table: RecordTable, gamma: np.ndarray) -> MatchModel:
+        u = estimate_u(table, self.rules.u_sample_pairs, self.rules.random_seed)
+        overrides = {name: o.model_dump() for name, o in self.rules.overrides.items()}
+        return train(gamma, u, prior=self.rules.prior_match_probability, max_iterations=self.rules.em_max_iterations,
+                     tolerance=self.rules.em_tolerance, overrides=overrides)
+
+
+LOOKUP_RULES = ("certificate", "phone", "email", "name_local_network")
+
+
+def _lookup_rule(probe: MatchRecord, other: MatchRecord) -> int:
+    if probe.cert_no and probe.cert_no == other.cert_no:
+        return 0
+    if set(probe.phones) & set(other.phones):
+        return 1
+    if probe.email and probe.email == other.email:
+        return 2
+    return 3
+
+
+def _thresholds(policy_outcome: np.ndarray, probability: np.ndarray, rules: ResolutionRules) -> np.ndarray:
+    """Pairs no policy rule decided go by the configured probability thresholds."""
+    outcome = policy_outcome.copy()
+    scored = outcome == SCORE
+    outcome[scored & (probability >= rules.auto_merge_probability)] = MERGE
+    outcome[scored & (probability < rules.auto_merge_probability) & (probability >= rules.review_probability)] = REVIEW
+    outcome[scored & (probability < rules.review_probability)] = APART
+    return outcome
+
+
+class _Explainer:
+    def __init__(self, table: RecordTable, model: MatchModel, gamma: np.ndarray, left: np.ndarray,
+                 right: np.ndarray, blocking: BlockingResult, rule: np.ndarray, probability: np.ndarray,
+                 weight: np.ndarray, department: str) -> None:
+        self.ids = table.ids()
+        self.weights = model.weight_table()
+        self.gamma, self.left, self.right = gamma, left, right
+        self.blocking, self.rule = blocking, rule
+        self.probability, self.weight = probability, weight
+        self.department = department
+
+    def __call__(self, edge: int, decision: str) -> PairDecision:
+        fields: dict[str, dict[str, Any]] = {}
+        for k, comparison in enumerate(COMPARISONS):
+            level = int(self.gamma[edge, k])
+            if level == MISSING:
+                fields[comparison.name] = {"level": "missing", "weight": 0.0}
+            else:
+                fields[comparison.name] = {"level": comparison.levels[level],
+                                           "weight": round(float(self.weights[k][level]), 3)}
+        rule = RULES[int(self.rule[edge])]
+        return PairDecision(
+            left=self.ids[int(self.left[edge])], right=self.ids[int(self.right[edge])], decision=decision,
+            probability=float(self.probability[edge]), match_weight=float(self.weight[edge]), rule=rule,
+            blocking_rule=self.blocking.rule_names[int(self.blocking.rule[edge])], fields=fields,
+            department=self.department if rule == "organisations_across_local_networks" else None)
+
+
+def _review_candidates(edges: np.ndarray, roots: np.ndarray, left: np.ndarray, right: np.ndarray,
+                       probability: np.ndarray, explain: _Explainer,
+                       refused_certificates: np.ndarray) -> list[PairDecision]:
+    """One candidate per pair of customers (the strongest pair between them), none inside one customer."""
+    best: dict[tuple[int, int], int] = {}
+    refused = set(refused_certificates.tolist())
+    for edge in edges.tolist():
+        a, b = int(roots[left[edge]]), int(roots[right[edge]])
+        if a == b:
+            continue
+        key = (min(a, b), max(a, b))
+        if key not in best or probability[edge] > probability[best[key]]:
+            best[key] = edge
+    reviews = []
+    for edge in sorted(best.values()):
+        decision = explain(edge, "review")
+        if edge in refused:
+            decision.rule = "would_join_two_certificates"
+        reviews.append(decision)
+    return reviews
+
+
+def _singleton_reasons(table: RecordTable, roots: np.ndarray, left: np.ndarray, right: np.ndarray,
+                       outcome: np.ndarray, probability: np.ndarray, rule: np.ndarray) -> dict[int, str]:
+    """Why each record that stayed alone did: nothing to match on, no candidates, or what kept it apart."""
+    n = len(table)
+    sizes = np.bincount(roots, minlength=n)
+    alone = np.flatnonzero(sizes[roots] == 1)
+    candidates = np.bincount(left, minlength=n) + np.bincount(right, minlength=n)
+    ends = np.concatenate([left, right])
+    edges = np.concatenate([np.arange(len(left)), np.arange(len(left))])
+    order = np.lexsort((-np.concatenate([probability, probability]), ends))
+    first_ends, first_at = np.unique(ends[order], return_index=True)
+    best = dict(zip(first_ends.tolist(), edges[order][first_at].tolist()))
+    reasons = {}
+    for i in alone.tolist():
+        record = table.records[i]
+        if not (record.cert_no or record.phones or record.email or record.name):
+            reasons[i] = "nothing to match on: no certificate, phone, e-mail or name"
+        elif i not in best:
+            reasons[i] = "no candidate found by any blocking rule"
+        else:
+            edge = best[i]
+            reasons[i] = (f"{int(candidates[i])} candidates; the best kept apart "
+                          f"({OUTCOME_NAMES.get(int(outcome[edge]), 'apart')}, rule {RULES[int(rule[edge])]}, "
+                          f"probability {probability[edge]:.4f})")
+    return reasons

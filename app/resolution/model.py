@@ -1,0 +1,147 @@
+"""Fellegi-Sunter match weights with m probabilities estimated by EM.
+
+As in Splink: u (how often a level occurs between two *random* records) is estimated
+by sampling random record pairs, which needs no labels; m (how often it occurs between
+two records of the *same* customer) and the share of true matches among the blocked
+pairs are estimated with expectation-maximisation over the blocked pairs, u held fixed.
+A pair's match weight is the sum of log2(m/u) over its fields plus the prior's log-odds.
+Configuration may override any field's m or u.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.resolution.comparisons import COMPARISONS, MISSING, Comparison, compare_all
+from app.resolution.records import RecordTable
+
+FLOOR = 1e-6
+
+
+@dataclass(slots=True)
+class FieldParameters:
+    name: str
+    levels: tuple[str, ...]
+    m: np.ndarray
+    u: np.ndarray
+
+    @property
+    def weights(self) -> np.ndarray:
+        return np.log2(np.maximum(self.m, FLOOR) / np.maximum(self.u, FLOOR))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"levels": list(self.levels), "m": self.m.round(8).tolist(), "u": self.u.round(8).tolist()}
+
+
+@dataclass(slots=True)
+class MatchModel:
+    fields: list[FieldParameters]
+    prior: float
+    iterations: int = 0
+    converged: bool = False
+    history: list[float] = field(default_factory=list)
+
+    def weight_table(self) -> list[np.ndarray]:
+        return [f.weights for f in self.fields]
+
+    def field_weights(self, gamma: np.ndarray) -> np.ndarray:
+        """Per pair and field: the weight of its level (0 for missing)."""
+        out = np.zeros(gamma.shape, dtype=np.float64)
+        for k, weights in enumerate(self.weight_table()):
+            column = gamma[:, k]
+            present = column != MISSING
+            out[present, k] = weights[column[present]]
+        return out
+
+    def match_weight(self, gamma: np.ndarray) -> np.ndarray:
+        prior = np.log2(self.prior / (1 - self.prior))
+        return self.field_weights(gamma).sum(axis=1) + prior
+
+    def probability(self, gamma: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.power(2.0, -self.match_weight(gamma)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {"prior": self.prior, "iterations": self.iterations, "converged": self.converged,
+                "fields": {f.name: f.to_dict() for f in self.fields}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> "MatchModel":
+        fields = [FieldParameters(name, tuple(p["levels"]), np.asarray(p["m"]), np.asarray(p["u"]))  # type: ignore[index]
+                  for name, p in data["fields"].items()]  # type: ignore[union-attr]
+        return cls(fields, float(data["prior"]), int(data.get("iterations", 0)),  # type: ignore[arg-type]
+                   bool(data.get("converged", False)))
+
+
+def _frequencies(gamma_column: np.ndarray, levels: int, smoothing: float = 1.0) -> np.ndarray:
+    present = gamma_column[gamma_column != MISSING]
+    counts = np.bincount(present.astype(np.int64), minlength=levels).astype(np.float64) + smoothing
+    return counts / counts.sum()
+
+
+def estimate_u(table: RecordTable, sample_pairs: int, seed: int,
+               comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = len(table)
+    if n < 2:
+        return [np.full(c.agreement_levels, 1.0 / c.agreement_levels) for c in comparisons]
+    count = min(sample_pairs, n * (n - 1) // 2)
+    left = rng.integers(0, n, size=count)
+    right = rng.integers(0, n - 1, size=count)
+    right = right + (right >= left)
+    gamma = compare_all(table, left, right, comparisons)
+    return [_frequencies(gamma[:, k], c.agreement_levels, smoothing=0.5) for k, c in enumerate(comparisons)]
+
+
+def _initial_m(levels: int) -> np.ndarray:
+    m = np.full(levels, 0.1 / max(levels - 1, 1))
+    m[0] = 0.9 if levels > 1 else 1.0
+    return m / m.sum()
+
+
+def train(gamma: np.ndarray, u: list[np.ndarray], *, prior: float, max_iterations: int, tolerance: float,
+          comparisons: tuple[Comparison, ...] = COMPARISONS,
+          overrides: dict[str, dict[str, list[float] | None]] | None = None) -> MatchModel:
+    """EM for m and the share of matches among blocked pairs; u stays as estimated from random pairs."""
+    overrides = overrides or {}
+    fields = [FieldParameters(c.name, c.levels, _initial_m(c.agreement_levels), u[k].copy())
+              for k, c in enumerate(comparisons)]
+    for f in fields:
+        _apply_override(f, overrides.get(f.name))
+    model = MatchModel(fields, prior=max(prior, 0.05))
+    if len(gamma) == 0:
+        return model
+    for iteration in range(1, max_iterations + 1):
+        p = model.probability(gamma)
+        changed = 0.0
+        for k, f in enumerate(model.fields):
+            column = gamma[:, k]
+            present = column != MISSING
+            weights = np.bincount(column[present].astype(np.int64), weights=p[present],
+                                  minlength=len(f.levels)) + 1e-3
+            new_m = weights / weights.sum()
+            changed = max(changed, float(np.abs(new_m - f.m).max()))
+            f.m = new_m
+            _apply_override(f, overrides.get(f.name))
+        new_prior = float(np.clip(p.mean(), 1e-6, 1 - 1e-6))
+        changed = max(changed, abs(new_prior - model.prior))
+        model.prior = new_prior
+        model.iterations = iteration
+        model.history.append(changed)
+        if changed < tolerance:
+            model.converged = True
+            break
+    return model
+
+
+def _apply_override(f: FieldParameters, override: dict[str, list[float] | None] | None) -> None:
+    if not override:
+        return
+    for key in ("m", "u"):
+        values = override.get(key)
+        if values is not None:
+            if len(values) != len(f.levels):
+                raise ValueError(f"override of {f.name}.{key} needs {len(f.levels)} values, one per level "
+                                 f"{list(f.levels)}")
+            setattr(f, key, np.asarray(values, dtype=np.float64))

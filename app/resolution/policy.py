@@ -1,0 +1,86 @@
+"""The operator's merge rules (DOMAIN.md, 客户归并) as hard policy over candidate pairs.
+
+Policy is applied before and above the probabilistic score: a rule here can force a
+merge, forbid one, or send a pair to a named department's review, whatever the score.
+Vectorised: each rule is a boolean mask over all pairs; the first rule that applies wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.resolution.comparisons import ADDRESS, COMPARISONS, NAME
+from app.resolution.records import RecordTable
+from app.rules import PolicyRules
+
+APART, REVIEW, MERGE, SCORE = 0, 1, 2, 3
+OUTCOME_NAMES = {APART: "apart", REVIEW: "review", MERGE: "merge"}
+
+NO_RULE = "score"
+RULES = (
+    NO_RULE,
+    "different_certificates",
+    "individuals_across_local_networks",
+    "cross_group_different_location",
+    "organisations_across_local_networks",
+    "same_name_same_certificate",
+    "same_certificate_different_name",
+)
+RULE_INDEX = {name: i for i, name in enumerate(RULES)}
+NAME_COLUMN = COMPARISONS.index(NAME)
+ADDRESS_COLUMN = COMPARISONS.index(ADDRESS)
+
+
+@dataclass(slots=True)
+class PolicyResult:
+    outcome: np.ndarray
+    rule: np.ndarray
+    department: str
+
+
+def apply_policy(table: RecordTable, left: np.ndarray, right: np.ndarray, gamma: np.ndarray,
+                 rules: PolicyRules) -> PolicyResult:
+    n = len(left)
+    outcome = np.full(n, SCORE, dtype=np.int8)
+    rule = np.zeros(n, dtype=np.int8)
+    undecided = np.ones(n, dtype=bool)
+
+    def decide(mask: np.ndarray, result: int, name: str) -> None:
+        hit = mask & undecided
+        outcome[hit] = result
+        rule[hit] = RULE_INDEX[name]
+        undecided[hit] = False
+
+    codes = table.codes
+    valid = codes["cert_valid"]
+    both_valid = valid[left] & valid[right]
+    same_cert = codes["cert_no"][left] == codes["cert_no"][right]
+    network = codes["local_network"]
+    networks_differ = (network[left] != network[right]) & (network[left] >= 0) & (network[right] >= 0)
+    organisation = codes["is_organisation"]
+    either_organisation = organisation[left] | organisation[right]
+    group_code = _group_codes(table, rules)
+    groups_differ = group_code[left] != group_code[right]
+    same_location = (gamma[:, ADDRESS_COLUMN] == 0) | (gamma[:, ADDRESS_COLUMN] == 1)
+    name_level = gamma[:, NAME_COLUMN]
+
+    if rules.different_certificates_never_merge:
+        decide(both_valid & ~same_cert, APART, "different_certificates")
+    if rules.individuals_across_local_networks_never_merge:
+        decide(networks_differ & ~either_organisation, APART, "individuals_across_local_networks")
+    if rules.cross_group_requires_same_location:
+        decide(groups_differ & ~same_location, APART, "cross_group_different_location")
+    decide(networks_differ & either_organisation, REVIEW, "organisations_across_local_networks")
+    if rules.same_name_same_certificate_merges:
+        decide(both_valid & same_cert & (name_level == 0), MERGE, "same_name_same_certificate")
+    decide(both_valid & same_cert & (name_level == len(NAME.levels) - 1), REVIEW, "same_certificate_different_name")
+    return PolicyResult(outcome, rule, rules.organisations_across_local_networks_review_department)
+
+
+def _group_codes(table: RecordTable, rules: PolicyRules) -> np.ndarray:
+    names = sorted(set(rules.groups.values()))
+    index = {group: i for i, group in enumerate(names)}
+    return np.fromiter((index.get(rules.groups.get(s, s), -1) for s in table.columns["segment"]),
+                       dtype=np.int64, count=len(table))

@@ -1,0 +1,48 @@
+"""From a stored customer source record to the normalised MatchRecord the linker compares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.resolution.normalise import (normalise_address, normalise_certificate, normalise_email, normalise_name,
+                                      normalise_phones, parse_resident_id)
+from app.resolution.records import MatchRecord
+from app.vocabulary import ORGANISATION_SEGMENTS
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def match_record(row: Mapping[str, Any]) -> MatchRecord:
+    """Never raises: garbage fields become empty evidence, and notes say what was wrong."""
+    network = _text(row.get("local_network"))
+    segment = _text(row.get("segment"))
+    is_organisation = segment in ORGANISATION_SEGMENTS
+    name = normalise_name(_text(row.get("name")))
+    cert = normalise_certificate(_text(row.get("cert_type")), _text(row.get("cert_no")))
+    phones = normalise_phones(row.get("phones") or "", network or None)
+    email = normalise_email(_text(row.get("email")))
+    address = normalise_address(_text(row.get("address")))
+    birth_date = _text(row.get("birth_date"))[:10]
+    gender = _text(row.get("gender"))
+    notes: list[str] = []
+    if cert.kind == "resident_id" and cert.valid:
+        resident = parse_resident_id(cert.number)
+        if not birth_date and resident.birth_date:
+            birth_date = resident.birth_date.isoformat()
+        if not gender and resident.gender:
+            gender = resident.gender
+    if cert.number and not cert.valid:
+        notes.append(f"certificate not verifiable: {cert.reason}")
+    return MatchRecord(
+        id=_text(row.get("id")), source=_text(row.get("source")), name=name.text, name_pinyin=name.pinyin,
+        name_core=getattr(name, "core", "") or name.text, cert_kind=cert.kind, cert_no=cert.number,
+        cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code")),
+        phones=tuple(sorted({p.key for p in phones if p.valid})), email=email.key if email.valid else "",
+        address_key=address.key, address_text=" ".join(address.tokens), district=address.district or "",
+        birth_date=birth_date, gender=gender, local_network=network, segment=segment,
+        is_organisation=is_organisation, updated_at=_text(row.get("updated_at") or row.get("changed_at")),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,87 @@
+"""Loading the business rules (app/config/rules.toml, or C360_RULES_FILE) into typed models.
+
+Rules are data so that a province can change a threshold without a code change; the
+models reject unknown keys so a misspelt rule fails loudly at start-up.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.errors import ConfigError
+from app.settings import get_settings
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyRules(Strict):
+    same_name_same_certificate_merges: bool = True
+    different_certificates_never_merge: bool = True
+    individuals_across_local_networks_never_merge: bool = True
+    organisations_across_local_networks_review_department: str = "organisation_customers"
+    cross_group_requires_same_location: bool = True
+    group_order: list[str]
+    groups: dict[str, str]
+
+
+class LevelOverride(Strict):
+    m: list[float] | None = None
+    u: list[float] | None = None
+
+
+class ResolutionRules(Strict):
+    auto_merge_probability: float = Field(gt=0, lt=1)
+    review_probability: float = Field(gt=0, lt=1)
+    prior_match_probability: float = Field(gt=0, lt=1)
+    max_block_size: int = Field(gt=1)
+    em_max_iterations: int = Field(ge=0)
+    em_tolerance: float = Field(gt=0)
+    u_sample_pairs: int = Field(gt=0)
+    random_seed: int
+    blocking_rules: list[str]
+    policy: PolicyRules
+    overrides: dict[str, LevelOverride] = {}
+
+
+class SurvivorshipRules(Strict):
+    source_trust: list[str]
+    attributes: dict[str, str]
+
+
+class TierRules(Strict):
+    months: int
+    star_spend_thresholds: list[float]
+    six_star_points: int
+
+
+class Rules(Strict):
+    resolution: ResolutionRules
+    survivorship: SurvivorshipRules
+    tiers: TierRules
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    try:
+        if path is None:
+            text = resources.files("app").joinpath("config/rules.toml").read_text(encoding="utf-8")
+            where = "app/config/rules.toml"
+        else:
+            text, where = path.read_text(encoding="utf-8"), str(path)
+        rules = Rules.model_validate(tomllib.loads(text))
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigError(f"rules file {path or 'app/config/rules.toml'}: {exc}") from exc
+    if rules.resolution.review_probability >= rules.resolution.auto_merge_probability:
+        raise ConfigError(f"{where}: review_probability must be below auto_merge_probability")
+    return rules
+
+
+@lru_cache(maxsize=1)
+def get_rules() -> Rules:
+    return load_rules(get_settings().rules_file)

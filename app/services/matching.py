@@ -1,0 +1,83 @@
+"""match(record): "is this someone we know?" for a record that is not stored.
+
+Read-only: finds stored source records sharing a certificate, phone, e-mail or name,
+scores the probe against them with the model of the last batch run, and answers the
+best customers with their scores and explanations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import C360Error
+from app.resolution.linker import Linker, PairDecision
+from app.resolution.model import MatchModel
+from app.resolution.prepare import match_record
+from app.resolution.records import MatchRecord
+from app.rules import Rules, get_rules
+from app.services.resolve import latest_model
+from app.store import Store, cypher
+
+CANDIDATE_RECORDS = cypher("match/candidate_records")
+MAX_CANDIDATES = 200
+
+
+class NoModelError(C360Error):
+    code = "NO_MODEL"
+
+
+@dataclass(slots=True)
+class CustomerMatch:
+    customer_id: str
+    decision: str
+    probability: float
+    best: PairDecision
+    records_compared: int
+
+
+def lookup_params(probe: MatchRecord) -> dict[str, Any]:
+    return {"cert_no": probe.cert_no or None, "phones": list(probe.phones), "email": probe.email or None,
+            "name": probe.name or None, "local_network": probe.local_network or None, "limit": MAX_CANDIDATES}
+
+
+async def candidates_for(store: Store, probe: MatchRecord, raw_name: str | None = None) -> list[dict[str, Any]]:
+    params = lookup_params(probe)
+    if raw_name:
+        params["name"] = raw_name
+    return await store.read(CANDIDATE_RECORDS, params)
+
+
+class Matcher:
+    """Holds the model between calls; reload it after a batch run with :meth:`refresh`."""
+
+    def __init__(self, store: Store, rules: Rules | None = None) -> None:
+        self.store = store
+        self.rules = rules or get_rules()
+        self.model: MatchModel | None = None
+
+    async def refresh(self) -> None:
+        self.model = await latest_model(self.store)
+
+    async def match(self, fields: Mapping[str, Any], limit: int = 5) -> list[CustomerMatch]:
+        if self.model is None:
+            await self.refresh()
+        if self.model is None:
+            raise NoModelError("no resolution run has trained a model yet; run `c360 resolve` first")
+        probe = match_record({**fields, "id": fields.get("id") or "probe"})
+        rows = await candidates_for(self.store, probe, str(fields.get("name") or "") or None)
+        customer_of = {row["id"]: row.get("customer_id") for row in rows}
+        decisions = Linker(self.rules.resolution, self.model).score_against(probe, [match_record(r) for r in rows])
+        best: dict[str, CustomerMatch] = {}
+        for decision in decisions:
+            customer = customer_of.get(decision.right)
+            if not customer:
+                continue
+            found = best.get(customer)
+            if found is None:
+                best[customer] = CustomerMatch(customer, decision.decision, decision.probability, decision, 1)
+            else:
+                found.records_compared += 1
+        ranked = sorted(best.values(), key=lambda m: (-m.probability, m.customer_id))
+        return ranked[:limit]

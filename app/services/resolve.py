@@ -1,0 +1,188 @@
+"""Batch resolution: read every customer source record, link them, write customers back.
+
+The linker decides; this module only moves data between the graph and it, keeps
+customer ids stable across runs (a cluster keeps the id most of its records already
+had), and writes in batches of one statement each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from app import clock
+from app.golden.survivorship import Survivorship
+from app.resolution.linker import Linker, PairDecision, Resolution
+from app.resolution.model import MatchModel
+from app.resolution.prepare import match_record
+from app.rules import Rules, get_rules
+from app.store import Store, cypher
+from loaders.ingest import SHARDS
+
+log = logging.getLogger(__name__)
+
+CUSTOMER_RECORDS = cypher("resolve/customer_records")
+WRITE_CUSTOMERS = cypher("resolve/write_customers")
+ATTACH_HOLDINGS = cypher("resolve/attach_holdings")
+WRITE_MEMBERSHIPS = cypher("resolve/write_memberships")
+WRITE_CANDIDATES = cypher("resolve/write_candidates")
+WRITE_RUN = cypher("resolve/write_run")
+LATEST_RUN = cypher("resolve/latest_run")
+RETIRE_EMPTY = cypher("resolve/retire_empty_customers")
+
+GOLDEN_FIELDS = ("name", "cert_type", "cert_no", "phones", "email", "address", "birth_date", "gender",
+                 "local_network", "segment", "org_class", "vip_card", "manager_record", "updated_at",
+                 "changed_at")
+WRITE_BATCH = 2000
+
+
+def new_customer_id(first_record: str) -> str:
+    return "C" + hashlib.blake2b(first_record.encode(), digest_size=8).hexdigest().upper()
+
+
+def candidate_id(left: str, right: str) -> str:
+    a, b = sorted((left, right))
+    return "MC" + hashlib.blake2b(f"{a}|{b}".encode(), digest_size=8).hexdigest().upper()
+
+
+@dataclass(slots=True)
+class ResolveReport:
+    run_id: str
+    summary: dict[str, Any]
+    customers_written: int = 0
+    candidates_written: int = 0
+    memberships: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+async def read_customer_records(store: Store, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for shard in range(SHARDS):
+        page = await store.read(CUSTOMER_RECORDS, {"shard": shard})
+        rows.extend(page)
+        if progress:
+            progress(len(page))
+    return rows
+
+
+def assign_customer_ids(resolution: Resolution, current: dict[str, str | None]) -> dict[int, str]:
+    """Cluster root -> customer id: the id most of its records had (each old id used once), else a new one."""
+    ids = resolution.table.ids()
+    members = resolution.cluster_members()
+    claims: list[tuple[int, int, str, int]] = []
+    for root, indices in members.items():
+        counts = Counter(current.get(ids[i]) for i in indices if current.get(ids[i]))
+        for customer, votes in counts.items():
+            claims.append((-votes, root, customer, root))
+    claims.sort()
+    taken: set[str] = set()
+    assigned: dict[int, str] = {}
+    for _, root, customer, _ in claims:
+        if root in assigned or customer in taken:
+            continue
+        assigned[root] = customer
+        taken.add(customer)
+    for root in members:
+        assigned.setdefault(root, new_customer_id(ids[root]))
+    return assigned
+
+
+def _link_reasons(resolution: Resolution) -> dict[str, str]:
+    """Why each record belongs to its customer: the decision that joined it, or why it stands alone."""
+    ids = resolution.table.ids()
+    reasons: dict[str, str] = {}
+    for link in resolution.links:
+        text = orjson.dumps(link.explanation()).decode()
+        reasons.setdefault(link.right, text)
+        reasons.setdefault(link.left, text)
+    for index, why in resolution.singleton_reasons.items():
+        reasons[ids[index]] = orjson.dumps({"decision": "own_customer", "reason": why}).decode()
+    return reasons
+
+
+def _candidate_row(review: PairDecision, customer_of: dict[str, str], now: str) -> dict[str, Any]:
+    return {
+        "id": candidate_id(review.left, review.right), "left": review.left, "right": review.right,
+        "props": {"left_record": review.left, "right_record": review.right,
+                  "left_customer": customer_of[review.left], "right_customer": customer_of[review.right],
+                  "probability": review.probability, "match_weight": review.match_weight,
+                  "rule": review.rule, "blocking_rule": review.blocking_rule,
+                  "department": review.department or "data_stewards",
+                  "explanation": orjson.dumps(review.explanation()).decode(), "updated_at": now},
+    }
+
+
+async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchModel | None = None,
+                      progress: Callable[[str, int], None] | None = None) -> ResolveReport:
+    rules = rules or get_rules()
+    timer = clock.now()
+    rows = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
+    records = {row["id"]: row for row in rows}
+    current = {row["id"]: row.get("customer_id") for row in rows}
+    match_records = [match_record(row) for row in rows]
+    read_done = clock.now()
+    resolution = Linker(rules.resolution, model).resolve(match_records)
+    linked = clock.now()
+    now = clock.now_iso()
+    survivorship = Survivorship(rules.survivorship, rules.resolution.policy.group_order)
+    customer_ids = assign_customer_ids(resolution, current)
+    ids = resolution.table.ids()
+    customer_of = {ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist())}
+    reasons = _link_reasons(resolution)
+    prepared = resolution.table.records
+    batch: list[dict[str, Any]] = []
+    report = ResolveReport(run_id="R" + now, summary=resolution.summary())
+
+    async def flush() -> None:
+        if not batch:
+            return
+        await store.write(WRITE_CUSTOMERS, {"customers": batch, "now": now})
+        await store.write(ATTACH_HOLDINGS, {"customers": [
+            {"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in batch]})
+        report.customers_written += len(batch)
+        if progress:
+            progress("write", sum(len(c["records"]) for c in batch))
+        batch.clear()
+
+    for root, members in resolution.cluster_members().items():
+        member_rows = [dict(records[ids[i]], id=ids[i]) for i in members]
+        golden = survivorship.derive(member_rows)
+        props = {k: v for k, v in golden.values.items() if k != "manager_record"}
+        first = prepared[members[0]]
+        props.update(provenance=orjson.dumps(golden.provenance).decode(), record_count=len(members),
+                     name_pinyin=first.name_pinyin, is_organisation=any(prepared[i].is_organisation for i in members),
+                     customer_group=rules.resolution.policy.groups.get(props.get("segment", ""), ""),
+                     sources=sorted({prepared[i].source for i in members}))
+        batch.append({"id": customer_ids[root], "props": props, "manager": golden.values.get("manager_record"),
+                      "records": [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members]})
+        if len(batch) >= WRITE_BATCH:
+            await flush()
+    await flush()
+    await store.write(RETIRE_EMPTY, {"now": now})
+    report.memberships = (await store.write(WRITE_MEMBERSHIPS))[0]["memberships"]
+    candidates = [_candidate_row(r, customer_of, now) for r in resolution.reviews]
+    for start in range(0, len(candidates), WRITE_BATCH):
+        await store.write(WRITE_CANDIDATES, {"candidates": candidates[start:start + WRITE_BATCH], "now": now})
+    report.candidates_written = len(candidates)
+    written = clock.now()
+    report.timings = {"read_and_normalise": (read_done - timer).total_seconds(),
+                      "link": (linked - read_done).total_seconds(),
+                      "write": (written - linked).total_seconds()}
+    report.summary["timings_seconds"].update({k: round(v, 3) for k, v in report.timings.items()})
+    await store.write(WRITE_RUN, {"id": report.run_id, "now": now, "mode": "batch",
+                                  "summary": orjson.dumps(report.summary).decode(),
+                                  "model": orjson.dumps(resolution.model.to_dict()).decode()})
+    return report
+
+
+async def latest_model(store: Store) -> MatchModel | None:
+    rows = await store.read(LATEST_RUN)
+    if not rows or not rows[0].get("model"):
+        return None
+    return MatchModel.from_dict(orjson.loads(rows[0]["model"]))

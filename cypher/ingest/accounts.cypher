@@ -1,0 +1,10 @@
+// Upsert billing accounts with their source records. $rows: [{id, record, node}].
+UNWIND $rows AS r
+MERGE (s:SourceRecord {id: r.id})
+WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
+SET s = r.record
+SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
+MERGE (a:Account {id: r.id})
+SET a += r.node
+MERGE (s)-[:DESCRIBES]->(a)
+RETURN count(s) AS written

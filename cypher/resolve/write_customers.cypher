@@ -1,0 +1,17 @@
+// Write a batch of resolved customers: golden attributes, and each source record linked to
+// its customer with the explanation of why (moving it off any other customer).
+// $customers: [{id, props, records: [{id, why}]}]
+UNWIND $customers AS c
+MERGE (x:Customer {id: c.id})
+ON CREATE SET x.created_at = $now, x.version = 0
+SET x += c.props, x.status = 'active', x.updated_at = $now, x.version = x.version + 1
+WITH x, c
+UNWIND c.records AS r
+MATCH (s:SourceRecord {id: r.id})
+OPTIONAL MATCH (s)-[old:RECORD_OF]->(other:Customer)
+WHERE other.id <> c.id
+DELETE old
+WITH x, s, r
+MERGE (s)-[l:RECORD_OF]->(x)
+SET l.why = r.why, l.at = $now
+RETURN count(l) AS linked

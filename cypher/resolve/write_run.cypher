@@ -1,0 +1,4 @@
+// Record one resolution run: when, what it found, and the model parameters it used
+// (so that match() and incremental resolution score with the same model).
+CREATE (run:ResolutionRun {id: $id, at: $now, mode: $mode, summary: $summary, model: $model})
+RETURN run.id AS id
