@@ -250,11 +250,19 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
 
     from app.api.app import create_app
 
+    from app.access import ensure_local_key
+
     _QuietServer = _quiet_server_class()
     settings = get_settings()
     store = await opened_store()
     try:
         await store.setup_schema()
+        if settings.env != "production":
+            key_file = settings.data_dir / "local-admin.key"
+            key = ensure_local_key(settings.api_keys_path, key_file)
+            if key:
+                log.info("API key (role admin) for GraphiQL: send header Authorization: Bearer %s  (kept in %s)",
+                         key, key_file)
         config = uvicorn.Config(create_app(store=store, settings=settings), host=host or settings.host,
                                 port=port or settings.port, log_level=settings.log_level.lower(), lifespan="on")
         log.info("serving http://%s:%s/graphql (backend=%s, data in %s); Ctrl-C stops API and store",
@@ -262,6 +270,25 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
         await _QuietServer(config).serve()
     finally:
         await store.close()
+
+
+keys_cli = typer.Typer(help="API keys: only their SHA-256 hashes are stored.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+@keys_cli.command("add")
+def keys_add(name: str = typer.Argument(..., help="Who holds the key (an app or a person)."),
+             role: str = typer.Option(..., "--role", help="A role of app/config/access.toml.")) -> None:
+    """Create a key; it is printed once and never stored in clear."""
+    from app.access import add_key
+
+    settings = get_settings()
+    try:
+        key = add_key(settings.api_keys_path, name, role)
+    except C360Error as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(key)
 
 
 def main() -> None:

@@ -61,10 +61,17 @@ class TierRules(Strict):
     six_star_points: int
 
 
+class Entitlement(Strict):
+    min_star: int = 7
+    vip_cards: list[str] = []
+    tags: list[str] = []
+
+
 class Rules(Strict):
     resolution: ResolutionRules
     survivorship: SurvivorshipRules
     tiers: TierRules
+    entitlements: dict[str, Entitlement]
 
 
 def load_rules(path: Path | None = None) -> Rules:

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     rules_file: Path | None = None
+    api_keys_file: Path | None = None
 
     store_start_timeout: float = 30.0
     store_pool_size: int = 32
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
     neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD"))
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+
+    @property
+    def api_keys_path(self) -> Path:
+        return self.api_keys_file or self.data_dir / "api_keys.toml"
 
     @property
     def backend(self) -> Literal["embedded", "neo4j"]:

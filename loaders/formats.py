@@ -32,20 +32,35 @@ class RawRow:
 
 
 def _probe_encoding(path: Path, encoding: str) -> None:
+    """Wrong ``--encoding`` is told apart from a few corrupt lines: if every line the chosen
+    encoding cannot read decodes in another one, the whole file is refused with that hint."""
     with path.open("rb") as handle:
         head = handle.read(PROBE_BYTES)
-    lines = head.splitlines()[:-1] or head.splitlines()
-    bad = 0
+        complete = not handle.read(1)
+    lines = head.splitlines() if complete else head.splitlines()[:-1] or head.splitlines()
+    failures: list[tuple[int, bytes, UnicodeDecodeError]] = []
     for number, raw in enumerate(lines, start=1):
         try:
             raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            bad += 1
-            if number == 1 or bad > max(2, len(lines) // 10):
-                other = [e for e in ENCODINGS if e != encoding]
-                raise SourceFileError(
-                    f"{path}: line {number} does not decode as {encoding} (byte {raw[exc.start]:#04x} at "
-                    f"position {exc.start}); is the file in another encoding? try --encoding {other[0]}") from None
+            failures.append((number, raw, exc))
+    if not failures:
+        return
+    number, raw, exc = failures[0]
+    for other in (e for e in ENCODINGS if e != encoding):
+        if _decodes(b"\n".join(r for _, r, _ in failures), other) or number == 1 \
+                or len(failures) > max(2, len(lines) // 10):
+            raise SourceFileError(
+                f"{path}: line {number} does not decode as {encoding} (byte {raw[exc.start]:#04x} at "
+                f"position {exc.start}); is the file in another encoding? try --encoding {other}")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decoded_lines(path: Path, encoding: str, rejects: list[RawRow]) -> Iterator[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Per-request context: the store, and (later) the caller's role and DataLoaders."""
+"""Per-request context: the store, the caller (role and masking), and fresh DataLoaders."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ from dataclasses import dataclass
 
 from strawberry.types import Info as _Info
 
+from app.access import Caller
+from app.rules import Rules
+from app.services.customer_view import CustomerLoaders
 from app.store.base import Store
 
 
 @dataclass(slots=True)
 class Context:
     store: Store
+    caller: Caller | None
+    rules: Rules
+    loaders: CustomerLoaders
+    services: "object"
 
 
 Info = _Info[Context, None]

@@ -1,15 +1,18 @@
-"""Root Query type and the schema factory with its extensions.
-
-Extensions are passed as classes or factories, never shared instances: a shared
-instance leaks execution context between concurrent requests.
-"""
+"""Root Query and Mutation types and the schema factory."""
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from typing import Any
 
+import strawberry
+from strawberry.scalars import JSON
+
+from app.errors import NotFoundError
+from app.resolution.normalise import normalise_certificate
 from schema.context import Info
+from schema.limits import BadUserInput, extensions
+from schema.steward import StewardMutation, StewardQuery
+from schema.types import Customer
 
 
 @strawberry.type
@@ -18,16 +21,93 @@ class StoreInfo:
     ok: bool
 
 
+@strawberry.input(description="A customer record as a channel would submit it (fields of docs/source-formats.md).")
+class CustomerRecordInput:
+    name: str
+    cert_type: str | None = None
+    cert_no: str | None = None
+    phones: list[str] | None = None
+    email: str | None = None
+    address: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None
+    local_network: str | None = None
+    segment: str | None = "individual"
+
+    def fields(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
 @strawberry.type
-class Query:
+class MatchResult:
+    customer: Customer
+    decision: str = strawberry.field(description="merge, review or apart, as the resolver would decide.")
+    probability: float
+    explanation: JSON
+
+
+async def _customer(info: Info, customer_id: str) -> Customer:
+    raw = await info.context.loaders.require(customer_id)
+    return Customer(raw=raw, requested_id=customer_id)
+
+
+@strawberry.type
+class Query(StewardQuery):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()
         return StoreInfo(backend=health.backend, ok=health.ok)
 
+    @strawberry.field(description="A customer by id; an id merged into another customer answers the survivor.")
+    async def customer(self, info: Info, id: strawberry.ID) -> Customer:
+        return await _customer(info, str(id))
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
-        query=Query,
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
-    )
+    @strawberry.field(description="The customer holding a certificate (resident id, credit code, passport...).")
+    async def customer_by_certificate(self, info: Info, type: str, number: str) -> Customer:
+        from app.services.customer_view import find_by_certificate
+
+        cert = normalise_certificate(type, number)
+        if not cert.number or (type in ("resident_id", "credit_code") and not cert.valid):
+            raise BadUserInput(f"{number!r} is not a valid {type} number: {cert.reason}")
+        ids = await find_by_certificate(info.context.store, cert.number)
+        if not ids:
+            raise NotFoundError(f"no customer holds {type} {number!r}")
+        return await _customer(info, ids[0])
+
+    @strawberry.field(description="The customer owning a service number (mobile, fixed line, broadband).")
+    async def customer_by_service_number(self, info: Info, number: str) -> Customer:
+        from app.services.customer_view import find_by_service_number
+        from loaders.validation import Invalid, a_service_no
+
+        try:
+            service_no = a_service_no(number)
+        except Invalid as exc:
+            raise BadUserInput(str(exc)) from None
+        ids = await find_by_service_number(info.context.store, service_no)
+        if not ids:
+            raise NotFoundError(f"no customer owns service number {number!r}")
+        return await _customer(info, ids[0])
+
+    @strawberry.field(description="Is this someone we know? The best existing customers for a record not stored.")
+    async def match(self, info: Info, record: CustomerRecordInput, limit: int = 5) -> list[MatchResult]:
+        from app.services.matching import Matcher
+
+        info.context.caller.require("match")
+        matches = await Matcher(info.context.store, info.context.rules).match(record.fields(), limit=limit)
+        results = []
+        for m in matches:
+            raw = await info.context.loaders.customer.load(m.customer_id)
+            if raw is not None:
+                results.append(MatchResult(customer=Customer(raw=raw, requested_id=m.customer_id),
+                                           decision=m.decision, probability=m.probability,
+                                           explanation=m.best.explanation()))
+        return results
+
+
+@strawberry.type
+class Mutation(StewardMutation):
+    pass
+
+
+def build_schema(production: bool = False) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production))

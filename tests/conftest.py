@@ -61,3 +61,16 @@ async def graph(embedded_store: EmbeddedStore) -> AsyncIterator[EmbeddedStore]:
     """The embedded store alone, emptied: for tests of domain code rather than the backend contract."""
     await embedded_store.write(CLEAR_GRAPH)
     yield embedded_store
+
+
+def api_client(store: Store, role: str = "admin", name: str = "test") -> "httpx.AsyncClient":
+    """An in-process client of the real ASGI app, authenticated with a key of ``role``."""
+    import httpx
+
+    from app.access import KeyRing, hash_key
+    from app.api.app import create_app
+
+    key = f"test-key-{role}-{name}"
+    keyring = KeyRing({hash_key(key): (name, role)})
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(store=store, keyring=keyring)),
+                             base_url="http://t", headers={"Authorization": f"Bearer {key}"})

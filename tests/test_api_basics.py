@@ -15,11 +15,24 @@ import pytest
 
 from app.api.app import create_app
 from app.store.embedded import EmbeddedStore
-from tests.conftest import short_tmpdir
+from tests.conftest import api_client, short_tmpdir
 
 
 def client_for(store: EmbeddedStore) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(store=store)), base_url="http://t")
+    return api_client(store)
+
+
+async def test_graphql_needs_a_known_key(embedded_store: EmbeddedStore) -> None:
+    app = create_app(store=embedded_store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        missing = await client.post("/graphql", json={"query": "{ __typename }"})
+        assert missing.status_code == 401
+        assert missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        wrong = await client.post("/graphql", json={"query": "{ __typename }"},
+                                  headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and "unknown API key" in wrong.json()["errors"][0]["message"]
+        ide = await client.get("/graphql", headers={"Accept": "text/html"})
+        assert ide.status_code == 200 and "graphiql" in ide.text.lower()
 
 
 async def test_healthz_and_typename(embedded_store: EmbeddedStore) -> None:
@@ -70,8 +83,11 @@ def test_c360_run_serves_and_stops_store_on_ctrl_c() -> None:
                 time.sleep(0.2)
         else:
             pytest.fail("c360 run did not answer /healthz within 120 s")
-        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"})
+        key = (data / "local-admin.key").read_text().strip()
+        answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"},
+                            headers={"Authorization": f"Bearer {key}"})
         assert answer.json() == {"data": {"__typename": "Query"}}
+        assert httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ __typename }"}).status_code == 401
         pid = int((data / "falkordb.pid").read_text())
         proc.send_signal(signal.SIGINT)
         output = proc.communicate(timeout=30)[0]

@@ -22,15 +22,21 @@ def referenced_names() -> set[str]:
     return names
 
 
-def test_every_cypher_file_is_referenced_by_code() -> None:
-    unused = file_names() - file_names("analytics") - referenced_names()
-    assert not unused, f"Cypher files nothing uses: {sorted(unused)}"
-
-
-def test_every_module_imports_and_declares_only_existing_files() -> None:
+def import_everything() -> None:
     for package in ("app", "schema", "loaders"):
         module = importlib.import_module(package)
         for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
             importlib.import_module(info.name)
+
+
+def test_every_cypher_file_is_referenced_by_code() -> None:
+    """Names built in code (one upsert file per record kind) count once their module has loaded them."""
+    import_everything()
+    unused = file_names() - file_names("analytics") - referenced_names() - declared_names()
+    assert not unused, f"Cypher files nothing uses: {sorted(unused)}"
+
+
+def test_every_module_imports_and_declares_only_existing_files() -> None:
+    import_everything()
     assert declared_names() <= file_names()
     assert referenced_names() - {"customer/does_not_exist"} <= file_names()

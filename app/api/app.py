@@ -1,33 +1,33 @@
-"""The ASGI application: GraphQL at /graphql (with GraphiQL), liveness of the store at /healthz."""
+"""The ASGI application: GraphQL at /graphql (with GraphiQL), liveness of the store at /healthz.
+
+Authentication happens before GraphQL: a request without a valid API key gets 401 and
+never reaches the schema. Each request gets its own caller and DataLoaders.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from app.access import KeyRing, Unauthenticated, audit_log
+from app.rules import Rules, get_rules
+from app.services.customer_view import CustomerLoaders
 from app.settings import Settings, get_settings
 from app.store import Store, open_store
 from schema import build_schema
 from schema.context import Context
 
 log = logging.getLogger(__name__)
-
-
-class GraphQLApp(GraphQL):
-    def __init__(self, store_ref: "StoreRef", **kwargs: Any) -> None:
-        super().__init__(build_schema(), **kwargs)
-        self.store_ref = store_ref
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
-        return Context(store=self.store_ref.store)
 
 
 class StoreRef:
@@ -47,10 +47,53 @@ class StoreRef:
         self._store = value
 
 
-def create_app(store: Store | None = None, settings: Settings | None = None) -> Starlette:
+class GraphQLApp(GraphQL):
+    def __init__(self, store_ref: StoreRef, rules: Rules, production: bool, **kwargs: Any) -> None:
+        super().__init__(build_schema(production=production), **kwargs)
+        self.store_ref = store_ref
+        self.rules = rules
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
+        store = self.store_ref.store
+        return Context(store=store, caller=getattr(request.state, "caller", None), rules=self.rules,
+                       loaders=CustomerLoaders(store, self.rules), services=None)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.headers.get("x-api-key")
+
+
+def configure_audit(path: Path) -> None:
+    if any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in audit_log.handlers):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    audit_log.addHandler(handler)
+    audit_log.setLevel(logging.INFO)
+
+
+class _Asgi:
+    """Starlette treats plain functions as request handlers; an object is mounted as a raw ASGI app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def create_app(store: Store | None = None, settings: Settings | None = None, rules: Rules | None = None,
+               keyring: KeyRing | None = None) -> Starlette:
     """Build the app. With ``store`` given, the caller owns its life (tests); otherwise the lifespan does."""
     settings = settings or get_settings()
+    rules = rules or get_rules()
+    keys = keyring or KeyRing.load(settings.api_keys_path)
     ref = StoreRef(store)
+    configure_audit(settings.data_dir / "audit.log")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -72,5 +115,28 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
                 "detail": health.detail}
         return JSONResponse(body, status_code=200 if health.ok else 503)
 
-    graphql = GraphQLApp(ref, graphql_ide="graphiql" if settings.env != "production" else None)
-    return Starlette(routes=[Route("/healthz", healthz), Route("/graphql", graphql, methods=["GET", "POST"])], lifespan=lifespan)
+    production = settings.env == "production"
+    graphql = GraphQLApp(ref, rules, production, graphql_ide=None if production else "graphiql")
+
+    async def graphql_asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if wants_ide and not production:
+            await graphql(scope, receive, send)
+            return
+        try:
+            caller = keys.authenticate(_bearer(request))
+        except Unauthenticated as exc:
+            response = JSONResponse({"data": None, "errors": [{"message": str(exc),
+                                                               "extensions": {"code": "UNAUTHENTICATED"}}]},
+                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["caller"] = caller
+        try:
+            await graphql(scope, receive, send)
+        finally:
+            caller.write_audit()
+
+    return Starlette(routes=[Route("/healthz", healthz), Route("/graphql", _Asgi(graphql_asgi), methods=["GET", "POST"])],
+                     lifespan=lifespan)

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.golden.survivorship import Survivorship
+from app.golden.derive import GoldenDeriver
 from app.resolution.linker import Linker, PairDecision, Resolution
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_record
@@ -130,12 +130,11 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     resolution = Linker(rules.resolution, model).resolve(match_records)
     linked = clock.now()
     now = clock.now_iso()
-    survivorship = Survivorship(rules.survivorship, rules.resolution.policy.group_order)
+    deriver = GoldenDeriver(rules)
     customer_ids = assign_customer_ids(resolution, current)
     ids = resolution.table.ids()
     customer_of = {ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist())}
     reasons = _link_reasons(resolution)
-    prepared = resolution.table.records
     batch: list[dict[str, Any]] = []
     report = ResolveReport(run_id="R" + now, summary=resolution.summary())
 
@@ -151,15 +150,8 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
         batch.clear()
 
     for root, members in resolution.cluster_members().items():
-        member_rows = [dict(records[ids[i]], id=ids[i]) for i in members]
-        golden = survivorship.derive(member_rows)
-        props = {k: v for k, v in golden.values.items() if k != "manager_record"}
-        first = prepared[members[0]]
-        props.update(provenance=orjson.dumps(golden.provenance).decode(), record_count=len(members),
-                     name_pinyin=first.name_pinyin, is_organisation=any(prepared[i].is_organisation for i in members),
-                     customer_group=rules.resolution.policy.groups.get(props.get("segment", ""), ""),
-                     sources=sorted({prepared[i].source for i in members}))
-        batch.append({"id": customer_ids[root], "props": props, "manager": golden.values.get("manager_record"),
+        props, manager = deriver.derive([dict(records[ids[i]], id=ids[i]) for i in members])
+        batch.append({"id": customer_ids[root], "props": props, "manager": manager,
                       "records": [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members]})
         if len(batch) >= WRITE_BATCH:
             await flush()

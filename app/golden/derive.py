@@ -1,0 +1,42 @@
+"""The golden properties of one customer from its source records: survivorship plus the derived
+fields (provenance, group, search key). Batch resolution and merges both call this, so a merge
+followed by an unmerge re-derives exactly what resolution had written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from app.golden.survivorship import Survivorship
+from app.resolution.normalise import normalise_name
+from app.rules import Rules
+from app.vocabulary import ORGANISATION_SEGMENTS
+
+GOLDEN_KEYS = ("name", "cert_type", "cert_no", "phones", "email", "address", "birth_date", "gender",
+               "local_network", "segment", "org_class", "vip_card", "provenance", "record_count",
+               "name_pinyin", "is_organisation", "customer_group", "sources")
+
+
+class GoldenDeriver:
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.survivorship = Survivorship(rules.survivorship, rules.resolution.policy.group_order)
+
+    def derive(self, records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], str | None]:
+        """Golden properties (every key of GOLDEN_KEYS, None where absent, so a SET clears stale values)
+        and the account manager's employee record id."""
+        golden = self.survivorship.derive(records)
+        values = dict(golden.values)
+        manager = values.pop("manager_record", None)
+        segment = values.get("segment") or ""
+        values.update(
+            provenance=orjson.dumps(golden.provenance, option=orjson.OPT_SORT_KEYS).decode(),
+            record_count=len(records),
+            name_pinyin=normalise_name(str(values.get("name") or "")).pinyin,
+            is_organisation=any(r.get("segment") in ORGANISATION_SEGMENTS for r in records),
+            customer_group=self.rules.resolution.policy.groups.get(segment, ""),
+            sources=sorted({str(r.get("source")) for r in records if r.get("source")}),
+        )
+        return {key: values.get(key) for key in GOLDEN_KEYS}, manager

@@ -1,0 +1,155 @@
+"""The customer view's reads, batched: one store round trip per kind of data per request.
+
+Each loader takes many customer ids (the DataLoader collects them) and answers with
+one Cypher query, so the full view costs the same few round trips whatever the sizes
+of its lists.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from app import clock
+from app.errors import NotFoundError
+from app.rules import Rules
+from app.store import Store, cypher
+from app.tiers import average_monthly_spend, entitlements, months_back, star_level
+
+CUSTOMERS_BY_IDS = cypher("view/customers_by_ids")
+BY_CERTIFICATE = cypher("view/customers_by_certificate")
+BY_SERVICE_NUMBER = cypher("view/customers_by_service_number")
+HOLDINGS = cypher("view/holdings_by_customers")
+CONTACTS = cypher("view/contacts_by_customers")
+RELATIONS = cypher("view/relations_by_customers")
+SPEND = cypher("view/spend_by_customers")
+SOURCE_RECORDS = cypher("view/source_records_by_customers")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPage:
+    customer_id: str
+    first: int
+    channel: str | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+    before_at: str | None = None
+    before_id: str | None = None
+
+
+@dataclass(slots=True)
+class Holdings:
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Relations:
+    managers: list[dict[str, Any]] = field(default_factory=list)
+    member_of: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    households: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Tier:
+    star: int
+    average_spend: float
+    tags: list[str]
+    entitlements: list[str]
+
+
+class CustomerLoaders:
+    """Per-request loaders; build a new one for every request so nothing leaks between callers."""
+
+    def __init__(self, store: Store, rules: Rules) -> None:
+        self.store = store
+        self.rules = rules
+        self.customer = DataLoader(self._customers)
+        self.holdings = DataLoader(self._holdings)
+        self.contacts = DataLoader(self._contacts, cache_key_fn=lambda page: page)
+        self.relations = DataLoader(self._relations)
+        self.spend = DataLoader(self._spend)
+        self.source_records = DataLoader(self._source_records)
+
+    async def _customers(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
+        rows = await self.store.read(CUSTOMERS_BY_IDS, {"ids": list(ids)})
+        found = {row["wanted"]: row["customer"] for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def _holdings(self, ids: Sequence[str]) -> list[Holdings]:
+        rows = await self.store.read(HOLDINGS, {"ids": list(ids)})
+        result: dict[str, Holdings] = defaultdict(Holdings)
+        for row in rows:
+            holdings = result[row["id"]]
+            if row["item"] == "account":
+                holdings.accounts.append(row["props"])
+            else:
+                holdings.subscriptions.append({**row["props"], "account_id": row["account"],
+                                               "offering": row["offering"]})
+        for holdings in result.values():
+            holdings.accounts.sort(key=lambda a: a["id"])
+            holdings.subscriptions.sort(key=lambda s: s["id"])
+        return [result[i] for i in ids]
+
+    async def _contacts(self, pages: Sequence[ContactPage]) -> list[tuple[int, list[dict[str, Any]]]]:
+        params = [{"key": k, "id": p.customer_id, "first": p.first, "channel": p.channel, "kind": p.kind, "since": p.since,
+                   "until": p.until, "before_at": p.before_at, "before_id": p.before_id} for k, p in enumerate(pages)]
+        rows = await self.store.read(CONTACTS, {"pages": params})
+        by_key = {row["key"]: (row["total"], row["contacts"]) for row in rows}
+        return [by_key.get(k, (0, [])) for k in range(len(pages))]
+
+    async def _relations(self, ids: Sequence[str]) -> list[Relations]:
+        rows = await self.store.read(RELATIONS, {"ids": list(ids)})
+        result: dict[str, Relations] = defaultdict(Relations)
+        for row in rows:
+            relations = result[row["id"]]
+            entry = {**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"],
+                     "title": row["title"]}
+            {"manager": relations.managers, "member_of": relations.member_of, "member": relations.members,
+             "household": relations.households}[row["link"]].append(entry)
+        return [result[i] for i in ids]
+
+    async def _spend(self, ids: Sequence[str]) -> list[dict[str, float]]:
+        since = months_back(clock.now().date(), self.rules.tiers.months)
+        rows = await self.store.read(SPEND, {"ids": list(ids), "since": since})
+        result: dict[str, dict[str, float]] = defaultdict(dict)
+        for row in rows:
+            result[row["id"]][row["month"]] = float(row["amount"])
+        return [result[i] for i in ids]
+
+    async def _source_records(self, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
+        rows = await self.store.read(SOURCE_RECORDS, {"ids": list(ids)})
+        result: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            result[row["id"]].append(row)
+        return [result[i] for i in ids]
+
+    async def tier(self, customer: dict[str, Any]) -> Tier:
+        spend = await self.spend.load(customer["id"])
+        relations = await self.relations.load(customer["id"])
+        average = average_monthly_spend(spend, self.rules.tiers.months)
+        star = star_level(average, self.rules)
+        tags = sorted({"organisation_key_person" for m in relations.member_of if m.get("key_person")}
+                      | ({"vip"} if customer.get("vip_card") else set())
+                      | ({"organisation"} if customer.get("is_organisation") else set()))
+        return Tier(star, round(average, 2), tags, entitlements(star, customer.get("vip_card"), tags, self.rules))
+
+    async def require(self, customer_id: str) -> dict[str, Any]:
+        customer = await self.customer.load(customer_id)
+        if customer is None:
+            raise NotFoundError(f"no customer with id {customer_id!r}")
+        return customer
+
+
+async def find_by_certificate(store: Store, cert_no: str) -> list[str]:
+    return [row["id"] for row in await store.read(BY_CERTIFICATE, {"cert_no": cert_no})]
+
+
+async def find_by_service_number(store: Store, service_no: str) -> list[str]:
+    return [row["id"] for row in await store.read(BY_SERVICE_NUMBER, {"service_no": service_no})]

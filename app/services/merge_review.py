@@ -1,0 +1,94 @@
+"""The data steward's review queue (核实归并): list, inspect, approve and reject suspected duplicates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import orjson
+
+from app import clock
+from app.errors import ConflictError, NotFoundError
+from app.services.merges import MergeOutcome, Merges
+from app.store import Store, cypher
+
+QUEUE = {"score": cypher("steward/queue_by_score"), "age": cypher("steward/queue_by_age")}
+COUNTS = cypher("steward/queue_counts")
+CANDIDATE = cypher("steward/candidate")
+REJECT = cypher("steward/reject")
+
+Sort = Literal["score", "age"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    status: str = "pending"
+    department: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    source: str | None = None
+    created_before: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {"status": self.status, "department": self.department, "min_score": self.min_score,
+                "max_score": self.max_score, "source": f"{self.source}:" if self.source else None,
+                "created_before": self.created_before}
+
+
+@dataclass(slots=True)
+class CandidateDetail:
+    candidate: dict[str, Any]
+    left: dict[str, Any]
+    right: dict[str, Any]
+    left_customer: dict[str, Any] | None
+    right_customer: dict[str, Any] | None
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+class MergeReview:
+    def __init__(self, store: Store, merges: Merges) -> None:
+        self.store = store
+        self.merges = merges
+
+    async def queue(self, filters: QueueFilter, sort: Sort, first: int,
+                    after: tuple[Any, str] | None) -> tuple[list[dict[str, Any]], bool]:
+        params = filters.params() | {"limit": first + 1, "after_value": after[0] if after else None,
+                                     "after_id": after[1] if after else None}
+        rows = await self.store.read(QUEUE[sort], params)
+        candidates = [row["candidate"] for row in rows]
+        return candidates[:first], len(candidates) > first
+
+    async def counts(self, filters: QueueFilter) -> list[dict[str, Any]]:
+        params = filters.params()
+        params.pop("status")
+        return await self.store.read(COUNTS, params)
+
+    async def detail(self, candidate_id: str) -> CandidateDetail:
+        rows = await self.store.read(CANDIDATE, {"id": candidate_id})
+        if not rows:
+            raise NotFoundError(f"no match candidate {candidate_id!r}")
+        row = rows[0]
+        return CandidateDetail(row["candidate"], row["left"], row["right"], row["left_customer"],
+                               row["right_customer"], orjson.loads(row["candidate"].get("explanation") or "{}"))
+
+    async def approve(self, candidate_id: str, decided_by: str) -> MergeOutcome:
+        detail = await self.detail(candidate_id)
+        if detail.candidate["status"] != "pending":
+            raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
+        left, right = detail.left_customer, detail.right_customer
+        if left is None or right is None:
+            raise ConflictError(f"candidate {candidate_id!r} has a record that belongs to no customer")
+        if left["id"] == right["id"]:
+            raise ConflictError(f"both records of candidate {candidate_id!r} already belong to customer {left['id']!r}")
+        survivor, absorbed = sorted((left, right), key=lambda c: (-(c.get("record_count") or 0), c["id"]))
+        return await self.merges.merge(survivor["id"], absorbed["id"], decided_by=decided_by, candidate=candidate_id,
+                                       explanation={"candidate": candidate_id, **detail.explanation})
+
+    async def reject(self, candidate_id: str, decided_by: str, note: str = "") -> None:
+        detail = await self.detail(candidate_id)
+        if detail.candidate["status"] != "pending":
+            raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
+        rows = await self.store.write(REJECT, {"id": candidate_id, "decided_by": decided_by, "now": clock.now_iso(),
+                                               "note": note})
+        if not rows:
+            raise ConflictError(f"candidate {candidate_id!r} was decided by someone else meanwhile")

@@ -1,0 +1,45 @@
+// Split chosen source records out of a customer into a new one, in ONE statement: the records,
+// and the accounts, subscriptions and contacts that came with them (by owner_record), move to the
+// new customer; a MergeEvent of kind 'split' records it. No row when the customer changed since read.
+MATCH (c:Customer {id: $customer})
+SET c.lock = $event
+WITH c
+WHERE c.status = 'active' AND c.version = $version
+CREATE (n:Customer {id: $new_customer, status: 'active', version: 1, created_at: $now, updated_at: $now})
+SET n += $new_golden
+WITH c, n
+CALL { WITH c, n
+  UNWIND $records AS rid
+  MATCH (c)<-[r:RECORD_OF]-(t:SourceRecord {id: rid})
+  CREATE (n)<-[x:RECORD_OF]-(t)
+  SET x = properties(r), x.split_by = $event
+  DELETE r
+  RETURN count(x) AS records }
+CALL { WITH c, n
+  MATCH (c)-[r:HAS_ACCOUNT]->(t:Account)
+  WHERE t.owner_record IN $records
+  CREATE (n)-[x:HAS_ACCOUNT]->(t)
+  SET x = properties(r), x.split_by = $event
+  DELETE r
+  RETURN count(x) AS accounts }
+CALL { WITH c, n
+  MATCH (c)-[r:OWNS]->(t:Subscription)
+  WHERE t.owner_record IN $records
+  CREATE (n)-[x:OWNS]->(t)
+  SET x = properties(r), x.split_by = $event
+  DELETE r
+  RETURN count(x) AS subscriptions }
+CALL { WITH c, n
+  MATCH (c)-[r:HAD_CONTACT]->(t:Contact)
+  WHERE t.owner_record IN $records
+  CREATE (n)-[x:HAD_CONTACT]->(t)
+  SET x = properties(r), x.split_by = $event
+  DELETE r
+  RETURN count(x) AS contacts }
+CREATE (e:MergeEvent {id: $event, kind: 'split', at: $now, decided_by: $decided_by, explanation: $explanation,
+                      survivor: c.id, absorbed: n.id, moved_records: $records})
+CREATE (e)-[:SURVIVOR]->(c)
+CREATE (e)-[:ABSORBED]->(n)
+SET c += $old_golden, c.version = c.version + 1, c.updated_at = $now
+REMOVE c.lock
+RETURN e.id AS event, records + accounts + subscriptions + contacts AS moved

@@ -1,0 +1,101 @@
+// Undo one merge event exactly, in ONE statement: every relationship the event moved (found by
+// the event's id in its moved_by list, wherever it hangs now) goes back to the absorbed customer,
+// which becomes active again; golden records of both sides are re-derived by the caller and passed
+// in. Nothing happens (no row) when the event is unknown, already undone, or not a merge.
+MATCH (e:MergeEvent {id: $event})-[:ABSORBED]->(a:Customer)
+MATCH (e)-[:SURVIVOR]->(s:Customer)
+SET e.lock = $now
+WITH e, a, s
+WHERE e.undone_at IS NULL AND e.kind = 'merge' AND a.status = 'merged'
+CALL { WITH e, a
+  UNWIND e.moved_records AS tid
+  MATCH (h:Customer)<-[r:RECORD_OF]-(t:SourceRecord {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)<-[n:RECORD_OF]-(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS records }
+CALL { WITH e, a
+  UNWIND e.moved_accounts AS tid
+  MATCH (h:Customer)-[r:HAS_ACCOUNT]->(t:Account {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:HAS_ACCOUNT]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS accounts }
+CALL { WITH e, a
+  UNWIND e.moved_subscriptions AS tid
+  MATCH (h:Customer)-[r:OWNS]->(t:Subscription {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:OWNS]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS subscriptions }
+CALL { WITH e, a
+  UNWIND e.moved_contacts AS tid
+  MATCH (h:Customer)-[r:HAD_CONTACT]->(t:Contact {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:HAD_CONTACT]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS contacts }
+CALL { WITH e, a
+  UNWIND e.moved_opportunities AS tid
+  MATCH (h:Customer)-[r:HAS_OPPORTUNITY]->(t:Opportunity {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:HAS_OPPORTUNITY]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS opportunities }
+CALL { WITH e, a
+  UNWIND e.moved_managers AS tid
+  MATCH (h:Customer)-[r:MANAGED_BY]->(t:Employee {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:MANAGED_BY]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS managers }
+CALL { WITH e, a
+  UNWIND e.moved_member_of AS tid
+  MATCH (h:Customer)-[r:MEMBER_OF]->(t:Customer {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:MEMBER_OF]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS member_of }
+CALL { WITH e, a
+  UNWIND e.moved_members AS tid
+  MATCH (h:Customer)<-[r:MEMBER_OF]-(t:Customer {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)<-[n:MEMBER_OF]-(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS members }
+CALL { WITH e, a
+  UNWIND e.moved_households AS tid
+  MATCH (h:Customer)-[r:IN_HOUSEHOLD]->(t:Household {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:IN_HOUSEHOLD]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  DELETE r
+  RETURN count(n) AS households }
+WITH e, a, s, records + accounts + subscriptions + contacts + opportunities + managers + member_of + members
+     + households AS moved
+OPTIONAL MATCH (a)-[m:MERGED_INTO {event: $event}]->()
+DELETE m
+WITH DISTINCT e, a, s, moved
+SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, a.version = a.version + 1,
+    a.updated_at = $now,
+    s += $survivor_golden, s.version = s.version + 1, s.updated_at = $now,
+    e.undone_at = $now, e.undone_by = $decided_by
+REMOVE e.lock
+RETURN e.id AS event, moved

@@ -1,0 +1,136 @@
+"""Protecting the API from expensive queries: depth, cost, aliases, tokens, page sizes,
+introspection in production, and error codes on every error."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, ValidationRule
+from graphql.language import IntValueNode, OperationDefinitionNode, SelectionSetNode
+from strawberry.extensions import (AddValidationRules, DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter,
+                                   ParserCache, QueryDepthLimiter, SchemaExtension, ValidationCache)
+
+from app.access import Forbidden, Unauthenticated
+from app.errors import C360Error, ConflictError, NotFoundError, StoreError, StoreUnavailable
+
+log = logging.getLogger("c360.api")
+
+MAX_PAGE = 100
+DEFAULT_LIST_COST = 20
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 3000
+MAX_COST = 20_000
+
+
+class BadUserInput(C360Error):
+    code = "BAD_USER_INPUT"
+
+
+def page_size(first: int) -> int:
+    if first < 1 or first > MAX_PAGE:
+        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}, got {first}")
+    return first
+
+
+class CostLimit(ValidationRule):
+    """A query's cost is its field count, each field multiplied by the page sizes above it."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        fragments = {f.name.value: f for f in self.context.document.definitions
+                     if getattr(f, "kind", "") == "fragment_definition"}
+        cost = _cost(node.selection_set, 1, fragments, set())
+        if cost > MAX_COST:
+            self.report_error(GraphQLError(f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer "
+                                           f"fields or smaller pages", node, extensions={"code": "QUERY_TOO_COSTLY"}))
+
+
+def _cost(selection_set: SelectionSetNode | None, multiplier: int, fragments: dict[str, Any], seen: set[str]) -> int:
+    if selection_set is None:
+        return 0
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            total += multiplier
+            if selection.selection_set is not None:
+                size = _page_argument(selection)
+                total += _cost(selection.selection_set, multiplier * size, fragments, seen)
+        elif isinstance(selection, InlineFragmentNode):
+            total += _cost(selection.selection_set, multiplier, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                total += _cost(fragment.selection_set, multiplier, fragments, seen | {selection.name.value})
+    return total
+
+
+def _page_argument(node: FieldNode) -> int:
+    for argument in node.arguments or ():
+        if argument.name.value in ("first", "limit") and isinstance(argument.value, IntValueNode):
+            return max(1, int(argument.value.value))
+    return DEFAULT_LIST_COST if node.name.value in ("contacts", "searchCustomers", "reviewQueue") else 1
+
+
+ERROR_CODES: list[tuple[type[BaseException], str]] = [
+    (Unauthenticated, "UNAUTHENTICATED"), (Forbidden, "FORBIDDEN"), (NotFoundError, "NOT_FOUND"),
+    (ConflictError, "CONFLICT"), (StoreUnavailable, "STORE_UNAVAILABLE"), (StoreError, "STORE_ERROR"),
+    (BadUserInput, "BAD_USER_INPUT"), (C360Error, "C360_ERROR"),
+]
+
+
+class ErrorCodes(SchemaExtension):
+    """Every error gets a stable ``extensions.code``; in production an unexpected one is replaced by
+    a message with an error id that is also in the log, so nothing internal leaks."""
+
+    def __init__(self, production: bool = False) -> None:
+        self.production = production
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        result.errors = [self._coded(error) for error in result.errors]
+        if self.execution_context.pre_execution_errors:
+            self.execution_context.pre_execution_errors = result.errors
+
+    def _coded(self, error: GraphQLError) -> GraphQLError:
+        extensions = dict(error.extensions or {})
+        original = error.original_error
+        if "code" in extensions:
+            return error
+        if original is None:
+            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+        else:
+            code = next((c for kind, c in ERROR_CODES if isinstance(original, kind)), None)
+            code = code or getattr(original, "code", None)
+            if code is None:
+                error_id = uuid.uuid4().hex[:12]
+                log.error("unexpected error %s in %s", error_id, error.path, exc_info=original)
+                extensions.update(code="INTERNAL_SERVER_ERROR", error_id=error_id)
+                if self.production:
+                    return GraphQLError(f"unexpected error; quote error id {error_id}", error.nodes, error.source,
+                                        error.positions, error.path, None, extensions)
+            else:
+                extensions["code"] = code
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, original,
+                            extensions)
+
+
+def extensions(production: bool) -> list[Any]:
+    """Factories, never shared instances: a shared instance leaks execution context between requests."""
+    chosen: list[Any] = [
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: AddValidationRules([CostLimit]),
+        lambda: ErrorCodes(production=production),
+    ]
+    if production:
+        chosen.append(DisableIntrospection)
+    return chosen

@@ -1,0 +1,227 @@
+"""The steward's part of the schema: review queue, candidate detail, approve, reject, unmerge, split,
+merge history. Every field here requires the `review` capability (steward and admin roles)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import strawberry
+from strawberry.scalars import JSON
+
+from app.services.merge_review import MergeReview, QueueFilter
+from app.services.merges import Merges
+from schema.context import Info
+from schema.limits import BadUserInput, page_size
+from schema.types import PageInfo, decode_cursor, encode_cursor
+
+PERSONAL_KEYS = {"cert_no": "certificate", "phones": "phone", "email": "email", "address": "address",
+                 "birth_date": "birth_date"}
+
+
+def _review(info: Info) -> MergeReview:
+    info.context.caller.require("review")
+    return MergeReview(info.context.store, Merges(info.context.store, info.context.rules))
+
+
+@strawberry.type
+class FieldComparison:
+    field: str
+    level: str
+    weight: float
+    left: str | None
+    right: str | None
+    differs: bool
+
+
+@strawberry.type
+class CandidateRecord:
+    id: str
+    source: str
+    source_id: str
+    customer_id: str | None
+    fields: JSON
+
+
+@strawberry.type
+class MatchCandidate:
+    id: str
+    status: str
+    probability: float
+    match_weight: float | None
+    rule: str | None
+    blocking_rule: str | None
+    department: str | None
+    created_at: str | None
+    decided_at: str | None
+    decided_by: str | None
+
+
+@strawberry.type
+class CandidateDetail:
+    candidate: MatchCandidate
+    left: CandidateRecord
+    right: CandidateRecord
+    comparisons: list[FieldComparison]
+    explanation: JSON
+
+
+@strawberry.type
+class QueueCount:
+    status: str
+    department: str | None
+    candidates: int
+
+
+@strawberry.type
+class ReviewQueue:
+    candidates: list[MatchCandidate]
+    page_info: PageInfo
+    counts: list[QueueCount]
+
+
+@strawberry.type
+class MergeEvent:
+    id: str
+    kind: str
+    at: str
+    decided_by: str | None
+    survivor: str
+    absorbed: str
+    undone_at: str | None
+    moved_records: list[str]
+    explanation: JSON
+
+
+@strawberry.type
+class MergeResult:
+    event_id: str
+    survivor: str
+    absorbed: str
+    moved: int
+
+
+def _candidate(raw: dict[str, Any]) -> MatchCandidate:
+    return MatchCandidate(id=raw["id"], status=raw["status"], probability=float(raw.get("probability") or 0),
+                          match_weight=raw.get("match_weight"), rule=raw.get("rule"),
+                          blocking_rule=raw.get("blocking_rule"), department=raw.get("department"),
+                          created_at=raw.get("created_at"), decided_at=raw.get("decided_at"),
+                          decided_by=raw.get("decided_by"))
+
+
+# Which original field each comparison looks at, for the side-by-side view.
+COMPARED_FIELDS = {"name": "name", "certificate": "cert_no", "phone": "phones", "email": "email",
+                   "birth_date": "birth_date", "address": "address", "gender": "gender"}
+
+
+def _shown(info: Info, fields: dict[str, Any], customer: str) -> dict[str, Any]:
+    shown = dict(fields)
+    for key, personal in PERSONAL_KEYS.items():
+        if shown.get(key):
+            shown[key] = info.context.caller.show(personal, str(shown[key]), customer)
+    return shown
+
+
+def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) -> CandidateRecord:
+    fields = _shown(info, orjson.loads(raw.get("fields") or "{}"), customer["id"] if customer else raw["id"])
+    return CandidateRecord(id=raw["id"], source=raw["source"], source_id=raw["source_id"],
+                           customer_id=customer["id"] if customer else None, fields=fields)
+
+
+def _merge_event(raw: dict[str, Any]) -> MergeEvent:
+    return MergeEvent(id=raw["id"], kind=raw["kind"], at=raw["at"], decided_by=raw.get("decided_by"),
+                      survivor=raw["survivor"], absorbed=raw["absorbed"], undone_at=raw.get("undone_at"),
+                      moved_records=list(raw.get("moved_records") or []),
+                      explanation=orjson.loads(raw.get("explanation") or "{}"))
+
+
+@strawberry.type
+class StewardQuery:
+    @strawberry.field(description="Suspected duplicates (疑似可归并) waiting for a decision.")
+    async def review_queue(self, info: Info, status: str = "pending", department: str | None = None,
+                           min_score: float | None = None, max_score: float | None = None,
+                           source: str | None = None, created_before: str | None = None, sort: str = "score",
+                           first: int = 20, after: str | None = None) -> ReviewQueue:
+        review = _review(info)
+        if sort not in ("score", "age"):
+            raise BadUserInput("sort must be 'score' or 'age'")
+        size = page_size(first)
+        cursor: tuple[Any, str] | None = None
+        if after:
+            value, cid = decode_cursor(after)
+            cursor = (float(value) if sort == "score" else value, cid)
+        filters = QueueFilter(status, department, min_score, max_score, source, created_before)
+        rows, more = await review.queue(filters, sort, size, cursor)  # type: ignore[arg-type]
+        counts = await review.counts(filters)
+        end = None
+        if rows:
+            last = rows[-1]
+            end = encode_cursor(str(last["probability"] if sort == "score" else last["created_at"]), last["id"])
+        return ReviewQueue(candidates=[_candidate(r) for r in rows], page_info=PageInfo(has_next_page=more,
+                                                                                         end_cursor=end),
+                           counts=[QueueCount(status=c["status"], department=c["department"],
+                                              candidates=c["candidates"]) for c in counts])
+
+    @strawberry.field(description="A candidate's records side by side with each field's comparison.")
+    async def match_candidate(self, info: Info, id: strawberry.ID) -> CandidateDetail:
+        detail = await _review(info).detail(str(id))
+        left = _record(info, detail.left, detail.left_customer)
+        right = _record(info, detail.right, detail.right_customer)
+        comparisons = []
+        for name, result in (detail.explanation.get("fields") or {}).items():
+            key = COMPARED_FIELDS.get(name, name)
+            lv, rv = left.fields.get(key), right.fields.get(key)
+            comparisons.append(FieldComparison(field=name, level=result["level"], weight=result["weight"],
+                                               left=None if lv in (None, "") else str(lv),
+                                               right=None if rv in (None, "") else str(rv),
+                                               differs=result["level"] not in ("exact", "shared", "same")))
+        return CandidateDetail(candidate=_candidate(detail.candidate), left=left, right=right,
+                               comparisons=comparisons, explanation=detail.explanation)
+
+    @strawberry.field(description="Every merge, unmerge and split a customer took part in, newest first.")
+    async def merge_history(self, info: Info, customer_id: strawberry.ID) -> list[MergeEvent]:
+        info.context.caller.require("merge_history")
+        events = await Merges(info.context.store, info.context.rules).history(str(customer_id))
+        return [_merge_event(e) for e in events]
+
+
+@strawberry.type
+class StewardMutation:
+    @strawberry.mutation(description="Confirm a suspected duplicate: merge the two customers (核实归并).")
+    async def approve_candidate(self, info: Info, id: strawberry.ID) -> MergeResult:
+        outcome = await _review(info).approve(str(id), info.context.caller.name)
+        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
+                           moved=outcome.moved)
+
+    @strawberry.mutation(description="Not the same customer: the pair is not proposed again unless a record changes.")
+    async def reject_candidate(self, info: Info, id: strawberry.ID, note: str = "") -> MatchCandidate:
+        review = _review(info)
+        await review.reject(str(id), info.context.caller.name, note)
+        return _candidate((await review.detail(str(id))).candidate)
+
+    @strawberry.mutation(description="Undo a merge exactly.")
+    async def unmerge(self, info: Info, event_id: strawberry.ID) -> MergeResult:
+        _review(info)
+        outcome = await Merges(info.context.store, info.context.rules).unmerge(str(event_id),
+                                                                               decided_by=info.context.caller.name)
+        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
+                           moved=outcome.moved)
+
+    @strawberry.mutation(description="Split chosen source records out of a customer into a new customer.")
+    async def split_customer(self, info: Info, customer_id: strawberry.ID, record_ids: list[str],
+                             reason: str = "") -> MergeResult:
+        _review(info)
+        outcome = await Merges(info.context.store, info.context.rules).split(
+            str(customer_id), record_ids, decided_by=info.context.caller.name, reason=reason)
+        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
+                           moved=outcome.moved)
+
+    @strawberry.mutation(description="Merge two customers a steward knows to be the same.")
+    async def merge_customers(self, info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID,
+                              reason: str = "") -> MergeResult:
+        _review(info)
+        outcome = await Merges(info.context.store, info.context.rules).merge(
+            str(survivor_id), str(absorbed_id), decided_by=info.context.caller.name,
+            explanation={"reason": reason, "decision": "steward"})
+        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
+                           moved=outcome.moved)

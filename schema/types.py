@@ -1,0 +1,310 @@
+"""GraphQL types of the customer view. Thin: data comes from the loaders, masking from the caller."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import orjson
+import strawberry
+from strawberry.scalars import JSON
+
+from schema.context import Info
+
+
+def encode_cursor(*parts: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(parts))).decode()
+
+
+def decode_cursor(cursor: str) -> list[str]:
+    from app.errors import C360Error
+
+    try:
+        parts = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+            raise ValueError
+        return parts
+    except (ValueError, orjson.JSONDecodeError):
+        raise BadInput(f"cursor {cursor!r} is not one this API gave out") from None
+
+
+class BadInput(Exception):
+    code = "BAD_USER_INPUT"
+
+
+@strawberry.type
+class Provenance:
+    attribute: str
+    source_record: str
+
+
+@strawberry.type
+class Offering:
+    code: str
+    name: str | None
+    is_bundle: bool = strawberry.field(description="Several of the customer's subscriptions share it.")
+    subscriptions: list["Subscription"]
+
+
+@strawberry.type
+class Subscription:
+    id: str
+    service_number: str
+    product_type: str
+    status: str
+    offering_code: str | None
+    start_date: str | None
+    end_date: str | None
+    account_id: str | None
+
+
+@strawberry.type
+class Account:
+    id: str
+    account_type: str
+    status: str
+    opened_at: str | None
+    subscriptions: list[Subscription]
+
+
+@strawberry.type
+class Employee:
+    id: str
+    name: str
+    role: str
+    local_network: str | None
+
+
+@strawberry.type
+class AccountManager:
+    role: str = strawberry.field(description="A: primary manager; B: backup with the same rights.")
+    employee: Employee
+
+
+@strawberry.type
+class Contact:
+    id: str
+    channel: str
+    kind: str
+    at: str
+    summary: str | None
+    outcome: str | None
+    source: str | None
+
+
+@strawberry.type
+class ContactEdge:
+    cursor: str
+    node: Contact
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class ContactConnection:
+    total_count: int
+    edges: list[ContactEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class OrganisationLink:
+    customer_id: str
+    name: str | None
+    key_person: bool
+    title: str | None
+
+
+@strawberry.type
+class SourceRecord:
+    id: str
+    source: str
+    source_id: str
+    fields: JSON
+    loaded_at: str | None
+    changed_at: str | None
+    why: JSON | None
+
+
+@strawberry.type
+class Tier:
+    star_level: int
+    average_monthly_spend: float
+    vip_card: str | None
+    tags: list[str]
+    entitlements: list[str]
+
+
+def _contact(row: dict[str, Any]) -> Contact:
+    return Contact(id=row["id"], channel=row["channel"], kind=row["kind"], at=row["at"], summary=row.get("summary"),
+                   outcome=row.get("outcome"), source=row.get("source"))
+
+
+def _subscription(row: dict[str, Any]) -> Subscription:
+    return Subscription(id=row["id"], service_number=row["service_no"], product_type=row["product_type"],
+                        status=row["status"], offering_code=row.get("offering_code"),
+                        start_date=row.get("start_date"), end_date=row.get("end_date"),
+                        account_id=row.get("account_id"))
+
+
+@strawberry.type(description="One customer as every channel sees it (一个客户、一个标识码、一份客户视图).")
+class Customer:
+    raw: strawberry.Private[dict[str, Any]]
+    requested_id: strawberry.Private[str]
+
+    @strawberry.field
+    def id(self) -> str:
+        return self.raw["id"]
+
+    @strawberry.field(description="Set when the id asked for was merged into this customer.")
+    def redirected_from(self) -> str | None:
+        return self.requested_id if self.requested_id != self.raw["id"] else None
+
+    @strawberry.field(description="Changes on every change to this customer's view.")
+    def version(self) -> int:
+        return int(self.raw.get("version") or 0)
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.raw.get("status", "active")
+
+    @strawberry.field
+    def name(self) -> str | None:
+        return self.raw.get("name")
+
+    @strawberry.field
+    def certificate_type(self) -> str | None:
+        return self.raw.get("cert_type")
+
+    @strawberry.field
+    def certificate_number(self, info: Info) -> str | None:
+        return info.context.caller.show("certificate", self.raw.get("cert_no"), self.raw["id"])
+
+    @strawberry.field
+    def phones(self, info: Info) -> list[str]:
+        return [info.context.caller.show("phone", p, self.raw["id"]) or "" for p in self.raw.get("phones") or []]
+
+    @strawberry.field
+    def email(self, info: Info) -> str | None:
+        return info.context.caller.show("email", self.raw.get("email"), self.raw["id"])
+
+    @strawberry.field
+    def address(self, info: Info) -> str | None:
+        return info.context.caller.show("address", self.raw.get("address"), self.raw["id"])
+
+    @strawberry.field
+    def birth_date(self, info: Info) -> str | None:
+        return info.context.caller.show("birth_date", self.raw.get("birth_date"), self.raw["id"])
+
+    @strawberry.field
+    def gender(self) -> str | None:
+        return self.raw.get("gender")
+
+    @strawberry.field
+    def segment(self) -> str | None:
+        return self.raw.get("segment")
+
+    @strawberry.field
+    def customer_group(self) -> str | None:
+        return self.raw.get("customer_group")
+
+    @strawberry.field
+    def organisation_class(self) -> str | None:
+        return self.raw.get("org_class")
+
+    @strawberry.field
+    def local_network(self) -> str | None:
+        return self.raw.get("local_network")
+
+    @strawberry.field
+    def sources(self) -> list[str]:
+        return list(self.raw.get("sources") or [])
+
+    @strawberry.field(description="Which source record each golden attribute came from.")
+    def provenance(self) -> list[Provenance]:
+        data = orjson.loads(self.raw.get("provenance") or "{}")
+        return [Provenance(attribute=k, source_record=v) for k, v in sorted(data.items())]
+
+    @strawberry.field
+    async def tier(self, info: Info) -> Tier:
+        tier = await info.context.loaders.tier(self.raw)
+        return Tier(star_level=tier.star, average_monthly_spend=tier.average_spend,
+                    vip_card=self.raw.get("vip_card"), tags=tier.tags, entitlements=tier.entitlements)
+
+    @strawberry.field
+    async def account_managers(self, info: Info) -> list[AccountManager]:
+        relations = await info.context.loaders.relations.load(self.raw["id"])
+        return [AccountManager(role=m.get("role") or "A",
+                               employee=Employee(id=m["id"], name=m.get("name", ""), role=m.get("role_name", "")
+                                                 or "account_manager", local_network=m.get("local_network")))
+                for m in sorted(relations.managers, key=lambda m: (m.get("role") or "", m["id"]))]
+
+    @strawberry.field
+    async def accounts(self, info: Info) -> list[Account]:
+        holdings = await info.context.loaders.holdings.load(self.raw["id"])
+        by_account: dict[str, list[Subscription]] = {}
+        for row in holdings.subscriptions:
+            if row.get("account_id"):
+                by_account.setdefault(row["account_id"], []).append(_subscription(row))
+        return [Account(id=a["id"], account_type=a["account_type"], status=a["status"], opened_at=a.get("opened_at"),
+                        subscriptions=by_account.get(a["id"], [])) for a in holdings.accounts]
+
+    @strawberry.field
+    async def subscriptions(self, info: Info) -> list[Subscription]:
+        holdings = await info.context.loaders.holdings.load(self.raw["id"])
+        return [_subscription(row) for row in holdings.subscriptions]
+
+    @strawberry.field(description="What the customer bought; a bundle shows once with all its subscriptions.")
+    async def offerings(self, info: Info) -> list[Offering]:
+        holdings = await info.context.loaders.holdings.load(self.raw["id"])
+        grouped: dict[str, tuple[dict[str, Any], list[Subscription]]] = {}
+        for row in holdings.subscriptions:
+            offering = row.get("offering")
+            if offering:
+                grouped.setdefault(offering["id"], (offering, []))[1].append(_subscription(row))
+        return [Offering(code=code, name=o.get("name"), is_bundle=len(subs) > 1, subscriptions=subs)
+                for code, (o, subs) in sorted(grouped.items())]
+
+    @strawberry.field(description="Contacts across all channels, newest first.")
+    async def contacts(self, info: Info, first: int = 20, after: str | None = None, channel: str | None = None,
+                       kind: str | None = None, since: str | None = None, until: str | None = None
+                       ) -> ContactConnection:
+        from app.services.customer_view import ContactPage
+        from schema.limits import page_size
+
+        size = page_size(first)
+        before_at = before_id = None
+        if after:
+            before_at, before_id = decode_cursor(after)
+        total, rows = await info.context.loaders.contacts.load(ContactPage(
+            self.raw["id"], size, channel, kind, since, until, before_at, before_id))
+        page = rows[:size]
+        edges = [ContactEdge(cursor=encode_cursor(r["at"], r["id"]), node=_contact(r)) for r in page]
+        return ContactConnection(total_count=total, edges=edges,
+                                 page_info=PageInfo(has_next_page=len(rows) > size,
+                                                    end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="Organisations this customer belongs to (key person or member).")
+    async def member_of(self, info: Info) -> list[OrganisationLink]:
+        relations = await info.context.loaders.relations.load(self.raw["id"])
+        return [OrganisationLink(customer_id=m["id"], name=m.get("name"), key_person=bool(m.get("key_person")),
+                                 title=m.get("title")) for m in relations.member_of]
+
+    @strawberry.field(description="For an organisation: its members and key persons.")
+    async def members(self, info: Info) -> list[OrganisationLink]:
+        relations = await info.context.loaders.relations.load(self.raw["id"])
+        return [OrganisationLink(customer_id=m["id"], name=m.get("name"), key_person=bool(m.get("key_person")),
+                                 title=m.get("title")) for m in relations.members]
+
+    @strawberry.field(description="The source records behind this customer (steward and analyst roles).")
+    async def source_records(self, info: Info) -> list[SourceRecord]:
+        info.context.caller.require("source_records")
+        rows = await info.context.loaders.source_records.load(self.raw["id"])
+        return [SourceRecord(id=r["record_id"], source=r["source"], source_id=r["source_id"],
+                             fields=orjson.loads(r["fields"] or "{}"), loaded_at=r.get("loaded_at"),
+                             changed_at=r.get("changed_at"), why=orjson.loads(r["why"]) if r.get("why") else None)
+                for r in rows]
