@@ -13,7 +13,7 @@ import typer
 
 from app.errors import C360Error
 from app.logs import configure
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.store import Store, cypher, open_store
 from app.vocabulary import RECORD_KINDS
 
@@ -167,6 +167,59 @@ async def ingest(
     _print_summaries(summaries)
 
 
+@cli.command("demo-data")
+def demo_data(customers: int = typer.Option(20_000, "--customers", help="How many real customers to invent."),
+              seed: int = typer.Option(360, "--seed", help="Same seed, same files."),
+              out: Path = typer.Option(..., "--out", help="Directory to write.")) -> None:
+    """Write a synthetic operator's source files, manifest.json and truth.csv."""
+    from rich.progress import Progress
+
+    from loaders.demo_data import generate
+
+    with Progress() as bar:
+        task = bar.add_task("demo people", total=customers)
+        summary = generate(out, customers, seed, progress=lambda n: bar.advance(task, n))
+    table = Table("file", "rows")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    Console().print(table)
+    typer.echo(f"{summary.people:,} people, {summary.customer_records:,} customer records in {out}")
+
+
+async def load_directory(store: Store, directory: Path) -> list[Any]:
+    """Ingest every file a manifest lists, with a progress bar per file, then resolve."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from loaders.manifest import ManifestEntry, ingest_directory, read_manifest
+    from app.services.resolve import resolve_all
+
+    entries = read_manifest(directory)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        tasks = {e.path: bar.add_task(f"{e.source}/{e.kind}", total=_count_lines([e.path])) for e in entries}
+
+        def on_file(entry: ManifestEntry) -> Callable[[int], None]:
+            return lambda n: bar.advance(tasks[entry.path], n)
+
+        summaries = await ingest_directory(store, directory, on_file=on_file)
+    _print_summaries(summaries)
+    report = await resolve_all(store)
+    log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
+    return summaries
+
+
+@cli.command()
+@run_async
+async def load(directory: Path = typer.Argument(..., help="A directory with manifest.json (e.g. from demo-data).")
+               ) -> None:
+    """Ingest a whole directory of source files in manifest order, then resolve customers."""
+    store = await opened_store()
+    try:
+        await store.setup_schema()
+        await load_directory(store, directory)
+    finally:
+        await store.close()
+
+
 export_cli = typer.Typer(no_args_is_help=True, help="Exports.")
 cli.add_typer(export_cli, name="export")
 CROSSWALK = cypher("export/crosswalk")
@@ -242,6 +295,25 @@ def _quiet_server_class() -> type:
     return QuietServer
 
 
+COUNT_SOURCE_RECORDS = cypher("admin/count_source_records")
+
+
+async def load_demo_if_empty(store: Store, settings: Settings) -> None:
+    if settings.demo_customers <= 0:
+        return
+    rows = await store.read(COUNT_SOURCE_RECORDS)
+    if rows and rows[0]["n"]:
+        log.info("graph holds %s source records: not loading demo data", rows[0]["n"])
+        return
+    from loaders.demo_data import generate
+
+    directory = settings.data_dir / "demo"
+    log.info("empty graph: generating %s demo people (seed %s) in %s and loading them",
+             settings.demo_customers, settings.demo_seed, directory)
+    generate(directory, settings.demo_customers, settings.demo_seed)
+    await load_directory(store, directory)
+
+
 @cli.command()
 @run_async
 async def run(host: str = typer.Option(None), port: int = typer.Option(None)) -> None:
@@ -257,6 +329,7 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
     store = await opened_store()
     try:
         await store.setup_schema()
+        await load_demo_if_empty(store, settings)
         if settings.env != "production":
             key_file = settings.data_dir / "local-admin.key"
             key = ensure_local_key(settings.api_keys_path, key_file)

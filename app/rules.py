@@ -39,7 +39,7 @@ class LevelOverride(Strict):
 class ResolutionRules(Strict):
     auto_merge_probability: float = Field(gt=0, lt=1)
     review_probability: float = Field(gt=0, lt=1)
-    prior_match_probability: float = Field(gt=0, lt=1)
+    prior_match_probability: float | None = Field(default=None, gt=0, lt=1)
     max_block_size: int = Field(gt=1)
     em_max_iterations: int = Field(ge=0)
     em_tolerance: float = Field(gt=0)

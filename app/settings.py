@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     rules_file: Path | None = None
     api_keys_file: Path | None = None
+    # `c360 run` generates and loads this many demo people into an empty graph (0: start empty).
+    demo_customers: int = 20_000
+    demo_seed: int = 360
 
     store_start_timeout: float = 30.0
     store_pool_size: int = 32

@@ -19,6 +19,7 @@ class ManifestEntry:
     source: str
     kind: str
     path: Path
+    encoding: str = "utf-8"
 
 
 def read_manifest(directory: Path) -> list[ManifestEntry]:
@@ -32,7 +33,8 @@ def read_manifest(directory: Path) -> list[ManifestEntry]:
         if not isinstance(entry, dict) or entry.get("kind") not in RECORD_KINDS or not entry.get("source"):
             raise SourceFileError(f"{manifest}: entry {number} needs a source, a kind of "
                                   f"{', '.join(RECORD_KINDS)} and a path")
-        result.append(ManifestEntry(entry["source"], entry["kind"], directory / entry["path"]))
+        result.append(ManifestEntry(entry["source"], entry["kind"], directory / entry["path"],
+                                    entry.get("encoding", "utf-8")))
     return result
 
 
@@ -43,6 +45,6 @@ async def ingest_directory(store: Store, directory: Path, *, batch_size: int = 5
     summaries = []
     for entry in read_manifest(directory):
         progress = on_file(entry) if on_file else None
-        summaries.append(await ingest_file(store, entry.source, entry.kind, entry.path, batch_size=batch_size,
-                                           known=known, progress=progress))
+        summaries.append(await ingest_file(store, entry.source, entry.kind, entry.path, encoding=entry.encoding,
+                                           batch_size=batch_size, known=known, progress=progress))
     return summaries

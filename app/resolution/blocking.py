@@ -52,6 +52,16 @@ RULES: dict[str, KeyFn] = {
 }
 
 
+# The comparisons each rule's blocks agree on by construction: EM must not learn their m from those pairs.
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "certificate": ("certificate",),
+    "phone": ("phone",),
+    "email": ("email",),
+    "name_birth_date": ("name", "birth_date"),
+    "name_pinyin_local_network": ("name",),
+}
+
+
 def _split_keys(r: MatchRecord) -> tuple[str, str]:
     return r.birth_date[:4], r.district
 

@@ -63,10 +63,14 @@ def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.
     jw_text = _similarity(table, "name", left, right, distance.JaroWinkler.normalized_similarity)
     jw_pinyin = _similarity(table, "name_pinyin", left, right, distance.JaroWinkler.normalized_similarity)
     close = (jw_pinyin >= 0.92) | (jw_text >= 0.85)
-    return _levels(len(left), [exact, homophone | core, close], _missing(table, "name", left, right))
+    edits = _similarity(table, "name", left, right, distance.Levenshtein.distance)
+    lengths = np.fromiter((len(table.columns["name"][i]) for i in left.tolist()), dtype=np.int64, count=len(left))
+    one_character = (edits == 1) & (lengths >= 2)
+    return _levels(len(left), [exact, homophone | core, close, one_character], _missing(table, "name", left, right))
 
 
-NAME = Comparison("name", ("exact", "homophone", "close", "different"), compare_name)
+# one_character: a single look-alike or mistyped character (林/材, 王/玉), weaker than close.
+NAME = Comparison("name", ("exact", "homophone", "close", "one_character", "different"), compare_name)
 
 
 def compare_certificate(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from app.resolution.blocking import BlockingResult, block
+from app.resolution.blocking import RULE_FIELDS, BlockingResult, block
 from app.resolution.clustering import ALREADY_TOGETHER, JOIN, REFUSED_CERTIFICATES, REFUSED_NETWORKS, cluster
 from app.resolution.comparisons import COMPARISONS, MISSING, compare_all
-from app.resolution.model import MatchModel, estimate_u, train
+from app.resolution.model import MatchModel, estimate_u, train_by_rule
 from app.resolution.policy import APART, MERGE, OUTCOME_NAMES, REVIEW, RULES, SCORE, apply_policy
 from app.resolution.records import MatchRecord, RecordTable
 from app.rules import ResolutionRules
@@ -105,7 +105,7 @@ class Linker:
         left, right = blocking.left, blocking.right
         gamma = compare_all(table, left, right)
         lap("comparisons")
-        model = self.model or self.estimate(table, gamma)
+        model = self.model or self.estimate(table, gamma, blocking)
         lap("estimation")
         probability = model.probability(gamma)
         weight = model.match_weight(gamma)
@@ -163,11 +163,12 @@ class Linker:
         decisions = [explain(k, DECISION_NAMES[int(outcome[k])]) for k in range(len(others))]
         return sorted(decisions, key=lambda d: (-d.probability, d.right))
 
-    def estimate(self, table: RecordTable, gamma: np.ndarray) -> MatchModel:
+    def estimate(self, table: RecordTable, gamma: np.ndarray, blocking: BlockingResult) -> MatchModel:
         u = estimate_u(table, self.rules.u_sample_pairs, self.rules.random_seed)
         overrides = {name: o.model_dump() for name, o in self.rules.overrides.items()}
-        return train(gamma, u, prior=self.rules.prior_match_probability, max_iterations=self.rules.em_max_iterations,
-                     tolerance=self.rules.em_tolerance, overrides=overrides)
+        return train_by_rule(gamma, blocking.rule, blocking.rule_names, RULE_FIELDS, u, records=len(table),
+                             max_iterations=self.rules.em_max_iterations, tolerance=self.rules.em_tolerance,
+                             overrides=overrides, prior=self.rules.prior_match_probability)
 
 
 LOOKUP_RULES = ("certificate", "phone", "email", "name_local_network")

@@ -6,6 +6,13 @@ two records of the *same* customer) and the share of true matches among the bloc
 pairs are estimated with expectation-maximisation over the blocked pairs, u held fixed.
 A pair's match weight is the sum of log2(m/u) over its fields plus the prior's log-odds.
 Configuration may override any field's m or u.
+
+Also as in Splink, EM runs once per blocking rule with the fields that rule blocks on
+left out (their agreement is forced by the blocking, so it says nothing about m), and
+each field's m is the mean over the sessions that could learn it. The prior of the
+final model is the probability that two *random* records match: the expected matches
+the sessions found, over all record pairs. Using the share of matches among blocked
+pairs instead would let a common name alone merge two strangers.
 """
 
 from __future__ import annotations
@@ -133,6 +140,41 @@ def train(gamma: np.ndarray, u: list[np.ndarray], *, prior: float, max_iteration
             model.converged = True
             break
     return model
+
+
+def train_by_rule(gamma: np.ndarray, pair_rule: np.ndarray, rule_names: list[str],
+                  rule_fields: dict[str, tuple[str, ...]], u: list[np.ndarray], *, records: int,
+                  max_iterations: int, tolerance: float, comparisons: tuple[Comparison, ...] = COMPARISONS,
+                  overrides: dict[str, dict[str, list[float] | None]] | None = None,
+                  prior: float | None = None, min_pairs: int = 50) -> MatchModel:
+    names = [c.name for c in comparisons]
+    learned: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    expected_matches = 0.0
+    iterations, converged = 0, True
+    for index, rule in enumerate(rule_names):
+        rows = np.flatnonzero(pair_rule == index)
+        if len(rows) < min_pairs:
+            continue
+        session_gamma = gamma[rows].copy()
+        blocked = [names.index(f) for f in rule_fields.get(rule, ()) if f in names]
+        session_gamma[:, blocked] = MISSING
+        session = train(session_gamma, u, prior=0.5, max_iterations=max_iterations, tolerance=tolerance,
+                        comparisons=comparisons, overrides=overrides)
+        expected_matches += float(session.probability(session_gamma).sum())
+        iterations = max(iterations, session.iterations)
+        converged = converged and session.converged
+        for k, f in enumerate(session.fields):
+            if k not in blocked:
+                learned[f.name].append(f.m)
+    fields = []
+    for k, c in enumerate(comparisons):
+        m = np.mean(learned[c.name], axis=0) if learned[c.name] else _initial_m(c.agreement_levels)
+        f = FieldParameters(c.name, c.levels, m / m.sum(), u[k].copy())
+        _apply_override(f, (overrides or {}).get(c.name))
+        fields.append(f)
+    all_pairs = max(records * (records - 1) / 2, 1.0)
+    estimated = float(np.clip(expected_matches / all_pairs, 1e-9, 0.5))
+    return MatchModel(fields, prior if prior is not None else estimated, iterations, converged)
 
 
 def _apply_override(f: FieldParameters, override: dict[str, list[float] | None] | None) -> None:
