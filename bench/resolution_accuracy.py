@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demo_records import customer_rows, truth  # noqa: E402
 
-from app.resolution.evaluation import score_clusters, score_reviews  # noqa: E402
+from app.resolution.evaluation import score_clusters, score_reviews, with_reviews_approved  # noqa: E402
 from app.resolution.linker import Linker  # noqa: E402
 from app.resolution.prepare import match_record  # noqa: E402
 from app.rules import get_rules  # noqa: E402
@@ -41,6 +41,7 @@ def c360_on(directory: Path) -> dict:
             "auto": auto.as_dict(), "review_candidates": reviews.candidates,
             "review_rate": round(reviews.candidates / len(records), 4),
             "review_true_duplicates": reviews.true_duplicates, "review_precision": round(reviews.precision, 4),
+            "with_reviews_approved": score_clusters(with_reviews_approved(predicted, review_pairs), answer).as_dict(),
             "summary": resolution.summary()}
 
 

@@ -43,22 +43,37 @@ def _name_pinyin_local_network(r: MatchRecord) -> Iterator[str]:
         yield f"{r.name_pinyin}|{r.local_network}"
 
 
+def _birth_date_local_network(r: MatchRecord) -> Iterator[str]:
+    if r.birth_date:
+        yield f"{r.birth_date}|{r.local_network}"
+
+
+def _address(r: MatchRecord) -> Iterator[str]:
+    if r.address_key:
+        yield r.address_key
+
+
 RULES: dict[str, KeyFn] = {
     "certificate": _certificate,
     "phone": _phone,
     "email": _email,
     "name_birth_date": _name_birth_date,
     "name_pinyin_local_network": _name_pinyin_local_network,
+    "birth_date_local_network": _birth_date_local_network,
+    "address": _address,
 }
 
 
-# The comparisons each rule's blocks agree on by construction: EM must not learn their m from those pairs.
-RULE_FIELDS: dict[str, tuple[str, ...]] = {
-    "certificate": ("certificate",),
-    "phone": ("phone",),
-    "email": ("email",),
-    "name_birth_date": ("name", "birth_date"),
-    "name_pinyin_local_network": ("name",),
+# What each rule's blocks agree on by construction, as (comparison, weakest level that agrees).
+# EM learns nothing about m from a field its training pairs were chosen to agree on.
+RULE_FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
+    "certificate": (("certificate", 0),),
+    "phone": (("phone", 0),),
+    "email": (("email", 0),),
+    "name_birth_date": (("name", 0), ("birth_date", 0)),
+    "name_pinyin_local_network": (("name", 1),),
+    "birth_date_local_network": (("birth_date", 0),),
+    "address": (("address", 0),),
 }
 
 

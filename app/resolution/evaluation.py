@@ -80,3 +80,22 @@ def score_reviews(review_pairs: Iterable[tuple[str, str]], predicted: Mapping[st
     same = [(a, b) for a, b in pairs if truth[a] == truth[b]]
     missed = sum(1 for a, b in same if predicted.get(a) != predicted.get(b))
     return ReviewScore(len(pairs), len(same), missed)
+
+
+def with_reviews_approved(predicted: Mapping[str, str], review_pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The clustering a steward would reach by approving every review candidate: the upper bound
+    of what the review queue can recover."""
+    parent = {c: c for c in set(predicted.values())}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in review_pairs:
+        if a in predicted and b in predicted:
+            ra, rb = find(predicted[a]), find(predicted[b])
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {r: find(c) for r, c in predicted.items()}

@@ -166,7 +166,7 @@ class Linker:
     def estimate(self, table: RecordTable, gamma: np.ndarray, blocking: BlockingResult) -> MatchModel:
         u = estimate_u(table, self.rules.u_sample_pairs, self.rules.random_seed)
         overrides = {name: o.model_dump() for name, o in self.rules.overrides.items()}
-        return train_by_rule(gamma, blocking.rule, blocking.rule_names, RULE_FIELDS, u, records=len(table),
+        return train_by_rule(gamma, blocking.rule_names, RULE_FIELDS, u, records=len(table),
                              max_iterations=self.rules.em_max_iterations, tolerance=self.rules.em_tolerance,
                              overrides=overrides, prior=self.rules.prior_match_probability)
 

@@ -142,25 +142,29 @@ def train(gamma: np.ndarray, u: list[np.ndarray], *, prior: float, max_iteration
     return model
 
 
-def train_by_rule(gamma: np.ndarray, pair_rule: np.ndarray, rule_names: list[str],
-                  rule_fields: dict[str, tuple[str, ...]], u: list[np.ndarray], *, records: int,
-                  max_iterations: int, tolerance: float, comparisons: tuple[Comparison, ...] = COMPARISONS,
+def train_by_rule(gamma: np.ndarray, rule_names: list[str], rule_fields: dict[str, tuple[tuple[str, int], ...]],
+                  u: list[np.ndarray], *, records: int, max_iterations: int, tolerance: float,
+                  comparisons: tuple[Comparison, ...] = COMPARISONS,
                   overrides: dict[str, dict[str, list[float] | None]] | None = None,
                   prior: float | None = None, min_pairs: int = 50) -> MatchModel:
+    """One EM session per blocking rule over every candidate pair that rule's fields agree on
+    (whichever rule found it first), those fields left out of the session."""
     names = [c.name for c in comparisons]
     learned: dict[str, list[np.ndarray]] = {n: [] for n in names}
-    expected_matches = 0.0
+    session_matches: list[float] = []
     iterations, converged = 0, True
-    for index, rule in enumerate(rule_names):
-        rows = np.flatnonzero(pair_rule == index)
-        if len(rows) < min_pairs:
+    for rule in rule_names:
+        agreed = [(names.index(f), level) for f, level in rule_fields.get(rule, ()) if f in names]
+        rows = np.ones(len(gamma), dtype=bool)
+        for k, level in agreed:
+            rows &= (gamma[:, k] >= 0) & (gamma[:, k] <= level)
+        if rows.sum() < min_pairs:
             continue
         session_gamma = gamma[rows].copy()
-        blocked = [names.index(f) for f in rule_fields.get(rule, ()) if f in names]
+        blocked = [k for k, _ in agreed]
         session_gamma[:, blocked] = MISSING
         session = train(session_gamma, u, prior=0.5, max_iterations=max_iterations, tolerance=tolerance,
                         comparisons=comparisons, overrides=overrides)
-        expected_matches += float(session.probability(session_gamma).sum())
         iterations = max(iterations, session.iterations)
         converged = converged and session.converged
         for k, f in enumerate(session.fields):
@@ -172,9 +176,28 @@ def train_by_rule(gamma: np.ndarray, pair_rule: np.ndarray, rule_names: list[str
         f = FieldParameters(c.name, c.levels, m / m.sum(), u[k].copy())
         _apply_override(f, (overrides or {}).get(c.name))
         fields.append(f)
+    model = MatchModel(fields, 0.5, iterations, converged)
+    if prior is None:
+        model.prior = _random_pair_prior(model, gamma, records)
+    else:
+        model.prior = prior
+    return model
+
+
+def _random_pair_prior(model: MatchModel, gamma: np.ndarray, records: int) -> float:
+    """Expected true pairs among the candidates, over all pairs of records: a fixed point, since
+    each pair's posterior depends on the prior being estimated."""
     all_pairs = max(records * (records - 1) / 2, 1.0)
-    estimated = float(np.clip(expected_matches / all_pairs, 1e-9, 0.5))
-    return MatchModel(fields, prior if prior is not None else estimated, iterations, converged)
+    fields = model.field_weights(gamma).sum(axis=1)
+    prior = min(len(gamma) / all_pairs, 0.5) or 1e-9
+    for _ in range(50):
+        odds = np.power(2.0, fields + np.log2(prior / (1 - prior)))
+        expected = float((odds / (1 + odds)).sum())
+        new = float(np.clip(expected / all_pairs, 1e-12, 0.5))
+        if abs(new - prior) <= prior * 1e-4:
+            return new
+        prior = new
+    return prior
 
 
 def _apply_override(f: FieldParameters, override: dict[str, list[float] | None] | None) -> None:

@@ -309,6 +309,7 @@ _STREET = re.compile(rf"^(?P<street>[{_HAN}0-9]{{1,12}}?(?:大道|大街|街道|
 _NUMBER = re.compile(r"^(?P<number>\d+(?:-\d+)?)(?:号|#)?")
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _ADDRESS_JUNK = re.compile(rf"[^0-9a-z\-{_HAN}]+")
+_ADDRESS_WORD = re.compile(rf"[0-9a-z\-]+|[{_HAN}]+")
 _NUMBERED = re.compile(r"([〇零一二三四五六七八九十]+)(?=号|栋|幢|单元|楼|室|层)")
 
 
@@ -319,6 +320,18 @@ def _chinese_number(match: re.Match[str]) -> str:
         return text.translate(_CHINESE_DIGITS)
     tens, _, units = text.partition("十")
     return str(int(tens.translate(_CHINESE_DIGITS) or "1") * 10 + int(units.translate(_CHINESE_DIGITS) or "0"))
+
+
+def _unparsed_words(spaced: str, consumed: int) -> list[str]:
+    """The words of ``spaced`` after its first ``consumed`` non-separator characters."""
+    words = []
+    for word in _ADDRESS_WORD.findall(spaced):
+        if consumed >= len(word):
+            consumed -= len(word)
+            continue
+        words.append(word[consumed:])
+        consumed = 0
+    return words
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,8 +350,8 @@ class Address:
 def normalise_address(raw: str) -> Address:
     """Parse province / city / district / street / number; the key drops the administrative
     suffixes and the province, which sources abbreviate away more often than anything else."""
-    text = _ADDRESS_JUNK.sub("", to_simplified(_clean(raw)).lower())
-    text = _NUMBERED.sub(_chinese_number, text)
+    spaced = _NUMBERED.sub(_chinese_number, to_simplified(_clean(raw)).lower())
+    text = _ADDRESS_JUNK.sub("", spaced)
     if not text:
         return Address("", (), "", "", "", "", "", True)
     parts: dict[str, str] = {}
@@ -354,8 +367,10 @@ def normalise_address(raw: str) -> Address:
         if match is not None:
             parts[name] = match.group(name)
             rest = rest[match.end():]
+    # What the parser could not place keeps its own word breaks (latin addresses, building names).
+    rest_words = _unparsed_words(spaced, len(text) - len(rest)) if rest else []
     tokens = tuple(t for t in (parts.get("city", ""), parts.get("district", ""), parts.get("street", ""),
-                               parts.get("number", ""), rest) if t)
+                               parts.get("number", ""), *rest_words) if t)
     return Address(key="".join(tokens), tokens=tokens, province=parts.get("province", ""),
                    city=parts.get("city", ""), district=parts.get("district", ""),
                    street=parts.get("street", ""), number=parts.get("number", ""), is_empty=False)
