@@ -220,6 +220,25 @@ async def load(directory: Path = typer.Argument(..., help="A directory with mani
         await store.close()
 
 
+@cli.command()
+@run_async
+async def check() -> None:
+    """Check the graph's invariants; exit code 1 when any is broken."""
+    from app.services.invariants import check_invariants
+
+    store = await opened_store()
+    try:
+        report = await check_invariants(store)
+    finally:
+        await store.close()
+    for name, rows in report.violations.items():
+        typer.echo(f"{'ok  ' if not rows else 'FAIL'} {name}")
+        for row in rows:
+            typer.echo(f"       {row}")
+    if not report.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
 export_cli = typer.Typer(no_args_is_help=True, help="Exports.")
 cli.add_typer(export_cli, name="export")
 CROSSWALK = cypher("export/crosswalk")

@@ -10,6 +10,7 @@ record in another city is, for the operator, a different customer there.
 from __future__ import annotations
 
 import csv
+import itertools
 import random
 from collections import deque
 from collections.abc import Callable
@@ -159,8 +160,13 @@ class Entity:
     members: list["Entity"] = field(default_factory=list)
 
 
-def _weighted(rng: random.Random, items: tuple[tuple[Any, float], ...]) -> Any:
-    return rng.choices([i for i, _ in items], weights=[w for _, w in items])[0]
+_SURNAME_NAMES = [s for s, _ in SURNAMES]
+_SURNAME_CUMULATIVE = list(itertools.accumulate(w for _, w in SURNAMES))
+_CITY_CUMULATIVE = list(itertools.accumulate(CITY_WEIGHTS))
+
+
+def _surname(rng: random.Random) -> str:
+    return rng.choices(_SURNAME_NAMES, cum_weights=_SURNAME_CUMULATIVE)[0]
 
 
 def _mobile(rng: random.Random) -> str:
@@ -200,7 +206,7 @@ def _email(rng: random.Random, name: str) -> str:
 
 
 def _person(rng: random.Random, person_id: str, city: City, name: str | None = None) -> Entity:
-    surname = _weighted(rng, SURNAMES)
+    surname = _surname(rng)
     given = "".join(rng.choice(GIVEN) for _ in range(1 if rng.random() < 0.3 else 2))
     gender = rng.choice("MF")
     born = date(1940, 1, 1) + timedelta(days=rng.randrange(365 * 66))
@@ -333,21 +339,23 @@ class Writers:
     def __init__(self, out: Path, stack: ExitStack) -> None:
         self.out = out
         self.stack = stack
-        self.writers: dict[tuple[str, str], csv.DictWriter] = {}
+        self.writers: dict[tuple[str, str], tuple[Any, tuple[str, ...]]] = {}
         self.counts: dict[tuple[str, str], int] = {}
         self.encodings = {s.name: s.encoding for s in SOURCES}
 
     def write(self, source: str, kind: str, row: dict[str, Any]) -> None:
         key = (source, kind)
-        writer = self.writers.get(key)
-        if writer is None:
+        opened = self.writers.get(key)
+        if opened is None:
             path = self.out / source / f"{kind}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self.stack.enter_context(path.open("w", encoding=self.encodings[source], newline=""))
-            writer = csv.DictWriter(handle, fieldnames=list(KINDS[kind].fields))
-            writer.writeheader()
-            self.writers[key] = writer
-        writer.writerow(row)
+            handle = self.stack.enter_context(path.open("w", encoding=self.encodings[source], newline="",
+                                                        buffering=1 << 20))
+            opened = (csv.writer(handle), tuple(KINDS[kind].fields))
+            opened[0].writerow(opened[1])
+            self.writers[key] = opened
+        writer, fields = opened
+        writer.writerow([row.get(f, "") for f in fields])
         self.counts[key] = self.counts.get(key, 0) + 1
 
     def manifest(self) -> list[dict[str, str]]:
@@ -375,8 +383,8 @@ class Generator:
 
     def next_id(self, source: str, kind: str, prefix: str) -> str:
         key = f"{source}:{kind}"
-        self.ids[key] = self.ids.get(key, 0) + 1
-        return f"{prefix}{kind[0].upper()}{self.ids[key]:08d}"
+        number = self.ids[key] = self.ids.get(key, 0) + 1
+        return f"{prefix}{kind[0].upper()}{number:08d}"
 
     def setup_employees(self) -> None:
         rng = random.Random(f"{self.seed}:employees")
@@ -390,7 +398,7 @@ class Generator:
                     employee_id = self.next_id(source, "employees", habits.prefix)
                     backup = ids[-1] if role == "account_manager" and k % 2 == 1 else ""
                     self.w.write(source, "employees", {
-                        "source_id": employee_id, "name": _weighted(rng, SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                        "source_id": employee_id, "name": _surname(rng) + rng.choice(GIVEN) + rng.choice(GIVEN),
                         "role": role, "local_network": city.area_code, "backup_id": backup, "phone": _mobile(rng)})
                     ids.append(employee_id)
                 self.employees[(source, city.area_code)] = ids
@@ -455,7 +463,7 @@ class Generator:
     def entity(self, number: int) -> Entity:
         """Real customer number ``number``: mostly individuals; some organisations with key persons."""
         rng = random.Random(f"{self.seed}:{number}")
-        city = rng.choices(CITIES, weights=CITY_WEIGHTS)[0]
+        city = rng.choices(CITIES, cum_weights=_CITY_CUMULATIVE)[0]
         pid = f"P{number:08d}"
         roll = rng.random()
         if roll < 0.03:

@@ -62,7 +62,8 @@ def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.
     core = _equal(table, "name_core", left, right)
     jw_text = _similarity(table, "name", left, right, distance.JaroWinkler.normalized_similarity)
     jw_pinyin = _similarity(table, "name_pinyin", left, right, distance.JaroWinkler.normalized_similarity)
-    close = (jw_pinyin >= 0.92) | (jw_text >= 0.85)
+    reordered = _similarity(table, "name_words", left, right, fuzz.token_set_ratio) >= 95
+    close = (jw_pinyin >= 0.92) | (jw_text >= 0.85) | reordered
     edits = _similarity(table, "name", left, right, distance.Levenshtein.distance)
     lengths = np.fromiter((len(table.columns["name"][i]) for i in left.tolist()), dtype=np.int64, count=len(left))
     one_character = (edits == 1) & (lengths >= 2)

@@ -51,6 +51,7 @@ class NameKey:
     surname: str
     core: str
     is_empty: bool
+    words: str = ""
 
 
 @lru_cache(maxsize=_CACHE)
@@ -67,8 +68,9 @@ def normalise_name(raw: str) -> NameKey:
         if core.endswith(form) and len(core) > len(form) + 1:
             core = core[: -len(form)]
     has_han = bool(re.search(rf"[{_HAN}]", text))
+    words = " ".join(_NOT_NAME.split(to_simplified(_clean(raw)).lower())).strip()
     return NameKey(text=text, pinyin=pinyin, initials=initials, surname=text[0] if has_han else "",
-                   core=core, is_empty=False)
+                   core=core, is_empty=False, words=words)
 
 
 # ---------------------------------------------------------------- resident identity cards

@@ -38,7 +38,7 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
         notes.append(f"certificate not verifiable: {cert.reason}")
     return MatchRecord(
         id=_text(row.get("id")), source=_text(row.get("source")), name=name.text, name_pinyin=name.pinyin,
-        name_core=getattr(name, "core", "") or name.text, cert_kind=cert.kind, cert_no=cert.number,
+        name_core=name.core or name.text, name_words=name.words, cert_kind=cert.kind, cert_no=cert.number,
         cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code")),
         phones=tuple(sorted({p.key for p in phones if p.valid})), email=email.key if email.valid else "",
         address_key=address.key, address_text=" ".join(address.tokens), district=address.district or "",

@@ -19,6 +19,7 @@ class MatchRecord:
     name: str = ""
     name_pinyin: str = ""
     name_core: str = ""
+    name_words: str = ""
     cert_kind: str = ""
     cert_no: str = ""
     cert_valid: bool = False
@@ -55,7 +56,7 @@ class RecordTable:
     columns: dict[str, list[str]] = field(default_factory=dict)
     codes: dict[str, np.ndarray] = field(default_factory=dict)
 
-    TEXT_FIELDS = ("name", "name_pinyin", "name_core", "cert_no", "email", "address_key", "address_text",
+    TEXT_FIELDS = ("name", "name_pinyin", "name_core", "name_words", "cert_no", "email", "address_key", "address_text",
                    "district", "birth_date", "gender", "local_network", "segment", "source")
 
     @classmethod

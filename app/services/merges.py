@@ -9,6 +9,7 @@ which is reported as a conflict, never a half-done merge.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,8 @@ class MergeOutcome:
 
 
 def event_id(kind: str, *parts: str) -> str:
-    digest = hashlib.blake2b("|".join((kind, clock.now_iso(), *parts)).encode(), digest_size=8).hexdigest()
+    salt = secrets.token_hex(4)  # two events on the same customers within one clock tick stay distinct
+    digest = hashlib.blake2b("|".join((kind, clock.now_iso(), salt, *parts)).encode(), digest_size=8).hexdigest()
     return f"ME{digest.upper()}"
 
 

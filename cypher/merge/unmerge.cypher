@@ -2,6 +2,8 @@
 // the event's id in its moved_by list, wherever it hangs now) goes back to the absorbed customer,
 // which becomes active again; golden records of both sides are re-derived by the caller and passed
 // in. Nothing happens (no row) when the event is unknown, already undone, or not a merge.
+// A returning relationship keeps only the tags of merges before this one: later merges moved it
+// only because it sat on this event's survivor, so they must not take it along when undone.
 MATCH (e:MergeEvent {id: $event})-[:ABSORBED]->(a:Customer)
 MATCH (e)-[:SURVIVOR]->(s:Customer)
 SET e.lock = $now
@@ -13,7 +15,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)<-[n:RECORD_OF]-(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS records }
 CALL { WITH e, a
@@ -22,7 +25,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:HAS_ACCOUNT]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS accounts }
 CALL { WITH e, a
@@ -31,7 +35,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:OWNS]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS subscriptions }
 CALL { WITH e, a
@@ -40,7 +45,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:HAD_CONTACT]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS contacts }
 CALL { WITH e, a
@@ -49,7 +55,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:HAS_OPPORTUNITY]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS opportunities }
 CALL { WITH e, a
@@ -58,7 +65,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:MANAGED_BY]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS managers }
 CALL { WITH e, a
@@ -67,7 +75,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:MEMBER_OF]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS member_of }
 CALL { WITH e, a
@@ -76,7 +85,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)<-[n:MEMBER_OF]-(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS members }
 CALL { WITH e, a
@@ -85,7 +95,8 @@ CALL { WITH e, a
   WHERE $event IN coalesce(r.moved_by, [])
   CREATE (a)-[n:IN_HOUSEHOLD]->(t)
   SET n = properties(r)
-  SET n.moved_by = CASE WHEN size(r.moved_by) = 1 THEN null ELSE [x IN r.moved_by WHERE x <> $event] END
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS households }
 WITH e, a, s, records + accounts + subscriptions + contacts + opportunities + managers + member_of + members

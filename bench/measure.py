@@ -1,0 +1,32 @@
+"""Wall time and peak memory of a benchmark step, the way docs/benchmarks.md reports them."""
+
+from __future__ import annotations
+
+import platform
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+
+@dataclass
+class Measured:
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+@contextmanager
+def measured() -> Iterator[Measured]:
+    """Peak RSS is the process's high-water mark so far (Linux reports it in KiB)."""
+    result = Measured()
+    started = time.perf_counter()
+    yield result
+    result.seconds = round(time.perf_counter() - started, 2)
+    result.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def machine() -> str:
+    import os
+
+    return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
