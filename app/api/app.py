@@ -15,7 +15,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -86,6 +87,10 @@ class _Asgi:
         await self.app(scope, receive, send)
 
 
+# The steward's page is static: its data comes from /graphql with the steward's own key.
+STEWARD_PAGE = Path(__file__).resolve().parent / "steward_page"
+
+
 def create_app(store: Store | None = None, settings: Settings | None = None, rules: Rules | None = None,
                keyring: KeyRing | None = None) -> Starlette:
     """Build the app. With ``store`` given, the caller owns its life (tests); otherwise the lifespan does."""
@@ -138,5 +143,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
         finally:
             caller.write_audit()
 
-    return Starlette(routes=[Route("/healthz", healthz), Route("/graphql", _Asgi(graphql_asgi), methods=["GET", "POST"])],
+    steward_page = StaticFiles(directory=STEWARD_PAGE, html=True)
+    return Starlette(routes=[Route("/healthz", healthz), Route("/graphql", _Asgi(graphql_asgi), methods=["GET", "POST"]),
+                             Mount("/steward", steward_page, name="steward")],
                      lifespan=lifespan)
