@@ -260,6 +260,97 @@ async def resolve() -> None:
     typer.echo(orjson.dumps(report.summary, option=orjson.OPT_INDENT_2).decode())
 
 
+@export_cli.command("customers")
+@run_async
+async def export_customers(out: Path = typer.Option(..., "--out", help="File to write."),
+                           format: str = typer.Option("csv", "--format", help="csv or parquet.")) -> None:
+    """Golden customers with segment and tier for BI tools (no personal fields), streamed."""
+    from rich.progress import Progress
+
+    from app.services.customer_export import COLUMNS, count_customers, customer_pages
+
+    if format not in ("csv", "parquet"):
+        raise C360Error(f"--format {format!r}: use csv or parquet")
+    store = await opened_store()
+    written = 0
+    try:
+        total = await count_customers(store)
+        with Progress() as bar:
+            task = bar.add_task("customers", total=total)
+            if format == "csv":
+                import csv
+
+                with out.open("w", encoding="utf-8", newline="") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
+                    writer.writeheader()
+                    async for page in customer_pages(store, progress=lambda n: bar.advance(task, n)):
+                        writer.writerows(page)
+                        written += len(page)
+            else:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                parquet: Any = None
+                try:
+                    async for page in customer_pages(store, progress=lambda n: bar.advance(task, n)):
+                        table = pa.Table.from_pylist(page, schema=_customer_schema(pa))
+                        parquet = parquet or pq.ParquetWriter(out, table.schema)
+                        parquet.write_table(table)
+                        written += len(page)
+                    if parquet is None:
+                        pq.write_table(pa.Table.from_pylist([], schema=_customer_schema(pa)), out)
+                finally:
+                    if parquet is not None:
+                        parquet.close()
+    finally:
+        await store.close()
+    typer.echo(f"wrote {written} customers to {out}")
+
+
+def _customer_schema(pa: Any) -> Any:
+    from app.services.customer_export import COLUMNS
+
+    types = {"average_monthly_spend": pa.float64(), "star_level": pa.int32()}
+    return pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
+
+
+@cli.command("cypher")
+@run_async
+async def cypher_command(
+        file: Path = typer.Argument(None, help="A .cypher file of your own."),
+        name: str = typer.Option(None, "--name", help="A library query, such as analytics/review_queue_age."),
+        param: list[str] = typer.Option([], "--param", help="name=value (value read as JSON when it is JSON)."),
+        format: str = typer.Option("table", "--format", help="table, csv or json."),
+        out: Path = typer.Option(None, "--out", help="Write here instead of the terminal."),
+        limit: int = typer.Option(1000, "--limit", help="Most rows to return."),
+        timeout: float = typer.Option(30.0, "--timeout", help="Seconds before the database stops the query.")) -> None:
+    """Run a Cypher query read-only: a query that writes is refused by the database."""
+    from app.services.analyst_queries import load_query, parse_param, run_read_only, to_csv, to_json
+
+    if format not in ("table", "csv", "json"):
+        raise C360Error(f"--format {format!r}: use table, csv or json")
+    query = load_query(file, name)
+    params = dict(parse_param(p) for p in param)
+    store = await opened_store()
+    try:
+        result = await run_read_only(store, query, params, limit=limit, timeout_ms=int(timeout * 1000))
+    finally:
+        await store.close()
+    if format == "table" and out is None:
+        table = Table(*(result.rows[0].keys() if result.rows else ["(no rows)"]))
+        for row in result.rows:
+            table.add_row(*("" if v is None else str(v) for v in row.values()))
+        Console().print(table)
+    else:
+        text = to_json(result.rows) if format == "json" else to_csv(result.rows)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+    if result.truncated:
+        typer.echo(f"(stopped at {limit} rows; raise --limit to see more)", err=True)
+
+
 @export_cli.command("crosswalk")
 @run_async
 async def export_crosswalk(out: Path = typer.Option(..., "--out", help="CSV file to write.")) -> None:

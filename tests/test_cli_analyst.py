@@ -1,0 +1,76 @@
+"""`c360 cypher` (read-only, limits, formats) and `c360 export customers`, as real processes
+attached to the test store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.services.resolve import resolve_all
+from app.store.embedded import EmbeddedStore
+from loaders.demo_data import generate
+from loaders.manifest import ingest_directory
+
+
+@pytest.fixture
+async def demo_graph(graph: EmbeddedStore, tmp_path: Path) -> EmbeddedStore:
+    generate(tmp_path / "demo", 60, seed=9)
+    await ingest_directory(graph, tmp_path / "demo")
+    await resolve_all(graph)
+    return graph
+
+
+def c360(store: EmbeddedStore, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "C360_DATA_DIR": str(store.server.data_dir), "C360_GRAPH_NAME": store.graph_name}
+    env.pop("NEO4J_URI", None)
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+async def test_a_writing_query_is_refused(demo_graph: EmbeddedStore, tmp_path: Path) -> None:
+    query = tmp_path / "evil.cypher"
+    query.write_text("MATCH (c:Customer) SET c.name = 'x' RETURN count(c) AS n\n", encoding="utf-8")
+    done = c360(demo_graph, "cypher", str(query))
+    assert done.returncode != 0
+    assert "refused" in done.stderr + done.stdout
+    untouched = c360(demo_graph, "cypher", "--name", "admin/count_active_customers", "--format", "json")
+    assert json.loads(untouched.stdout)[0]["n"] > 0
+
+
+async def test_formats_params_and_row_limit(demo_graph: EmbeddedStore, tmp_path: Path) -> None:
+    query = tmp_path / "names.cypher"
+    query.write_text("MATCH (c:Customer) WHERE c.status = $status RETURN c.id AS id ORDER BY id\n", encoding="utf-8")
+    everything = c360(demo_graph, "cypher", str(query), "--param", "status=active", "--format", "json",
+                      "--limit", "100000")
+    ids = [row["id"] for row in json.loads(everything.stdout)]
+    assert len(ids) > 20 and ids == sorted(ids)
+    limited = c360(demo_graph, "cypher", str(query), "--param", "status=active", "--format", "csv", "--limit", "5")
+    assert limited.stdout.splitlines()[0] == "id" and len(limited.stdout.splitlines()) == 6
+    assert "raise --limit" in limited.stderr
+    bad = c360(demo_graph, "cypher", str(query), "--param", "oops")
+    assert bad.returncode != 0 and "name=value" in bad.stderr + bad.stdout
+
+
+async def test_export_customers_csv_and_parquet(demo_graph: EmbeddedStore, tmp_path: Path) -> None:
+    count = json.loads(c360(demo_graph, "cypher", "--name", "admin/count_active_customers", "--format",
+                            "json").stdout)[0]["n"]
+    out = tmp_path / "customers.csv"
+    done = c360(demo_graph, "export", "customers", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == count
+    assert {"segment", "star_level", "average_monthly_spend"} <= set(rows[0])
+    assert "cert_no" not in rows[0] and "phones" not in rows[0]
+    parquet = tmp_path / "customers.parquet"
+    assert c360(demo_graph, "export", "customers", "--format", "parquet", "--out", str(parquet)).returncode == 0
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    assert table.num_rows == count
+    assert sorted(table.column("id").to_pylist()) == sorted(r["id"] for r in rows)
