@@ -19,6 +19,7 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import UnixDomainSocketConnection
 
 from app.errors import StoreError, StoreUnavailable
+from app.store.cypher_params import params_header
 from app.store.base import Health, Row, Store
 from app.store.falkordb_server import EmbeddedServer
 from app.store.queries import CypherQuery, cypher
@@ -80,10 +81,11 @@ class EmbeddedStore(Store):
         self.stats.count(query.name)
         timeout = timeout_ms if timeout_ms is not None else self.query_timeout_ms
         try:
+            text = params_header(params) + text
             if read_only:
-                result = await self._graph.ro_query(text, params, timeout=timeout)
+                result = await self._graph.ro_query(text, timeout=timeout)
             else:
-                result = await self._graph.query(text, params)
+                result = await self._graph.query(text)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query=query.name,
                                    backend=self.backend) from exc
