@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from app import clock
+from app.errors import C360Error
 from app.store import Store, cypher
 from loaders.formats import RawRow, read_rows
 from loaders.validation import KINDS, Checked, check_row
@@ -274,3 +275,38 @@ async def ingest_file(store: Store, source: str, kind: str, path: Path, *, encod
                       batch_size: int = 5000, known: set[str] | None = None,
                       progress: Callable[[int], None] | None = None) -> IngestSummary:
     return await Ingest(store, source, kind, batch_size=batch_size, known=known, progress=progress).run(path, encoding)
+
+
+class RowRejected(C360Error):
+    """One submitted row broke the format's rules; ``problems`` says which field and why."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, record: str, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__(f"record {record}: " + "; ".join(f"{f}: {why}" for f, why in problems))
+
+
+async def ingest_row(store: Store, source: str, kind: str, fields: dict[str, Any]) -> IngestSummary:
+    """A single row from the API, through the same validation and upsert as a file's rows."""
+    checked = check_row(kind, 1, fields)
+    if checked.problems:
+        raise RowRejected(record_id(source, kind, checked.source_id or "?"), checked.problems)
+    ingest = Ingest(store, source, kind)
+    summary = IngestSummary(source, kind, "(api)", read=1)
+    collected = RejectCollector()
+    accepted = await ingest._check_references([(checked, _reference_ids(source, kind, checked))], collected)  # type: ignore[arg-type]
+    if not accepted:
+        raise RowRejected(record_id(source, kind, checked.source_id), collected.problems)
+    await ingest._write(accepted, summary)
+    return summary
+
+
+class RejectCollector:
+    """Stands in for the rejects file when a row comes from the API: problems go back to the caller."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[str, str]] = []
+
+    def add(self, line: int, source_id: str, problems: list[tuple[str, str]], row: Any) -> None:
+        self.problems.extend(problems)

@@ -105,8 +105,8 @@ class ErrorCodes(SchemaExtension):
         if original is None:
             extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         else:
-            code = next((c for kind, c in ERROR_CODES if isinstance(original, kind)), None)
-            code = code or getattr(original, "code", None)
+            code = original.code if isinstance(original, C360Error) else \
+                next((c for kind, c in ERROR_CODES if isinstance(original, kind)), None)
             if code is None:
                 error_id = uuid.uuid4().hex[:12]
                 log.error("unexpected error %s in %s", error_id, error.path, exc_info=original)

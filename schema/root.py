@@ -11,6 +11,7 @@ from app.errors import NotFoundError
 from app.resolution.normalise import normalise_certificate
 from schema.context import Info
 from schema.limits import BadUserInput, extensions
+from schema.channel import ChannelMutation, ChannelQuery
 from schema.steward import StewardMutation, StewardQuery
 from schema.types import Customer
 
@@ -52,7 +53,7 @@ async def _customer(info: Info, customer_id: str) -> Customer:
 
 
 @strawberry.type
-class Query(StewardQuery):
+class Query(StewardQuery, ChannelQuery):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()
@@ -105,7 +106,7 @@ class Query(StewardQuery):
 
 
 @strawberry.type
-class Mutation(StewardMutation):
+class Mutation(StewardMutation, ChannelMutation):
     pass
 
 

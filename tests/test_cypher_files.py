@@ -11,7 +11,7 @@ from app.store.queries import declared_names, file_names
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_DIRS = ["app", "schema", "loaders", "tests"]
-USE = re.compile(r"""cypher\(\s*["']([\w/.-]+)["']\s*\)""")
+USE = re.compile(r"""(?<![\w])cypher\(\s*["']([\w/.-]+)["']\s*\)""")
 
 
 def referenced_names() -> set[str]:

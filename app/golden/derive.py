@@ -16,7 +16,7 @@ from app.vocabulary import ORGANISATION_SEGMENTS
 
 GOLDEN_KEYS = ("name", "cert_type", "cert_no", "phones", "email", "address", "birth_date", "gender",
                "local_network", "segment", "org_class", "vip_card", "provenance", "record_count",
-               "name_pinyin", "is_organisation", "customer_group", "sources")
+               "name_pinyin", "is_organisation", "customer_group", "sources", "cert_tail")
 
 
 class GoldenDeriver:
@@ -38,5 +38,6 @@ class GoldenDeriver:
             is_organisation=any(r.get("segment") in ORGANISATION_SEGMENTS for r in records),
             customer_group=self.rules.resolution.policy.groups.get(segment, ""),
             sources=sorted({str(r.get("source")) for r in records if r.get("source")}),
+            cert_tail=str(values.get("cert_no") or "")[-4:] or None,
         )
         return {key: values.get(key) for key in GOLDEN_KEYS}, manager

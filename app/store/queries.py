@@ -60,3 +60,12 @@ def file_names(under: str = "") -> set[str]:
     base = Path(str(_root))
     start = base / under if under else base
     return {p.relative_to(base).with_suffix("").as_posix() for p in start.rglob(f"*{SUFFIX}")}
+
+
+BACKEND_DIALECTS = {"embedded": "falkordb", "neo4j": "neo4j"}
+
+
+def backend_cypher(name: str) -> dict[str, CypherQuery]:
+    """A statement the backends spell differently (full-text search): ``<name>.falkordb.cypher``
+    and ``<name>.neo4j.cypher``, keyed by backend; both must exist."""
+    return {backend: cypher(f"{name}.{dialect}") for backend, dialect in BACKEND_DIALECTS.items()}

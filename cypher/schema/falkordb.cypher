@@ -38,3 +38,4 @@ CREATE INDEX FOR (n:Contact) ON (n.owner_record);
 CREATE INDEX FOR (n:Customer) ON (n.merged_into);
 CALL db.idx.fulltext.createNodeIndex('Customer', 'name', 'name_pinyin');
 CALL db.idx.fulltext.createNodeIndex('SourceRecord', 'name');
+CREATE INDEX FOR (n:Customer) ON (n.cert_tail);

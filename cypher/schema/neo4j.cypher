@@ -37,3 +37,4 @@ CREATE INDEX contact_owner_record IF NOT EXISTS FOR (n:Contact) ON (n.owner_reco
 CREATE INDEX customer_merged_into IF NOT EXISTS FOR (n:Customer) ON (n.merged_into);
 CREATE FULLTEXT INDEX customer_name IF NOT EXISTS FOR (n:Customer) ON EACH [n.name, n.name_pinyin];
 CREATE FULLTEXT INDEX source_record_name IF NOT EXISTS FOR (n:SourceRecord) ON EACH [n.name];
+CREATE INDEX customer_cert_tail IF NOT EXISTS FOR (n:Customer) ON (n.cert_tail);

@@ -1,0 +1,90 @@
+"""searchCustomers: one box for a name (fuzzy, homophones), a phone, a certificate or its tail.
+
+The text decides the lookup: a phone number goes to the phone index, a full certificate to the
+certificate index, four certificate characters to the tail index, anything else to the full-text
+index over names and their pinyin (so 张伟 finds 章伟, and one typo in the pinyin is forgiven).
+Filters and ranking happen here, over at most a few hundred hits.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from app.resolution.normalise import normalise_certificate, normalise_name, normalise_phone
+from app.store import Store, cypher
+from app.store.queries import backend_cypher
+
+BY_PHONE = cypher("search/by_phone")
+BY_CERT_TAIL = cypher("search/by_cert_tail")
+BY_NAME = backend_cypher("search/by_name")
+BY_CERTIFICATE = cypher("view/customers_by_certificate")
+CERT_TAIL = re.compile(r"^[0-9Xx]{4}$")
+HITS = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    segment: str | None = None
+    local_network: str | None = None
+    account_manager: str | None = None
+    min_stars: int | None = None
+
+
+def full_text_query(backend: str, text: str) -> str:
+    """Letters and digits only ever reach the query syntax, so no input can change its meaning."""
+    key = normalise_name(text)
+    terms = [t for t in dict.fromkeys([key.text, key.pinyin]) if t]
+    if not terms:
+        return ""
+    if backend == "neo4j":
+        return " OR ".join(f"{t}~1" if t.isascii() and len(t) > 3 else t for t in terms)
+    return "|".join(f"%{t}%" if t.isascii() and len(t) > 3 else t for t in terms)
+
+
+async def search_ids(store: Store, text: str) -> list[tuple[str, float]]:
+    """(customer id, relevance) best first, before filters."""
+    text = text.strip()
+    phone = normalise_phone(text)
+    if phone.valid:
+        rows = await store.read(BY_PHONE, {"phone": phone.key, "limit": HITS})
+        return [(r["id"], 1.0) for r in rows]
+    if CERT_TAIL.match(text):
+        rows = await store.read(BY_CERT_TAIL, {"tail": text.upper(), "limit": HITS})
+        return [(r["id"], 1.0) for r in rows]
+    for kind in ("resident_id", "credit_code"):
+        cert = normalise_certificate(kind, text)
+        if cert.valid:
+            rows = await store.read(BY_CERTIFICATE, {"cert_no": cert.number})
+            return [(r["id"], 1.0) for r in rows]
+    query = full_text_query(store.backend, text)
+    if not query:
+        return []
+    rows = await store.read(BY_NAME[store.backend], {"query": query, "limit": HITS})
+    wanted = normalise_name(text)
+    scored = [(r["id"], float(r["score"])) for r in rows]
+    return scored if not wanted.pinyin else sorted(scored, key=lambda hit: -hit[1])
+
+
+def cursor_of(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def offset_of(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind == "o" and value.isdigit():
+            return int(value)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ValueError(f"cursor {cursor!r} is not one this API gave out")
+
+
+def name_similarity(query: str, name: str | None) -> float:
+    a, b = normalise_name(query), normalise_name(name or "")
+    return max(fuzz.ratio(a.text, b.text), fuzz.ratio(a.pinyin, b.pinyin)) / 100

@@ -1,0 +1,166 @@
+"""The channels' API on a real demo graph: one view for every channel, read-your-writes,
+submissions resolved at once, search, masking with an audit trail, and a fixed number of
+store round trips for the full customer view."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.services.resolve import resolve_all
+from app.store import Store
+from loaders.demo_data import generate
+from loaders.manifest import ingest_directory
+from tests.conftest import api_client
+from tests.test_steward_api import crosswalk, gql
+
+
+@pytest.fixture
+async def demo(graph: Store, tmp_path: Path) -> tuple[Store, Path]:
+    generate(tmp_path / "demo", 150, seed=13)
+    await ingest_directory(graph, tmp_path / "demo")
+    await resolve_all(graph)
+    return graph, tmp_path / "demo"
+
+
+def crm_person(directory: Path) -> dict[str, str]:
+    """A crm individual with a resident id and a phone, to look up and to submit again."""
+    with (directory / "crm" / "customers.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["segment"] == "individual" and row["cert_type"] == "resident_id" and row["phones"] \
+                    and len(row["cert_no"]) == 18:
+                return row
+    raise AssertionError("demo data has no crm individual with a resident id")
+
+
+VIEW = """query($id: ID!) { customer(id: $id) {
+  id version name certificateNumber phones email address birthDate segment localNetwork
+  tier { starLevel averageMonthlySpend vipCard entitlements }
+  accountManagers { role employee { id name } }
+  accounts { id accountType subscriptions { serviceNumber productType } }
+  subscriptions { serviceNumber } offerings { code isBundle subscriptions { serviceNumber } }
+  contacts(first: 20) { totalCount edges { node { id channel kind at } } pageInfo { hasNextPage endCursor } }
+  memberOf { customerId keyPerson } members { customerId } provenance { attribute sourceRecord } } }"""
+RECORD = """mutation($c: ContactRecordInput!) { recordContact(contact: $c) {
+  id version contacts(first: 5) { totalCount edges { node { id channel kind summary } } } } }"""
+SUBMIT = """mutation($r: JSON!) { submitCustomerRecord(record: $r) {
+  recordId decision probability customer { id name } } }"""
+SEARCH = """query($text: String!, $segment: String) { searchCustomers(text: $text, segment: $segment, first: 10) {
+  totalCount edges { score node { id name segment } } hasNextPage } }"""
+
+
+async def customer_of(store: Store, row: dict[str, str]) -> str:
+    return (await crosswalk(store))[f"crm:customers:{row['source_id']}"]
+
+
+async def test_a_contact_from_one_channel_is_seen_by_another(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    customer = await customer_of(store, crm_person(directory))
+    async with api_client(store, "service_hall", "desk-1") as hall, api_client(store, "hotline", "agent-7") as hotline:
+        before = (await gql(hotline, VIEW, id=customer))["data"]["customer"]
+        written = await gql(hall, RECORD, c={"customerId": customer, "kind": "complaint", "summary": "slow broadband"})
+        assert "errors" not in written, written
+        after = (await gql(hotline, VIEW, id=customer))["data"]["customer"]
+    assert after["version"] > before["version"]
+    assert after["contacts"]["totalCount"] == before["contacts"]["totalCount"] + 1
+    newest = after["contacts"]["edges"][0]["node"]
+    assert (newest["channel"], newest["kind"]) == ("service_hall", "complaint")
+
+
+async def test_a_channel_cannot_write_as_another(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    customer = await customer_of(store, crm_person(directory))
+    async with api_client(store, "hotline") as hotline:
+        answer = await gql(hotline, RECORD, c={"customerId": customer, "kind": "query", "channel": "service_hall"})
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_submitted_record_joins_its_customer_or_starts_one(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    person = crm_person(directory)
+    existing = await customer_of(store, person)
+    async with api_client(store, "web_hall") as web:
+        known = await gql(web, SUBMIT, r={"source_id": "w-1", "name": person["name"], "cert_type": "resident_id",
+                                          "cert_no": person["cert_no"], "phones": person["phones"],
+                                          "local_network": person["local_network"], "segment": "individual"})
+        assert known["data"]["submitCustomerRecord"]["decision"] == "merge", known
+        assert known["data"]["submitCustomerRecord"]["customer"]["id"] == existing
+        stranger = await gql(web, SUBMIT, r={"source_id": "w-2", "name": "司马某某", "phones": "13999990000",
+                                             "local_network": "0591", "segment": "individual"})
+        assert stranger["data"]["submitCustomerRecord"]["decision"] == "new"
+        assert stranger["data"]["submitCustomerRecord"]["customer"]["id"] != existing
+        again = await gql(web, SUBMIT, r={"source_id": "w-2", "name": "司马某某", "phones": "13999990000",
+                                          "local_network": "0591", "segment": "individual"})
+        assert again["data"]["submitCustomerRecord"]["decision"] == "unchanged"
+        bad = await gql(web, SUBMIT, r={"source_id": "w-3", "name": "某", "cert_type": "resident_id",
+                                        "cert_no": "123", "local_network": "0591", "segment": "individual"})
+    error = bad["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "cert_no" in error["message"] and "w-3" in error["message"]
+
+
+async def test_search_by_name_phone_and_certificate_tail(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    person = crm_person(directory)
+    customer = await customer_of(store, person)
+    phone = person["phones"].split(";")[0].replace("+86 ", "")
+    async with api_client(store, "service_hall") as hall:
+        for text in (person["name"], phone, person["cert_no"][-4:]):
+            found = (await gql(hall, SEARCH, text=text))["data"]["searchCustomers"]
+            assert customer in [e["node"]["id"] for e in found["edges"]], (text, found)
+        filtered = (await gql(hall, SEARCH, text=person["name"], segment="enterprise"))["data"]["searchCustomers"]
+        assert customer not in [e["node"]["id"] for e in filtered["edges"]]
+        short = await gql(hall, SEARCH, text="x")
+        assert short["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_masking_by_role_and_audit_of_full_reads(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    person = crm_person(directory)
+    customer = await customer_of(store, person)
+    query = "query($id: ID!) { customer(id: $id) { certificateNumber phones } }"
+    async with api_client(store, "service_hall") as hall:
+        masked = (await gql(hall, query, id=customer))["data"]["customer"]
+    cert = masked["certificateNumber"]
+    assert cert[:4] == person["cert_no"][:4] and cert[-4:] == person["cert_no"][-4:] and "*" * 10 in cert
+    assert all(p[3:7] == "****" for p in masked["phones"] if len(p) == 11)
+    async with api_client(store, "web_hall") as web:
+        denied = await gql(web, "query($id: ID!) { customer(id: $id) { birthDate } }", id=customer)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    audit = Path("var/audit.log")
+    async with api_client(store, "admin", "auditor-check") as admin:
+        full = (await gql(admin, query, id=customer))["data"]["customer"]
+    assert full["certificateNumber"] == person["cert_no"]
+    lines = [line for line in audit.read_text(encoding="utf-8").splitlines() if "caller=auditor-check" in line]
+    assert lines and f"customer={customer}" in lines[-1] and "certificate" in lines[-1]
+
+
+async def test_full_view_costs_a_fixed_number_of_round_trips(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    crosswalked = await crosswalk(store)
+    counts: list[int] = []
+    async with api_client(store, "admin") as admin:
+        for customer in sorted(set(crosswalked.values()))[:6]:
+            before = store.stats.round_trips
+            answer = await gql(admin, VIEW, id=customer)
+            assert "errors" not in answer, answer
+            counts.append(store.stats.round_trips - before)
+    assert max(counts) <= 8, counts
+
+
+async def test_bad_inputs_get_stable_codes(demo: tuple[Store, Path]) -> None:
+    store, _ = demo
+    async with api_client(store, "service_hall") as hall:
+        cases: list[tuple[str, dict[str, Any], str]] = [
+            ("query { customer(id: \"nope\") { id } }", {}, "NOT_FOUND"),
+            ("query { customerByCertificate(type: \"resident_id\", number: \"123\") { id } }", {}, "BAD_USER_INPUT"),
+            ("query { searchCustomers(text: \"张伟\", first: 1000) { totalCount } }", {}, "BAD_USER_INPUT"),
+            ("query { customer(id: \"x\") { nope } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+        ]
+        for query, variables, code in cases:
+            answer = await hall.post("/graphql", json={"query": query, "variables": variables})
+            assert answer.status_code in (200, 400), answer.text
+            assert answer.json()["errors"][0]["extensions"]["code"] == code, (query, answer.json())
