@@ -136,6 +136,8 @@ async def ingest(
     kind: str = typer.Option(..., "--kind", help="Record kind: " + ", ".join(RECORD_KINDS)),
     encoding: str = typer.Option("utf-8", "--encoding", help="utf-8 or gb18030 (CSV files)."),
     batch_size: int = typer.Option(5000, "--batch-size", min=1),
+    resolve: bool = typer.Option(True, "--resolve/--no-resolve",
+                                 help="Resolve new and changed customer records as they land (needs one batch run)."),
 ) -> None:
     """Validate and load source files; bad rows go to FILE.rejects.csv, the rest lands."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -162,9 +164,11 @@ async def ingest(
 
                 summaries.append(await ingest_file(store, source, kind, path, encoding=encoding,
                                                    batch_size=batch_size, known=known, progress=advance))
+        _print_summaries(summaries)
+        if resolve and kind == "customers":
+            await resolve_incrementally(store, [rid for s in summaries for rid in s.changed_ids])
     finally:
         await store.close()
-    _print_summaries(summaries)
 
 
 @cli.command("demo-data")
@@ -237,6 +241,25 @@ async def check() -> None:
             typer.echo(f"       {row}")
     if not report.ok:
         raise typer.Exit(EXIT_ERROR)
+
+
+async def resolve_incrementally(store: Store, record_ids: list[str]) -> None:
+    """Small changes are resolved record by record; a bulk load is left to `c360 resolve`, which is
+    faster for many records and re-estimates the model."""
+    from collections import Counter
+
+    from app.services.incremental import resolve_records
+    from app.services.resolve import latest_model
+
+    if not record_ids:
+        return
+    limit = get_settings().incremental_limit
+    if len(record_ids) > limit or await latest_model(store) is None:
+        log.info("%s new or changed customer records: run `c360 resolve` to resolve them "
+                 "(incremental resolution handles up to %s, after a first batch run)", len(record_ids), limit)
+        return
+    decisions = await resolve_records(store, record_ids)
+    log.info("resolved incrementally: %s", dict(Counter(d.decision for d in decisions)))
 
 
 export_cli = typer.Typer(no_args_is_help=True, help="Exports.")

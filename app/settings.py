@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # `c360 run` generates and loads this many demo people into an empty graph (0: start empty).
     demo_customers: int = 20_000
     demo_seed: int = 360
+    # `c360 ingest` resolves up to this many new or changed customer records one by one; more is a
+    # bulk load, better served by a batch `c360 resolve`.
+    incremental_limit: int = 10_000
 
     store_start_timeout: float = 30.0
     store_pool_size: int = 32

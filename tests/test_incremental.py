@@ -1,0 +1,39 @@
+"""Incremental mode: `c360 ingest` resolves new customer records as they land, after a batch run."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from app.services.resolve import resolve_all
+from app.store.embedded import EmbeddedStore
+from loaders.demo_data import generate
+from loaders.manifest import ingest_directory
+from tests.test_channel_api import crm_person
+from tests.test_cli_analyst import c360
+from tests.test_steward_api import crosswalk
+
+
+async def test_ingest_resolves_new_records_against_existing_customers(graph: EmbeddedStore, tmp_path: Path) -> None:
+    generate(tmp_path / "demo", 80, seed=17)
+    await ingest_directory(graph, tmp_path / "demo")
+    await resolve_all(graph)
+    person = crm_person(tmp_path / "demo")
+    before = await crosswalk(graph)
+    path = tmp_path / "late.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_id", "name", "cert_type", "cert_no", "phones", "local_network", "segment"])
+        writer.writerow(["L1", person["name"], "resident_id", person["cert_no"], person["phones"],
+                         person["local_network"], "individual"])
+        writer.writerow(["L2", "司马某某", "", "", "13999990001", "0591", "individual"])
+        other_network = "0592" if person["local_network"] != "0592" else "0591"
+        writer.writerow(["L3", person["name"], "resident_id", person["cert_no"], "", other_network, "individual"])
+    done = c360(graph, "ingest", "--source", "late", "--kind", "customers", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "resolved incrementally" in done.stderr
+    after = await crosswalk(graph)
+    existing = before[f"crm:customers:{person['source_id']}"]
+    assert after["late:customers:L1"] == existing
+    assert after["late:customers:L2"] not in before.values()
+    assert after["late:customers:L3"] != existing
