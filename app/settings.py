@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # `c360 ingest` resolves up to this many new or changed customer records one by one; more is a
     # bulk load, better served by a batch `c360 resolve`.
     incremental_limit: int = 10_000
+    # strawberry's parser and validation caches; switched off only to measure what they save.
+    graphql_caches: bool = True
 
     store_start_timeout: float = 30.0
     store_pool_size: int = 32

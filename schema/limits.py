@@ -120,11 +120,12 @@ class ErrorCodes(SchemaExtension):
                             extensions)
 
 
-def extensions(production: bool) -> list[Any]:
-    """Factories, never shared instances: a shared instance leaks execution context between requests."""
+def extensions(production: bool, caches: bool = True) -> list[Any]:
+    """Factories, never shared instances: a shared instance leaks execution context between requests.
+    The parser and validation caches dominate the cost of small queries; off only to measure that."""
+    cached: list[Any] = [lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)]
     chosen: list[Any] = [
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        *(cached if caches else []),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

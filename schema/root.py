@@ -110,5 +110,5 @@ class Mutation(StewardMutation, ChannelMutation):
     pass
 
 
-def build_schema(production: bool = False) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production))
+def build_schema(production: bool = False, caches: bool = True) -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production, caches))

@@ -49,8 +49,8 @@ class StoreRef:
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, store_ref: StoreRef, rules: Rules, production: bool, **kwargs: Any) -> None:
-        super().__init__(build_schema(production=production), **kwargs)
+    def __init__(self, store_ref: StoreRef, rules: Rules, production: bool, caches: bool = True, **kwargs: Any) -> None:
+        super().__init__(build_schema(production=production, caches=caches), **kwargs)
         self.store_ref = store_ref
         self.rules = rules
 
@@ -121,7 +121,8 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
         return JSONResponse(body, status_code=200 if health.ok else 503)
 
     production = settings.env == "production"
-    graphql = GraphQLApp(ref, rules, production, graphql_ide=None if production else "graphiql")
+    graphql = GraphQLApp(ref, rules, production, settings.graphql_caches,
+                         graphql_ide=None if production else "graphiql")
 
     async def graphql_asgi(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
