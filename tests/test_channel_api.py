@@ -151,6 +151,35 @@ async def test_full_view_costs_a_fixed_number_of_round_trips(demo: tuple[Store, 
     assert max(counts) <= 8, counts
 
 
+async def test_holdings_are_attached_and_contacts_page_through(demo: tuple[Store, Path]) -> None:
+    from app.services.invariants import check_invariants
+
+    store, directory = demo
+    report = await check_invariants(store)
+    assert report.ok, report.violations
+    customer = await customer_of(store, crm_person(directory))
+    page_query = """query($id: ID!, $after: String, $until: String) { customer(id: $id) {
+      accounts { id } contacts(first: 2, after: $after, until: $until) {
+        totalCount edges { node { id at } } pageInfo { hasNextPage endCursor } } } }"""
+    async with api_client(store, "admin") as admin:
+        for k in range(5):
+            await gql(admin, RECORD, c={"customerId": customer, "kind": "query", "channel": "hotline",
+                                        "at": f"2026-10-0{k + 1}T10:00:00+08:00"})
+        seen: list[tuple[str, str]] = []
+        after = None
+        while True:
+            view = (await gql(admin, page_query, id=customer, after=after))["data"]["customer"]
+            seen += [(e["node"]["at"], e["node"]["id"]) for e in view["contacts"]["edges"]]
+            if not view["contacts"]["pageInfo"]["hasNextPage"]:
+                break
+            after = view["contacts"]["pageInfo"]["endCursor"]
+        assert view["accounts"], "resolution attached no account to a crm customer"
+        assert len(seen) == view["contacts"]["totalCount"] == len(set(seen)) >= 5
+        assert seen == sorted(seen, reverse=True)
+        until = (await gql(admin, page_query, id=customer, until="2026-10-03T00:00:00+08:00"))["data"]["customer"]
+        assert until["contacts"]["totalCount"] == sum(1 for at, _ in seen if at < "2026-10-03T00:00:00+08:00")
+
+
 async def test_bad_inputs_get_stable_codes(demo: tuple[Store, Path]) -> None:
     store, _ = demo
     async with api_client(store, "service_hall") as hall:

@@ -19,7 +19,7 @@ from app.resolution.linker import Linker, PairDecision
 from app.resolution.prepare import match_record
 from app.rules import Rules, get_rules
 from app.services.matching import NoModelError, candidates_for
-from app.services.resolve import (ATTACH_HOLDINGS, WRITE_CANDIDATES, WRITE_CUSTOMERS, _candidate_row, latest_model,
+from app.services.resolve import (WRITE_CANDIDATES, attach_holdings, WRITE_CUSTOMERS, _candidate_row, latest_model,
                                   new_customer_id)
 from app.store import Store, cypher
 
@@ -70,7 +70,7 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
         await store.write(WRITE_CUSTOMERS, {"now": now, "customers": [{
             "id": target, "props": props,
             "records": [{"id": row["id"], "why": _why_text(decision, why)}]}]})
-        await store.write(ATTACH_HOLDINGS, {"customers": [{"id": target, "records": [row["id"]], "manager": manager}]})
+        await attach_holdings(store, [{"id": target, "records": [row["id"]], "manager": manager}])
         if review is not None and best is None:
             await store.write(WRITE_CANDIDATES, {"now": now, "candidates": [
                 _candidate_row(review, {**customer_of, row["id"]: target}, now)]})

@@ -11,6 +11,8 @@ CHECKS = {
     "every source record belongs to exactly one live customer": cypher("check/records_without_one_live_customer"),
     "no relationship hangs on a merged-away customer": cypher("check/relationships_on_merged_customers"),
     "every merge event can be undone": cypher("check/merges_that_cannot_be_undone"),
+    "accounts, subscriptions and contacts hang on their record's customer":
+        cypher("check/holdings_not_on_their_customer"),
 }
 
 
@@ -27,5 +29,5 @@ async def check_invariants(store: Store, limit: int = 20) -> InvariantReport:
     """Each check returns up to ``limit`` offending rows: enough to investigate, never a flood."""
     report = InvariantReport()
     for name, query in CHECKS.items():
-        report.violations[name] = await store.read(query, {"limit": limit})
+        report.violations[name] = (await store.read(query, {"limit": limit}))[:limit]
     return report

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 
 CUSTOMER_RECORDS = cypher("resolve/customer_records")
 WRITE_CUSTOMERS = cypher("resolve/write_customers")
-ATTACH_HOLDINGS = cypher("resolve/attach_holdings")
+ATTACH_HOLDINGS = [cypher("resolve/attach_accounts"), cypher("resolve/attach_subscriptions"),
+                   cypher("resolve/attach_contacts"), cypher("resolve/attach_contacts_by_number"),
+                   cypher("resolve/attach_managers")]
 WRITE_MEMBERSHIPS = cypher("resolve/write_memberships")
 WRITE_CANDIDATES = cypher("resolve/write_candidates")
 WRITE_RUN = cypher("resolve/write_run")
@@ -59,6 +61,13 @@ class ResolveReport:
     candidates_written: int = 0
     memberships: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+
+
+async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None:
+    """Accounts, subscriptions, contacts and managers follow the source records to their customer.
+    Idempotent, so a batch interrupted between these statements is repaired by running again."""
+    for query in ATTACH_HOLDINGS:
+        await store.write(query, {"customers": customers})
 
 
 async def read_customer_records(store: Store, progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
@@ -142,8 +151,8 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
         if not batch:
             return
         await store.write(WRITE_CUSTOMERS, {"customers": batch, "now": now})
-        await store.write(ATTACH_HOLDINGS, {"customers": [
-            {"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in batch]})
+        await attach_holdings(store, [
+            {"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in batch])
         report.customers_written += len(batch)
         if progress:
             progress("write", sum(len(c["records"]) for c in batch))

@@ -1,0 +1,11 @@
+// Hang each customer's accounts on it, from the source records it now owns; an account that hung
+// on another customer moves. $customers: [{id, records: [record ids], manager}]
+// (A flat pipeline on purpose: FalkorDB applied DELETE + MERGE inside CALL {} to one outer row only.)
+UNWIND $customers AS c
+MATCH (x:Customer {id: c.id})
+UNWIND c.records AS rid
+MATCH (a:Account {owner_record: rid})
+OPTIONAL MATCH (a)<-[old:HAS_ACCOUNT]-(other:Customer) WHERE other <> x
+DELETE old
+MERGE (x)-[:HAS_ACCOUNT]->(a)
+RETURN count(DISTINCT a) AS attached
