@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from peer_splink import _components, febrl4_frame, febrl4_splink  # noqa: E402
 
-from app.resolution.evaluation import score_clusters, with_reviews_approved  # noqa: E402
+from app.resolution.evaluation import score_clusters, with_reviews_decided  # noqa: E402
 from app.resolution.linker import Linker  # noqa: E402
 from app.resolution.prepare import match_record  # noqa: E402
 from app.rules import get_rules  # noqa: E402
@@ -47,10 +47,10 @@ def c360_febrl() -> dict:
     started = time.perf_counter()
     resolution = Linker(get_rules().resolution).resolve(match_record(r) for r in rows)
     seconds = time.perf_counter() - started
-    reviewed = with_reviews_approved(resolution.assignment(), [(r.left, r.right) for r in resolution.reviews])
+    reviewed = with_reviews_decided(resolution.assignment(), [(r.left, r.right) for r in resolution.reviews], truth)
     return {"records": len(rows), "seconds": round(seconds, 2), **score_clusters(resolution.assignment(), truth).as_dict(),
             "review_candidates": len(resolution.reviews),
-            "with_reviews_approved": score_clusters(reviewed, truth).as_dict(),
+            "with_reviews_decided": score_clusters(reviewed, truth).as_dict(),
             "summary": {k: resolution.summary()[k] for k in ("candidate_pairs", "pairs_by_rule", "decisions")}}
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import resource
 import json
 import sys
 import tempfile
@@ -17,9 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demo_records import customer_rows, truth  # noqa: E402
 
-from app.resolution.evaluation import score_clusters, score_reviews, with_reviews_approved  # noqa: E402
+from app.resolution.evaluation import score_clusters, score_reviews, with_reviews_decided  # noqa: E402
 from app.resolution.linker import Linker  # noqa: E402
-from app.resolution.prepare import match_record  # noqa: E402
+from app.resolution.prepare import match_records  # noqa: E402
 from app.rules import get_rules  # noqa: E402
 from loaders.demo_data import generate  # noqa: E402
 
@@ -27,7 +28,7 @@ from loaders.demo_data import generate  # noqa: E402
 def c360_on(directory: Path) -> dict:
     rows = customer_rows(directory)
     started = time.perf_counter()
-    records = [match_record(r) for r in rows]
+    records = match_records(rows)
     prepared = time.perf_counter()
     resolution = Linker(get_rules().resolution).resolve(records)
     done = time.perf_counter()
@@ -41,7 +42,8 @@ def c360_on(directory: Path) -> dict:
             "auto": auto.as_dict(), "review_candidates": reviews.candidates,
             "review_rate": round(reviews.candidates / len(records), 4),
             "review_true_duplicates": reviews.true_duplicates, "review_precision": round(reviews.precision, 4),
-            "with_reviews_approved": score_clusters(with_reviews_approved(predicted, review_pairs), answer).as_dict(),
+            "with_reviews_decided": score_clusters(with_reviews_decided(predicted, review_pairs, answer), answer).as_dict(),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "summary": resolution.summary()}
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.resolution.evaluation import score_clusters, score_pairs, score_reviews, with_reviews_approved
+from app.resolution.evaluation import (score_clusters, score_pairs, score_reviews, with_reviews_approved,
+                                       with_reviews_decided)
 from app.resolution.linker import Linker, Resolution
 from app.resolution.normalise import credit_code_check_character, resident_id_check_character
 from app.resolution.prepare import match_record
@@ -81,7 +82,8 @@ def test_two_different_valid_certificates_never_merge(background: list[MatchReco
                          record("x:2", "甄测试", cert=resident_id(104), phones="13300000003", address=ADDRESS))
     assert not together(resolution, "x:1", "x:2")
     assert review_of(resolution, "x:1", "x:2") is None
-    assert resolution.rules_applied["different_certificates"] >= 1
+    skipped = sum(resolution.blocking.skipped_different_certificates.values())
+    assert skipped + resolution.rules_applied.get("different_certificates", 0) >= 1
 
 
 def test_individuals_of_different_local_networks_never_merge(background: list[MatchRecord]) -> None:
@@ -167,6 +169,8 @@ def test_demo_accuracy_meets_the_targets(demo_dir: Path, background: list[MatchR
     assert len(resolution.reviews) / len(background) < 0.03
     reviews = score_reviews([(r.left, r.right) for r in resolution.reviews], predicted, answer)
     assert reviews.candidates == len(resolution.reviews)
+    decided = with_reviews_decided(predicted, [(r.left, r.right) for r in resolution.reviews], answer)
+    assert score_clusters(decided, answer).f1 >= 0.995
 
 
 def test_pairwise_scoring_counts_pairs() -> None:
@@ -178,3 +182,6 @@ def test_pairwise_scoring_counts_pairs() -> None:
     assert (pairs.true_positives, pairs.false_positives, pairs.false_negatives) == (1, 1, 2)
     merged = with_reviews_approved({"a": "x", "b": "x", "c": "y", "d": "z"}, [("b", "c")])
     assert merged["a"] == merged["c"] != merged["d"]
+    decided = with_reviews_decided({"a": "x", "b": "x", "c": "y", "d": "z"}, [("b", "c"), ("c", "d")],
+                                   {"a": "1", "b": "1", "c": "1", "d": "2"})
+    assert decided["a"] == decided["c"] != decided["d"]

@@ -90,6 +90,7 @@ class BlockingResult:
     pairs_by_rule: dict[str, int] = field(default_factory=dict)
     capped_blocks: dict[str, int] = field(default_factory=dict)
     capped_records: dict[str, int] = field(default_factory=dict)
+    skipped_different_certificates: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.left)
@@ -101,51 +102,98 @@ def _pairs_of(members: list[int]) -> Iterator[tuple[int, int]]:
             yield members[a], members[b]
 
 
+def _keys(table: RecordTable, key_fn: KeyFn) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(record index, key code) for every key a record has, and the key strings by code."""
+    index: list[int] = []
+    codes: list[int] = []
+    by_key: dict[str, int] = {}
+    for i, record in enumerate(table.records):
+        for key in key_fn(record):
+            index.append(i)
+            codes.append(by_key.setdefault(key, len(by_key)))
+    return np.asarray(index, dtype=np.int64), np.asarray(codes, dtype=np.int64), list(by_key)
+
+
+def _pairs_within_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair inside each group of ``members`` (groups given by start and size), vectorised."""
+    if len(sizes) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    position = _group_positions(starts, sizes)
+    group_end = np.repeat(starts + sizes, sizes)
+    later = group_end - position - 1
+    total = int(later.sum())
+    first = np.repeat(position, later)
+    offsets = np.arange(total) - np.repeat(np.cumsum(later) - later, later)
+    second = first + 1 + offsets
+    a, b = members[first], members[second]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _group_positions(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    total = int(sizes.sum())
+    return np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(total)
+
+
 def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> BlockingResult:
-    """Candidate pairs (i < j) with the first rule that found each; counts per rule for the run summary."""
+    """Candidate pairs (i < j) with the first rule that found each; counts per rule for the run summary.
+
+    Pairs of two records holding different valid certificates are dropped here: the operator's
+    rules keep them apart whatever their score, so comparing them would only cost time. They are
+    counted per rule as ``skipped_different_certificates``.
+    """
     unknown = [n for n in rule_names if n not in RULES]
     if unknown:
         raise ValueError(f"unknown blocking rules {unknown}; known: {sorted(RULES)}")
     n = len(table)
-    seen: set[int] = set()
-    left: list[int] = []
-    right: list[int] = []
-    rule_of: list[int] = []
+    valid = table.codes["cert_valid"]
+    cert = table.codes["cert_no"]
+    seen = np.empty(0, dtype=np.int64)
+    lefts, rights, rules = [], [], []
     result = BlockingResult(np.empty(0), np.empty(0), np.empty(0), list(rule_names))
     for rule_index, name in enumerate(rule_names):
-        key_fn = RULES[name]
-        blocks: dict[str, list[int]] = defaultdict(list)
-        for i, record in enumerate(table.records):
-            for key in key_fn(record):
-                blocks[key].append(i)
-        found = 0
+        index, codes, _ = _keys(table, RULES[name])
+        order = np.lexsort((index, codes))
+        index, codes = index[order], codes[order]
+        boundaries = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.concatenate(([0], boundaries)) if len(codes) else np.empty(0, dtype=np.int64)
+        sizes = np.diff(np.concatenate((starts, [len(codes)]))) if len(codes) else np.empty(0, dtype=np.int64)
+        small = (sizes > 1) & (sizes <= max_block_size)
+        left, right = _pairs_within_groups(index, starts[small], sizes[small])
         capped = capped_records = 0
-        for members in blocks.values():
-            if len(members) < 2:
-                continue
-            groups = [members]
-            if len(members) > max_block_size:
-                groups = _split(table, members, max_block_size)
-                dropped = len(members) - sum(len(g) for g in groups)
-                if dropped:
-                    capped += 1
-                    capped_records += dropped
+        extra_left: list[int] = []
+        extra_right: list[int] = []
+        for start, size in zip(starts[sizes > max_block_size].tolist(), sizes[sizes > max_block_size].tolist()):
+            members = index[start:start + size].tolist()
+            groups = _split(table, members, max_block_size)
+            dropped = size - sum(len(g) for g in groups)
+            if dropped:
+                capped += 1
+                capped_records += dropped
             for group in groups:
                 for i, j in _pairs_of(sorted(set(group))):
-                    key = i * n + j
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    left.append(i)
-                    right.append(j)
-                    rule_of.append(rule_index)
-                    found += 1
-        result.pairs_by_rule[name] = found
+                    extra_left.append(i)
+                    extra_right.append(j)
+        left = np.concatenate((left, np.asarray(extra_left, dtype=np.int64)))
+        right = np.concatenate((right, np.asarray(extra_right, dtype=np.int64)))
+        keep = left != right
+        left, right = left[keep], right[keep]
+        keys, first = np.unique(left * n + right, return_index=True)
+        left, right = left[first], right[first]
+        new = ~np.isin(keys, seen, assume_unique=True)
+        left, right, keys = left[new], right[new], keys[new]
+        seen = np.union1d(seen, keys)
+        apart = valid[left] & valid[right] & (cert[left] != cert[right])
+        result.skipped_different_certificates[name] = int(apart.sum())
+        left, right = left[~apart], right[~apart]
+        lefts.append(left)
+        rights.append(right)
+        rules.append(np.full(len(left), rule_index, dtype=np.int8))
+        result.pairs_by_rule[name] = int(len(left))
         result.capped_blocks[name] = capped
         result.capped_records[name] = capped_records
-    result.left = np.asarray(left, dtype=np.int64)
-    result.right = np.asarray(right, dtype=np.int64)
-    result.rule = np.asarray(rule_of, dtype=np.int8)
+    result.left = np.concatenate(lefts) if lefts else np.empty(0, dtype=np.int64)
+    result.right = np.concatenate(rights) if rights else np.empty(0, dtype=np.int64)
+    result.rule = np.concatenate(rules) if rules else np.empty(0, dtype=np.int8)
     return result
 
 

@@ -65,7 +65,7 @@ def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.
     reordered = _similarity(table, "name_words", left, right, fuzz.token_set_ratio) >= 95
     close = (jw_pinyin >= 0.92) | (jw_text >= 0.85) | reordered
     edits = _similarity(table, "name", left, right, distance.Levenshtein.distance)
-    lengths = np.fromiter((len(table.columns["name"][i]) for i in left.tolist()), dtype=np.int64, count=len(left))
+    lengths = table.codes["name_length"][left]
     one_character = (edits == 1) & (lengths >= 2)
     return _levels(len(left), [exact, homophone | core, close, one_character], _missing(table, "name", left, right))
 
@@ -84,16 +84,14 @@ CERTIFICATE = Comparison("certificate", ("exact", "one_edit", "two_edits", "diff
 
 
 def compare_phones(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    phones = [r.phones for r in table.records]
-    out = np.empty(len(left), dtype=np.int8)
-    for k, (i, j) in enumerate(zip(left.tolist(), right.tolist())):
-        a, b = phones[i], phones[j]
-        if not a or not b:
-            out[k] = MISSING
-        elif set(a) & set(b):
-            out[k] = 0
-        else:
-            out[k] = 1
+    phones = table.codes["phones"]
+    a, b = phones[left], phones[right]
+    shared = np.zeros(len(left), dtype=bool)
+    for k in range(a.shape[1]):
+        for m in range(b.shape[1]):
+            shared |= (a[:, k] == b[:, m]) & (a[:, k] >= 0)
+    out = np.where(shared, 0, 1).astype(np.int8)
+    out[(a[:, 0] < 0) | (b[:, 0] < 0)] = MISSING
     return out
 
 
@@ -112,11 +110,8 @@ EMAIL = Comparison("email", ("exact", "close", "different"), compare_email)
 def compare_birth_date(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     exact = _equal(table, "birth_date", left, right)
     edits = _similarity(table, "birth_date", left, right, distance.Levenshtein.distance)
-    dates = table.columns["birth_date"]
-    swapped = np.fromiter(
-        (len(dates[i]) == 10 and dates[i][:4] == dates[j][:4] and dates[i][5:7] == dates[j][8:10]
-         and dates[i][8:10] == dates[j][5:7] for i, j in zip(left.tolist(), right.tolist())),
-        dtype=bool, count=len(left))
+    codes = table.codes["birth_date"]
+    swapped = (table.codes["birth_date_swapped"][left] == codes[right]) & (codes[right] >= 0)
     return _levels(len(left), [exact, (edits <= 1) | swapped], _missing(table, "birth_date", left, right))
 
 

@@ -82,9 +82,16 @@ def score_reviews(review_pairs: Iterable[tuple[str, str]], predicted: Mapping[st
     return ReviewScore(len(pairs), len(same), missed)
 
 
+def with_reviews_decided(predicted: Mapping[str, str], review_pairs: Iterable[tuple[str, str]],
+                         truth: Mapping[str, str]) -> dict[str, str]:
+    """The clustering after stewards decide every review candidate correctly: true duplicates
+    approved (merged), the others rejected. What the queue can recover, at best."""
+    return with_reviews_approved(predicted, [(a, b) for a, b in review_pairs
+                                             if a in truth and b in truth and truth[a] == truth[b]])
+
+
 def with_reviews_approved(predicted: Mapping[str, str], review_pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The clustering a steward would reach by approving every review candidate: the upper bound
-    of what the review queue can recover."""
+    """The clustering after merging every given review pair."""
     parent = {c: c for c in set(predicted.values())}
 
     def find(x: str) -> str:

@@ -76,6 +76,7 @@ class Resolution:
             "records": len(self.table), "customers": len(members),
             "candidate_pairs": len(self.blocking), "pairs_by_rule": self.blocking.pairs_by_rule,
             "capped_blocks": self.blocking.capped_blocks, "capped_records": self.blocking.capped_records,
+            "pairs_skipped_different_certificates": self.blocking.skipped_different_certificates,
             "decisions": self.decisions, "policy_rules_applied": self.rules_applied,
             "refused_joins": self.refused_joins, "review_candidates": len(self.reviews),
             "em_iterations": self.model.iterations, "em_converged": self.model.converged,

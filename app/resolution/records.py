@@ -66,6 +66,10 @@ class RecordTable:
             column = [getattr(r, name) for r in table.records]
             table.columns[name] = column
             table.codes[name] = factorize(column)
+        table.codes["phones"] = _phone_codes(table.records)
+        table.codes["name_length"] = np.fromiter((len(v) for v in table.columns["name"]), dtype=np.int64,
+                                                 count=len(table.records))
+        table.codes["birth_date_swapped"] = _swapped_date_codes(table.columns["birth_date"])
         table.codes["cert_valid"] = np.fromiter((r.cert_valid for r in table.records), dtype=bool,
                                                 count=len(table.records))
         table.codes["is_organisation"] = np.fromiter((r.is_organisation for r in table.records), dtype=bool,
@@ -77,3 +81,30 @@ class RecordTable:
 
     def ids(self) -> list[str]:
         return [r.id for r in self.records]
+
+
+PHONES_COMPARED = 3
+
+
+def _phone_codes(records: Sequence[MatchRecord]) -> np.ndarray:
+    """n x 3 integer codes of each record's first phones (-1 where none): phone overlap in numpy."""
+    codes: dict[str, int] = {}
+    out = np.full((len(records), PHONES_COMPARED), -1, dtype=np.int64)
+    for i, record in enumerate(records):
+        for k, phone in enumerate(record.phones[:PHONES_COMPARED]):
+            out[i, k] = codes.setdefault(phone, len(codes))
+    return out
+
+
+def _swapped_date_codes(dates: Sequence[str]) -> np.ndarray:
+    """Code of each birth date with day and month swapped, in the birth dates' own code space,
+    so "01-02 vs 02-01" is an integer compare; -1 when the swap is no date of the column."""
+    codes: dict[str, int] = {}
+    for value in dates:
+        if value:
+            codes.setdefault(value, len(codes))
+    out = np.full(len(dates), -1, dtype=np.int64)
+    for i, value in enumerate(dates):
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            out[i] = codes.get(f"{value[:4]}-{value[8:10]}-{value[5:7]}", -1)
+    return out

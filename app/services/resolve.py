@@ -20,7 +20,7 @@ from app import clock
 from app.golden.derive import GoldenDeriver
 from app.resolution.linker import Linker, PairDecision, Resolution
 from app.resolution.model import MatchModel
-from app.resolution.prepare import match_record
+from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
 from app.store import Store, cypher
 from loaders.ingest import SHARDS
@@ -134,9 +134,9 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     rows = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
     records = {row["id"]: row for row in rows}
     current = {row["id"]: row.get("customer_id") for row in rows}
-    match_records = [match_record(row) for row in rows]
+    match_records_ = match_records(rows)
     read_done = clock.now()
-    resolution = Linker(rules.resolution, model).resolve(match_records)
+    resolution = Linker(rules.resolution, model).resolve(match_records_)
     linked = clock.now()
     now = clock.now_iso()
     deriver = GoldenDeriver(rules)
