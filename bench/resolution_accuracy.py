@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from demo_records import customer_rows, truth  # noqa: E402
+from demo_records import iter_customer_rows, truth  # noqa: E402
 
 from app.resolution.evaluation import score_clusters, score_reviews, with_reviews_decided  # noqa: E402
 from app.resolution.linker import Linker  # noqa: E402
@@ -26,21 +26,22 @@ from loaders.demo_data import generate  # noqa: E402
 
 
 def c360_on(directory: Path) -> dict:
-    rows = customer_rows(directory)
     started = time.perf_counter()
-    records = match_records(rows)
+    records = match_records(iter_customer_rows(directory))  # streamed: raw rows are never all in memory
+    count = len(records)
     prepared = time.perf_counter()
     resolution = Linker(get_rules().resolution).resolve(records)
+    del records
     done = time.perf_counter()
     answer = truth(directory)
     predicted = resolution.assignment()
     review_pairs = [(r.left, r.right) for r in resolution.reviews]
     auto = score_clusters(predicted, answer)
     reviews = score_reviews(review_pairs, predicted, answer)
-    return {"records": len(records), "normalise_s": round(prepared - started, 2),
-            "link_s": round(done - prepared, 2), "records_per_s": round(len(records) / (done - started)),
+    return {"records": count, "normalise_s": round(prepared - started, 2),
+            "link_s": round(done - prepared, 2), "records_per_s": round(count / (done - started)),
             "auto": auto.as_dict(), "review_candidates": reviews.candidates,
-            "review_rate": round(reviews.candidates / len(records), 4),
+            "review_rate": round(reviews.candidates / count, 4),
             "review_true_duplicates": reviews.true_duplicates, "review_precision": round(reviews.precision, 4),
             "with_reviews_decided": score_clusters(with_reviews_decided(predicted, review_pairs, answer), answer).as_dict(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

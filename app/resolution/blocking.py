@@ -16,51 +16,41 @@ import numpy as np
 
 from app.resolution.records import MatchRecord, RecordTable
 
-KeyFn = Callable[[MatchRecord], Iterator[str]]
+KeyColumns = Callable[[RecordTable], tuple[np.ndarray, np.ndarray]]
 
 
-def _certificate(r: MatchRecord) -> Iterator[str]:
-    if r.cert_no:
-        yield r.cert_no
+def _column(name: str) -> KeyColumns:
+    """Records keyed by one normalised column's code (empty values have no key)."""
+    def keys(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
+        codes = table.codes[name]
+        index = np.flatnonzero(codes >= 0)
+        return index, codes[index]
+    return keys
 
 
-def _phone(r: MatchRecord) -> Iterator[str]:
-    yield from r.phones
+def _columns(first: str, second: str) -> KeyColumns:
+    """Records keyed by two columns together: one integer per distinct (first, second) pair."""
+    def keys(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
+        a, b = table.codes[first], table.codes[second]
+        index = np.flatnonzero((a >= 0) & (b >= 0))
+        return index, a[index] * (int(b.max(initial=0)) + 1) + b[index]
+    return keys
 
 
-def _email(r: MatchRecord) -> Iterator[str]:
-    if r.email:
-        yield r.email
+def _phones(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
+    phones = table.codes["phones"]
+    rows, slots = np.nonzero(phones >= 0)
+    return rows, phones[rows, slots]
 
 
-def _name_birth_date(r: MatchRecord) -> Iterator[str]:
-    if r.name and r.birth_date:
-        yield f"{r.name}|{r.birth_date}"
-
-
-def _name_pinyin_local_network(r: MatchRecord) -> Iterator[str]:
-    if r.name_pinyin:
-        yield f"{r.name_pinyin}|{r.local_network}"
-
-
-def _birth_date_local_network(r: MatchRecord) -> Iterator[str]:
-    if r.birth_date:
-        yield f"{r.birth_date}|{r.local_network}"
-
-
-def _address(r: MatchRecord) -> Iterator[str]:
-    if r.address_key:
-        yield r.address_key
-
-
-RULES: dict[str, KeyFn] = {
-    "certificate": _certificate,
-    "phone": _phone,
-    "email": _email,
-    "name_birth_date": _name_birth_date,
-    "name_pinyin_local_network": _name_pinyin_local_network,
-    "birth_date_local_network": _birth_date_local_network,
-    "address": _address,
+RULES: dict[str, KeyColumns] = {
+    "certificate": _column("cert_no"),
+    "phone": _phones,
+    "email": _column("email"),
+    "name_birth_date": _columns("name", "birth_date"),
+    "name_pinyin_local_network": _columns("name_pinyin", "local_network"),
+    "birth_date_local_network": _columns("birth_date", "local_network"),
+    "address": _column("address_key"),
 }
 
 
@@ -102,18 +92,6 @@ def _pairs_of(members: list[int]) -> Iterator[tuple[int, int]]:
             yield members[a], members[b]
 
 
-def _keys(table: RecordTable, key_fn: KeyFn) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(record index, key code) for every key a record has, and the key strings by code."""
-    index: list[int] = []
-    codes: list[int] = []
-    by_key: dict[str, int] = {}
-    for i, record in enumerate(table.records):
-        for key in key_fn(record):
-            index.append(i)
-            codes.append(by_key.setdefault(key, len(by_key)))
-    return np.asarray(index, dtype=np.int64), np.asarray(codes, dtype=np.int64), list(by_key)
-
-
 def _pairs_within_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair inside each group of ``members`` (groups given by start and size), vectorised."""
     if len(sizes) == 0:
@@ -151,7 +129,7 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
     lefts, rights, rules = [], [], []
     result = BlockingResult(np.empty(0), np.empty(0), np.empty(0), list(rule_names))
     for rule_index, name in enumerate(rule_names):
-        index, codes, _ = _keys(table, RULES[name])
+        index, codes = RULES[name](table)
         order = np.lexsort((index, codes))
         index, codes = index[order], codes[order]
         boundaries = np.flatnonzero(np.diff(codes)) + 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from app.resolution.normalise import (normalise_address, normalise_certificate, normalise_email, normalise_name,
@@ -54,13 +55,20 @@ def _prepare_chunk(rows: list[Mapping[str, Any]]) -> list[MatchRecord]:
     return [match_record(row) for row in rows]
 
 
-def match_records(rows: Sequence[Mapping[str, Any]], workers: int | None = None,
+def match_records(rows: Iterable[Mapping[str, Any]], workers: int | None = None,
                   chunk: int = 20_000) -> list[MatchRecord]:
-    """Normalisation is CPU-bound Python: above a few chunks, spread it over the cores (fork keeps
-    the caches and libraries already loaded). Same result, same order, as one process."""
+    """Normalisation is CPU-bound Python: spread it over the cores (fork keeps the caches and
+    libraries already loaded). Rows are consumed in chunks, so a generator of rows never has to
+    be held in memory whole. Same result, same order, as one process."""
     workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(rows) < 2 * chunk:
-        return [match_record(row) for row in rows]
-    chunks = [list(rows[start:start + chunk]) for start in range(0, len(rows), chunk)]
+    chunks = _chunks(iter(rows), chunk)
+    first = next(chunks, [])
+    if workers < 2 or len(first) < chunk:
+        return [match_record(row) for part in itertools.chain([first], chunks) for row in part]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        return [record for part in pool.imap(_prepare_chunk, chunks) for record in part]
+        return [record for part in pool.imap(_prepare_chunk, itertools.chain([first], chunks)) for record in part]
+
+
+def _chunks(rows: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    while part := list(itertools.islice(rows, size)):
+        yield part
