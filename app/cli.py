@@ -10,6 +10,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from app.errors import C360Error
 from app.logs import configure

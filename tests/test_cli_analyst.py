@@ -74,3 +74,14 @@ async def test_export_customers_csv_and_parquet(demo_graph: EmbeddedStore, tmp_p
     table = pq.read_table(parquet)
     assert table.num_rows == count
     assert sorted(table.column("id").to_pylist()) == sorted(r["id"] for r in rows)
+
+
+def test_demo_data_command_is_deterministic(tmp_path: Path) -> None:
+    outputs = []
+    for name in ("a", "b"):
+        done = subprocess.run([sys.executable, "-m", "app.cli", "demo-data", "--customers", "300", "--seed", "4",
+                               "--out", str(tmp_path / name)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "customer records" in done.stdout
+        outputs.append({p.relative_to(tmp_path / name): p.read_bytes() for p in (tmp_path / name).rglob("*.csv")})
+    assert outputs[0] == outputs[1] and len(outputs[0]) > 10

@@ -86,12 +86,6 @@ class BlockingResult:
         return len(self.left)
 
 
-def _pairs_of(members: list[int]) -> Iterator[tuple[int, int]]:
-    for a in range(len(members)):
-        for b in range(a + 1, len(members)):
-            yield members[a], members[b]
-
-
 def _pairs_within_groups(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair inside each group of ``members`` (groups given by start and size), vectorised."""
     if len(sizes) == 0:
@@ -138,21 +132,23 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
         small = (sizes > 1) & (sizes <= max_block_size)
         left, right = _pairs_within_groups(index, starts[small], sizes[small])
         capped = capped_records = 0
-        extra_left: list[int] = []
-        extra_right: list[int] = []
+        split_members: list[int] = []
+        split_sizes: list[int] = []
         for start, size in zip(starts[sizes > max_block_size].tolist(), sizes[sizes > max_block_size].tolist()):
-            members = index[start:start + size].tolist()
-            groups = _split(table, members, max_block_size)
+            groups = _split(table, index[start:start + size].tolist(), max_block_size)
             dropped = size - sum(len(g) for g in groups)
             if dropped:
                 capped += 1
                 capped_records += dropped
             for group in groups:
-                for i, j in _pairs_of(sorted(set(group))):
-                    extra_left.append(i)
-                    extra_right.append(j)
-        left = np.concatenate((left, np.asarray(extra_left, dtype=np.int64)))
-        right = np.concatenate((right, np.asarray(extra_right, dtype=np.int64)))
+                split_members.extend(group)
+                split_sizes.append(len(group))
+        if split_sizes:
+            sizes_array = np.asarray(split_sizes, dtype=np.int64)
+            extra_left, extra_right = _pairs_within_groups(np.asarray(split_members, dtype=np.int64),
+                                                           np.cumsum(sizes_array) - sizes_array, sizes_array)
+            left = np.concatenate((left, extra_left))
+            right = np.concatenate((right, extra_right))
         keep = left != right
         left, right = left[keep], right[keep]
         keys, first = np.unique(left * n + right, return_index=True)

@@ -1,16 +1,27 @@
 // Invariant: every account, subscription and contact hangs on the customer that holds its owner
 // source record (contacts recorded by service number only are exempt: they follow the number).
-MATCH (r:SourceRecord)-[:RECORD_OF]->(c:Customer)
-MATCH (h:Account {owner_record: r.id})
+// Anchored on each holding, then an index lookup of its owner record: linear in the graph.
+MATCH (h:Account)
+WITH h
+MATCH (r:SourceRecord {id: h.owner_record})
+WITH h, r
+MATCH (r)-[:RECORD_OF]->(c:Customer)
 WHERE NOT (c)-[:HAS_ACCOUNT]->(h)
 RETURN 'Account' AS label, h.id AS id, c.id AS customer
 UNION ALL
-MATCH (r:SourceRecord)-[:RECORD_OF]->(c:Customer)
-MATCH (h:Subscription {owner_record: r.id})
+MATCH (h:Subscription)
+WITH h
+MATCH (r:SourceRecord {id: h.owner_record})
+WITH h, r
+MATCH (r)-[:RECORD_OF]->(c:Customer)
 WHERE NOT (c)-[:OWNS]->(h)
 RETURN 'Subscription' AS label, h.id AS id, c.id AS customer
 UNION ALL
-MATCH (r:SourceRecord)-[:RECORD_OF]->(c:Customer)
-MATCH (h:Contact {owner_record: r.id})
+MATCH (h:Contact)
+WHERE h.owner_record IS NOT NULL
+WITH h
+MATCH (r:SourceRecord {id: h.owner_record})
+WITH h, r
+MATCH (r)-[:RECORD_OF]->(c:Customer)
 WHERE NOT (c)-[:HAD_CONTACT]->(h)
 RETURN 'Contact' AS label, h.id AS id, c.id AS customer

@@ -1,7 +1,14 @@
 // Organisation memberships between resolved customers, from organisation_members source records.
+// Each step is anchored on an index lookup (the WITHs stop FalkorDB from scanning customers).
 MATCH (m:SourceRecord {kind: 'organisation_members'})
-MATCH (:SourceRecord {id: m.member_record})-[:RECORD_OF]->(person:Customer)
-MATCH (:SourceRecord {id: m.organisation_record})-[:RECORD_OF]->(org:Customer)
+WITH m
+MATCH (member:SourceRecord {id: m.member_record})
+WITH m, member
+MATCH (member)-[:RECORD_OF]->(person:Customer)
+WITH m, person
+MATCH (organisation:SourceRecord {id: m.organisation_record})
+WITH m, person, organisation
+MATCH (organisation)-[:RECORD_OF]->(org:Customer)
 MERGE (person)-[r:MEMBER_OF {record: m.id}]->(org)
 SET r.key_person = coalesce(m.key_person, false), r.title = m.title
 RETURN count(r) AS memberships
