@@ -188,6 +188,11 @@ async def test_bad_inputs_get_stable_codes(demo: tuple[Store, Path]) -> None:
             ("query { customerByCertificate(type: \"resident_id\", number: \"123\") { id } }", {}, "BAD_USER_INPUT"),
             ("query { searchCustomers(text: \"张伟\", first: 1000) { totalCount } }", {}, "BAD_USER_INPUT"),
             ("query { customer(id: \"x\") { nope } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+            ("query { customer(id: \"x\") { accounts { subscriptions { id } } memberOf { customerId } "
+             + " ".join(f"a{k}: id" for k in range(40)) + " } }", {}, "GRAPHQL_VALIDATION_FAILED"),
+            ("query { " + " ".join(f"s{k}: searchCustomers(text: \"张伟\", first: 100) {{ edges {{ node {{ "
+                                   f"contacts(first: 100) {{ edges {{ node {{ id }} }} }} }} }} }}" for k in range(3))
+             + " }", {}, "QUERY_TOO_COSTLY"),
         ]
         for query, variables, code in cases:
             answer = await hall.post("/graphql", json={"query": query, "variables": variables})
