@@ -111,7 +111,7 @@ class Linker:
         probability = model.probability(gamma)
         weight = model.match_weight(gamma)
         policy = apply_policy(table, left, right, gamma, self.rules.policy)
-        outcome = _thresholds(policy.outcome, probability, self.rules)
+        outcome = _thresholds(policy.outcome, policy.rule, probability, self.rules)
         lap("decisions")
 
         merges = np.flatnonzero(outcome == MERGE)
@@ -156,7 +156,7 @@ class Linker:
         probability = self.model.probability(gamma)
         weight = self.model.match_weight(gamma)
         policy = apply_policy(table, left, right, gamma, self.rules.policy)
-        outcome = _thresholds(policy.outcome, probability, self.rules)
+        outcome = _thresholds(policy.outcome, policy.rule, probability, self.rules)
         lookup = BlockingResult(left, right, np.asarray([_lookup_rule(probe, c) for c in others], dtype=np.int8),
                                 list(LOOKUP_RULES))
         explain = _Explainer(table, self.model, gamma, left, right, lookup, policy.rule, probability, weight,
@@ -185,13 +185,19 @@ def _lookup_rule(probe: MatchRecord, other: MatchRecord) -> int:
     return 3
 
 
-def _thresholds(policy_outcome: np.ndarray, probability: np.ndarray, rules: ResolutionRules) -> np.ndarray:
-    """Pairs no policy rule decided go by the configured probability thresholds."""
+def _thresholds(policy_outcome: np.ndarray, policy_rule: np.ndarray, probability: np.ndarray,
+                rules: ResolutionRules) -> np.ndarray:
+    """Pairs no policy rule decided go by the configured probability thresholds. Organisations
+    across local networks go to their department only when they look alike (at least the review
+    threshold): two companies that merely share a switchboard e-mail are not a question for anyone."""
     outcome = policy_outcome.copy()
     scored = outcome == SCORE
     outcome[scored & (probability >= rules.auto_merge_probability)] = MERGE
     outcome[scored & (probability < rules.auto_merge_probability) & (probability >= rules.review_probability)] = REVIEW
     outcome[scored & (probability < rules.review_probability)] = APART
+    unlikely = (policy_rule == RULES.index("organisations_across_local_networks")) & \
+        (probability < rules.review_probability)
+    outcome[unlikely] = APART
     return outcome
 
 
