@@ -14,16 +14,19 @@ from dataclasses import dataclass
 class Measured:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    child_peak_rss_mb: float = 0.0
 
 
 @contextmanager
 def measured() -> Iterator[Measured]:
-    """Peak RSS is the process's high-water mark so far (Linux reports it in KiB)."""
+    """Peak RSS is the process's high-water mark so far (Linux reports it in KiB); the child figure
+    is the largest finished child process's own high-water mark, for steps that fork workers."""
     result = Measured()
     started = time.perf_counter()
     yield result
     result.seconds = round(time.perf_counter() - started, 2)
     result.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result.child_peak_rss_mb = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
 
 
 def machine() -> str:

@@ -40,6 +40,19 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path: Path, demo: Path)
     assert (tmp_path / "other" / "crm" / "customers.csv").read_bytes() != (demo / "crm" / "customers.csv").read_bytes()
 
 
+def test_chunks_made_in_parallel_give_the_same_files_as_one_process(tmp_path: Path) -> None:
+    generate(tmp_path / "one", 700, seed=99, workers=1, chunk_people=250)
+    generate(tmp_path / "two", 700, seed=99, workers=2, chunk_people=250)
+    one = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert one == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*") if p.is_file())
+    assert not (tmp_path / "two" / ".chunks").exists()
+    for relative in one:
+        assert (tmp_path / "one" / relative).read_bytes() == (tmp_path / "two" / relative).read_bytes(), relative
+    ids = [r["source_id"] for r in csv.DictReader((tmp_path / "two" / "crm" / "customers.csv").open(encoding="utf-8"))]
+    assert len(ids) == len(set(ids)) and "source_id" not in ids
+    assert any(i.startswith("CC02") for i in ids), "the third chunk numbers its ids from its own base"
+
+
 def test_every_row_passes_its_format(demo: Path) -> None:
     for entry in read_manifest(demo):
         with entry.path.open(encoding=entry.encoding, newline="") as handle:
