@@ -265,6 +265,9 @@ def check_row(kind: str, line: int, original: Mapping[str, Any]) -> Checked:
             if rule.required:
                 problems.append((name, "is required"))
             continue
+        if isinstance(raw, str) and "\x00" in raw:
+            problems.append((name, "contains a NUL character (U+0000), which no store can keep in a value"))
+            continue
         try:
             values[name] = rule.rule(raw if isinstance(raw, list) and rule.rule is phone_list else str(raw))
         except Invalid as exc:

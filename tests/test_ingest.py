@@ -78,6 +78,7 @@ async def test_valid_rows_land_with_every_original_field(graph: Store, tmp_path:
     ("name", "", "is required"),
     ("updated_at", "yesterday", "is not an ISO-8601 time"),
     ("org_class", "A", "only enterprise and government"),
+    ("address", "厦门\x00路", "NUL character"),
 ])
 async def test_each_validation_rule_rejects_with_field_and_reason(graph: Store, tmp_path: Path, field: str,
                                                                    value: str, reason: str) -> None:

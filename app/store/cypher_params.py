@@ -1,16 +1,23 @@
 """The ``CYPHER k=v ...`` header FalkorDB takes its parameters in, built fast.
 
-Same output as the falkordb client's own ``stringify_param_value`` (quoted strings, backticked
-map keys), but with a type dispatch instead of a chain of isinstance checks: ingest sends a
-million-row batch of small maps, where the client's version was a third of the time.
+Maps are written by a type-dispatched walk, the same output as the falkordb client's own
+``stringify_param_value`` (quoted strings, backticked keys) without its chain of isinstance
+checks. A value without maps is dumped by orjson instead, several times faster for long lists:
+JSON arrays, strings, numbers, true/false/null read the same in Cypher, and FalkorDB decodes the
+escapes orjson writes (backslash before " \\ n r t b f), but not ``\\uXXXX``, orjson's escape for
+other control characters, so text holding one takes the walk.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 
 def _string(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("a string parameter holds a NUL character (U+0000), which FalkorDB's query text cannot carry")
     if "\\" in value or '"' in value:
         value = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{value}"'
@@ -47,7 +54,26 @@ def _literal(value: Any) -> str:
     return encode(value)
 
 
+def _fast_literal(value: Any) -> str | None:
+    """orjson's text when it means the same in Cypher, else None (maps, unusual escapes, big ints).
+
+    orjson writes NaN and infinities as null; no parameter of ours carries them.
+    """
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        return None
+    if "{" in text or "\\u" in text:
+        return None  # a map (or a brace in text, which costs only the slower walk), or a \u escape
+    return text
+
+
+def to_literal(value: Any) -> str:
+    fast = _fast_literal(value)
+    return fast if fast is not None else _literal(value)
+
+
 def params_header(params: dict[str, Any] | None) -> str:
     if not params:
         return ""
-    return "CYPHER " + " ".join(f"{key}={_literal(value)}" for key, value in params.items()) + " "
+    return "CYPHER " + " ".join(f"{key}={to_literal(value)}" for key, value in params.items()) + " "

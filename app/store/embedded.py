@@ -82,6 +82,9 @@ class EmbeddedStore(Store):
         timeout = timeout_ms if timeout_ms is not None else self.query_timeout_ms
         try:
             text = params_header(params) + text
+        except ValueError as exc:
+            raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
+        try:
             if read_only:
                 result = await self._graph.ro_query(text, timeout=timeout)
             else:
