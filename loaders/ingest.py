@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -19,7 +20,7 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.errors import C360Error
+from app.errors import C360Error, StoreError
 from app.store import Store, cypher
 from loaders.formats import RawRow, read_rows
 from loaders.validation import KINDS, Checked, check_row
@@ -28,7 +29,9 @@ KNOWN_RECORDS = cypher("ingest/known_records")
 KNOWN_SERVICE_NUMBERS = cypher("ingest/known_service_numbers")
 LINK_BACKUPS = cypher("ingest/link_backups")
 UPSERT = {kind: cypher(f"ingest/{kind}") for kind in KINDS}
+CREATE_NEW = {"customers": cypher("ingest/customers_new")}
 REJECT_COLUMNS = ["line", "source_id", "field", "reason", "row"]
+log = logging.getLogger(__name__)
 
 
 def record_id(source: str, kind: str, source_id: str) -> str:
@@ -216,20 +219,9 @@ class Ingest:
         try:
             for raw_batch in _batches(read_rows(path, encoding), self.batch_size):
                 summary.read += len(raw_batch)
-                checked_rows: list[tuple[Checked, dict[str, str]]] = []
-                for raw in raw_batch:
-                    if raw.fields is None:
-                        reject.add(raw.line, "", [("(row)", raw.error or "unreadable")], None)
-                        continue
-                    checked = check_row(self.kind, raw.line, raw.fields)
-                    rid = record_id(self.source, self.kind, checked.source_id)
-                    if not checked.problems and rid in seen_in_file:
-                        checked.problems.append(("source_id", f"{checked.source_id!r} appears twice in this file"))
-                    if checked.problems:
-                        reject.add(raw.line, checked.source_id, checked.problems, raw.fields)
-                        continue
-                    seen_in_file.add(rid)
-                    checked_rows.append((checked, _reference_ids(self.source, self.kind, checked)))
+                # Validation runs in a thread so that the event loop keeps the previous batch's
+                # write going: the store works on one core while Python checks rows on the other.
+                checked_rows = await asyncio.to_thread(self._check_batch, raw_batch, reject, seen_in_file)
                 if pending is not None:
                     await pending
                 accepted = await self._check_references(checked_rows, reject)
@@ -249,10 +241,29 @@ class Ingest:
         summary.seconds = asyncio.get_running_loop().time() - started
         return summary
 
+    def _check_batch(self, raw_batch: list[RawRow], reject: RejectWriter,
+                     seen_in_file: set[str]) -> list[tuple[Checked, dict[str, str]]]:
+        checked_rows: list[tuple[Checked, dict[str, str]]] = []
+        for raw in raw_batch:
+            if raw.fields is None:
+                reject.add(raw.line, "", [("(row)", raw.error or "unreadable")], None)
+                continue
+            checked = check_row(self.kind, raw.line, raw.fields)
+            rid = record_id(self.source, self.kind, checked.source_id)
+            if not checked.problems and rid in seen_in_file:
+                checked.problems.append(("source_id", f"{checked.source_id!r} appears twice in this file"))
+            if checked.problems:
+                reject.add(raw.line, checked.source_id, checked.problems, raw.fields)
+                continue
+            seen_in_file.add(rid)
+            checked_rows.append((checked, _reference_ids(self.source, self.kind, checked)))
+        return checked_rows
+
     async def _write(self, accepted: list[Checked], summary: IngestSummary) -> None:
         ids = [record_id(self.source, self.kind, c.source_id) for c in accepted]
         existing = await self._existing(ids)
-        rows = []
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
         for checked, rid in zip(accepted, ids):
             digest = content_hash(checked.original)
             before = existing.get(rid, ...)
@@ -261,13 +272,26 @@ class Ingest:
                 continue
             if before is ...:
                 summary.created += 1
+                new.append(_write_params(self.source, self.kind, checked, digest))
             else:
                 summary.changed += 1
+                changed.append(_write_params(self.source, self.kind, checked, digest))
             summary.changed_ids.append(rid)
-            rows.append(_write_params(self.source, self.kind, checked, digest))
-        if rows:
-            await self.store.write(UPSERT[self.kind], {"rows": rows, "now": clock.now_iso()})
-            summary.written += len(rows)
+        now = clock.now_iso()
+        create = CREATE_NEW.get(self.kind)
+        if create is not None and new:
+            try:
+                await self.store.write(create, {"rows": new, "now": now})
+            except StoreError as exc:
+                log.info("batch of %d new %s records met a concurrent writer, upserting instead: %s",
+                         len(new), self.kind, exc)
+                changed = new + changed
+            else:
+                summary.written += len(new)
+            new = []
+        if new or changed:
+            await self.store.write(UPSERT[self.kind], {"rows": new + changed, "now": now})
+            summary.written += len(new) + len(changed)
         self.known.update(ids)
 
 

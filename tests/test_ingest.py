@@ -8,13 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
 from app.store import Store, cypher
 from loaders.formats import SourceFileError
-from loaders.ingest import ingest_file, rejects_path
+from loaders.ingest import Ingest, ingest_file, rejects_path
 from tests.conftest import short_tmpdir
 
 COUNT_RECORDS = cypher("tests/count_source_records")
@@ -144,6 +145,25 @@ async def test_reingest_is_idempotent_and_changes_update(graph: Store, tmp_path:
     assert after["email"] == "kehu5@example.cn" and after["version"] == 2
     assert after["loaded_at"] == before["loaded_at"] and after["changed_at"] > before["changed_at"]
     assert await count(graph, "customers") == 30
+
+
+class BlindIngest(Ingest):
+    """Sees no existing records, as a writer racing another one would a moment before it writes."""
+
+    async def _existing(self, ids: Iterable[str]) -> dict[str, str | None]:
+        return {}
+
+
+async def test_new_records_created_by_a_racing_writer_are_upserted_not_doubled(graph: Store, tmp_path: Path) -> None:
+    rows = [customer(str(i), name=f"客户{i}") for i in range(12)]
+    path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)
+    await ingest_file(graph, "crm", "customers", path, batch_size=5)
+    rows[3]["email"] = "kehu3@example.cn"
+    raced = await BlindIngest(graph, "crm", "customers", batch_size=5).run(write_csv(path, CUSTOMER_HEADER, rows))
+    assert (raced.read, raced.written, raced.rejected) == (12, 12, 0)
+    assert await count(graph, "customers") == 12
+    record = (await graph.read(RECORD, {"id": "crm:customers:3"}))[0]
+    assert record["email"] == "kehu3@example.cn" and record["version"] == 2
 
 
 def test_killed_ingest_rerun_ends_like_one_clean_run(embedded_store: Store, tmp_path: Path) -> None:
