@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     # strawberry's parser and validation caches; switched off only to measure what they save.
     graphql_caches: bool = True
 
-    store_start_timeout: float = 30.0
+    # A server that dies is reported at once; this bounds one that hangs, or reads back a big graph
+    # (1,000,000 source records take about 40 s to load from the append-only file).
+    store_start_timeout: float = 180.0
     store_pool_size: int = 32
     store_pool_timeout: float = 10.0
     store_socket_timeout: float = 30.0

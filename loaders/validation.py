@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app import clock
 from app import vocabulary as v
 from app.resolution.normalise import normalise_email, normalise_phone, parse_credit_code, parse_resident_id
 
@@ -51,7 +52,7 @@ def a_date(value: str) -> str:
 
 def a_past_date(value: str) -> str:
     day = a_date(value)
-    if day > date.today().isoformat() or day < "1900-01-01":
+    if day > clock.now().astimezone(CHINA_TIME).date().isoformat() or day < "1900-01-01":
         raise Invalid(f"{value!r} is not a plausible birth date")
     return day
 

@@ -37,16 +37,16 @@ class CustomerMatch:
     records_compared: int
 
 
-def lookup_params(probe: MatchRecord) -> dict[str, Any]:
-    return {"cert_no": probe.cert_no or None, "phones": list(probe.phones), "email": probe.email or None,
-            "name": probe.name or None, "local_network": probe.local_network or None, "limit": MAX_CANDIDATES}
+def lookup_params(probe: MatchRecord, raw_name: str | None = None) -> dict[str, Any]:
+    """Each lookup key as a list, empty when the probe has none (see the query's header for why)."""
+    name = raw_name or probe.name
+    return {"cert_nos": [probe.cert_no] if probe.cert_no else [], "phones": list(probe.phones),
+            "emails": [probe.email] if probe.email else [], "names": [name] if name else [],
+            "local_network": probe.local_network or None, "limit": MAX_CANDIDATES}
 
 
 async def candidates_for(store: Store, probe: MatchRecord, raw_name: str | None = None) -> list[dict[str, Any]]:
-    params = lookup_params(probe)
-    if raw_name:
-        params["name"] = raw_name
-    return await store.read(CANDIDATE_RECORDS, params)
+    return await store.read(CANDIDATE_RECORDS, lookup_params(probe, raw_name))
 
 
 class Matcher:
