@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -164,6 +166,19 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
     return row
 
 
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A file's rows are millions of short-lived objects without cycles; the cyclic collector's
+    passes over them (and over the growing sets of known ids) cost a fifth of ingest time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Ingest:
     """One file's ingest; `known` carries ids confirmed to exist across batches and files."""
 
@@ -211,6 +226,10 @@ class Ingest:
         return accepted
 
     async def run(self, path: Path, encoding: str = "utf-8") -> IngestSummary:
+        with _cyclic_gc_paused():
+            return await self._run(path, encoding)
+
+    async def _run(self, path: Path, encoding: str) -> IngestSummary:
         started = asyncio.get_running_loop().time()
         summary = IngestSummary(self.source, self.kind, str(path))
         reject = RejectWriter(rejects_path(path))

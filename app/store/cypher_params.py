@@ -27,13 +27,26 @@ def _list(value: list[Any] | tuple[Any, ...]) -> str:
     return "[" + ",".join([_literal(v) for v in value]) + "]"
 
 
+_KEY_TEXT: dict[Any, str] = {}
+
+
+def _key(key: Any) -> str:
+    text = _KEY_TEXT.get(key)
+    if text is None:
+        name = str(key)
+        if not name or "`" in name:
+            raise ValueError(f"Cypher map key {name!r} cannot be empty or contain a backtick")
+        text = f"`{name}`:"
+        if len(_KEY_TEXT) < 4096:  # keys are the code's own names: a small, fixed set
+            _KEY_TEXT[key] = text
+    return text
+
+
 def _map(value: dict[Any, Any]) -> str:
     parts = []
     for key, item in value.items():
-        key = str(key)
-        if not key or "`" in key:
-            raise ValueError(f"Cypher map key {key!r} cannot be empty or contain a backtick")
-        parts.append(f"`{key}`:{_literal(item)}")
+        encode = _BY_TYPE.get(type(item))
+        parts.append(_key(key) + (encode(item) if encode is not None else _literal(item)))
     return "{" + ",".join(parts) + "}"
 
 
@@ -59,6 +72,8 @@ def _fast_literal(value: Any) -> str | None:
 
     orjson writes NaN and infinities as null; no parameter of ours carries them.
     """
+    if isinstance(value, dict) or (isinstance(value, (list, tuple)) and value and isinstance(value[0], dict)):
+        return None
     try:
         text = orjson.dumps(value).decode()
     except TypeError:
