@@ -51,7 +51,8 @@ def probes(directory: Path, count: int, seed: int = 7) -> list[dict[str, str]]:
 
 
 async def run(directory: Path, data_dir: Path, count: int, skip_load: bool) -> dict[str, object]:
-    store = EmbeddedStore(data_dir, graph_name="bench", pool_size=8, start_timeout=300)  # a loaded 1M graph takes ~40 s to read back
+    # A loaded graph of 1M records takes about 40 s to read back at start-up.
+    store = EmbeddedStore(data_dir, graph_name="bench", pool_size=8, start_timeout=300)
     await store.start()
     result: dict[str, object] = {"machine": machine()}
     try:

@@ -542,7 +542,8 @@ class Generator:
 
 
 CHUNK_PEOPLE = 20_000
-ID_STRIDE = 1_000_000  # ids per kind a chunk may use: far above the ~5 bills a person makes
+ID_STRIDE = 1_000_000  # ids per kind a chunk may use
+MOST_ROWS_PER_PERSON = 50  # of one kind: an organisation with 3 key persons, 2 accounts each, 6 bills each
 
 
 def _generate_chunk(out: Path, seed: int, first: int, last: int, chunk: int) -> dict[tuple[str, str], int]:
@@ -589,6 +590,8 @@ def generate(out: Path, customers: int, seed: int = 360,
              chunk_people: int = CHUNK_PEOPLE) -> DemoSummary:
     """Chunks of people made in parallel processes and appended in order, so the files do not
     depend on ``workers`` and a million people take about half the time on two cores."""
+    if not 0 < chunk_people <= ID_STRIDE // MOST_ROWS_PER_PERSON:
+        raise ValueError(f"chunk_people must be 1..{ID_STRIDE // MOST_ROWS_PER_PERSON}: a chunk's ids would overlap the next")
     out.mkdir(parents=True, exist_ok=True)
     parts = out / ".chunks"
     shutil.rmtree(parts, ignore_errors=True)

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.errors import C360Error, StoreError
+from app.errors import C360Error, StoreError, StoreUnavailable
 from app.store import Store, cypher
 from loaders.formats import RawRow, read_rows
 from loaders.validation import KINDS, Checked, check_row
@@ -301,16 +301,16 @@ class Ingest:
         if create is not None and new:
             try:
                 await self.store.write(create, {"rows": new, "now": now})
+                summary.written += len(new)
+                new = []
+            except StoreUnavailable:
+                raise
             except StoreError as exc:
                 log.info("batch of %d new %s records met a concurrent writer, upserting instead: %s",
                          len(new), self.kind, exc)
-                changed = new + changed
-            else:
-                summary.written += len(new)
-            new = []
-        if new or changed:
-            await self.store.write(UPSERT[self.kind], {"rows": new + changed, "now": now})
-            summary.written += len(new) + len(changed)
+        if rows := new + changed:
+            await self.store.write(UPSERT[self.kind], {"rows": rows, "now": now})
+            summary.written += len(rows)
         self.known.update(ids)
 
 

@@ -198,3 +198,26 @@ async def test_bad_inputs_get_stable_codes(demo: tuple[Store, Path]) -> None:
             answer = await hall.post("/graphql", json={"query": query, "variables": variables})
             assert answer.status_code in (200, 400), answer.text
             assert answer.json()["errors"][0]["extensions"]["code"] == code, (query, answer.json())
+
+
+MATCH = """query($r: CustomerRecordInput!) { match(record: $r) { decision probability customer { id } } }"""
+
+
+async def test_match_finds_the_customer_by_each_lookup_key_alone(demo: tuple[Store, Path]) -> None:
+    """Every branch of the candidate lookup on its own, the others absent (sent as empty lists)."""
+    store, directory = demo
+    person = crm_person(directory)
+    existing = await customer_of(store, person)
+    network = person["local_network"]
+    probes = {
+        "certificate": {"name": "某某", "certType": "resident_id", "certNo": person["cert_no"]},
+        "phone": {"name": "某某", "phones": person["phones"].split(";")[:1]},
+        "name": {"name": person["name"], "localNetwork": network},
+    }
+    async with api_client(store, "hotline") as hotline:
+        for key, probe in probes.items():
+            answer = await gql(hotline, MATCH, r=probe)
+            assert "errors" not in answer, (key, answer)
+            assert existing in [m["customer"]["id"] for m in answer["data"]["match"]], (key, answer)
+        nobody = await gql(hotline, MATCH, r={"name": "司马某某", "phones": ["13999990001"], "localNetwork": network})
+    assert nobody["data"]["match"] == [], nobody

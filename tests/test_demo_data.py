@@ -51,6 +51,8 @@ def test_chunks_made_in_parallel_give_the_same_files_as_one_process(tmp_path: Pa
     ids = [r["source_id"] for r in csv.DictReader((tmp_path / "two" / "crm" / "customers.csv").open(encoding="utf-8"))]
     assert len(ids) == len(set(ids)) and "source_id" not in ids
     assert any(i.startswith("CC02") for i in ids), "the third chunk numbers its ids from its own base"
+    with pytest.raises(ValueError, match="overlap"):
+        generate(tmp_path / "too-big", 10, seed=99, chunk_people=20_001)
 
 
 def test_every_row_passes_its_format(demo: Path) -> None:
