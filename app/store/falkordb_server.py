@@ -14,6 +14,7 @@ import signal
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from collections import deque
 from pathlib import Path
@@ -91,10 +92,10 @@ class EmbeddedServer:
         except OSError as exc:
             raise StoreStartError(f"data directory {self.data_dir} cannot be created: {exc.strerror}",
                                   backend="embedded") from exc
-        probe = self.data_dir / ".write-probe"
         try:
-            probe.write_bytes(b"")
-            probe.unlink()
+            # A probe of our own: two processes starting on one directory must not race on one name.
+            with tempfile.NamedTemporaryFile(dir=self.data_dir, prefix=".write-probe-"):
+                pass
         except OSError as exc:
             raise StoreStartError(f"data directory {self.data_dir} is not writable: {exc.strerror}; "
                                   f"set C360_DATA_DIR to a writable directory", backend="embedded") from exc
