@@ -20,7 +20,9 @@ def months_back(today: date, months: int) -> str:
 
 
 def average_monthly_spend(monthly: Mapping[str, float], months: int) -> float:
-    return sum(monthly.values()) / months if months else 0.0
+    """Summed in whole fen: a float sum depends on the order the bills arrive in, and the star
+    level and the amount shown must not differ between two ways of reading the same bills."""
+    return sum(round(amount * 100) for amount in monthly.values()) / 100 / months if months else 0.0
 
 
 def star_level(average_spend: float, rules: Rules, points: int = 0) -> int:

@@ -9,6 +9,7 @@ from app.access import Forbidden
 from schema.context import Info
 from schema.limits import BadUserInput, page_size
 from schema.types import Customer
+from schema.view_plan import view_parts
 
 
 @strawberry.type
@@ -77,6 +78,8 @@ class ChannelQuery:
         if len(text.strip()) < 2:
             raise BadUserInput("search text needs at least two characters")
         loaders = info.context.loaders
+        loaders.want(view_parts(info, relations=account_manager is not None or min_stars is not None,
+                                spend=min_stars is not None))
         hits = await search_ids(info.context.store, text)
         raws = await loaders.customer.load_many([h[0] for h in hits])
         kept: list[tuple[dict, float]] = []
@@ -111,6 +114,7 @@ class ChannelMutation:
         customer_id = await record_contact(info.context.store, ContactInput(
             str(contact.customer_id), channel, contact.kind, contact.at, contact.summary, contact.outcome,
             contact.employee_id), caller.name)  # type: ignore[union-attr]
+        info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(customer_id)
         return Customer(raw=raw, requested_id=customer_id)
 
@@ -124,6 +128,7 @@ class ChannelMutation:
             raise BadUserInput("record must be an object with the fields of docs/source-formats.md (customers)")
         fields = {str(k): v for k, v in record.items()}
         decision = await submit_customer_record(info.context.store, _channel_of(info, channel), fields)
+        info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(decision.customer_id)
         return SubmissionResult(record_id=decision.record_id, decision=decision.decision,
                                 probability=decision.probability, explanation=decision.explanation,

@@ -14,6 +14,7 @@ from schema.limits import BadUserInput, extensions
 from schema.channel import ChannelMutation, ChannelQuery
 from schema.steward import StewardMutation, StewardQuery
 from schema.types import Customer
+from schema.view_plan import view_parts
 
 
 @strawberry.type
@@ -48,6 +49,7 @@ class MatchResult:
 
 
 async def _customer(info: Info, customer_id: str) -> Customer:
+    info.context.loaders.want(view_parts(info))
     raw = await info.context.loaders.require(customer_id)
     return Customer(raw=raw, requested_id=customer_id)
 
@@ -95,9 +97,10 @@ class Query(StewardQuery, ChannelQuery):
 
         info.context.caller.require("match")
         matches = await Matcher(info.context.store, info.context.rules).match(record.fields(), limit=limit)
+        info.context.loaders.want(view_parts(info))
+        raws = await info.context.loaders.customer.load_many([m.customer_id for m in matches])
         results = []
-        for m in matches:
-            raw = await info.context.loaders.customer.load(m.customer_id)
+        for m, raw in zip(matches, raws):
             if raw is not None:
                 results.append(MatchResult(customer=Customer(raw=raw, requested_id=m.customer_id),
                                            decision=m.decision, probability=m.probability,

@@ -9,6 +9,7 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from app.services.customer_view import ContactPage, Holdings, Relations, now_or_later
 from schema.context import Info
 
 
@@ -151,34 +152,79 @@ def _subscription(row: dict[str, Any]) -> Subscription:
                         account_id=row.get("account_id"))
 
 
+def _account_managers(relations: Relations) -> list[AccountManager]:
+    return [AccountManager(role=m.get("role") or "A",
+                           employee=Employee(id=m["id"], name=m.get("name", ""), role=m.get("role_name", "")
+                                             or "account_manager", local_network=m.get("local_network")))
+            for m in sorted(relations.managers, key=lambda m: (m.get("role") or "", m["id"]))]
+
+
+def _accounts(holdings: Holdings) -> list[Account]:
+    by_account: dict[str, list[Subscription]] = {}
+    for row in holdings.subscriptions:
+        if row.get("account_id"):
+            by_account.setdefault(row["account_id"], []).append(_subscription(row))
+    return [Account(id=a["id"], account_type=a["account_type"], status=a["status"], opened_at=a.get("opened_at"),
+                    subscriptions=by_account.get(a["id"], [])) for a in holdings.accounts]
+
+
+def _offerings(holdings: Holdings) -> list[Offering]:
+    grouped: dict[str, tuple[dict[str, Any], list[Subscription]]] = {}
+    for row in holdings.subscriptions:
+        offering = row.get("offering")
+        if offering:
+            grouped.setdefault(offering["id"], (offering, []))[1].append(_subscription(row))
+    return [Offering(code=code, name=o.get("name"), is_bundle=len(subs) > 1, subscriptions=subs)
+            for code, (o, subs) in sorted(grouped.items())]
+
+
+def _contact_page(size: int, total: int, rows: list[dict[str, Any]]) -> ContactConnection:
+    """``rows`` holds one more than the page when there is a next page."""
+    edges = [ContactEdge(cursor=encode_cursor(r["at"], r["id"]), node=_contact(r)) for r in rows[:size]]
+    return ContactConnection(total_count=total, edges=edges,
+                             page_info=PageInfo(has_next_page=len(rows) > size,
+                                                end_cursor=edges[-1].cursor if edges else None))
+
+
+def _organisation_links(links: list[dict[str, Any]]) -> list[OrganisationLink]:
+    return [OrganisationLink(customer_id=m["id"], name=m.get("name"), key_person=bool(m.get("key_person")),
+                             title=m.get("title")) for m in links]
+
+
 @strawberry.type(description="One customer as every channel sees it (一个客户、一个标识码、一份客户视图).")
 class Customer:
     raw: strawberry.Private[dict[str, Any]]
     requested_id: strawberry.Private[str]
+    # Plain attributes, filled from the golden record: a field without a resolver costs
+    # strawberry a fraction of one with a resolver, and a view reads dozens of them.
+    id: str = ""
+    redirected_from: str | None = strawberry.field(
+        default=None, description="Set when the id asked for was merged into this customer.")
+    version: int = strawberry.field(default=0, description="Changes on every change to this customer's view.")
+    status: str = "active"
+    name: str | None = None
+    certificate_type: str | None = None
+    gender: str | None = None
+    segment: str | None = None
+    customer_group: str | None = None
+    organisation_class: str | None = None
+    local_network: str | None = None
+    sources: list[str] = strawberry.field(default_factory=list)
 
-    @strawberry.field
-    def id(self) -> str:
-        return self.raw["id"]
-
-    @strawberry.field(description="Set when the id asked for was merged into this customer.")
-    def redirected_from(self) -> str | None:
-        return self.requested_id if self.requested_id != self.raw["id"] else None
-
-    @strawberry.field(description="Changes on every change to this customer's view.")
-    def version(self) -> int:
-        return int(self.raw.get("version") or 0)
-
-    @strawberry.field
-    def status(self) -> str:
-        return self.raw.get("status", "active")
-
-    @strawberry.field
-    def name(self) -> str | None:
-        return self.raw.get("name")
-
-    @strawberry.field
-    def certificate_type(self) -> str | None:
-        return self.raw.get("cert_type")
+    def __post_init__(self) -> None:
+        raw = self.raw
+        self.id = raw["id"]
+        self.redirected_from = self.requested_id if self.requested_id != raw["id"] else None
+        self.version = int(raw.get("version") or 0)
+        self.status = raw.get("status", "active")
+        self.name = raw.get("name")
+        self.certificate_type = raw.get("cert_type")
+        self.gender = raw.get("gender")
+        self.segment = raw.get("segment")
+        self.customer_group = raw.get("customer_group")
+        self.organisation_class = raw.get("org_class")
+        self.local_network = raw.get("local_network")
+        self.sources = list(raw.get("sources") or [])
 
     @strawberry.field
     def certificate_number(self, info: Info) -> str | None:
@@ -200,105 +246,57 @@ class Customer:
     def birth_date(self, info: Info) -> str | None:
         return info.context.caller.show("birth_date", self.raw.get("birth_date"), self.raw["id"])
 
-    @strawberry.field
-    def gender(self) -> str | None:
-        return self.raw.get("gender")
-
-    @strawberry.field
-    def segment(self) -> str | None:
-        return self.raw.get("segment")
-
-    @strawberry.field
-    def customer_group(self) -> str | None:
-        return self.raw.get("customer_group")
-
-    @strawberry.field
-    def organisation_class(self) -> str | None:
-        return self.raw.get("org_class")
-
-    @strawberry.field
-    def local_network(self) -> str | None:
-        return self.raw.get("local_network")
-
-    @strawberry.field
-    def sources(self) -> list[str]:
-        return list(self.raw.get("sources") or [])
-
     @strawberry.field(description="Which source record each golden attribute came from.")
     def provenance(self) -> list[Provenance]:
         data = orjson.loads(self.raw.get("provenance") or "{}")
         return [Provenance(attribute=k, source_record=v) for k, v in sorted(data.items())]
 
     @strawberry.field
-    async def tier(self, info: Info) -> Tier:
-        tier = await info.context.loaders.tier(self.raw)
-        return Tier(star_level=tier.star, average_monthly_spend=tier.average_spend,
-                    vip_card=self.raw.get("vip_card"), tags=tier.tags, entitlements=tier.entitlements)
+    def tier(self, info: Info) -> Tier:
+        return info.context.loaders.tier_now_or_later(self.raw, lambda tier: Tier(
+            star_level=tier.star, average_monthly_spend=tier.average_spend, vip_card=self.raw.get("vip_card"),
+            tags=tier.tags, entitlements=tier.entitlements))
 
     @strawberry.field
-    async def account_managers(self, info: Info) -> list[AccountManager]:
-        relations = await info.context.loaders.relations.load(self.raw["id"])
-        return [AccountManager(role=m.get("role") or "A",
-                               employee=Employee(id=m["id"], name=m.get("name", ""), role=m.get("role_name", "")
-                                                 or "account_manager", local_network=m.get("local_network")))
-                for m in sorted(relations.managers, key=lambda m: (m.get("role") or "", m["id"]))]
+    def account_managers(self, info: Info) -> list[AccountManager]:
+        return now_or_later(info.context.loaders.relations, self.raw["id"], _account_managers)
 
     @strawberry.field
-    async def accounts(self, info: Info) -> list[Account]:
-        holdings = await info.context.loaders.holdings.load(self.raw["id"])
-        by_account: dict[str, list[Subscription]] = {}
-        for row in holdings.subscriptions:
-            if row.get("account_id"):
-                by_account.setdefault(row["account_id"], []).append(_subscription(row))
-        return [Account(id=a["id"], account_type=a["account_type"], status=a["status"], opened_at=a.get("opened_at"),
-                        subscriptions=by_account.get(a["id"], [])) for a in holdings.accounts]
+    def accounts(self, info: Info) -> list[Account]:
+        return now_or_later(info.context.loaders.holdings, self.raw["id"], _accounts)
 
     @strawberry.field
-    async def subscriptions(self, info: Info) -> list[Subscription]:
-        holdings = await info.context.loaders.holdings.load(self.raw["id"])
-        return [_subscription(row) for row in holdings.subscriptions]
+    def subscriptions(self, info: Info) -> list[Subscription]:
+        return now_or_later(info.context.loaders.holdings, self.raw["id"],
+                            lambda holdings: [_subscription(row) for row in holdings.subscriptions])
 
     @strawberry.field(description="What the customer bought; a bundle shows once with all its subscriptions.")
-    async def offerings(self, info: Info) -> list[Offering]:
-        holdings = await info.context.loaders.holdings.load(self.raw["id"])
-        grouped: dict[str, tuple[dict[str, Any], list[Subscription]]] = {}
-        for row in holdings.subscriptions:
-            offering = row.get("offering")
-            if offering:
-                grouped.setdefault(offering["id"], (offering, []))[1].append(_subscription(row))
-        return [Offering(code=code, name=o.get("name"), is_bundle=len(subs) > 1, subscriptions=subs)
-                for code, (o, subs) in sorted(grouped.items())]
+    def offerings(self, info: Info) -> list[Offering]:
+        return now_or_later(info.context.loaders.holdings, self.raw["id"], _offerings)
+
 
     @strawberry.field(description="Contacts across all channels, newest first.")
-    async def contacts(self, info: Info, first: int = 20, after: str | None = None, channel: str | None = None,
+    def contacts(self, info: Info, first: int = 20, after: str | None = None, channel: str | None = None,
                        kind: str | None = None, since: str | None = None, until: str | None = None
                        ) -> ContactConnection:
-        from app.services.customer_view import ContactPage
         from schema.limits import page_size
 
         size = page_size(first)
         before_at = before_id = None
         if after:
             before_at, before_id = decode_cursor(after)
-        total, rows = await info.context.loaders.contacts.load(ContactPage(
-            self.raw["id"], size, channel, kind, since, until, before_at, before_id))
-        page = rows[:size]
-        edges = [ContactEdge(cursor=encode_cursor(r["at"], r["id"]), node=_contact(r)) for r in page]
-        return ContactConnection(total_count=total, edges=edges,
-                                 page_info=PageInfo(has_next_page=len(rows) > size,
-                                                    end_cursor=edges[-1].cursor if edges else None))
+        page = ContactPage(self.raw["id"], size, channel, kind, since, until, before_at, before_id)
+        return now_or_later(info.context.loaders.contacts, page, lambda found: _contact_page(size, *found))
 
     @strawberry.field(description="Organisations this customer belongs to (key person or member).")
-    async def member_of(self, info: Info) -> list[OrganisationLink]:
-        relations = await info.context.loaders.relations.load(self.raw["id"])
-        return [OrganisationLink(customer_id=m["id"], name=m.get("name"), key_person=bool(m.get("key_person")),
-                                 title=m.get("title")) for m in relations.member_of]
+    def member_of(self, info: Info) -> list[OrganisationLink]:
+        return now_or_later(info.context.loaders.relations, self.raw["id"],
+                            lambda relations: _organisation_links(relations.member_of))
 
     @strawberry.field(description="For an organisation: its members and key persons.")
-    async def members(self, info: Info) -> list[OrganisationLink]:
-        relations = await info.context.loaders.relations.load(self.raw["id"])
-        return [OrganisationLink(customer_id=m["id"], name=m.get("name"), key_person=bool(m.get("key_person")),
-                                 title=m.get("title")) for m in relations.members]
+    def members(self, info: Info) -> list[OrganisationLink]:
+        return now_or_later(info.context.loaders.relations, self.raw["id"],
+                            lambda relations: _organisation_links(relations.members))
 
     @strawberry.field(description="The source records behind this customer (steward and analyst roles).")
     async def source_records(self, info: Info) -> list[SourceRecord]:

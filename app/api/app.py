@@ -7,6 +7,7 @@ never reaches the schema. Each request gets its own caller and DataLoaders.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -60,6 +61,14 @@ class GraphQLApp(GraphQL):
                        loaders=CustomerLoaders(store, self.rules), services=None)
 
 
+def _freeze_startup_objects() -> None:
+    """Move everything built at start-up (schema, modules, rules) out of the cyclic collector's
+    reach: a full collection over them paused requests for up to 70 ms (measured), the
+    view's p99 outliers."""
+    gc.collect()
+    gc.freeze()
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -103,6 +112,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if store is not None:
+            _freeze_startup_objects()
             yield
             return
         opened = open_store(settings)
@@ -110,6 +120,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
         try:
             await opened.setup_schema()
             ref.store = opened
+            _freeze_startup_objects()
             yield
         finally:
             await opened.close()

@@ -1,16 +1,19 @@
-"""The customer view's reads, batched: one store round trip per kind of data per request.
+"""The customer view's reads, batched: one store round trip per request for the common view.
 
-Each loader takes many customer ids (the DataLoader collects them) and answers with
-one Cypher query, so the full view costs the same few round trips whatever the sizes
-of its lists.
+The root field says which parts of the view its selection reads (:class:`ViewParts`);
+the customer loader then fetches the customers and those parts in one Cypher query and
+primes the per-part loaders with them. A part nobody announced (a filtered contact page,
+source records) is fetched by its own loader, which still batches over customers, so the
+round trips stay a fixed small number whatever the sizes of the lists.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -21,6 +24,7 @@ from app.store import Store, cypher
 from app.tiers import average_monthly_spend, entitlements, months_back, star_level
 
 CUSTOMERS_BY_IDS = cypher("view/customers_by_ids")
+CUSTOMER_VIEWS = cypher("view/customer_views")
 BY_CERTIFICATE = cypher("view/customers_by_certificate")
 BY_SERVICE_NUMBER = cypher("view/customers_by_service_number")
 HOLDINGS = cypher("view/holdings_by_customers")
@@ -28,6 +32,46 @@ CONTACTS = cypher("view/contacts_by_customers")
 RELATIONS = cypher("view/relations_by_customers")
 SPEND = cypher("view/spend_by_customers")
 SOURCE_RECORDS = cypher("view/source_records_by_customers")
+
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def now_or_later(loader: DataLoader[K, T], key: K, build: Callable[[T], R]) -> R:
+    """``build`` of the loader's value: at once when the loader already holds it (primed by the
+    customer query), else an awaitable of it. graphql-core awaits what needs awaiting, and a
+    resolver that returns a plain value costs it far less than a coroutine does; the cast
+    hides the awaitable from type checkers and from strawberry, which reads the annotation."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return build(future.result())
+
+    async def later() -> R:
+        built: Any = build(await loader.load(key))
+        return await built if inspect.isawaitable(built) else built
+    return cast(R, later())
+
+
+@dataclass(frozen=True, slots=True)
+class ViewParts:
+    """The parts of the customer view a request will read, beyond the customer node itself."""
+
+    holdings: bool = False
+    relations: bool = False
+    spend: bool = False
+    contact_pages: frozenset[int] = frozenset()
+
+    def __or__(self, other: "ViewParts") -> "ViewParts":
+        return ViewParts(self.holdings or other.holdings, self.relations or other.relations,
+                         self.spend or other.spend, self.contact_pages | other.contact_pages)
+
+    def names(self) -> list[str]:
+        return [name for name in ("holdings", "relations", "spend") if getattr(self, name)]
+
+    def __bool__(self) -> bool:
+        return self.holdings or self.relations or self.spend or bool(self.contact_pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +120,49 @@ class CustomerLoaders:
         self.relations = DataLoader(self._relations)
         self.spend = DataLoader(self._spend)
         self.source_records = DataLoader(self._source_records)
+        self.parts = ViewParts()
+
+    def want(self, parts: ViewParts) -> None:
+        """Announce what the request will read; call before loading the customers it concerns."""
+        self.parts = self.parts | parts
 
     async def _customers(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
-        rows = await self.store.read(CUSTOMERS_BY_IDS, {"ids": list(ids)})
+        parts = self.parts
+        if not parts:
+            rows = await self.store.read(CUSTOMERS_BY_IDS, {"ids": list(ids)})
+            found = {row["wanted"]: row["customer"] for row in rows}
+            return [found.get(i) for i in ids]
+        since = months_back(clock.now().date(), self.rules.tiers.months)
+        rows = await self.store.read(CUSTOMER_VIEWS, {"ids": list(ids), "parts": parts.names(), "since": since,
+                                                      "contacts_first": max(parts.contact_pages, default=0)})
+        for row in rows:
+            self._prime(row, parts)
         found = {row["wanted"]: row["customer"] for row in rows}
         return [found.get(i) for i in ids]
+
+    def _prime(self, row: dict[str, Any], parts: ViewParts) -> None:
+        """Hand each part of a customer's row to its loader, in the shape that loader answers."""
+        live = row["customer"]["id"]
+        if parts.holdings:
+            subscriptions = [{**s["props"], "account_id": s["account"], "offering": s["offering"]}
+                             for s in row["subscriptions"]]
+            self.holdings.prime(live, Holdings(sorted(row["accounts"], key=lambda a: a["id"]),
+                                               sorted(subscriptions, key=lambda s: s["id"])))
+        if parts.relations:
+            self.relations.prime(live, Relations(
+                [{**m["other"], "role": m["role"], "key_person": None, "title": None} for m in row["managers"]],
+                [{**m["other"], "role": None, "key_person": m["key_person"], "title": m["title"]}
+                 for m in row["member_of"]],
+                [{**m["other"], "role": None, "key_person": m["key_person"], "title": m["title"]}
+                 for m in row["members"]],
+                [{**h, "role": None, "key_person": None, "title": None} for h in row["households"]]))
+        if parts.spend:
+            spend: dict[str, float] = defaultdict(float)
+            for month, amount in row["bills"]:
+                spend[month] += float(amount)
+            self.spend.prime(live, dict(spend))
+        for size in parts.contact_pages:
+            self.contacts.prime(ContactPage(live, size), (row["contact_total"], row["contacts"][:size + 1]))
 
     async def _holdings(self, ids: Sequence[str]) -> list[Holdings]:
         rows = await self.store.read(HOLDINGS, {"ids": list(ids)})
@@ -131,8 +213,15 @@ class CustomerLoaders:
         return [result[i] for i in ids]
 
     async def tier(self, customer: dict[str, Any]) -> Tier:
-        spend = await self.spend.load(customer["id"])
-        relations = await self.relations.load(customer["id"])
+        return self._tier(customer, await self.spend.load(customer["id"]),
+                          await self.relations.load(customer["id"]))
+
+    def tier_now_or_later(self, customer: dict[str, Any], build: Callable[[Tier], R]) -> R:
+        """As :func:`now_or_later`, for the tier, which needs both spend and relations."""
+        return now_or_later(self.spend, customer["id"], lambda spend: now_or_later(
+            self.relations, customer["id"], lambda relations: build(self._tier(customer, spend, relations))))
+
+    def _tier(self, customer: dict[str, Any], spend: dict[str, float], relations: Relations) -> Tier:
         average = average_monthly_spend(spend, self.rules.tiers.months)
         star = star_level(average, self.rules)
         tags = sorted({"organisation_key_person" for m in relations.member_of if m.get("key_person")}

@@ -1,0 +1,77 @@
+"""Which parts of the customer view a root field's selection reads.
+
+Read from the query's syntax tree (fragments included) before any customer is loaded,
+so the customer loader can fetch the customers and every part they need in one round
+trip. Field names anywhere under the root field count: a name that is not the
+customer's own only makes the fetch larger, never wrong. The tree is walked directly,
+not through strawberry's ``selected_fields``, which rebuilds it and cost 6% of a view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from graphql.language import (FieldNode, FragmentSpreadNode, InlineFragmentNode, IntValueNode, NullValueNode,
+                              SelectionNode, ValueNode, VariableNode)
+
+from app.services.customer_view import ViewParts
+from schema.context import Info
+from schema.limits import MAX_PAGE
+
+HOLDINGS = frozenset({"accounts", "subscriptions", "offerings"})
+RELATIONS = frozenset({"accountManagers", "memberOf", "members", "tier"})
+SPEND = frozenset({"tier"})
+# A contact page with any of these is not the plain newest-first page the customer query prefetches.
+CONTACT_FILTERS = frozenset({"after", "channel", "kind", "since", "until"})
+DEFAULT_CONTACTS = 20
+
+
+def _fields(selections: Iterable[SelectionNode], fragments: dict[str, Any], seen: set[str]) -> Iterator[FieldNode]:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            yield selection
+            if selection.selection_set is not None:
+                yield from _fields(selection.selection_set.selections, fragments, seen)
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set.selections, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set.selections, fragments, seen)
+
+
+def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)
+    if isinstance(node, NullValueNode):
+        return None
+    if isinstance(node, IntValueNode):
+        return int(node.value)
+    return node
+
+
+def _plain_page(node: FieldNode, variables: dict[str, Any]) -> int | None:
+    """The size of a contact page with no cursor and no filter, else None."""
+    first: Any = DEFAULT_CONTACTS
+    for argument in node.arguments or ():
+        value = _value(argument.value, variables)
+        if argument.name.value == "first":
+            first = value
+        elif argument.name.value in CONTACT_FILTERS and value is not None:
+            return None
+    return first if isinstance(first, int) and 0 < first <= MAX_PAGE else None
+
+
+def view_parts(info: Info, *, relations: bool = False, spend: bool = False) -> ViewParts:
+    """``relations`` and ``spend`` force parts the resolver itself reads (search filters)."""
+    raw = info._raw_info
+    names: set[str] = set()
+    pages: set[int] = set()
+    for node in _fields(raw.field_nodes, raw.fragments, set()):
+        names.add(node.name.value)
+        if node.name.value == "contacts" and (size := _plain_page(node, raw.variable_values)) is not None:
+            pages.add(size)
+    return ViewParts(holdings=bool(names & HOLDINGS), relations=relations or bool(names & RELATIONS),
+                     spend=spend or bool(names & SPEND), contact_pages=frozenset(pages))
