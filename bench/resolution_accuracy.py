@@ -39,7 +39,9 @@ def c360_on(directory: Path) -> dict:
     auto = score_clusters(predicted, answer)
     reviews = score_reviews(review_pairs, predicted, answer)
     return {"records": count, "normalise_s": round(prepared - started, 2),
-            "link_s": round(done - prepared, 2), "records_per_s": round(count / (done - started)),
+            "link_s": round(done - prepared, 2),
+            "link_steps_s": {step: round(seconds, 2) for step, seconds in resolution.timings.items()},
+            "records_per_s": round(count / (done - started)),
             "auto": auto.as_dict(), "review_candidates": reviews.candidates,
             "review_rate": round(reviews.candidates / count, 4),
             "review_true_duplicates": reviews.true_duplicates, "review_precision": round(reviews.precision, 4),

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -54,6 +55,10 @@ class GraphQLApp(GraphQL):
         super().__init__(build_schema(production=production, caches=caches), **kwargs)
         self.store_ref = store_ref
         self.rules = rules
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: a view's answer is encoded several times faster than by the json module."""
+        return orjson.dumps(data)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         store = self.store_ref.store

@@ -106,6 +106,13 @@ def _group_positions(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(total)
 
 
+def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    if len(sorted_values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[position] == values
+
+
 def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> BlockingResult:
     """Candidate pairs (i < j) with the first rule that found each; counts per rule for the run summary.
 
@@ -153,9 +160,11 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
         left, right = left[keep], right[keep]
         keys, first = np.unique(left * n + right, return_index=True)
         left, right = left[first], right[first]
-        new = ~np.isin(keys, seen, assume_unique=True)
+        new = ~_in_sorted(keys, seen)
         left, right, keys = left[new], right[new], keys[new]
-        seen = np.union1d(seen, keys)
+        # Disjoint from ``seen`` by construction: a sort keeps it searchable (numpy's union1d
+        # hashes and was four fifths of blocking's time at a million records).
+        seen = np.sort(np.concatenate((seen, keys)))
         apart = valid[left] & valid[right] & (cert[left] != cert[right])
         result.skipped_different_certificates[name] = int(apart.sum())
         left, right = left[~apart], right[~apart]

@@ -22,7 +22,9 @@ ALREADY_TOGETHER = 3
 
 @dataclass(slots=True)
 class Clusters:
-    parent: np.ndarray
+    # A list, not an array: the loop below reads and writes it item by item, and numpy's
+    # per-item access is several times slower than a list's.
+    parent: list[int]
     certificate: dict[int, int] = field(default_factory=dict)
     networks: dict[int, frozenset[int]] = field(default_factory=dict)
 
@@ -33,7 +35,7 @@ class Clusters:
             root = parent[root]
         while parent[i] != root:
             parent[i], i = root, parent[i]
-        return int(root)
+        return root
 
     def roots(self) -> np.ndarray:
         return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64,
@@ -43,19 +45,15 @@ class Clusters:
 def cluster(table: RecordTable, left: np.ndarray, right: np.ndarray, order: np.ndarray) -> tuple[Clusters, np.ndarray]:
     """Apply merge edges in ``order``; return the clusters and, per edge, JOIN or why it was refused."""
     n = len(table)
-    clusters = Clusters(np.arange(n, dtype=np.int64))
-    cert_codes = table.codes["cert_no"]
-    valid = table.codes["cert_valid"]
+    clusters = Clusters(list(range(n)))
+    valid = np.flatnonzero(table.codes["cert_valid"])
+    clusters.certificate = dict(zip(valid.tolist(), table.codes["cert_no"][valid].tolist()))
     network = table.codes["local_network"]
-    organisation = table.codes["is_organisation"]
-    for i in range(n):
-        if valid[i]:
-            clusters.certificate[i] = int(cert_codes[i])
-        if not organisation[i] and network[i] >= 0:
-            clusters.networks[i] = frozenset((int(network[i]),))
+    individual = np.flatnonzero(~table.codes["is_organisation"] & (network >= 0))
+    clusters.networks = {i: frozenset((net,)) for i, net in zip(individual.tolist(), network[individual].tolist())}
     verdict = np.full(len(left), JOIN, dtype=np.int8)
-    for edge in order.tolist():
-        a, b = clusters.find(int(left[edge])), clusters.find(int(right[edge]))
+    for edge, first, second in zip(order.tolist(), left[order].tolist(), right[order].tolist()):
+        a, b = clusters.find(first), clusters.find(second)
         if a == b:
             verdict[edge] = ALREADY_TOGETHER
             continue

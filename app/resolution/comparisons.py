@@ -31,10 +31,10 @@ class Comparison:
 
 
 def _similarity(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray, scorer: object) -> np.ndarray:
-    values = table.columns[column]
     if len(left) == 0:
         return np.empty(0)
-    return process.cpdist([values[i] for i in left], [values[j] for j in right], scorer=scorer, workers=-1)
+    values = table.objects(column)
+    return process.cpdist(values[left], values[right], scorer=scorer, workers=-1)
 
 
 def _missing(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray) -> np.ndarray:

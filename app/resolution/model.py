@@ -55,11 +55,10 @@ class MatchModel:
 
     def field_weights(self, gamma: np.ndarray) -> np.ndarray:
         """Per pair and field: the weight of its level (0 for missing)."""
-        out = np.zeros(gamma.shape, dtype=np.float64)
+        out = np.empty(gamma.shape, dtype=np.float64)
         for k, weights in enumerate(self.weight_table()):
-            column = gamma[:, k]
-            present = column != MISSING
-            out[present, k] = weights[column[present]]
+            # MISSING is -1, which indexes the 0.0 appended at the end.
+            out[:, k] = np.append(weights, 0.0)[gamma[:, k]]
         return out
 
     def match_weight(self, gamma: np.ndarray) -> np.ndarray:
