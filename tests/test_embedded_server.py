@@ -142,3 +142,19 @@ async def test_dead_store_fails_fast_and_health_turns_false() -> None:
 def test_unknown_query_name_fails_when_declared() -> None:
     with pytest.raises(ConfigError, match="no Cypher file for query 'customer/does_not_exist'"):
         cypher("customer/does_not_exist")
+
+
+def test_an_interrupted_start_stops_the_server_it_started() -> None:
+    """Ctrl-C while the store loads: the server started for us must not outlive the command."""
+    server = EmbeddedServer(short_tmpdir("c360i-"))
+    server.abort()
+    with pytest.raises(StoreStartError, match="interrupted"):
+        server.ensure_running()
+    assert server.process is None
+    assert not ping(server.socket_path)
+    fresh = EmbeddedServer(server.data_dir)
+    fresh.ensure_running()
+    try:
+        assert fresh.owned and ping(fresh.socket_path)
+    finally:
+        fresh.stop()

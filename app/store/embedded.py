@@ -63,7 +63,11 @@ class EmbeddedStore(Store):
         return str(self.server.socket_path)
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.server.ensure_running)
+        try:
+            await asyncio.to_thread(self.server.ensure_running)
+        except asyncio.CancelledError:
+            self.server.abort()
+            raise
         self._pool = BlockingConnectionPool(
             connection_class=UnixDomainSocketConnection, path=str(self.server.socket_path),
             max_connections=self.pool_size, timeout=self.pool_timeout,

