@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 
 from app.access import Forbidden
 from schema.context import Info
-from schema.limits import BadUserInput, page_size
+from schema.limits import DEFAULT_PAGE, BadUserInput, page_size
 from schema.types import Customer
 from schema.view_plan import view_parts
 
@@ -66,7 +66,7 @@ class ChannelQuery:
                                   "four characters; filter by segment, local network, account manager, stars.")
     async def search_customers(self, info: Info, text: str, segment: str | None = None,
                                local_network: str | None = None, account_manager: str | None = None,
-                               min_stars: int | None = None, first: int = 20,
+                               min_stars: int | None = None, first: int = DEFAULT_PAGE,
                                after: str | None = None) -> CustomerSearch:
         from app.services.customer_search import cursor_of, offset_of, search_ids
 

@@ -21,7 +21,9 @@ from app.errors import C360Error, ConflictError, NotFoundError, StoreError, Stor
 log = logging.getLogger("c360.api")
 
 MAX_PAGE = 100
-DEFAULT_LIST_COST = 20
+# A list's page size when the query gives no `first`; the cost limit counts it the same way.
+DEFAULT_PAGE = 20
+DEFAULT_LIST_COST = DEFAULT_PAGE
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 3000

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from app.services.merge_review import MergeReview, QueueFilter
 from app.services.merges import Merges
 from schema.context import Info
-from schema.limits import BadUserInput, page_size
+from schema.limits import DEFAULT_PAGE, BadUserInput, page_size
 from schema.types import PageInfo, decode_cursor, encode_cursor
 
 PERSONAL_KEYS = {"cert_no": "certificate", "phones": "phone", "email": "email", "address": "address",
@@ -141,7 +141,7 @@ class StewardQuery:
     async def review_queue(self, info: Info, status: str = "pending", department: str | None = None,
                            min_score: float | None = None, max_score: float | None = None,
                            source: str | None = None, created_before: str | None = None, sort: str = "score",
-                           first: int = 20, after: str | None = None) -> ReviewQueue:
+                           first: int = DEFAULT_PAGE, after: str | None = None) -> ReviewQueue:
         review = _review(info)
         if sort not in ("score", "age"):
             raise BadUserInput("sort must be 'score' or 'age'")

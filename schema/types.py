@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from app.services.customer_view import ContactPage, Holdings, Relations, now_or_later
 from schema.context import Info
+from schema.limits import DEFAULT_PAGE, page_size
 
 
 def encode_cursor(*parts: str) -> str:
@@ -274,13 +275,9 @@ class Customer:
     def offerings(self, info: Info) -> list[Offering]:
         return now_or_later(info.context.loaders.holdings, self.raw["id"], _offerings)
 
-
     @strawberry.field(description="Contacts across all channels, newest first.")
-    def contacts(self, info: Info, first: int = 20, after: str | None = None, channel: str | None = None,
-                       kind: str | None = None, since: str | None = None, until: str | None = None
-                       ) -> ContactConnection:
-        from schema.limits import page_size
-
+    def contacts(self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None, channel: str | None = None,
+                 kind: str | None = None, since: str | None = None, until: str | None = None) -> ContactConnection:
         size = page_size(first)
         before_at = before_id = None
         if after:

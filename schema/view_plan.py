@@ -17,14 +17,13 @@ from graphql.language import (FieldNode, FragmentSpreadNode, InlineFragmentNode,
 
 from app.services.customer_view import ViewParts
 from schema.context import Info
-from schema.limits import MAX_PAGE
+from schema.limits import DEFAULT_PAGE, MAX_PAGE
 
 HOLDINGS = frozenset({"accounts", "subscriptions", "offerings"})
 RELATIONS = frozenset({"accountManagers", "memberOf", "members", "tier"})
 SPEND = frozenset({"tier"})
 # A contact page with any of these is not the plain newest-first page the customer query prefetches.
 CONTACT_FILTERS = frozenset({"after", "channel", "kind", "since", "until"})
-DEFAULT_CONTACTS = 20
 
 
 def _fields(selections: Iterable[SelectionNode], fragments: dict[str, Any], seen: set[str]) -> Iterator[FieldNode]:
@@ -54,7 +53,7 @@ def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
 
 def _plain_page(node: FieldNode, variables: dict[str, Any]) -> int | None:
     """The size of a contact page with no cursor and no filter, else None."""
-    first: Any = DEFAULT_CONTACTS
+    first: Any = DEFAULT_PAGE
     for argument in node.arguments or ():
         value = _value(argument.value, variables)
         if argument.name.value == "first":

@@ -98,3 +98,15 @@ def test_c360_run_serves_and_stops_store_on_ctrl_c() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+async def test_start_up_moves_its_objects_out_of_the_collectors_reach(embedded_store: EmbeddedStore) -> None:
+    import gc
+
+    app = create_app(store=embedded_store)
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

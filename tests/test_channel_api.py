@@ -157,6 +157,23 @@ async def test_full_view_costs_one_round_trip(demo: tuple[Store, Path]) -> None:
     assert counts == [1, 2] * 6, counts
 
 
+async def test_parts_asked_for_through_fragments_and_variables_come_in_the_one_round_trip(
+        demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    customer = sorted(set((await crosswalk(store)).values()))[0]
+    fragmented = """query($id: ID!, $n: Int!) { customer(id: $id) { ...Held ... on Customer { tier { starLevel } } } }
+      fragment Held on Customer { accounts { id } contacts(first: $n) { totalCount edges { node { id } } } }"""
+    plain = """query($id: ID!) { customer(id: $id) { accounts { id } tier { starLevel }
+      contacts(first: 3) { totalCount edges { node { id } } } } }"""
+    async with api_client(store, "admin") as admin:
+        expected = await gql(admin, plain, id=customer)
+        before = store.stats.round_trips
+        answer = await gql(admin, fragmented, id=customer, n=3)
+        assert store.stats.round_trips - before == 1
+    assert "errors" not in answer, answer
+    assert answer == expected
+
+
 async def test_parts_fetched_with_the_customer_equal_the_parts_fetched_alone(demo: tuple[Store, Path]) -> None:
     from app.rules import get_rules
     from app.services.customer_view import ContactPage, CustomerLoaders, ViewParts

@@ -108,6 +108,44 @@ class Tier:
     entitlements: list[str]
 
 
+def _by_customer(rows: list[dict[str, Any]], ids: Sequence[str]) -> list[list[dict[str, Any]]]:
+    """A batched query's rows split by their ``id`` column, in the order of ``ids``."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["id"]].append(row)
+    return [grouped[i] for i in ids]
+
+
+def _holdings(rows: list[dict[str, Any]]) -> Holdings:
+    holdings = Holdings()
+    for row in rows:
+        if row["item"] == "account":
+            holdings.accounts.append(row["props"])
+        else:
+            holdings.subscriptions.append({**row["props"], "account_id": row["account"], "offering": row["offering"]})
+    holdings.accounts.sort(key=lambda a: a["id"])
+    holdings.subscriptions.sort(key=lambda s: s["id"])
+    return holdings
+
+
+def _relations(rows: list[dict[str, Any]]) -> Relations:
+    relations = Relations()
+    lists = {"manager": relations.managers, "member_of": relations.member_of, "member": relations.members,
+             "household": relations.households}
+    for row in rows:
+        lists[row["link"]].append({**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"],
+                                   "title": row["title"]})
+    return relations
+
+
+def _spend(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Billed amount per month; several accounts' bills of one month add up."""
+    spend: dict[str, float] = {}
+    for row in rows:
+        spend[row["month"]] = spend.get(row["month"], 0.0) + float(row["amount"])
+    return spend
+
+
 class CustomerLoaders:
     """Per-request loaders; build a new one for every request so nothing leaks between callers."""
 
@@ -141,43 +179,20 @@ class CustomerLoaders:
         return [found.get(i) for i in ids]
 
     def _prime(self, row: dict[str, Any], parts: ViewParts) -> None:
-        """Hand each part of a customer's row to its loader, in the shape that loader answers."""
+        """Hand each part of a customer's row to its loader, as that loader would have read it."""
         live = row["customer"]["id"]
         if parts.holdings:
-            subscriptions = [{**s["props"], "account_id": s["account"], "offering": s["offering"]}
-                             for s in row["subscriptions"]]
-            self.holdings.prime(live, Holdings(sorted(row["accounts"], key=lambda a: a["id"]),
-                                               sorted(subscriptions, key=lambda s: s["id"])))
+            self.holdings.prime(live, _holdings(row["holdings"]))
         if parts.relations:
-            self.relations.prime(live, Relations(
-                [{**m["other"], "role": m["role"], "key_person": None, "title": None} for m in row["managers"]],
-                [{**m["other"], "role": None, "key_person": m["key_person"], "title": m["title"]}
-                 for m in row["member_of"]],
-                [{**m["other"], "role": None, "key_person": m["key_person"], "title": m["title"]}
-                 for m in row["members"]],
-                [{**h, "role": None, "key_person": None, "title": None} for h in row["households"]]))
+            self.relations.prime(live, _relations(row["relations"]))
         if parts.spend:
-            spend: dict[str, float] = defaultdict(float)
-            for month, amount in row["bills"]:
-                spend[month] += float(amount)
-            self.spend.prime(live, dict(spend))
+            self.spend.prime(live, _spend(row["bills"]))
         for size in parts.contact_pages:
             self.contacts.prime(ContactPage(live, size), (row["contact_total"], row["contacts"][:size + 1]))
 
     async def _holdings(self, ids: Sequence[str]) -> list[Holdings]:
         rows = await self.store.read(HOLDINGS, {"ids": list(ids)})
-        result: dict[str, Holdings] = defaultdict(Holdings)
-        for row in rows:
-            holdings = result[row["id"]]
-            if row["item"] == "account":
-                holdings.accounts.append(row["props"])
-            else:
-                holdings.subscriptions.append({**row["props"], "account_id": row["account"],
-                                               "offering": row["offering"]})
-        for holdings in result.values():
-            holdings.accounts.sort(key=lambda a: a["id"])
-            holdings.subscriptions.sort(key=lambda s: s["id"])
-        return [result[i] for i in ids]
+        return [_holdings(group) for group in _by_customer(rows, ids)]
 
     async def _contacts(self, pages: Sequence[ContactPage]) -> list[tuple[int, list[dict[str, Any]]]]:
         params = [{"key": k, "id": p.customer_id, "first": p.first, "channel": p.channel, "kind": p.kind, "since": p.since,
@@ -188,29 +203,16 @@ class CustomerLoaders:
 
     async def _relations(self, ids: Sequence[str]) -> list[Relations]:
         rows = await self.store.read(RELATIONS, {"ids": list(ids)})
-        result: dict[str, Relations] = defaultdict(Relations)
-        for row in rows:
-            relations = result[row["id"]]
-            entry = {**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"],
-                     "title": row["title"]}
-            {"manager": relations.managers, "member_of": relations.member_of, "member": relations.members,
-             "household": relations.households}[row["link"]].append(entry)
-        return [result[i] for i in ids]
+        return [_relations(group) for group in _by_customer(rows, ids)]
 
     async def _spend(self, ids: Sequence[str]) -> list[dict[str, float]]:
         since = months_back(clock.now().date(), self.rules.tiers.months)
         rows = await self.store.read(SPEND, {"ids": list(ids), "since": since})
-        result: dict[str, dict[str, float]] = defaultdict(dict)
-        for row in rows:
-            result[row["id"]][row["month"]] = float(row["amount"])
-        return [result[i] for i in ids]
+        return [_spend(group) for group in _by_customer(rows, ids)]
 
     async def _source_records(self, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
         rows = await self.store.read(SOURCE_RECORDS, {"ids": list(ids)})
-        result: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            result[row["id"]].append(row)
-        return [result[i] for i in ids]
+        return _by_customer(rows, ids)
 
     async def tier(self, customer: dict[str, Any]) -> Tier:
         return self._tier(customer, await self.spend.load(customer["id"]),

@@ -4,6 +4,8 @@
 // (account managers, organisation links, household), 'spend' (bills since $since, for the
 // star level); $contacts_first > 0 also returns that many newest contacts (plus one, so the
 // caller can tell whether there is a next page) and the total. Parts switched off come back empty.
+// Holdings, relations and bills come in the row shapes of holdings_by_customers,
+// relations_by_customers and spend_by_customers, so one piece of code reads both.
 UNWIND $ids AS wanted
 MATCH (c:Customer {id: wanted})
 OPTIONAL MATCH (c)-[:MERGED_INTO*1..20]->(s:Customer {status: 'active'})
@@ -12,7 +14,8 @@ CALL {
   WITH live
   OPTIONAL MATCH (live)-[:HAS_ACCOUNT]->(a:Account)
   WHERE 'holdings' IN $parts
-  RETURN collect(a {.*}) AS accounts
+  RETURN collect(CASE WHEN a IS NULL THEN NULL ELSE
+                 {item: 'account', props: a {.*}, account: null, offering: null} END) AS accounts
 }
 CALL {
   WITH live
@@ -20,39 +23,44 @@ CALL {
   WHERE 'holdings' IN $parts
   OPTIONAL MATCH (x)-[:BILLED_TO]->(a:Account)
   OPTIONAL MATCH (x)-[:ON_OFFERING]->(o:Offering)
-  RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE {props: x {.*}, account: a.id, offering: o {.*}} END) AS subscriptions
+  RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE
+                 {item: 'subscription', props: x {.*}, account: a.id, offering: o {.*}} END) AS subscriptions
 }
 CALL {
   WITH live
   OPTIONAL MATCH (live)-[r:MANAGED_BY]->(e:Employee)
   WHERE 'relations' IN $parts
-  RETURN collect(CASE WHEN e IS NULL THEN NULL ELSE {role: r.role, other: e {.*}} END) AS managers
+  RETURN collect(CASE WHEN e IS NULL THEN NULL ELSE
+                 {link: 'manager', role: r.role, other: e {.*}, key_person: null, title: null} END) AS managers
 }
 CALL {
   WITH live
   OPTIONAL MATCH (live)-[r:MEMBER_OF]->(o:Customer)
   WHERE 'relations' IN $parts
   RETURN collect(CASE WHEN o IS NULL THEN NULL ELSE
-                 {other: o {.id, .name, .org_class, .segment}, key_person: r.key_person, title: r.title} END) AS member_of
+                 {link: 'member_of', role: null, other: o {.id, .name, .org_class, .segment},
+                  key_person: r.key_person, title: r.title} END) AS member_of
 }
 CALL {
   WITH live
   OPTIONAL MATCH (live)<-[r:MEMBER_OF]-(m:Customer)
   WHERE 'relations' IN $parts
   RETURN collect(CASE WHEN m IS NULL THEN NULL ELSE
-                 {other: m {.id, .name, .segment}, key_person: r.key_person, title: r.title} END) AS members
+                 {link: 'member', role: null, other: m {.id, .name, .segment},
+                  key_person: r.key_person, title: r.title} END) AS members
 }
 CALL {
   WITH live
   OPTIONAL MATCH (live)-[:IN_HOUSEHOLD]->(h:Household)
   WHERE 'relations' IN $parts
-  RETURN collect(h {.*}) AS households
+  RETURN collect(CASE WHEN h IS NULL THEN NULL ELSE
+                 {link: 'household', role: null, other: h {.*}, key_person: null, title: null} END) AS households
 }
 CALL {
   WITH live
   OPTIONAL MATCH (live)-[:HAS_ACCOUNT]->(:Account)<-[:BILL_OF]-(b:Bill)
   WHERE 'spend' IN $parts AND b.month >= $since
-  RETURN collect(CASE WHEN b IS NULL THEN NULL ELSE [b.month, b.amount] END) AS bills
+  RETURN collect(CASE WHEN b IS NULL THEN NULL ELSE {month: b.month, amount: b.amount} END) AS bills
 }
 CALL {
   WITH live
@@ -61,5 +69,6 @@ CALL {
   WITH x ORDER BY x.at DESC, x.id DESC
   RETURN collect(x {.*}) AS contacts
 }
-RETURN wanted, live {.*} AS customer, accounts, subscriptions, managers, member_of, members, households, bills,
+RETURN wanted, live {.*} AS customer, accounts + subscriptions AS holdings,
+       managers + member_of + members + households AS relations, bills,
        size(contacts) AS contact_total, contacts[0..($contacts_first + 1)] AS contacts
