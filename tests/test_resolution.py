@@ -185,3 +185,62 @@ def test_pairwise_scoring_counts_pairs() -> None:
     decided = with_reviews_decided({"a": "x", "b": "x", "c": "y", "d": "z"}, [("b", "c"), ("c", "d")],
                                    {"a": "1", "b": "1", "c": "1", "d": "2"})
     assert decided["a"] == decided["c"] != decided["d"]
+
+
+def _levels_of(comparison_name: str, a: MatchRecord, b: MatchRecord) -> str:
+    import numpy as np
+
+    from app.resolution.comparisons import COMPARISONS
+    from app.resolution.records import RecordTable
+
+    comparison = next(c for c in COMPARISONS if c.name == comparison_name)
+    table = RecordTable.build([a, b])
+    level = int(comparison.compute(table, np.array([0]), np.array([1]))[0])
+    return "missing" if level < 0 else comparison.levels[level]
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ("lucy fitzpatrick", "fitzpatrick lucy", "reordered"),
+    ("hannah egan", "thomas egan", "shares_word"),
+    ("hannah egan", "thomas brown", "different"),
+    ("王小明", "王晓明", "homophone"),
+    ("王小明", "李建国", "different"),
+])
+def test_name_levels_for_swapped_and_partly_kept_names(left: str, right: str, expected: str) -> None:
+    assert _levels_of("name", record("a", left), record("b", right)) == expected
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ("1975-10-21", "1975-10-21", "exact"),
+    ("1975-10-21", "1975-10-22", "close"),
+    ("1975-10-12", "1975-12-10", "close"),
+    ("1975-10-21", "1975-10-12", "two_edits"),
+    ("1975-10-21", "1962-03-04", "different"),
+])
+def test_birth_date_levels(left: str, right: str, expected: str) -> None:
+    assert _levels_of("birth_date", record("a", "x", birth_date=left), record("b", "x", birth_date=right)) == expected
+
+
+def test_a_mistyped_street_is_a_similar_address_and_shares_the_numbers_block() -> None:
+    a = record("a", "x", address="14 wynn street tathra bilpin 2529")
+    b = record("b", "x", address="14 wynn street tathra bilpiw 2529")
+    c = record("c", "x", address="9 elvire place parkside 3042")
+    assert _levels_of("address", a, b) in ("close", "similar")
+    assert _levels_of("address", a, c) == "different"
+    from app.resolution.blocking import block
+    from app.resolution.records import RecordTable
+    result = block(RecordTable.build([a, b, c]), ["address_numbers"], 60)
+    assert list(zip(result.left.tolist(), result.right.tolist())) == [(0, 1)]
+    # A bare house number (no district, no second number) makes no key: it would block a whole town.
+    lone = RecordTable.build([record("a", "x", address="14 wynn street"), record("b", "x", address="14 ocean road")])
+    assert len(block(lone, ["address_numbers"], 60)) == 0
+
+
+def test_district_and_building_numbers_block_chinese_addresses_despite_a_mistyped_street() -> None:
+    from app.resolution.blocking import block
+    from app.resolution.records import RecordTable
+    a = record("a", "x", address="福建省福州市鼓楼区五四路137号鹭岛家园9栋2003室")
+    b = record("b", "x", address="福州市鼓楼区五西路137号鹭岛家园9栋2003室")
+    c = record("c", "x", address="福州市台江区五四路137号鹭岛家园9栋2003室")
+    result = block(RecordTable.build([a, b, c]), ["address_numbers"], 60)
+    assert list(zip(result.left.tolist(), result.right.tolist())) == [(0, 1)]

@@ -51,6 +51,7 @@ RULES: dict[str, KeyColumns] = {
     "name_pinyin_local_network": _columns("name_pinyin", "local_network"),
     "birth_date_local_network": _columns("birth_date", "local_network"),
     "address": _column("address_key"),
+    "address_numbers": _column("address_numbers"),
 }
 
 
@@ -64,6 +65,7 @@ RULE_FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
     "name_pinyin_local_network": (("name", 1),),
     "birth_date_local_network": (("birth_date", 0),),
     "address": (("address", 0),),
+    "address_numbers": (),
 }
 
 

@@ -63,15 +63,22 @@ def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.
     jw_text = _similarity(table, "name", left, right, distance.JaroWinkler.normalized_similarity)
     jw_pinyin = _similarity(table, "name_pinyin", left, right, distance.JaroWinkler.normalized_similarity)
     reordered = _similarity(table, "name_words", left, right, fuzz.token_set_ratio) >= 95
-    close = (jw_pinyin >= 0.92) | (jw_text >= 0.85) | reordered
+    close = (jw_pinyin >= 0.92) | (jw_text >= 0.85)
     edits = _similarity(table, "name", left, right, distance.Levenshtein.distance)
     lengths = table.codes["name_length"][left]
     one_character = (edits == 1) & (lengths >= 2)
-    return _levels(len(left), [exact, homophone | core, close, one_character], _missing(table, "name", left, right))
+    words = table.codes["name_end_words"]
+    a, b = words[left], words[right]
+    shares_word = (a[:, :, None] == b[:, None, :]).any(axis=(1, 2)) & (a[:, 0] >= 0) & (b[:, 0] >= 0)
+    return _levels(len(left), [exact, homophone | core, reordered, close, one_character, shares_word],
+                   _missing(table, "name", left, right))
 
 
-# one_character: a single look-alike or mistyped character (林/材, 王/玉), weaker than close.
-NAME = Comparison("name", ("exact", "homophone", "close", "one_character", "different"), compare_name)
+# reordered: the same words in another order, or one name's words all in the other (surname and given
+# name swapped, a given name left out); one_character: a single look-alike or mistyped character
+# (林/材, 王/玉); shares_word: one of two or more words kept (the surname, with another given name).
+NAME = Comparison("name", ("exact", "homophone", "reordered", "close", "one_character", "shares_word", "different"),
+                  compare_name)
 
 
 def compare_certificate(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -112,10 +119,10 @@ def compare_birth_date(table: RecordTable, left: np.ndarray, right: np.ndarray) 
     edits = _similarity(table, "birth_date", left, right, distance.Levenshtein.distance)
     codes = table.codes["birth_date"]
     swapped = (table.codes["birth_date_swapped"][left] == codes[right]) & (codes[right] >= 0)
-    return _levels(len(left), [exact, (edits <= 1) | swapped], _missing(table, "birth_date", left, right))
+    return _levels(len(left), [exact, (edits <= 1) | swapped, edits <= 2], _missing(table, "birth_date", left, right))
 
 
-BIRTH_DATE = Comparison("birth_date", ("exact", "close", "different"), compare_birth_date)
+BIRTH_DATE = Comparison("birth_date", ("exact", "close", "two_edits", "different"), compare_birth_date)
 
 
 def compare_address(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -123,11 +130,13 @@ def compare_address(table: RecordTable, left: np.ndarray, right: np.ndarray) -> 
     ratio = _similarity(table, "address_text", left, right, fuzz.token_set_ratio)
     partial = _similarity(table, "address_key", left, right, fuzz.ratio)
     district = _equal(table, "district", left, right)
-    return _levels(len(left), [exact, (ratio >= 90) | (partial >= 90), (partial >= 70) | district],
+    return _levels(len(left), [exact, (ratio >= 90) | (partial >= 90), (ratio >= 60) | (partial >= 70), district],
                    _missing(table, "address_key", left, right))
 
 
-ADDRESS = Comparison("address", ("exact", "close", "same_area", "different"), compare_address)
+# similar: most words shared (a street or locality mistyped, a building name dropped); same_area: only
+# the district agrees.
+ADDRESS = Comparison("address", ("exact", "close", "similar", "same_area", "different"), compare_address)
 
 
 def compare_gender(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ so that scoring millions of candidate pairs runs in rapidfuzz's and numpy's C lo
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -69,6 +71,8 @@ class RecordTable:
         table.codes["name_length"] = np.fromiter((len(v) for v in table.columns["name"]), dtype=np.int64,
                                                  count=len(table.records))
         table.codes["birth_date_swapped"] = _swapped_date_codes(table.columns["birth_date"])
+        table.codes["name_end_words"] = _end_word_codes(table.columns["name_words"])
+        table.codes["address_numbers"] = factorize([_address_numbers(r) for r in table.records])
         table.codes["cert_valid"] = np.fromiter((r.cert_valid for r in table.records), dtype=bool,
                                                 count=len(table.records))
         table.codes["is_organisation"] = np.fromiter((r.is_organisation for r in table.records), dtype=bool,
@@ -114,4 +118,30 @@ def _swapped_date_codes(dates: Sequence[str]) -> np.ndarray:
     for i, value in enumerate(dates):
         if len(value) == 10 and value[4] == "-" and value[7] == "-":
             out[i] = codes.get(f"{value[:4]}-{value[8:10]}-{value[5:7]}", -1)
+    return out
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _address_numbers(record: MatchRecord) -> str:
+    """The district and the numbers of an address (house, building, room, postcode): what a
+    mistyped or abbreviated street name leaves intact. Two numbers, or one within a district, so
+    that a bare postcode or house number makes no key."""
+    numbers = _DIGITS.findall(record.address_text)
+    if len(numbers) + bool(record.district) < 2:
+        return ""
+    return " ".join((record.district, *numbers))
+
+
+def _end_word_codes(names: Sequence[str]) -> np.ndarray:
+    """n x 2 codes of the first and last word of names of two or more words (-1 otherwise), in one
+    code space: "shares a word" (kept surname, changed given name, or the two swapped) in numpy."""
+    codes: dict[str, int] = {}
+    out = np.full((len(names), 2), -1, dtype=np.int64)
+    for i, name in enumerate(names):
+        words = name.split()
+        if len(words) >= 2:
+            out[i, 0] = codes.setdefault(words[0], len(codes))
+            out[i, 1] = codes.setdefault(words[-1], len(codes))
     return out
