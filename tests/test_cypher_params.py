@@ -49,6 +49,14 @@ def test_the_fast_route_is_taken_for_lists_and_refused_where_it_cannot_vouch() -
     assert _fast_literal(2**70) is None and to_literal(2**70) == str(2**70)
 
 
+def test_braces_inside_text_keep_the_fast_route_and_a_map_at_any_depth_leaves_it() -> None:
+    fields = '{"source_id": "C1", "name": "{}"}'
+    assert _fast_literal([["C1", fields, ["138"]]]) is not None
+    for rows in ([["C1", fields, [{"a": 1}]]], [["C1", {}]], [["ends with {", {"a": 1}]]):
+        assert _fast_literal(rows) is None
+        assert "`a`:" in to_literal(rows) or "{}" in to_literal(rows)
+
+
 async def test_a_nul_character_is_a_clear_error_not_a_truncated_query(embedded_store: EmbeddedStore) -> None:
     with pytest.raises(StoreError, match="NUL") as error:
         await embedded_store.read(ECHO, {"value": {"name": "a\x00b"}})

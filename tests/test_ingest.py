@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import os
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.store import Store, cypher
+from app.store.embedded import EmbeddedStore
 from loaders.formats import SourceFileError
 from loaders.ingest import Ingest, ingest_file, rejects_path
 from tests.conftest import short_tmpdir
@@ -166,9 +168,11 @@ async def test_new_records_created_by_a_racing_writer_are_upserted_not_doubled(g
     assert record["email"] == "kehu3@example.cn" and record["version"] == 2
 
 
-def test_killed_ingest_rerun_ends_like_one_clean_run(embedded_store: Store, tmp_path: Path) -> None:
-    """Kill the CLI mid-file (SIGKILL), run it again: exactly the records of one clean run."""
+async def test_killed_ingest_rerun_ends_like_one_clean_run(embedded_store: Store, tmp_path: Path) -> None:
+    """Kill the CLI mid-file (SIGKILL) once its first batches have landed, run it again: exactly
+    the records of one clean run."""
     data_dir = embedded_store.server.data_dir  # type: ignore[attr-defined]
+    watcher = EmbeddedStore(data_dir, graph_name="c360_kill", pool_size=2)
     rows = [customer(str(i), name=f"客户{i}", phones=f"138{i:08d}") for i in range(60_000)]
     path = write_csv(tmp_path / "big.csv", CUSTOMER_HEADER, rows)
     env = {**os.environ, "C360_DATA_DIR": str(data_dir), "C360_GRAPH_NAME": "c360_kill"}
@@ -178,7 +182,13 @@ def test_killed_ingest_rerun_ends_like_one_clean_run(embedded_store: Store, tmp_
     subprocess.run([sys.executable, "-m", "app.cli", "store", "reset", "--yes"], env=env, check=True,
                    capture_output=True)
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
+    await watcher.start()
+    try:
+        deadline = time.monotonic() + 60
+        while await count(watcher, "customers") < 4000 and proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+    finally:
+        await watcher.close()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     partial = subprocess.run([sys.executable, "-m", "app.cli", "store", "stats"], env=env, capture_output=True,
@@ -189,3 +199,15 @@ def test_killed_ingest_rerun_ends_like_one_clean_run(embedded_store: Store, tmp_
                            text=True).stdout
     assert "SourceRecord" in stats and " 60000" in stats, (partial, stats)
     assert "60000" not in partial, "the kill came too late to test anything"
+
+
+def test_customer_rows_and_their_statements_agree_on_every_column() -> None:
+    """The customer statements read positional rows: each property must sit at the index
+    CUSTOMER_COLUMNS gives it, and every column must be written."""
+    import re
+
+    from loaders.ingest import CREATE_NEW, CUSTOMER_COLUMNS, UPSERT
+    expected = {name: index for index, name in enumerate(CUSTOMER_COLUMNS)}
+    for query in (CREATE_NEW["customers"], UPSERT["customers"]):
+        found = {name: int(index) for name, index in re.findall(r"(\w+): r\[(\d+)\]", query.text)}
+        assert found == expected, query.name

@@ -78,9 +78,20 @@ def _fast_literal(value: Any) -> str | None:
         text = orjson.dumps(value).decode()
     except TypeError:
         return None
-    if "{" in text or "\\u" in text:
-        return None  # a map (or a brace in text, which costs only the slower walk), or a \u escape
+    if "\\u" in text or (('{"' in text or "{}" in text) and _holds_map(value)):
+        return None  # a \u escape, or a map deeper down
     return text
+
+
+def _holds_map(value: Any) -> bool:
+    """Whether a list holds a map at any depth. Asked only when orjson's text has ``{"`` or ``{}``,
+    which every map writes and text inside a string never does, except a string ending in a brace or
+    holding ``{}``: ingest rows carry their original fields as JSON text and skip this walk."""
+    if isinstance(value, dict):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_map(item) for item in value if isinstance(item, (dict, list, tuple)))
+    return False
 
 
 def to_literal(value: Any) -> str:

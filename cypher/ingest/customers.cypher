@@ -1,8 +1,12 @@
-// Upsert customer source records. $rows: [{id, record}], record = every property of the node.
-// First load time and a version counter survive a change; everything else is replaced.
+// Upsert customer source records. $rows as in ingest/customers_new: one list per record, in the order
+// of loaders.ingest.CUSTOMER_COLUMNS. Every property is replaced (a null removes it); the first load
+// time and a version counter survive a change.
 UNWIND $rows AS r
-MERGE (s:SourceRecord {id: r.id})
+MERGE (s:SourceRecord {id: r[0]})
 WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
-SET s = r.record
-SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
+SET s = {id: r[0], source: r[1], kind: r[2], source_id: r[3], content_hash: r[4], shard: r[5], fields: r[6],
+         name: r[7], cert_type: r[8], cert_no: r[9], phones: r[10], email: r[11], address: r[12],
+         birth_date: r[13], gender: r[14], local_network: r[15], segment: r[16], org_class: r[17],
+         account_manager_id: r[18], vip_card: r[19], updated_at: r[20], manager_record: r[21],
+         loaded_at: first_loaded, version: version, changed_at: $now}
 RETURN count(s) AS written
