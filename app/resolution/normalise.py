@@ -9,6 +9,7 @@ traditional to simplified Chinese, pypinyin for homophones.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -95,8 +96,13 @@ class ResidentId:
     from_15: bool = False
 
 
+_ID_DIGIT_OFFSET = ord("0") * sum(_ID_WEIGHTS)
+
+
 def resident_id_check_character(first17: str) -> str:
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    """ISO 7064 MOD 11-2 over the first 17 digits (callers make sure they are digits). Summed over the
+    ASCII codes and corrected once: the loader checks a million ids, and int() per digit was most of it."""
+    return _ID_CHECK[(sum(map(operator.mul, first17.encode("ascii", "replace"), _ID_WEIGHTS)) - _ID_DIGIT_OFFSET) % 11]
 
 
 def _birth_date(digits: str) -> date | None:
@@ -115,7 +121,7 @@ def parse_resident_id(raw: str) -> ResidentId:
         return ResidentId("", False, "empty")
     from_15 = False
     if len(number) == 15:
-        if not number.isdigit():
+        if not number.isascii() or not number.isdigit():
             return ResidentId("", False, "a 15-digit id must be all digits")
         first17 = number[:6] + "19" + number[6:]
         number = first17 + resident_id_check_character(first17)
@@ -123,7 +129,7 @@ def parse_resident_id(raw: str) -> ResidentId:
     elif len(number) != 18:
         return ResidentId("", False, f"has {len(number)} characters, not 18 (or 15)")
     first17, check = number[:17], number[17]
-    if not first17.isdigit() or not (check.isdigit() or check == "X"):
+    if not number.isascii() or not first17.isdigit() or not (check.isdigit() or check == "X"):
         return ResidentId("", False, "only digits, and X as the last character, are allowed")
     if number[:2] not in _PROVINCE_CODES:
         return ResidentId("", False, f"region code {number[:6]} names no province")
