@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,10 +78,16 @@ class StoredRecords:
     columns: tuple[str, ...] = ()
     values: list[tuple[Any, ...]] = field(default_factory=list)
 
+    _shared: dict[str, str] = field(default_factory=dict)
+
     def add(self, page: list[dict[str, Any]]) -> None:
+        """The store's client makes a new string for every value; short ones (networks, segments,
+        sources, genders, birth dates, common names) repeat across a million records and are kept once."""
         if page and not self.columns:
             self.columns = tuple(page[0])
-        self.values.extend(tuple(row.values()) for row in page)
+        shared = self._shared.setdefault
+        self.values.extend(tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in row.values())
+                           for row in page)
 
     def column(self, name: str) -> list[Any]:
         at = self.columns.index(name)
@@ -108,7 +114,19 @@ async def read_customer_records(store: Store, progress: Callable[[int], None] | 
     return records
 
 
-def assign_customer_ids(resolution: Resolution, current: dict[str, str | None]) -> dict[int, str]:
+class _CurrentCustomers:
+    """Record id -> the customer it belongs to now, read from the stored records (no second index)."""
+
+    def __init__(self, stored: StoredRecords, position: dict[str, int]) -> None:
+        self._values, self._position = stored.values, position
+        self._at = stored.columns.index("customer_id") if stored.columns else 0
+
+    def get(self, record_id: str) -> str | None:
+        at = self._position.get(record_id)
+        return None if at is None else self._values[at][self._at]
+
+
+def assign_customer_ids(resolution: Resolution, current: Mapping[str, str | None] | _CurrentCustomers) -> dict[int, str]:
     """Cluster root -> customer id: the id most of its records had (each old id used once), else a new one."""
     ids = resolution.table.ids()
     members = resolution.cluster_members()
@@ -166,10 +184,8 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     rules = rules or get_rules()
     timer = clock.now()
     stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
-    record_ids = stored.column("id") if stored.columns else []
-    position = {rid: i for i, rid in enumerate(record_ids)}
-    current = dict(zip(record_ids, stored.column("customer_id"))) if stored.columns else {}
-    del record_ids
+    position = {rid: i for i, rid in enumerate(stored.column("id"))} if stored.columns else {}
+    current = _CurrentCustomers(stored, position)
     match_records_ = match_records(stored.rows())
     read_done = clock.now()
     resolution = Linker(rules.resolution, model).resolve(match_records_)
