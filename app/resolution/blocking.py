@@ -43,6 +43,19 @@ def _phones(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
     return rows, phones[rows, slots]
 
 
+def _name_word_address_number(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
+    """The first and the last word of a name, each with the address's last number (a postcode or a
+    room): the surname survives a changed or mistyped given name, the postcode a moved house number."""
+    words = table.codes["name_word_codes"]
+    count = table.codes["name_word_count"]
+    number = table.codes["address_last_number"]
+    last = words[np.arange(len(table)), np.clip(count - 1, 0, words.shape[1] - 1)]
+    rows = np.flatnonzero((count >= 2) & (number >= 0))
+    both = np.concatenate((words[rows, 0], last[rows]))
+    width = int(number.max(initial=0)) + 1
+    return np.concatenate((rows, rows)), both * width + np.concatenate((number[rows], number[rows]))
+
+
 RULES: dict[str, KeyColumns] = {
     "certificate": _column("cert_no"),
     "phone": _phones,
@@ -52,6 +65,7 @@ RULES: dict[str, KeyColumns] = {
     "birth_date_local_network": _columns("birth_date", "local_network"),
     "address": _column("address_key"),
     "address_numbers": _column("address_numbers"),
+    "name_word_address_number": _name_word_address_number,
 }
 
 
@@ -66,6 +80,7 @@ RULE_FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
     "birth_date_local_network": (("birth_date", 0),),
     "address": (("address", 0),),
     "address_numbers": (),
+    "name_word_address_number": (),
 }
 
 

@@ -67,16 +67,36 @@ def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.
     edits = _similarity(table, "name", left, right, distance.Levenshtein.distance)
     lengths = table.codes["name_length"][left]
     one_character = (edits == 1) & (lengths >= 2)
-    words = table.codes["name_end_words"]
-    a, b = words[left], words[right]
-    shares_word = (a[:, :, None] == b[:, None, :]).any(axis=(1, 2)) & (a[:, 0] >= 0) & (b[:, 0] >= 0)
-    return _levels(len(left), [exact, homophone | core, reordered, close, one_character, shares_word],
-                   _missing(table, "name", left, right))
+    stronger = exact | homophone | core | reordered | close | one_character
+    return _levels(len(left), [exact, homophone | core, reordered, close, one_character,
+                               _shares_word(table, left, right, stronger)], _missing(table, "name", left, right))
+
+
+def _shares_word(table: RecordTable, left: np.ndarray, right: np.ndarray, stronger: np.ndarray) -> np.ndarray:
+    """Names of which at least one has two or more words, sharing a word exactly or nearly (Jaro-Winkler
+    0.9 between first or last words: "mcniell" / "jake mcneill"). Only asked where no stronger level holds."""
+    count = table.codes["name_word_count"]
+    asked = np.flatnonzero(~stronger & ((count[left] >= 2) | (count[right] >= 2)) & (count[left] > 0)
+                           & (count[right] > 0))
+    out = np.zeros(len(left), dtype=bool)
+    if len(asked) == 0:
+        return out
+    l, r = left[asked], right[asked]
+    words = table.codes["name_word_codes"]
+    a, b = words[l], words[r]
+    shared = ((a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)).any(axis=(1, 2))
+    jw = distance.JaroWinkler.normalized_similarity
+    for one, other in (("name_first_word", "name_first_word"), ("name_last_word", "name_last_word"),
+                       ("name_first_word", "name_last_word"), ("name_last_word", "name_first_word")):
+        shared |= process.cpdist(table.objects(one)[l], table.objects(other)[r], scorer=jw, workers=-1) >= 0.9
+    out[asked] = shared
+    return out
 
 
 # reordered: the same words in another order, or one name's words all in the other (surname and given
 # name swapped, a given name left out); one_character: a single look-alike or mistyped character
-# (林/材, 王/玉); shares_word: one of two or more words kept (the surname, with another given name).
+# (林/材, 王/玉); shares_word: one of two or more words kept, exactly or nearly (the surname, with
+# another given name).
 NAME = Comparison("name", ("exact", "homophone", "reordered", "close", "one_character", "shares_word", "different"),
                   compare_name)
 

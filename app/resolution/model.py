@@ -147,13 +147,21 @@ def train_by_rule(gamma: np.ndarray, rule_names: list[str], rule_fields: dict[st
                   overrides: dict[str, dict[str, list[float] | None]] | None = None,
                   prior: float | None = None, min_pairs: int = 50) -> MatchModel:
     """One EM session per blocking rule over every candidate pair that rule's fields agree on
-    (whichever rule found it first), those fields left out of the session."""
+    (whichever rule found it first), those fields left out of the session; each field's m is the
+    mean over the sessions that could learn it."""
     names = [c.name for c in comparisons]
     learned: dict[str, list[np.ndarray]] = {n: [] for n in names}
     session_matches: list[float] = []
     iterations, converged = 0, True
+    all_pairs_done = False
     for rule in rule_names:
         agreed = [(names.index(f), level) for f, level in rule_fields.get(rule, ()) if f in names]
+        if not agreed:
+            # Rules that force no field all train on every candidate pair: one classic EM session
+            # over the blocked pairs, run once however many such rules there are.
+            if all_pairs_done:
+                continue
+            all_pairs_done = True
         rows = np.ones(len(gamma), dtype=bool)
         for k, level in agreed:
             rows &= (gamma[:, k] >= 0) & (gamma[:, k] <= level)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
-import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -18,6 +19,18 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def address_numbers(district: str, address_text: str) -> tuple[str, str]:
+    """The district with the address's numbers (house, building, room, postcode), what a mistyped or
+    abbreviated street name leaves intact, and the last of them (a postcode or a room). Two numbers,
+    or one within a district, make the first: a bare postcode or house number would block a town."""
+    numbers = _DIGITS.findall(address_text)
+    key = " ".join((district, *numbers)) if len(numbers) + bool(district) >= 2 else ""
+    return key, numbers[-1] if numbers else ""
+
+
 def match_record(row: Mapping[str, Any]) -> MatchRecord:
     """Never raises: garbage fields become empty evidence, and notes say what was wrong."""
     network = _text(row.get("local_network"))
@@ -28,6 +41,8 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
     phones = normalise_phones(row.get("phones") or "", network or None)
     email = normalise_email(_text(row.get("email")))
     address = normalise_address(_text(row.get("address")))
+    address_text = " ".join(address.tokens)
+    numbers, last_number = address_numbers(address.district or "", address_text)
     birth_date = _text(row.get("birth_date"))[:10]
     gender = _text(row.get("gender"))
     notes: list[str] = []
@@ -44,7 +59,8 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
         name_core=name.core or name.text, name_words=name.words, cert_kind=cert.kind, cert_no=cert.number,
         cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code")),
         phones=tuple(sorted({p.key for p in phones if p.valid})), email=email.key if email.valid else "",
-        address_key=address.key, address_text=" ".join(address.tokens), district=address.district or "",
+        address_key=address.key, address_text=address_text, district=address.district or "",
+        address_numbers=numbers, address_last_number=last_number,
         birth_date=birth_date, gender=gender, local_network=network, segment=segment,
         is_organisation=is_organisation, updated_at=_text(row.get("updated_at") or row.get("changed_at")),
         notes=tuple(notes),
