@@ -10,7 +10,6 @@ from strawberry.scalars import JSON
 from app.errors import NotFoundError
 from app.resolution.normalise import normalise_certificate
 from schema.context import Info
-from schema.execution import LeanExecutionContext
 from schema.limits import BadUserInput, extensions
 from schema.channel import ChannelMutation, ChannelQuery
 from schema.steward import StewardMutation, StewardQuery
@@ -115,5 +114,4 @@ class Mutation(StewardMutation, ChannelMutation):
 
 
 def build_schema(production: bool = False, caches: bool = True) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production, caches),
-                             execution_context_class=LeanExecutionContext)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production, caches))
