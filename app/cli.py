@@ -169,6 +169,7 @@ async def ingest(
         _print_summaries(summaries)
         if resolve and kind == "customers":
             await resolve_incrementally(store, [rid for s in summaries for rid in s.changed_ids])
+        await store.compact()
     finally:
         await store.close()
 
@@ -210,6 +211,7 @@ async def load_directory(store: Store, directory: Path) -> list[Any]:
     _print_summaries(summaries)
     report = await resolve_all(store)
     log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
+    await store.compact()
     return summaries
 
 
@@ -280,6 +282,7 @@ async def resolve() -> None:
     store = await opened_store()
     try:
         report = await resolve_all(store)
+        await store.compact()
     finally:
         await store.close()
     typer.echo(orjson.dumps(report.summary, option=orjson.OPT_INDENT_2).decode())

@@ -60,6 +60,10 @@ class Store(ABC):
                     timeout_ms: int | None = None) -> list[Row]:
         """Run one statement atomically (both backends commit or roll back a statement whole)."""
 
+    async def compact(self) -> None:
+        """After a bulk load: make the store's files quick to start from. Only the embedded
+        backend has anything to do (Neo4j keeps its own store files)."""
+
     @abstractmethod
     async def health(self) -> Health: ...
 
