@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.resolution.records import MatchRecord, RecordTable
+from app.resolution.records import MatchRecord, RecordTable, factorize
 
 KeyColumns = Callable[[RecordTable], tuple[np.ndarray, np.ndarray]]
 
@@ -44,16 +44,22 @@ def _phones(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _name_word_address_number(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
-    """The first and the last word of a name, each with the address's last number (a postcode or a
-    room): the surname survives a changed or mistyped given name, the postcode a moved house number."""
+    """The first and the last word of a name of two or more words, each with the address's first
+    and its last number (a house number; a postcode or a room): the surname survives a changed or
+    mistyped given name, the house number a mistyped postcode and the postcode a moved house."""
     words = table.codes["name_word_codes"]
     count = table.codes["name_word_count"]
-    number = table.codes["address_last_number"]
-    last = words[np.arange(len(table)), np.clip(count - 1, 0, words.shape[1] - 1)]
-    rows = np.flatnonzero((count >= 2) & (number >= 0))
-    both = np.concatenate((words[rows, 0], last[rows]))
-    width = int(number.max(initial=0)) + 1
-    return np.concatenate((rows, rows)), both * width + np.concatenate((number[rows], number[rows]))
+    n = len(table)
+    numbers = factorize(table.columns["address_first_number"] + table.columns["address_last_number"])
+    width = int(numbers.max(initial=0)) + 1
+    last = words[np.arange(n), np.clip(count - 1, 0, words.shape[1] - 1)]
+    rows_out, keys_out = [], []
+    for number in (numbers[:n], numbers[n:]):  # one code space for both numbers
+        rows = np.flatnonzero((count >= 2) & (number >= 0))
+        for word in (words[rows, 0], last[rows]):
+            rows_out.append(rows)
+            keys_out.append(word * width + number[rows])
+    return np.concatenate(rows_out), np.concatenate(keys_out)
 
 
 RULES: dict[str, KeyColumns] = {

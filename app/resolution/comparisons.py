@@ -150,13 +150,15 @@ def compare_address(table: RecordTable, left: np.ndarray, right: np.ndarray) -> 
     ratio = _similarity(table, "address_text", left, right, fuzz.token_set_ratio)
     partial = _similarity(table, "address_key", left, right, fuzz.ratio)
     district = _equal(table, "district", left, right)
-    return _levels(len(left), [exact, (ratio >= 90) | (partial >= 90), (ratio >= 60) | (partial >= 70), district],
-                   _missing(table, "address_key", left, right))
+    numbers = _equal(table, "address_numbers", left, right)
+    return _levels(len(left), [exact, (ratio >= 90) | (partial >= 90), numbers, (ratio >= 60) | (partial >= 70),
+                               district], _missing(table, "address_key", left, right))
 
 
 # similar: most words shared (a street or locality mistyped, a building name dropped); same_area: only
 # the district agrees.
-ADDRESS = Comparison("address", ("exact", "close", "similar", "same_area", "different"), compare_address)
+ADDRESS = Comparison("address", ("exact", "close", "same_numbers", "similar", "same_area", "different"),
+                     compare_address)
 
 
 def compare_gender(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -22,13 +22,13 @@ def _text(value: Any) -> str:
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def address_numbers(district: str, address_text: str) -> tuple[str, str]:
+def address_numbers(district: str, address_text: str) -> tuple[str, str, str]:
     """The district with the address's numbers (house, building, room, postcode), what a mistyped or
-    abbreviated street name leaves intact, and the last of them (a postcode or a room). Two numbers,
-    or one within a district, make the first: a bare postcode or house number would block a town."""
+    abbreviated street name leaves intact, then the first and the last of them. Two numbers, or one
+    within a district, make the first: a bare postcode or house number would block a whole town."""
     numbers = _DIGITS.findall(address_text)
     key = " ".join((district, *numbers)) if len(numbers) + bool(district) >= 2 else ""
-    return key, numbers[-1] if numbers else ""
+    return key, numbers[0] if numbers else "", numbers[-1] if numbers else ""
 
 
 def match_record(row: Mapping[str, Any]) -> MatchRecord:
@@ -42,7 +42,7 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
     email = normalise_email(_text(row.get("email")))
     address = normalise_address(_text(row.get("address")))
     address_text = " ".join(address.tokens)
-    numbers, last_number = address_numbers(address.district or "", address_text)
+    numbers, first_number, last_number = address_numbers(address.district or "", address_text)
     birth_date = _text(row.get("birth_date"))[:10]
     gender = _text(row.get("gender"))
     notes: list[str] = []
@@ -60,7 +60,7 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
         cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code")),
         phones=tuple(sorted({p.key for p in phones if p.valid})), email=email.key if email.valid else "",
         address_key=address.key, address_text=address_text, district=address.district or "",
-        address_numbers=numbers, address_last_number=last_number,
+        address_numbers=numbers, address_first_number=first_number, address_last_number=last_number,
         birth_date=birth_date, gender=gender, local_network=network, segment=segment,
         is_organisation=is_organisation, updated_at=_text(row.get("updated_at") or row.get("changed_at")),
         notes=tuple(notes),

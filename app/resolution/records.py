@@ -29,6 +29,7 @@ class MatchRecord:
     address_text: str = ""
     district: str = ""
     address_numbers: str = ""
+    address_first_number: str = ""
     address_last_number: str = ""
     birth_date: str = ""
     gender: str = ""
@@ -58,7 +59,7 @@ class RecordTable:
     _objects: dict[str, np.ndarray] = field(default_factory=dict)
 
     TEXT_FIELDS = ("name", "name_pinyin", "name_core", "name_words", "cert_no", "email", "address_key", "address_text",
-                   "district", "address_numbers", "address_last_number", "birth_date", "gender", "local_network",
+                   "district", "address_numbers", "birth_date", "gender", "local_network",
                    "segment", "source")
 
     @classmethod
@@ -73,6 +74,8 @@ class RecordTable:
                                                  count=len(table.records))
         table.codes["birth_date_swapped"] = _swapped_date_codes(table.columns["birth_date"])
         _add_name_words(table)
+        for name in ("address_first_number", "address_last_number"):  # coded together by their blocking rule
+            table.columns[name] = [getattr(r, name) for r in table.records]
         table.codes["cert_valid"] = np.fromiter((r.cert_valid for r in table.records), dtype=bool,
                                                 count=len(table.records))
         table.codes["is_organisation"] = np.fromiter((r.is_organisation for r in table.records), dtype=bool,
