@@ -37,3 +37,22 @@ async def test_ingest_resolves_new_records_against_existing_customers(graph: Emb
     assert after["late:customers:L1"] == existing
     assert after["late:customers:L2"] not in before.values()
     assert after["late:customers:L3"] != existing
+
+
+async def test_a_model_trained_for_other_comparison_levels_is_not_used(graph: EmbeddedStore, tmp_path: Path) -> None:
+    """A graph resolved by an earlier version keeps that version's model; its levels would weigh the
+    wrong comparisons, so it counts as no model until `c360 resolve` trains one."""
+    import orjson
+
+    from app.services.resolve import WRITE_RUN, latest_model
+
+    generate(tmp_path / "demo", 40, seed=19)
+    await ingest_directory(graph, tmp_path / "demo")
+    await resolve_all(graph)
+    model = await latest_model(graph)
+    assert model is not None and model.fits()
+    stale = model.to_dict()
+    stale["fields"]["address"]["levels"] = ["exact", "close", "same_area", "different"]  # type: ignore[index]
+    await graph.write(WRITE_RUN, {"id": "R9999-stale", "now": "2999-01-01T00:00:00+08:00", "mode": "batch",
+                                  "summary": "{}", "model": orjson.dumps(stale).decode()})
+    assert await latest_model(graph) is None

@@ -72,6 +72,11 @@ class MatchModel:
         return {"prior": self.prior, "iterations": self.iterations, "converged": self.converged,
                 "fields": {f.name: f.to_dict() for f in self.fields}}
 
+    def fits(self, comparisons: tuple[Comparison, ...] = COMPARISONS) -> bool:
+        """Whether the model was trained for these comparisons, level for level: one stored by an
+        earlier version of the code would weigh the wrong levels."""
+        return [(f.name, tuple(f.levels)) for f in self.fields] == [(c.name, c.levels) for c in comparisons]
+
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> "MatchModel":
         fields = [FieldParameters(name, tuple(p["levels"]), np.asarray(p["m"]), np.asarray(p["u"]))  # type: ignore[index]

@@ -42,7 +42,8 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
     rules = rules or get_rules()
     model = await latest_model(store)
     if model is None:
-        raise NoModelError("no resolution run has trained a model yet; run `c360 resolve` once")
+        raise NoModelError("no resolution run has trained a model for the current comparisons yet; "
+                           "run `c360 resolve` once")
     linker = Linker(rules.resolution, model)
     deriver = GoldenDeriver(rules)
     now = clock.now_iso()

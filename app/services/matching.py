@@ -64,7 +64,8 @@ class Matcher:
         if self.model is None:
             await self.refresh()
         if self.model is None:
-            raise NoModelError("no resolution run has trained a model yet; run `c360 resolve` first")
+            raise NoModelError("no resolution run has trained a model for the current comparisons yet; "
+                               "run `c360 resolve` first")
         probe = match_record({**fields, "id": fields.get("id") or "probe"})
         rows = await candidates_for(self.store, probe, str(fields.get("name") or "") or None)
         customer_of = {row["id"]: row.get("customer_id") for row in rows}

@@ -238,4 +238,9 @@ async def latest_model(store: Store) -> MatchModel | None:
     rows = await store.read(LATEST_RUN)
     if not rows or not rows[0].get("model"):
         return None
-    return MatchModel.from_dict(orjson.loads(rows[0]["model"]))
+    model = MatchModel.from_dict(orjson.loads(rows[0]["model"]))
+    if not model.fits():
+        log.warning("the last resolution run's model was trained for other comparison levels "
+                    "(an earlier version); run `c360 resolve` to train one for these")
+        return None
+    return model
