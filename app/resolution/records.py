@@ -57,6 +57,7 @@ class RecordTable:
     columns: dict[str, list[str]] = field(default_factory=dict)
     codes: dict[str, np.ndarray] = field(default_factory=dict)
     _objects: dict[str, np.ndarray] = field(default_factory=dict)
+    _released_ids: list[str] | None = None
 
     TEXT_FIELDS = ("name", "name_pinyin", "name_core", "name_words", "cert_no", "email", "address_key", "address_text",
                    "district", "address_numbers", "birth_date", "gender", "local_network",
@@ -94,7 +95,18 @@ class RecordTable:
         return array
 
     def ids(self) -> list[str]:
+        if self._released_ids is not None:
+            return self._released_ids
         return [r.id for r in self.records]
+
+    def release(self) -> None:
+        """Keep only the record ids: a batch run writing a million customers no longer needs the
+        records and their columns, which are a gigabyte or more."""
+        self._released_ids = self.ids()
+        self.records = []
+        self.columns.clear()
+        self.codes.clear()
+        self._objects.clear()
 
 
 PHONES_COMPARED = 3

@@ -186,18 +186,23 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
     position = {rid: i for i, rid in enumerate(stored.column("id"))} if stored.columns else {}
     current = _CurrentCustomers(stored, position)
-    match_records_ = match_records(stored.rows())
     read_done = clock.now()
-    resolution = Linker(rules.resolution, model).resolve(match_records_)
+    resolution = Linker(rules.resolution, model).resolve(match_records(stored.rows()))
     linked = clock.now()
     now = clock.now_iso()
     deriver = GoldenDeriver(rules)
     customer_ids = assign_customer_ids(resolution, current)
-    ids = resolution.table.ids()
-    customer_of = {ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist())}
-    reasons = _link_reasons(resolution)
-    batch: list[dict[str, Any]] = []
     report = ResolveReport(run_id="R" + now, summary=resolution.summary())
+    reasons = _link_reasons(resolution)
+    # From here on only ids, clusters and explanations are needed: the matching records, their
+    # columns and the reasons' source texts go, before a customer per cluster is derived.
+    resolution.table.release()
+    resolution.singleton_reasons = {}
+    ids = resolution.table.ids()
+    in_review = {rid for review in resolution.reviews for rid in (review.left, review.right)}
+    customer_of = {ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist())
+                   if ids[i] in in_review}
+    batch: list[dict[str, Any]] = []
 
     async def flush() -> None:
         if not batch:
