@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +106,19 @@ class StoredRecords:
     def __len__(self) -> int:
         return len(self.values)
 
+    @contextmanager
+    def set_aside(self) -> Iterator[None]:
+        """Hold the records in a temporary file meanwhile: linking a million records needs the memory
+        they take (a gigabyte), and deriving customers afterwards needs them back."""
+        with tempfile.TemporaryFile(prefix="c360-records-") as spill:
+            pickle.dump(self.values, spill, protocol=pickle.HIGHEST_PROTOCOL)
+            self.values = []
+            try:
+                yield
+            finally:
+                spill.seek(0)
+                self.values = pickle.load(spill)
+
 
 async def read_customer_records(store: Store, progress: Callable[[int], None] | None = None) -> StoredRecords:
     records = StoredRecords()
@@ -118,12 +134,12 @@ class _CurrentCustomers:
     """Record id -> the customer it belongs to now, read from the stored records (no second index)."""
 
     def __init__(self, stored: StoredRecords, position: dict[str, int]) -> None:
-        self._values, self._position = stored.values, position
+        self._stored, self._position = stored, position
         self._at = stored.columns.index("customer_id") if stored.columns else 0
 
     def get(self, record_id: str) -> str | None:
         at = self._position.get(record_id)
-        return None if at is None else self._values[at][self._at]
+        return None if at is None else self._stored.values[at][self._at]
 
 
 def assign_customer_ids(resolution: Resolution, current: Mapping[str, str | None] | _CurrentCustomers) -> dict[int, str]:
@@ -186,8 +202,11 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
     position = {rid: i for i, rid in enumerate(stored.column("id"))} if stored.columns else {}
     current = _CurrentCustomers(stored, position)
+    records = match_records(stored.rows())
     read_done = clock.now()
-    resolution = Linker(rules.resolution, model).resolve(match_records(stored.rows()))
+    with stored.set_aside():
+        resolution = Linker(rules.resolution, model).resolve(records)
+        del records
     linked = clock.now()
     now = clock.now_iso()
     deriver = GoldenDeriver(rules)
