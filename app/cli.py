@@ -385,15 +385,17 @@ async def export_crosswalk(out: Path = typer.Option(..., "--out", help="CSV file
     """source, source_id, customer_id for every customer source record."""
     import csv
 
-    from loaders.ingest import SHARDS
+    from app.services.resolve import renumber_shard_zero
+    from loaders.ingest import SHARD_NUMBERS
 
     store = await opened_store()
     rows = 0
     try:
+        await renumber_shard_zero(store)
         with out.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["source", "source_id", "customer_id"])
-            for shard in range(SHARDS):
+            for shard in SHARD_NUMBERS:
                 for row in await store.read(CROSSWALK, {"shard": shard}):
                     writer.writerow([row["source"], row["source_id"], row["customer_id"] or ""])
                     rows += 1

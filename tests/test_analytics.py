@@ -16,6 +16,7 @@ import pytest
 from app.services.resolve import resolve_all
 from app.store import cypher
 from app.store.embedded import EmbeddedStore
+from loaders.ingest import SHARD_NUMBERS
 from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
 from loaders.validation import a_service_no
@@ -106,7 +107,7 @@ def read_csv(directory: Path, entry: dict[str, str]) -> list[dict[str, str]]:
 
 async def build_model(store: EmbeddedStore, directory: Path) -> Demo:
     customer_of: dict[str, str] = {}
-    for shard in range(64):
+    for shard in SHARD_NUMBERS:
         for row in await store.read(CROSSWALK, {"shard": shard}):
             assert row["customer_id"] is not None
             customer_of[f"{row['source']}:customers:{row['source_id']}"] = row["customer_id"]

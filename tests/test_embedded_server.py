@@ -22,6 +22,7 @@ from tests.conftest import short_tmpdir
 
 PUT = cypher("contract/put_probe")
 GET = cypher("contract/get_probe")
+MOVE_TO_SHARD_ZERO = cypher("tests/move_to_shard_zero")
 
 
 async def test_start_persists_with_aof_and_stops_cleanly() -> None:
@@ -68,6 +69,34 @@ async def test_compact_turns_the_replayed_statements_into_a_snapshot() -> None:
     try:
         rows = await reopened.read(GET, {"ids": ["r0-0", "r19-199"]})
         assert sorted(r["id"] for r in rows) == ["r0-0", "r19-199"]
+    finally:
+        await reopened.close()
+
+
+async def test_every_record_is_read_back_shard_by_shard_after_a_snapshot_restart(tmp_path: Path) -> None:
+    """FalkorDB 4.16 drops the index entries of the value 0 when it loads a snapshot: records of
+    shard 0 vanished from batch resolution after a restart. Shards are 1-64, and records an earlier
+    version put in shard 0 are moved before reading."""
+    from app.services.resolve import read_customer_records
+    from loaders.ingest import ingest_file
+
+    path = tmp_path / "c.csv"
+    path.write_text("source_id,name,local_network,segment\n" +
+                    "".join(f"C{k},客户{k},0591,individual\n" for k in range(400)), encoding="utf-8")
+    data = short_tmpdir("c360s-")
+    store = EmbeddedStore(data)
+    await store.start()
+    try:
+        await store.setup_schema()
+        await ingest_file(store, "crm", "customers", path)
+        await store.write(MOVE_TO_SHARD_ZERO, {"ids": ["crm:customers:C1", "crm:customers:C2"]})
+        await store.compact()
+    finally:
+        await store.close()
+    reopened = EmbeddedStore(data)
+    await reopened.start()
+    try:
+        assert len(await read_customer_records(reopened)) == 400
     finally:
         await reopened.close()
 

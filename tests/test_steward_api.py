@@ -23,10 +23,10 @@ CROSSWALK = cypher("export/crosswalk")
 
 
 async def crosswalk(store: Store) -> dict[str, str]:
-    from loaders.ingest import SHARDS
+    from loaders.ingest import SHARD_NUMBERS
 
     mapping = {}
-    for shard in range(SHARDS):
+    for shard in SHARD_NUMBERS:
         for row in await store.read(CROSSWALK, {"shard": shard}):
             mapping[f"{row['source']}:customers:{row['source_id']}"] = row["customer_id"]
     return mapping

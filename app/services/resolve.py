@@ -26,11 +26,12 @@ from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
 from app.store import Store, cypher
-from loaders.ingest import SHARDS
+from loaders.ingest import SHARD_NUMBERS
 
 log = logging.getLogger(__name__)
 
 CUSTOMER_RECORDS = cypher("resolve/customer_records")
+RENUMBER_SHARD_ZERO = cypher("admin/renumber_shard_zero")
 WRITE_CUSTOMERS = cypher("resolve/write_customers")
 ATTACH_HOLDINGS = [cypher("resolve/attach_accounts"), cypher("resolve/attach_subscriptions"),
                    cypher("resolve/attach_contacts"), cypher("resolve/attach_contacts_by_number"),
@@ -120,9 +121,16 @@ class StoredRecords:
                 self.values = pickle.load(spill)
 
 
+async def renumber_shard_zero(store: Store) -> int:
+    """Move records of earlier versions out of shard 0 before reading shard by shard."""
+    rows = await store.write(RENUMBER_SHARD_ZERO)
+    return int(rows[0]["renumbered"]) if rows else 0
+
+
 async def read_customer_records(store: Store, progress: Callable[[int], None] | None = None) -> StoredRecords:
+    await renumber_shard_zero(store)
     records = StoredRecords()
-    for shard in range(SHARDS):
+    for shard in SHARD_NUMBERS:
         page = await store.read(CUSTOMER_RECORDS, {"shard": shard})
         records.add(page)
         if progress:
