@@ -207,6 +207,13 @@ class Prepared:
     params: dict[str, Any] | list[Any]
 
 
+def _prepared(source: str, kind: str, checked: Checked) -> Prepared:
+    rid = record_id(source, kind, checked.source_id)
+    digest = content_hash(checked.original)
+    return Prepared(checked, rid, digest, _reference_ids(source, kind, checked),
+                    _write_params(source, kind, checked, digest))
+
+
 @contextmanager
 def _quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
     """While the preparing thread runs, the event loop waits for the interpreter lock up to the switch
@@ -329,9 +336,7 @@ class Ingest:
                 reject.add(raw.line, checked.source_id, checked.problems, raw.fields)
                 continue
             seen_in_file.add(rid)
-            digest = content_hash(checked.original)
-            prepared.append(Prepared(checked, rid, digest, _reference_ids(source, kind, checked),
-                                     _write_params(source, kind, checked, digest)))
+            prepared.append(_prepared(source, kind, checked))
         return prepared
 
     async def _write(self, accepted: list[Prepared], summary: IngestSummary) -> None:
@@ -393,11 +398,7 @@ async def ingest_row(store: Store, source: str, kind: str, fields: dict[str, Any
     ingest = Ingest(store, source, kind)
     summary = IngestSummary(source, kind, "(api)", read=1)
     collected = RejectCollector()
-    rid = record_id(source, kind, checked.source_id)
-    digest = content_hash(checked.original)
-    row = Prepared(checked, rid, digest, _reference_ids(source, kind, checked),
-                   _write_params(source, kind, checked, digest))
-    accepted = await ingest._check_references([row], collected)  # type: ignore[arg-type]
+    accepted = await ingest._check_references([_prepared(source, kind, checked)], collected)  # type: ignore[arg-type]
     if not accepted:
         raise RowRejected(record_id(source, kind, checked.source_id), collected.problems)
     await ingest._write(accepted, summary)

@@ -93,7 +93,6 @@ def a_flag(value: str) -> bool:
 
 
 PHONE_SEPARATORS = re.compile(r"[;,，；]")
-PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def phone_list(value: str | list[str]) -> list[str]:
@@ -101,9 +100,6 @@ def phone_list(value: str | list[str]) -> list[str]:
     phones = []
     for item in (str(i).strip() for i in items):
         if not item:
-            continue
-        if PLAIN_MOBILE.fullmatch(item):  # most phones already are their own key
-            phones.append(item)
             continue
         phone = normalise_phone(item)
         if not phone.valid:

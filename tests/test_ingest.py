@@ -211,3 +211,12 @@ def test_customer_rows_and_their_statements_agree_on_every_column() -> None:
     for query in (CREATE_NEW["customers"], UPSERT["customers"]):
         found = {name: int(index) for name, index in re.findall(r"(\w+): r\[(\d+)\]", query.text)}
         assert found == expected, query.name
+
+
+async def test_a_file_ingest_gives_back_the_thread_switch_interval(graph: Store, tmp_path: Path) -> None:
+    """The ingest shortens the interpreter's switch interval while a file runs; nothing else in the
+    process (an API server) should keep it."""
+    before = sys.getswitchinterval()
+    path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer(str(i)) for i in range(3)])
+    summary = await ingest_file(graph, "crm", "customers", path)
+    assert summary.written == 3 and sys.getswitchinterval() == before

@@ -80,6 +80,8 @@ def test_fifteen_digit_id_widens_to_eighteen() -> None:
     ("35010219850317123Y", "only digits"),
     ("99010219850317123" + "0", "names no province"),
     ("350102" + "19850230" + "123" + "0", "not a date"),
+    ("35010219850317123" + "\u0663", "only digits"),  # an Arabic-Indic digit: str.isdigit() says yes
+    ("\u0663" * 15, "all digits"),
 ])
 def test_invalid_resident_ids_say_why(number: str, reason: str) -> None:
     parsed = parse_resident_id(number)
@@ -212,3 +214,11 @@ def test_every_generated_resident_id_round_trips(born: date, sequence: int) -> N
     parsed = parse_resident_id(number)
     assert parsed.valid and parsed.birth_date == born
     assert parsed.gender == ("M" if sequence % 2 else "F")
+
+
+@given(st.from_regex(r"1[0-9]{10}", fullmatch=True) | st.from_regex(r"(\+86|0086)?1[3-9][0-9 -]{9,12}", fullmatch=True))
+@settings(max_examples=300)
+def test_plain_mobiles_skip_the_full_normaliser_with_the_same_answer(raw: str) -> None:
+    from app.resolution.normalise import _normalise_phone
+
+    assert normalise_phone(raw) == _normalise_phone(raw, None)

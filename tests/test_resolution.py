@@ -264,3 +264,25 @@ def test_a_name_word_with_a_house_number_or_postcode_blocks_a_mistyped_name_or_p
     # a-b share the postcode, a-c the house number (the postcode mistyped); d shares no number, and
     # one-word names (Chinese names) make no key here: the name blocking rules cover them.
     assert sorted(zip(result.left.tolist(), result.right.tolist())) == [(0, 1), (0, 2)]
+
+
+def test_rules_that_force_no_field_share_one_all_pairs_em_session() -> None:
+    """Two such rules must not weigh the all-pairs session twice in each field's mean m."""
+    import numpy as np
+
+    from app.resolution.blocking import RULE_FIELDS
+    from app.resolution.comparisons import COMPARISONS
+    from app.resolution.model import train_by_rule
+
+    rng = np.random.default_rng(5)
+    gamma = np.column_stack([rng.integers(-1, len(c.levels), 5000) for c in COMPARISONS]).astype(np.int8)
+    u = [np.full(len(c.levels), 1 / len(c.levels)) for c in COMPARISONS]
+
+    def trained(rules: list[str]) -> list[np.ndarray]:
+        model = train_by_rule(gamma, rules, RULE_FIELDS, u, records=10_000, max_iterations=5, tolerance=1e-5)
+        return [f.m for f in model.fields]
+
+    one = trained(["certificate", "address_numbers"])
+    two = trained(["certificate", "address_numbers", "name_word_address_number"])
+    assert all(np.allclose(a, b) for a, b in zip(one, two))
+    assert not all(np.allclose(a, b) for a, b in zip(one, trained(["certificate"])))

@@ -155,8 +155,8 @@ def compare_address(table: RecordTable, left: np.ndarray, right: np.ndarray) -> 
                                district], _missing(table, "address_key", left, right))
 
 
-# similar: most words shared (a street or locality mistyped, a building name dropped); same_area: only
-# the district agrees.
+# same_numbers: the district and every number agree, the words do not (a mistyped street, a renamed
+# estate); similar: most words shared (a building name dropped); same_area: only the district agrees.
 ADDRESS = Comparison("address", ("exact", "close", "same_numbers", "similar", "same_area", "different"),
                      compare_address)
 

@@ -236,10 +236,20 @@ def _area_length(digits: str) -> int:
     return 3 if digits[:3] in _THREE_DIGIT_AREAS else 4
 
 
-@lru_cache(maxsize=_CACHE)
+_PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+
+
 def normalise_phone(raw: str, area_code: str | None = None) -> Phone:
     """Mobiles become 11 digits; fixed lines become area code + local number (the area taken from
-    the record's local network when the source left it off)."""
+    the record's local network when the source left it off). Most phones already are their key:
+    those skip the cache, whose misses on a million distinct numbers cost more than the answer."""
+    if _PLAIN_MOBILE.fullmatch(raw):
+        return Phone(raw, "mobile", True)
+    return _normalise_phone(raw, area_code)
+
+
+@lru_cache(maxsize=_CACHE)
+def _normalise_phone(raw: str, area_code: str | None) -> Phone:
     text = _EXTENSION.sub("", _SPACES.sub("", _clean(raw).lower()))
     digits = _PHONE_JUNK.sub("", text)
     if not digits:

@@ -12,7 +12,7 @@ import logging
 import pickle
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,25 +138,13 @@ async def read_customer_records(store: Store, progress: Callable[[int], None] | 
     return records
 
 
-class _CurrentCustomers:
-    """Record id -> the customer it belongs to now, read from the stored records (no second index)."""
-
-    def __init__(self, stored: StoredRecords, position: dict[str, int]) -> None:
-        self._stored, self._position = stored, position
-        self._at = stored.columns.index("customer_id") if stored.columns else 0
-
-    def get(self, record_id: str) -> str | None:
-        at = self._position.get(record_id)
-        return None if at is None else self._stored.values[at][self._at]
-
-
-def assign_customer_ids(resolution: Resolution, current: Mapping[str, str | None] | _CurrentCustomers) -> dict[int, str]:
+def assign_customer_ids(resolution: Resolution, current: Callable[[str], str | None]) -> dict[int, str]:
     """Cluster root -> customer id: the id most of its records had (each old id used once), else a new one."""
     ids = resolution.table.ids()
     members = resolution.cluster_members()
     claims: list[tuple[int, int, str, int]] = []
     for root, indices in members.items():
-        counts = Counter(current.get(ids[i]) for i in indices if current.get(ids[i]))
+        counts = Counter(customer for customer in (current(ids[i]) for i in indices) if customer)
         for customer, votes in counts.items():
             claims.append((-votes, root, customer, root))
     claims.sort()
@@ -209,7 +197,11 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     timer = clock.now()
     stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
     position = {rid: i for i, rid in enumerate(stored.column("id"))} if stored.columns else {}
-    current = _CurrentCustomers(stored, position)
+    customer_at = stored.columns.index("customer_id") if stored.columns else 0
+
+    def current(record_id: str) -> str | None:
+        """The customer a record belongs to now, read from the stored records (no second index)."""
+        return stored.values[position[record_id]][customer_at]
     records = match_records(stored.rows())
     read_done = clock.now()
     with stored.set_aside():

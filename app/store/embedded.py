@@ -43,14 +43,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _info(reply: Any) -> dict[str, str]:
-    """INFO as text values, whether the client parsed the reply or not."""
-    if isinstance(reply, dict):
-        return {str(k): str(v) for k, v in reply.items()}
-    text = reply.decode() if isinstance(reply, bytes) else str(reply)
-    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line and not line.startswith("#"))
-
-
 class EmbeddedStore(Store):
     backend = "embedded"
 
@@ -148,8 +140,8 @@ class EmbeddedStore(Store):
                     raise
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                info = _info(await self._graph.execute_command("INFO", "persistence"))
-                if info.get("aof_rewrite_in_progress") == "0" and info.get("aof_rewrite_scheduled") == "0":
+                info = await self._graph.execute_command("INFO", "persistence")
+                if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
                     if info.get("aof_last_bgrewrite_status") != "ok":
                         raise StoreError("rewriting the append-only file failed; see falkordb.log",
                                          query="compact", backend=self.backend)
