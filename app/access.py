@@ -25,6 +25,9 @@ from app.errors import C360Error, ConfigError
 Visibility = Literal["full", "masked", "denied"]
 PERSONAL_FIELDS = ("certificate", "phone", "email", "address", "birth_date")
 audit_log = logging.getLogger("c360.audit")
+# Audit lines go to the audit file only: they name customers and the fields read, which the
+# console log must not repeat (and rendering each one there cost a full view's time).
+audit_log.propagate = False
 
 
 class Forbidden(C360Error):

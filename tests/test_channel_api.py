@@ -117,7 +117,8 @@ async def test_search_by_name_phone_and_certificate_tail(demo: tuple[Store, Path
         assert short["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_masking_by_role_and_audit_of_full_reads(demo: tuple[Store, Path]) -> None:
+async def test_masking_by_role_and_audit_of_full_reads(demo: tuple[Store, Path],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
     store, directory = demo
     person = crm_person(directory)
     customer = await customer_of(store, person)
@@ -136,6 +137,8 @@ async def test_masking_by_role_and_audit_of_full_reads(demo: tuple[Store, Path])
     assert full["certificateNumber"] == person["cert_no"]
     lines = [line for line in audit.read_text(encoding="utf-8").splitlines() if "caller=auditor-check" in line]
     assert lines and f"customer={customer}" in lines[-1] and "certificate" in lines[-1]
+    # The audit file only: the console log must not repeat who read whose personal data.
+    assert not [r for r in caplog.records if r.name == "c360.audit"]
 
 
 async def test_full_view_costs_one_round_trip(demo: tuple[Store, Path]) -> None:
