@@ -8,15 +8,15 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, ValidationRule
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, GraphQLSyntaxError, InlineFragmentNode, ValidationRule
 from graphql.language import IntValueNode, OperationDefinitionNode, SelectionSetNode
 from strawberry.extensions.max_aliases import create_validator as create_alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
-from strawberry.extensions import (AddValidationRules, DisableIntrospection, MaxTokensLimiter, ParserCache,
-                                   SchemaExtension, ValidationCache)
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 
 from app.access import Forbidden, Unauthenticated
 from app.errors import C360Error, ConflictError, NotFoundError, StoreError, StoreUnavailable
+from schema.query_checks import checked_queries
 
 log = logging.getLogger("c360.api")
 
@@ -28,6 +28,8 @@ MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 MAX_COST = 20_000
+# Distinct query texts whose parse and validation are kept (channels send a few dozen).
+QUERY_CACHE_SIZE = 1024
 
 
 class BadUserInput(C360Error):
@@ -106,7 +108,9 @@ class ErrorCodes(SchemaExtension):
         original = error.original_error
         if "code" in extensions:
             return error
-        if original is None:
+        if isinstance(error, GraphQLSyntaxError):
+            extensions["code"] = "GRAPHQL_PARSE_FAILED"
+        elif original is None:
             extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         else:
             code = original.code if isinstance(original, C360Error) else \
@@ -134,11 +138,8 @@ ALIAS_RULE = create_alias_validator(MAX_ALIASES)
 def extensions(production: bool, caches: bool = True) -> list[Any]:
     """Factories, never shared instances: a shared instance leaks execution context between requests.
     The parser and validation caches dominate the cost of small queries; off only to measure that."""
-    cached: list[Any] = [lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)]
     chosen: list[Any] = [
-        *(cached if caches else []),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([DEPTH_RULE, ALIAS_RULE, CostLimit]),
+        checked_queries((DEPTH_RULE, ALIAS_RULE, CostLimit), MAX_TOKENS, QUERY_CACHE_SIZE if caches else None),
         lambda: ErrorCodes(production=production),
     ]
     if production:
