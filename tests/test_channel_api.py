@@ -277,3 +277,22 @@ async def test_match_finds_the_customer_by_each_lookup_key_alone(demo: tuple[Sto
             assert existing in [m["customer"]["id"] for m in answer["data"]["match"]], (key, answer)
         nobody = await gql(hotline, MATCH, r={"name": "司马某某", "phones": ["13999990001"], "localNetwork": network})
     assert nobody["data"]["match"] == [], nobody
+
+
+async def test_account_manager_and_backup_come_from_the_records(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    with (directory / "am_app" / "employees.csv").open(encoding="utf-8") as handle:
+        backups = {row["source_id"]: row["backup_id"] for row in csv.DictReader(handle)}
+    with (directory / "am_app" / "customers.csv").open(encoding="utf-8") as handle:
+        managed = [row for row in csv.DictReader(handle) if row["account_manager_id"]]
+    assert managed, "demo data has no customer with an account manager"
+    crosswalked = await crosswalk(store)
+    query = "query($id: ID!) { customer(id: $id) { accountManagers { role employee { id } } } }"
+    async with api_client(store, "service_hall") as hall:
+        for row in managed:
+            customer = crosswalked[f"am_app:customers:{row['source_id']}"]
+            shown = (await gql(hall, query, id=customer))["data"]["customer"]["accountManagers"]
+            expected = [{"role": "A", "employee": {"id": f"am_app:employees:{row['account_manager_id']}"}}]
+            if backups.get(row["account_manager_id"]):
+                expected.append({"role": "B", "employee": {"id": f"am_app:employees:{backups[row['account_manager_id']]}"}})
+            assert shown == expected, (row["source_id"], shown)
