@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     incremental_limit: int = 10_000
     # strawberry's parser and validation caches; switched off only to measure what they save.
     graphql_caches: bool = True
+    # Customer-view answers kept per API process (app/services/view_cache.py); 0 turns keeping off.
+    view_cache_size: int = 10_000
 
     # A server that dies is reported at once; this bounds one that hangs, or reads back a big graph
     # (1,000,000 source records take about 40 s to load from the append-only file).

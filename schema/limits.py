@@ -17,6 +17,7 @@ from strawberry.extensions import DisableIntrospection, SchemaExtension
 from app.access import Forbidden, Unauthenticated
 from app.errors import C360Error, ConflictError, NotFoundError, StoreError, StoreUnavailable
 from schema.query_checks import checked_queries
+from schema.view_cache import CachedCustomerViews
 
 log = logging.getLogger("c360.api")
 
@@ -141,6 +142,7 @@ def extensions(production: bool, caches: bool = True) -> list[Any]:
     chosen: list[Any] = [
         checked_queries((DEPTH_RULE, ALIAS_RULE, CostLimit), MAX_TOKENS, QUERY_CACHE_SIZE if caches else None),
         lambda: ErrorCodes(production=production),
+        CachedCustomerViews,
     ]
     if production:
         chosen.append(DisableIntrospection)

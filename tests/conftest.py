@@ -63,6 +63,18 @@ async def graph(embedded_store: EmbeddedStore) -> AsyncIterator[EmbeddedStore]:
     yield embedded_store
 
 
+async def load_demo(store: Store, directory: Path, people: int, seed: int) -> Path:
+    """Demo source files for ``people`` people, ingested and resolved: a small real graph."""
+    from app.services.resolve import resolve_all
+    from loaders.demo_data import generate
+    from loaders.manifest import ingest_directory
+
+    generate(directory, people, seed=seed)
+    await ingest_directory(store, directory)
+    await resolve_all(store)
+    return directory
+
+
 def api_client(store: Store, role: str = "admin", name: str = "test") -> "httpx.AsyncClient":
     """An in-process client of the real ASGI app, authenticated with a key of ``role``."""
     import httpx

@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 from app.access import KeyRing, Unauthenticated, audit_log
 from app.rules import Rules, get_rules
 from app.services.customer_view import CustomerLoaders
+from app.services.view_cache import CustomerVersions, ViewCache
 from app.settings import Settings, get_settings
 from app.store import Store, open_store
 from schema import build_schema
@@ -51,10 +52,13 @@ class StoreRef:
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, store_ref: StoreRef, rules: Rules, production: bool, caches: bool = True, **kwargs: Any) -> None:
+    def __init__(self, store_ref: StoreRef, rules: Rules, production: bool, caches: bool = True,
+                 view_cache_size: int = 0, **kwargs: Any) -> None:
         super().__init__(build_schema(production=production, caches=caches), **kwargs)
         self.store_ref = store_ref
         self.rules = rules
+        self.views = ViewCache(view_cache_size)
+        self._versions: CustomerVersions | None = None
 
     def encode_json(self, data: object) -> bytes:
         """orjson: a view's answer is encoded several times faster than by the json module."""
@@ -62,8 +66,11 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         store = self.store_ref.store
+        if self._versions is None or self._versions.store is not store:
+            self._versions = CustomerVersions(store)
         return Context(store=store, caller=getattr(request.state, "caller", None), rules=self.rules,
-                       loaders=CustomerLoaders(store, self.rules), services=None)
+                       loaders=CustomerLoaders(store, self.rules), services=None, views=self.views,
+                       versions=self._versions)
 
 
 def _freeze_startup_objects() -> None:
@@ -137,7 +144,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
         return JSONResponse(body, status_code=200 if health.ok else 503)
 
     production = settings.env == "production"
-    graphql = GraphQLApp(ref, rules, production, settings.graphql_caches,
+    graphql = GraphQLApp(ref, rules, production, settings.graphql_caches, settings.view_cache_size,
                          graphql_ide=None if production else "graphiql")
 
     async def graphql_asgi(scope: Scope, receive: Receive, send: Send) -> None:

@@ -34,6 +34,11 @@ SPEND = cypher("view/spend_by_customers")
 SOURCE_RECORDS = cypher("view/source_records_by_customers")
 
 
+def spend_since(rules: Rules) -> str:
+    """The first month whose bills count towards today's star level."""
+    return months_back(clock.now().date(), rules.tiers.months)
+
+
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
@@ -170,7 +175,7 @@ class CustomerLoaders:
             rows = await self.store.read(CUSTOMERS_BY_IDS, {"ids": list(ids)})
             found = {row["wanted"]: row["customer"] for row in rows}
             return [found.get(i) for i in ids]
-        since = months_back(clock.now().date(), self.rules.tiers.months)
+        since = spend_since(self.rules)
         rows = await self.store.read(CUSTOMER_VIEWS, {"ids": list(ids), "parts": parts.names(), "since": since,
                                                       "contacts_first": max(parts.contact_pages, default=0)})
         for row in rows:
@@ -206,7 +211,7 @@ class CustomerLoaders:
         return [_relations(group) for group in _by_customer(rows, ids)]
 
     async def _spend(self, ids: Sequence[str]) -> list[dict[str, float]]:
-        since = months_back(clock.now().date(), self.rules.tiers.months)
+        since = spend_since(self.rules)
         rows = await self.store.read(SPEND, {"ids": list(ids), "since": since})
         return [_spend(group) for group in _by_customer(rows, ids)]
 

@@ -7,4 +7,9 @@ SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
 MERGE (a:Account {id: r.id})
 SET a += r.node
 MERGE (s)-[:DESCRIBES]->(a)
-RETURN count(s) AS written
+WITH a
+CALL { WITH a
+  MATCH (owner:Customer)-[:HAS_ACCOUNT]->(a)
+  SET owner.version = owner.version + 1
+  RETURN count(owner) AS owners }
+RETURN count(a) AS written

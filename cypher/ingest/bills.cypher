@@ -9,4 +9,9 @@ SET b += r.node
 MERGE (s)-[:DESCRIBES]->(b)
 MERGE (a:Account {id: r.account})
 MERGE (b)-[:BILL_OF]->(a)
-RETURN count(s) AS written
+WITH a
+CALL { WITH a
+  MATCH (owner:Customer)-[:HAS_ACCOUNT]->(a)
+  SET owner.version = owner.version + 1
+  RETURN count(owner) AS owners }
+RETURN count(a) AS written

@@ -17,4 +17,9 @@ WITH r, c
 OPTIONAL MATCH (x:Subscription {service_no: r.node.service_no})
 WITH c, collect(x) AS subscriptions
 FOREACH (x IN subscriptions | MERGE (c)-[:ABOUT]->(x))
+WITH c
+CALL { WITH c
+  MATCH (owner:Customer)-[:HAD_CONTACT]->(c)
+  SET owner.version = owner.version + 1
+  RETURN count(owner) AS owners }
 RETURN count(c) AS written

@@ -9,4 +9,9 @@ SET s = {id: r[0], source: r[1], kind: r[2], source_id: r[3], content_hash: r[4]
          birth_date: r[13], gender: r[14], local_network: r[15], segment: r[16], org_class: r[17],
          account_manager_id: r[18], vip_card: r[19], updated_at: r[20], manager_record: r[21],
          loaded_at: first_loaded, version: version, changed_at: $now}
+WITH s
+CALL { WITH s
+  MATCH (s)-[:RECORD_OF]->(owner:Customer)
+  SET owner.version = owner.version + 1
+  RETURN count(owner) AS owners }
 RETURN count(s) AS written

@@ -7,4 +7,9 @@ SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
 MERGE (e:Employee {id: r.id})
 SET e += r.node
 MERGE (s)-[:DESCRIBES]->(e)
-RETURN count(s) AS written
+WITH e
+CALL { WITH e
+  MATCH (managed:Customer)-[:MANAGED_BY]->(e)
+  SET managed.version = managed.version + 1
+  RETURN count(managed) AS managed }
+RETURN count(e) AS written

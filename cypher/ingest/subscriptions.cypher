@@ -1,5 +1,6 @@
 // Upsert subscriptions with their source records, offering and billing account.
-// $rows: [{id, record, node, account, offering, offering_name}].
+// $rows: [{id, record, node, account, offering, offering_name}]. The customers owning a changed
+// subscription get a new version, and, when an offering is renamed, every customer holding it.
 UNWIND $rows AS r
 MERGE (s:SourceRecord {id: r.id})
 WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
@@ -12,6 +13,9 @@ WITH r, x
 OPTIONAL MATCH (x)-[old:ON_OFFERING|BILLED_TO]->()
 DELETE old
 WITH DISTINCT r, x
+OPTIONAL MATCH (known:Offering {id: r.offering})
+WITH r, x, known IS NOT NULL AND r.offering_name IS NOT NULL AND coalesce(known.name, '') <> r.offering_name
+     AS renamed
 FOREACH (code IN CASE WHEN r.offering IS NULL THEN [] ELSE [r.offering] END |
   MERGE (o:Offering {id: code})
   SET o.name = coalesce(r.offering_name, o.name)
@@ -19,4 +23,14 @@ FOREACH (code IN CASE WHEN r.offering IS NULL THEN [] ELSE [r.offering] END |
 FOREACH (account IN CASE WHEN r.account IS NULL THEN [] ELSE [r.account] END |
   MERGE (a:Account {id: account})
   MERGE (x)-[:BILLED_TO]->(a))
+WITH r, x, renamed
+CALL { WITH x
+  MATCH (owner:Customer)-[:OWNS]->(x)
+  SET owner.version = owner.version + 1
+  RETURN count(owner) AS owners }
+CALL { WITH r, renamed
+  MATCH (o:Offering {id: r.offering})<-[:ON_OFFERING]-(:Subscription)<-[:OWNS]-(holder:Customer)
+  WHERE renamed
+  SET holder.version = holder.version + 1
+  RETURN count(holder) AS holders }
 RETURN count(x) AS written

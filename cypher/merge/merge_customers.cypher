@@ -94,5 +94,10 @@ REMOVE s.lock, a.lock
 FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END |
   SET x.status = 'approved', x.decided_by = $decided_by, x.decided_at = $now, x.merge_event = $event
   REMOVE x.lock)
-RETURN e.id AS event, records + accounts + subscriptions + contacts + opportunities + managers + member_of
+WITH e, s, records + accounts + subscriptions + contacts + opportunities + managers + member_of
        + members + households AS moved
+CALL { WITH s
+  MATCH (s)-[:MEMBER_OF]-(shown:Customer)
+  SET shown.version = shown.version + 1
+  RETURN count(shown) AS neighbours }
+RETURN e.id AS event, moved

@@ -42,4 +42,9 @@ CREATE (e)-[:SURVIVOR]->(c)
 CREATE (e)-[:ABSORBED]->(n)
 SET c += $old_golden, c.version = c.version + 1, c.updated_at = $now
 REMOVE c.lock
-RETURN e.id AS event, records + accounts + subscriptions + contacts AS moved
+WITH e, c, records + accounts + subscriptions + contacts AS moved
+CALL { WITH c
+  MATCH (c)-[:MEMBER_OF]-(shown:Customer)
+  SET shown.version = shown.version + 1
+  RETURN count(shown) AS neighbours }
+RETURN e.id AS event, moved

@@ -109,4 +109,10 @@ SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, a.version 
     s += $survivor_golden, s.version = s.version + 1, s.updated_at = $now,
     e.undone_at = $now, e.undone_by = $decided_by
 REMOVE e.lock
+WITH e, a, s, moved
+CALL { WITH a, s
+  UNWIND [a, s] AS c
+  MATCH (c)-[:MEMBER_OF]-(shown:Customer)
+  SET shown.version = shown.version + 1
+  RETURN count(shown) AS neighbours }
 RETURN e.id AS event, moved

@@ -7,6 +7,8 @@ MATCH (s)<-[:ABOUT]-(k:Contact)
 WITH x, k
 WHERE k.owner_record IS NULL
 OPTIONAL MATCH (k)<-[old:HAD_CONTACT]-(other:Customer) WHERE other <> x
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET left.version = left.version + 1)
 DELETE old
-MERGE (x)-[:HAD_CONTACT]->(k)
+MERGE (x)-[new:HAD_CONTACT]->(k)
+ON CREATE SET x.version = x.version + 1
 RETURN count(DISTINCT k) AS attached

@@ -1,15 +1,23 @@
 // Write a batch of resolved customers: golden attributes, and each source record linked to
-// its customer with the explanation of why (moving it off any other customer).
+// its customer with the explanation of why (moving it off any other customer). Every customer
+// whose view changes gets a new version: this one, the one a record leaves, and the organisation
+// links that show this one's name.
 // $customers: [{id, props, records: [{id, why}]}]
 UNWIND $customers AS c
 MERGE (x:Customer {id: c.id})
 ON CREATE SET x.created_at = $now, x.version = 0
 SET x += c.props, x.status = 'active', x.updated_at = $now, x.version = x.version + 1
 WITH x, c
+CALL { WITH x
+  MATCH (x)-[:MEMBER_OF]-(shown:Customer)
+  SET shown.version = shown.version + 1
+  RETURN count(shown) AS neighbours }
+WITH x, c
 UNWIND c.records AS r
 MATCH (s:SourceRecord {id: r.id})
 OPTIONAL MATCH (s)-[old:RECORD_OF]->(other:Customer)
 WHERE other.id <> c.id
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET left.version = left.version + 1)
 DELETE old
 WITH x, s, r
 MERGE (s)-[l:RECORD_OF]->(x)

@@ -10,5 +10,6 @@ MATCH (organisation:SourceRecord {id: m.organisation_record})
 WITH m, person, organisation
 MATCH (organisation)-[:RECORD_OF]->(org:Customer)
 MERGE (person)-[r:MEMBER_OF {record: m.id}]->(org)
-SET r.key_person = coalesce(m.key_person, false), r.title = m.title
+SET r.key_person = coalesce(m.key_person, false), r.title = m.title,
+    person.version = person.version + 1, org.version = org.version + 1
 RETURN count(r) AS memberships

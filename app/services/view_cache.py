@@ -1,0 +1,105 @@
+"""Answers to customer-view queries, kept while the customers they show have not changed.
+
+A channel desk asks for the same customer many times while serving them, and each full
+view costs the store and GraphQL about 1.7 ms of one core (docs/benchmarks.md). An
+answer is kept under the query, its variables, the caller's role and the month window of
+the star level, stamped with the id and ``version`` of every customer it shows; it is
+served again only after a fresh read of those versions finds the same stamp. Every write
+that changes what a customer's view shows bumps that customer's version in the same
+statement, so a kept answer is never older than what the store held when it was checked:
+read-your-writes holds across channels, workers and processes. The version reads of
+requests that arrive together go to the store as one query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from app.store import Store, cypher
+
+CUSTOMER_VERSIONS = cypher("view/customer_versions")
+
+# (id asked for, live customer id, its version) for each customer an answer shows.
+Stamp = tuple[tuple[str, str, int], ...]
+Key = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class KeptAnswer:
+    stamp: Stamp
+    data: dict[str, Any]
+    # The personal fields each customer's answer showed in full: re-audited at every hit.
+    revealed: dict[str, frozenset[str]]
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    stale: int = 0
+    kept: int = 0
+
+
+@dataclass(slots=True)
+class ViewCache:
+    """A bounded, least-recently-used map of kept answers; ``size`` 0 keeps nothing."""
+
+    size: int
+    stats: CacheStats = field(default_factory=CacheStats)
+    _answers: OrderedDict[Key, KeptAnswer] = field(default_factory=OrderedDict)
+
+    def get(self, key: Key, stamp: Stamp) -> KeptAnswer | None:
+        answer = self._answers.get(key)
+        if answer is None:
+            self.stats.misses += 1
+            return None
+        if answer.stamp != stamp:
+            self.stats.stale += 1
+            del self._answers[key]
+            return None
+        self._answers.move_to_end(key)
+        self.stats.hits += 1
+        return answer
+
+    def put(self, key: Key, answer: KeptAnswer) -> None:
+        if self.size <= 0:
+            return
+        self._answers[key] = answer
+        self._answers.move_to_end(key)
+        self.stats.kept += 1
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
+class CustomerVersions:
+    """Reads live customer versions, batching the reads of concurrent requests into one query.
+    Nothing is remembered between batches: each answer is the store's state after the request arrived."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._loader: DataLoader[str, tuple[str, int] | None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _read(self, ids: Sequence[str]) -> list[tuple[str, int] | None]:
+        rows = await self.store.read(CUSTOMER_VERSIONS, {"ids": list(ids)})
+        found = {row["wanted"]: (row["id"], int(row["version"] or 0)) for row in rows}
+        return [found.get(i) for i in ids]
+
+    async def stamp(self, ids: Sequence[str]) -> Stamp | None:
+        """None when a customer asked for does not exist (the query's own error will say so)."""
+        loop = asyncio.get_running_loop()
+        if self._loader is None or self._loop is not loop:
+            self._loader, self._loop = DataLoader(self._read, cache=False, loop=loop), loop
+        live = await self._loader.load_many(list(ids))
+        if any(found is None for found in live):
+            return None
+        return tuple((wanted, found[0], found[1]) for wanted, found in zip(ids, live) if found is not None)
