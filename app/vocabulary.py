@@ -22,4 +22,9 @@ CONTACT_KINDS = ("purchase", "renewal", "change", "cancellation", "query", "comp
                  "fault_report", "care_visit", "retention")
 CONTACT_OUTCOMES = ("resolved", "pending", "escalated", "no_answer")
 EMPLOYEE_ROLES = ("account_manager", "phone_account_manager", "agent", "hall_staff", "hotline_agent", "operations")
-RECORD_KINDS = ("employees", "customers", "accounts", "subscriptions", "bills", "organisation_members", "contacts")
+# A lead (商机线索: the need is vague) or an opportunity (商机: the customer named a product), and
+# where its hand-off between channels (商机转移) has got to.
+OPPORTUNITY_KINDS = ("lead", "opportunity")
+OPPORTUNITY_STAGES = ("captured", "handed_over", "claimed", "returned", "won", "lost")
+RECORD_KINDS = ("employees", "customers", "accounts", "subscriptions", "bills", "organisation_members", "contacts",
+                "opportunities")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import zlib
 import multiprocessing
 import os
 import random
@@ -137,7 +138,11 @@ SOURCES = (
     SourceHabits("agent", "G", 0.15, 0.15, homophone=0.02, look_alike=0.03, old_phone=0.10,
                  abbreviated_address=0.7, no_address=0.2, duplicate=0.01),
 )
-ORDER = ("employees", "customers", "accounts", "subscriptions", "bills", "organisation_members", "contacts")
+ORDER = ("employees", "customers", "accounts", "subscriptions", "bills", "organisation_members", "contacts",
+         "opportunities")
+# What a lead or an opportunity is about (demo products).
+PRODUCTS = ("5G畅享套餐", "千兆宽带", "融合套餐", "天翼看家", "国际漫游包", "云电脑")
+OPPORTUNITY_NEEDS = ("purchase", "consultation", "renewal")
 
 # ------------------------------------------------------------------ people and organisations
 
@@ -466,13 +471,36 @@ class Generator:
             kind = rng.choice(("query", "consultation", "complaint", "fault_report", "purchase", "change")
                               if channel != "account_manager" else ("care_visit", "renewal", "consultation"))
             by_number = channel == "hotline" and self.service_numbers and rng.random() < 0.3
+            contact_id = self.next_id(habits.name, "contacts", habits.prefix)
             self.w.write(habits.name, "contacts", {
-                "source_id": self.next_id(habits.name, "contacts", habits.prefix), "channel": channel, "kind": kind,
+                "source_id": contact_id, "channel": channel, "kind": kind,
                 "at": at.isoformat(timespec="seconds") + "+08:00",
                 "customer_source_id": "" if by_number else customer_id,
                 "service_no": rng.choice(self.service_numbers) if by_number else "",
                 "employee_id": rng.choice(staff) if staff else "", "summary": f"{kind} via {channel}",
                 "outcome": rng.choice(("resolved", "resolved", "pending", "escalated"))})
+            if kind in OPPORTUNITY_NEEDS and not by_number:
+                self.opportunity(habits, customer_id, contact_id, channel, kind, at, staff)
+
+    def opportunity(self, habits: SourceHabits, customer_id: str, contact_id: str, channel: str,
+                    need: str, at: datetime, staff: list[str]) -> None:
+        """Four in ten such contacts turn up a lead or an opportunity. Its details come from a hash
+        of the contact's id, not from the shared random stream, so the rest of the data set stays
+        as it was before opportunities were generated."""
+        h = zlib.crc32(f"{self.seed}:{habits.name}:{contact_id}".encode())
+        if h % 10 >= 4:
+            return
+        stage = ("captured", "handed_over", "claimed", "claimed", "won", "lost", "returned")[(h >> 4) % 7]
+        claimed = stage in ("claimed", "won", "lost") and bool(staff)
+        self.w.write(habits.name, "opportunities", {
+            "source_id": self.next_id(habits.name, "opportunities", habits.prefix), "customer_source_id": customer_id,
+            "kind": "opportunity" if need == "purchase" else "lead", "need": need, "stage": stage,
+            "channel": channel, "captured_at": at.isoformat(timespec="seconds") + "+08:00",
+            "product": PRODUCTS[(h >> 8) % len(PRODUCTS)],
+            "contact_person": "", "key_person": "",
+            "employee_id": staff[(h >> 16) % len(staff)] if claimed else "",
+            "claimed_at": (at + timedelta(hours=2 + (h >> 20) % 48)).isoformat(timespec="seconds") + "+08:00"
+            if claimed else ""})
 
     def entity(self, number: int) -> Entity:
         """Real customer number ``number``: mostly individuals; some organisations with key persons."""

@@ -169,6 +169,13 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
                        "at": values["at"], "summary": values.get("summary"), "outcome": values.get("outcome"),
                        "service_no": values.get("service_no"), "owner_record": owner,
                        "employee_record": row["employee"]}
+    elif kind == "opportunities":
+        row["employee"] = ref("employee_id", "employees")
+        row["node"] = {"id": rid, "source": source, "kind": values["kind"], "need": values["need"],
+                       "stage": values["stage"], "channel": values["channel"], "captured_at": values["captured_at"],
+                       "product": values.get("product"), "contact_person": values.get("contact_person"),
+                       "key_person": values.get("key_person"), "claimed_at": values.get("claimed_at"),
+                       "owner_record": owner, "employee_record": row["employee"]}
     elif kind == "employees":
         row["node"] = {"id": rid, "source": source, "name": values["name"], "role": values["role"],
                        "local_network": values["local_network"], "phone": values.get("phone"),

@@ -227,6 +227,16 @@ KINDS: dict[str, KindSpec] = {
                     "service_no": "subscriptions.service_no"},
         check_row=_contact_row,
     ),
+    "opportunities": KindSpec(
+        fields={
+            "source_id": Field(text, True), "customer_source_id": Field(text, True),
+            "kind": Field(one_of(v.OPPORTUNITY_KINDS), True), "need": Field(one_of(v.CONTACT_KINDS), True),
+            "stage": Field(one_of(v.OPPORTUNITY_STAGES), True), "channel": Field(one_of(v.CHANNELS), True),
+            "captured_at": Field(a_time, True), "product": Field(text), "contact_person": Field(text),
+            "key_person": Field(a_flag), "employee_id": Field(text), "claimed_at": Field(a_time),
+        },
+        references={"customer_source_id": "customers", "employee_id": "employees"},
+    ),
     "employees": KindSpec(
         fields={
             "source_id": Field(text, True), "name": Field(text, True),

@@ -13,7 +13,7 @@ from app.services.merge_review import MergeReview, QueueFilter
 from app.services.merges import Merges
 from schema.context import Info
 from schema.limits import DEFAULT_PAGE, BadUserInput, page_size
-from schema.types import PageInfo, decode_cursor, encode_cursor
+from schema.types import MergeEvent, PageInfo, decode_cursor, encode_cursor, merge_event
 
 PERSONAL_KEYS = {"cert_no": "certificate", "phones": "phone", "email": "email", "address": "address",
                  "birth_date": "birth_date"}
@@ -81,19 +81,6 @@ class ReviewQueue:
 
 
 @strawberry.type
-class MergeEvent:
-    id: str
-    kind: str
-    at: str
-    decided_by: str | None
-    survivor: str
-    absorbed: str
-    undone_at: str | None
-    moved_records: list[str]
-    explanation: JSON
-
-
-@strawberry.type
 class MergeResult:
     event_id: str
     survivor: str
@@ -126,13 +113,6 @@ def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) ->
     fields = _shown(info, orjson.loads(raw.get("fields") or "{}"), customer["id"] if customer else raw["id"])
     return CandidateRecord(id=raw["id"], source=raw["source"], source_id=raw["source_id"],
                            customer_id=customer["id"] if customer else None, fields=fields)
-
-
-def _merge_event(raw: dict[str, Any]) -> MergeEvent:
-    return MergeEvent(id=raw["id"], kind=raw["kind"], at=raw["at"], decided_by=raw.get("decided_by"),
-                      survivor=raw["survivor"], absorbed=raw["absorbed"], undone_at=raw.get("undone_at"),
-                      moved_records=list(raw.get("moved_records") or []),
-                      explanation=orjson.loads(raw.get("explanation") or "{}"))
 
 
 @strawberry.type
@@ -182,7 +162,7 @@ class StewardQuery:
     async def merge_history(self, info: Info, customer_id: strawberry.ID) -> list[MergeEvent]:
         info.context.caller.require("merge_history")
         events = await Merges(info.context.store, info.context.rules).history(str(customer_id))
-        return [_merge_event(e) for e in events]
+        return [merge_event(e) for e in events]
 
 
 @strawberry.type

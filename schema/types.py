@@ -77,6 +77,31 @@ class Employee:
     local_network: str | None
 
 
+@strawberry.type(description="A lead or an opportunity (商机) a channel captured, and how far its hand-off got.")
+class Opportunity:
+    id: str
+    kind: str = strawberry.field(description="lead (the need is vague) or opportunity (the customer named a product).")
+    need: str
+    stage: str = strawberry.field(description="captured, handed_over, claimed, returned, won or lost.")
+    channel: str = strawberry.field(description="The channel that first heard of the need (接触渠道).")
+    captured_at: str
+    product: str | None
+    contact_person: str | None
+    key_person: bool
+    claimed_by: str | None = strawberry.field(description="The employee who claimed it: id.")
+    claimed_by_name: str | None
+    claimed_at: str | None
+
+
+def _opportunities(holdings: Holdings) -> list[Opportunity]:
+    return [Opportunity(id=o["id"], kind=o["kind"], need=o["need"], stage=o["stage"], channel=o["channel"],
+                        captured_at=o["captured_at"], product=o.get("product"),
+                        contact_person=o.get("contact_person"), key_person=bool(o.get("key_person")),
+                        claimed_by=(o.get("claimed_by") or {}).get("id"),
+                        claimed_by_name=(o.get("claimed_by") or {}).get("name"), claimed_at=o.get("claimed_at"))
+            for o in holdings.opportunities]
+
+
 @strawberry.type
 class AccountManager:
     role: str = strawberry.field(description="A: primary manager; B: backup with the same rights.")
@@ -192,6 +217,26 @@ def _organisation_links(links: list[dict[str, Any]]) -> list[OrganisationLink]:
                              title=m.get("title")) for m in links]
 
 
+@strawberry.type
+class MergeEvent:
+    id: str
+    kind: str
+    at: str
+    decided_by: str | None
+    survivor: str
+    absorbed: str
+    undone_at: str | None
+    moved_records: list[str]
+    explanation: JSON
+
+
+def merge_event(raw: dict[str, Any]) -> MergeEvent:
+    return MergeEvent(id=raw["id"], kind=raw["kind"], at=raw["at"], decided_by=raw.get("decided_by"),
+                      survivor=raw["survivor"], absorbed=raw["absorbed"], undone_at=raw.get("undone_at"),
+                      moved_records=list(raw.get("moved_records") or []),
+                      explanation=orjson.loads(raw.get("explanation") or "{}"))
+
+
 @strawberry.type(description="One customer as every channel sees it (一个客户、一个标识码、一份客户视图).")
 class Customer:
     raw: strawberry.Private[dict[str, Any]]
@@ -275,6 +320,10 @@ class Customer:
     def offerings(self, info: Info) -> list[Offering]:
         return now_or_later(info.context.loaders.holdings, self.raw["id"], _offerings)
 
+    @strawberry.field(description="Leads and opportunities captured for this customer, newest first.")
+    def opportunities(self, info: Info) -> list[Opportunity]:
+        return now_or_later(info.context.loaders.holdings, self.raw["id"], _opportunities)
+
     @strawberry.field(description="Contacts across all channels, newest first.")
     def contacts(self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None, channel: str | None = None,
                  kind: str | None = None, since: str | None = None, until: str | None = None) -> ContactConnection:
@@ -294,6 +343,12 @@ class Customer:
     def members(self, info: Info) -> list[OrganisationLink]:
         return now_or_later(info.context.loaders.relations, self.raw["id"],
                             lambda relations: _organisation_links(relations.members))
+
+    @strawberry.field(description="Every merge, unmerge and split this customer took part in, newest first "
+                                  "(steward and analyst roles).")
+    async def merge_history(self, info: Info) -> list[MergeEvent]:
+        info.context.caller.require("merge_history")
+        return [merge_event(e) for e in await info.context.loaders.merge_history.load(self.raw["id"])]
 
     @strawberry.field(description="The source records behind this customer (steward and analyst roles).")
     async def source_records(self, info: Info) -> list[SourceRecord]:

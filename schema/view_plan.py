@@ -19,7 +19,7 @@ from app.services.customer_view import ViewParts
 from schema.context import Info
 from schema.limits import DEFAULT_PAGE, MAX_PAGE
 
-HOLDINGS = frozenset({"accounts", "subscriptions", "offerings"})
+HOLDINGS = frozenset({"accounts", "subscriptions", "offerings", "opportunities"})
 RELATIONS = frozenset({"accountManagers", "memberOf", "members", "tier"})
 SPEND = frozenset({"tier"})
 # A contact page with any of these is not the plain newest-first page the customer query prefetches.

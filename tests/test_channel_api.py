@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.store import Store
+from loaders.manifest import read_manifest
 from tests.conftest import api_client, load_demo
 from tests.test_steward_api import crosswalk, gql
 
@@ -319,3 +320,26 @@ async def test_account_manager_and_backup_come_from_the_records(demo: tuple[Stor
             if backups.get(row["account_manager_id"]):
                 expected.append({"role": "B", "employee": {"id": f"am_app:employees:{backups[row['account_manager_id']]}"}})
             assert shown == expected, (row["source_id"], shown)
+
+
+async def test_opportunities_from_every_channel_show_on_their_customer(demo: tuple[Store, Path]) -> None:
+    store, directory = demo
+    crosswalked = await crosswalk(store)
+    expected: dict[str, set[str]] = {}
+    for entry in read_manifest(directory):
+        if entry.kind == "opportunities":
+            with entry.path.open(encoding=entry.encoding) as handle:
+                for row in csv.DictReader(handle):
+                    customer = crosswalked[f"{entry.source}:customers:{row['customer_source_id']}"]
+                    expected.setdefault(customer, set()).add(f"{entry.source}:opportunities:{row['source_id']}")
+    assert len(expected) >= 5, "demo data has too few opportunities"
+    query = ("query($id: ID!) { customer(id: $id) { opportunities { id kind need stage channel capturedAt "
+             "claimedBy claimedByName claimedAt } } }")
+    async with api_client(store, "hotline") as hotline:
+        for customer, ids in expected.items():
+            shown = (await gql(hotline, query, id=customer))["data"]["customer"]["opportunities"]
+            assert {o["id"] for o in shown} == ids
+            assert [o["capturedAt"] for o in shown] == sorted((o["capturedAt"] for o in shown), reverse=True)
+            for o in shown:
+                assert (o["claimedBy"] is None) == (o["claimedByName"] is None) == (o["claimedAt"] is None)
+                assert o["kind"] == ("opportunity" if o["need"] == "purchase" else "lead")

@@ -220,3 +220,18 @@ async def test_a_file_ingest_gives_back_the_thread_switch_interval(graph: Store,
     path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer(str(i)) for i in range(3)])
     summary = await ingest_file(graph, "crm", "customers", path)
     assert summary.written == 3 and sys.getswitchinterval() == before
+
+
+async def test_opportunities_land_and_a_bad_stage_is_rejected(graph: Store, tmp_path: Path) -> None:
+    await ingest_file(graph, "hall", "customers", write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer("1")]))
+    header = ["source_id", "customer_source_id", "kind", "need", "stage", "channel", "captured_at", "product",
+              "contact_person", "key_person", "employee_id", "claimed_at"]
+    good = {"source_id": "O1", "customer_source_id": "1", "kind": "opportunity", "need": "purchase",
+            "stage": "captured", "channel": "service_hall", "captured_at": "2026-10-01T10:00:00+08:00",
+            "product": "千兆宽带", "contact_person": "", "key_person": "", "employee_id": "", "claimed_at": ""}
+    path = write_csv(tmp_path / "o.csv", header, [good, {**good, "source_id": "O2", "stage": "promised"}])
+    summary = await ingest_file(graph, "hall", "opportunities", path)
+    assert (summary.written, summary.rejected) == (1, 1)
+    reject = read_rejects(path)[0]
+    assert (reject["source_id"], reject["field"]) == ("O2", "stage") and "is not one of" in reject["reason"]
+    assert await count(graph, "opportunities") == 1

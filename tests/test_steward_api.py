@@ -69,6 +69,8 @@ APPROVE = "mutation($id: ID!) { approveCandidate(id: $id) { eventId survivor abs
 REJECT = "mutation($id: ID!) { rejectCandidate(id: $id, note: \"different people\") { id status decidedBy } }"
 UNMERGE = "mutation($id: ID!) { unmerge(eventId: $id) { eventId survivor absorbed moved } }"
 HISTORY = "query($id: ID!) { mergeHistory(customerId: $id) { id kind decidedBy survivor absorbed undoneAt movedRecords } }"
+CUSTOMER_HISTORY = ("query($id: ID!) { customer(id: $id) { mergeHistory { id kind decidedBy survivor absorbed undoneAt "
+                    "movedRecords } } }")
 CUSTOMER = "query($id: ID!) { customer(id: $id) { id redirectedFrom status name sourceRecords { id } } }"
 
 
@@ -111,6 +113,12 @@ async def test_approve_then_unmerge_restores_the_graph(loaded: Store) -> None:
         assert redirected["id"] == merged["survivor"] and redirected["redirectedFrom"] == merged["absorbed"]
         history = (await gql(client, HISTORY, id=merged["survivor"]))["data"]["mergeHistory"]
         assert history[0]["kind"] == "merge" and history[0]["decidedBy"] == "wang"
+        on_customer = (await gql(client, CUSTOMER_HISTORY, id=merged["absorbed"]))["data"]["customer"]
+        assert on_customer["mergeHistory"] == history
+    async with api_client(loaded, "service_hall") as hall:
+        denied = await gql(hall, CUSTOMER_HISTORY, id=merged["survivor"])
+        assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    async with api_client(loaded, "steward", "wang") as client:
         assert (await check_invariants(loaded)).ok
         again = await gql(client, APPROVE, id=candidate["id"])
         assert again["errors"][0]["extensions"]["code"] == "CONFLICT"

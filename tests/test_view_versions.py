@@ -36,7 +36,8 @@ FULL_VIEW = """query($id: ID!) { customer(id: $id) {
   offerings { code name isBundle subscriptions { id } }
   contacts(first: 20) { totalCount edges { node { id channel kind at summary outcome source } } }
   memberOf { customerId name keyPerson title } members { customerId name keyPerson title }
-  sourceRecords { id source sourceId fields } } }"""
+  opportunities { id kind need stage channel capturedAt product claimedBy claimedByName claimedAt }
+  mergeHistory { id kind undoneAt movedRecords } sourceRecords { id source sourceId fields } } }"""
 
 
 def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:
@@ -130,6 +131,12 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
         row["summary"] = (row["summary"] or "") + " (corrected)"
         return True
 
+    def opportunity_stage(row: dict[str, str]) -> bool:
+        if not pick():
+            return False
+        row["stage"] = "won" if row["stage"] != "won" else "lost"
+        return True
+
     def employee_renamed(row: dict[str, str]) -> bool:
         row["name"] = row["name"] + "新"
         return True
@@ -188,6 +195,7 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
         ("subscription status", lambda: ingest("crm", "subscriptions", subscription_status)),
         ("offering renamed", lambda: ingest("crm", "subscriptions", offering_renamed)),
         ("contact summary", lambda: ingest("hotline", "contacts", contact_summary)),
+        ("opportunity stage", lambda: ingest("hall", "opportunities", opportunity_stage)),
         ("employees renamed", employees_renamed),
         ("customer record changed", lambda: ingest("crm", "customers", customer_email)),
         ("memberships and batch resolution", memberships_then_resolve),

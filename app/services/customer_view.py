@@ -20,6 +20,7 @@ from strawberry.dataloader import DataLoader
 from app import clock
 from app.errors import NotFoundError
 from app.rules import Rules
+from app.services.merges import merge_histories
 from app.store import Store, cypher
 from app.tiers import average_monthly_spend, entitlements, months_back, star_level
 
@@ -95,6 +96,7 @@ class ContactPage:
 class Holdings:
     accounts: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    opportunities: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -126,10 +128,13 @@ def _holdings(rows: list[dict[str, Any]]) -> Holdings:
     for row in rows:
         if row["item"] == "account":
             holdings.accounts.append(row["props"])
+        elif row["item"] == "opportunity":
+            holdings.opportunities.append({**row["props"], "claimed_by": row["offering"]})
         else:
             holdings.subscriptions.append({**row["props"], "account_id": row["account"], "offering": row["offering"]})
     holdings.accounts.sort(key=lambda a: a["id"])
     holdings.subscriptions.sort(key=lambda s: s["id"])
+    holdings.opportunities.sort(key=lambda o: (o.get("captured_at") or "", o["id"]), reverse=True)
     return holdings
 
 
@@ -163,6 +168,7 @@ class CustomerLoaders:
         self.relations = DataLoader(self._relations)
         self.spend = DataLoader(self._spend)
         self.source_records = DataLoader(self._source_records)
+        self.merge_history = DataLoader(self._merge_history)
         self.parts = ViewParts()
 
     def want(self, parts: ViewParts) -> None:
@@ -218,6 +224,9 @@ class CustomerLoaders:
     async def _source_records(self, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
         rows = await self.store.read(SOURCE_RECORDS, {"ids": list(ids)})
         return _by_customer(rows, ids)
+
+    async def _merge_history(self, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
+        return await merge_histories(self.store, ids)
 
     async def tier(self, customer: dict[str, Any]) -> Tier:
         return self._tier(customer, await self.spend.load(customer["id"]),

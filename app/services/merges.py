@@ -28,7 +28,7 @@ MERGE = cypher("merge/merge_customers")
 UNMERGE = cypher("merge/unmerge")
 SPLIT = cypher("merge/split")
 EVENT = cypher("merge/event")
-HISTORY = cypher("merge/history")
+HISTORY = cypher("merge/history_of_customers")
 
 MOVABLE = ("records", "accounts", "subscriptions", "contacts", "opportunities", "managers", "member_of", "members",
            "households")
@@ -150,4 +150,12 @@ class Merges:
         return MergeOutcome(event, customer, new_id, int(rows[0]["moved"]))
 
     async def history(self, customer: str) -> list[dict[str, Any]]:
-        return [row["event"] for row in await self.store.read(HISTORY, {"customer": customer})]
+        return (await merge_histories(self.store, [customer]))[0]
+
+
+async def merge_histories(store: Store, customers: Sequence[str]) -> list[list[dict[str, Any]]]:
+    """Each customer's merge events, newest first, in one read for all of them."""
+    found: dict[str, list[dict[str, Any]]] = {c: [] for c in customers}
+    for row in await store.read(HISTORY, {"ids": list(customers)}):
+        found[row["id"]].append(row["event"])
+    return [found[c] for c in customers]

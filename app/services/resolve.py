@@ -35,7 +35,7 @@ RENUMBER_SHARD_ZERO = cypher("admin/renumber_shard_zero")
 WRITE_CUSTOMERS = cypher("resolve/write_customers")
 ATTACH_HOLDINGS = [cypher("resolve/attach_accounts"), cypher("resolve/attach_subscriptions"),
                    cypher("resolve/attach_contacts"), cypher("resolve/attach_contacts_by_number"),
-                   cypher("resolve/attach_managers")]
+                   cypher("resolve/attach_managers"), cypher("resolve/attach_opportunities")]
 WRITE_MEMBERSHIPS = cypher("resolve/write_memberships")
 WRITE_CANDIDATES = cypher("resolve/write_candidates")
 WRITE_RUN = cypher("resolve/write_run")

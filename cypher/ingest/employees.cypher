@@ -1,4 +1,5 @@
-// Upsert employees with their source records. $rows: [{id, record, node}].
+// Upsert employees with their source records. $rows: [{id, record, node}]. The customers whose view
+// shows the employee (as their account manager, or as the claimant of their opportunity) get a new version.
 UNWIND $rows AS r
 MERGE (s:SourceRecord {id: r.id})
 WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
@@ -12,4 +13,8 @@ CALL { WITH e
   MATCH (managed:Customer)-[:MANAGED_BY]->(e)
   SET managed.version = managed.version + 1
   RETURN count(managed) AS managed }
+CALL { WITH e
+  MATCH (holder:Customer)-[:HAS_OPPORTUNITY]->(:Opportunity)-[:CLAIMED_BY]->(e)
+  SET holder.version = holder.version + 1
+  RETURN count(holder) AS holders }
 RETURN count(e) AS written

@@ -30,6 +30,7 @@ CREATE INDEX FOR (n:Contact) ON (n.at);
 CREATE INDEX FOR (n:MatchCandidate) ON (n.status);
 CREATE INDEX FOR (n:MergeEvent) ON (n.at);
 CREATE INDEX FOR (n:Account) ON (n.owner_record);
+CREATE INDEX FOR (n:Opportunity) ON (n.owner_record);
 CREATE INDEX FOR (n:SourceRecord) ON (n.shard);
 CREATE INDEX FOR (n:SourceRecord) ON (n.email);
 CREATE INDEX FOR (n:SourceRecord) ON (n.name);

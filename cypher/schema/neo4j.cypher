@@ -29,6 +29,7 @@ CREATE INDEX contact_at IF NOT EXISTS FOR (n:Contact) ON (n.at);
 CREATE INDEX matchcandidate_status IF NOT EXISTS FOR (n:MatchCandidate) ON (n.status);
 CREATE INDEX mergeevent_at IF NOT EXISTS FOR (n:MergeEvent) ON (n.at);
 CREATE INDEX account_owner_record IF NOT EXISTS FOR (n:Account) ON (n.owner_record);
+CREATE INDEX opportunity_owner_record IF NOT EXISTS FOR (n:Opportunity) ON (n.owner_record);
 CREATE INDEX sourcerecord_shard IF NOT EXISTS FOR (n:SourceRecord) ON (n.shard);
 CREATE INDEX sourcerecord_email IF NOT EXISTS FOR (n:SourceRecord) ON (n.email);
 CREATE INDEX sourcerecord_name IF NOT EXISTS FOR (n:SourceRecord) ON (n.name);

@@ -1,6 +1,6 @@
 // Customers by id with the parts of their view a request asked for, in one round trip.
 // An absorbed (merged) id answers the surviving customer. $parts switches parts on:
-// 'holdings' (accounts, subscriptions with their account and offering), 'relations'
+// 'holdings' (accounts, subscriptions with their account and offering, opportunities), 'relations'
 // (account managers, organisation links, household), 'spend' (bills since $since, for the
 // star level); $contacts_first > 0 also returns that many newest contacts (plus one, so the
 // caller can tell whether there is a next page) and the total. Parts switched off come back empty.
@@ -25,6 +25,14 @@ CALL {
   OPTIONAL MATCH (x)-[:ON_OFFERING]->(o:Offering)
   RETURN collect(CASE WHEN x IS NULL THEN NULL ELSE
                  {item: 'subscription', props: x {.*}, account: a.id, offering: o {.*}} END) AS subscriptions
+}
+CALL {
+  WITH live
+  OPTIONAL MATCH (live)-[:HAS_OPPORTUNITY]->(p:Opportunity)
+  WHERE 'holdings' IN $parts
+  OPTIONAL MATCH (p)-[:CLAIMED_BY]->(e:Employee)
+  RETURN collect(CASE WHEN p IS NULL THEN NULL ELSE
+                 {item: 'opportunity', props: p {.*}, account: null, offering: e {.id, .name}} END) AS opportunities
 }
 CALL {
   WITH live
@@ -69,6 +77,6 @@ CALL {
   WITH x ORDER BY x.at DESC, x.id DESC
   RETURN collect(x {.*}) AS contacts
 }
-RETURN wanted, live {.*} AS customer, accounts + subscriptions AS holdings,
+RETURN wanted, live {.*} AS customer, accounts + subscriptions + opportunities AS holdings,
        managers + member_of + members + households AS relations, bills,
        size(contacts) AS contact_total, contacts[0..($contacts_first + 1)] AS contacts

@@ -1,4 +1,5 @@
-// Accounts and subscriptions (with their offering) of several customers, one row per item.
+// Accounts, subscriptions (with their offering) and opportunities (with the employee who claimed
+// each, in `account`) of several customers, one row per item.
 UNWIND $ids AS id
 MATCH (c:Customer {id: id})
 CALL {
@@ -11,5 +12,10 @@ CALL {
   OPTIONAL MATCH (s)-[:BILLED_TO]->(a:Account)
   OPTIONAL MATCH (s)-[:ON_OFFERING]->(o:Offering)
   RETURN 'subscription' AS item, s {.*} AS props, a.id AS account, o {.*} AS offering
+  UNION
+  WITH c
+  MATCH (c)-[:HAS_OPPORTUNITY]->(p:Opportunity)
+  OPTIONAL MATCH (p)-[:CLAIMED_BY]->(e:Employee)
+  RETURN 'opportunity' AS item, p {.*} AS props, null AS account, e {.id, .name} AS offering
 }
 RETURN id, item, props, account, offering

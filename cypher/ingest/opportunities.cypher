@@ -1,0 +1,23 @@
+// Upsert opportunities (商机) with their source records and the employee who claimed each.
+// $rows: [{id, record, node, employee}]. The customer holding a changed opportunity gets a new version.
+UNWIND $rows AS r
+MERGE (s:SourceRecord {id: r.id})
+WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
+SET s = r.record
+SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
+MERGE (o:Opportunity {id: r.id})
+SET o += r.node
+MERGE (s)-[:DESCRIBES]->(o)
+WITH r, o
+OPTIONAL MATCH (o)-[old:CLAIMED_BY]->(:Employee)
+DELETE old
+WITH DISTINCT r, o
+FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END |
+  MERGE (e:Employee {id: employee})
+  MERGE (o)-[:CLAIMED_BY]->(e))
+WITH o
+CALL { WITH o
+  MATCH (owner:Customer)-[:HAS_OPPORTUNITY]->(o)
+  SET owner.version = owner.version + 1
+  RETURN count(owner) AS owners }
+RETURN count(o) AS written
