@@ -235,6 +235,8 @@ def main() -> None:
         result["repeated_view_parser_caches_off"] = wrk(args.port, key, VIEW, ids, seconds, many)
     finally:
         stop(proc)
+    # The same placement as the server: this process and the store it starts on core 0.
+    os.sched_setaffinity(0, {0})
     result["raw_store"] = asyncio.run(raw_store_p50(data_dir, ids[:100]))
     ceiling = result["typename_ceiling"]["requests_per_s"]  # type: ignore[index]
     raw = result["raw_store"]["view"]["p50_ms"]  # type: ignore[index]

@@ -68,7 +68,7 @@ class CachedCustomerViews(SchemaExtension):
         stamp = await context.versions.stamp(ids)
         answer = context.views.get(key, stamp) if stamp is not None else None
         if answer is not None:
-            execution.result = ExecutionResult(data=answer.data)
+            execution.result = ExecutionResult(data=answer.answer())
             for customer_id, fields in answer.revealed.items():
                 context.caller.revealed.setdefault(customer_id, set()).update(fields)
             yield
@@ -78,8 +78,7 @@ class CachedCustomerViews(SchemaExtension):
         if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
             shown = _stamp_of_answer(context, ids)
             if shown is not None:
-                context.views.put(key, KeptAnswer(shown, result.data, {
-                    customer_id: frozenset(fields) for customer_id, fields in context.caller.revealed.items()}))
+                context.views.put(key, KeptAnswer.of(shown, result.data, context.caller.revealed))
 
 
 def _stamp_of_answer(context: Context, ids: list[str]) -> Stamp | None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from strawberry.dataloader import DataLoader
 
 from app.store import Store, cypher
@@ -32,10 +33,21 @@ Key = tuple[Any, ...]
 
 @dataclass(slots=True)
 class KeptAnswer:
+    """``data`` is the answer as JSON text: a fifth of the memory of the objects it decodes to, and
+    invisible to the cyclic garbage collector, whose full passes over thousands of kept answers
+    would otherwise pause requests."""
+
     stamp: Stamp
-    data: dict[str, Any]
+    data: bytes
     # The personal fields each customer's answer showed in full: re-audited at every hit.
     revealed: dict[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, stamp: Stamp, data: dict[str, Any], revealed: dict[str, set[str]]) -> "KeptAnswer":
+        return cls(stamp, orjson.dumps(data), {customer: frozenset(fields) for customer, fields in revealed.items()})
+
+    def answer(self) -> dict[str, Any]:
+        return orjson.loads(self.data)  # type: ignore[no-any-return]
 
 
 @dataclass(slots=True)
