@@ -10,6 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.services.customer_view import ContactPage, Holdings, Relations, now_or_later
+from app.vocabulary import HOUSEHOLD_SEGMENT
 from schema.context import Info
 from schema.limits import DEFAULT_PAGE, page_size
 
@@ -142,6 +143,7 @@ class ContactConnection:
 class OrganisationLink:
     customer_id: str
     name: str | None
+    segment: str | None
     key_person: bool
     title: str | None
 
@@ -213,8 +215,12 @@ def _contact_page(size: int, total: int, rows: list[dict[str, Any]]) -> ContactC
 
 
 def _organisation_links(links: list[dict[str, Any]]) -> list[OrganisationLink]:
-    return [OrganisationLink(customer_id=m["id"], name=m.get("name"), key_person=bool(m.get("key_person")),
-                             title=m.get("title")) for m in links]
+    return [OrganisationLink(customer_id=m["id"], name=m.get("name"), segment=m.get("segment"),
+                             key_person=bool(m.get("key_person")), title=m.get("title")) for m in links]
+
+
+def _in_households(links: list[dict[str, Any]], wanted: bool) -> list[dict[str, Any]]:
+    return [m for m in links if (m.get("segment") == HOUSEHOLD_SEGMENT) == wanted]
 
 
 @strawberry.type
@@ -337,7 +343,12 @@ class Customer:
     @strawberry.field(description="Organisations this customer belongs to (key person or member).")
     def member_of(self, info: Info) -> list[OrganisationLink]:
         return now_or_later(info.context.loaders.relations, self.raw["id"],
-                            lambda relations: _organisation_links(relations.member_of))
+                            lambda relations: _organisation_links(_in_households(relations.member_of, False)))
+
+    @strawberry.field(description="The household customer (家庭) this customer is a member of, if any.")
+    def household(self, info: Info) -> OrganisationLink | None:
+        return now_or_later(info.context.loaders.relations, self.raw["id"], lambda relations: next(
+            iter(_organisation_links(_in_households(relations.member_of, True))), None))
 
     @strawberry.field(description="For an organisation: its members and key persons.")
     def members(self, info: Info) -> list[OrganisationLink]:

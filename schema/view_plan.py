@@ -20,7 +20,7 @@ from schema.context import Info
 from schema.limits import DEFAULT_PAGE, MAX_PAGE
 
 HOLDINGS = frozenset({"accounts", "subscriptions", "offerings", "opportunities"})
-RELATIONS = frozenset({"accountManagers", "memberOf", "members", "tier"})
+RELATIONS = frozenset({"accountManagers", "memberOf", "members", "household", "tier"})
 SPEND = frozenset({"tier"})
 # A contact page with any of these is not the plain newest-first page the customer query prefetches.
 CONTACT_FILTERS = frozenset({"after", "channel", "kind", "since", "until"})

@@ -343,3 +343,38 @@ async def test_opportunities_from_every_channel_show_on_their_customer(demo: tup
             for o in shown:
                 assert (o["claimedBy"] is None) == (o["claimedByName"] is None) == (o["claimedAt"] is None)
                 assert o["kind"] == ("opportunity" if o["need"] == "purchase" else "lead")
+
+
+async def test_household_is_shown_apart_from_organisations(graph: Store, tmp_path: Path) -> None:
+    from app.services.resolve import resolve_all
+    from loaders.ingest import ingest_file
+    from tests.test_ingest import CUSTOMER_HEADER, customer, write_csv
+
+    people = [customer("H1", name="李明家庭", phones="059187654321", segment="household", birth_date=""),
+              customer("P1", name="李明", phones="13812345671"), customer("P2", name="王芳", phones="13912345672"),
+              customer("E1", name="福州闽江科技有限公司", phones="059187654322", segment="enterprise", birth_date="",
+                       org_class="B")]
+    await ingest_file(graph, "am_app", "customers", write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, people))
+    header = ["source_id", "organisation_source_id", "member_source_id", "title", "key_person"]
+    links = [{"source_id": "L1", "organisation_source_id": "H1", "member_source_id": "P1", "title": "户主",
+              "key_person": "false"},
+             {"source_id": "L2", "organisation_source_id": "H1", "member_source_id": "P2", "title": "",
+              "key_person": "false"},
+             {"source_id": "L3", "organisation_source_id": "E1", "member_source_id": "P1", "title": "总经理",
+              "key_person": "true"}]
+    summary = await ingest_file(graph, "am_app", "organisation_members", write_csv(tmp_path / "m.csv", header, links))
+    assert summary.rejected == 0
+    await resolve_all(graph)
+    ids = await crosswalk(graph)
+    home, firm = ids["am_app:customers:H1"], ids["am_app:customers:E1"]
+    query = """query($id: ID!) { customer(id: $id) { household { customerId name segment title }
+      memberOf { customerId segment keyPerson title } members { customerId } } }"""
+    async with api_client(graph, "account_manager") as app:
+        li = (await gql(app, query, id=ids["am_app:customers:P1"]))["data"]["customer"]
+        wang = (await gql(app, query, id=ids["am_app:customers:P2"]))["data"]["customer"]
+        family = (await gql(app, query, id=home))["data"]["customer"]
+    assert li["household"] == {"customerId": home, "name": "李明家庭", "segment": "household", "title": "户主"}
+    assert li["memberOf"] == [{"customerId": firm, "segment": "enterprise", "keyPerson": True, "title": "总经理"}]
+    assert wang["household"]["customerId"] == home and wang["memberOf"] == []
+    assert sorted(m["customerId"] for m in family["members"]) == sorted(
+        [ids["am_app:customers:P1"], ids["am_app:customers:P2"]])
