@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from app.services.incremental import resolve_records
 from app.services.merges import Merges
 from app.services.resolve import resolve_all
 from app.store import Store
@@ -37,7 +38,7 @@ FULL_VIEW = """query($id: ID!) { customer(id: $id) {
   contacts(first: 20) { totalCount edges { node { id channel kind at summary outcome source } } }
   memberOf { customerId name keyPerson title } members { customerId name keyPerson title }
   opportunities { id kind need stage channel capturedAt product claimedBy claimedByName claimedAt }
-  mergeHistory { id kind undoneAt movedRecords } sourceRecords { id source sourceId fields } } }"""
+  mergeHistory { id kind undoneAt movedRecords } sourceRecords { id source sourceId fields why } } }"""
 
 
 def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:
@@ -89,11 +90,12 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
 
     files = {(entry.source, entry.kind): entry for entry in read_manifest(demo)}
 
-    async def ingest(source: str, kind: str, change: Callable[[dict[str, str]], bool]) -> None:
+    async def ingest(source: str, kind: str, change: Callable[[dict[str, str]], bool]) -> list[str]:
         entry = files[(source, kind)]
         assert rewrite(entry.path, entry.encoding, change) > 0, f"nothing to change in {entry.path}"
         summary = await ingest_file(store, source, kind, entry.path, encoding=entry.encoding)
         assert summary.rejected == 0
+        return summary.changed_ids
 
     pick = every(4)
 
@@ -157,6 +159,24 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
             if kind == "employees":
                 await ingest(source, kind, employee_renamed)
 
+    def organisation_renamed(row: dict[str, str]) -> bool:
+        if row["segment"] not in ("enterprise", "government"):
+            return False
+        row["name"] = row["name"] + "集团"
+        return True
+
+    async def organisations_renamed_then_resolved_one_by_one() -> None:
+        changed: list[str] = []
+        for source, kind in sorted(files):
+            if kind == "customers" and any(r["segment"] in ("enterprise", "government") for r in read(source)):
+                changed += await ingest(source, kind, organisation_renamed)
+        await resolve_records(store, changed)
+
+    def read(source: str) -> list[dict[str, str]]:
+        entry = files[(source, "customers")]
+        with entry.path.open(encoding=entry.encoding, newline="") as handle:
+            return list(csv.DictReader(handle))
+
     async def memberships_then_resolve() -> None:
         await ingest("am_app", "organisation_members", key_person)
         await resolve_all(store)
@@ -199,6 +219,7 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
         ("employees renamed", employees_renamed),
         ("customer record changed", lambda: ingest("crm", "customers", customer_email)),
         ("memberships and batch resolution", memberships_then_resolve),
+        ("organisations renamed, resolved one record at a time", organisations_renamed_then_resolved_one_by_one),
         ("merge", merge_an_organisation_into_another),
         ("unmerge", unmerge),
         ("split", split_one_record_off),
