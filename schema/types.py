@@ -236,6 +236,16 @@ class MergeEvent:
     explanation: JSON
 
 
+def _why(text: str | None) -> Any:
+    """Versions before session 6 wrote plain text for records resolved one at a time: shown as a note."""
+    if not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {"note": text}
+
+
 def merge_event(raw: dict[str, Any]) -> MergeEvent:
     return MergeEvent(id=raw["id"], kind=raw["kind"], at=raw["at"], decided_by=raw.get("decided_by"),
                       survivor=raw["survivor"], absorbed=raw["absorbed"], undone_at=raw.get("undone_at"),
@@ -367,5 +377,5 @@ class Customer:
         rows = await info.context.loaders.source_records.load(self.raw["id"])
         return [SourceRecord(id=r["record_id"], source=r["source"], source_id=r["source_id"],
                              fields=orjson.loads(r["fields"] or "{}"), loaded_at=r.get("loaded_at"),
-                             changed_at=r.get("changed_at"), why=orjson.loads(r["why"]) if r.get("why") else None)
+                             changed_at=r.get("changed_at"), why=_why(r.get("why")))
                 for r in rows]

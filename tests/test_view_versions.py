@@ -287,3 +287,10 @@ async def test_a_burst_of_concurrent_views_is_answered_alike_with_batched_checks
     assert [b["data"]["customer"] for b in burst] == [expected[c] for c in customers * 10]
     assert store.stats.by_query.get("view/customer_views", 0) == before.get("view/customer_views", 0)
     assert 1 <= checks < len(burst), checks
+
+
+def test_a_reason_stored_as_plain_text_by_an_earlier_version_is_shown_as_a_note() -> None:
+    from schema.types import _why
+
+    assert _why("incremental: merge with crm:customers:1") == {"note": "incremental: merge with crm:customers:1"}
+    assert _why('{"decision": "merge"}') == {"decision": "merge"} and _why(None) is None
