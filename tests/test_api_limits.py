@@ -4,6 +4,7 @@ errors in production), and parsing and validation done once per query text."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +120,17 @@ def test_the_limits_in_the_docs_are_the_limits_in_the_code() -> None:
     for said in (f"depth {MAX_DEPTH}", f"{MAX_ALIASES} aliases", f"{MAX_TOKENS:,} tokens", f"cost {MAX_COST:,}",
                  f"at most {MAX_PAGE}"):
         assert said in text, said
+
+
+def test_every_example_in_the_api_docs_is_valid_against_the_schema() -> None:
+    from graphql import parse, validate
+
+    from schema import build_schema
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```graphql\n(.*?)```", text, re.S)
+    assert len(examples) >= 6
+    schema = build_schema()._schema
+    for example in examples:
+        errors = validate(schema, parse(example))
+        assert not errors, (example, errors)
