@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from app.store import Store
+from app.services.resolve import resolve_all
+from loaders.ingest import ingest_file
 from loaders.manifest import read_manifest
 from tests.conftest import api_client, load_demo
 from tests.test_steward_api import crosswalk, gql
@@ -320,6 +322,24 @@ async def test_account_manager_and_backup_come_from_the_records(demo: tuple[Stor
             if backups.get(row["account_manager_id"]):
                 expected.append({"role": "B", "employee": {"id": f"am_app:employees:{backups[row['account_manager_id']]}"}})
             assert shown == expected, (row["source_id"], shown)
+    # A record that stops naming a manager takes the manager (and the backup) off its customer.
+    path = directory / "am_app" / "customers.csv"
+    with path.open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    dropped = managed[0]["source_id"]
+    for row in rows:
+        if row["source_id"] == dropped:
+            row["account_manager_id"] = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    await ingest_file(store, "am_app", "customers", path)
+    await resolve_all(store)
+    customer = (await crosswalk(store))[f"am_app:customers:{dropped}"]
+    async with api_client(store, "service_hall") as hall:
+        assert (await gql(hall, query, id=customer))["data"]["customer"]["accountManagers"] == []
 
 
 async def test_opportunities_from_every_channel_show_on_their_customer(demo: tuple[Store, Path]) -> None:
@@ -346,8 +366,6 @@ async def test_opportunities_from_every_channel_show_on_their_customer(demo: tup
 
 
 async def test_household_is_shown_apart_from_organisations(graph: Store, tmp_path: Path) -> None:
-    from app.services.resolve import resolve_all
-    from loaders.ingest import ingest_file
     from tests.test_ingest import CUSTOMER_HEADER, customer, write_csv
 
     people = [customer("H1", name="李明家庭", phones="059187654321", segment="household", birth_date=""),

@@ -35,7 +35,9 @@ RENUMBER_SHARD_ZERO = cypher("admin/renumber_shard_zero")
 WRITE_CUSTOMERS = cypher("resolve/write_customers")
 ATTACH_HOLDINGS = [cypher("resolve/attach_accounts"), cypher("resolve/attach_subscriptions"),
                    cypher("resolve/attach_contacts"), cypher("resolve/attach_contacts_by_number"),
-                   cypher("resolve/attach_managers"), cypher("resolve/attach_opportunities")]
+                   cypher("resolve/attach_opportunities")]
+ATTACH_MANAGERS = cypher("resolve/attach_managers")
+DETACH_MANAGERS = cypher("resolve/detach_managers")
 WRITE_MEMBERSHIPS = cypher("resolve/write_memberships")
 WRITE_CANDIDATES = cypher("resolve/write_candidates")
 WRITE_RUN = cypher("resolve/write_run")
@@ -72,6 +74,12 @@ async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None
     Idempotent, so a batch interrupted between these statements is repaired by running again."""
     for query in ATTACH_HOLDINGS:
         await store.write(query, {"customers": customers})
+    managed = [c for c in customers if c.get("manager")]
+    if managed:
+        await store.write(ATTACH_MANAGERS, {"customers": managed})
+    unmanaged = [c["id"] for c in customers if not c.get("manager")]
+    if unmanaged:
+        await store.write(DETACH_MANAGERS, {"ids": unmanaged})
 
 
 @dataclass(slots=True)

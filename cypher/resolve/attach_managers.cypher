@@ -1,4 +1,5 @@
 // A customer's account manager (role A) and that manager's backup (role B), replacing the old ones.
+// Only customers whose records name a manager; resolve/detach_managers handles the others.
 UNWIND $customers AS c
 MATCH (x:Customer {id: c.id})
 OPTIONAL MATCH (x)-[old:MANAGED_BY]->(:Employee)

@@ -8,11 +8,9 @@ MERGE (x:Customer {id: c.id})
 ON CREATE SET x.created_at = $now, x.version = 0
 SET x += c.props, x.status = 'active', x.updated_at = $now, x.version = x.version + 1
 WITH x, c
-CALL { WITH x
-  MATCH (x)-[:MEMBER_OF]-(shown:Customer)
-  SET shown.version = shown.version + 1
-  RETURN count(shown) AS neighbours }
-WITH x, c
+OPTIONAL MATCH (x)-[:MEMBER_OF]-(shown:Customer)
+FOREACH (n IN CASE WHEN shown IS NULL THEN [] ELSE [shown] END | SET n.version = n.version + 1)
+WITH DISTINCT x, c
 UNWIND c.records AS r
 MATCH (s:SourceRecord {id: r.id})
 OPTIONAL MATCH (s)-[old:RECORD_OF]->(other:Customer)
