@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import itertools
-import zlib
 import multiprocessing
 import os
 import random
 import shutil
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack

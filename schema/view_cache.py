@@ -16,7 +16,7 @@ from graphql import ExecutionResult, FieldNode, OperationType, StringValueNode, 
 from graphql.language import DocumentNode, IntValueNode
 from strawberry.extensions import SchemaExtension
 
-from app.services.customer_view import spend_since
+from app.services.customer_view import held, spend_since
 from app.services.view_cache import Key, KeptAnswer, Stamp
 from schema.context import Context
 
@@ -52,25 +52,24 @@ class CachedCustomerViews(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
-        ids = None
-        if isinstance(context, Context) and context.views is not None and context.views.size > 0 \
-                and context.versions is not None and context.caller is not None \
-                and execution.graphql_document is not None:
-            ids = customer_ids(execution.graphql_document, execution.operation_name, execution.variables or {})
+        if not isinstance(context, Context) or context.views is None or context.views.size <= 0 \
+                or context.versions is None or context.caller is None or execution.graphql_document is None:
+            yield
+            return
+        views, caller = context.views, context.caller
+        ids = customer_ids(execution.graphql_document, execution.operation_name, execution.variables or {})
         if ids is None:
             yield
             return
-        assert isinstance(context, Context) and context.views is not None and context.versions is not None
-        assert context.caller is not None
         key: Key = (execution.query, execution.operation_name,
                     orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS),
-                    context.caller.role_name, spend_since(context.rules))
+                    caller.role_name, spend_since(context.rules))
         stamp = await context.versions.stamp(ids)
-        answer = context.views.get(key, stamp) if stamp is not None else None
+        answer = views.get(key, stamp) if stamp is not None else None
         if answer is not None:
             execution.result = ExecutionResult(data=answer.answer())
             for customer_id, fields in answer.revealed.items():
-                context.caller.revealed.setdefault(customer_id, set()).update(fields)
+                caller.revealed.setdefault(customer_id, set()).update(fields)
             yield
             return
         yield
@@ -78,7 +77,7 @@ class CachedCustomerViews(SchemaExtension):
         if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
             shown = _stamp_of_answer(context, ids)
             if shown is not None:
-                context.views.put(key, KeptAnswer.of(shown, result.data, context.caller.revealed))
+                views.put(key, KeptAnswer.of(shown, result.data, caller.revealed))
 
 
 def _stamp_of_answer(context: Context, ids: list[str]) -> Stamp | None:
@@ -87,10 +86,7 @@ def _stamp_of_answer(context: Context, ids: list[str]) -> Stamp | None:
     mistake it for newer."""
     stamp = []
     for wanted in ids:
-        future = context.loaders.customer.cache_map.get(wanted)
-        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
-            return None
-        raw = future.result()
+        _, raw = held(context.loaders.customer, wanted)
         if raw is None:
             return None
         stamp.append((wanted, str(raw["id"]), int(raw.get("version") or 0)))

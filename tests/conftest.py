@@ -3,9 +3,10 @@ and to Neo4j too when NEO4J_URI names one (otherwise those cases are skipped, sa
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,20 @@ async def graph(embedded_store: EmbeddedStore) -> AsyncIterator[EmbeddedStore]:
     """The embedded store alone, emptied: for tests of domain code rather than the backend contract."""
     await embedded_store.write(CLEAR_GRAPH)
     yield embedded_store
+
+
+def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:
+    """Apply ``change`` to the rows of a source file in place; it says whether it changed the row."""
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    changed = sum(1 for row in rows if change(row))
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return changed
 
 
 async def load_demo(store: Store, directory: Path, people: int, seed: int) -> Path:

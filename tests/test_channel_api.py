@@ -15,7 +15,7 @@ from app.store import Store
 from app.services.resolve import resolve_all
 from loaders.ingest import ingest_file
 from loaders.manifest import read_manifest
-from tests.conftest import api_client, load_demo
+from tests.conftest import api_client, load_demo, rewrite
 from tests.test_steward_api import crosswalk, gql
 
 
@@ -324,17 +324,14 @@ async def test_account_manager_and_backup_come_from_the_records(demo: tuple[Stor
             assert shown == expected, (row["source_id"], shown)
     # A record that stops naming a manager takes the manager (and the backup) off its customer.
     path = directory / "am_app" / "customers.csv"
-    with path.open(encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header, rows = list(reader.fieldnames or []), list(reader)
     dropped = managed[0]["source_id"]
-    for row in rows:
-        if row["source_id"] == dropped:
-            row["account_manager_id"] = ""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=header)
-        writer.writeheader()
-        writer.writerows(rows)
+
+    def without_manager(row: dict[str, str]) -> bool:
+        if row["source_id"] != dropped:
+            return False
+        row["account_manager_id"] = ""
+        return True
+    assert rewrite(path, "utf-8", without_manager) == 1
     await ingest_file(store, "am_app", "customers", path)
     await resolve_all(store)
     customer = (await crosswalk(store))[f"am_app:customers:{dropped}"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from app.services.resolve import resolve_all
 from app.store import Store
 from loaders.ingest import ingest_file
 from loaders.manifest import read_manifest
-from tests.conftest import api_client, load_demo
+from tests.conftest import api_client, load_demo, rewrite
 from tests.test_steward_api import crosswalk, gql
 
 
@@ -41,28 +42,24 @@ FULL_VIEW = """query($id: ID!) { customer(id: $id) {
   mergeHistory { id kind undoneAt movedRecords } sourceRecords { id source sourceId fields why } } }"""
 
 
-def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:
-    """Apply ``change`` to the rows of a source file in place; it says whether it changed the row."""
-    with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
-        rows = list(reader)
-    changed = sum(1 for row in rows if change(row))
-    with path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return changed
+def changing(every: int = 1, **changes: Callable[[str], str]) -> Callable[[dict[str, str]], bool]:
+    """A row change for :func:`rewrite`: each named field of every ``every``-th row becomes
+    ``change(old value)``."""
+    seen = 0
+
+    def change(row: dict[str, str]) -> bool:
+        nonlocal seen
+        seen += 1
+        if seen % every:
+            return False
+        for name, new in changes.items():
+            row[name] = new(row[name])
+        return True
+    return change
 
 
-def every(n: int) -> Callable[[], bool]:
-    count = 0
-
-    def pick() -> bool:
-        nonlocal count
-        count += 1
-        return count % n == 0
-    return pick
+def toggle(one: str, other: str) -> Callable[[str], str]:
+    return lambda value: other if value == one else one
 
 
 @pytest.fixture
@@ -97,26 +94,7 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
         assert summary.rejected == 0
         return summary.changed_ids
 
-    pick = every(4)
-
-    def account_status(row: dict[str, str]) -> bool:
-        if not pick():
-            return False
-        row["status"] = "suspended" if row["status"] != "suspended" else "active"
-        return True
-
-    def bill_amount(row: dict[str, str]) -> bool:
-        if not pick():
-            return False
-        row["amount"] = f"{float(row['amount']) + 300:.2f}"
-        return True
-
-    def subscription_status(row: dict[str, str]) -> bool:
-        if not pick():
-            return False
-        row["status"] = "suspended" if row["status"] != "suspended" else "active"
-        return True
-
+    serial = itertools.count()
     renamed: list[str] = []
 
     def offering_renamed(row: dict[str, str]) -> bool:
@@ -127,37 +105,10 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
         row["offering_name"] = row["offering_name"] + " (2027)"
         return True
 
-    def contact_summary(row: dict[str, str]) -> bool:
-        if not pick():
-            return False
-        row["summary"] = (row["summary"] or "") + " (corrected)"
-        return True
-
-    def opportunity_stage(row: dict[str, str]) -> bool:
-        if not pick():
-            return False
-        row["stage"] = "won" if row["stage"] != "won" else "lost"
-        return True
-
-    def employee_renamed(row: dict[str, str]) -> bool:
-        row["name"] = row["name"] + "新"
-        return True
-
-    def customer_email(row: dict[str, str]) -> bool:
-        if not pick():
-            return False
-        row["email"] = f"changed.{row['source_id'].lower()}@example.cn"
-        return True
-
-    def key_person(row: dict[str, str]) -> bool:
-        row["key_person"] = "false" if row["key_person"] == "true" else "true"
-        row["title"] = (row["title"] or "") + "助理"
-        return True
-
     async def employees_renamed() -> None:
         for source, kind in sorted(files):
             if kind == "employees":
-                await ingest(source, kind, employee_renamed)
+                await ingest(source, kind, changing(name=lambda name: name + "新"))
 
     def organisation_renamed(row: dict[str, str]) -> bool:
         if row["segment"] not in ("enterprise", "government"):
@@ -178,7 +129,8 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
             return list(csv.DictReader(handle))
 
     async def memberships_then_resolve() -> None:
-        await ingest("am_app", "organisation_members", key_person)
+        await ingest("am_app", "organisation_members", changing(key_person=toggle("true", "false"),
+                                                                title=lambda title: title + "助理"))
         await resolve_all(store)
 
     async def merge_an_organisation_into_another() -> None:
@@ -210,14 +162,16 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
 
     events: list[str] = []
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-        ("account status", lambda: ingest("crm", "accounts", account_status)),
-        ("bill amounts", lambda: ingest("crm", "bills", bill_amount)),
-        ("subscription status", lambda: ingest("crm", "subscriptions", subscription_status)),
+        ("account status", lambda: ingest("crm", "accounts", changing(4, status=toggle("suspended", "active")))),
+        ("bill amounts", lambda: ingest("crm", "bills", changing(4, amount=lambda a: f"{float(a) + 300:.2f}"))),
+        ("subscription status", lambda: ingest("crm", "subscriptions",
+                                               changing(4, status=toggle("suspended", "active")))),
         ("offering renamed", lambda: ingest("crm", "subscriptions", offering_renamed)),
-        ("contact summary", lambda: ingest("hotline", "contacts", contact_summary)),
-        ("opportunity stage", lambda: ingest("hall", "opportunities", opportunity_stage)),
+        ("contact summary", lambda: ingest("hotline", "contacts", changing(4, summary=lambda s: s + " (corrected)"))),
+        ("opportunity stage", lambda: ingest("hall", "opportunities", changing(4, stage=toggle("won", "lost")))),
         ("employees renamed", employees_renamed),
-        ("customer record changed", lambda: ingest("crm", "customers", customer_email)),
+        ("customer record changed", lambda: ingest("crm", "customers", changing(
+            4, email=lambda _: f"changed.{next(serial)}@example.cn"))),
         ("memberships and batch resolution", memberships_then_resolve),
         ("organisations renamed, resolved one record at a time", organisations_renamed_then_resolved_one_by_one),
         ("merge", merge_an_organisation_into_another),

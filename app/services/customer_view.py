@@ -45,14 +45,22 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def held(loader: DataLoader[K, T], key: K) -> tuple[bool, T | None]:
+    """Whether the loader already holds a value for ``key`` (loaded or primed, without error), and it."""
+    future = loader.cache_map.get(key)
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return True, future.result()
+    return False, None
+
+
 def now_or_later(loader: DataLoader[K, T], key: K, build: Callable[[T], R]) -> R:
     """``build`` of the loader's value: at once when the loader already holds it (primed by the
     customer query), else an awaitable of it. graphql-core awaits what needs awaiting, and a
     resolver that returns a plain value costs it far less than a coroutine does; the cast
     hides the awaitable from type checkers and from strawberry, which reads the annotation."""
-    future = loader.cache_map.get(key)
-    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-        return build(future.result())
+    found, value = held(loader, key)
+    if found:
+        return build(cast(T, value))
 
     async def later() -> R:
         built: Any = build(await loader.load(key))

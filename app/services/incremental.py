@@ -72,7 +72,7 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
         reason = why.explanation() if isinstance(why, PairDecision) else {"decision": decision}
         await store.write(WRITE_CUSTOMERS, {"now": now, "customers": [{
             "id": target, "props": props,
-            "records": [{"id": row["id"], "why": _why_json(decision, why)}]}]})
+            "records": [{"id": row["id"], "why": _why_json(reason, decision, why)}]}]})
         await attach_holdings(store, [{"id": target, "records": [row["id"]], "manager": manager}])
         if review is not None and best is None:
             await store.write(WRITE_CANDIDATES, {"now": now, "candidates": [
@@ -83,9 +83,8 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
     return decisions
 
 
-def _why_json(decision: str, why: PairDecision | None) -> str:
+def _why_json(reason: dict[str, Any], decision: str, why: PairDecision | None) -> str:
     """The same JSON as a batch run writes (the API's source records parse it), saying which
     record it was matched with and that it was decided one record at a time."""
-    explained: dict[str, Any] = why.explanation() if why is not None else {}
-    return orjson.dumps({**explained, "decision": decision, "mode": "incremental",
+    return orjson.dumps({**reason, "decision": decision, "mode": "incremental",
                          **({"matched_record": why.right} if why is not None else {})}).decode()

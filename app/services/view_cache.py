@@ -51,32 +51,20 @@ class KeptAnswer:
 
 
 @dataclass(slots=True)
-class CacheStats:
-    hits: int = 0
-    misses: int = 0
-    stale: int = 0
-    kept: int = 0
-
-
-@dataclass(slots=True)
 class ViewCache:
     """A bounded, least-recently-used map of kept answers; ``size`` 0 keeps nothing."""
 
     size: int
-    stats: CacheStats = field(default_factory=CacheStats)
     _answers: OrderedDict[Key, KeptAnswer] = field(default_factory=OrderedDict)
 
     def get(self, key: Key, stamp: Stamp) -> KeptAnswer | None:
         answer = self._answers.get(key)
         if answer is None:
-            self.stats.misses += 1
             return None
         if answer.stamp != stamp:
-            self.stats.stale += 1
             del self._answers[key]
             return None
         self._answers.move_to_end(key)
-        self.stats.hits += 1
         return answer
 
     def put(self, key: Key, answer: KeptAnswer) -> None:
@@ -84,12 +72,8 @@ class ViewCache:
             return
         self._answers[key] = answer
         self._answers.move_to_end(key)
-        self.stats.kept += 1
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._answers)
 
 
 class CustomerVersions:
