@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench clean neo4j
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -27,8 +27,15 @@ install: $(TEST_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/c360 run
 
+# The suite runs every store test on both backends: the embedded FalkorDB and a real Neo4j Community
+# server that tools/neo4j builds with Maven (first time) and the tests start (unless NEO4J_URI names
+# one). C360_CYPHER_COVERAGE fails the run when a Cypher file was not executed on its backends.
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	C360_CYPHER_COVERAGE=1 $(BIN)/python -m pytest
+
+# A local Neo4j for `NEO4J_URI=... make run`: prints the variables to export, Ctrl-C stops it.
+neo4j: $(RUN_STAMP)
+	$(BIN)/python -m tools.neo4j.server --home var/neo4j
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var tools/neo4j/target

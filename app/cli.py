@@ -60,7 +60,8 @@ async def store_health() -> None:
     store = await opened_store()
     try:
         health = await store.health()
-        typer.echo(f"backend={health.backend} ok={health.ok} at={health.location} detail={health.detail}")
+        typer.echo(f"backend={health.backend} server={health.server or '?'} ok={health.ok} "
+                   f"at={health.location} detail={health.detail}")
         if not health.ok:
             raise typer.Exit(EXIT_ERROR)
     finally:

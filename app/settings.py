@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="C360_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="C360_", extra="ignore", populate_by_name=True)
 
     env: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("./var")
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))
     neo4j_password: str = Field(default="", validation_alias=AliasChoices("NEO4J_PASSWORD"))
     neo4j_database: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE"))
+    # How long the driver retries a transaction that failed for a passing reason (a cluster's leader
+    # switch, a deadlock, a server restarting); past it a request fails with STORE_UNAVAILABLE.
+    neo4j_retry_seconds: float = 5.0
+    neo4j_connect_timeout: float = 5.0
 
     @property
     def api_keys_path(self) -> Path:

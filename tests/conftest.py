@@ -1,22 +1,30 @@
-"""Shared fixtures: every test talks to a real embedded FalkorDB started for the session,
-and to Neo4j too when NEO4J_URI names one (otherwise those cases are skipped, saying why)."""
+"""Shared fixtures: every test of the store runs twice, on a real embedded FalkorDB and on a real
+Neo4j Community server, both started for the session (Neo4j by tools/neo4j, unless NEO4J_URI
+names a server of your own)."""
 
 from __future__ import annotations
 
 import csv
 import os
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from app.settings import Settings
 from app.store import Store, cypher, open_store
 from app.store.embedded import EmbeddedStore
+from app.store.neo4j_backend import Neo4jStore
+from tools.neo4j.server import Neo4jServer
+
+NEO4J_VARIABLES = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+# The session's store of each backend, whose counts of queries run say which Cypher files ran where.
+SESSION_STORES: dict[str, Store] = {}
 
 CLEAR_GRAPH = cypher("admin/clear_graph")
-NEO4J_SKIP = "NEO4J_URI is not set: no Neo4j server can be installed on this machine, so the Neo4j contract cases are skipped"
+BACKENDS = ["embedded", "neo4j"]
 
 
 def short_tmpdir(prefix: str) -> Path:
@@ -29,23 +37,41 @@ async def embedded_store() -> AsyncIterator[EmbeddedStore]:
     store = EmbeddedStore(short_tmpdir("c360t-"), graph_name="c360_test", pool_size=8)
     await store.start()
     await store.setup_schema()
+    SESSION_STORES[store.backend] = store
     yield store
     await store.close()
 
 
 @pytest.fixture(scope="session")
-async def neo4j_store() -> AsyncIterator[Store]:
-    if not os.environ.get("NEO4J_URI"):
-        pytest.skip(NEO4J_SKIP)
-    store = open_store(Settings())
+def neo4j_environment() -> Iterator[dict[str, str]]:
+    """NEO4J_* of a server for this session: the one NEO4J_URI names, or one started here."""
+    if os.environ.get("NEO4J_URI"):
+        yield {name: os.environ[name] for name in NEO4J_VARIABLES if name in os.environ}
+        return
+    with Neo4jServer() as server:
+        yield server.environment()
+
+
+@pytest.fixture(scope="session")
+async def neo4j_store(neo4j_environment: dict[str, str]) -> AsyncIterator[Store]:
+    store = open_store(neo4j_settings(neo4j_environment))
     await store.start()
     await store.setup_schema()
+    SESSION_STORES[store.backend] = store
     yield store
     await store.close()
 
 
-@pytest.fixture(params=["embedded", "neo4j"])
+def neo4j_settings(environment: dict[str, str], **overrides: object) -> Settings:
+    values = {"neo4j_uri": environment["NEO4J_URI"], "neo4j_user": environment.get("NEO4J_USER", "neo4j"),
+              "neo4j_password": environment.get("NEO4J_PASSWORD", ""),
+              "neo4j_database": environment.get("NEO4J_DATABASE", "neo4j")}
+    return Settings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Store:
+    """The session's store of one backend; every test that uses it runs on both."""
     fixture = "embedded_store" if request.param == "embedded" else "neo4j_store"
     return request.getfixturevalue(fixture)
 
@@ -58,10 +84,17 @@ async def store(backend: Store) -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-async def graph(embedded_store: EmbeddedStore) -> AsyncIterator[EmbeddedStore]:
-    """The embedded store alone, emptied: for tests of domain code rather than the backend contract."""
-    await embedded_store.write(CLEAR_GRAPH)
-    yield embedded_store
+def graph(store: Store) -> Store:
+    """The same as ``store``: the older name most domain tests use."""
+    return store
+
+
+def cli_environment(store: Store) -> dict[str, str]:
+    """The environment of a `c360` process that attaches to the same store as ``store``."""
+    env = {k: v for k, v in os.environ.items() if k not in NEO4J_VARIABLES}
+    if isinstance(store, EmbeddedStore):
+        return {**env, "C360_DATA_DIR": str(store.server.data_dir), "C360_GRAPH_NAME": store.graph_name}
+    return {**env, **cast(Neo4jStore, store).environment()}
 
 
 def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:
@@ -101,3 +134,34 @@ def api_client(store: Store, role: str = "admin", name: str = "test") -> "httpx.
     keyring = KeyRing({hash_key(key): (name, role)})
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(store=store, keyring=keyring)),
                              base_url="http://t", headers={"Authorization": f"Bearer {key}"})
+
+
+# ------------------------------------------------------------------ every Cypher file runs on its backends
+
+DIALECT_OF = {"falkordb": "embedded", "falkordb_unique": "embedded", "neo4j": "neo4j"}
+
+
+def backends_of(name: str) -> set[str]:
+    """Which backends must run a Cypher file: its own for a per-backend file, both for a shared one."""
+    last = name.rsplit("/", 1)[-1]
+    dialect = last.rsplit(".", 1)[-1] if "." in last else (last if name.startswith("schema/") else "")
+    return {DIALECT_OF[dialect]} if dialect in DIALECT_OF else set(BACKENDS)
+
+
+def cypher_files_run_by_none(ran: dict[str, set[str]]) -> list[str]:
+    from app.store.queries import file_names
+
+    return sorted(f"{name} on {backend}" for name in file_names() for backend in backends_of(name)
+                  if name not in ran.get(backend, set()))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With C360_CYPHER_COVERAGE=1 (`make test` sets it: the whole suite), fail the run when a Cypher
+    file was not executed on a backend that must run it."""
+    if os.environ.get("C360_CYPHER_COVERAGE") != "1" or exitstatus != 0:
+        return
+    ran = {backend: set(store.stats.by_query) for backend, store in SESSION_STORES.items()}
+    missing = cypher_files_run_by_none(ran)
+    if missing:
+        print("\nCypher files no test ran on a backend that must run them:\n  " + "\n  ".join(missing))
+        session.exitstatus = 1

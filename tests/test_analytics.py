@@ -14,8 +14,7 @@ import orjson
 import pytest
 
 from app.services.resolve import resolve_all
-from app.store import cypher
-from app.store.embedded import EmbeddedStore
+from app.store import Store, cypher
 from loaders.ingest import SHARD_NUMBERS
 from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
@@ -105,7 +104,7 @@ def read_csv(directory: Path, entry: dict[str, str]) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-async def build_model(store: EmbeddedStore, directory: Path) -> Demo:
+async def build_model(store: Store, directory: Path) -> Demo:
     customer_of: dict[str, str] = {}
     for shard in SHARD_NUMBERS:
         for row in await store.read(CROSSWALK, {"shard": shard}):
@@ -148,17 +147,18 @@ async def build_model(store: EmbeddedStore, directory: Path) -> Demo:
 
 
 @pytest.fixture(scope="module")
-async def demo(embedded_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> tuple[EmbeddedStore, Path]:
-    await embedded_store.write(CLEAR)
+async def demo(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
+    """One demo graph per backend for the whole module: the queries only read it."""
+    await backend.write(CLEAR)
     directory = tmp_path_factory.mktemp("analytics")
     generate(directory, 400, seed=21)
-    await ingest_directory(embedded_store, directory)
-    await resolve_all(embedded_store)
-    return embedded_store, directory
+    await ingest_directory(backend, directory)
+    await resolve_all(backend)
+    return backend, directory
 
 
 @pytest.fixture(scope="module")
-async def model(demo: tuple[EmbeddedStore, Path]) -> Demo:
+async def model(demo: tuple[Store, Path]) -> Demo:
     return await build_model(*demo)
 
 
@@ -183,7 +183,7 @@ def test_every_analytics_query_is_documented_and_read_only() -> None:
 # ------------------------------------------------------------------ one test per query
 
 
-async def test_duplicate_rate_by_source(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_duplicate_rate_by_source(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     rows = await store.read(DUPLICATE_RATE_BY_SOURCE, {"min_records": 2})
     records: dict[str, int] = defaultdict(int)
@@ -199,7 +199,7 @@ async def test_duplicate_rate_by_source(demo: tuple[EmbeddedStore, Path], model:
 
 
 @pytest.mark.parametrize("segment", [None, "individual"])
-async def test_merges_by_local_network(demo: tuple[EmbeddedStore, Path], model: Demo, segment: str | None) -> None:
+async def test_merges_by_local_network(demo: tuple[Store, Path], model: Demo, segment: str | None) -> None:
     store, _ = demo
     rows = await store.read(MERGES_BY_LOCAL_NETWORK, {"segment": segment})
     records: dict[str, int] = defaultdict(int)
@@ -215,7 +215,7 @@ async def test_merges_by_local_network(demo: tuple[EmbeddedStore, Path], model: 
     assert len(rows) >= 3 and rows == expected
 
 
-async def test_multi_channel_contacts(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_multi_channel_contacts(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     since = "2026-08-01T00:00:00+08:00"
     rows = await store.read(MULTI_CHANNEL_CONTACTS, {"since": since, "min_channels": 2})
@@ -231,7 +231,7 @@ async def test_multi_channel_contacts(demo: tuple[EmbeddedStore, Path], model: D
     assert all(r["name"] for r in rows)
 
 
-async def test_repeated_complaints(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_repeated_complaints(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     since = "2026-06-01T00:00:00+08:00"
     rows = await store.read(REPEATED_COMPLAINTS, {"kind": "complaint", "since": since, "min_contacts": 2})
@@ -247,7 +247,7 @@ async def test_repeated_complaints(demo: tuple[EmbeddedStore, Path], model: Demo
     assert [{k: r[k] for k in ("customer_id", "contacts", "channels", "last_at")} for r in rows] == expected
 
 
-async def test_vip_care_overdue(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_vip_care_overdue(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     cutoffs = {"diamond": "2026-09-01T00:00:00+08:00", "gold": "2026-07-01T00:00:00+08:00",
                "silver": "2026-08-15T00:00:00+08:00"}
@@ -271,7 +271,7 @@ async def test_vip_care_overdue(demo: tuple[EmbeddedStore, Path], model: Demo) -
     assert [{k: r[k] for k in ("customer_id", "vip_card", "local_network", "last_visit")} for r in rows] == expected
 
 
-async def test_organisation_key_persons_spend(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_organisation_key_persons_spend(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     from_month = "2026-08"
     rows = await store.read(ORGANISATION_KEY_PERSONS_SPEND, {"from_month": from_month})
@@ -296,7 +296,7 @@ async def test_organisation_key_persons_spend(demo: tuple[EmbeddedStore, Path], 
     assert all(r["local_network"] == model.attribute(r["organisation_id"], "local_network") for r in rows)
 
 
-async def test_bundle_penetration_by_segment(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_bundle_penetration_by_segment(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     rows = await store.read(BUNDLE_PENETRATION_BY_SEGMENT, {"min_subscriptions": 2})
     per_offering: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -315,7 +315,7 @@ async def test_bundle_penetration_by_segment(demo: tuple[EmbeddedStore, Path], m
     assert sum(r["bundled"] for r in rows) > 0
 
 
-async def test_spend_by_network_month(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_spend_by_network_month(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     rows = await store.read(SPEND_BY_NETWORK_MONTH, {"from_month": "2026-07", "to_month": "2026-09"})
     amount: dict[tuple[str, str], float] = defaultdict(float)
@@ -331,7 +331,7 @@ async def test_spend_by_network_month(demo: tuple[EmbeddedStore, Path], model: D
     assert len(expected) == 15 and rows == expected
 
 
-async def test_contact_volume_by_channel_kind(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_contact_volume_by_channel_kind(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     since, until = "2026-08-01T00:00:00+08:00", "2026-10-01T00:00:00+08:00"
     rows = await store.read(CONTACT_VOLUME_BY_CHANNEL_KIND, {"since": since, "until": until, "outcome": "resolved"})
@@ -347,7 +347,7 @@ async def test_contact_volume_by_channel_kind(demo: tuple[EmbeddedStore, Path], 
 
 
 @pytest.mark.parametrize("segment", [None, "individual"])
-async def test_certificate_coverage_by_source(demo: tuple[EmbeddedStore, Path], model: Demo,
+async def test_certificate_coverage_by_source(demo: tuple[Store, Path], model: Demo,
                                               segment: str | None) -> None:
     store, _ = demo
     rows = await store.read(CERTIFICATE_COVERAGE_BY_SOURCE, {"segment": segment})
@@ -365,7 +365,7 @@ async def test_certificate_coverage_by_source(demo: tuple[EmbeddedStore, Path], 
     assert sum(r["without_certificate"] for r in rows) > 0
 
 
-async def test_top_spenders(demo: tuple[EmbeddedStore, Path], model: Demo) -> None:
+async def test_top_spenders(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     from_month, limit = "2026-08", 7
     rows = await store.read(TOP_SPENDERS, {"from_month": from_month, "limit": limit})

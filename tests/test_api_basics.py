@@ -14,16 +14,17 @@ import httpx
 import pytest
 
 from app.api.app import create_app
+from app.store import Store
 from app.store.embedded import EmbeddedStore
 from tests.conftest import api_client, short_tmpdir
 
 
-def client_for(store: EmbeddedStore) -> httpx.AsyncClient:
+def client_for(store: Store) -> httpx.AsyncClient:
     return api_client(store)
 
 
-async def test_graphql_needs_a_known_key(embedded_store: EmbeddedStore) -> None:
-    app = create_app(store=embedded_store)
+async def test_graphql_needs_a_known_key(store: Store) -> None:
+    app = create_app(store=store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         missing = await client.post("/graphql", json={"query": "{ __typename }"})
         assert missing.status_code == 401
@@ -35,12 +36,14 @@ async def test_graphql_needs_a_known_key(embedded_store: EmbeddedStore) -> None:
         assert ide.status_code == 200 and "graphiql" in ide.text.lower()
 
 
-async def test_healthz_and_typename(embedded_store: EmbeddedStore) -> None:
-    async with client_for(embedded_store) as client:
+async def test_healthz_and_typename(store: Store) -> None:
+    async with client_for(store) as client:
         health = await client.get("/healthz")
-        assert health.status_code == 200 and health.json()["backend"] == "embedded"
+        assert health.status_code == 200 and health.json()["backend"] == store.backend
+        product = {"embedded": "FalkorDB/", "neo4j": "Neo4j/"}[store.backend]
+        assert health.json()["server"].startswith(product) and health.json()["server"][len(product)].isdigit()
         answer = await client.post("/graphql", json={"query": "{ __typename store { backend ok } }"})
-        assert answer.json() == {"data": {"__typename": "Query", "store": {"backend": "embedded", "ok": True}}}
+        assert answer.json() == {"data": {"__typename": "Query", "store": {"backend": store.backend, "ok": True}}}
 
 
 async def test_dead_store_turns_healthz_503_and_queries_fail_clearly() -> None:

@@ -13,27 +13,27 @@ from pathlib import Path
 import pytest
 
 from app.services.resolve import resolve_all
-from app.store.embedded import EmbeddedStore
+from app.store import Store
 from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
+from tests.conftest import cli_environment
 
 
 @pytest.fixture
-async def demo_graph(graph: EmbeddedStore, tmp_path: Path) -> EmbeddedStore:
+async def demo_graph(graph: Store, tmp_path: Path) -> Store:
     generate(tmp_path / "demo", 60, seed=9)
     await ingest_directory(graph, tmp_path / "demo")
     await resolve_all(graph)
     return graph
 
 
-def c360(store: EmbeddedStore, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "C360_DATA_DIR": str(store.server.data_dir), "C360_GRAPH_NAME": store.graph_name}
-    env.pop("NEO4J_URI", None)
-    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+def c360(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `c360` process attached to the same store (either backend)."""
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], env=cli_environment(store), capture_output=True,
+                          text=True, timeout=120)
 
 
-async def test_a_writing_query_is_refused(demo_graph: EmbeddedStore, tmp_path: Path) -> None:
+async def test_a_writing_query_is_refused(demo_graph: Store, tmp_path: Path) -> None:
     query = tmp_path / "evil.cypher"
     query.write_text("MATCH (c:Customer) SET c.name = 'x' RETURN count(c) AS n\n", encoding="utf-8")
     done = c360(demo_graph, "cypher", str(query))
@@ -43,7 +43,7 @@ async def test_a_writing_query_is_refused(demo_graph: EmbeddedStore, tmp_path: P
     assert json.loads(untouched.stdout)[0]["n"] > 0
 
 
-async def test_formats_params_and_row_limit(demo_graph: EmbeddedStore, tmp_path: Path) -> None:
+async def test_formats_params_and_row_limit(demo_graph: Store, tmp_path: Path) -> None:
     query = tmp_path / "names.cypher"
     query.write_text("MATCH (c:Customer) WHERE c.status = $status RETURN c.id AS id ORDER BY id\n", encoding="utf-8")
     everything = c360(demo_graph, "cypher", str(query), "--param", "status=active", "--format", "json",
@@ -57,7 +57,7 @@ async def test_formats_params_and_row_limit(demo_graph: EmbeddedStore, tmp_path:
     assert bad.returncode != 0 and "name=value" in bad.stderr + bad.stdout
 
 
-async def test_export_customers_csv_and_parquet(demo_graph: EmbeddedStore, tmp_path: Path) -> None:
+async def test_export_customers_csv_and_parquet(demo_graph: Store, tmp_path: Path) -> None:
     count = json.loads(c360(demo_graph, "cypher", "--name", "admin/count_active_customers", "--format",
                             "json").stdout)[0]["n"]
     out = tmp_path / "customers.csv"

@@ -25,6 +25,7 @@ from app.services.resolve import resolve_all
 from app.store import Store
 from app.store.embedded import EmbeddedStore
 from loaders.ingest import ingest_file
+from tests.conftest import cli_environment
 from tests.test_api_basics import free_port
 from tests.test_steward_api import crafted_pair
 
@@ -45,9 +46,7 @@ def server(review_graph: EmbeddedStore, tmp_path: Path) -> Iterator[tuple[str, s
     keys = tmp_path / "keys.toml"
     key = add_key(keys, "page-test", "steward")
     port = free_port()
-    env = {**os.environ, "C360_DATA_DIR": str(review_graph.server.data_dir), "C360_GRAPH_NAME": review_graph.graph_name,
-           "C360_API_KEYS_FILE": str(keys), "C360_DEMO_CUSTOMERS": "0"}
-    env.pop("NEO4J_URI", None)
+    env = {**cli_environment(review_graph), "C360_API_KEYS_FILE": str(keys), "C360_DEMO_CUSTOMERS": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"

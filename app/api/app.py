@@ -6,6 +6,7 @@ never reaches the schema. Each request gets its own caller and DataLoaders.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -23,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from app.access import KeyRing, Unauthenticated, audit_log
+from app.errors import StoreError
 from app.rules import Rules, get_rules
 from app.services.customer_view import CustomerLoaders
 from app.services.view_cache import CustomerVersions, ViewCache
@@ -39,6 +41,8 @@ class StoreRef:
 
     def __init__(self, store: Store | None) -> None:
         self._store = store
+        # False while the lifespan waits for a Neo4j that was away at start-up to take the schema.
+        self.ready = True
 
     @property
     def store(self) -> Store:
@@ -79,6 +83,34 @@ def _freeze_startup_objects() -> None:
     view's p99 outliers."""
     gc.collect()
     gc.freeze()
+
+
+async def _start_or_wait(store: Store, ref: StoreRef, every: float = 1.0) -> asyncio.Task[None] | None:
+    """Neo4j is a server of its own: when it is down (or refuses our credentials) at start-up the API
+    still serves, answering 503 and STORE_UNAVAILABLE, and connects in the background once it can;
+    /healthz says ok only once the schema is in place."""
+    try:
+        await store.start()
+        await store.setup_schema()
+        return None
+    except StoreError as exc:
+        log.error("%s; the API answers 503 until the store can be reached", exc)
+    ref.ready = False
+
+    async def keep_trying() -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await store.start()
+                await store.setup_schema()
+            except StoreError as exc:
+                log.debug("store still unreachable: %s", exc)
+                continue
+            ref.ready = True
+            log.info("store reached: %s", store.server_agent)
+            return
+
+    return asyncio.create_task(keep_trying())
 
 
 def _bearer(request: Request) -> str | None:
@@ -128,20 +160,28 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
             yield
             return
         opened = open_store(settings)
-        await opened.start()
+        waiting: asyncio.Task[None] | None = None
         try:
-            await opened.setup_schema()
+            if opened.backend == "neo4j":
+                waiting = await _start_or_wait(opened, ref)
+            else:
+                await opened.start()
+                await opened.setup_schema()
             ref.store = opened
             _freeze_startup_objects()
             yield
         finally:
+            if waiting is not None:
+                waiting.cancel()
             await opened.close()
 
     async def healthz(request: Request) -> JSONResponse:
         health = await ref.store.health()
-        body = {"status": "ok" if health.ok else "unavailable", "backend": health.backend,
-                "detail": health.detail}
-        return JSONResponse(body, status_code=200 if health.ok else 503)
+        ok = health.ok and ref.ready
+        detail = health.detail if not health.ok or ok else "store reached; setting up its schema"
+        body = {"status": "ok" if ok else "unavailable", "backend": health.backend, "server": health.server,
+                "detail": detail}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     production = settings.env == "production"
     graphql = GraphQLApp(ref, rules, production, settings.graphql_caches, settings.view_cache_size,

@@ -18,7 +18,9 @@ def open_store(settings: Settings | None = None) -> Store:
         assert settings.neo4j_uri is not None
         return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
                           settings.neo4j_database, pool_size=settings.store_pool_size,
-                          query_timeout_ms=settings.query_timeout_ms)
+                          query_timeout_ms=settings.query_timeout_ms,
+                          retry_seconds=settings.neo4j_retry_seconds,
+                          connect_timeout=settings.neo4j_connect_timeout)
     from app.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.data_dir, graph_name=settings.graph_name, pool_size=settings.store_pool_size,

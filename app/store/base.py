@@ -22,6 +22,8 @@ class Health:
     backend: str
     detail: str
     location: str
+    # The server's product and version, such as "Neo4j/5.26.18" or "FalkorDB/4.16.2".
+    server: str = ""
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class Store(ABC):
 
     def __init__(self) -> None:
         self.stats = StoreStats()
+        self.server_agent = ""
 
     @abstractmethod
     async def start(self) -> None:

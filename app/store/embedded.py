@@ -76,6 +76,7 @@ class EmbeddedStore(Store):
         self._graph = FalkorDB(connection_pool=self._pool).select_graph(self.graph_name)
         # Read-only queries refuse a graph key that does not exist yet; a write creates it.
         await self.write(HEALTH)
+        self.server_agent = await self._module_version()
         log.info("store backend=embedded graph=%s data_dir=%s socket=%s pool=%d",
                  self.graph_name, self.server.data_dir, self.server.socket_path, self.pool_size)
 
@@ -153,6 +154,14 @@ class EmbeddedStore(Store):
             raise StoreError(str(exc), query="compact", backend=self.backend) from exc
         log.warning("the append-only file rewrite did not finish in %.0f s; it goes on in the background", timeout)
 
+    async def _module_version(self) -> str:
+        """``FalkorDB/4.16.3`` from the graph module's version number (41603)."""
+        for module in await self._graph.execute_command("MODULE", "LIST"):
+            if module.get("name") == "graph":
+                number = int(module["ver"])
+                return f"FalkorDB/{number // 10000}.{number // 100 % 100}.{number % 100}"
+        return "FalkorDB"
+
     async def health(self) -> Health:
         if not self.server.alive():
             return Health(False, self.backend, "embedded store is not answering", self.location)
@@ -160,7 +169,7 @@ class EmbeddedStore(Store):
             await self.read(HEALTH, timeout_ms=2000)
         except StoreError as exc:
             return Health(False, self.backend, str(exc), self.location)
-        return Health(True, self.backend, "ok", self.location)
+        return Health(True, self.backend, "ok", self.location, server=self.server_agent)
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -1,5 +1,12 @@
-"""Neo4j backend: the official async driver, managed transactions (the driver retries transient
-write failures), read transactions for reads so that a writing query is refused."""
+"""Neo4j backend: the official async driver used as Neo4j is meant to be used.
+
+Managed transactions (``execute_read``/``execute_write``), so the driver retries transient failures
+(a leader switch, a deadlock) within ``retry_seconds``; read transactions for reads, so a writing
+query is refused and, on a cluster, reads go to followers or read replicas; one bookmark manager
+for every session of the process, so a read on any connection sees the writes before it
+(read-your-writes across the API's connections and across cluster members). Any URI scheme the
+driver knows works: ``bolt://``, ``neo4j://`` (routing), and their ``+s``/``+ssc`` TLS forms.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,10 @@ from typing import Any
 
 import neo4j
 from neo4j import AsyncGraphDatabase
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, DriverError
+from neo4j.exceptions import (AuthError, ConfigurationError, DriverError, Neo4jError, ServiceUnavailable,
+                              SessionExpired)
 
-from app.errors import StoreError, StoreUnavailable
+from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import Health, Row, Store
 from app.store.queries import CypherQuery, cypher
 
@@ -30,46 +38,86 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Bolt only: the driver's HTTP Query API (http://) is a preview without bookmarks or managed retries.
+DIRECT_SCHEMES = {"bolt", "bolt+s", "bolt+ssc"}
+ROUTING_SCHEMES = {"neo4j", "neo4j+s", "neo4j+ssc"}
+
+
 class Neo4jStore(Store):
     backend = "neo4j"
 
     def __init__(self, uri: str, user: str, password: str, database: str = "neo4j", *,
-                 pool_size: int = 32, query_timeout_ms: int = 30_000) -> None:
+                 pool_size: int = 32, query_timeout_ms: int = 30_000, retry_seconds: float = 5.0,
+                 connect_timeout: float = 5.0) -> None:
         super().__init__()
         self.uri = uri
+        self.user = user
+        self.password = password
         self.database = database
         self.query_timeout_ms = query_timeout_ms
-        self._driver = AsyncGraphDatabase.driver(uri, auth=(user, password), max_connection_pool_size=pool_size)
+        if uri.partition("://")[0].lower() not in ROUTING_SCHEMES | DIRECT_SCHEMES:
+            raise StoreStartError(f"NEO4J_URI {uri!r} is not a Neo4j URI: use bolt:// (one server) or neo4j:// "
+                                  f"(routing, for a cluster), with +s or +ssc for TLS", backend=self.backend)
+        try:
+            self._driver = AsyncGraphDatabase.driver(
+                uri, auth=(user, password), max_connection_pool_size=pool_size,
+                max_transaction_retry_time=retry_seconds, connection_timeout=connect_timeout,
+                connection_acquisition_timeout=connect_timeout + query_timeout_ms / 1000,
+                # No notifications: the driver logs each one at length, and "relationship type does not
+                # exist yet" on a graph without merges came with most reads (measured: 3x slower views).
+                # Deprecations are expected too: the shared Cypher keeps `CALL { WITH x ... }`, the form
+                # FalkorDB reads, which Neo4j 5.26 notes as deprecated (docs/operations.md, upgrades).
+                notifications_min_severity="OFF")
+        except (ConfigurationError, ValueError) as exc:
+            raise StoreStartError(f"NEO4J_URI {uri!r} is not a Neo4j URI: {exc}", backend=self.backend) from exc
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
 
     @property
     def location(self) -> str:
         return f"{self.uri} database={self.database}"
 
+    def environment(self) -> dict[str, str]:
+        """The NEO4J_* variables that make another c360 process use this same database."""
+        return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user, "NEO4J_PASSWORD": self.password,
+                "NEO4J_DATABASE": self.database}
+
     async def start(self) -> None:
         try:
-            await self._driver.verify_connectivity()
+            info = await self._driver.get_server_info()
+        except AuthError as exc:
+            raise StoreStartError(f"Neo4j at {self.uri} refused the credentials of user {self.user!r} "
+                                  f"(NEO4J_USER, NEO4J_PASSWORD): {exc.message}", backend=self.backend) from exc
         except (Neo4jError, DriverError, OSError) as exc:
             raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}", backend=self.backend) from exc
-        log.info("store backend=neo4j uri=%s database=%s", self.uri, self.database)
+        self.server_agent = info.agent
+        log.info("store backend=neo4j uri=%s database=%s server=%s", self.uri, self.database, info.agent)
 
     async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None,
                    read_only: bool, timeout_ms: int | None) -> list[Row]:
         self.stats.count(query.name)
         timeout = (timeout_ms if timeout_ms is not None else self.query_timeout_ms) / 1000
 
+        @neo4j.unit_of_work(timeout=timeout)
         async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
-            result = await tx.run(neo4j.Query(text, timeout=timeout), params or {})
+            result = await tx.run(text, params or {})
             return [{k: _plain(v) for k, v in record.items()} async for record in result]
 
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         try:
-            async with self._driver.session(database=self.database, default_access_mode=mode) as session:
+            async with self._driver.session(database=self.database, default_access_mode=mode,
+                                            bookmark_manager=self._bookmarks) as session:
                 if read_only:
                     return await session.execute_read(work)
                 return await session.execute_write(work)
-        except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreUnavailable(str(exc), query=query.name, backend=self.backend) from exc
-        except (Neo4jError, DriverError) as exc:
+        except AuthError as exc:
+            raise StoreUnavailable(f"Neo4j refused the credentials: {exc.message}", query=query.name,
+                                   backend=self.backend) from exc
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri} is not answering: {exc}", query=query.name,
+                                   backend=self.backend) from exc
+        except Neo4jError as exc:
+            raise StoreError(exc.message or str(exc), query=query.name, backend=self.backend) from exc
+        except DriverError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
 
     async def read(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
@@ -83,13 +131,18 @@ class Neo4jStore(Store):
     async def setup_schema(self) -> None:
         for statement in SCHEMA.statements():
             await self._run(SCHEMA, statement, None, False, None)
+        await self._run(SCHEMA, "CALL db.awaitIndexes(300)", None, False, None)
 
     async def health(self) -> Health:
         try:
             await self.read(HEALTH, timeout_ms=2000)
+            info = await self._driver.get_server_info()
         except StoreError as exc:
             return Health(False, self.backend, str(exc), self.location)
-        return Health(True, self.backend, "ok", self.location)
+        except (Neo4jError, DriverError, OSError) as exc:
+            return Health(False, self.backend, f"Neo4j at {self.uri} is not answering: {exc}", self.location)
+        self.server_agent = info.agent
+        return Health(True, self.backend, "ok", self.location, server=info.agent)
 
     async def close(self) -> None:
         await self._driver.close()
