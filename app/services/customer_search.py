@@ -18,7 +18,7 @@ from app.resolution.normalise import normalise_certificate, normalise_name, norm
 from app.store import Store, cypher
 from app.store.queries import backend_cypher
 
-BY_PHONE = cypher("search/by_phone")
+BY_PHONE = backend_cypher("search/by_phone")
 BY_CERT_TAIL = cypher("search/by_cert_tail")
 BY_NAME = backend_cypher("search/by_name")
 BY_CERTIFICATE = cypher("view/customers_by_certificate")
@@ -50,7 +50,7 @@ async def search_ids(store: Store, text: str) -> list[tuple[str, float]]:
     text = text.strip()
     phone = normalise_phone(text)
     if phone.valid:
-        rows = await store.read(BY_PHONE, {"phone": phone.key, "limit": HITS})
+        rows = await store.read(BY_PHONE[store.backend], {"phone": phone.key, "limit": HITS})
         return [(r["id"], 1.0) for r in rows]
     if CERT_TAIL.match(text):
         rows = await store.read(BY_CERT_TAIL, {"tail": text.upper(), "limit": HITS})

@@ -18,9 +18,10 @@ from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
 from app.services.resolve import latest_model
-from app.store import Store, cypher
+from app.store import Store
+from app.store.queries import backend_cypher
 
-CANDIDATE_RECORDS = cypher("match/candidate_records")
+CANDIDATE_RECORDS = backend_cypher("match/candidate_records")
 MAX_CANDIDATES = 200
 
 
@@ -46,7 +47,7 @@ def lookup_params(probe: MatchRecord, raw_name: str | None = None) -> dict[str, 
 
 
 async def candidates_for(store: Store, probe: MatchRecord, raw_name: str | None = None) -> list[dict[str, Any]]:
-    return await store.read(CANDIDATE_RECORDS, lookup_params(probe, raw_name))
+    return await store.read(CANDIDATE_RECORDS[store.backend], lookup_params(probe, raw_name))
 
 
 class Matcher:

@@ -16,13 +16,11 @@ CREATE CONSTRAINT bill_id IF NOT EXISTS FOR (n:Bill) REQUIRE n.id IS UNIQUE;
 CREATE INDEX customer_cert_no IF NOT EXISTS FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_local_network IF NOT EXISTS FOR (n:Customer) ON (n.local_network);
-CREATE INDEX customer_phones IF NOT EXISTS FOR (n:Customer) ON (n.phones);
 CREATE INDEX customer_segment IF NOT EXISTS FOR (n:Customer) ON (n.segment);
 CREATE INDEX sourcerecord_source IF NOT EXISTS FOR (n:SourceRecord) ON (n.source);
 CREATE INDEX sourcerecord_source_id IF NOT EXISTS FOR (n:SourceRecord) ON (n.source_id);
 CREATE INDEX sourcerecord_kind IF NOT EXISTS FOR (n:SourceRecord) ON (n.kind);
 CREATE INDEX sourcerecord_cert_no IF NOT EXISTS FOR (n:SourceRecord) ON (n.cert_no);
-CREATE INDEX sourcerecord_phones IF NOT EXISTS FOR (n:SourceRecord) ON (n.phones);
 CREATE INDEX sourcerecord_customer_ref IF NOT EXISTS FOR (n:SourceRecord) ON (n.customer_ref);
 CREATE INDEX subscription_service_no IF NOT EXISTS FOR (n:Subscription) ON (n.service_no);
 CREATE INDEX contact_at IF NOT EXISTS FOR (n:Contact) ON (n.at);
@@ -39,3 +37,6 @@ CREATE INDEX customer_merged_into IF NOT EXISTS FOR (n:Customer) ON (n.merged_in
 CREATE FULLTEXT INDEX customer_name IF NOT EXISTS FOR (n:Customer) ON EACH [n.name, n.name_pinyin];
 CREATE FULLTEXT INDEX source_record_name IF NOT EXISTS FOR (n:SourceRecord) ON EACH [n.name];
 CREATE INDEX customer_cert_tail IF NOT EXISTS FOR (n:Customer) ON (n.cert_tail);
+// Phones are lists; range indexes do not answer `x IN n.phones`, so each phone is one keyword term.
+CREATE FULLTEXT INDEX customer_phone_numbers IF NOT EXISTS FOR (n:Customer) ON EACH [n.phones] OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}};
+CREATE FULLTEXT INDEX source_record_phone_numbers IF NOT EXISTS FOR (n:SourceRecord) ON EACH [n.phones] OPTIONS {indexConfig: {`fulltext.analyzer`: 'keyword'}};

@@ -120,6 +120,10 @@ class Neo4jServer:
                 self.port = int(address.rsplit(":", 1)[1])
                 ready.set()
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid if self._process is not None else 0
+
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
