@@ -80,7 +80,6 @@ async def store_schema() -> None:
         await store.close()
 
 
-CLEAR_GRAPH = cypher("admin/clear_graph")
 COUNT_NODES = cypher("admin/count_nodes")
 
 
@@ -105,7 +104,7 @@ async def store_reset(yes: bool = typer.Option(False, "--yes", help="Really dele
         raise typer.Exit(EXIT_ERROR)
     store = await opened_store()
     try:
-        await store.write(CLEAR_GRAPH)
+        await store.clear()
         typer.echo("graph cleared")
     finally:
         await store.close()

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     store_pool_timeout: float = 10.0
     store_socket_timeout: float = 30.0
     query_timeout_ms: int = 30_000
+    # Where a process leaves the counts of the queries it ran when it closes its store (unset: nowhere).
+    query_counts_dir: Path | None = None
 
     neo4j_uri: str | None = Field(default=None, validation_alias=AliasChoices("NEO4J_URI"))
     neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER"))

@@ -5,11 +5,12 @@ names a server of your own)."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import TypeVar, cast
 
 import pytest
 
@@ -20,10 +21,10 @@ from app.store.neo4j_backend import Neo4jStore
 from tools.neo4j.server import Neo4jServer
 
 NEO4J_VARIABLES = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+StoreT = TypeVar("StoreT", bound=Store)
 # The session's store of each backend, whose counts of queries run say which Cypher files ran where.
 SESSION_STORES: dict[str, Store] = {}
 
-CLEAR_GRAPH = cypher("admin/clear_graph")
 BACKENDS = ["embedded", "neo4j"]
 
 
@@ -79,7 +80,7 @@ def backend(request: pytest.FixtureRequest) -> Store:
 @pytest.fixture
 async def store(backend: Store) -> AsyncIterator[Store]:
     """Each use runs once per backend, on an empty graph."""
-    await backend.write(CLEAR_GRAPH)
+    await backend.clear()
     yield backend
 
 
@@ -155,12 +156,32 @@ def cypher_files_run_by_none(ran: dict[str, set[str]]) -> list[str]:
                   if name not in ran.get(backend, set()))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """`c360` processes the tests start, and stores the tests open themselves, leave the names of the
+    queries they ran here when they close their store."""
+    os.environ.setdefault("C360_QUERY_COUNTS_DIR", tempfile.mkdtemp(prefix="c360-queries-"))
+
+
+def counted(store: StoreT) -> StoreT:
+    """A store a test builds itself: its queries count towards the check below."""
+    store.counts_dir = Path(os.environ["C360_QUERY_COUNTS_DIR"])
+    return store
+
+
+def queries_run() -> dict[str, set[str]]:
+    ran: dict[str, set[str]] = {backend: set(store.stats.by_query) for backend, store in SESSION_STORES.items()}
+    for path in Path(os.environ["C360_QUERY_COUNTS_DIR"]).glob("*.json"):
+        counts = json.loads(path.read_text(encoding="utf-8"))
+        ran.setdefault(counts["backend"], set()).update(counts["queries"])
+    return ran
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """With C360_CYPHER_COVERAGE=1 (`make test` sets it: the whole suite), fail the run when a Cypher
     file was not executed on a backend that must run it."""
     if os.environ.get("C360_CYPHER_COVERAGE") != "1" or exitstatus != 0:
         return
-    ran = {backend: set(store.stats.by_query) for backend, store in SESSION_STORES.items()}
+    ran = queries_run()
     missing = cypher_files_run_by_none(ran)
     if missing:
         print("\nCypher files no test ran on a backend that must run them:\n  " + "\n  ".join(missing))

@@ -20,7 +20,6 @@ from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
 from loaders.validation import a_service_no
 
-CLEAR = cypher("admin/clear_graph")
 CROSSWALK = cypher("export/crosswalk")
 COUNT_ACTIVE = cypher("admin/count_active_customers")
 
@@ -149,7 +148,7 @@ async def build_model(store: Store, directory: Path) -> Demo:
 @pytest.fixture(scope="module")
 async def demo(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path]:
     """One demo graph per backend for the whole module: the queries only read it."""
-    await backend.write(CLEAR)
+    await backend.clear()
     directory = tmp_path_factory.mktemp("analytics")
     generate(directory, 400, seed=21)
     await ingest_directory(backend, directory)

@@ -115,6 +115,30 @@ async def test_search_by_name_phone_and_certificate_tail(demo: tuple[Store, Path
         assert short["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+BY_KEYS = """query($type: String!, $cert: String!, $number: String!) {
+  byCert: customerByCertificate(type: $type, number: $cert) { id }
+  byNumber: customerByServiceNumber(number: $number) { id } }"""
+
+
+async def test_lookups_by_certificate_and_service_number(demo: tuple[Store, Path]) -> None:
+    """The hall's two exact look-ups, and a search by a whole certificate number, find the customer
+    that owns the certificate and the subscription."""
+    store, directory = demo
+    person = crm_person(directory)
+    with (directory / "crm" / "subscriptions.csv").open(encoding="utf-8") as handle:
+        subscription = next(row for row in csv.DictReader(handle) if row["status"] == "active")
+    owner = (await crosswalk(store))[f"crm:customers:{subscription['customer_source_id']}"]
+    customer = await customer_of(store, person)
+    async with api_client(store, "service_hall") as hall:
+        found = (await gql(hall, BY_KEYS, type="resident_id", cert=person["cert_no"].lower(),
+                           number=subscription["service_no"]))["data"]
+        assert found == {"byCert": {"id": customer}, "byNumber": {"id": owner}}
+        hits = (await gql(hall, SEARCH, text=person["cert_no"]))["data"]["searchCustomers"]
+        assert [e["node"]["id"] for e in hits["edges"]] == [customer]
+        missing = await gql(hall, BY_KEYS, type="resident_id", cert=person["cert_no"], number="13900000000")
+        assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
 class Collected(logging.Handler):
     def __init__(self) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.services.resolve import resolve_all
-from app.store import Store
+from app.store import Store, cypher
 from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
 from tests.conftest import cli_environment
@@ -85,3 +85,26 @@ def test_demo_data_command_is_deterministic(tmp_path: Path) -> None:
         assert "customer records" in done.stdout
         outputs.append({p.relative_to(tmp_path / name): p.read_bytes() for p in (tmp_path / name).rglob("*.csv")})
     assert outputs[0] == outputs[1] and len(outputs[0]) > 10
+
+
+async def test_store_stats_counts_each_label(demo_graph: Store) -> None:
+    done = c360(demo_graph, "store", "stats")
+    assert done.returncode == 0, done.stderr
+    counts = {line.split()[0]: int(line.split()[1]) for line in done.stdout.splitlines() if line.strip()}
+    customers = await demo_graph.read(cypher("admin/count_active_customers"))
+    assert counts["Customer"] >= customers[0]["n"] > 0 and counts["SourceRecord"] > counts["Customer"] // 2
+
+
+async def test_make_run_loads_the_demo_into_an_empty_graph_once(store: Store, tmp_path: Path) -> None:
+    """What `c360 run` does on either backend: demo people into an empty graph, nothing into one
+    that holds records (a restarted `make run` keeps the graph it had)."""
+    from app.cli import load_demo_if_empty
+    from app.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, demo_customers=30, demo_seed=5)
+    await load_demo_if_empty(store, settings)
+    loaded = (await store.read(cypher("admin/count_source_records")))[0]["n"]
+    assert loaded > 30 and (await store.read(cypher("admin/count_active_customers")))[0]["n"] > 0
+    await load_demo_if_empty(store, Settings(data_dir=tmp_path / "again", demo_customers=30, demo_seed=6))
+    assert (await store.read(cypher("admin/count_source_records")))[0]["n"] == loaded
+    assert not (tmp_path / "again" / "demo").exists()

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.errors import StoreError
-from app.store import cypher
+from app.store import Store, cypher
 from app.store.cypher_params import _fast_literal, _literal, to_literal
 from app.store.embedded import EmbeddedStore
 
@@ -61,3 +61,15 @@ async def test_a_nul_character_is_a_clear_error_not_a_truncated_query(embedded_s
     with pytest.raises(StoreError, match="NUL") as error:
         await embedded_store.read(ECHO, {"value": {"name": "a\x00b"}})
     assert error.value.query == "contract/echo"
+
+
+HARD_VALUES = ["张三 \"引号\" \\ 反斜杠", "", "a\nb\tc", "{}", "x}", 2**53, -7, 1.5e-7, True, None,
+               ["a", "b"], [1, 2, 3], [[1], [2, 3]], {"name": "李四", "tags": ["x"], "deep": {"n": 1}}]
+
+
+@pytest.mark.parametrize("value", HARD_VALUES, ids=range(len(HARD_VALUES)))
+async def test_hard_values_round_trip_on_both_backends(store: Store, value: Any) -> None:
+    """The fixed examples both backends must pass through a parameter unchanged (FalkorDB's as header
+    text, Neo4j's as Bolt values); the property-based run above stays on the embedded store."""
+    got = (await store.read(ECHO, {"value": value}))[0]["value"]
+    assert same(value, got), (value, got)

@@ -18,11 +18,11 @@ from app.errors import ConfigError, StoreStartError, StoreUnavailable
 from app.store import cypher
 from app.store.embedded import EmbeddedStore
 from app.store.falkordb_server import EmbeddedServer, ping
-from tests.conftest import short_tmpdir
+from tests.conftest import counted, short_tmpdir
 
 PUT = cypher("contract/put_probe")
 GET = cypher("contract/get_probe")
-MOVE_TO_SHARD_ZERO = cypher("tests/move_to_shard_zero")
+MOVE_TO_SHARD_ZERO = cypher("tests/move_to_shard_zero.falkordb")
 
 
 async def test_start_persists_with_aof_and_stops_cleanly() -> None:
@@ -84,7 +84,7 @@ async def test_every_record_is_read_back_shard_by_shard_after_a_snapshot_restart
     path.write_text("source_id,name,local_network,segment\n" +
                     "".join(f"C{k},客户{k},0591,individual\n" for k in range(400)), encoding="utf-8")
     data = short_tmpdir("c360s-")
-    store = EmbeddedStore(data)
+    store = counted(EmbeddedStore(data))
     await store.start()
     try:
         await store.setup_schema()

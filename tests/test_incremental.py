@@ -11,7 +11,8 @@ from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
 from tests.test_channel_api import crm_person
 from tests.test_cli_analyst import c360
-from tests.test_steward_api import crosswalk
+from tests.conftest import api_client
+from tests.test_steward_api import crosswalk, gql
 
 
 async def test_ingest_resolves_new_records_against_existing_customers(graph: EmbeddedStore, tmp_path: Path) -> None:
@@ -37,6 +38,22 @@ async def test_ingest_resolves_new_records_against_existing_customers(graph: Emb
     assert after["late:customers:L1"] == existing
     assert after["late:customers:L2"] not in before.values()
     assert after["late:customers:L3"] != existing
+
+    # L2 corrected at its source to the same person: it moves to that customer, and the customer it
+    # had alone is retired (kept, with no records), not left active and empty.
+    alone = after["late:customers:L2"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_id", "name", "cert_type", "cert_no", "phones", "local_network", "segment"])
+        writer.writerow(["L2", person["name"], "resident_id", person["cert_no"], person["phones"],
+                         person["local_network"], "individual"])
+    done = c360(graph, "ingest", "--source", "late", "--kind", "customers", str(path))
+    assert done.returncode == 0, done.stderr
+    assert (await crosswalk(graph))["late:customers:L2"] == existing
+    async with api_client(graph, "steward") as client:
+        retired = (await gql(client, "query($id: ID!) { customer(id: $id) { id status sourceRecords { id } } }",
+                             id=alone))["data"]["customer"]
+    assert retired == {"id": alone, "status": "retired", "sourceRecords": []}
 
 
 async def test_a_model_trained_for_other_comparison_levels_is_not_used(graph: EmbeddedStore, tmp_path: Path) -> None:

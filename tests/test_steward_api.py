@@ -96,6 +96,31 @@ async def test_queue_detail_and_counts(loaded: Store) -> None:
         assert sum(c["candidates"] for c in counts if c["status"] == "pending") >= 1
 
 
+PAGE = """query($sort: String!, $after: String) { reviewQueue(sort: $sort, first: 1, after: $after) {
+  candidates { id probability createdAt } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def pages(client: Any, sort: str) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    after = None
+    while True:
+        queue = (await gql(client, PAGE, sort=sort, after=after))["data"]["reviewQueue"]
+        seen += queue["candidates"]
+        if not queue["pageInfo"]["hasNextPage"]:
+            return seen
+        after = queue["pageInfo"]["endCursor"]
+        assert len(seen) < 1000, "the queue pages in a loop"
+
+
+async def test_the_queue_pages_to_its_end_by_score_and_by_age(loaded: Store) -> None:
+    async with api_client(loaded, "steward") as client:
+        by_score, by_age = await pages(client, "score"), await pages(client, "age")
+    assert by_score and sorted(c["id"] for c in by_score) == sorted(c["id"] for c in by_age)
+    assert len({c["id"] for c in by_score}) == len(by_score)
+    assert [c["probability"] for c in by_score] == sorted((c["probability"] for c in by_score), reverse=True)
+    assert [c["createdAt"] for c in by_age] == sorted(c["createdAt"] for c in by_age)
+
+
 async def test_only_stewards_review(loaded: Store) -> None:
     async with api_client(loaded, "service_hall") as client:
         answer = await gql(client, QUEUE)

@@ -12,6 +12,12 @@ __all__ = ["Health", "Row", "Store", "CypherQuery", "cypher", "open_store"]
 def open_store(settings: Settings | None = None) -> Store:
     """Build (not yet start) the store the settings ask for: Neo4j when NEO4J_URI is set."""
     settings = settings or get_settings()
+    store = _build(settings)
+    store.counts_dir = settings.query_counts_dir
+    return store
+
+
+def _build(settings: Settings) -> Store:
     if settings.backend == "neo4j":
         from app.store.neo4j_backend import Neo4jStore
 

@@ -7,13 +7,17 @@ production) without touching domain code.
 
 from __future__ import annotations
 
+import json
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from app.store.queries import CypherQuery
+from app.store.queries import CypherQuery, cypher
 
 Row = dict[str, Any]
+CLEAR_GRAPH = cypher("admin/clear_graph")
 
 
 @dataclass(slots=True)
@@ -44,6 +48,7 @@ class Store(ABC):
     def __init__(self) -> None:
         self.stats = StoreStats()
         self.server_agent = ""
+        self.counts_dir: Path | None = None
 
     @abstractmethod
     async def start(self) -> None:
@@ -63,6 +68,15 @@ class Store(ABC):
                     timeout_ms: int | None = None) -> list[Row]:
         """Run one statement atomically (both backends commit or roll back a statement whole)."""
 
+    async def clear(self, batch: int = 20_000) -> int:
+        """Delete every node and relationship (indexes and constraints stay), a batch a transaction."""
+        deleted = 0
+        while True:
+            done = (await self.write(CLEAR_GRAPH, {"batch": batch}))[0]["deleted"]
+            deleted += done
+            if done < batch:
+                return deleted
+
     async def compact(self) -> None:
         """After a bulk load: make the store's files quick to start from. Only the embedded
         backend has anything to do (Neo4j keeps its own store files)."""
@@ -70,9 +84,21 @@ class Store(ABC):
     @abstractmethod
     async def health(self) -> Health: ...
 
-    @abstractmethod
     async def close(self) -> None:
         """Disconnect, and stop the embedded server if this process started it."""
+        await self._disconnect()
+        if self.counts_dir is not None:
+            self._write_counts(self.counts_dir)
+
+    @abstractmethod
+    async def _disconnect(self) -> None: ...
+
+    def _write_counts(self, folder: Path) -> None:
+        """The queries this process ran, by name, for whoever asked (C360_QUERY_COUNTS_DIR): the test
+        suite checks with it that every Cypher file ran on the backends that must run it."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.backend}-{os.getpid()}-{id(self)}.json"
+        path.write_text(json.dumps({"backend": self.backend, "queries": self.stats.by_query}), encoding="utf-8")
 
     async def __aenter__(self) -> "Store":
         await self.start()

@@ -171,7 +171,7 @@ class EmbeddedStore(Store):
             return Health(False, self.backend, str(exc), self.location)
         return Health(True, self.backend, "ok", self.location, server=self.server_agent)
 
-    async def close(self) -> None:
+    async def _disconnect(self) -> None:
         if self._pool is not None:
             await self._pool.disconnect()
             self._pool = None

@@ -16,7 +16,7 @@ from typing import Any
 import neo4j
 from neo4j import AsyncGraphDatabase
 from neo4j.exceptions import (AuthError, ConfigurationError, DriverError, Neo4jError, ServiceUnavailable,
-                              SessionExpired)
+                              SessionExpired, TransientError)
 
 from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import Health, Row, Store
@@ -95,7 +95,10 @@ class Neo4jStore(Store):
     async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None,
                    read_only: bool, timeout_ms: int | None) -> list[Row]:
         self.stats.count(query.name)
-        timeout = (timeout_ms if timeout_ms is not None else self.query_timeout_ms) / 1000
+        # Reads are bounded by the query timeout; writes only when the caller says so, as on the
+        # embedded store (a batch resolution's statements on a province's graph take minutes).
+        limit = timeout_ms if timeout_ms is not None else (self.query_timeout_ms if read_only else None)
+        timeout = limit / 1000 if limit is not None else None
 
         @neo4j.unit_of_work(timeout=timeout)
         async def work(tx: neo4j.AsyncManagedTransaction) -> list[Row]:
@@ -114,6 +117,10 @@ class Neo4jStore(Store):
                                    backend=self.backend) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise StoreUnavailable(f"Neo4j at {self.uri} is not answering: {exc}", query=query.name,
+                                   backend=self.backend) from exc
+        except TransientError as exc:
+            raise StoreUnavailable(f"Neo4j could not complete the transaction within the retry time "
+                                   f"(C360_NEO4J_RETRY_SECONDS): {exc.message}", query=query.name,
                                    backend=self.backend) from exc
         except Neo4jError as exc:
             raise StoreError(exc.message or str(exc), query=query.name, backend=self.backend) from exc
@@ -134,15 +141,20 @@ class Neo4jStore(Store):
         await self._run(SCHEMA, "CALL db.awaitIndexes(300)", None, False, None)
 
     async def health(self) -> Health:
+        """The database answers a statement, run once outside any retried transaction: a server
+        that is away is reported at once, not after the driver's retries."""
         try:
-            await self.read(HEALTH, timeout_ms=2000)
             info = await self._driver.get_server_info()
-        except StoreError as exc:
-            return Health(False, self.backend, str(exc), self.location)
+            self.stats.count(HEALTH.name)
+            async with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                            bookmark_manager=self._bookmarks) as session:
+                await (await session.run(neo4j.Query(HEALTH.text, timeout=2.0))).consume()
+        except AuthError as exc:
+            return Health(False, self.backend, f"Neo4j refused the credentials: {exc.message}", self.location)
         except (Neo4jError, DriverError, OSError) as exc:
             return Health(False, self.backend, f"Neo4j at {self.uri} is not answering: {exc}", self.location)
         self.server_agent = info.agent
         return Health(True, self.backend, "ok", self.location, server=info.agent)
 
-    async def close(self) -> None:
+    async def _disconnect(self) -> None:
         await self._driver.close()

@@ -1,2 +1,6 @@
-// Delete every node and relationship (indexes stay). Used by `c360 store reset` and the tests.
-MATCH (n) DETACH DELETE n
+// Delete up to $batch nodes with their relationships; Store.clear() repeats it until none is left,
+// so that no one transaction holds a whole graph (Neo4j refuses one past its transaction memory).
+MATCH (n)
+WITH n LIMIT $batch
+DETACH DELETE n
+RETURN count(*) AS deleted
