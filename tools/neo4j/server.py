@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.run:
             return subprocess.call(args.run, env={**os.environ, **server.environment()})
         print(f"Neo4j {server.version} at {server.uri}; in another shell:", flush=True)
-        print(" ".join(f"export {k}={v}" for k, v in server.environment().items()), flush=True)
+        print("export " + " ".join(f"{k}={v}" for k, v in server.environment().items()), flush=True)
         while server.alive():
             time.sleep(1)
         return 1
