@@ -18,16 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from measure import machine, measured  # noqa: E402
+from stores import peak_mb  # noqa: E402
 
 from app.store.embedded import EmbeddedStore  # noqa: E402
 from loaders.ingest import ingest_file  # noqa: E402
-
-
-def server_peak_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 async def run(path: Path, source: str, kind: str, batch_size: int, encoding: str) -> dict:
@@ -43,7 +37,7 @@ async def run(path: Path, source: str, kind: str, batch_size: int, encoding: str
         pid = store.server.process.pid if store.server and store.server.process else 0
         return {"machine": machine(), "file": str(path), "rows": summary.read, "written": summary.written,
                 "rejected": summary.rejected, "seconds": m.seconds, "records_per_s": round(summary.read / m.seconds),
-                "peak_rss_mb": m.peak_rss_mb, "store_peak_rss_mb": server_peak_mb(pid) if pid else None,
+                "peak_rss_mb": m.peak_rss_mb, "store_peak_rss_mb": peak_mb(pid) if pid else None,
                 "reingest_unchanged": again.unchanged, "reingest_seconds": m2.seconds,
                 "reingest_records_per_s": round(again.read / m2.seconds)}
     finally:

@@ -4,8 +4,8 @@ Managed transactions (``execute_read``/``execute_write``), so the driver retries
 (a leader switch, a deadlock) within ``retry_seconds``; read transactions for reads, so a writing
 query is refused and, on a cluster, reads go to followers or read replicas; one bookmark manager
 for every session of the process, so a read on any connection sees the writes before it
-(read-your-writes across the API's connections and across cluster members). Any URI scheme the
-driver knows works: ``bolt://``, ``neo4j://`` (routing), and their ``+s``/``+ssc`` TLS forms.
+(read-your-writes across the API's connections and across cluster members). Bolt URIs only:
+``bolt://``, ``neo4j://`` (routing), and their ``+s``/``+ssc`` TLS forms.
 """
 
 from __future__ import annotations
