@@ -7,7 +7,6 @@ collects every failing field so the rejects file tells the whole story at once.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -16,11 +15,11 @@ from typing import Any
 
 from app import clock
 from app import vocabulary as v
-from app.resolution.normalise import normalise_email, normalise_phone, parse_credit_code, parse_resident_id
+from app.resolution.normalise import (normalise_email, normalise_phone, normalise_service_number, parse_credit_code,
+                                      parse_resident_id)
 
 CHINA_TIME = timezone(timedelta(hours=8))
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-SERVICE_NO_JUNK = re.compile(r"[\s\-()（）.]")
 
 
 class Invalid(ValueError):
@@ -123,13 +122,10 @@ def an_email(value: str) -> str:
 
 
 def a_service_no(value: str) -> str:
-    """Service numbers are phone numbers or broadband accounts: compare them without separators."""
-    cleaned = SERVICE_NO_JUNK.sub("", unicodedata.normalize("NFKC", value)).lower()
-    if not cleaned or not cleaned.replace("_", "").replace("@", "").isalnum():
+    number = normalise_service_number(value)
+    if number is None:
         raise Invalid(f"{value!r} is not a service number")
-    if cleaned.startswith("+86"):
-        cleaned = cleaned[3:]
-    return cleaned
+    return number
 
 
 @dataclass(frozen=True, slots=True)

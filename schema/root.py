@@ -80,12 +80,11 @@ class Query(StewardQuery, ChannelQuery):
     @strawberry.field(description="The customer owning a service number (mobile, fixed line, broadband).")
     async def customer_by_service_number(self, info: Info, number: str) -> Customer:
         from app.services.customer_view import find_by_service_number
-        from loaders.validation import Invalid, a_service_no
+        from app.resolution.normalise import normalise_service_number
 
-        try:
-            service_no = a_service_no(number)
-        except Invalid as exc:
-            raise BadUserInput(str(exc)) from None
+        service_no = normalise_service_number(number)
+        if service_no is None:
+            raise BadUserInput(f"{number!r} is not a service number")
         ids = await find_by_service_number(info.context.store, service_no)
         if not ids:
             raise NotFoundError(f"no customer owns service number {number!r}")

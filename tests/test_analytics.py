@@ -18,7 +18,7 @@ from app.store import Store, cypher
 from loaders.ingest import SHARD_NUMBERS
 from loaders.demo_data import generate
 from loaders.manifest import ingest_directory
-from loaders.validation import a_service_no
+from app.resolution.normalise import normalise_service_number as a_service_no
 
 CROSSWALK = cypher("export/crosswalk")
 COUNT_ACTIVE = cypher("admin/count_active_customers")

@@ -314,6 +314,20 @@ def normalise_email(raw: str) -> Email:
     return Email(key, True, local, domain)
 
 
+# ---------------------------------------------------------------- service numbers
+
+_SERVICE_NUMBER_JUNK = re.compile(r"[\s\-()（）.]")
+
+
+def normalise_service_number(raw: str) -> str | None:
+    """Service numbers are phone numbers or broadband accounts: compared without separators,
+    case or a +86 prefix. None when nothing number-like is left."""
+    cleaned = _SERVICE_NUMBER_JUNK.sub("", unicodedata.normalize("NFKC", raw)).lower()
+    if not cleaned or not cleaned.replace("_", "").replace("@", "").isalnum():
+        return None
+    return cleaned[3:] if cleaned.startswith("+86") else cleaned
+
+
 # ---------------------------------------------------------------- addresses
 
 # Province-level divisions by their short names; their long forms are the short name plus a suffix.

@@ -58,15 +58,20 @@ class Store(ABC):
     async def setup_schema(self) -> None:
         """Create indexes and uniqueness guarantees; safe to run again."""
 
-    @abstractmethod
     async def read(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
                    timeout_ms: int | None = None) -> list[Row]:
         """Run a query that must not write; a query that writes is refused by the backend."""
+        return await self._run(query, query.text, params, True, timeout_ms)
 
-    @abstractmethod
     async def write(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
                     timeout_ms: int | None = None) -> list[Row]:
         """Run one statement atomically (both backends commit or roll back a statement whole)."""
+        return await self._run(query, query.text, params, False, timeout_ms)
+
+    @abstractmethod
+    async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None, read_only: bool,
+                   timeout_ms: int | None) -> list[Row]:
+        """One statement of ``query`` (``text`` is one of a schema file's statements, or the whole)."""
 
     async def clear(self, batch: int = 20_000) -> int:
         """Delete every node and relationship (indexes and constraints stay), a batch a transaction."""

@@ -103,14 +103,6 @@ class EmbeddedStore(Store):
         names = [column[1] for column in result.header]
         return [dict(zip(names, (_plain(v) for v in row))) for row in result.result_set]
 
-    async def read(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
-                   timeout_ms: int | None = None) -> list[Row]:
-        return await self._run(query, query.text, params, True, timeout_ms)
-
-    async def write(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
-                    timeout_ms: int | None = None) -> list[Row]:
-        return await self._run(query, query.text, params, False, timeout_ms)
-
     async def setup_schema(self) -> None:
         for statement in SCHEMA.statements():
             try:

@@ -127,14 +127,6 @@ class Neo4jStore(Store):
         except DriverError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
 
-    async def read(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
-                   timeout_ms: int | None = None) -> list[Row]:
-        return await self._run(query, query.text, params, True, timeout_ms)
-
-    async def write(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
-                    timeout_ms: int | None = None) -> list[Row]:
-        return await self._run(query, query.text, params, False, timeout_ms)
-
     async def setup_schema(self) -> None:
         for statement in SCHEMA.statements():
             await self._run(SCHEMA, statement, None, False, None)
