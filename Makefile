@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test install bench clean neo4j
+.PHONY: run test lint format install bench clean neo4j
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -30,8 +30,18 @@ run: $(RUN_STAMP)
 # The suite runs every store test on both backends: the embedded FalkorDB and a real Neo4j Community
 # server that tools/neo4j builds with Maven (first time) and the tests start (unless NEO4J_URI names
 # one). C360_CYPHER_COVERAGE fails the run when a Cypher file was not executed on its backends.
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) lint
 	C360_CYPHER_COVERAGE=1 $(BIN)/python -m pytest
+
+# ruff (lint, and the format check) over the whole tree, mypy over the core (app/); either fails the build.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # A local Neo4j for `NEO4J_URI=... make run`: prints the variables to export, Ctrl-C stops it.
 neo4j: $(RUN_STAMP)

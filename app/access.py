@@ -11,6 +11,7 @@ import hashlib
 import logging
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -20,10 +21,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app import clock
+from app.customer import PERSONAL_FIELDS
 from app.errors import C360Error, ConfigError
 
 Visibility = Literal["full", "masked", "denied"]
-PERSONAL_FIELDS = ("certificate", "phone", "email", "address", "birth_date")
 audit_log = logging.getLogger("c360.audit")
 # Audit lines go to the audit file only: they name customers and the fields read, which the
 # console log must not repeat (and rendering each one there cost a full view's time).
@@ -99,8 +100,13 @@ def mask_text(value: str) -> str:
     return _mask(value, min(3, len(value) // 3), 0)
 
 
-MASKERS = {"certificate": mask_certificate, "phone": mask_phone, "email": mask_text, "address": mask_text,
-           "birth_date": lambda v: v[:4] + "-**-**" if len(v) >= 4 else "****"}
+MASKERS: dict[str, Callable[[str], str]] = {
+    "certificate": mask_certificate,
+    "phone": mask_phone,
+    "email": mask_text,
+    "address": mask_text,
+    "birth_date": lambda v: v[:4] + "-**-**" if len(v) >= 4 else "****",
+}
 
 
 @dataclass(slots=True)
@@ -126,7 +132,7 @@ class Caller:
         if visibility == "denied":
             raise Forbidden(f"role {self.role_name} may not read {personal_field}")
         if visibility == "masked":
-            return MASKERS[personal_field](value)
+            return MASKERS.get(personal_field, mask_text)(value)
         self.revealed.setdefault(customer_id, set()).add(personal_field)
         return value
 
@@ -134,8 +140,14 @@ class Caller:
         """One audit line per customer whose personal data this request showed in full."""
         at = clock.now_iso()
         for customer_id, fields in sorted(self.revealed.items()):
-            audit_log.info("read caller=%s role=%s customer=%s fields=%s at=%s", self.name, self.role_name,
-                           customer_id, ",".join(sorted(fields)), at)
+            audit_log.info(
+                "read caller=%s role=%s customer=%s fields=%s at=%s",
+                self.name,
+                self.role_name,
+                customer_id,
+                ",".join(sorted(fields)),
+                at,
+            )
         self.revealed.clear()
 
 
@@ -150,7 +162,7 @@ class KeyRing:
         self._entries = entries
 
     @classmethod
-    def load(cls, path: Path) -> "KeyRing":
+    def load(cls, path: Path) -> KeyRing:
         if not path.exists():
             return cls({})
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from pathlib import Path
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -17,6 +17,7 @@ from app.errors import C360Error
 from app.logs import configure
 from app.settings import Settings, get_settings
 from app.store import Store, cypher, open_store
+from app.store.migrations import CURRENT_VERSION, check_version, migrate, schema_version
 from app.vocabulary import RECORD_KINDS
 
 log = logging.getLogger("c360")
@@ -42,9 +43,17 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
     return wrapper
 
 
-async def opened_store() -> Store:
+async def opened_store(check: bool = True) -> Store:
+    """The store, started; with ``check``, refused (and closed) unless the graph is at this
+    release's schema version (`c360 store migrate` brings an older one to it)."""
     store = open_store()
     await store.start()
+    if check:
+        try:
+            await check_version(store)
+        except BaseException:
+            await store.close()
+            raise
     return store
 
 
@@ -57,13 +66,26 @@ def main_options(log_level: str = typer.Option(None, help="Log level (default fr
 @run_async
 async def store_health() -> None:
     """Start or attach to the store and report whether it answers."""
-    store = await opened_store()
+    store = await opened_store(check=False)
     try:
         health = await store.health()
-        typer.echo(f"backend={health.backend} server={health.server or '?'} ok={health.ok} "
-                   f"at={health.location} detail={health.detail}")
+        typer.echo(
+            f"backend={health.backend} server={health.server or '?'} ok={health.ok} "
+            f"at={health.location} detail={health.detail}"
+        )
         if not health.ok:
             raise typer.Exit(EXIT_ERROR)
+        version = await schema_version(store)
+        typer.echo(
+            f"schema_version={version} release_needs={CURRENT_VERSION}"
+            + (
+                ""
+                if version == CURRENT_VERSION
+                else " (run `c360 store migrate`)"
+                if version < CURRENT_VERSION
+                else " (written by a later release)"
+            )
+        )
     finally:
         await store.close()
 
@@ -72,7 +94,7 @@ async def store_health() -> None:
 @run_async
 async def store_schema() -> None:
     """Create the indexes and constraints of the selected backend (safe to repeat)."""
-    store = await opened_store()
+    store = await opened_store(check=False)
     try:
         await store.setup_schema()
         typer.echo(f"schema ready on {store.backend}")
@@ -87,7 +109,7 @@ COUNT_NODES = cypher("admin/count_nodes")
 @run_async
 async def store_stats() -> None:
     """Node counts per label."""
-    store = await opened_store()
+    store = await opened_store(check=False)
     try:
         for row in await store.read(COUNT_NODES):
             typer.echo(f"{row['label']:<16} {row['nodes']:>10}")
@@ -102,10 +124,35 @@ async def store_reset(yes: bool = typer.Option(False, "--yes", help="Really dele
     if not yes:
         typer.secho("refusing to delete the graph without --yes", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_ERROR)
-    store = await opened_store()
+    store = await opened_store(check=False)
     try:
         await store.clear()
         typer.echo("graph cleared")
+    finally:
+        await store.close()
+
+
+@store_cli.command("migrate")
+@run_async
+async def store_migrate(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list the migrations it would apply."),
+) -> None:
+    """Bring the graph of an older release to this release's schema version (stop writers first)."""
+    store = await opened_store(check=False)
+    try:
+        todo = await migrate(store, dry_run=True)  # a graph of a later release is refused here
+        if dry_run:
+            for migration in todo:
+                typer.echo(f"would apply {migration}")
+            typer.echo(
+                f"the graph is at schema version {await schema_version(store)}, this release needs {CURRENT_VERSION}"
+            )
+            return
+        await store.setup_schema()
+        applied = await migrate(store, on_applied=lambda m: typer.echo(f"applied {m}"))
+        typer.echo(
+            f"{'' if applied else 'nothing to migrate: '}the graph is at schema version {await schema_version(store)}"
+        )
     finally:
         await store.close()
 
@@ -122,12 +169,26 @@ def _print_summaries(summaries: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("source", "kind", "read", "written", "new", "changed", "unchanged", "rejected", "rows/s",
-                  "rejects file")
+    table = Table(
+        "source", "kind", "read", "written", "new", "changed", "unchanged", "rejected", "rows/s", "rejects file"
+    )
     for s in summaries:
-        table.add_row(s.source, s.kind, str(s.read), str(s.written), str(s.created), str(s.changed),
-                      str(s.unchanged), str(s.rejected), f"{s.rows_per_second:,.0f}", s.rejects_file or "")
+        table.add_row(
+            s.source,
+            s.kind,
+            str(s.read),
+            str(s.written),
+            str(s.created),
+            str(s.changed),
+            str(s.unchanged),
+            str(s.rejected),
+            f"{s.rows_per_second:,.0f}",
+            s.rejects_file or "",
+        )
     Console().print(table)
+    for s in summaries:
+        if s.warned:
+            typer.echo(f"{s.source}/{s.kind}: {s.warned} rows loaded with warnings, listed in {s.warnings_file}")
 
 
 @cli.command()
@@ -138,50 +199,64 @@ async def ingest(
     kind: str = typer.Option(..., "--kind", help="Record kind: " + ", ".join(RECORD_KINDS)),
     encoding: str = typer.Option("utf-8", "--encoding", help="utf-8 or gb18030 (CSV files)."),
     batch_size: int = typer.Option(5000, "--batch-size", min=1),
-    resolve: bool = typer.Option(True, "--resolve/--no-resolve",
-                                 help="Resolve new and changed customer records as they land (needs one batch run)."),
+    resolve: bool = typer.Option(
+        True,
+        "--resolve/--no-resolve",
+        help="Resolve new and changed customer records as they land (needs one batch run).",
+    ),
 ) -> None:
     """Validate and load source files; bad rows go to FILE.rejects.csv, the rest lands."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from loaders.ingest import ingest_file
+    from loaders.load import load_files
 
-    if kind not in RECORD_KINDS:
-        raise C360Error(f"unknown kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
     store = await opened_store()
-    summaries = []
     try:
-        await store.setup_schema()
-        known: set[str] = set()
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[rate]} rows/s"), TimeElapsedColumn()) as bar:
-            for path in files:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} rows/s"),
+            TimeElapsedColumn(),
+        ) as bar:
+
+            def on_file(path: Path) -> Callable[[int], None]:
                 task = bar.add_task(f"{source}/{kind} {path.name}", total=_count_rows(path), rate="-")
 
-                def advance(n: int, task: Any = task) -> None:
+                def advance(n: int) -> None:
                     bar.advance(task, n)
                     done = bar.tasks[task]
                     rate = done.completed / done.elapsed if done.elapsed else 0
                     bar.update(task, rate=f"{rate:,.0f}")
 
-                summaries.append(await ingest_file(store, source, kind, path, encoding=encoding,
-                                                   batch_size=batch_size, known=known, progress=advance))
+                return advance
+
+            summaries = await load_files(
+                store,
+                source,
+                kind,
+                files,
+                encoding=encoding,
+                batch_size=batch_size,
+                resolve=resolve,
+                incremental_limit=get_settings().incremental_limit,
+                on_file=on_file,
+            )
         _print_summaries(summaries)
-        if resolve and kind == "customers":
-            await resolve_incrementally(store, [rid for s in summaries for rid in s.changed_ids])
-        await store.compact()
     finally:
         await store.close()
 
 
 @cli.command("demo-data")
-def demo_data(customers: int = typer.Option(20_000, "--customers", help="How many real customers to invent."),
-              seed: int = typer.Option(360, "--seed", help="Same seed, same files."),
-              out: Path = typer.Option(..., "--out", help="Directory to write.")) -> None:
+def demo_data(
+    customers: int = typer.Option(20_000, "--customers", help="How many real customers to invent."),
+    seed: int = typer.Option(360, "--seed", help="Same seed, same files."),
+    out: Path = typer.Option(..., "--out", help="Directory to write."),
+) -> None:
     """Write a synthetic operator's source files, manifest.json and truth.csv."""
     from rich.progress import Progress
 
-    from loaders.demo_data import generate
+    from demo import generate
 
     with Progress() as bar:
         task = bar.add_task("demo people", total=customers)
@@ -194,35 +269,31 @@ def demo_data(customers: int = typer.Option(20_000, "--customers", help="How man
 
 
 async def load_directory(store: Store, directory: Path) -> list[Any]:
-    """Ingest every file a manifest lists, with a progress bar per file, then resolve."""
+    """A manifest's directory with a progress bar per file (loaders.load does the work)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from loaders.manifest import ManifestEntry, ingest_directory, read_manifest
-    from app.services.resolve import resolve_all
+    from loaders import load
+    from loaders.manifest import ManifestEntry
 
-    entries = read_manifest(directory)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
-        tasks = {e.path: bar.add_task(f"{e.source}/{e.kind}", total=_count_rows(e.path)) for e in entries}
 
         def on_file(entry: ManifestEntry) -> Callable[[int], None]:
-            return lambda n: bar.advance(tasks[entry.path], n)
+            task = bar.add_task(f"{entry.source}/{entry.kind}", total=_count_rows(entry.path))
+            return lambda n: bar.advance(task, n)
 
-        summaries = await ingest_directory(store, directory, on_file=on_file)
+        summaries, _ = await load.load_directory(store, directory, on_file=on_file)
     _print_summaries(summaries)
-    report = await resolve_all(store)
-    log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
-    await store.compact()
     return summaries
 
 
 @cli.command()
 @run_async
-async def load(directory: Path = typer.Argument(..., help="A directory with manifest.json (e.g. from demo-data).")
-               ) -> None:
+async def load(
+    directory: Path = typer.Argument(..., help="A directory with manifest.json (e.g. from demo-data)."),
+) -> None:
     """Ingest a whole directory of source files in manifest order, then resolve customers."""
     store = await opened_store()
     try:
-        await store.setup_schema()
         await load_directory(store, directory)
     finally:
         await store.close()
@@ -245,25 +316,6 @@ async def check() -> None:
             typer.echo(f"       {row}")
     if not report.ok:
         raise typer.Exit(EXIT_ERROR)
-
-
-async def resolve_incrementally(store: Store, record_ids: list[str]) -> None:
-    """Small changes are resolved record by record; a bulk load is left to `c360 resolve`, which is
-    faster for many records and re-estimates the model."""
-    from collections import Counter
-
-    from app.services.incremental import resolve_records
-    from app.services.resolve import latest_model
-
-    if not record_ids:
-        return
-    limit = get_settings().incremental_limit
-    if len(record_ids) > limit or await latest_model(store) is None:
-        log.info("%s new or changed customer records: run `c360 resolve` to resolve them "
-                 "(incremental resolution handles up to %s, after a first batch run)", len(record_ids), limit)
-        return
-    decisions = await resolve_records(store, record_ids)
-    log.info("resolved incrementally: %s", dict(Counter(d.decision for d in decisions)))
 
 
 export_cli = typer.Typer(no_args_is_help=True, help="Exports.")
@@ -290,8 +342,10 @@ async def resolve() -> None:
 
 @export_cli.command("customers")
 @run_async
-async def export_customers(out: Path = typer.Option(..., "--out", help="File to write."),
-                           format: str = typer.Option("csv", "--format", help="csv or parquet.")) -> None:
+async def export_customers(
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    format: str = typer.Option("csv", "--format", help="csv or parquet."),
+) -> None:
     """Golden customers with segment and tier for BI tools (no personal fields), streamed."""
     from rich.progress import Progress
 
@@ -345,13 +399,14 @@ def _customer_schema(pa: Any) -> Any:
 @cli.command("cypher")
 @run_async
 async def cypher_command(
-        file: Path = typer.Argument(None, help="A .cypher file of your own."),
-        name: str = typer.Option(None, "--name", help="A library query, such as analytics/review_queue_age."),
-        param: list[str] = typer.Option([], "--param", help="name=value (value read as JSON when it is JSON)."),
-        format: str = typer.Option("table", "--format", help="table, csv or json."),
-        out: Path = typer.Option(None, "--out", help="Write here instead of the terminal."),
-        limit: int = typer.Option(1000, "--limit", help="Most rows to return."),
-        timeout: float = typer.Option(30.0, "--timeout", help="Seconds before the database stops the query.")) -> None:
+    file: Path = typer.Argument(None, help="A .cypher file of your own."),
+    name: str = typer.Option(None, "--name", help="A library query, such as analytics/review_queue_age."),
+    param: list[str] = typer.Option([], "--param", help="name=value (value read as JSON when it is JSON)."),
+    format: str = typer.Option("table", "--format", help="table, csv or json."),
+    out: Path = typer.Option(None, "--out", help="Write here instead of the terminal."),
+    limit: int = typer.Option(1000, "--limit", help="Most rows to return."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds before the database stops the query."),
+) -> None:
     """Run a Cypher query read-only: a query that writes is refused by the database."""
     from app.services.analyst_queries import load_query, parse_param, run_read_only, to_csv, to_json
 
@@ -386,7 +441,7 @@ async def export_crosswalk(out: Path = typer.Option(..., "--out", help="CSV file
     import csv
 
     from app.services.resolve import renumber_shard_zero
-    from loaders.ingest import SHARD_NUMBERS
+    from app.store.shards import SHARD_NUMBERS
 
     store = await opened_store()
     rows = 0
@@ -414,8 +469,13 @@ def serve(host: str = typer.Option(None), port: int = typer.Option(None)) -> Non
     settings = get_settings()
     log.info("backend=%s data_dir=%s", settings.backend, settings.data_dir.resolve())
     try:
-        uvicorn.run(create_app(settings=settings), host=host or settings.host, port=port or settings.port,
-                    log_level=settings.log_level.lower(), lifespan="on")
+        uvicorn.run(
+            create_app(settings=settings),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+        )
     except C360Error as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_ERROR) from None
@@ -445,11 +505,15 @@ async def load_demo_if_empty(store: Store, settings: Settings) -> None:
     if rows and rows[0]["n"]:
         log.info("graph holds %s source records: not loading demo data", rows[0]["n"])
         return
-    from loaders.demo_data import generate
+    from demo import generate
 
     directory = settings.data_dir / "demo"
-    log.info("empty graph: generating %s demo people (seed %s) in %s and loading them",
-             settings.demo_customers, settings.demo_seed, directory)
+    log.info(
+        "empty graph: generating %s demo people (seed %s) in %s and loading them",
+        settings.demo_customers,
+        settings.demo_seed,
+        directory,
+    )
     generate(directory, settings.demo_customers, settings.demo_seed)
     await load_directory(store, directory)
 
@@ -460,9 +524,8 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
     """What `make run` does: start the store, set up the schema, load the demo data, serve the API."""
     import uvicorn
 
-    from app.api.app import create_app
-
     from app.access import ensure_local_key
+    from app.api.app import create_app
 
     _QuietServer = _quiet_server_class()
     settings = get_settings()
@@ -474,12 +537,25 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
             key_file = settings.data_dir / "local-admin.key"
             key = ensure_local_key(settings.api_keys_path, key_file)
             if key:
-                log.info("API key (role admin) for GraphiQL: send header Authorization: Bearer %s  (kept in %s)",
-                         key, key_file)
-        config = uvicorn.Config(create_app(store=store, settings=settings), host=host or settings.host,
-                                port=port or settings.port, log_level=settings.log_level.lower(), lifespan="on")
-        log.info("serving http://%s:%s/graphql (backend=%s, data in %s); Ctrl-C stops API and store",
-                 config.host, config.port, settings.backend, settings.data_dir.resolve())
+                log.info(
+                    "API key (role admin) for GraphiQL: send header Authorization: Bearer %s  (kept in %s)",
+                    key,
+                    key_file,
+                )
+        config = uvicorn.Config(
+            create_app(store=store, settings=settings),
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+        )
+        log.info(
+            "serving http://%s:%s/graphql (backend=%s, data in %s); Ctrl-C stops API and store",
+            config.host,
+            config.port,
+            settings.backend,
+            settings.data_dir.resolve(),
+        )
         await _QuietServer(config).serve()
     finally:
         await store.close()
@@ -490,8 +566,10 @@ cli.add_typer(keys_cli, name="keys")
 
 
 @keys_cli.command("add")
-def keys_add(name: str = typer.Argument(..., help="Who holds the key (an app or a person)."),
-             role: str = typer.Option(..., "--role", help="A role of app/config/access.toml.")) -> None:
+def keys_add(
+    name: str = typer.Argument(..., help="Who holds the key (an app or a person)."),
+    role: str = typer.Option(..., "--role", help="A role of app/config/access.toml."),
+) -> None:
     """Create a key; it is printed once and never stored in clear."""
     from app.access import add_key
 

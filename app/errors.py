@@ -41,3 +41,26 @@ class ConflictError(C360Error):
 
 class NotFoundError(C360Error):
     code = "NOT_FOUND"
+
+
+class SchemaVersionError(C360Error):
+    """The graph's schema version is not the one this release needs: older (run `c360 store
+    migrate`) or newer (written by a later release: refused). ``found`` and ``needed`` say which."""
+
+    code = "SCHEMA_VERSION_MISMATCH"
+
+    def __init__(self, message: str, *, found: int, needed: int) -> None:
+        self.found = found
+        self.needed = needed
+        super().__init__(message)
+
+
+class BadInput(C360Error):
+    """What a caller sent breaks a rule (a field's format, a page size, a cursor, a merge's ids);
+    ``problems`` names each field and why, so one message tells the whole story."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
+        self.problems = problems or []
+        super().__init__(message)

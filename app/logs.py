@@ -9,5 +9,10 @@ from rich.logging import RichHandler
 
 
 def configure(level: str = "INFO") -> None:
-    logging.basicConfig(level=level.upper(), format="%(name)s: %(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False)], force=True)
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(name)s: %(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False, rich_tracebacks=False)],
+        force=True,
+    )

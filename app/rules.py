@@ -11,8 +11,9 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.customer import SURVIVORSHIP
 from app.errors import ConfigError
 from app.settings import get_settings
 
@@ -52,7 +53,23 @@ class ResolutionRules(Strict):
 
 class SurvivorshipRules(Strict):
     source_trust: list[str]
-    attributes: dict[str, str]
+    # Strategies differing from the customer declaration's (app/customer.py), by attribute.
+    overrides: dict[str, str] = {}
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        """Each golden attribute's strategy: the declaration's, unless overridden here."""
+        return {**SURVIVORSHIP, **self.overrides}
+
+    @model_validator(mode="after")
+    def _declared(self) -> SurvivorshipRules:
+        unknown = set(self.overrides) - set(SURVIVORSHIP)
+        if unknown:
+            raise ValueError(
+                f"survivorship.overrides names {sorted(unknown)}, which are not golden attributes "
+                f"taken from source records ({', '.join(SURVIVORSHIP)})"
+            )
+        return self
 
 
 class TierRules(Strict):

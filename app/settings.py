@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     incremental_limit: int = 10_000
     # strawberry's parser and validation caches; switched off only to measure what they save.
     graphql_caches: bool = True
-    # Customer-view answers kept per API process (app/services/view_cache.py); 0 turns keeping off.
+    # Customer-view answers kept per API process (app/services/kept_answers.py); 0 turns keeping off.
     view_cache_size: int = 10_000
 
     # A server that dies is reported at once; this bounds one that hangs, or reads back a big graph

@@ -18,15 +18,44 @@ ACCOUNT_TYPES = ("prepaid", "postpaid")
 ACCOUNT_STATUSES = ("active", "suspended", "closed")
 PRODUCT_TYPES = ("mobile", "fixed", "broadband", "iptv")
 SUBSCRIPTION_STATUSES = ("active", "suspended", "cancelled")
-CHANNELS = ("account_manager", "phone_account_manager", "agent", "web_hall", "service_hall", "hotline",
-            "group_hotline", "experience_hall", "operations_centre", "sms", "email")
-CONTACT_KINDS = ("purchase", "renewal", "change", "cancellation", "query", "complaint", "consultation",
-                 "fault_report", "care_visit", "retention")
+CHANNELS = (
+    "account_manager",
+    "phone_account_manager",
+    "agent",
+    "web_hall",
+    "service_hall",
+    "hotline",
+    "group_hotline",
+    "experience_hall",
+    "operations_centre",
+    "sms",
+    "email",
+)
+CONTACT_KINDS = (
+    "purchase",
+    "renewal",
+    "change",
+    "cancellation",
+    "query",
+    "complaint",
+    "consultation",
+    "fault_report",
+    "care_visit",
+    "retention",
+)
 CONTACT_OUTCOMES = ("resolved", "pending", "escalated", "no_answer")
 EMPLOYEE_ROLES = ("account_manager", "phone_account_manager", "agent", "hall_staff", "hotline_agent", "operations")
 # A lead (商机线索: the need is vague) or an opportunity (商机: the customer named a product), and
 # where its hand-off between channels (商机转移) has got to.
 OPPORTUNITY_KINDS = ("lead", "opportunity")
 OPPORTUNITY_STAGES = ("captured", "handed_over", "claimed", "returned", "won", "lost")
-RECORD_KINDS = ("employees", "customers", "accounts", "subscriptions", "bills", "organisation_members", "contacts",
-                "opportunities")
+RECORD_KINDS = (
+    "employees",
+    "customers",
+    "accounts",
+    "subscriptions",
+    "bills",
+    "organisation_members",
+    "contacts",
+    "opportunities",
+)

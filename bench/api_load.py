@@ -4,7 +4,7 @@
 
 The server (uvicorn, one worker, with its embedded store) is pinned to core 0 and wrk to core 1.
 Measured in the same run: the `{ __typename }` ceiling; the full customer view read again while
-its customers are unchanged (kept answers, app/services/view_cache.py, after one warm-up pass
+its customers are unchanged (kept answers, app/services/kept_answers.py, after one warm-up pass
 over the customers) and read first (a server keeping no answers: every view goes to the store);
 each at 50, 10 and 1 connections and at about 1,000 requests/s; a customer with hundreds of
 contacts; strawberry's parser/validation caches off; and the raw store time of the view's Cypher
@@ -37,27 +37,39 @@ from app.access import add_key  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-VIEW = ("query($id: ID!) { customer(id: $id) { id version name certificateNumber phones email address segment "
-        "localNetwork tier { starLevel vipCard entitlements } accountManagers { role employee { id name } } "
-        "accounts { id accountType subscriptions { serviceNumber productType } } "
-        "offerings { code isBundle subscriptions { serviceNumber } } "
-        "contacts(first: 20) { totalCount edges { node { id channel kind at } } } "
-        "memberOf { customerId keyPerson } members { customerId } } }")
+VIEW = (
+    "query($id: ID!) { customer(id: $id) { id version name certificateNumber phones email address segment "
+    "localNetwork tier { starLevel vipCard entitlements } accountManagers { role employee { id name } } "
+    "accounts { id accountType subscriptions { serviceNumber productType } } "
+    "offerings { code isBundle subscriptions { serviceNumber } } "
+    "contacts(first: 20) { totalCount edges { node { id channel kind at } } } "
+    "memberOf { customerId keyPerson } members { customerId } } }"
+)
 LARGE = VIEW.replace("contacts(first: 20)", "contacts(first: 100)")
 TYPENAME = "{ __typename }"
 
 
 def env_for(data_dir: Path, keys: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "C360_DATA_DIR": str(data_dir), "C360_API_KEYS_FILE": str(keys), "C360_LOG_LEVEL": "WARNING",
-           "C360_DEMO_CUSTOMERS": "0", **extra}
+    env = {
+        **os.environ,
+        "C360_DATA_DIR": str(data_dir),
+        "C360_API_KEYS_FILE": str(keys),
+        "C360_LOG_LEVEL": "WARNING",
+        "C360_DEMO_CUSTOMERS": "0",
+        **extra,
+    }
     env.pop("NEO4J_URI", None)
     return env
 
 
 def serve(data_dir: Path, keys: Path, port: int, **extra: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(["taskset", "-c", "0", PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
-                            env=env_for(data_dir, keys, **extra), cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env_for(data_dir, keys, **extra),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -92,16 +104,32 @@ end
 """
 
 
-def wrk(port: int, key: str, query: str, ids: list[str], seconds: int, connections: int,
-        pause_ms: int = 0) -> dict[str, float]:
+def wrk(
+    port: int, key: str, query: str, ids: list[str], seconds: int, connections: int, pause_ms: int = 0
+) -> dict[str, float]:
     """``pause_ms``: each connection waits between 0 and twice that long (at random, so that the
     connections do not fire together) after an answer before its next request, to hold a rate
     (wrk has no rate option; latency is counted from the request's sending)."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     pause = f"delay = function() return math.random(0, {2 * pause_ms}) end" if pause_ms else ""
     script.write_text(LUA % (",".join(json.dumps(i) for i in ids), json.dumps(json.dumps(query)), pause, key))
-    done = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-                           "-s", str(script), f"http://127.0.0.1:{port}/graphql"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/graphql",
+        ],
+        capture_output=True,
+        text=True,
+    )
     out = done.stdout
 
     def latency(label: str) -> float:
@@ -113,8 +141,12 @@ def wrk(port: int, key: str, query: str, ids: list[str], seconds: int, connectio
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"requests_per_s": round(rps), "p50_ms": latency("50"), "p99_ms": latency("99"),
-            "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "requests_per_s": round(rps),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 async def raw_store_p50(data_dir: Path, ids: list[str]) -> dict[str, dict[str, float]]:
@@ -122,13 +154,15 @@ async def raw_store_p50(data_dir: Path, ids: list[str]) -> dict[str, dict[str, f
     and the version check of a kept answer, straight on the store, one request at a time: what
     GraphQL adds is measured against these."""
     from app.rules import get_rules
-    from app.services.customer_view import CustomerLoaders, ViewParts
-    from app.services.view_cache import CustomerVersions
+    from app.services.customer_view import ViewParts
     from app.store.embedded import EmbeddedStore
+    from schema.loaders import CustomerLoaders, CustomerVersions
 
     def summary(timings: list[float]) -> dict[str, float]:
-        return {"p50_ms": round(statistics.median(timings), 3),
-                "p99_ms": round(statistics.quantiles(timings, n=100)[98], 3)}
+        return {
+            "p50_ms": round(statistics.median(timings), 3),
+            "p99_ms": round(statistics.quantiles(timings, n=100)[98], 3),
+        }
 
     store = EmbeddedStore(data_dir)
     await store.start()
@@ -171,15 +205,28 @@ async def top_up_contacts(port: int, key: str, customer_id: str, how_many: int) 
     """Bring the customer to ``how_many`` contacts, so every run measures the same list."""
     query = "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { id } }"
     count = "query($id: ID!) { customer(id: $id) { contacts(first: 1) { totalCount } } }"
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                 headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ) as client:
         answer = await client.post("/graphql", json={"query": count, "variables": {"id": customer_id}})
         have = answer.json()["data"]["customer"]["contacts"]["totalCount"]
         if have > how_many:
             raise SystemExit(f"{customer_id} already has {have} contacts; start from a fresh --data-dir")
         for k in range(have, how_many):
-            await client.post("/graphql", json={"query": query, "variables": {"c": {
-                "customerId": customer_id, "kind": "query", "channel": "hotline", "summary": f"load test {k}"}}})
+            await client.post(
+                "/graphql",
+                json={
+                    "query": query,
+                    "variables": {
+                        "c": {
+                            "customerId": customer_id,
+                            "kind": "query",
+                            "channel": "hotline",
+                            "summary": f"load test {k}",
+                        }
+                    },
+                },
+            )
 
 
 def main() -> None:
@@ -194,15 +241,24 @@ def main() -> None:
     keys = data_dir / "bench_keys.toml"
     if not (data_dir / "demo" / "manifest.json").exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run([PYTHON, "-m", "app.cli", "demo-data", "--customers", str(args.customers), "--out",
-                        str(data_dir / "demo")], cwd=ROOT, check=True, env=env_for(data_dir, keys))
-        subprocess.run([PYTHON, "-m", "app.cli", "load", str(data_dir / "demo")], cwd=ROOT, check=True,
-                       env=env_for(data_dir, keys))
+        subprocess.run(
+            [PYTHON, "-m", "app.cli", "demo-data", "--customers", str(args.customers), "--out", str(data_dir / "demo")],
+            cwd=ROOT,
+            check=True,
+            env=env_for(data_dir, keys),
+        )
+        subprocess.run(
+            [PYTHON, "-m", "app.cli", "load", str(data_dir / "demo")], cwd=ROOT, check=True, env=env_for(data_dir, keys)
+        )
     keys.unlink(missing_ok=True)
     key = add_key(keys, "bench", "admin")
     ids, large_id = asyncio.run(customer_ids(data_dir, 500))
-    result: dict[str, object] = {"machine": machine(), "workers": 1, "connections": args.connections,
-                                 "duration_s": args.duration}
+    result: dict[str, object] = {
+        "machine": machine(),
+        "workers": 1,
+        "connections": args.connections,
+        "duration_s": args.duration,
+    }
     seconds, many = args.duration, args.connections
     # About 1,000 requests/s: 40 connections, each pausing 40 ms on average after an answer.
     steady = {"connections": 40, "pause_ms": 40}
@@ -240,10 +296,18 @@ def main() -> None:
     result["raw_store"] = asyncio.run(raw_store_p50(data_dir, ids[:100]))
     ceiling = result["typename_ceiling"]["requests_per_s"]  # type: ignore[index]
     raw = result["raw_store"]["view"]["p50_ms"]  # type: ignore[index]
-    result["ratios"] = {f"{label}_view_over_ceiling_throughput": round(
-        result[f"{label}_view"]["requests_per_s"] / ceiling, 3) for label in ("repeated", "first")}  # type: ignore[index]
-    result["ratios"].update({f"{label}_view_p50_1_connection_over_raw_view_cypher_p50": round(  # type: ignore[attr-defined]
-        result[f"{label}_view_1_connection"]["p50_ms"] / raw, 2) for label in ("repeated", "first")})  # type: ignore[index]
+    result["ratios"] = {
+        f"{label}_view_over_ceiling_throughput": round(result[f"{label}_view"]["requests_per_s"] / ceiling, 3)
+        for label in ("repeated", "first")
+    }  # type: ignore[index]
+    result["ratios"].update(
+        {
+            f"{label}_view_p50_1_connection_over_raw_view_cypher_p50": round(  # type: ignore[attr-defined]
+                result[f"{label}_view_1_connection"]["p50_ms"] / raw, 2
+            )
+            for label in ("repeated", "first")
+        }
+    )  # type: ignore[index]
     print(json.dumps(result, indent=2))
 
 

@@ -66,17 +66,19 @@ def peer_view(since: str, months: int) -> str:
     accounts with the subscriptions billed to them, subscriptions with their offering (c360 groups
     these into offerings), the 20 newest contacts and their total, organisation links (c360's
     memberOf leaves household links out) and members."""
-    return ("query($id: ID!) { customers(where: {id: {eq: $id}}) { id version name certificateNumber phones email "
-            "address segment localNetwork vipCard "
-            f'averageMonthlySpend(since: "{since}", months: {months}) '
-            "accountManagersConnection { edges { properties { role } node { id name } } } "
-            "accounts { id accountType subscriptions { serviceNumber productType } } "
-            "subscriptions { serviceNumber offering { id } } "
-            "contactsConnection(first: 20, sort: [{node: {at: DESC}}, {node: {id: DESC}}]) "
-            "{ totalCount edges { node { id channel kind at } } } "
-            'memberOfConnection(where: {NOT: {node: {segment: {eq: "household"}}}}) '
-            "{ edges { properties { keyPerson } node { id } } } "
-            "members { id } } }")
+    return (
+        "query($id: ID!) { customers(where: {id: {eq: $id}}) { id version name certificateNumber phones email "
+        "address segment localNetwork vipCard "
+        f'averageMonthlySpend(since: "{since}", months: {months}) '
+        "accountManagersConnection { edges { properties { role } node { id name } } } "
+        "accounts { id accountType subscriptions { serviceNumber productType } } "
+        "subscriptions { serviceNumber offering { id } } "
+        "contactsConnection(first: 20, sort: [{node: {at: DESC}}, {node: {id: DESC}}]) "
+        "{ totalCount edges { node { id channel kind at } } } "
+        'memberOfConnection(where: {NOT: {node: {segment: {eq: "household"}}}}) '
+        "{ edges { properties { keyPerson } node { id } } } "
+        "members { id } } }"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -90,8 +92,9 @@ def run_logged(command: list[str], env: dict[str, str], log: Path, what: str) ->
     if done.returncode != 0:
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
         errors = [line for line in lines if "error" in line.lower()]
-        raise SystemExit(f"{what} failed (exit {done.returncode}); full output in {log}\n"
-                         + "\n".join((errors or lines)[-15:]))
+        raise SystemExit(
+            f"{what} failed (exit {done.returncode}); full output in {log}\n" + "\n".join((errors or lines)[-15:])
+        )
 
 
 def loaded_note(customers: int, seed: int) -> dict[str, int]:
@@ -105,12 +108,26 @@ def load_graph(server: Neo4jServer, data_dir: Path, customers: int, seed: int) -
     if marker.exists() and json.loads(marker.read_text()) == wanted:
         print(f"reusing the graph in {server.home} ({customers} customers, seed {seed})", flush=True)
         return 0.0
-    env = {**os.environ, **server.environment(), "C360_DATA_DIR": str(data_dir / "c360"),
-           "C360_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, **server.environment(), "C360_DATA_DIR": str(data_dir / "c360"), "C360_LOG_LEVEL": "WARNING"}
     demo = data_dir / f"demo-{customers}-{seed}"
     if not (demo / "manifest.json").exists():
-        run_logged([PYTHON, "-m", "app.cli", "demo-data", "--customers", str(customers), "--seed", str(seed),
-                    "--out", str(demo)], env, data_dir / "demo-data.log", "c360 demo-data")
+        run_logged(
+            [
+                PYTHON,
+                "-m",
+                "app.cli",
+                "demo-data",
+                "--customers",
+                str(customers),
+                "--seed",
+                str(seed),
+                "--out",
+                str(demo),
+            ],
+            env,
+            data_dir / "demo-data.log",
+            "c360 demo-data",
+        )
     print(f"loading {demo} into Neo4j {server.version} ...", flush=True)
     started = time.perf_counter()
     run_logged([PYTHON, "-m", "app.cli", "load", str(demo)], env, data_dir / "load.log", "c360 load on Neo4j")
@@ -156,8 +173,10 @@ def wait_until_answering(proc: subprocess.Popen[bytes], url: str, log: Path, wha
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{what} exited ({proc.returncode}) before answering; its output ({log}):\n"
-                             + log.read_text(errors="replace")[-3000:])
+            raise SystemExit(
+                f"{what} exited ({proc.returncode}) before answering; its output ({log}):\n"
+                + log.read_text(errors="replace")[-3000:]
+            )
         try:
             if url.endswith("/healthz"):
                 answered = httpx.get(url, timeout=2).status_code == 200
@@ -172,16 +191,29 @@ def wait_until_answering(proc: subprocess.Popen[bytes], url: str, log: Path, wha
     raise SystemExit(f"{what} did not answer at {url} within {timeout:.0f} s; its output is in {log}")
 
 
-def start_c360(server: Neo4jServer, data_dir: Path, keys: Path, port: int, label: str, log_level: str,
-               **extra: str) -> subprocess.Popen[bytes]:
+def start_c360(
+    server: Neo4jServer, data_dir: Path, keys: Path, port: int, label: str, log_level: str, **extra: str
+) -> subprocess.Popen[bytes]:
     """`c360 serve` on the Neo4j graph, with its own data directory (its audit.log). (bench/api_load.py's
     serve() cannot be reused: its environment drops NEO4J_URI on purpose, to measure the embedded store.)"""
-    env = {**os.environ, **server.environment(), "C360_DATA_DIR": str(data_dir / label),
-           "C360_API_KEYS_FILE": str(keys), "C360_LOG_LEVEL": log_level, "C360_DEMO_CUSTOMERS": "0", **extra}
+    env = {
+        **os.environ,
+        **server.environment(),
+        "C360_DATA_DIR": str(data_dir / label),
+        "C360_API_KEYS_FILE": str(keys),
+        "C360_LOG_LEVEL": log_level,
+        "C360_DEMO_CUSTOMERS": "0",
+        **extra,
+    }
     log = data_dir / f"{label}.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(["taskset", "-c", SERVER_CPUS, PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPUS, PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     wait_until_answering(proc, f"http://127.0.0.1:{port}/healthz", log, "c360 serve")
     return proc
 
@@ -190,18 +222,21 @@ def start_peer(server: Neo4jServer, data_dir: Path, port: int) -> subprocess.Pop
     env = {**os.environ, **server.environment(), "PORT": str(port)}
     log = data_dir / "peer.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen(["taskset", "-c", SERVER_CPUS, "node", "server.js"], env=env, cwd=PEER,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPUS, "node", "server.js"], env=env, cwd=PEER, stdout=out, stderr=subprocess.STDOUT
+        )
     wait_until_answering(proc, f"http://127.0.0.1:{port}/graphql", log, "the peer (node server.js)")
     return proc
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
     """Each figure's median over the rounds (and the errors' sum)."""
-    return {"requests_per_s": round(statistics.median(r["requests_per_s"] for r in runs)),
-            "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
-            "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
-            "non_2xx": sum(int(r["non_2xx"]) for r in runs)}
+    return {
+        "requests_per_s": round(statistics.median(r["requests_per_s"] for r in runs)),
+        "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 2),
+        "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 2),
+        "non_2xx": sum(int(r["non_2xx"]) for r in runs),
+    }
 
 
 def peak_rss_mb(proc: subprocess.Popen[bytes]) -> float | None:
@@ -243,13 +278,21 @@ def peer_packages() -> dict[str, str]:
 def c360_summary(view: dict[str, Any]) -> dict[str, Any]:
     offerings = view["offerings"]
     return {
-        "name": view["name"], "version": view["version"], "certificateNumber": view["certificateNumber"],
-        "phones": view["phones"], "email": view["email"], "address": view["address"], "segment": view["segment"],
-        "localNetwork": view["localNetwork"], "vipCard": view["tier"]["vipCard"],
+        "name": view["name"],
+        "version": view["version"],
+        "certificateNumber": view["certificateNumber"],
+        "phones": view["phones"],
+        "email": view["email"],
+        "address": view["address"],
+        "segment": view["segment"],
+        "localNetwork": view["localNetwork"],
+        "vipCard": view["tier"]["vipCard"],
         "starLevel": view["tier"]["starLevel"],
         "managers": sorted((m["role"], m["employee"]["id"]) for m in view["accountManagers"]),
-        "accounts": sorted((a["id"], a["accountType"], sorted(s["serviceNumber"] for s in a["subscriptions"]))
-                           for a in view["accounts"]),
+        "accounts": sorted(
+            (a["id"], a["accountType"], sorted(s["serviceNumber"] for s in a["subscriptions"]))
+            for a in view["accounts"]
+        ),
         "offerings": sorted((o["code"], sorted(s["serviceNumber"] for s in o["subscriptions"])) for o in offerings),
         "bundles": sorted(o["code"] for o in offerings if o["isBundle"]),
         "contactTotal": view["contacts"]["totalCount"],
@@ -266,21 +309,31 @@ def peer_summary(view: dict[str, Any]) -> dict[str, Any]:
         for offering in subscription["offering"]:
             grouped.setdefault(offering["id"], []).append(subscription["serviceNumber"])
     return {
-        "name": view["name"], "version": view["version"], "certificateNumber": view["certificateNumber"],
-        "phones": view["phones"] or [], "email": view["email"], "address": view["address"],
-        "segment": view["segment"], "localNetwork": view["localNetwork"], "vipCard": view["vipCard"],
+        "name": view["name"],
+        "version": view["version"],
+        "certificateNumber": view["certificateNumber"],
+        "phones": view["phones"] or [],
+        "email": view["email"],
+        "address": view["address"],
+        "segment": view["segment"],
+        "localNetwork": view["localNetwork"],
+        "vipCard": view["vipCard"],
         # The star level from the bills the peer summed, by c360's own rule (app/tiers.py).
         "starLevel": star_level(round(view["averageMonthlySpend"] or 0.0, 6), rules),
-        "managers": sorted((e["properties"]["role"], e["node"]["id"])
-                           for e in view["accountManagersConnection"]["edges"]),
-        "accounts": sorted((a["id"], a["accountType"], sorted(s["serviceNumber"] for s in a["subscriptions"]))
-                           for a in view["accounts"]),
+        "managers": sorted(
+            (e["properties"]["role"], e["node"]["id"]) for e in view["accountManagersConnection"]["edges"]
+        ),
+        "accounts": sorted(
+            (a["id"], a["accountType"], sorted(s["serviceNumber"] for s in a["subscriptions"]))
+            for a in view["accounts"]
+        ),
         "offerings": sorted((code, sorted(numbers)) for code, numbers in grouped.items()),
         "bundles": sorted(code for code, numbers in grouped.items() if len(numbers) > 1),
         "contactTotal": view["contactsConnection"]["totalCount"],
         "contacts": [e["node"]["id"] for e in view["contactsConnection"]["edges"]],
-        "memberOf": sorted((e["node"]["id"], bool(e["properties"]["keyPerson"]))
-                           for e in view["memberOfConnection"]["edges"]),
+        "memberOf": sorted(
+            (e["node"]["id"], bool(e["properties"]["keyPerson"])) for e in view["memberOfConnection"]["edges"]
+        ),
         "members": sorted(m["id"] for m in view["members"]),
     }
 
@@ -292,8 +345,11 @@ def fetch_all(port: int, query: str, ids: list[str], key: str | None = None) -> 
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as client:
         for customer_id in ids:
             answer = client.post("/graphql", json={"query": query, "variables": {"id": customer_id}})
-            answers[customer_id] = answer.json() if answer.status_code == 200 else {"status": answer.status_code,
-                                                                                   "body": answer.text[:500]}
+            answers[customer_id] = (
+                answer.json()
+                if answer.status_code == 200
+                else {"status": answer.status_code, "body": answer.text[:500]}
+            )
     return answers
 
 
@@ -325,18 +381,32 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured case")
     parser.add_argument("--ids", type=int, default=500, help="customers in the request rotation")
-    parser.add_argument("--port", type=int, default=8765,
-                        help="c360 read first; c360 read again gets the next port, the peer the one after")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="each case this many times, the servers taking turns; the median is reported")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="c360 read first; c360 read again gets the next port, the peer the one after",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="each case this many times, the servers taking turns; the median is reported",
+    )
     parser.add_argument("--heap", default="4g")
     parser.add_argument("--pagecache", default="2g")
-    parser.add_argument("--store-cpus", default=SERVER_CPUS,
-                        help="cores for the Neo4j JVM while measuring (default: the servers' core, as the "
-                             "embedded store in api_load.py; empty: not pinned)")
-    parser.add_argument("--c360-log-level", default="WARNING",
-                        help="C360_LOG_LEVEL of the c360 servers (api_load.py's WARNING by default; c360 logs "
-                             "Neo4j's notifications at WARNING, see 'neo4j_notifications_logged' in the results)")
+    parser.add_argument(
+        "--store-cpus",
+        default=SERVER_CPUS,
+        help="cores for the Neo4j JVM while measuring (default: the servers' core, as the "
+        "embedded store in api_load.py; empty: not pinned)",
+    )
+    parser.add_argument(
+        "--c360-log-level",
+        default="WARNING",
+        help="C360_LOG_LEVEL of the c360 servers (api_load.py's WARNING by default; c360 logs "
+        "Neo4j's notifications at WARNING, see 'neo4j_notifications_logged' in the results)",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop a kept graph and load again")
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):
@@ -365,15 +435,26 @@ def main() -> None:
         if len(ids) < args.ids:
             raise SystemExit(f"the graph has {len(ids)} active customers; --ids asks for {args.ids}")
         if args.store_cpus:
-            subprocess.run(["taskset", "-a", "-p", "-c", args.store_cpus, str(launcher_pid())], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                ["taskset", "-a", "-p", "-c", args.store_cpus, str(launcher_pid())],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         keys = data_dir / "bench_keys.toml"
         keys.unlink(missing_ok=True)
         key = add_key(keys, "bench", "admin")
         result: dict[str, Any] = {
-            "machine": machine(), "node": node_version, "neo4j": server.version, "peer_packages": peer_packages(),
-            "customers": args.customers, "seed": args.seed, "ids": len(ids), "duration_s": args.duration,
-            "rounds": args.rounds, "load_s": load_seconds or None, "neo4j_heap": args.heap,
+            "machine": machine(),
+            "node": node_version,
+            "neo4j": server.version,
+            "peer_packages": peer_packages(),
+            "customers": args.customers,
+            "seed": args.seed,
+            "ids": len(ids),
+            "duration_s": args.duration,
+            "rounds": args.rounds,
+            "load_s": load_seconds or None,
+            "neo4j_heap": args.heap,
             "neo4j_pagecache": args.pagecache,
             "c360_log_level": args.c360_log_level,
             "placement": f"API servers on core {SERVER_CPUS}, Neo4j on cores {args.store_cpus or 'any'}, wrk on core 1",
@@ -382,10 +463,18 @@ def main() -> None:
 
         # All three servers stay up (an idle one costs nothing) so that their runs can alternate.
         procs["peer_neo4j_graphql"] = start_peer(server, data_dir, ports["peer_neo4j_graphql"])
-        procs["c360_read_first"] = start_c360(server, data_dir, keys, ports["c360_read_first"],
-                                              "c360_read_first", args.c360_log_level, C360_VIEW_CACHE_SIZE="0")
-        procs["c360_read_again"] = start_c360(server, data_dir, keys, ports["c360_read_again"],
-                                              "c360_read_again", args.c360_log_level)
+        procs["c360_read_first"] = start_c360(
+            server,
+            data_dir,
+            keys,
+            ports["c360_read_first"],
+            "c360_read_first",
+            args.c360_log_level,
+            C360_VIEW_CACHE_SIZE="0",
+        )
+        procs["c360_read_again"] = start_c360(
+            server, data_dir, keys, ports["c360_read_again"], "c360_read_again", args.c360_log_level
+        )
         print(f"comparing c360's and the peer's answers for {len(ids)} customers ...", flush=True)
         theirs = fetch_all(ports["peer_neo4j_graphql"], peer_query, ids)
         problems = compare(fetch_all(ports["c360_read_first"], VIEW, ids, key), theirs)
@@ -393,18 +482,23 @@ def main() -> None:
         problems += compare(fetch_all(ports["c360_read_again"], VIEW, ids, key), theirs)
         result["check"] = {"customers_compared": len(ids), "differences": len(problems)}
         if problems:
-            raise SystemExit("ERROR: c360 and the peer do not answer the same customers the same way; not measured.\n"
-                             + "\n".join(problems[:20])
-                             + (f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""))
-        print("same answers: name, version, personal fields, star level, managers, accounts and their "
-              "subscriptions, offerings, 20 newest contacts and total, organisation links", flush=True)
+            raise SystemExit(
+                "ERROR: c360 and the peer do not answer the same customers the same way; not measured.\n"
+                + "\n".join(problems[:20])
+                + (f"\n... and {len(problems) - 20} more" if len(problems) > 20 else "")
+            )
+        print(
+            "same answers: name, version, personal fields, star level, managers, accounts and their "
+            "subscriptions, offerings, 20 newest contacts and total, organisation links",
+            flush=True,
+        )
 
         for label, port in ports.items():  # warm-up, not recorded
             wrk(port, key, queries[label], ids, min(3, args.duration), 10)
         runs: dict[str, dict[str, list[dict[str, float]]]] = {label: {case: [] for case in CASES} for label in ports}
         labels = list(ports)
         for round_no in range(args.rounds):
-            order = labels[round_no % 3:] + labels[:round_no % 3]  # each server first in turn
+            order = labels[round_no % 3 :] + labels[: round_no % 3]  # each server first in turn
             for case, connections in CASES.items():
                 for label in order:
                     figures = wrk(ports[label], key, queries[label], ids, args.duration, connections)
@@ -419,7 +513,8 @@ def main() -> None:
                 audit = data_dir / label / "audit.log"
                 result[label]["audit_log_lines"] = len(audit.read_bytes().splitlines()) if audit.exists() else 0
                 result[label]["neo4j_notifications_logged"] = (
-                    (data_dir / f"{label}.log").read_text(errors="replace").count("neo4j.notifications"))
+                    (data_dir / f"{label}.log").read_text(errors="replace").count("neo4j.notifications")
+                )
             result[label]["rounds"] = runs[label]
     finally:
         for proc in procs.values():
@@ -433,15 +528,18 @@ def main() -> None:
             ratios[f"{label}_{case}"] = {
                 "requests_per_s": round(ours["requests_per_s"] / theirs["requests_per_s"], 2),
                 "p50": round(ours["p50_ms"] / theirs["p50_ms"], 2),
-                "p99": round(ours["p99_ms"] / theirs["p99_ms"], 2)}
+                "p99": round(ours["p99_ms"] / theirs["p99_ms"], 2),
+            }
     result["ratios_c360_over_peer"] = ratios
     text = json.dumps(result, indent=2)
     print(text)
     logged = sum(result[label]["neo4j_notifications_logged"] for label in ("c360_read_first", "c360_read_again"))
     if logged:
-        print(f"NOTE: the c360 servers logged {logged} Neo4j notifications as warnings during the run (see their "
-              f"logs in {data_dir}); that logging is part of the figures above. --c360-log-level ERROR measures "
-              "c360 without it.")
+        print(
+            f"NOTE: the c360 servers logged {logged} Neo4j notifications as warnings during the run (see their "
+            f"logs in {data_dir}); that logging is part of the figures above. --c360-log-level ERROR measures "
+            "c360 without it."
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"api_peer-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(text + "\n")

@@ -1,6 +1,6 @@
 """Time and peak memory of generating the demo data set.
 
-    python bench/generate_demo.py --customers 1000000 --out /tmp/c360-1m [--workers 1]
+python bench/generate_demo.py --customers 1000000 --out /tmp/c360-1m [--workers 1]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from measure import machine, measured  # noqa: E402
 
-from loaders.demo_data import generate  # noqa: E402
+from demo import generate  # noqa: E402
 
 
 def main() -> None:
@@ -29,12 +29,22 @@ def main() -> None:
     workers = args.workers or os.cpu_count() or 1
     with measured() as m:
         summary = generate(args.out, args.customers, args.seed, workers=workers)
-    print(json.dumps({"machine": machine(), "workers": workers, "people": summary.people,
-                      "customer_records": summary.customer_records, "rows": sum(summary.rows.values()),
-                      "seconds": m.seconds, "parent_peak_rss_mb": m.peak_rss_mb,
-                      "largest_worker_peak_rss_mb": m.child_peak_rss_mb,
-                      "all_processes_peak_rss_mb_at_most": round(m.peak_rss_mb + workers * m.child_peak_rss_mb, 1)},
-                     indent=2))
+    print(
+        json.dumps(
+            {
+                "machine": machine(),
+                "workers": workers,
+                "people": summary.people,
+                "customer_records": summary.customer_records,
+                "rows": sum(summary.rows.values()),
+                "seconds": m.seconds,
+                "parent_peak_rss_mb": m.peak_rss_mb,
+                "largest_worker_peak_rss_mb": m.child_peak_rss_mb,
+                "all_processes_peak_rss_mb_at_most": round(m.peak_rss_mb + workers * m.child_peak_rss_mb, 1),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

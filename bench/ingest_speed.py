@@ -35,11 +35,20 @@ async def run(path: Path, source: str, kind: str, batch_size: int, encoding: str
         with measured() as m2:
             again = await ingest_file(store, source, kind, path, batch_size=batch_size, encoding=encoding)
         pid = store.server.process.pid if store.server and store.server.process else 0
-        return {"machine": machine(), "file": str(path), "rows": summary.read, "written": summary.written,
-                "rejected": summary.rejected, "seconds": m.seconds, "records_per_s": round(summary.read / m.seconds),
-                "peak_rss_mb": m.peak_rss_mb, "store_peak_rss_mb": peak_mb(pid) if pid else None,
-                "reingest_unchanged": again.unchanged, "reingest_seconds": m2.seconds,
-                "reingest_records_per_s": round(again.read / m2.seconds)}
+        return {
+            "machine": machine(),
+            "file": str(path),
+            "rows": summary.read,
+            "written": summary.written,
+            "rejected": summary.rejected,
+            "seconds": m.seconds,
+            "records_per_s": round(summary.read / m.seconds),
+            "peak_rss_mb": m.peak_rss_mb,
+            "store_peak_rss_mb": peak_mb(pid) if pid else None,
+            "reingest_unchanged": again.unchanged,
+            "reingest_seconds": m2.seconds,
+            "reingest_records_per_s": round(again.read / m2.seconds),
+        }
     finally:
         await store.close()
 

@@ -25,11 +25,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demo_records import iter_customer_rows  # noqa: E402
 from measure import machine, measured  # noqa: E402
+from stores import BACKENDS, bench_store, peak_mb  # noqa: E402
 
 from app.services.matching import Matcher  # noqa: E402
+
+# What a channel knows of a person it asks about: every matching field of a customer record.
+PROBE_FIELDS = (
+    "name",
+    "cert_type",
+    "cert_no",
+    "phones",
+    "email",
+    "address",
+    "birth_date",
+    "gender",
+    "local_network",
+    "segment",
+)
 from app.services.resolve import resolve_all  # noqa: E402
 from app.store import Store, cypher  # noqa: E402
-from stores import BACKENDS, bench_store, peak_mb  # noqa: E402
 from loaders.ingest import ingest_file  # noqa: E402
 from loaders.manifest import read_manifest  # noqa: E402
 
@@ -41,8 +55,7 @@ def probes(directory: Path, count: int, seed: int = 7) -> list[dict[str, str]]:
     sample = [row for k, row in enumerate(iter_customer_rows(directory)) if k % 997 == 0][:count]
     out = []
     for row in sample:
-        probe = {k: row.get(k, "") for k in ("name", "cert_type", "cert_no", "phones", "email", "address",
-                                               "birth_date", "gender", "local_network", "segment")}
+        probe = {k: row.get(k, "") for k in PROBE_FIELDS}
         if rng.random() < 0.3:
             probe["cert_type"], probe["cert_no"] = "", ""
         elif rng.random() < 0.3:
@@ -65,13 +78,18 @@ async def measure(store: Store, directory: Path, count: int, skip_load: bool) ->
             rows = 0
             for entry in read_manifest(directory):
                 if entry.kind == "customers":
-                    rows += (await ingest_file(store, entry.source, entry.kind, entry.path,
-                                               encoding=entry.encoding)).read
+                    rows += (
+                        await ingest_file(store, entry.source, entry.kind, entry.path, encoding=entry.encoding)
+                    ).read
         result["ingest"] = {"records": rows, "seconds": load.seconds, "records_per_s": round(rows / load.seconds)}
         with measured() as resolved:
             report = await resolve_all(store)
-        result["resolve_all"] = {"seconds": resolved.seconds, "peak_rss_mb": resolved.peak_rss_mb,
-                                 "phases_seconds": report.timings, "customers": report.customers_written}
+        result["resolve_all"] = {
+            "seconds": resolved.seconds,
+            "peak_rss_mb": resolved.peak_rss_mb,
+            "phases_seconds": report.timings,
+            "customers": report.customers_written,
+        }
     result["active_customers"] = (await store.read(COUNT))[0]["n"]
     matcher = Matcher(store)
     await matcher.refresh()
@@ -83,8 +101,14 @@ async def measure(store: Store, directory: Path, count: int, skip_load: bool) ->
         timings.append((time.perf_counter() - started) * 1000)
         found += bool(answer)
     cuts = statistics.quantiles(timings, n=100)
-    result["match"] = {"probes": len(timings), "with_an_answer": found, "p50_ms": round(cuts[49], 2),
-                       "p95_ms": round(cuts[94], 2), "p99_ms": round(cuts[98], 2), "max_ms": round(max(timings), 2)}
+    result["match"] = {
+        "probes": len(timings),
+        "with_an_answer": found,
+        "p50_ms": round(cuts[49], 2),
+        "p95_ms": round(cuts[94], 2),
+        "p99_ms": round(cuts[98], 2),
+        "max_ms": round(max(timings), 2),
+    }
     return result
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from app.resolution.union_find import components
+
 FEBRL_FIELDS = [
     "given_name",
     "surname",
@@ -114,11 +116,9 @@ def run_splink(
 
     # --- training -------------------------------------------------------
     t_train = time.perf_counter()
-    linker.training.estimate_probability_two_random_records_match(
-        blocking[:2], recall=0.7
-    )
+    linker.training.estimate_probability_two_random_records_match(blocking[:2], recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    for rule in (em_blocking if em_blocking is not None else blocking[:2]):
+    for rule in em_blocking if em_blocking is not None else blocking[:2]:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     train_s = time.perf_counter() - t_train
 
@@ -211,9 +211,7 @@ def febrl4_splink(threshold: float = 0.5) -> dict:
         cl.JaroWinklerAtThresholds("address_1", [0.9, 0.8]),
         cl.ExactMatch("state"),
     ]
-    pairs, info = run_splink(
-        df, blocking, comparisons, threshold=threshold, em_blocking=em_blocking
-    )
+    pairs, info = run_splink(df, blocking, comparisons, threshold=threshold, em_blocking=em_blocking)
     scores = pairwise_scores(pairs, truth)
     return {
         "dataset": "febrl4",
@@ -242,37 +240,27 @@ def demo_frame(directory) -> tuple[pd.DataFrame, dict[str, str]]:
     from app.resolution.prepare import match_record
 
     records = [match_record(r) for r in customer_rows(Path(directory))]
-    df = pd.DataFrame({
-        "unique_id": [r.id for r in records],
-        "name": [r.name for r in records],
-        "name_pinyin": [r.name_pinyin for r in records],
-        "cert_no": [r.cert_no for r in records],
-        "phones": [list(r.phones) or None for r in records],
-        "phone1": [r.phones[0] if r.phones else "" for r in records],
-        "email": [r.email for r in records],
-        "birth_date": [r.birth_date for r in records],
-        "address": [r.address_key for r in records],
-        "gender": [r.gender for r in records],
-        "local_network": [r.local_network for r in records],
-        "segment": [r.segment for r in records],
-    })
+    df = pd.DataFrame(
+        {
+            "unique_id": [r.id for r in records],
+            "name": [r.name for r in records],
+            "name_pinyin": [r.name_pinyin for r in records],
+            "cert_no": [r.cert_no for r in records],
+            "phones": [list(r.phones) or None for r in records],
+            "phone1": [r.phones[0] if r.phones else "" for r in records],
+            "email": [r.email for r in records],
+            "birth_date": [r.birth_date for r in records],
+            "address": [r.address_key for r in records],
+            "gender": [r.gender for r in records],
+            "local_network": [r.local_network for r in records],
+            "segment": [r.segment for r in records],
+        }
+    )
     return df, truth(Path(directory))
 
 
 def _components(pairs: set[tuple[str, str]], ids: list[str]) -> dict[str, str]:
-    parent = {i: i for i in ids}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    return {i: find(i) for i in ids}
+    return components(ids, pairs)
 
 
 def demo_splink(directory, thresholds: tuple[float, ...] = (0.5, 0.995)) -> dict:
@@ -285,9 +273,16 @@ def demo_splink(directory, thresholds: tuple[float, ...] = (0.5, 0.995)) -> dict
     from app.resolution.evaluation import score_clusters, score_pairs
 
     df, truth = demo_frame(directory)
-    name = cl.CustomComparison(output_column_name="name", comparison_levels=[
-        cll.NullLevel("name"), cll.ExactMatchLevel("name"), cll.ExactMatchLevel("name_pinyin"),
-        cll.JaroWinklerLevel("name", 0.85), cll.ElseLevel()])
+    name = cl.CustomComparison(
+        output_column_name="name",
+        comparison_levels=[
+            cll.NullLevel("name"),
+            cll.ExactMatchLevel("name"),
+            cll.ExactMatchLevel("name_pinyin"),
+            cll.JaroWinklerLevel("name", 0.85),
+            cll.ElseLevel(),
+        ],
+    )
     comparisons = [
         name,
         cl.LevenshteinAtThresholds("cert_no", [1, 2]),
@@ -298,17 +293,32 @@ def demo_splink(directory, thresholds: tuple[float, ...] = (0.5, 0.995)) -> dict
         cl.ExactMatch("gender"),
         cl.ExactMatch("local_network"),
     ]
-    blocking = [block_on("cert_no"), block_on("phone1"), block_on("email"), block_on("name", "birth_date"),
-                block_on("name_pinyin", "local_network")]
-    pairs, info = run_splink(df, blocking, comparisons, threshold=min(thresholds),
-                             em_blocking=[block_on("cert_no"), block_on("name_pinyin", "local_network")])
-    result: dict[str, Any] = {"records": len(df), "seconds": {k: round(info[k], 2) for k in ("train", "predict", "total")},
-                              "records_per_s": round(len(df) / info["total"]), "candidate_pairs": info["candidate_pairs"]}
+    blocking = [
+        block_on("cert_no"),
+        block_on("phone1"),
+        block_on("email"),
+        block_on("name", "birth_date"),
+        block_on("name_pinyin", "local_network"),
+    ]
+    pairs, info = run_splink(
+        df,
+        blocking,
+        comparisons,
+        threshold=min(thresholds),
+        em_blocking=[block_on("cert_no"), block_on("name_pinyin", "local_network")],
+    )
+    result: dict[str, Any] = {
+        "records": len(df),
+        "seconds": {k: round(info[k], 2) for k in ("train", "predict", "total")},
+        "records_per_s": round(len(df) / info["total"]),
+        "candidate_pairs": info["candidate_pairs"],
+    }
     probabilities = info.get("probabilities", {})
     ids = df["unique_id"].tolist()
     for threshold in thresholds:
         kept = {p for p in pairs if probabilities.get(p, 1.0) >= threshold}
         result[f"threshold_{threshold}"] = {
             "clusters": score_clusters(_components(kept, ids), truth).as_dict(),
-            "pairs": score_pairs(kept, truth).as_dict()}
+            "pairs": score_pairs(kept, truth).as_dict(),
+        }
     return result

@@ -1,13 +1,13 @@
 """Accuracy and speed of c360's linker on a demo data set, with Splink on the same records in the same run.
 
-    python bench/resolution_accuracy.py --customers 20000 --seed 360 [--no-splink]
+python bench/resolution_accuracy.py --customers 20000 --seed 360 [--no-splink]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -22,7 +22,7 @@ from app.resolution.evaluation import score_clusters, score_reviews, with_review
 from app.resolution.linker import Linker  # noqa: E402
 from app.resolution.prepare import match_records  # noqa: E402
 from app.rules import get_rules  # noqa: E402
-from loaders.demo_data import generate  # noqa: E402
+from demo import generate  # noqa: E402
 
 
 def c360_on(directory: Path) -> dict:
@@ -38,16 +38,21 @@ def c360_on(directory: Path) -> dict:
     review_pairs = [(r.left, r.right) for r in resolution.reviews]
     auto = score_clusters(predicted, answer)
     reviews = score_reviews(review_pairs, predicted, answer)
-    return {"records": count, "normalise_s": round(prepared - started, 2),
-            "link_s": round(done - prepared, 2),
-            "link_steps_s": {step: round(seconds, 2) for step, seconds in resolution.timings.items()},
-            "records_per_s": round(count / (done - started)),
-            "auto": auto.as_dict(), "review_candidates": reviews.candidates,
-            "review_rate": round(reviews.candidates / count, 4),
-            "review_true_duplicates": reviews.true_duplicates, "review_precision": round(reviews.precision, 4),
-            "with_reviews_decided": score_clusters(with_reviews_decided(predicted, review_pairs, answer), answer).as_dict(),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "summary": resolution.summary()}
+    return {
+        "records": count,
+        "normalise_s": round(prepared - started, 2),
+        "link_s": round(done - prepared, 2),
+        "link_steps_s": {step: round(seconds, 2) for step, seconds in resolution.timings.items()},
+        "records_per_s": round(count / (done - started)),
+        "auto": auto.as_dict(),
+        "review_candidates": reviews.candidates,
+        "review_rate": round(reviews.candidates / count, 4),
+        "review_true_duplicates": reviews.true_duplicates,
+        "review_precision": round(reviews.precision, 4),
+        "with_reviews_decided": score_clusters(with_reviews_decided(predicted, review_pairs, answer), answer).as_dict(),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "summary": resolution.summary(),
+    }
 
 
 def main() -> None:

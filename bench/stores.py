@@ -23,8 +23,9 @@ BACKENDS = ("embedded", "neo4j")
 
 
 @contextlib.asynccontextmanager
-async def bench_store(backend: str, data_dir: Path, *, pool_size: int = 8, heap: str = "4g",
-                      pagecache: str = "4g") -> AsyncIterator[tuple[Store, int]]:
+async def bench_store(
+    backend: str, data_dir: Path, *, pool_size: int = 8, heap: str = "4g", pagecache: str = "4g"
+) -> AsyncIterator[tuple[Store, int]]:
     """The started store with its schema, and the process id of its server (for its memory)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     if backend == "embedded":

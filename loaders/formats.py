@@ -48,11 +48,15 @@ def _probe_encoding(path: Path, encoding: str) -> None:
         return
     number, raw, exc = failures[0]
     for other in (e for e in ENCODINGS if e != encoding):
-        if _decodes(b"\n".join(r for _, r, _ in failures), other) or number == 1 \
-                or len(failures) > max(2, len(lines) // 10):
+        if (
+            _decodes(b"\n".join(r for _, r, _ in failures), other)
+            or number == 1
+            or len(failures) > max(2, len(lines) // 10)
+        ):
             raise SourceFileError(
                 f"{path}: line {number} does not decode as {encoding} (byte {raw[exc.start]:#04x} at "
-                f"position {exc.start}); is the file in another encoding? try --encoding {other}")
+                f"position {exc.start}); is the file in another encoding? try --encoding {other}"
+            )
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -70,8 +74,13 @@ def _decoded_lines(path: Path, encoding: str, rejects: list[RawRow]) -> Iterator
             try:
                 text = decoder(raw)[0]
             except UnicodeDecodeError as exc:
-                rejects.append(RawRow(number, None, f"bytes do not decode as {encoding} "
-                                                    f"(byte {raw[exc.start]:#04x} at position {exc.start})"))
+                rejects.append(
+                    RawRow(
+                        number,
+                        None,
+                        f"bytes do not decode as {encoding} (byte {raw[exc.start]:#04x} at position {exc.start})",
+                    )
+                )
                 continue
             if number == 1 and text.startswith("\ufeff"):
                 text = text[1:]
@@ -136,7 +145,7 @@ class _NumberedLines:
         self.record_start = 0
         self._open_quote = False
 
-    def __iter__(self) -> "_NumberedLines":
+    def __iter__(self) -> _NumberedLines:
         return self
 
     def __next__(self) -> str:

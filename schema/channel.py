@@ -6,9 +6,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.access import Forbidden
+from app.errors import BadInput
 from schema.context import Info
-from schema.limits import DEFAULT_PAGE, BadUserInput, page_size
-from schema.types import Customer
+from schema.customer import Customer
+from schema.limits import DEFAULT_PAGE, page_size
+from schema.pagination import PageInfo, encode_cursor, offset_after, page_info
 from schema.view_plan import view_parts
 
 
@@ -23,15 +25,18 @@ class CustomerHit:
 class CustomerSearch:
     total_count: int
     edges: list[CustomerHit]
-    has_next_page: bool
-    end_cursor: str | None
+    page_info: PageInfo
+    has_next_page: bool = strawberry.field(deprecation_reason="Use pageInfo.hasNextPage.")
+    end_cursor: str | None = strawberry.field(deprecation_reason="Use pageInfo.endCursor.")
 
 
 @strawberry.input(description="A touch with a customer, as any channel records it.")
 class ContactRecordInput:
     customer_id: strawberry.ID
-    kind: str = strawberry.field(description="purchase, renewal, change, cancellation, query, complaint, "
-                                             "consultation, fault_report, care_visit, retention")
+    kind: str = strawberry.field(
+        description="purchase, renewal, change, cancellation, query, complaint, "
+        "consultation, fault_report, care_visit, retention"
+    )
     channel: str | None = strawberry.field(default=None, description="Defaults to the caller's own channel.")
     at: str | None = strawberry.field(default=None, description="ISO-8601; defaults to now.")
     summary: str | None = None
@@ -42,8 +47,10 @@ class ContactRecordInput:
 @strawberry.type
 class SubmissionResult:
     record_id: str
-    decision: str = strawberry.field(description="merge (joined an existing customer), review (own customer for "
-                                                 "now, a steward decides), new, or unchanged.")
+    decision: str = strawberry.field(
+        description="merge (joined an existing customer), review (own customer for "
+        "now, a steward decides), new, or unchanged."
+    )
     probability: float | None
     explanation: JSON
     customer: Customer
@@ -56,80 +63,116 @@ def _channel_of(info: Info, asked: str | None) -> str:
         raise Forbidden(f"role {caller.role_name} writes as channel {own}, not {asked}")  # type: ignore[union-attr]
     channel = asked or own
     if not channel:
-        raise BadUserInput("say which channel this comes from (argument channel)")
+        raise BadInput("say which channel this comes from (argument channel)")
     return channel
 
 
 @strawberry.type
 class ChannelQuery:
-    @strawberry.field(description="Find customers by name (fuzzy, homophones), phone, certificate or its last "
-                                  "four characters; filter by segment, local network, account manager, stars.")
-    async def search_customers(self, info: Info, text: str, segment: str | None = None,
-                               local_network: str | None = None, account_manager: str | None = None,
-                               min_stars: int | None = None, first: int = DEFAULT_PAGE,
-                               after: str | None = None) -> CustomerSearch:
-        from app.services.customer_search import cursor_of, offset_of, search_ids
+    @strawberry.field(
+        description="Find customers by name (fuzzy, homophones), phone, certificate or its last "
+        "four characters; filter by segment, local network, account manager, stars."
+    )
+    async def search_customers(
+        self,
+        info: Info,
+        text: str,
+        segment: str | None = None,
+        local_network: str | None = None,
+        account_manager: str | None = None,
+        min_stars: int | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> CustomerSearch:
+        from app.services.customer_search import search_ids
 
         size = page_size(first)
-        try:
-            start = offset_of(after)
-        except ValueError as exc:
-            raise BadUserInput(str(exc)) from None
+        start = offset_after(after)
         if len(text.strip()) < 2:
-            raise BadUserInput("search text needs at least two characters")
+            raise BadInput("search text needs at least two characters")
         loaders = info.context.loaders
-        loaders.want(view_parts(info, relations=account_manager is not None or min_stars is not None,
-                                spend=min_stars is not None))
+        loaders.want(
+            view_parts(
+                info, relations=account_manager is not None or min_stars is not None, spend=min_stars is not None
+            )
+        )
         hits = await search_ids(info.context.store, text)
         raws = await loaders.customer.load_many([h[0] for h in hits])
         kept: list[tuple[dict, float]] = []
         for raw, (_, score) in zip(raws, hits):
-            if raw is None or (segment and raw.get("segment") != segment) \
-                    or (local_network and raw.get("local_network") != local_network):
+            if (
+                raw is None
+                or (segment and raw.get("segment") != segment)
+                or (local_network and raw.get("local_network") != local_network)
+            ):
                 continue
             if account_manager:
                 relations = await loaders.relations.load(raw["id"])
                 if account_manager not in {m["id"] for m in relations.managers}:
                     continue
-            if min_stars is not None and (await loaders.tier(raw)).star_level < min_stars:
+            if min_stars is not None and (await loaders.tier(raw)).star < min_stars:
                 continue
             kept.append((raw, score))
-        page = kept[start:start + size]
-        edges = [CustomerHit(cursor=cursor_of(start + k + 1), score=score, node=Customer(raw=raw, requested_id=raw["id"]))
-                 for k, (raw, score) in enumerate(page)]
-        return CustomerSearch(total_count=len(kept), edges=edges, has_next_page=start + size < len(kept),
-                              end_cursor=edges[-1].cursor if edges else None)
+        page = kept[start : start + size]
+        edges = [
+            CustomerHit(
+                cursor=encode_cursor(str(start + k + 1)), score=score, node=Customer(raw=raw, requested_id=raw["id"])
+            )
+            for k, (raw, score) in enumerate(page)
+        ]
+        more = start + size < len(kept)
+        info_ = page_info([e.cursor for e in edges], more)
+        return CustomerSearch(
+            total_count=len(kept), edges=edges, page_info=info_, has_next_page=more, end_cursor=info_.end_cursor
+        )
 
 
 @strawberry.type
 class ChannelMutation:
-    @strawberry.mutation(description="Record a touch with a customer; the answer is the customer as every channel "
-                                     "now sees it.")
+    @strawberry.mutation(
+        description="Record a touch with a customer; the answer is the customer as every channel now sees it."
+    )
     async def record_contact(self, info: Info, contact: ContactRecordInput) -> Customer:
         from app.services.channel_writes import ContactInput, record_contact
 
         caller = info.context.caller
         caller.require("record_contact")  # type: ignore[union-attr]
         channel = _channel_of(info, contact.channel)
-        customer_id = await record_contact(info.context.store, ContactInput(
-            str(contact.customer_id), channel, contact.kind, contact.at, contact.summary, contact.outcome,
-            contact.employee_id), caller.name)  # type: ignore[union-attr]
+        customer_id = await record_contact(
+            info.context.store,
+            ContactInput(
+                str(contact.customer_id),
+                channel,
+                contact.kind,
+                contact.at,
+                contact.summary,
+                contact.outcome,
+                contact.employee_id,
+            ),
+            caller.name,
+        )  # type: ignore[union-attr]
         info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(customer_id)
         return Customer(raw=raw, requested_id=customer_id)
 
-    @strawberry.mutation(description="New or changed customer details from a channel: kept as a source record, "
-                                     "resolved at once; the answer says which customer and why.")
+    @strawberry.mutation(
+        description="New or changed customer details from a channel: kept as a source record, "
+        "resolved at once; the answer says which customer and why."
+    )
     async def submit_customer_record(self, info: Info, record: JSON, channel: str | None = None) -> SubmissionResult:
         from app.services.channel_writes import submit_customer_record
 
         info.context.caller.require("submit_record")  # type: ignore[union-attr]
         if not isinstance(record, dict):
-            raise BadUserInput("record must be an object with the fields of docs/source-formats.md (customers)")
+            raise BadInput("record must be an object with the fields of docs/source-formats.md (customers)")
         fields = {str(k): v for k, v in record.items()}
         decision = await submit_customer_record(info.context.store, _channel_of(info, channel), fields)
         info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(decision.customer_id)
-        return SubmissionResult(record_id=decision.record_id, decision=decision.decision,
-                                probability=decision.probability, explanation=decision.explanation,
-                                customer=Customer(raw=raw, requested_id=decision.customer_id))
+        return SubmissionResult(
+            record_id=decision.record_id,
+            decision=decision.decision,
+            probability=decision.probability,
+            explanation=decision.explanation,
+            customer=Customer(raw=raw, requested_id=decision.customer_id),
+        )

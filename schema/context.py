@@ -8,9 +8,9 @@ from strawberry.types import Info as _Info
 
 from app.access import Caller
 from app.rules import Rules
-from app.services.customer_view import CustomerLoaders
-from app.services.view_cache import CustomerVersions, ViewCache
+from app.services.kept_answers import ViewCache
 from app.store.base import Store
+from schema.loaders import CustomerLoaders, CustomerVersions
 
 
 @dataclass(slots=True)
@@ -19,7 +19,6 @@ class Context:
     caller: Caller | None
     rules: Rules
     loaders: CustomerLoaders
-    services: "object"
     # Process-wide, shared by requests: kept view answers and the batched version check.
     views: ViewCache | None = None
     versions: CustomerVersions | None = None

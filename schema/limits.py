@@ -10,14 +10,13 @@ from typing import Any
 
 from graphql import FieldNode, FragmentSpreadNode, GraphQLError, GraphQLSyntaxError, InlineFragmentNode, ValidationRule
 from graphql.language import IntValueNode, OperationDefinitionNode, SelectionSetNode
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as create_alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
-from strawberry.extensions import DisableIntrospection, SchemaExtension
 
-from app.access import Forbidden, Unauthenticated
-from app.errors import C360Error, ConflictError, NotFoundError, StoreError, StoreUnavailable
+from app.errors import BadInput, C360Error
+from schema.kept_answers import CachedCustomerViews
 from schema.query_checks import checked_queries
-from schema.view_cache import CachedCustomerViews
 
 log = logging.getLogger("c360.api")
 
@@ -33,13 +32,9 @@ MAX_COST = 20_000
 QUERY_CACHE_SIZE = 1024
 
 
-class BadUserInput(C360Error):
-    code = "BAD_USER_INPUT"
-
-
 def page_size(first: int) -> int:
     if first < 1 or first > MAX_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}, got {first}")
+        raise BadInput(f"first must be between 1 and {MAX_PAGE}, got {first}")
     return first
 
 
@@ -47,12 +42,20 @@ class CostLimit(ValidationRule):
     """A query's cost is its field count, each field multiplied by the page sizes above it."""
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        fragments = {f.name.value: f for f in self.context.document.definitions
-                     if getattr(f, "kind", "") == "fragment_definition"}
+        fragments = {
+            f.name.value: f
+            for f in self.context.document.definitions
+            if getattr(f, "kind", "") == "fragment_definition"
+        }
         cost = _cost(node.selection_set, 1, fragments, set())
         if cost > MAX_COST:
-            self.report_error(GraphQLError(f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer "
-                                           f"fields or smaller pages", node, extensions={"code": "QUERY_TOO_COSTLY"}))
+            self.report_error(
+                GraphQLError(
+                    f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer fields or smaller pages",
+                    node,
+                    extensions={"code": "QUERY_TOO_COSTLY"},
+                )
+            )
 
 
 def _cost(selection_set: SelectionSetNode | None, multiplier: int, fragments: dict[str, Any], seen: set[str]) -> int:
@@ -81,13 +84,6 @@ def _page_argument(node: FieldNode) -> int:
     return DEFAULT_LIST_COST if node.name.value in ("contacts", "searchCustomers", "reviewQueue") else 1
 
 
-ERROR_CODES: list[tuple[type[BaseException], str]] = [
-    (Unauthenticated, "UNAUTHENTICATED"), (Forbidden, "FORBIDDEN"), (NotFoundError, "NOT_FOUND"),
-    (ConflictError, "CONFLICT"), (StoreUnavailable, "STORE_UNAVAILABLE"), (StoreError, "STORE_ERROR"),
-    (BadUserInput, "BAD_USER_INPUT"), (C360Error, "C360_ERROR"),
-]
-
-
 class ErrorCodes(SchemaExtension):
     """Every error gets a stable ``extensions.code``; in production an unexpected one is replaced by
     a message with an error id that is also in the log, so nothing internal leaks."""
@@ -114,19 +110,24 @@ class ErrorCodes(SchemaExtension):
         elif original is None:
             extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
         else:
-            code = original.code if isinstance(original, C360Error) else \
-                next((c for kind, c in ERROR_CODES if isinstance(original, kind)), None)
+            code = original.code if isinstance(original, C360Error) else None
             if code is None:
                 error_id = uuid.uuid4().hex[:12]
                 log.error("unexpected error %s in %s", error_id, error.path, exc_info=original)
                 extensions.update(code="INTERNAL_SERVER_ERROR", error_id=error_id)
                 if self.production:
-                    return GraphQLError(f"unexpected error; quote error id {error_id}", error.nodes, error.source,
-                                        error.positions, error.path, None, extensions)
+                    return GraphQLError(
+                        f"unexpected error; quote error id {error_id}",
+                        error.nodes,
+                        error.source,
+                        error.positions,
+                        error.path,
+                        None,
+                        extensions,
+                    )
             else:
                 extensions["code"] = code
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, original,
-                            extensions)
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, original, extensions)
 
 
 # Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter make a new rule class per

@@ -43,9 +43,11 @@ class QueryCache:
 
     def __init__(self, size: int) -> None:
         self.parse: Callable[[str, int], DocumentNode] = lru_cache(maxsize=size)(
-            lambda text, max_tokens: parse(text, max_tokens=max_tokens))
+            lambda text, max_tokens: parse(text, max_tokens=max_tokens)
+        )
         self._validate = lru_cache(maxsize=size)(
-            lambda schema, text, rules: validate_document(schema, text.document, rules))
+            lambda schema, text, rules: validate_document(schema, text.document, rules)
+        )
 
     def validate(self, schema: GraphQLSchema, text: str, document: DocumentNode, rules: Rules) -> list[GraphQLError]:
         return self._validate(schema, _Text(text, document), rules)
@@ -78,7 +80,8 @@ class CheckedQueries(SchemaExtension):
         execution = self.execution_context
         if self.cache is not None and execution.query and execution.graphql_document is not None:
             execution.pre_execution_errors = self.cache.validate(
-                execution.schema._schema, execution.query, execution.graphql_document, execution.validation_rules)
+                execution.schema._schema, execution.query, execution.graphql_document, execution.validation_rules
+            )
         yield
 
 

@@ -7,13 +7,13 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from app.errors import NotFoundError
+from app.errors import BadInput, NotFoundError
 from app.resolution.normalise import normalise_certificate
-from schema.context import Info
-from schema.limits import BadUserInput, extensions
 from schema.channel import ChannelMutation, ChannelQuery
+from schema.context import Info
+from schema.customer import Customer
+from schema.limits import extensions
 from schema.steward import StewardMutation, StewardQuery
-from schema.types import Customer
 from schema.view_plan import view_parts
 
 
@@ -71,7 +71,7 @@ class Query(StewardQuery, ChannelQuery):
 
         cert = normalise_certificate(type, number)
         if not cert.number or (type in ("resident_id", "credit_code") and not cert.valid):
-            raise BadUserInput(f"{number!r} is not a valid {type} number: {cert.reason}")
+            raise BadInput(f"{number!r} is not a valid {type} number: {cert.reason}")
         ids = await find_by_certificate(info.context.store, cert.number)
         if not ids:
             raise NotFoundError(f"no customer holds {type} {number!r}")
@@ -79,12 +79,12 @@ class Query(StewardQuery, ChannelQuery):
 
     @strawberry.field(description="The customer owning a service number (mobile, fixed line, broadband).")
     async def customer_by_service_number(self, info: Info, number: str) -> Customer:
-        from app.services.customer_view import find_by_service_number
         from app.resolution.normalise import normalise_service_number
+        from app.services.customer_view import find_by_service_number
 
         service_no = normalise_service_number(number)
         if service_no is None:
-            raise BadUserInput(f"{number!r} is not a service number")
+            raise BadInput(f"{number!r} is not a service number")
         ids = await find_by_service_number(info.context.store, service_no)
         if not ids:
             raise NotFoundError(f"no customer owns service number {number!r}")
@@ -101,9 +101,14 @@ class Query(StewardQuery, ChannelQuery):
         results = []
         for m, raw in zip(matches, raws):
             if raw is not None:
-                results.append(MatchResult(customer=Customer(raw=raw, requested_id=m.customer_id),
-                                           decision=m.decision, probability=m.probability,
-                                           explanation=m.best.explanation()))
+                results.append(
+                    MatchResult(
+                        customer=Customer(raw=raw, requested_id=m.customer_id),
+                        decision=m.decision,
+                        probability=m.probability,
+                        explanation=m.best.explanation(),
+                    )
+                )
         return results
 
 

@@ -9,14 +9,21 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from app.errors import BadInput
 from app.services.merge_review import MergeReview, QueueFilter
 from app.services.merges import Merges
 from schema.context import Info
-from schema.limits import DEFAULT_PAGE, BadUserInput, page_size
-from schema.types import MergeEvent, PageInfo, decode_cursor, encode_cursor, merge_event
+from schema.customer import MergeEvent, merge_event
+from schema.limits import DEFAULT_PAGE, page_size
+from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_info
 
-PERSONAL_KEYS = {"cert_no": "certificate", "phones": "phone", "email": "email", "address": "address",
-                 "birth_date": "birth_date"}
+PERSONAL_KEYS = {
+    "cert_no": "certificate",
+    "phones": "phone",
+    "email": "email",
+    "address": "address",
+    "birth_date": "birth_date",
+}
 
 
 def _review(info: Info) -> MergeReview:
@@ -89,16 +96,30 @@ class MergeResult:
 
 
 def _candidate(raw: dict[str, Any]) -> MatchCandidate:
-    return MatchCandidate(id=raw["id"], status=raw["status"], probability=float(raw.get("probability") or 0),
-                          match_weight=raw.get("match_weight"), rule=raw.get("rule"),
-                          blocking_rule=raw.get("blocking_rule"), department=raw.get("department"),
-                          created_at=raw.get("created_at"), decided_at=raw.get("decided_at"),
-                          decided_by=raw.get("decided_by"))
+    return MatchCandidate(
+        id=raw["id"],
+        status=raw["status"],
+        probability=float(raw.get("probability") or 0),
+        match_weight=raw.get("match_weight"),
+        rule=raw.get("rule"),
+        blocking_rule=raw.get("blocking_rule"),
+        department=raw.get("department"),
+        created_at=raw.get("created_at"),
+        decided_at=raw.get("decided_at"),
+        decided_by=raw.get("decided_by"),
+    )
 
 
 # Which original field each comparison looks at, for the side-by-side view.
-COMPARED_FIELDS = {"name": "name", "certificate": "cert_no", "phone": "phones", "email": "email",
-                   "birth_date": "birth_date", "address": "address", "gender": "gender"}
+COMPARED_FIELDS = {
+    "name": "name",
+    "certificate": "cert_no",
+    "phone": "phones",
+    "email": "email",
+    "birth_date": "birth_date",
+    "address": "address",
+    "gender": "gender",
+}
 
 
 def _shown(info: Info, fields: dict[str, Any], customer: str) -> dict[str, Any]:
@@ -111,36 +132,53 @@ def _shown(info: Info, fields: dict[str, Any], customer: str) -> dict[str, Any]:
 
 def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) -> CandidateRecord:
     fields = _shown(info, orjson.loads(raw.get("fields") or "{}"), customer["id"] if customer else raw["id"])
-    return CandidateRecord(id=raw["id"], source=raw["source"], source_id=raw["source_id"],
-                           customer_id=customer["id"] if customer else None, fields=fields)
+    return CandidateRecord(
+        id=raw["id"],
+        source=raw["source"],
+        source_id=raw["source_id"],
+        customer_id=customer["id"] if customer else None,
+        fields=fields,
+    )
 
 
 @strawberry.type
 class StewardQuery:
     @strawberry.field(description="Suspected duplicates (疑似可归并) waiting for a decision.")
-    async def review_queue(self, info: Info, status: str = "pending", department: str | None = None,
-                           min_score: float | None = None, max_score: float | None = None,
-                           source: str | None = None, created_before: str | None = None, sort: str = "score",
-                           first: int = DEFAULT_PAGE, after: str | None = None) -> ReviewQueue:
+    async def review_queue(
+        self,
+        info: Info,
+        status: str = "pending",
+        department: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        source: str | None = None,
+        created_before: str | None = None,
+        sort: str = "score",
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> ReviewQueue:
         review = _review(info)
         if sort not in ("score", "age"):
-            raise BadUserInput("sort must be 'score' or 'age'")
+            raise BadInput("sort must be 'score' or 'age'")
         size = page_size(first)
         cursor: tuple[Any, str] | None = None
         if after:
-            value, cid = decode_cursor(after)
-            cursor = (float(value) if sort == "score" else value, cid)
+            value, cid = decode_cursor(after, 2)
+            try:
+                cursor = (float(value) if sort == "score" else value, cid)
+            except ValueError:
+                raise BadInput(f"cursor {after!r} is not one this API gave out for sort {sort!r}") from None
         filters = QueueFilter(status, department, min_score, max_score, source, created_before)
         rows, more = await review.queue(filters, sort, size, cursor)  # type: ignore[arg-type]
         counts = await review.counts(filters)
-        end = None
-        if rows:
-            last = rows[-1]
-            end = encode_cursor(str(last["probability"] if sort == "score" else last["created_at"]), last["id"])
-        return ReviewQueue(candidates=[_candidate(r) for r in rows], page_info=PageInfo(has_next_page=more,
-                                                                                         end_cursor=end),
-                           counts=[QueueCount(status=c["status"], department=c["department"],
-                                              candidates=c["candidates"]) for c in counts])
+        cursors = [encode_cursor(str(r["probability"] if sort == "score" else r["created_at"]), r["id"]) for r in rows]
+        return ReviewQueue(
+            candidates=[_candidate(r) for r in rows],
+            page_info=page_info(cursors, more),
+            counts=[
+                QueueCount(status=c["status"], department=c["department"], candidates=c["candidates"]) for c in counts
+            ],
+        )
 
     @strawberry.field(description="A candidate's records side by side with each field's comparison.")
     async def match_candidate(self, info: Info, id: strawberry.ID) -> CandidateDetail:
@@ -151,12 +189,23 @@ class StewardQuery:
         for name, result in (detail.explanation.get("fields") or {}).items():
             key = COMPARED_FIELDS.get(name, name)
             lv, rv = left.fields.get(key), right.fields.get(key)
-            comparisons.append(FieldComparison(field=name, level=result["level"], weight=result["weight"],
-                                               left=None if lv in (None, "") else str(lv),
-                                               right=None if rv in (None, "") else str(rv),
-                                               differs=result["level"] not in ("exact", "shared", "same")))
-        return CandidateDetail(candidate=_candidate(detail.candidate), left=left, right=right,
-                               comparisons=comparisons, explanation=detail.explanation)
+            comparisons.append(
+                FieldComparison(
+                    field=name,
+                    level=result["level"],
+                    weight=result["weight"],
+                    left=None if lv in (None, "") else str(lv),
+                    right=None if rv in (None, "") else str(rv),
+                    differs=result["level"] not in ("exact", "shared", "same"),
+                )
+            )
+        return CandidateDetail(
+            candidate=_candidate(detail.candidate),
+            left=left,
+            right=right,
+            comparisons=comparisons,
+            explanation=detail.explanation,
+        )
 
     @strawberry.field(description="Every merge, unmerge and split a customer took part in, newest first.")
     async def merge_history(self, info: Info, customer_id: strawberry.ID) -> list[MergeEvent]:
@@ -170,8 +219,9 @@ class StewardMutation:
     @strawberry.mutation(description="Confirm a suspected duplicate: merge the two customers (核实归并).")
     async def approve_candidate(self, info: Info, id: strawberry.ID) -> MergeResult:
         outcome = await _review(info).approve(str(id), info.context.caller.name)
-        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
-                           moved=outcome.moved)
+        return MergeResult(
+            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
+        )
 
     @strawberry.mutation(description="Not the same customer: the pair is not proposed again unless a record changes.")
     async def reject_candidate(self, info: Info, id: strawberry.ID, note: str = "") -> MatchCandidate:
@@ -182,26 +232,36 @@ class StewardMutation:
     @strawberry.mutation(description="Undo a merge exactly.")
     async def unmerge(self, info: Info, event_id: strawberry.ID) -> MergeResult:
         _review(info)
-        outcome = await Merges(info.context.store, info.context.rules).unmerge(str(event_id),
-                                                                               decided_by=info.context.caller.name)
-        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
-                           moved=outcome.moved)
+        outcome = await Merges(info.context.store, info.context.rules).unmerge(
+            str(event_id), decided_by=info.context.caller.name
+        )
+        return MergeResult(
+            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
+        )
 
     @strawberry.mutation(description="Split chosen source records out of a customer into a new customer.")
-    async def split_customer(self, info: Info, customer_id: strawberry.ID, record_ids: list[str],
-                             reason: str = "") -> MergeResult:
+    async def split_customer(
+        self, info: Info, customer_id: strawberry.ID, record_ids: list[str], reason: str = ""
+    ) -> MergeResult:
         _review(info)
         outcome = await Merges(info.context.store, info.context.rules).split(
-            str(customer_id), record_ids, decided_by=info.context.caller.name, reason=reason)
-        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
-                           moved=outcome.moved)
+            str(customer_id), record_ids, decided_by=info.context.caller.name, reason=reason
+        )
+        return MergeResult(
+            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
+        )
 
     @strawberry.mutation(description="Merge two customers a steward knows to be the same.")
-    async def merge_customers(self, info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID,
-                              reason: str = "") -> MergeResult:
+    async def merge_customers(
+        self, info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID, reason: str = ""
+    ) -> MergeResult:
         _review(info)
         outcome = await Merges(info.context.store, info.context.rules).merge(
-            str(survivor_id), str(absorbed_id), decided_by=info.context.caller.name,
-            explanation={"reason": reason, "decision": "steward"})
-        return MergeResult(event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed,
-                           moved=outcome.moved)
+            str(survivor_id),
+            str(absorbed_id),
+            decided_by=info.context.caller.name,
+            explanation={"reason": reason, "decision": "steward"},
+        )
+        return MergeResult(
+            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
+        )

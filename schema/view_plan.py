@@ -12,8 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from graphql.language import (FieldNode, FragmentSpreadNode, InlineFragmentNode, IntValueNode, NullValueNode,
-                              SelectionNode, ValueNode, VariableNode)
+from graphql.language import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    IntValueNode,
+    NullValueNode,
+    SelectionNode,
+    ValueNode,
+    VariableNode,
+)
 
 from app.services.customer_view import ViewParts
 from schema.context import Info
@@ -72,5 +80,9 @@ def view_parts(info: Info, *, relations: bool = False, spend: bool = False) -> V
         names.add(node.name.value)
         if node.name.value == "contacts" and (size := _plain_page(node, raw.variable_values)) is not None:
             pages.add(size)
-    return ViewParts(holdings=bool(names & HOLDINGS), relations=relations or bool(names & RELATIONS),
-                     spend=spend or bool(names & SPEND), contact_pages=frozenset(pages))
+    return ViewParts(
+        holdings=bool(names & HOLDINGS),
+        relations=relations or bool(names & RELATIONS),
+        spend=spend or bool(names & SPEND),
+        contact_pages=frozenset(pages),
+    )

@@ -9,15 +9,21 @@ import json
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import pytest
 
+if TYPE_CHECKING:
+    import httpx
+
+from app import clock
 from app.settings import Settings
-from app.store import Store, cypher, open_store
+from app.store import Store, open_store
 from app.store.embedded import EmbeddedStore
 from app.store.neo4j_backend import Neo4jStore
+from app.store.queries import CypherQuery, expand
 from tools.neo4j.server import Neo4jServer
 
 NEO4J_VARIABLES = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
@@ -26,6 +32,19 @@ StoreT = TypeVar("StoreT", bound=Store)
 SESSION_STORES: dict[str, Store] = {}
 
 BACKENDS = ["embedded", "neo4j"]
+
+
+# Half an hour before a month's end in China: the edge that time-dependent rules get wrong.
+FIXED_NOW = datetime(2026, 11, 30, 23, 30, tzinfo=timezone(timedelta(hours=8)))
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[clock.FixedClock]:
+    """The one injectable clock, fixed (advance it with ``.advance``); restored afterwards."""
+    fixed = clock.FixedClock(FIXED_NOW)
+    previous = clock.set_clock(fixed)
+    yield fixed
+    clock.set_clock(previous)
 
 
 def short_tmpdir(prefix: str) -> Path:
@@ -64,9 +83,12 @@ async def neo4j_store(neo4j_environment: dict[str, str]) -> AsyncIterator[Store]
 
 
 def neo4j_settings(environment: dict[str, str], **overrides: object) -> Settings:
-    values = {"neo4j_uri": environment["NEO4J_URI"], "neo4j_user": environment.get("NEO4J_USER", "neo4j"),
-              "neo4j_password": environment.get("NEO4J_PASSWORD", ""),
-              "neo4j_database": environment.get("NEO4J_DATABASE", "neo4j")}
+    values = {
+        "neo4j_uri": environment["NEO4J_URI"],
+        "neo4j_user": environment.get("NEO4J_USER", "neo4j"),
+        "neo4j_password": environment.get("NEO4J_PASSWORD", ""),
+        "neo4j_database": environment.get("NEO4J_DATABASE", "neo4j"),
+    }
     return Settings(**{**values, **overrides})  # type: ignore[arg-type]
 
 
@@ -115,7 +137,7 @@ def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool])
 async def load_demo(store: Store, directory: Path, people: int, seed: int) -> Path:
     """Demo source files for ``people`` people, ingested and resolved: a small real graph."""
     from app.services.resolve import resolve_all
-    from loaders.demo_data import generate
+    from demo import generate
     from loaders.manifest import ingest_directory
 
     generate(directory, people, seed=seed)
@@ -124,7 +146,7 @@ async def load_demo(store: Store, directory: Path, people: int, seed: int) -> Pa
     return directory
 
 
-def api_client(store: Store, role: str = "admin", name: str = "test") -> "httpx.AsyncClient":
+def api_client(store: Store, role: str = "admin", name: str = "test") -> httpx.AsyncClient:
     """An in-process client of the real ASGI app, authenticated with a key of ``role``."""
     import httpx
 
@@ -133,8 +155,11 @@ def api_client(store: Store, role: str = "admin", name: str = "test") -> "httpx.
 
     key = f"test-key-{role}-{name}"
     keyring = KeyRing({hash_key(key): (name, role)})
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(store=store, keyring=keyring)),
-                             base_url="http://t", headers={"Authorization": f"Bearer {key}"})
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(store=store, keyring=keyring)),
+        base_url="http://t",
+        headers={"Authorization": f"Bearer {key}"},
+    )
 
 
 # ------------------------------------------------------------------ every Cypher file runs on its backends
@@ -149,11 +174,22 @@ def backends_of(name: str) -> set[str]:
     return {DIALECT_OF[dialect]} if dialect in DIALECT_OF else set(BACKENDS)
 
 
+TEST_CYPHER = Path(__file__).resolve().parent / "cypher"
+
+
+def cypher_of_tests(name: str) -> CypherQuery:
+    """A statement only the tests run (tests/cypher/<name>.cypher), named ``tests/<name>``."""
+    path = TEST_CYPHER / f"{name}.cypher"
+    return CypherQuery(name=f"tests/{name}", text=expand(path.read_text(encoding="utf-8")))
+
+
 def cypher_files_run_by_none(ran: dict[str, set[str]]) -> list[str]:
     from app.store.queries import file_names
 
-    return sorted(f"{name} on {backend}" for name in file_names() for backend in backends_of(name)
-                  if name not in ran.get(backend, set()))
+    names = file_names() | {f"tests/{p.stem}" for p in TEST_CYPHER.glob("*.cypher")}
+    return sorted(
+        f"{name} on {backend}" for name in names for backend in backends_of(name) if name not in ran.get(backend, set())
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,9 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution.normalise import (credit_code_check_character, normalise_address, normalise_certificate,
-                                      normalise_email, normalise_name, normalise_phone, normalise_phones,
-                                      parse_credit_code, parse_resident_id, resident_id_check_character)
+from app.resolution.normalise import (
+    credit_code_check_character,
+    normalise_address,
+    normalise_certificate,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_phones,
+    parse_credit_code,
+    parse_resident_id,
+    resident_id_check_character,
+)
 
 
 def a_resident_id(region: str = "350102", born: str = "19850317", sequence: str = "123") -> str:
@@ -20,13 +29,17 @@ def a_resident_id(region: str = "350102", born: str = "19850317", sequence: str 
 
 # ---- names
 
-@pytest.mark.parametrize("left, right", [
-    ("張偉", "张伟"),               # traditional vs simplified
-    ("张 伟", "张伟"),              # spaces
-    ("张伟　", "张伟"),             # full-width space
-    ("欧阳·娜娜", "欧阳娜娜"),       # middle dot of minority and foreign names
-    ("ＺＨＡＮＧ Wei", "zhangwei"),  # full-width letters, case
-])
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        ("張偉", "张伟"),  # traditional vs simplified
+        ("张 伟", "张伟"),  # spaces
+        ("张伟　", "张伟"),  # full-width space
+        ("欧阳·娜娜", "欧阳娜娜"),  # middle dot of minority and foreign names
+        ("ＺＨＡＮＧ Wei", "zhangwei"),  # full-width letters, case
+    ],
+)
 def test_name_variants_share_one_text(left: str, right: str) -> None:
     assert normalise_name(left).text == normalise_name(right).text
 
@@ -49,6 +62,7 @@ def test_empty_name() -> None:
 
 # ---- resident ids
 
+
 def test_valid_resident_id_reads_birth_date_gender_region() -> None:
     parsed = parse_resident_id(a_resident_id(sequence="123"))
     assert parsed.valid and parsed.reason == ""
@@ -59,8 +73,9 @@ def test_valid_resident_id_reads_birth_date_gender_region() -> None:
 
 
 def test_lower_case_x_and_full_width_digits_are_accepted() -> None:
-    number = next(a_resident_id(sequence=f"{s:03d}") for s in range(1000)
-                  if a_resident_id(sequence=f"{s:03d}").endswith("X"))
+    number = next(
+        a_resident_id(sequence=f"{s:03d}") for s in range(1000) if a_resident_id(sequence=f"{s:03d}").endswith("X")
+    )
     assert parse_resident_id(number.lower()).number == number
     full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
     assert parse_resident_id(full_width).number == number
@@ -74,19 +89,29 @@ def test_fifteen_digit_id_widens_to_eighteen() -> None:
     assert parsed.number == eighteen
 
 
-@pytest.mark.parametrize("number, reason", [
-    ("", "empty"),
-    ("3501021985031712", "not 18"),
-    ("35010219850317123Y", "only digits"),
-    ("99010219850317123" + "0", "names no province"),
-    ("350102" + "19850230" + "123" + "0", "not a date"),
-    ("35010219850317123" + "\u0663", "only digits"),  # an Arabic-Indic digit: str.isdigit() says yes
-    ("\u0663" * 15, "all digits"),
-])
+@pytest.mark.parametrize(
+    "number, reason",
+    [
+        ("", "empty"),
+        ("3501021985031712", "not 18"),
+        ("35010219850317123Y", "only digits"),
+        ("350102" + "19850230" + "123" + "0", "not a date"),
+        ("35010219850317123" + "\u0663", "only digits"),  # an Arabic-Indic digit: str.isdigit() says yes
+        ("\u0663" * 15, "all digits"),
+    ],
+)
 def test_invalid_resident_ids_say_why(number: str, reason: str) -> None:
     parsed = parse_resident_id(number)
     assert not parsed.valid
     assert reason in parsed.reason
+
+
+def test_a_region_code_in_no_table_is_flagged_not_refused() -> None:
+    # The region code once refused the id ("names no province"); the merge rules go by validity, so
+    # an id whose check character and birth date hold stays valid, flagged (issue 16).
+    parsed = parse_resident_id(a_resident_id(region="990102"))
+    assert parsed.valid and not parsed.region_known and parsed.region == "990102"
+    assert parse_resident_id(a_resident_id()).region_known
 
 
 def test_wrong_check_character_is_rejected() -> None:
@@ -96,6 +121,7 @@ def test_wrong_check_character_is_rejected() -> None:
 
 
 # ---- credit codes
+
 
 def test_credit_code_check_character() -> None:
     first17 = "91350100M000100Y4"
@@ -109,6 +135,7 @@ def test_credit_code_check_character() -> None:
 
 
 # ---- certificates
+
 
 def test_certificate_kinds() -> None:
     number = a_resident_id()
@@ -124,32 +151,49 @@ def test_certificate_kinds() -> None:
 
 # ---- phones
 
-@pytest.mark.parametrize("raw", ["13800138000", "+86 138-0013-8000", "0086 13800138000", "8613800138000",
-                                 "138 0013 8000", "１３８００１３８０００", "(+86)138.0013.8000"])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13800138000",
+        "+86 138-0013-8000",
+        "0086 13800138000",
+        "8613800138000",
+        "138 0013 8000",
+        "１３８００１３８０００",
+        "(+86)138.0013.8000",
+    ],
+)
 def test_mobile_forms(raw: str) -> None:
     phone = normalise_phone(raw)
     assert (phone.key, phone.kind, phone.valid) == ("13800138000", "mobile", True)
 
 
-@pytest.mark.parametrize("raw, area, key", [
-    ("0591-87654321", None, "059187654321"),
-    ("(0591)87654321", None, "059187654321"),
-    ("87654321", "0591", "059187654321"),
-    ("010-6512 3456", None, "01065123456"),
-    ("+86 10 6512 3456", None, "01065123456"),
-    ("0591-8765432 转 801", None, "05918765432"),
-])
+@pytest.mark.parametrize(
+    "raw, area, key",
+    [
+        ("0591-87654321", None, "059187654321"),
+        ("(0591)87654321", None, "059187654321"),
+        ("87654321", "0591", "059187654321"),
+        ("010-6512 3456", None, "01065123456"),
+        ("+86 10 6512 3456", None, "01065123456"),
+        ("0591-8765432 转 801", None, "05918765432"),
+    ],
+)
 def test_fixed_line_forms(raw: str, area: str | None, key: str) -> None:
     phone = normalise_phone(raw, area)
     assert (phone.key, phone.kind, phone.valid) == (key, "fixed", True)
 
 
-@pytest.mark.parametrize("raw, reason", [
-    ("12800138000", "not a mobile prefix"),
-    ("87654321", "without area code"),
-    ("12345", "neither"),
-    ("call me", "other than digits"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        ("12800138000", "not a mobile prefix"),
+        ("87654321", "without area code"),
+        ("12345", "neither"),
+        ("call me", "other than digits"),
+    ],
+)
 def test_invalid_phones_say_why(raw: str, reason: str) -> None:
     phone = normalise_phone(raw)
     assert not phone.valid and reason in phone.reason
@@ -163,6 +207,7 @@ def test_phone_lists() -> None:
 
 # ---- e-mail
 
+
 def test_email() -> None:
     email = normalise_email(" Zhang.Wei＠QQ.COM ")
     assert (email.key, email.valid, email.local, email.domain) == ("zhang.wei@qq.com", True, "zhang.wei", "qq.com")
@@ -172,27 +217,37 @@ def test_email() -> None:
 
 # ---- addresses
 
-@pytest.mark.parametrize("variant", [
-    "福建省福州市鼓楼区五四路158号",
-    "福州市鼓楼区五四路158号",
-    "福建福州鼓楼区五四路158号",
-    "福州鼓楼五四路１５８號",
-    "福建省 福州市 鼓樓區 五四路 158 号",
-])
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "福建省福州市鼓楼区五四路158号",
+        "福州市鼓楼区五四路158号",
+        "福建福州鼓楼区五四路158号",
+        "福州鼓楼五四路１５８號",
+        "福建省 福州市 鼓樓區 五四路 158 号",
+    ],
+)
 def test_address_variants_share_a_key(variant: str) -> None:
     assert normalise_address(variant).key == "福州鼓楼五四路158"
 
 
 def test_address_parts() -> None:
     parsed = normalise_address("浙江省杭州市西湖区文三路100号3幢2单元")
-    assert (parsed.province, parsed.city, parsed.district, parsed.street, parsed.number) == \
-        ("浙江", "杭州", "西湖", "文三路", "100")
+    assert (parsed.province, parsed.city, parsed.district, parsed.street, parsed.number) == (
+        "浙江",
+        "杭州",
+        "西湖",
+        "文三路",
+        "100",
+    )
     assert normalise_address("上海市浦东新区世纪大道100号").district == "浦东"
     assert normalise_address("北京朝阳区建国路十二号").key == "北京朝阳建国路12"
     assert normalise_address("   ").is_empty
 
 
 # ---- nothing raises
+
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=40), st.text(max_size=40))

@@ -24,14 +24,15 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from app.access import KeyRing, Unauthenticated, audit_log
-from app.errors import StoreError
+from app.errors import SchemaVersionError, StoreError
 from app.rules import Rules, get_rules
-from app.services.customer_view import CustomerLoaders
-from app.services.view_cache import CustomerVersions, ViewCache
+from app.services.kept_answers import ViewCache
 from app.settings import Settings, get_settings
 from app.store import Store, open_store
+from app.store.migrations import check_version
 from schema import build_schema
 from schema.context import Context
+from schema.loaders import CustomerLoaders, CustomerVersions
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class StoreRef:
         self._store = store
         # False while the lifespan waits for a Neo4j that was away at start-up to take the schema.
         self.ready = True
+        # Why the store cannot be served at all (a graph of another release), for /healthz.
+        self.refused: str | None = None
 
     @property
     def store(self) -> Store:
@@ -56,8 +59,15 @@ class StoreRef:
 
 
 class GraphQLApp(GraphQL):
-    def __init__(self, store_ref: StoreRef, rules: Rules, production: bool, caches: bool = True,
-                 view_cache_size: int = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        store_ref: StoreRef,
+        rules: Rules,
+        production: bool,
+        caches: bool = True,
+        view_cache_size: int = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(build_schema(production=production, caches=caches), **kwargs)
         self.store_ref = store_ref
         self.rules = rules
@@ -72,9 +82,14 @@ class GraphQLApp(GraphQL):
         store = self.store_ref.store
         if self._versions is None or self._versions.store is not store:
             self._versions = CustomerVersions(store)
-        return Context(store=store, caller=getattr(request.state, "caller", None), rules=self.rules,
-                       loaders=CustomerLoaders(store, self.rules), services=None, views=self.views,
-                       versions=self._versions)
+        return Context(
+            store=store,
+            caller=getattr(request.state, "caller", None),
+            rules=self.rules,
+            loaders=CustomerLoaders(store, self.rules),
+            views=self.views,
+            versions=self._versions,
+        )
 
 
 def _freeze_startup_objects() -> None:
@@ -92,6 +107,7 @@ async def _start_or_wait(store: Store, ref: StoreRef, every: float = 1.0) -> asy
     try:
         await store.start()
         await store.setup_schema()
+        await check_version(store)
         return None
     except StoreError as exc:
         log.error("%s; the API answers 503 until the store can be reached", exc)
@@ -103,9 +119,14 @@ async def _start_or_wait(store: Store, ref: StoreRef, every: float = 1.0) -> asy
             try:
                 await store.start()
                 await store.setup_schema()
+                await check_version(store)
             except StoreError as exc:
                 log.debug("store still unreachable: %s", exc)
                 continue
+            except SchemaVersionError as exc:
+                log.error("%s", exc)
+                ref.refused = str(exc)
+                return
             ref.ready = True
             log.info("store reached: %s", store.server_agent)
             return
@@ -144,8 +165,12 @@ class _Asgi:
 STEWARD_PAGE = Path(__file__).resolve().parent / "steward_page"
 
 
-def create_app(store: Store | None = None, settings: Settings | None = None, rules: Rules | None = None,
-               keyring: KeyRing | None = None) -> Starlette:
+def create_app(
+    store: Store | None = None,
+    settings: Settings | None = None,
+    rules: Rules | None = None,
+    keyring: KeyRing | None = None,
+) -> Starlette:
     """Build the app. With ``store`` given, the caller owns its life (tests); otherwise the lifespan does."""
     settings = settings or get_settings()
     rules = rules or get_rules()
@@ -167,6 +192,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
             else:
                 await opened.start()
                 await opened.setup_schema()
+                await check_version(opened)
             ref.store = opened
             _freeze_startup_objects()
             yield
@@ -177,15 +203,25 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
 
     async def healthz(request: Request) -> JSONResponse:
         health = await ref.store.health()
-        ok = health.ok and ref.ready
-        detail = health.detail if not health.ok or ok else "store reached; setting up its schema"
-        body = {"status": "ok" if ok else "unavailable", "backend": health.backend, "server": health.server,
-                "detail": detail}
+        ok = health.ok and ref.ready and ref.refused is None
+        detail = ref.refused or (health.detail if not health.ok or ok else "store reached; setting up its schema")
+        body = {
+            "status": "ok" if ok else "unavailable",
+            "backend": health.backend,
+            "server": health.server,
+            "detail": detail,
+        }
         return JSONResponse(body, status_code=200 if ok else 503)
 
     production = settings.env == "production"
-    graphql = GraphQLApp(ref, rules, production, settings.graphql_caches, settings.view_cache_size,
-                         graphql_ide=None if production else "graphiql")
+    graphql = GraphQLApp(
+        ref,
+        rules,
+        production,
+        settings.graphql_caches,
+        settings.view_cache_size,
+        graphql_ide=None if production else "graphiql",
+    )
 
     async def graphql_asgi(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -196,9 +232,11 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
         try:
             caller = keys.authenticate(_bearer(request))
         except Unauthenticated as exc:
-            response = JSONResponse({"data": None, "errors": [{"message": str(exc),
-                                                               "extensions": {"code": "UNAUTHENTICATED"}}]},
-                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            response = JSONResponse(
+                {"data": None, "errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
@@ -208,6 +246,11 @@ def create_app(store: Store | None = None, settings: Settings | None = None, rul
             caller.write_audit()
 
     steward_page = StaticFiles(directory=STEWARD_PAGE, html=True)
-    return Starlette(routes=[Route("/healthz", healthz), Route("/graphql", _Asgi(graphql_asgi), methods=["GET", "POST"]),
-                             Mount("/steward", steward_page, name="steward")],
-                     lifespan=lifespan)
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", _Asgi(graphql_asgi), methods=["GET", "POST"]),
+            Mount("/steward", steward_page, name="steward"),
+        ],
+        lifespan=lifespan,
+    )

@@ -9,14 +9,11 @@ from typing import Any
 
 import orjson
 
+from app.customer import GOLDEN_KEYS
 from app.golden.survivorship import Survivorship
 from app.resolution.normalise import normalise_name
 from app.rules import Rules
 from app.vocabulary import ORGANISATION_SEGMENTS
-
-GOLDEN_KEYS = ("name", "cert_type", "cert_no", "phones", "email", "address", "birth_date", "gender",
-               "local_network", "segment", "org_class", "vip_card", "provenance", "record_count",
-               "name_pinyin", "is_organisation", "customer_group", "sources", "cert_tail")
 
 
 class GoldenDeriver:

@@ -32,8 +32,12 @@ class Survivorship:
         self.trust = {source: rank for rank, source in enumerate(rules.source_trust)}
         self.group_rank = {group: rank for rank, group in enumerate(group_order)}
         self.strategies: dict[str, Callable[[str, list[Record]], tuple[Any, str | None]]] = {
-            "trust": self._trust, "recent": self._recent, "complete": self._complete,
-            "frequent": self._frequent, "union": self._union, "group_max": self._group_max,
+            "trust": self._trust,
+            "recent": self._recent,
+            "complete": self._complete,
+            "frequent": self._frequent,
+            "union": self._union,
+            "group_max": self._group_max,
         }
         unknown = {s for s in rules.attributes.values() if s not in self.strategies}
         if unknown:
@@ -64,8 +68,7 @@ class Survivorship:
         having = [r for r in records if _present(r.get(attribute))]
         if not having:
             return None, None
-        newest = max(having, key=lambda r: (str(r.get("updated_at") or r.get("changed_at") or ""),
-                                            -self._rank(r)[0]))
+        newest = max(having, key=lambda r: (str(r.get("updated_at") or r.get("changed_at") or ""), -self._rank(r)[0]))
         return newest[attribute], newest["id"]
 
     def _complete(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:

@@ -21,19 +21,23 @@ KeyColumns = Callable[[RecordTable], tuple[np.ndarray, np.ndarray]]
 
 def _column(name: str) -> KeyColumns:
     """Records keyed by one normalised column's code (empty values have no key)."""
+
     def keys(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
         codes = table.codes[name]
         index = np.flatnonzero(codes >= 0)
         return index, codes[index]
+
     return keys
 
 
 def _columns(first: str, second: str) -> KeyColumns:
     """Records keyed by two columns together: one integer per distinct (first, second) pair."""
+
     def keys(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
         a, b = table.codes[first], table.codes[second]
         index = np.flatnonzero((a >= 0) & (b >= 0))
         return index, a[index] * (int(b.max(initial=0)) + 1) + b[index]
+
     return keys
 
 
@@ -165,7 +169,7 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
         split_members: list[int] = []
         split_sizes: list[int] = []
         for start, size in zip(starts[sizes > max_block_size].tolist(), sizes[sizes > max_block_size].tolist()):
-            groups = _split(table, index[start:start + size].tolist(), max_block_size)
+            groups = _split(table, index[start : start + size].tolist(), max_block_size)
             dropped = size - sum(len(g) for g in groups)
             if dropped:
                 capped += 1
@@ -175,8 +179,9 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
                 split_sizes.append(len(group))
         if split_sizes:
             sizes_array = np.asarray(split_sizes, dtype=np.int64)
-            extra_left, extra_right = _pairs_within_groups(np.asarray(split_members, dtype=np.int64),
-                                                           np.cumsum(sizes_array) - sizes_array, sizes_array)
+            extra_left, extra_right = _pairs_within_groups(
+                np.asarray(split_members, dtype=np.int64), np.cumsum(sizes_array) - sizes_array, sizes_array
+            )
             left = np.concatenate((left, extra_left))
             right = np.concatenate((right, extra_right))
         keep = left != right

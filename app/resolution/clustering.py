@@ -8,11 +8,10 @@ networks, into one customer is not applied: the certificate case goes to review
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from app.resolution.records import RecordTable
+from app.resolution.union_find import UnionFind
 
 JOIN = 0
 REFUSED_CERTIFICATES = 1
@@ -20,32 +19,22 @@ REFUSED_NETWORKS = 2
 ALREADY_TOGETHER = 3
 
 
-@dataclass(slots=True)
-class Clusters:
-    # A list, not an array: the loop below reads and writes it item by item, and numpy's
-    # per-item access is several times slower than a list's.
-    parent: list[int]
-    certificate: dict[int, int] = field(default_factory=dict)
-    networks: dict[int, frozenset[int]] = field(default_factory=dict)
+class Clusters(UnionFind):
+    """Records joined so far, with each cluster's valid certificate and its individuals' networks."""
 
-    def find(self, i: int) -> int:
-        parent = self.parent
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.certificate: dict[int, int] = {}
+        self.networks: dict[int, frozenset[int]] = {}
 
     def roots(self) -> np.ndarray:
-        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64,
-                           count=len(self.parent))
+        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent))
 
 
 def cluster(table: RecordTable, left: np.ndarray, right: np.ndarray, order: np.ndarray) -> tuple[Clusters, np.ndarray]:
     """Apply merge edges in ``order``; return the clusters and, per edge, JOIN or why it was refused."""
     n = len(table)
-    clusters = Clusters(list(range(n)))
+    clusters = Clusters(n)
     valid = np.flatnonzero(table.codes["cert_valid"])
     clusters.certificate = dict(zip(valid.tolist(), table.codes["cert_no"][valid].tolist()))
     network = table.codes["local_network"]

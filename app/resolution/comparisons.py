@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import distance, fuzz, process
@@ -30,7 +31,7 @@ class Comparison:
         return len(self.levels)
 
 
-def _similarity(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray, scorer: object) -> np.ndarray:
+def _similarity(table: RecordTable, column: str, left: np.ndarray, right: np.ndarray, scorer: Any) -> np.ndarray:
     if len(left) == 0:
         return np.empty(0)
     values = table.objects(column)
@@ -68,27 +69,35 @@ def compare_name(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.
     lengths = table.codes["name_length"][left]
     one_character = (edits == 1) & (lengths >= 2)
     stronger = exact | homophone | core | reordered | close | one_character
-    return _levels(len(left), [exact, homophone | core, reordered, close, one_character,
-                               _shares_word(table, left, right, stronger)], _missing(table, "name", left, right))
+    return _levels(
+        len(left),
+        [exact, homophone | core, reordered, close, one_character, _shares_word(table, left, right, stronger)],
+        _missing(table, "name", left, right),
+    )
 
 
 def _shares_word(table: RecordTable, left: np.ndarray, right: np.ndarray, stronger: np.ndarray) -> np.ndarray:
     """Names of which at least one has two or more words, sharing a word exactly or nearly (Jaro-Winkler
     0.9 between first or last words: "mcniell" / "jake mcneill"). Only asked where no stronger level holds."""
     count = table.codes["name_word_count"]
-    asked = np.flatnonzero(~stronger & ((count[left] >= 2) | (count[right] >= 2)) & (count[left] > 0)
-                           & (count[right] > 0))
+    asked = np.flatnonzero(
+        ~stronger & ((count[left] >= 2) | (count[right] >= 2)) & (count[left] > 0) & (count[right] > 0)
+    )
     out = np.zeros(len(left), dtype=bool)
     if len(asked) == 0:
         return out
-    l, r = left[asked], right[asked]
+    lo, hi = left[asked], right[asked]
     words = table.codes["name_word_codes"]
-    a, b = words[l], words[r]
+    a, b = words[lo], words[hi]
     shared = ((a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)).any(axis=(1, 2))
     jw = distance.JaroWinkler.normalized_similarity
-    for one, other in (("name_first_word", "name_first_word"), ("name_last_word", "name_last_word"),
-                       ("name_first_word", "name_last_word"), ("name_last_word", "name_first_word")):
-        shared |= process.cpdist(table.objects(one)[l], table.objects(other)[r], scorer=jw, workers=-1) >= 0.9
+    for one, other in (
+        ("name_first_word", "name_first_word"),
+        ("name_last_word", "name_last_word"),
+        ("name_first_word", "name_last_word"),
+        ("name_last_word", "name_first_word"),
+    ):
+        shared |= process.cpdist(table.objects(one)[lo], table.objects(other)[hi], scorer=jw, workers=-1) >= 0.9
     out[asked] = shared
     return out
 
@@ -97,8 +106,9 @@ def _shares_word(table: RecordTable, left: np.ndarray, right: np.ndarray, strong
 # name swapped, a given name left out); one_character: a single look-alike or mistyped character
 # (林/材, 王/玉); shares_word: one of two or more words kept, exactly or nearly (the surname, with
 # another given name).
-NAME = Comparison("name", ("exact", "homophone", "reordered", "close", "one_character", "shares_word", "different"),
-                  compare_name)
+NAME = Comparison(
+    "name", ("exact", "homophone", "reordered", "close", "one_character", "shares_word", "different"), compare_name
+)
 
 
 def compare_certificate(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -151,14 +161,18 @@ def compare_address(table: RecordTable, left: np.ndarray, right: np.ndarray) -> 
     partial = _similarity(table, "address_key", left, right, fuzz.ratio)
     district = _equal(table, "district", left, right)
     numbers = _equal(table, "address_numbers", left, right)
-    return _levels(len(left), [exact, (ratio >= 90) | (partial >= 90), numbers, (ratio >= 60) | (partial >= 70),
-                               district], _missing(table, "address_key", left, right))
+    return _levels(
+        len(left),
+        [exact, (ratio >= 90) | (partial >= 90), numbers, (ratio >= 60) | (partial >= 70), district],
+        _missing(table, "address_key", left, right),
+    )
 
 
 # same_numbers: the district and every number agree, the words do not (a mistyped street, a renamed
 # estate); similar: most words shared (a building name dropped); same_area: only the district agrees.
-ADDRESS = Comparison("address", ("exact", "close", "same_numbers", "similar", "same_area", "different"),
-                     compare_address)
+ADDRESS = Comparison(
+    "address", ("exact", "close", "same_numbers", "similar", "same_area", "different"), compare_address
+)
 
 
 def compare_gender(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -170,8 +184,9 @@ GENDER = Comparison("gender", ("same", "different"), compare_gender)
 COMPARISONS: tuple[Comparison, ...] = (NAME, CERTIFICATE, PHONE, EMAIL, BIRTH_DATE, ADDRESS, GENDER)
 
 
-def compare_all(table: RecordTable, left: np.ndarray, right: np.ndarray,
-                comparisons: tuple[Comparison, ...] = COMPARISONS) -> np.ndarray:
+def compare_all(
+    table: RecordTable, left: np.ndarray, right: np.ndarray, comparisons: tuple[Comparison, ...] = COMPARISONS
+) -> np.ndarray:
     """The comparison matrix: one row per pair, one column per comparison, levels as int8."""
     if len(left) == 0:
         return np.empty((0, len(comparisons)), dtype=np.int8)

@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+from app.resolution.union_find import components
+
 
 def _pairs(n: int) -> int:
     return n * (n - 1) // 2
@@ -38,8 +40,12 @@ class PairwiseScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {**asdict(self), "precision": round(self.precision, 6), "recall": round(self.recall, 6),
-                "f1": round(self.f1, 6)}
+        return {
+            **asdict(self),
+            "precision": round(self.precision, 6),
+            "recall": round(self.recall, 6),
+            "f1": round(self.f1, 6),
+        }
 
 
 def score_clusters(predicted: Mapping[str, str], truth: Mapping[str, str]) -> PairwiseScore:
@@ -49,8 +55,9 @@ def score_clusters(predicted: Mapping[str, str], truth: Mapping[str, str]) -> Pa
     found = Counter(predicted[r] for r in common)
     actual = Counter(truth[r] for r in common)
     tp = sum(_pairs(n) for n in cells.values())
-    return PairwiseScore(tp, sum(_pairs(n) for n in found.values()) - tp,
-                         sum(_pairs(n) for n in actual.values()) - tp, len(common))
+    return PairwiseScore(
+        tp, sum(_pairs(n) for n in found.values()) - tp, sum(_pairs(n) for n in actual.values()) - tp, len(common)
+    )
 
 
 def score_pairs(predicted: Iterable[tuple[str, str]], truth: Mapping[str, str]) -> PairwiseScore:
@@ -74,35 +81,28 @@ class ReviewScore:
         return self.true_duplicates / self.candidates if self.candidates else 1.0
 
 
-def score_reviews(review_pairs: Iterable[tuple[str, str]], predicted: Mapping[str, str],
-                  truth: Mapping[str, str]) -> ReviewScore:
+def score_reviews(
+    review_pairs: Iterable[tuple[str, str]], predicted: Mapping[str, str], truth: Mapping[str, str]
+) -> ReviewScore:
     pairs = [(a, b) for a, b in review_pairs if a in truth and b in truth]
     same = [(a, b) for a, b in pairs if truth[a] == truth[b]]
     missed = sum(1 for a, b in same if predicted.get(a) != predicted.get(b))
     return ReviewScore(len(pairs), len(same), missed)
 
 
-def with_reviews_decided(predicted: Mapping[str, str], review_pairs: Iterable[tuple[str, str]],
-                         truth: Mapping[str, str]) -> dict[str, str]:
+def with_reviews_decided(
+    predicted: Mapping[str, str], review_pairs: Iterable[tuple[str, str]], truth: Mapping[str, str]
+) -> dict[str, str]:
     """The clustering after stewards decide every review candidate correctly: true duplicates
     approved (merged), the others rejected. What the queue can recover, at best."""
-    return with_reviews_approved(predicted, [(a, b) for a, b in review_pairs
-                                             if a in truth and b in truth and truth[a] == truth[b]])
+    return with_reviews_approved(
+        predicted, [(a, b) for a, b in review_pairs if a in truth and b in truth and truth[a] == truth[b]]
+    )
 
 
 def with_reviews_approved(predicted: Mapping[str, str], review_pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """The clustering after merging every given review pair."""
-    parent = {c: c for c in set(predicted.values())}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in review_pairs:
-        if a in predicted and b in predicted:
-            ra, rb = find(predicted[a]), find(predicted[b])
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    return {r: find(c) for r, c in predicted.items()}
+    joined = components(
+        predicted.values(), ((predicted[a], predicted[b]) for a, b in review_pairs if a in predicted and b in predicted)
+    )
+    return {r: joined[c] for r, c in predicted.items()}

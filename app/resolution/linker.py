@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from app.resolution.blocking import RULE_FIELDS, BlockingResult, block
-from app.resolution.clustering import ALREADY_TOGETHER, JOIN, REFUSED_CERTIFICATES, REFUSED_NETWORKS, cluster
+from app.resolution.clustering import JOIN, REFUSED_CERTIFICATES, REFUSED_NETWORKS, cluster
 from app.resolution.comparisons import COMPARISONS, MISSING, compare_all
 from app.resolution.model import MatchModel, estimate_u, train_by_rule
 from app.resolution.policy import APART, MERGE, OUTCOME_NAMES, REVIEW, RULES, SCORE, apply_policy
@@ -40,9 +40,15 @@ class PairDecision:
     department: str | None = None
 
     def explanation(self) -> dict[str, Any]:
-        return {"decision": self.decision, "policy_rule": self.rule, "blocking_rule": self.blocking_rule,
-                "probability": round(self.probability, 6), "match_weight": round(self.match_weight, 3),
-                "fields": self.fields, "department": self.department}
+        return {
+            "decision": self.decision,
+            "policy_rule": self.rule,
+            "blocking_rule": self.blocking_rule,
+            "probability": round(self.probability, 6),
+            "match_weight": round(self.match_weight, 3),
+            "fields": self.fields,
+            "department": self.department,
+        }
 
 
 @dataclass(slots=True)
@@ -73,13 +79,19 @@ class Resolution:
     def summary(self) -> dict[str, Any]:
         members = self.cluster_members()
         return {
-            "records": len(self.table), "customers": len(members),
-            "candidate_pairs": len(self.blocking), "pairs_by_rule": self.blocking.pairs_by_rule,
-            "capped_blocks": self.blocking.capped_blocks, "capped_records": self.blocking.capped_records,
+            "records": len(self.table),
+            "customers": len(members),
+            "candidate_pairs": len(self.blocking),
+            "pairs_by_rule": self.blocking.pairs_by_rule,
+            "capped_blocks": self.blocking.capped_blocks,
+            "capped_records": self.blocking.capped_records,
             "pairs_skipped_different_certificates": self.blocking.skipped_different_certificates,
-            "decisions": self.decisions, "policy_rules_applied": self.rules_applied,
-            "refused_joins": self.refused_joins, "review_candidates": len(self.reviews),
-            "em_iterations": self.model.iterations, "em_converged": self.model.converged,
+            "decisions": self.decisions,
+            "policy_rules_applied": self.rules_applied,
+            "refused_joins": self.refused_joins,
+            "review_candidates": len(self.reviews),
+            "em_iterations": self.model.iterations,
+            "em_converged": self.model.converged,
             "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -125,20 +137,24 @@ class Linker:
         roots = clusters.roots()
         lap("clustering")
 
-        explain = _Explainer(table, model, gamma, left, right, blocking, policy.rule, probability, weight,
-                             policy.department)
+        explain = _Explainer(
+            table, model, gamma, left, right, blocking, policy.rule, probability, weight, policy.department
+        )
         links = explain.many(order[verdict[order] == JOIN], "merge")
-        reviews = _review_candidates(np.flatnonzero(outcome == REVIEW), roots, left, right, probability, explain,
-                                     refused_certificates)
+        reviews = _review_candidates(
+            np.flatnonzero(outcome == REVIEW), roots, left, right, probability, explain, refused_certificates
+        )
         decisions = {name: int((outcome == code).sum()) for code, name in DECISION_NAMES.items()}
         rules_applied = {RULES[k]: int(v) for k, v in zip(*np.unique(policy.rule, return_counts=True)) if k}
-        refused = {"would_join_two_certificates": int(len(refused_certificates)),
-                   "would_join_local_networks": int(len(refused_networks))}
+        refused = {
+            "would_join_two_certificates": int(len(refused_certificates)),
+            "would_join_local_networks": int(len(refused_networks)),
+        }
         lap("explanations")
-        resolution = Resolution(table, roots, model, blocking, links, reviews, decisions, rules_applied,
-                                refused, timings)
-        resolution.singleton_reasons = _singleton_reasons(table, roots, left, right, outcome, probability,
-                                                          policy.rule)
+        resolution = Resolution(
+            table, roots, model, blocking, links, reviews, decisions, rules_applied, refused, timings
+        )
+        resolution.singleton_reasons = _singleton_reasons(table, roots, left, right, outcome, probability, policy.rule)
         return resolution
 
     def score_against(self, probe: MatchRecord, candidates: list[MatchRecord]) -> list[PairDecision]:
@@ -157,19 +173,29 @@ class Linker:
         weight = self.model.match_weight(gamma)
         policy = apply_policy(table, left, right, gamma, self.rules.policy)
         outcome = _thresholds(policy.outcome, policy.rule, probability, self.rules)
-        lookup = BlockingResult(left, right, np.asarray([_lookup_rule(probe, c) for c in others], dtype=np.int8),
-                                list(LOOKUP_RULES))
-        explain = _Explainer(table, self.model, gamma, left, right, lookup, policy.rule, probability, weight,
-                             policy.department)
+        lookup = BlockingResult(
+            left, right, np.asarray([_lookup_rule(probe, c) for c in others], dtype=np.int8), list(LOOKUP_RULES)
+        )
+        explain = _Explainer(
+            table, self.model, gamma, left, right, lookup, policy.rule, probability, weight, policy.department
+        )
         decisions = [explain(k, DECISION_NAMES[int(outcome[k])]) for k in range(len(others))]
         return sorted(decisions, key=lambda d: (-d.probability, d.right))
 
     def estimate(self, table: RecordTable, gamma: np.ndarray, blocking: BlockingResult) -> MatchModel:
         u = estimate_u(table, self.rules.u_sample_pairs, self.rules.random_seed)
         overrides = {name: o.model_dump() for name, o in self.rules.overrides.items()}
-        return train_by_rule(gamma, blocking.rule_names, RULE_FIELDS, u, records=len(table),
-                             max_iterations=self.rules.em_max_iterations, tolerance=self.rules.em_tolerance,
-                             overrides=overrides, prior=self.rules.prior_match_probability)
+        return train_by_rule(
+            gamma,
+            blocking.rule_names,
+            RULE_FIELDS,
+            u,
+            records=len(table),
+            max_iterations=self.rules.em_max_iterations,
+            tolerance=self.rules.em_tolerance,
+            overrides=overrides,
+            prior=self.rules.prior_match_probability,
+        )
 
 
 LOOKUP_RULES = ("certificate", "phone", "email", "name_local_network")
@@ -185,8 +211,9 @@ def _lookup_rule(probe: MatchRecord, other: MatchRecord) -> int:
     return 3
 
 
-def _thresholds(policy_outcome: np.ndarray, policy_rule: np.ndarray, probability: np.ndarray,
-                rules: ResolutionRules) -> np.ndarray:
+def _thresholds(
+    policy_outcome: np.ndarray, policy_rule: np.ndarray, probability: np.ndarray, rules: ResolutionRules
+) -> np.ndarray:
     """Pairs no policy rule decided go by the configured probability thresholds. Organisations
     across local networks go to their department only when they look alike (at least the review
     threshold): two companies that merely share a switchboard e-mail are not a question for anyone."""
@@ -195,16 +222,27 @@ def _thresholds(policy_outcome: np.ndarray, policy_rule: np.ndarray, probability
     outcome[scored & (probability >= rules.auto_merge_probability)] = MERGE
     outcome[scored & (probability < rules.auto_merge_probability) & (probability >= rules.review_probability)] = REVIEW
     outcome[scored & (probability < rules.review_probability)] = APART
-    unlikely = (policy_rule == RULES.index("organisations_across_local_networks")) & \
-        (probability < rules.review_probability)
+    unlikely = (policy_rule == RULES.index("organisations_across_local_networks")) & (
+        probability < rules.review_probability
+    )
     outcome[unlikely] = APART
     return outcome
 
 
 class _Explainer:
-    def __init__(self, table: RecordTable, model: MatchModel, gamma: np.ndarray, left: np.ndarray,
-                 right: np.ndarray, blocking: BlockingResult, rule: np.ndarray, probability: np.ndarray,
-                 weight: np.ndarray, department: str) -> None:
+    def __init__(
+        self,
+        table: RecordTable,
+        model: MatchModel,
+        gamma: np.ndarray,
+        left: np.ndarray,
+        right: np.ndarray,
+        blocking: BlockingResult,
+        rule: np.ndarray,
+        probability: np.ndarray,
+        weight: np.ndarray,
+        department: str,
+    ) -> None:
         self.ids = table.ids()
         self.weights = model.weight_table()
         self.gamma, self.left, self.right = gamma, left, right
@@ -223,17 +261,31 @@ class _Explainer:
         ids, names = self.ids, self.blocking.rule_names
         decisions = []
         for row, left, right, probability, weight, rule_code, blocking_rule in zip(
-                map(tuple, self.gamma[edges].tolist()), self.left[edges].tolist(), self.right[edges].tolist(),
-                self.probability[edges].tolist(), self.weight[edges].tolist(), self.rule[edges].tolist(),
-                self.blocking.rule[edges].tolist()):
+            map(tuple, self.gamma[edges].tolist()),
+            self.left[edges].tolist(),
+            self.right[edges].tolist(),
+            self.probability[edges].tolist(),
+            self.weight[edges].tolist(),
+            self.rule[edges].tolist(),
+            self.blocking.rule[edges].tolist(),
+        ):
             fields = fields_of.get(row)
             if fields is None:
                 fields = fields_of[row] = self._fields(row)
             rule = RULES[rule_code]
-            decisions.append(PairDecision(
-                left=ids[left], right=ids[right], decision=decision, probability=probability, match_weight=weight,
-                rule=rule, blocking_rule=names[blocking_rule], fields=fields,
-                department=self.department if rule == "organisations_across_local_networks" else None))
+            decisions.append(
+                PairDecision(
+                    left=ids[left],
+                    right=ids[right],
+                    decision=decision,
+                    probability=probability,
+                    match_weight=weight,
+                    rule=rule,
+                    blocking_rule=names[blocking_rule],
+                    fields=fields,
+                    department=self.department if rule == "organisations_across_local_networks" else None,
+                )
+            )
         return decisions
 
     def _fields(self, levels: tuple[int, ...]) -> dict[str, dict[str, Any]]:
@@ -243,14 +295,22 @@ class _Explainer:
             if level == MISSING:
                 fields[comparison.name] = {"level": "missing", "weight": 0.0}
             else:
-                fields[comparison.name] = {"level": comparison.levels[level],
-                                           "weight": round(float(self.weights[k][level]), 3)}
+                fields[comparison.name] = {
+                    "level": comparison.levels[level],
+                    "weight": round(float(self.weights[k][level]), 3),
+                }
         return fields
 
 
-def _review_candidates(edges: np.ndarray, roots: np.ndarray, left: np.ndarray, right: np.ndarray,
-                       probability: np.ndarray, explain: _Explainer,
-                       refused_certificates: np.ndarray) -> list[PairDecision]:
+def _review_candidates(
+    edges: np.ndarray,
+    roots: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    probability: np.ndarray,
+    explain: _Explainer,
+    refused_certificates: np.ndarray,
+) -> list[PairDecision]:
     """One candidate per pair of customers (the strongest pair between them), none inside one customer."""
     best: dict[tuple[int, int], int] = {}
     refused = set(refused_certificates.tolist())
@@ -270,8 +330,15 @@ def _review_candidates(edges: np.ndarray, roots: np.ndarray, left: np.ndarray, r
     return reviews
 
 
-def _singleton_reasons(table: RecordTable, roots: np.ndarray, left: np.ndarray, right: np.ndarray,
-                       outcome: np.ndarray, probability: np.ndarray, rule: np.ndarray) -> dict[int, str]:
+def _singleton_reasons(
+    table: RecordTable,
+    roots: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    outcome: np.ndarray,
+    probability: np.ndarray,
+    rule: np.ndarray,
+) -> dict[int, str]:
     """Why each record that stayed alone did: nothing to match on, no candidates, or what kept it apart."""
     n = len(table)
     sizes = np.bincount(roots, minlength=n)
@@ -291,7 +358,9 @@ def _singleton_reasons(table: RecordTable, roots: np.ndarray, left: np.ndarray, 
             reasons[i] = "no candidate found by any blocking rule"
         else:
             edge = best[i]
-            reasons[i] = (f"{int(candidates[i])} candidates; the best kept apart "
-                          f"({OUTCOME_NAMES.get(int(outcome[edge]), 'apart')}, rule {RULES[int(rule[edge])]}, "
-                          f"probability {probability[edge]:.4f})")
+            reasons[i] = (
+                f"{int(candidates[i])} candidates; the best kept apart "
+                f"({OUTCOME_NAMES.get(int(outcome[edge]), 'apart')}, rule {RULES[int(rule[edge])]}, "
+                f"probability {probability[edge]:.4f})"
+            )
     return reasons

@@ -18,6 +18,7 @@ pairs instead would let a common name alone merge two strangers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -69,8 +70,12 @@ class MatchModel:
         return 1.0 / (1.0 + np.power(2.0, -self.match_weight(gamma)))
 
     def to_dict(self) -> dict[str, object]:
-        return {"prior": self.prior, "iterations": self.iterations, "converged": self.converged,
-                "fields": {f.name: f.to_dict() for f in self.fields}}
+        return {
+            "prior": self.prior,
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "fields": {f.name: f.to_dict() for f in self.fields},
+        }
 
     def fits(self, comparisons: tuple[Comparison, ...] = COMPARISONS) -> bool:
         """Whether the model was trained for these comparisons, level for level: one stored by an
@@ -78,11 +83,12 @@ class MatchModel:
         return [(f.name, tuple(f.levels)) for f in self.fields] == [(c.name, c.levels) for c in comparisons]
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> "MatchModel":
-        fields = [FieldParameters(name, tuple(p["levels"]), np.asarray(p["m"]), np.asarray(p["u"]))  # type: ignore[index]
-                  for name, p in data["fields"].items()]  # type: ignore[union-attr]
-        return cls(fields, float(data["prior"]), int(data.get("iterations", 0)),  # type: ignore[arg-type]
-                   bool(data.get("converged", False)))
+    def from_dict(cls, data: dict[str, Any]) -> MatchModel:
+        fields = [
+            FieldParameters(name, tuple(p["levels"]), np.asarray(p["m"]), np.asarray(p["u"]))
+            for name, p in data["fields"].items()
+        ]
+        return cls(fields, float(data["prior"]), int(data.get("iterations", 0)), bool(data.get("converged", False)))
 
 
 def _frequencies(gamma_column: np.ndarray, levels: int, smoothing: float = 1.0) -> np.ndarray:
@@ -91,8 +97,9 @@ def _frequencies(gamma_column: np.ndarray, levels: int, smoothing: float = 1.0) 
     return counts / counts.sum()
 
 
-def estimate_u(table: RecordTable, sample_pairs: int, seed: int,
-               comparisons: tuple[Comparison, ...] = COMPARISONS) -> list[np.ndarray]:
+def estimate_u(
+    table: RecordTable, sample_pairs: int, seed: int, comparisons: tuple[Comparison, ...] = COMPARISONS
+) -> list[np.ndarray]:
     rng = np.random.default_rng(seed)
     n = len(table)
     if n < 2:
@@ -111,13 +118,22 @@ def _initial_m(levels: int) -> np.ndarray:
     return m / m.sum()
 
 
-def train(gamma: np.ndarray, u: list[np.ndarray], *, prior: float, max_iterations: int, tolerance: float,
-          comparisons: tuple[Comparison, ...] = COMPARISONS,
-          overrides: dict[str, dict[str, list[float] | None]] | None = None) -> MatchModel:
+def train(
+    gamma: np.ndarray,
+    u: list[np.ndarray],
+    *,
+    prior: float,
+    max_iterations: int,
+    tolerance: float,
+    comparisons: tuple[Comparison, ...] = COMPARISONS,
+    overrides: dict[str, dict[str, list[float] | None]] | None = None,
+) -> MatchModel:
     """EM for m and the share of matches among blocked pairs; u stays as estimated from random pairs."""
     overrides = overrides or {}
-    fields = [FieldParameters(c.name, c.levels, _initial_m(c.agreement_levels), u[k].copy())
-              for k, c in enumerate(comparisons)]
+    fields = [
+        FieldParameters(c.name, c.levels, _initial_m(c.agreement_levels), u[k].copy())
+        for k, c in enumerate(comparisons)
+    ]
     for f in fields:
         _apply_override(f, overrides.get(f.name))
     model = MatchModel(fields, prior=max(prior, 0.05))
@@ -129,8 +145,7 @@ def train(gamma: np.ndarray, u: list[np.ndarray], *, prior: float, max_iteration
         for k, f in enumerate(model.fields):
             column = gamma[:, k]
             present = column != MISSING
-            weights = np.bincount(column[present].astype(np.int64), weights=p[present],
-                                  minlength=len(f.levels)) + 1e-3
+            weights = np.bincount(column[present].astype(np.int64), weights=p[present], minlength=len(f.levels)) + 1e-3
             new_m = weights / weights.sum()
             changed = max(changed, float(np.abs(new_m - f.m).max()))
             f.m = new_m
@@ -146,17 +161,25 @@ def train(gamma: np.ndarray, u: list[np.ndarray], *, prior: float, max_iteration
     return model
 
 
-def train_by_rule(gamma: np.ndarray, rule_names: list[str], rule_fields: dict[str, tuple[tuple[str, int], ...]],
-                  u: list[np.ndarray], *, records: int, max_iterations: int, tolerance: float,
-                  comparisons: tuple[Comparison, ...] = COMPARISONS,
-                  overrides: dict[str, dict[str, list[float] | None]] | None = None,
-                  prior: float | None = None, min_pairs: int = 50) -> MatchModel:
+def train_by_rule(
+    gamma: np.ndarray,
+    rule_names: list[str],
+    rule_fields: dict[str, tuple[tuple[str, int], ...]],
+    u: list[np.ndarray],
+    *,
+    records: int,
+    max_iterations: int,
+    tolerance: float,
+    comparisons: tuple[Comparison, ...] = COMPARISONS,
+    overrides: dict[str, dict[str, list[float] | None]] | None = None,
+    prior: float | None = None,
+    min_pairs: int = 50,
+) -> MatchModel:
     """One EM session per blocking rule over every candidate pair that rule's fields agree on
     (whichever rule found it first), those fields left out of the session; each field's m is the
     mean over the sessions that could learn it."""
     names = [c.name for c in comparisons]
     learned: dict[str, list[np.ndarray]] = {n: [] for n in names}
-    session_matches: list[float] = []
     iterations, converged = 0, True
     all_pairs_done = False
     for rule in rule_names:
@@ -175,8 +198,15 @@ def train_by_rule(gamma: np.ndarray, rule_names: list[str], rule_fields: dict[st
         session_gamma = gamma[rows].copy()
         blocked = [k for k, _ in agreed]
         session_gamma[:, blocked] = MISSING
-        session = train(session_gamma, u, prior=0.5, max_iterations=max_iterations, tolerance=tolerance,
-                        comparisons=comparisons, overrides=overrides)
+        session = train(
+            session_gamma,
+            u,
+            prior=0.5,
+            max_iterations=max_iterations,
+            tolerance=tolerance,
+            comparisons=comparisons,
+            overrides=overrides,
+        )
         iterations = max(iterations, session.iterations)
         converged = converged and session.converged
         for k, f in enumerate(session.fields):
@@ -219,6 +249,7 @@ def _apply_override(f: FieldParameters, override: dict[str, list[float] | None] 
         values = override.get(key)
         if values is not None:
             if len(values) != len(f.levels):
-                raise ValueError(f"override of {f.name}.{key} needs {len(f.levels)} values, one per level "
-                                 f"{list(f.levels)}")
+                raise ValueError(
+                    f"override of {f.name}.{key} needs {len(f.levels)} values, one per level {list(f.levels)}"
+                )
             setattr(f, key, np.asarray(values, dtype=np.float64))

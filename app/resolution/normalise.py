@@ -4,12 +4,14 @@ Each function is pure, never raises on garbage (it reports ``valid=False`` with 
 reason instead) and is cached, because the same names, phones and streets recur
 millions of times in a national customer base. Unicode work is delegated to
 maintained libraries: ``unicodedata`` NFKC for full-width forms, OpenCC for
-traditional to simplified Chinese, pypinyin for homophones.
+traditional to simplified Chinese, pypinyin for homophones, python-stdnum for the
+region codes and check characters of resident ids and credit codes, phonenumbers
+(libphonenumber) for the national numbering plan. Addresses are still parsed here:
+bench/normaliser_libraries.py and docs/benchmarks.md (issue 16) say why.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,7 +20,11 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import opencc
+import phonenumbers
 from pypinyin import Style, lazy_pinyin
+from stdnum import numdb
+from stdnum.cn import ric as _ric
+from stdnum.cn import uscc as _uscc
 
 _CACHE = 1 << 18
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
@@ -71,23 +77,30 @@ def normalise_name(raw: str) -> NameKey:
             core = core[: -len(form)]
     has_han = bool(re.search(rf"[{_HAN}]", text))
     words = " ".join(_NOT_NAME.split(to_simplified(_clean(raw)).lower())).strip()
-    return NameKey(text=text, pinyin=pinyin, initials=initials, surname=text[0] if has_han else "",
-                   core=core, is_empty=False, words=words)
+    return NameKey(
+        text=text,
+        pinyin=pinyin,
+        initials=initials,
+        surname=text[0] if has_han else "",
+        core=core,
+        is_empty=False,
+        words=words,
+    )
 
 
 # ---------------------------------------------------------------- resident identity cards
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-# First two digits of a resident id: the province-level division that issued it.
-_PROVINCE_CODES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
-    "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
-})
+# Region codes of the residence permits of Hong Kong, Macao and Taiwan residents (2018), which use the
+# resident-id format; stdnum's table of administrative divisions has no 830000 (Taiwan is 71 there).
+_RESIDENCE_PERMIT_REGIONS = frozenset({"810000", "820000", "830000"})
 
 
 @dataclass(frozen=True, slots=True)
 class ResidentId:
+    """``region_known`` is False when the first six digits are in no edition of the official table of
+    administrative-division codes (python-stdnum's ``cn/loc``): the id stays valid (check character
+    and birth date hold, and the merge rules go by validity), but the region deserves a look."""
+
     number: str
     valid: bool
     reason: str
@@ -95,15 +108,13 @@ class ResidentId:
     gender: str | None = None
     region: str = ""
     from_15: bool = False
-
-
-_ID_DIGIT_OFFSET = ord("0") * sum(_ID_WEIGHTS)
+    region_known: bool = True
 
 
 def resident_id_check_character(first17: str) -> str:
-    """ISO 7064 MOD 11-2 over the first 17 digits (callers make sure they are digits). Summed over the
-    ASCII codes and corrected once: the loader checks a million ids, and int() per digit was most of it."""
-    return _ID_CHECK[(sum(map(operator.mul, first17.encode("ascii", "replace"), _ID_WEIGHTS)) - _ID_DIGIT_OFFSET) % 11]
+    """ISO 7064 MOD 11-2 over the first 17 digits (callers make sure they are ASCII digits), by
+    python-stdnum, whose one int(first17, 13) is faster than a weighted sum over the digits."""
+    return _ric.calc_check_digit(first17 + "0")
 
 
 def _birth_date(digits: str) -> date | None:
@@ -114,9 +125,23 @@ def _birth_date(digits: str) -> date | None:
     return born if born.year >= 1900 else None
 
 
+@lru_cache(maxsize=1 << 14)
+def _region_known(code: str) -> bool:
+    """Any county (or province, city) that ever had this code, in stdnum's table: once per code, since
+    a look-up costs about 50 µs and there are only a few thousand codes. stdnum's own ``validate``
+    also asks that the county's code existed in the birth year; that is not asked here, because an id
+    keeps the code of where it was issued, often years after the birth (an id issued in Chongqing
+    after 1997 has a 50 code whatever the birth year; stdnum refuses those of anyone born before 1997)."""
+    if code in _RESIDENCE_PERMIT_REGIONS:
+        return True
+    regions = numdb.get("cn/loc")  # read once, on the first look-up (60 ms, 10 MB)
+    return any("county" in found for _, found in regions.info(code))
+
+
 @lru_cache(maxsize=_CACHE)
 def parse_resident_id(raw: str) -> ResidentId:
-    """18-digit ids are checked; 15-digit ones (issued before 1999) are widened to 18 digits."""
+    """18-digit ids are checked; 15-digit ones (issued before 1999) are widened to 18 digits. A region
+    code missing from the official table is flagged (``region_known``), not refused."""
     number = _SPACES.sub("", _clean(raw)).upper()
     if not number:
         return ResidentId("", False, "empty")
@@ -132,22 +157,18 @@ def parse_resident_id(raw: str) -> ResidentId:
     first17, check = number[:17], number[17]
     if not number.isascii() or not first17.isdigit() or not (check.isdigit() or check == "X"):
         return ResidentId("", False, "only digits, and X as the last character, are allowed")
-    if number[:2] not in _PROVINCE_CODES:
-        return ResidentId("", False, f"region code {number[:6]} names no province")
     born = _birth_date(number[6:14])
     if born is None:
         return ResidentId("", False, f"birth date {number[6:14]} is not a date")
     if resident_id_check_character(first17) != check:
         return ResidentId("", False, "check character does not match")
     gender = "M" if int(number[16]) % 2 else "F"
-    return ResidentId(number, True, "", born, gender, number[:6], from_15)
+    return ResidentId(number, True, "", born, gender, number[:6], from_15, _region_known(number[:6]))
 
 
 # ---------------------------------------------------------------- unified social credit codes
 
 _CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_CREDIT_VALUES = {c: i for i, c in enumerate(_CREDIT_CHARSET)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,27 +180,32 @@ class CreditCode:
 
 
 def credit_code_check_character(first17: str) -> str:
-    remainder = 31 - sum(_CREDIT_VALUES[c] * w for c, w in zip(first17, _CREDIT_WEIGHTS)) % 31
-    return _CREDIT_CHARSET[0 if remainder == 31 else remainder]
+    """ISO 7064 MOD 31-3 (GB 32100), by python-stdnum; callers make sure the characters are in the alphabet."""
+    return _uscc.calc_check_digit(first17)
 
 
 @lru_cache(maxsize=_CACHE)
 def parse_credit_code(raw: str) -> CreditCode:
-    """The 18-character 统一社会信用代码 (GB 32100) with its mod-31 check character."""
+    """The 18-character 统一社会信用代码 (GB 32100). Characters 3-8 are the registering authority's
+    region code, digits (as python-stdnum checks); the first two, authority and kind, may be letters
+    (A military, N agriculture, Y other), which stdnum's ``validate`` refuses, so it is not called."""
     number = _SPACES.sub("", _clean(raw)).upper()
     if not number:
         return CreditCode("", False, "empty")
     if len(number) != 18:
         return CreditCode("", False, f"has {len(number)} characters, not 18")
-    bad = sorted({c for c in number if c not in _CREDIT_VALUES})
+    bad = sorted({c for c in number if c not in _CREDIT_CHARSET})
     if bad:
         return CreditCode("", False, f"characters {''.join(bad)!r} are not used in credit codes")
+    if not number[2:8].isdigit():
+        return CreditCode("", False, f"characters 3-8 ({number[2:8]}) must be a region code of six digits")
     if credit_code_check_character(number[:17]) != number[17]:
         return CreditCode("", False, "check character does not match")
     return CreditCode(number, True, "", number[8:17])
 
 
 # ---------------------------------------------------------------- certificates of any kind
+
 
 @dataclass(frozen=True, slots=True)
 class Certificate:
@@ -219,15 +245,34 @@ def normalise_certificate(cert_type: str, cert_no: str) -> Certificate:
 
 # ---------------------------------------------------------------- phones
 
+# The national numbering plan is libphonenumber's (the phonenumbers package, region CN): which 1xx
+# prefixes are mobile, which area codes exist and how long their local numbers are, which numbers
+# are 400/800 service numbers. Its mobile ranges are used as a regular expression (half a
+# microsecond), since most phones are mobiles; anything else is classified by
+# phonenumbers.number_type on the digits our cleaning leaves (about 15 µs; phonenumbers.parse on
+# the raw text costs 80 µs and does not know 转 for an extension).
+_PLAN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+assert _PLAN is not None and _PLAN.mobile is not None and _PLAN.mobile.national_number_pattern
+_MOBILE = re.compile(f"(?:{_PLAN.mobile.national_number_pattern})", re.ASCII)
+_PLAN_KINDS = {
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "service",  # 800
+    phonenumbers.PhoneNumberType.SHARED_COST: "service",  # 400, 95xxxxxxxx
+}
 _PHONE_JUNK = re.compile(r"[\s\-().+/]")
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_EXTENSION = re.compile(r"(?:ext\.?|分机|转|x|#)\d{1,6}$", re.IGNORECASE)
+# Only to split a number the plan does not list (see _unlisted) into area code and local number.
 _THREE_DIGIT_AREAS = ("010", "020", "021", "022", "023", "024", "025", "027", "028", "029")
-_EXTENSION = re.compile(r"(?:ext|转|x|#)\d{1,6}$", re.IGNORECASE)
+PHONE_UNLISTED = "not in the national numbering plan: kept as written"
 
 
 class Phone(NamedTuple):
     """A tuple, not a dataclass: made once per phone of a million-row file, and a frozen
-    dataclass takes twice as long to build."""
+    dataclass takes twice as long to build. ``kind`` is mobile, fixed, service (400/800), missing
+    or invalid. A valid phone's ``reason`` is empty, or PHONE_UNLISTED for a fixed line kept although
+    the plan does not list it."""
 
     key: str
     kind: str
@@ -235,20 +280,48 @@ class Phone(NamedTuple):
     reason: str = ""
 
 
-def _area_length(digits: str) -> int:
-    return 3 if digits[:3] in _THREE_DIGIT_AREAS else 4
-
-
-_PLAIN_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-
-
 def normalise_phone(raw: str, area_code: str | None = None) -> Phone:
-    """Mobiles become 11 digits; fixed lines become area code + local number (the area taken from
-    the record's local network when the source left it off). Most phones already are their key:
-    those skip the cache, whose misses on a million distinct numbers cost more than the answer."""
-    if _PLAIN_MOBILE.fullmatch(raw):
+    """Mobiles become 11 digits; fixed lines become 0 + area code + local number (the area taken from
+    the record's local network when the source left it off); 400/800 numbers their 10 digits. Most
+    phones already are their key: those skip the cache, whose misses on a million distinct numbers
+    cost more than the answer."""
+    if _MOBILE.fullmatch(raw):
         return Phone(raw, "mobile", True)
     return _normalise_phone(raw, area_code)
+
+
+def _national_number(digits: str, area_code: str | None) -> tuple[str, bool] | Phone:
+    """The national significant number (no trunk 0, no country code), and whether it was written as
+    a whole number (with its 0, +86 or an area code); or the Phone saying why there is none."""
+    for prefix in ("0086", "86"):
+        rest = digits[len(prefix) :]
+        if digits.startswith(prefix) and len(rest) - rest.startswith("0") in (9, 10, 11):
+            return rest[1:] if rest.startswith("0") else rest, True
+    if digits.startswith("00"):
+        return Phone("", "invalid", False, "an international number outside China")
+    if digits.startswith("0"):
+        return digits[1:], True
+    if len(digits) in (7, 8) and digits[0] not in "01":
+        area = _clean(area_code or "")
+        if area.isascii() and area.isdigit() and area.startswith("0") and len(area) in (3, 4):
+            return area[1:] + digits, True
+        return Phone("", "invalid", False, "fixed-line number without area code")
+    return digits, False
+
+
+def _unlisted(national: str, whole: bool) -> Phone:
+    """A number the plan does not list. A fixed line written whole, area code + 7 or 8 digits, is
+    kept (valid, reason PHONE_UNLISTED): the plan knows each area's local-number length, and records older
+    than a city's change from 7 to 8 digits keep the old numbers, which still link those records."""
+    if len(national) == 11 and national[0] == "1":
+        return Phone("", "invalid", False, f"{national[:3]} is not a mobile prefix in the numbering plan")
+    if not whole:
+        return Phone("", "invalid", False, f"{len(national)} digits is neither a mobile nor a fixed line")
+    number = "0" + national
+    local = number[3 if number[:3] in _THREE_DIGIT_AREAS else 4 :]
+    if len(local) in (7, 8) and local[0] not in "01":
+        return Phone(number, "fixed", True, PHONE_UNLISTED)
+    return Phone("", "invalid", False, "fixed-line number must be area code + 7 or 8 digits")
 
 
 @lru_cache(maxsize=_CACHE)
@@ -257,31 +330,24 @@ def _normalise_phone(raw: str, area_code: str | None) -> Phone:
     digits = _PHONE_JUNK.sub("", text)
     if not digits:
         return Phone("", "missing", False, "empty")
-    if not digits.isdigit():
+    if not digits.isascii() or not digits.isdigit():
         return Phone("", "invalid", False, "contains characters other than digits and separators")
-    for prefix in ("0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) in (10, 11, 12) and digits[len(prefix)] != "0":
-            digits = digits[len(prefix):]
-            if not _MOBILE.match(digits):
-                digits = "0" + digits
-            break
-    if digits.startswith("0") and len(digits) == 12 and digits[1] == "1" and _MOBILE.match(digits[1:]):
-        digits = digits[1:]
-    if len(digits) == 11 and digits[0] == "1":
-        if _MOBILE.match(digits):
-            return Phone(digits, "mobile", True)
-        return Phone("", "invalid", False, f"{digits[:3]} is not a mobile prefix")
-    if digits.startswith("0"):
-        local = digits[_area_length(digits):]
-        if len(local) in (7, 8) and local[0] not in "01":
-            return Phone(digits, "fixed", True)
-        return Phone("", "invalid", False, "fixed-line number must be area code + 7 or 8 digits")
-    if len(digits) in (7, 8) and digits[0] not in "01":
-        area = _clean(area_code or "")
-        if area.isdigit() and area.startswith("0") and len(area) in (3, 4):
-            return Phone(area + digits, "fixed", True)
-        return Phone("", "invalid", False, "fixed-line number without area code")
-    return Phone("", "invalid", False, f"{len(digits)} digits is neither a mobile nor a fixed line")
+    found = _national_number(digits, area_code)
+    if isinstance(found, Phone):
+        return found
+    national, whole = found
+    if _MOBILE.fullmatch(national):
+        return Phone(national, "mobile", True)
+    if not national or national[0] == "0" or len(national) > 12:
+        return Phone("", "invalid", False, f"{len(digits)} digits is neither a mobile nor a fixed line")
+    kind = _PLAN_KINDS.get(
+        phonenumbers.number_type(phonenumbers.PhoneNumber(country_code=86, national_number=int(national)))
+    )
+    if kind == "fixed":
+        return Phone("0" + national, "fixed", True)
+    if kind is not None:
+        return Phone(national, kind, True)
+    return _unlisted(national, whole)
 
 
 _PHONE_SPLIT = re.compile(r"[;,，；、|]")
@@ -331,12 +397,46 @@ def normalise_service_number(raw: str) -> str | None:
 # ---------------------------------------------------------------- addresses
 
 # Province-level divisions by their short names; their long forms are the short name plus a suffix.
-_PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
-              "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
-              "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+_PROVINCES = (
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+)
 _MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 _PROVINCE = re.compile(
-    rf"^(?P<province>{'|'.join(_PROVINCES)})(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)?")
+    rf"^(?P<province>{'|'.join(_PROVINCES)})(?:壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)?"
+)
 _CITY = re.compile(rf"^(?P<city>[{_HAN}]{{2,7}}?)(?:市|自治州|地区|盟)")
 _BARE_CITY = re.compile(rf"^(?P<city>[{_HAN}]{{2}})(?=[{_HAN}]{{1,4}}(?:区|县|旗))")
 _DISTRICT = re.compile(rf"^(?P<district>[{_HAN}]{{1,6}}?)(?:新区|区|县|旗|市)")
@@ -391,8 +491,13 @@ def normalise_address(raw: str) -> Address:
         return Address("", (), "", "", "", "", "", True)
     parts: dict[str, str] = {}
     rest = text
-    for name, pattern in (("province", _PROVINCE), ("city", _CITY), ("district", _DISTRICT),
-                          ("street", _STREET), ("number", _NUMBER)):
+    for name, pattern in (
+        ("province", _PROVINCE),
+        ("city", _CITY),
+        ("district", _DISTRICT),
+        ("street", _STREET),
+        ("number", _NUMBER),
+    ):
         if name == "city" and parts.get("province") in _MUNICIPALITIES:
             parts["city"] = parts["province"]
             continue
@@ -401,11 +506,27 @@ def normalise_address(raw: str) -> Address:
             match = _BARE_CITY.match(rest)
         if match is not None:
             parts[name] = match.group(name)
-            rest = rest[match.end():]
+            rest = rest[match.end() :]
     # What the parser could not place keeps its own word breaks (latin addresses, building names).
     rest_words = _unparsed_words(spaced, len(text) - len(rest)) if rest else []
-    tokens = tuple(t for t in (parts.get("city", ""), parts.get("district", ""), parts.get("street", ""),
-                               parts.get("number", ""), *rest_words) if t)
-    return Address(key="".join(tokens), tokens=tokens, province=parts.get("province", ""),
-                   city=parts.get("city", ""), district=parts.get("district", ""),
-                   street=parts.get("street", ""), number=parts.get("number", ""), is_empty=False)
+    tokens = tuple(
+        t
+        for t in (
+            parts.get("city", ""),
+            parts.get("district", ""),
+            parts.get("street", ""),
+            parts.get("number", ""),
+            *rest_words,
+        )
+        if t
+    )
+    return Address(
+        key="".join(tokens),
+        tokens=tokens,
+        province=parts.get("province", ""),
+        city=parts.get("city", ""),
+        district=parts.get("district", ""),
+        street=parts.get("street", ""),
+        number=parts.get("number", ""),
+        is_empty=False,
+    )

@@ -40,8 +40,9 @@ class PolicyResult:
     department: str
 
 
-def apply_policy(table: RecordTable, left: np.ndarray, right: np.ndarray, gamma: np.ndarray,
-                 rules: PolicyRules) -> PolicyResult:
+def apply_policy(
+    table: RecordTable, left: np.ndarray, right: np.ndarray, gamma: np.ndarray, rules: PolicyRules
+) -> PolicyResult:
     n = len(left)
     outcome = np.full(n, SCORE, dtype=np.int8)
     rule = np.zeros(n, dtype=np.int8)
@@ -82,5 +83,6 @@ def apply_policy(table: RecordTable, left: np.ndarray, right: np.ndarray, gamma:
 def _group_codes(table: RecordTable, rules: PolicyRules) -> np.ndarray:
     names = sorted(set(rules.groups.values()))
     index = {group: i for i, group in enumerate(names)}
-    return np.fromiter((index.get(rules.groups.get(s, s), -1) for s in table.columns["segment"]),
-                       dtype=np.int64, count=len(table))
+    return np.fromiter(
+        (index.get(rules.groups.get(s, s), -1) for s in table.columns["segment"]), dtype=np.int64, count=len(table)
+    )

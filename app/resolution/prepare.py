@@ -9,8 +9,14 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from app.resolution.normalise import (normalise_address, normalise_certificate, normalise_email, normalise_name,
-                                      normalise_phones, parse_resident_id)
+from app.resolution.normalise import (
+    normalise_address,
+    normalise_certificate,
+    normalise_email,
+    normalise_name,
+    normalise_phones,
+    parse_resident_id,
+)
 from app.resolution.records import MatchRecord
 from app.vocabulary import ORGANISATION_SEGMENTS
 
@@ -55,14 +61,29 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
     if cert.number and not cert.valid:
         notes.append(f"certificate not verifiable: {cert.reason}")
     return MatchRecord(
-        id=_text(row.get("id")), source=_text(row.get("source")), name=name.text, name_pinyin=name.pinyin,
-        name_core=name.core or name.text, name_words=name.words, cert_kind=cert.kind, cert_no=cert.number,
+        id=_text(row.get("id")),
+        source=_text(row.get("source")),
+        name=name.text,
+        name_pinyin=name.pinyin,
+        name_core=name.core or name.text,
+        name_words=name.words,
+        cert_kind=cert.kind,
+        cert_no=cert.number,
         cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code")),
-        phones=tuple(sorted({p.key for p in phones if p.valid})), email=email.key if email.valid else "",
-        address_key=address.key, address_text=address_text, district=address.district or "",
-        address_numbers=numbers, address_first_number=first_number, address_last_number=last_number,
-        birth_date=birth_date, gender=gender, local_network=network, segment=segment,
-        is_organisation=is_organisation, updated_at=_text(row.get("updated_at") or row.get("changed_at")),
+        phones=tuple(sorted({p.key for p in phones if p.valid})),
+        email=email.key if email.valid else "",
+        address_key=address.key,
+        address_text=address_text,
+        district=address.district or "",
+        address_numbers=numbers,
+        address_first_number=first_number,
+        address_last_number=last_number,
+        birth_date=birth_date,
+        gender=gender,
+        local_network=network,
+        segment=segment,
+        is_organisation=is_organisation,
+        updated_at=_text(row.get("updated_at") or row.get("changed_at")),
         notes=tuple(notes),
     )
 
@@ -71,8 +92,9 @@ def _prepare_chunk(rows: list[Mapping[str, Any]]) -> list[MatchRecord]:
     return [match_record(row) for row in rows]
 
 
-def match_records(rows: Iterable[Mapping[str, Any]], workers: int | None = None,
-                  chunk: int = 20_000) -> list[MatchRecord]:
+def match_records(
+    rows: Iterable[Mapping[str, Any]], workers: int | None = None, chunk: int = 20_000
+) -> list[MatchRecord]:
     """Normalisation is CPU-bound Python: spread it over the cores (fork keeps the caches and
     libraries already loaded). Rows are consumed in chunks, so a generator of rows never has to
     be held in memory whole. Same result, same order, as one process."""

@@ -47,8 +47,9 @@ class MatchRecord:
 def factorize(values: Sequence[str]) -> np.ndarray:
     """Integer code per distinct non-empty value, -1 for empty: equality tests become integer compares."""
     codes: dict[str, int] = {}
-    return np.fromiter((codes.setdefault(value, len(codes)) if value else -1 for value in values),
-                       dtype=np.int64, count=len(values))
+    return np.fromiter(
+        (codes.setdefault(value, len(codes)) if value else -1 for value in values), dtype=np.int64, count=len(values)
+    )
 
 
 @dataclass(slots=True)
@@ -59,28 +60,45 @@ class RecordTable:
     _objects: dict[str, np.ndarray] = field(default_factory=dict)
     _released_ids: list[str] | None = None
 
-    TEXT_FIELDS = ("name", "name_pinyin", "name_core", "name_words", "cert_no", "email", "address_key", "address_text",
-                   "district", "address_numbers", "birth_date", "gender", "local_network",
-                   "segment", "source")
+    TEXT_FIELDS = (
+        "name",
+        "name_pinyin",
+        "name_core",
+        "name_words",
+        "cert_no",
+        "email",
+        "address_key",
+        "address_text",
+        "district",
+        "address_numbers",
+        "birth_date",
+        "gender",
+        "local_network",
+        "segment",
+        "source",
+    )
 
     @classmethod
-    def build(cls, records: Iterable[MatchRecord]) -> "RecordTable":
+    def build(cls, records: Iterable[MatchRecord]) -> RecordTable:
         table = cls(list(records))
         for name in cls.TEXT_FIELDS:
             column = [getattr(r, name) for r in table.records]
             table.columns[name] = column
             table.codes[name] = factorize(column)
         table.codes["phones"] = _phone_codes(table.records)
-        table.codes["name_length"] = np.fromiter((len(v) for v in table.columns["name"]), dtype=np.int64,
-                                                 count=len(table.records))
+        table.codes["name_length"] = np.fromiter(
+            (len(v) for v in table.columns["name"]), dtype=np.int64, count=len(table.records)
+        )
         table.codes["birth_date_swapped"] = _swapped_date_codes(table.columns["birth_date"])
         _add_name_words(table)
         for name in ("address_first_number", "address_last_number"):  # coded together by their blocking rule
             table.columns[name] = [getattr(r, name) for r in table.records]
-        table.codes["cert_valid"] = np.fromiter((r.cert_valid for r in table.records), dtype=bool,
-                                                count=len(table.records))
-        table.codes["is_organisation"] = np.fromiter((r.is_organisation for r in table.records), dtype=bool,
-                                                     count=len(table.records))
+        table.codes["cert_valid"] = np.fromiter(
+            (r.cert_valid for r in table.records), dtype=bool, count=len(table.records)
+        )
+        table.codes["is_organisation"] = np.fromiter(
+            (r.is_organisation for r in table.records), dtype=bool, count=len(table.records)
+        )
         return table
 
     def __len__(self) -> int:
@@ -139,7 +157,7 @@ def _swapped_date_codes(dates: Sequence[str]) -> np.ndarray:
 WORDS_COMPARED = 4
 
 
-def _add_name_words(table: "RecordTable") -> None:
+def _add_name_words(table: RecordTable) -> None:
     """Codes of each name's first four words (-1 where none) in one code space, their count, and
     the first and last word as text: "shares a word" (a kept surname, a changed given name, the two
     swapped, a particle such as "von") in numpy. Names without a space are one word; only the few
@@ -147,8 +165,9 @@ def _add_name_words(table: "RecordTable") -> None:
     names = table.columns["name_words"]
     n = len(names)
     code_of: dict[str, int] = {}
-    whole = np.fromiter((code_of.setdefault(name, len(code_of)) if name else -1 for name in names),
-                        dtype=np.int64, count=n)
+    whole = np.fromiter(
+        (code_of.setdefault(name, len(code_of)) if name else -1 for name in names), dtype=np.int64, count=n
+    )
     codes = np.full((n, WORDS_COMPARED), -1, dtype=np.int64)
     codes[:, 0] = whole
     count = (whole >= 0).astype(np.int64)

@@ -43,8 +43,9 @@ class QueryResult:
     truncated: bool
 
 
-async def run_read_only(store: Store, query: CypherQuery, params: dict[str, Any], *, limit: int,
-                        timeout_ms: int) -> QueryResult:
+async def run_read_only(
+    store: Store, query: CypherQuery, params: dict[str, Any], *, limit: int, timeout_ms: int
+) -> QueryResult:
     """The backend runs it as a read (FalkorDB GRAPH.RO_QUERY, a Neo4j read transaction), so a
     query that writes is refused by the database itself, whatever its text looks like."""
     try:
@@ -52,8 +53,9 @@ async def run_read_only(store: Store, query: CypherQuery, params: dict[str, Any]
     except StoreError as exc:
         message = str(exc.backend_message or exc).lower()
         if "read-only" in message or "read only" in message or "write" in message and "read" in message:
-            raise QueryRefused(f"{query.name}: refused, the query writes and c360 cypher is read-only "
-                               f"({exc.backend_message})") from exc
+            raise QueryRefused(
+                f"{query.name}: refused, the query writes and c360 cypher is read-only ({exc.backend_message})"
+            ) from exc
         raise
     return QueryResult(rows[:limit], len(rows) > limit)
 

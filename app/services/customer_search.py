@@ -8,11 +8,7 @@ Filters and ranking happen here, over at most a few hundred hits.
 
 from __future__ import annotations
 
-import base64
 import re
-from dataclasses import dataclass
-
-from rapidfuzz import fuzz
 
 from app.resolution.normalise import normalise_certificate, normalise_name, normalise_phone
 from app.store import Store, cypher
@@ -24,14 +20,6 @@ BY_NAME = backend_cypher("search/by_name")
 BY_CERTIFICATE = cypher("view/customers_by_certificate")
 CERT_TAIL = re.compile(r"^[0-9Xx]{4}$")
 HITS = 500
-
-
-@dataclass(frozen=True, slots=True)
-class SearchFilters:
-    segment: str | None = None
-    local_network: str | None = None
-    account_manager: str | None = None
-    min_stars: int | None = None
 
 
 def full_text_query(backend: str, text: str) -> str:
@@ -67,24 +55,3 @@ async def search_ids(store: Store, text: str) -> list[tuple[str, float]]:
     wanted = normalise_name(text)
     scored = [(r["id"], float(r["score"])) for r in rows]
     return scored if not wanted.pinyin else sorted(scored, key=lambda hit: -hit[1])
-
-
-def cursor_of(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
-
-
-def offset_of(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "o" and value.isdigit():
-            return int(value)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ValueError(f"cursor {cursor!r} is not one this API gave out")
-
-
-def name_similarity(query: str, name: str | None) -> float:
-    a, b = normalise_name(query), normalise_name(name or "")
-    return max(fuzz.ratio(a.text, b.text), fuzz.ratio(a.pinyin, b.pinyin)) / 100

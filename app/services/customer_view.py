@@ -1,26 +1,19 @@
-"""The customer view's reads, batched: one store round trip per request for the common view.
+"""The customer view's reads, each batched over many customers: the customer with the parts of its
+view a request announced (:class:`ViewParts`) in one round trip, and each part on its own.
 
-The root field says which parts of the view its selection reads (:class:`ViewParts`);
-the customer loader then fetches the customers and those parts in one Cypher query and
-primes the per-part loaders with them. A part nobody announced (a filtered contact page,
-source records) is fetched by its own loader, which still batches over customers, so the
-round trips stay a fixed small number whatever the sizes of the lists.
+The GraphQL side (schema/loaders) puts DataLoaders over these, so the round trips per request stay
+a fixed small number whatever the sizes of the lists.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
-
-from strawberry.dataloader import DataLoader
+from typing import Any
 
 from app import clock
-from app.errors import NotFoundError
 from app.rules import Rules
-from app.services.merges import merge_histories
 from app.store import Store, cypher
 from app.tiers import average_monthly_spend, entitlements, months_back, star_level
 
@@ -40,34 +33,6 @@ def spend_since(rules: Rules) -> str:
     return months_back(clock.now().date(), rules.tiers.months)
 
 
-K = TypeVar("K", bound=Hashable)
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def held(loader: DataLoader[K, T], key: K) -> tuple[bool, T | None]:
-    """Whether the loader already holds a value for ``key`` (loaded or primed, without error), and it."""
-    future = loader.cache_map.get(key)
-    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-        return True, future.result()
-    return False, None
-
-
-def now_or_later(loader: DataLoader[K, T], key: K, build: Callable[[T], R]) -> R:
-    """``build`` of the loader's value: at once when the loader already holds it (primed by the
-    customer query), else an awaitable of it. graphql-core awaits what needs awaiting, and a
-    resolver that returns a plain value costs it far less than a coroutine does; the cast
-    hides the awaitable from type checkers and from strawberry, which reads the annotation."""
-    found, value = held(loader, key)
-    if found:
-        return build(cast(T, value))
-
-    async def later() -> R:
-        built: Any = build(await loader.load(key))
-        return await built if inspect.isawaitable(built) else built
-    return cast(R, later())
-
-
 @dataclass(frozen=True, slots=True)
 class ViewParts:
     """The parts of the customer view a request will read, beyond the customer node itself."""
@@ -77,9 +42,13 @@ class ViewParts:
     spend: bool = False
     contact_pages: frozenset[int] = frozenset()
 
-    def __or__(self, other: "ViewParts") -> "ViewParts":
-        return ViewParts(self.holdings or other.holdings, self.relations or other.relations,
-                         self.spend or other.spend, self.contact_pages | other.contact_pages)
+    def __or__(self, other: ViewParts) -> ViewParts:
+        return ViewParts(
+            self.holdings or other.holdings,
+            self.relations or other.relations,
+            self.spend or other.spend,
+            self.contact_pages | other.contact_pages,
+        )
 
     def names(self) -> list[str]:
         return [name for name in ("holdings", "relations", "spend") if getattr(self, name)]
@@ -148,11 +117,16 @@ def _holdings(rows: list[dict[str, Any]]) -> Holdings:
 
 def _relations(rows: list[dict[str, Any]]) -> Relations:
     relations = Relations()
-    lists = {"manager": relations.managers, "member_of": relations.member_of, "member": relations.members,
-             "household": relations.households}
+    lists = {
+        "manager": relations.managers,
+        "member_of": relations.member_of,
+        "member": relations.members,
+        "household": relations.households,
+    }
     for row in rows:
-        lists[row["link"]].append({**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"],
-                                   "title": row["title"]})
+        lists[row["link"]].append(
+            {**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"], "title": row["title"]}
+        )
     return relations
 
 
@@ -164,100 +138,99 @@ def _spend(rows: list[dict[str, Any]]) -> dict[str, float]:
     return spend
 
 
-class CustomerLoaders:
-    """Per-request loaders; build a new one for every request so nothing leaks between callers."""
+async def read_customers(store: Store, ids: Sequence[str]) -> list[dict[str, Any] | None]:
+    """The live customer of each id (a merged id answers its survivor), None where there is none."""
+    rows = await store.read(CUSTOMERS_BY_IDS, {"ids": list(ids)})
+    found = {row["wanted"]: row["customer"] for row in rows}
+    return [found.get(i) for i in ids]
 
-    def __init__(self, store: Store, rules: Rules) -> None:
-        self.store = store
-        self.rules = rules
-        self.customer = DataLoader(self._customers)
-        self.holdings = DataLoader(self._holdings)
-        self.contacts = DataLoader(self._contacts, cache_key_fn=lambda page: page)
-        self.relations = DataLoader(self._relations)
-        self.spend = DataLoader(self._spend)
-        self.source_records = DataLoader(self._source_records)
-        self.merge_history = DataLoader(self._merge_history)
-        self.parts = ViewParts()
 
-    def want(self, parts: ViewParts) -> None:
-        """Announce what the request will read; call before loading the customers it concerns."""
-        self.parts = self.parts | parts
+@dataclass(slots=True)
+class CustomerView:
+    """A customer with the parts of its view a request announced, read in one round trip."""
 
-    async def _customers(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
-        parts = self.parts
-        if not parts:
-            rows = await self.store.read(CUSTOMERS_BY_IDS, {"ids": list(ids)})
-            found = {row["wanted"]: row["customer"] for row in rows}
-            return [found.get(i) for i in ids]
-        since = spend_since(self.rules)
-        rows = await self.store.read(CUSTOMER_VIEWS, {"ids": list(ids), "parts": parts.names(), "since": since,
-                                                      "contacts_first": max(parts.contact_pages, default=0)})
-        for row in rows:
-            self._prime(row, parts)
-        found = {row["wanted"]: row["customer"] for row in rows}
-        return [found.get(i) for i in ids]
+    customer: dict[str, Any]
+    holdings: Holdings | None
+    relations: Relations | None
+    spend: dict[str, float] | None
+    contact_total: int
+    contacts: list[dict[str, Any]]
 
-    def _prime(self, row: dict[str, Any], parts: ViewParts) -> None:
-        """Hand each part of a customer's row to its loader, as that loader would have read it."""
-        live = row["customer"]["id"]
-        if parts.holdings:
-            self.holdings.prime(live, _holdings(row["holdings"]))
-        if parts.relations:
-            self.relations.prime(live, _relations(row["relations"]))
-        if parts.spend:
-            self.spend.prime(live, _spend(row["bills"]))
-        for size in parts.contact_pages:
-            self.contacts.prime(ContactPage(live, size), (row["contact_total"], row["contacts"][:size + 1]))
 
-    async def _holdings(self, ids: Sequence[str]) -> list[Holdings]:
-        rows = await self.store.read(HOLDINGS, {"ids": list(ids)})
-        return [_holdings(group) for group in _by_customer(rows, ids)]
+async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: Rules) -> dict[str, CustomerView]:
+    """By id asked for; ids without a customer are absent."""
+    rows = await store.read(
+        CUSTOMER_VIEWS,
+        {
+            "ids": list(ids),
+            "parts": parts.names(),
+            "since": spend_since(rules),
+            "contacts_first": max(parts.contact_pages, default=0),
+        },
+    )
+    return {
+        row["wanted"]: CustomerView(
+            row["customer"],
+            _holdings(row["holdings"]) if parts.holdings else None,
+            _relations(row["relations"]) if parts.relations else None,
+            _spend(row["bills"]) if parts.spend else None,
+            row["contact_total"],
+            row["contacts"],
+        )
+        for row in rows
+    }
 
-    async def _contacts(self, pages: Sequence[ContactPage]) -> list[tuple[int, list[dict[str, Any]]]]:
-        params = [{"key": k, "id": p.customer_id, "first": p.first, "channel": p.channel, "kind": p.kind, "since": p.since,
-                   "until": p.until, "before_at": p.before_at, "before_id": p.before_id} for k, p in enumerate(pages)]
-        rows = await self.store.read(CONTACTS, {"pages": params})
-        by_key = {row["key"]: (row["total"], row["contacts"]) for row in rows}
-        return [by_key.get(k, (0, [])) for k in range(len(pages))]
 
-    async def _relations(self, ids: Sequence[str]) -> list[Relations]:
-        rows = await self.store.read(RELATIONS, {"ids": list(ids)})
-        return [_relations(group) for group in _by_customer(rows, ids)]
+async def read_holdings(store: Store, ids: Sequence[str]) -> list[Holdings]:
+    rows = await store.read(HOLDINGS, {"ids": list(ids)})
+    return [_holdings(group) for group in _by_customer(rows, ids)]
 
-    async def _spend(self, ids: Sequence[str]) -> list[dict[str, float]]:
-        since = spend_since(self.rules)
-        rows = await self.store.read(SPEND, {"ids": list(ids), "since": since})
-        return [_spend(group) for group in _by_customer(rows, ids)]
 
-    async def _source_records(self, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
-        rows = await self.store.read(SOURCE_RECORDS, {"ids": list(ids)})
-        return _by_customer(rows, ids)
+async def read_contacts(store: Store, pages: Sequence[ContactPage]) -> list[tuple[int, list[dict[str, Any]]]]:
+    """Each page's total and rows (one more than the page when there is a next one)."""
+    params = [
+        {
+            "key": k,
+            "id": p.customer_id,
+            "first": p.first,
+            "channel": p.channel,
+            "kind": p.kind,
+            "since": p.since,
+            "until": p.until,
+            "before_at": p.before_at,
+            "before_id": p.before_id,
+        }
+        for k, p in enumerate(pages)
+    ]
+    rows = await store.read(CONTACTS, {"pages": params})
+    by_key = {row["key"]: (row["total"], row["contacts"]) for row in rows}
+    return [by_key.get(k, (0, [])) for k in range(len(pages))]
 
-    async def _merge_history(self, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
-        return await merge_histories(self.store, ids)
 
-    async def tier(self, customer: dict[str, Any]) -> Tier:
-        return self._tier(customer, await self.spend.load(customer["id"]),
-                          await self.relations.load(customer["id"]))
+async def read_relations(store: Store, ids: Sequence[str]) -> list[Relations]:
+    rows = await store.read(RELATIONS, {"ids": list(ids)})
+    return [_relations(group) for group in _by_customer(rows, ids)]
 
-    def tier_now_or_later(self, customer: dict[str, Any], build: Callable[[Tier], R]) -> R:
-        """As :func:`now_or_later`, for the tier, which needs both spend and relations."""
-        return now_or_later(self.spend, customer["id"], lambda spend: now_or_later(
-            self.relations, customer["id"], lambda relations: build(self._tier(customer, spend, relations))))
 
-    def _tier(self, customer: dict[str, Any], spend: dict[str, float], relations: Relations) -> Tier:
-        average = average_monthly_spend(spend, self.rules.tiers.months)
-        star = star_level(average, self.rules)
-        tags = sorted({"organisation_key_person" for m in relations.member_of if m.get("key_person")}
-                      | ({"vip"} if customer.get("vip_card") else set())
-                      | ({"organisation"} if customer.get("is_organisation") else set()))
-        return Tier(star, round(average, 2), tags, entitlements(star, customer.get("vip_card"), tags, self.rules))
+async def read_spend(store: Store, ids: Sequence[str], rules: Rules) -> list[dict[str, float]]:
+    rows = await store.read(SPEND, {"ids": list(ids), "since": spend_since(rules)})
+    return [_spend(group) for group in _by_customer(rows, ids)]
 
-    async def require(self, customer_id: str) -> dict[str, Any]:
-        customer = await self.customer.load(customer_id)
-        if customer is None:
-            raise NotFoundError(f"no customer with id {customer_id!r}")
-        return customer
+
+async def read_source_records(store: Store, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
+    rows = await store.read(SOURCE_RECORDS, {"ids": list(ids)})
+    return _by_customer(rows, ids)
+
+
+def tier_of(customer: dict[str, Any], spend: dict[str, float], relations: Relations, rules: Rules) -> Tier:
+    average = average_monthly_spend(spend, rules.tiers.months)
+    star = star_level(average, rules)
+    tags = sorted(
+        {"organisation_key_person" for m in relations.member_of if m.get("key_person")}
+        | ({"vip"} if customer.get("vip_card") else set())
+        | ({"organisation"} if customer.get("is_organisation") else set())
+    )
+    return Tier(star, round(average, 2), tags, entitlements(star, customer.get("vip_card"), tags, rules))
 
 
 async def find_by_certificate(store: Store, cert_no: str) -> list[str]:

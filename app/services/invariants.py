@@ -11,8 +11,9 @@ CHECKS = {
     "every source record belongs to exactly one live customer": cypher("check/records_without_one_live_customer"),
     "no relationship hangs on a merged-away customer": cypher("check/relationships_on_merged_customers"),
     "every merge event can be undone": cypher("check/merges_that_cannot_be_undone"),
-    "accounts, subscriptions and contacts hang on their record's customer":
-        cypher("check/holdings_not_on_their_customer"),
+    "accounts, subscriptions and contacts hang on their record's customer": cypher(
+        "check/holdings_not_on_their_customer"
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.customer import RECORD_COLUMNS, as_record
 from app.errors import C360Error
 from app.resolution.linker import Linker, PairDecision
 from app.resolution.model import MatchModel
@@ -41,13 +42,21 @@ class CustomerMatch:
 def lookup_params(probe: MatchRecord, raw_name: str | None = None) -> dict[str, Any]:
     """Each lookup key as a list, empty when the probe has none (see the query's header for why)."""
     name = raw_name or probe.name
-    return {"cert_nos": [probe.cert_no] if probe.cert_no else [], "phones": list(probe.phones),
-            "emails": [probe.email] if probe.email else [], "names": [name] if name else [],
-            "local_network": probe.local_network or None, "limit": MAX_CANDIDATES}
+    return {
+        "cert_nos": [probe.cert_no] if probe.cert_no else [],
+        "phones": list(probe.phones),
+        "emails": [probe.email] if probe.email else [],
+        "names": [name] if name else [],
+        "local_network": probe.local_network or None,
+        "limit": MAX_CANDIDATES,
+    }
 
 
 async def candidates_for(store: Store, probe: MatchRecord, raw_name: str | None = None) -> list[dict[str, Any]]:
-    return await store.read(CANDIDATE_RECORDS[store.backend], lookup_params(probe, raw_name))
+    rows = await store.read(
+        CANDIDATE_RECORDS[store.backend], {**lookup_params(probe, raw_name), "columns": RECORD_COLUMNS}
+    )
+    return [as_record(row) for row in rows]
 
 
 class Matcher:
@@ -65,8 +74,9 @@ class Matcher:
         if self.model is None:
             await self.refresh()
         if self.model is None:
-            raise NoModelError("no resolution run has trained a model for the current comparisons yet; "
-                               "run `c360 resolve` first")
+            raise NoModelError(
+                "no resolution run has trained a model for the current comparisons yet; run `c360 resolve` first"
+            )
         probe = match_record({**fields, "id": fields.get("id") or "probe"})
         rows = await candidates_for(self.store, probe, str(fields.get("name") or "") or None)
         customer_of = {row["id"]: row.get("customer_id") for row in rows}

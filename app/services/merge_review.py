@@ -30,9 +30,14 @@ class QueueFilter:
     created_before: str | None = None
 
     def params(self) -> dict[str, Any]:
-        return {"status": self.status, "department": self.department, "min_score": self.min_score,
-                "max_score": self.max_score, "source": f"{self.source}:" if self.source else None,
-                "created_before": self.created_before}
+        return {
+            "status": self.status,
+            "department": self.department,
+            "min_score": self.min_score,
+            "max_score": self.max_score,
+            "source": f"{self.source}:" if self.source else None,
+            "created_before": self.created_before,
+        }
 
 
 @dataclass(slots=True)
@@ -50,10 +55,14 @@ class MergeReview:
         self.store = store
         self.merges = merges
 
-    async def queue(self, filters: QueueFilter, sort: Sort, first: int,
-                    after: tuple[Any, str] | None) -> tuple[list[dict[str, Any]], bool]:
-        params = filters.params() | {"limit": first + 1, "after_value": after[0] if after else None,
-                                     "after_id": after[1] if after else None}
+    async def queue(
+        self, filters: QueueFilter, sort: Sort, first: int, after: tuple[Any, str] | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        params = filters.params() | {
+            "limit": first + 1,
+            "after_value": after[0] if after else None,
+            "after_id": after[1] if after else None,
+        }
         rows = await self.store.read(QUEUE[sort], params)
         candidates = [row["candidate"] for row in rows]
         return candidates[:first], len(candidates) > first
@@ -68,8 +77,14 @@ class MergeReview:
         if not rows:
             raise NotFoundError(f"no match candidate {candidate_id!r}")
         row = rows[0]
-        return CandidateDetail(row["candidate"], row["left"], row["right"], row["left_customer"],
-                               row["right_customer"], orjson.loads(row["candidate"].get("explanation") or "{}"))
+        return CandidateDetail(
+            row["candidate"],
+            row["left"],
+            row["right"],
+            row["left_customer"],
+            row["right_customer"],
+            orjson.loads(row["candidate"].get("explanation") or "{}"),
+        )
 
     async def approve(self, candidate_id: str, decided_by: str) -> MergeOutcome:
         detail = await self.detail(candidate_id)
@@ -81,14 +96,20 @@ class MergeReview:
         if left["id"] == right["id"]:
             raise ConflictError(f"both records of candidate {candidate_id!r} already belong to customer {left['id']!r}")
         survivor, absorbed = sorted((left, right), key=lambda c: (-(c.get("record_count") or 0), c["id"]))
-        return await self.merges.merge(survivor["id"], absorbed["id"], decided_by=decided_by, candidate=candidate_id,
-                                       explanation={"candidate": candidate_id, **detail.explanation})
+        return await self.merges.merge(
+            survivor["id"],
+            absorbed["id"],
+            decided_by=decided_by,
+            candidate=candidate_id,
+            explanation={"candidate": candidate_id, **detail.explanation},
+        )
 
     async def reject(self, candidate_id: str, decided_by: str, note: str = "") -> None:
         detail = await self.detail(candidate_id)
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
-        rows = await self.store.write(REJECT, {"id": candidate_id, "decided_by": decided_by, "now": clock.now_iso(),
-                                               "note": note})
+        rows = await self.store.write(
+            REJECT, {"id": candidate_id, "decided_by": decided_by, "now": clock.now_iso(), "note": note}
+        )
         if not rows:
             raise ConflictError(f"candidate {candidate_id!r} was decided by someone else meanwhile")

@@ -8,8 +8,6 @@ which is reported as a conflict, never a half-done merge.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,25 +15,31 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.errors import C360Error, ConflictError, NotFoundError
+from app.errors import BadInput, ConflictError, NotFoundError
 from app.golden.derive import GoldenDeriver
+from app.ids import merge_event_id, split_customer_id
 from app.rules import Rules, get_rules
+from app.services.source_records import customer_records
 from app.store import Store, cypher
 
 CUSTOMER_STATE = cypher("merge/customer_state")
-SOURCE_RECORDS_OF = cypher("merge/source_records_of")
 MERGE = cypher("merge/merge_customers")
 UNMERGE = cypher("merge/unmerge")
 SPLIT = cypher("merge/split")
 EVENT = cypher("merge/event")
 HISTORY = cypher("merge/history_of_customers")
 
-MOVABLE = ("records", "accounts", "subscriptions", "contacts", "opportunities", "managers", "member_of", "members",
-           "households")
-
-
-class MergeInputError(C360Error):
-    code = "BAD_USER_INPUT"
+MOVABLE = (
+    "records",
+    "accounts",
+    "subscriptions",
+    "contacts",
+    "opportunities",
+    "managers",
+    "member_of",
+    "members",
+    "households",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +48,6 @@ class MergeOutcome:
     survivor: str
     absorbed: str
     moved: int
-
-
-def event_id(kind: str, *parts: str) -> str:
-    salt = secrets.token_hex(4)  # two events on the same customers within one clock tick stay distinct
-    digest = hashlib.blake2b("|".join((kind, clock.now_iso(), salt, *parts)).encode(), digest_size=8).hexdigest()
-    return f"ME{digest.upper()}"
 
 
 class Merges:
@@ -66,37 +64,55 @@ class Merges:
         return state
 
     async def _golden(self, record_ids: Sequence[str]) -> dict[str, Any]:
-        rows = await self.store.read(SOURCE_RECORDS_OF, {"ids": sorted(record_ids)})
-        golden, _ = self.deriver.derive(rows)
+        golden, _ = self.deriver.derive(await customer_records(self.store, sorted(record_ids)))
         return golden
 
-    async def merge(self, survivor: str, absorbed: str, *, decided_by: str,
-                    explanation: dict[str, Any] | None = None, candidate: str | None = None) -> MergeOutcome:
+    async def merge(
+        self,
+        survivor: str,
+        absorbed: str,
+        *,
+        decided_by: str,
+        explanation: dict[str, Any] | None = None,
+        candidate: str | None = None,
+    ) -> MergeOutcome:
         if survivor == absorbed:
-            raise MergeInputError(f"cannot merge customer {survivor!r} into itself")
+            raise BadInput(f"cannot merge customer {survivor!r} into itself")
         state = await self._state(survivor, absorbed)
         for cid in (survivor, absorbed):
             if state[cid]["status"] != "active":
-                raise ConflictError(f"customer {cid!r} is {state[cid]['status']}"
-                                    + (f" into {state[cid]['merged_into']!r}" if state[cid].get("merged_into") else "")
-                                    + "; only active customers merge")
+                raise ConflictError(
+                    f"customer {cid!r} is {state[cid]['status']}"
+                    + (f" into {state[cid]['merged_into']!r}" if state[cid].get("merged_into") else "")
+                    + "; only active customers merge"
+                )
         s, a = state[survivor], state[absorbed]
         moved = {key: sorted(a[key]) for key in MOVABLE}
         golden = await self._golden([*s["records"], *a["records"]])
-        event = event_id("merge", survivor, absorbed)
-        rows = await self.store.write(MERGE, {
-            "survivor": survivor, "absorbed": absorbed, "event": event, "now": clock.now_iso(),
-            "decided_by": decided_by, "explanation": orjson.dumps(explanation or {}).decode(),
-            "survivor_version": s["version"], "absorbed_version": a["version"], "moved": moved,
-            "candidate": candidate,
-            "survivor_golden": golden,
-            "survivor_before": orjson.dumps({k: s[k] for k in MOVABLE}).decode(),
-            "absorbed_before": orjson.dumps({k: a[k] for k in MOVABLE}).decode(),
-        })
+        event = merge_event_id("merge", survivor, absorbed)
+        rows = await self.store.write(
+            MERGE,
+            {
+                "survivor": survivor,
+                "absorbed": absorbed,
+                "event": event,
+                "now": clock.now_iso(),
+                "decided_by": decided_by,
+                "explanation": orjson.dumps(explanation or {}).decode(),
+                "survivor_version": s["version"],
+                "absorbed_version": a["version"],
+                "moved": moved,
+                "candidate": candidate,
+                "survivor_golden": golden,
+                "survivor_before": orjson.dumps({k: s[k] for k in MOVABLE}).decode(),
+                "absorbed_before": orjson.dumps({k: a[k] for k in MOVABLE}).decode(),
+            },
+        )
         if not rows:
             what = f"candidate {candidate!r} was decided or " if candidate else ""
-            raise ConflictError(f"{what}customers {survivor!r} and {absorbed!r} changed while merging; "
-                                "nothing was merged")
+            raise ConflictError(
+                f"{what}customers {survivor!r} and {absorbed!r} changed while merging; nothing was merged"
+            )
         return MergeOutcome(event, survivor, absorbed, int(rows[0]["moved"]))
 
     async def unmerge(self, event: str, *, decided_by: str) -> MergeOutcome:
@@ -105,7 +121,7 @@ class Merges:
             raise NotFoundError(f"no merge event {event!r}")
         data = found[0]["event"]
         if data.get("kind") != "merge":
-            raise MergeInputError(f"event {event!r} is a {data.get('kind')}, not a merge")
+            raise BadInput(f"event {event!r} is a {data.get('kind')}, not a merge")
         if data.get("undone_at"):
             raise ConflictError(f"merge event {event!r} was already undone at {data['undone_at']}")
         survivor, absorbed = data["survivor"], data["absorbed"]
@@ -113,17 +129,23 @@ class Merges:
         moved_records = set(data.get("moved_records") or [])
         survivor_records = [r for r in state[survivor]["records"] if r not in moved_records]
         absorbed_records = sorted(set(state[absorbed]["records"]) | moved_records)
-        rows = await self.store.write(UNMERGE, {
-            "event": event, "now": clock.now_iso(), "decided_by": decided_by,
-            "absorbed_golden": await self._golden(absorbed_records),
-            "survivor_golden": await self._golden(survivor_records),
-        })
+        rows = await self.store.write(
+            UNMERGE,
+            {
+                "event": event,
+                "now": clock.now_iso(),
+                "decided_by": decided_by,
+                "absorbed_golden": await self._golden(absorbed_records),
+                "survivor_golden": await self._golden(survivor_records),
+            },
+        )
         if not rows:
             raise ConflictError(f"merge event {event!r} could not be undone: it was undone meanwhile")
         return MergeOutcome(event, survivor, absorbed, int(rows[0]["moved"]))
 
-    async def split(self, customer: str, record_ids: Sequence[str], *, decided_by: str,
-                    reason: str = "") -> MergeOutcome:
+    async def split(
+        self, customer: str, record_ids: Sequence[str], *, decided_by: str, reason: str = ""
+    ) -> MergeOutcome:
         """Move chosen source records (and what hangs on them) out into a new customer."""
         state = (await self._state(customer))[customer]
         if state["status"] != "active":
@@ -131,20 +153,29 @@ class Merges:
         chosen = sorted(set(record_ids))
         unknown = [r for r in chosen if r not in state["records"]]
         if unknown:
-            raise MergeInputError(f"records {unknown} do not belong to customer {customer!r}")
+            raise BadInput(f"records {unknown} do not belong to customer {customer!r}")
         if not chosen:
-            raise MergeInputError("name at least one source record to split out")
+            raise BadInput("name at least one source record to split out")
         if len(chosen) == len(state["records"]):
-            raise MergeInputError(f"cannot split out every record of customer {customer!r}; it would be left empty")
-        event = event_id("split", customer, *chosen)
-        new_id = "C" + hashlib.blake2b(f"split|{event}".encode(), digest_size=8).hexdigest().upper()
+            raise BadInput(f"cannot split out every record of customer {customer!r}; it would be left empty")
+        event = merge_event_id("split", customer, *chosen)
+        new_id = split_customer_id(event)
         remaining = [r for r in state["records"] if r not in chosen]
-        rows = await self.store.write(SPLIT, {
-            "customer": customer, "new_customer": new_id, "records": chosen, "event": event,
-            "now": clock.now_iso(), "decided_by": decided_by, "version": state["version"],
-            "explanation": orjson.dumps({"reason": reason, "records": chosen}).decode(),
-            "new_golden": await self._golden(chosen), "old_golden": await self._golden(remaining),
-        })
+        rows = await self.store.write(
+            SPLIT,
+            {
+                "customer": customer,
+                "new_customer": new_id,
+                "records": chosen,
+                "event": event,
+                "now": clock.now_iso(),
+                "decided_by": decided_by,
+                "version": state["version"],
+                "explanation": orjson.dumps({"reason": reason, "records": chosen}).decode(),
+                "new_golden": await self._golden(chosen),
+                "old_golden": await self._golden(remaining),
+            },
+        )
         if not rows:
             raise ConflictError(f"customer {customer!r} changed while splitting; nothing was split")
         return MergeOutcome(event, customer, new_id, int(rows[0]["moved"]))

@@ -7,7 +7,6 @@ had), and writes in batches of one statement each.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import pickle
 import tempfile
@@ -20,22 +19,28 @@ from typing import Any
 import orjson
 
 from app import clock
+from app.customer import RECORD_COLUMNS, as_record
 from app.golden.derive import GoldenDeriver
+from app.ids import candidate_id, new_customer_id
 from app.resolution.linker import Linker, PairDecision, Resolution
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
 from app.store import Store, cypher
-from loaders.ingest import SHARD_NUMBERS
+from app.store.shards import SHARD_NUMBERS
 
 log = logging.getLogger(__name__)
 
 CUSTOMER_RECORDS = cypher("resolve/customer_records")
 RENUMBER_SHARD_ZERO = cypher("admin/renumber_shard_zero")
 WRITE_CUSTOMERS = cypher("resolve/write_customers")
-ATTACH_HOLDINGS = [cypher("resolve/attach_accounts"), cypher("resolve/attach_subscriptions"),
-                   cypher("resolve/attach_contacts"), cypher("resolve/attach_contacts_by_number"),
-                   cypher("resolve/attach_opportunities")]
+ATTACH_HOLDINGS = [
+    cypher("resolve/attach_accounts"),
+    cypher("resolve/attach_subscriptions"),
+    cypher("resolve/attach_contacts"),
+    cypher("resolve/attach_contacts_by_number"),
+    cypher("resolve/attach_opportunities"),
+]
 ATTACH_MANAGERS = cypher("resolve/attach_managers")
 DETACH_MANAGERS = cypher("resolve/detach_managers")
 WRITE_MEMBERSHIPS = cypher("resolve/write_memberships")
@@ -44,19 +49,7 @@ WRITE_RUN = cypher("resolve/write_run")
 LATEST_RUN = cypher("resolve/latest_run")
 RETIRE_EMPTY = cypher("resolve/retire_empty_customers")
 
-GOLDEN_FIELDS = ("name", "cert_type", "cert_no", "phones", "email", "address", "birth_date", "gender",
-                 "local_network", "segment", "org_class", "vip_card", "manager_record", "updated_at",
-                 "changed_at")
 WRITE_BATCH = 2000
-
-
-def new_customer_id(first_record: str) -> str:
-    return "C" + hashlib.blake2b(first_record.encode(), digest_size=8).hexdigest().upper()
-
-
-def candidate_id(left: str, right: str) -> str:
-    a, b = sorted((left, right))
-    return "MC" + hashlib.blake2b(f"{a}|{b}".encode(), digest_size=8).hexdigest().upper()
 
 
 @dataclass(slots=True)
@@ -98,8 +91,9 @@ class StoredRecords:
         if page and not self.columns:
             self.columns = tuple(page[0])
         shared = self._shared.setdefault
-        self.values.extend(tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in row.values())
-                           for row in page)
+        self.values.extend(
+            tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in row.values()) for row in page
+        )
 
     def column(self, name: str) -> list[Any]:
         at = self.columns.index(name)
@@ -139,7 +133,9 @@ async def read_customer_records(store: Store, progress: Callable[[int], None] | 
     await renumber_shard_zero(store)
     records = StoredRecords()
     for shard in SHARD_NUMBERS:
-        page = await store.read(CUSTOMER_RECORDS, {"shard": shard})
+        page = [
+            as_record(row) for row in await store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS})
+        ]
         records.add(page)
         if progress:
             progress(len(page))
@@ -175,8 +171,14 @@ def _link_reasons(resolution: Resolution) -> dict[str, str]:
     reasons: dict[str, str] = {}
     texts: dict[tuple[Any, ...], str] = {}
     for link in resolution.links:
-        key = (id(link.fields), link.rule, link.blocking_rule, round(link.probability, 6),
-               round(link.match_weight, 3), link.department)
+        key = (
+            id(link.fields),
+            link.rule,
+            link.blocking_rule,
+            round(link.probability, 6),
+            round(link.match_weight, 3),
+            link.department,
+        )
         text = texts.get(key)
         if text is None:
             text = texts[key] = orjson.dumps(link.explanation()).decode()
@@ -189,18 +191,32 @@ def _link_reasons(resolution: Resolution) -> dict[str, str]:
 
 def _candidate_row(review: PairDecision, customer_of: dict[str, str], now: str) -> dict[str, Any]:
     return {
-        "id": candidate_id(review.left, review.right), "left": review.left, "right": review.right,
-        "props": {"left_record": review.left, "right_record": review.right,
-                  "left_customer": customer_of[review.left], "right_customer": customer_of[review.right],
-                  "probability": review.probability, "match_weight": review.match_weight,
-                  "rule": review.rule, "blocking_rule": review.blocking_rule,
-                  "department": review.department or "data_stewards",
-                  "explanation": orjson.dumps(review.explanation()).decode(), "updated_at": now},
+        "id": candidate_id(review.left, review.right),
+        "left": review.left,
+        "right": review.right,
+        "props": {
+            "left_record": review.left,
+            "right_record": review.right,
+            "left_customer": customer_of[review.left],
+            "right_customer": customer_of[review.right],
+            "probability": review.probability,
+            "match_weight": review.match_weight,
+            "rule": review.rule,
+            "blocking_rule": review.blocking_rule,
+            "department": review.department or "data_stewards",
+            "explanation": orjson.dumps(review.explanation()).decode(),
+            "updated_at": now,
+        },
     }
 
 
-async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchModel | None = None,
-                      progress: Callable[[str, int], None] | None = None) -> ResolveReport:
+async def resolve_all(
+    store: Store,
+    rules: Rules | None = None,
+    *,
+    model: MatchModel | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
     stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
@@ -210,6 +226,7 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     def current(record_id: str) -> str | None:
         """The customer a record belongs to now, read from the stored records (no second index)."""
         return stored.values[position[record_id]][customer_at]
+
     records = match_records(stored.rows())
     read_done = clock.now()
     with stored.set_aside():
@@ -227,16 +244,18 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     resolution.singleton_reasons = {}
     ids = resolution.table.ids()
     in_review = {rid for review in resolution.reviews for rid in (review.left, review.right)}
-    customer_of = {ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist())
-                   if ids[i] in in_review}
+    customer_of = {
+        ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist()) if ids[i] in in_review
+    }
     batch: list[dict[str, Any]] = []
 
     async def flush() -> None:
         if not batch:
             return
         await store.write(WRITE_CUSTOMERS, {"customers": batch, "now": now})
-        await attach_holdings(store, [
-            {"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in batch])
+        await attach_holdings(
+            store, [{"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in batch]
+        )
         report.customers_written += len(batch)
         if progress:
             progress("write", sum(len(c["records"]) for c in batch))
@@ -244,8 +263,14 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
 
     for root, members in resolution.cluster_members().items():
         props, manager = deriver.derive([stored.row(position[ids[i]]) for i in members])
-        batch.append({"id": customer_ids[root], "props": props, "manager": manager,
-                      "records": [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members]})
+        batch.append(
+            {
+                "id": customer_ids[root],
+                "props": props,
+                "manager": manager,
+                "records": [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members],
+            }
+        )
         if len(batch) >= WRITE_BATCH:
             await flush()
     await flush()
@@ -253,16 +278,25 @@ async def resolve_all(store: Store, rules: Rules | None = None, *, model: MatchM
     report.memberships = (await store.write(WRITE_MEMBERSHIPS))[0]["memberships"]
     candidates = [_candidate_row(r, customer_of, now) for r in resolution.reviews]
     for start in range(0, len(candidates), WRITE_BATCH):
-        await store.write(WRITE_CANDIDATES, {"candidates": candidates[start:start + WRITE_BATCH], "now": now})
+        await store.write(WRITE_CANDIDATES, {"candidates": candidates[start : start + WRITE_BATCH], "now": now})
     report.candidates_written = len(candidates)
     written = clock.now()
-    report.timings = {"read_and_normalise": (read_done - timer).total_seconds(),
-                      "link": (linked - read_done).total_seconds(),
-                      "write": (written - linked).total_seconds()}
+    report.timings = {
+        "read_and_normalise": (read_done - timer).total_seconds(),
+        "link": (linked - read_done).total_seconds(),
+        "write": (written - linked).total_seconds(),
+    }
     report.summary["timings_seconds"].update({k: round(v, 3) for k, v in report.timings.items()})
-    await store.write(WRITE_RUN, {"id": report.run_id, "now": now, "mode": "batch",
-                                  "summary": orjson.dumps(report.summary).decode(),
-                                  "model": orjson.dumps(resolution.model.to_dict()).decode()})
+    await store.write(
+        WRITE_RUN,
+        {
+            "id": report.run_id,
+            "now": now,
+            "mode": "batch",
+            "summary": orjson.dumps(report.summary).decode(),
+            "model": orjson.dumps(resolution.model.to_dict()).decode(),
+        },
+    )
     return report
 
 
@@ -272,7 +306,9 @@ async def latest_model(store: Store) -> MatchModel | None:
         return None
     model = MatchModel.from_dict(orjson.loads(rows[0]["model"]))
     if not model.fits():
-        log.warning("the last resolution run's model was trained for other comparison levels "
-                    "(an earlier version); run `c360 resolve` to train one for these")
+        log.warning(
+            "the last resolution run's model was trained for other comparison levels "
+            "(an earlier version); run `c360 resolve` to train one for these"
+        )
         return None
     return model

@@ -22,13 +22,24 @@ def _build(settings: Settings) -> Store:
         from app.store.neo4j_backend import Neo4jStore
 
         assert settings.neo4j_uri is not None
-        return Neo4jStore(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
-                          settings.neo4j_database, pool_size=settings.store_pool_size,
-                          query_timeout_ms=settings.query_timeout_ms,
-                          retry_seconds=settings.neo4j_retry_seconds,
-                          connect_timeout=settings.neo4j_connect_timeout)
+        return Neo4jStore(
+            settings.neo4j_uri,
+            settings.neo4j_user,
+            settings.neo4j_password,
+            settings.neo4j_database,
+            pool_size=settings.store_pool_size,
+            query_timeout_ms=settings.query_timeout_ms,
+            retry_seconds=settings.neo4j_retry_seconds,
+            connect_timeout=settings.neo4j_connect_timeout,
+        )
     from app.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings.data_dir, graph_name=settings.graph_name, pool_size=settings.store_pool_size,
-                         pool_timeout=settings.store_pool_timeout, socket_timeout=settings.store_socket_timeout,
-                         start_timeout=settings.store_start_timeout, query_timeout_ms=settings.query_timeout_ms)
+    return EmbeddedStore(
+        settings.data_dir,
+        graph_name=settings.graph_name,
+        pool_size=settings.store_pool_size,
+        pool_timeout=settings.store_pool_timeout,
+        socket_timeout=settings.store_socket_timeout,
+        start_timeout=settings.store_start_timeout,
+        query_timeout_ms=settings.query_timeout_ms,
+    )

@@ -54,35 +54,50 @@ class Store(ABC):
     async def start(self) -> None:
         """Connect (and for the embedded backend, start the server if none runs)."""
 
-    @abstractmethod
     async def setup_schema(self) -> None:
-        """Create indexes and uniqueness guarantees; safe to run again."""
+        """Create indexes and uniqueness guarantees (safe to run again), then stamp an empty graph with
+        this release's schema version (app/store/migrations.py): a fresh install needs no migration."""
+        from app.store.migrations import stamp_if_empty
 
-    async def read(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
-                   timeout_ms: int | None = None) -> list[Row]:
+        await self._create_schema()
+        await stamp_if_empty(self)
+
+    @abstractmethod
+    async def _create_schema(self) -> None:
+        """The backend's indexes and constraints."""
+
+    async def read(
+        self, query: CypherQuery, params: dict[str, Any] | None = None, *, timeout_ms: int | None = None
+    ) -> list[Row]:
         """Run a query that must not write; a query that writes is refused by the backend."""
         return await self._run(query, query.text, params, True, timeout_ms)
 
-    async def write(self, query: CypherQuery, params: dict[str, Any] | None = None, *,
-                    timeout_ms: int | None = None) -> list[Row]:
+    async def write(
+        self, query: CypherQuery, params: dict[str, Any] | None = None, *, timeout_ms: int | None = None
+    ) -> list[Row]:
         """Run one statement atomically (both backends commit or roll back a statement whole)."""
         return await self._run(query, query.text, params, False, timeout_ms)
 
     @abstractmethod
-    async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None, read_only: bool,
-                   timeout_ms: int | None) -> list[Row]:
+    async def _run(
+        self, query: CypherQuery, text: str, params: dict[str, Any] | None, read_only: bool, timeout_ms: int | None
+    ) -> list[Row]:
         """One statement of ``query`` (``text`` is one of a schema file's statements, or the whole)."""
 
     async def clear(self, batch: int = 20_000) -> int:
-        """Delete every node and relationship (indexes and constraints stay), a batch a transaction."""
+        """Delete every node and relationship (indexes and constraints stay), a batch a transaction.
+        The empty graph is then a fresh install of this release: stamped with its schema version."""
+        from app.store.migrations import stamp_if_empty
+
         deleted = 0
         while True:
             done = (await self.write(CLEAR_GRAPH, {"batch": batch}))[0]["deleted"]
             deleted += done
             if done < batch:
+                await stamp_if_empty(self)
                 return deleted
 
-    async def compact(self) -> None:
+    async def compact(self) -> None:  # noqa: B027 (a no-op unless a backend has something to do)
         """After a bulk load: make the store's files quick to start from. Only the embedded
         backend has anything to do (Neo4j keeps its own store files)."""
 
@@ -105,7 +120,7 @@ class Store(ABC):
         path = folder / f"{self.backend}-{os.getpid()}-{id(self)}.json"
         path.write_text(json.dumps({"backend": self.backend, "queries": self.stats.by_query}), encoding="utf-8")
 
-    async def __aenter__(self) -> "Store":
+    async def __aenter__(self) -> Store:
         await self.start()
         return self
 

@@ -10,6 +10,7 @@ other control characters, so text holding one takes the walk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -50,8 +51,16 @@ def _map(value: dict[Any, Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-_BY_TYPE = {str: _string, int: repr, float: repr, bool: lambda v: "true" if v else "false",
-            type(None): lambda v: "null", list: _list, tuple: _list, dict: _map}
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    str: _string,
+    int: repr,
+    float: repr,
+    bool: lambda v: "true" if v else "false",
+    type(None): lambda v: "null",
+    list: _list,
+    tuple: _list,
+    dict: _map,
+}
 
 
 def _literal(value: Any) -> str:

@@ -14,14 +14,14 @@ from typing import Any
 
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
-from falkordb.node import Node
 from falkordb.edge import Edge
+from falkordb.node import Node
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import UnixDomainSocketConnection
 
 from app.errors import StoreError, StoreUnavailable
-from app.store.cypher_params import params_header
 from app.store.base import Health, Row, Store
+from app.store.cypher_params import params_header
 from app.store.falkordb_server import EmbeddedServer
 from app.store.queries import CypherQuery, cypher
 
@@ -46,9 +46,17 @@ def _plain(value: Any) -> Any:
 class EmbeddedStore(Store):
     backend = "embedded"
 
-    def __init__(self, data_dir: Path, *, graph_name: str = "c360", pool_size: int = 32,
-                 pool_timeout: float = 10.0, socket_timeout: float = 30.0, start_timeout: float = 30.0,
-                 query_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        graph_name: str = "c360",
+        pool_size: int = 32,
+        pool_timeout: float = 10.0,
+        socket_timeout: float = 30.0,
+        start_timeout: float = 30.0,
+        query_timeout_ms: int = 30_000,
+    ) -> None:
         super().__init__()
         self.server = EmbeddedServer(data_dir, start_timeout=start_timeout)
         self.graph_name = graph_name
@@ -70,18 +78,29 @@ class EmbeddedStore(Store):
             self.server.abort()
             raise
         self._pool = BlockingConnectionPool(
-            connection_class=UnixDomainSocketConnection, path=str(self.server.socket_path),
-            max_connections=self.pool_size, timeout=self.pool_timeout,
-            socket_timeout=self.socket_timeout, socket_connect_timeout=2.0, decode_responses=True)
+            connection_class=UnixDomainSocketConnection,
+            path=str(self.server.socket_path),
+            max_connections=self.pool_size,
+            timeout=self.pool_timeout,
+            socket_timeout=self.socket_timeout,
+            socket_connect_timeout=2.0,
+            decode_responses=True,
+        )
         self._graph = FalkorDB(connection_pool=self._pool).select_graph(self.graph_name)
         # Read-only queries refuse a graph key that does not exist yet; a write creates it.
         await self.write(HEALTH)
         self.server_agent = await self._module_version()
-        log.info("store backend=embedded graph=%s data_dir=%s socket=%s pool=%d",
-                 self.graph_name, self.server.data_dir, self.server.socket_path, self.pool_size)
+        log.info(
+            "store backend=embedded graph=%s data_dir=%s socket=%s pool=%d",
+            self.graph_name,
+            self.server.data_dir,
+            self.server.socket_path,
+            self.pool_size,
+        )
 
-    async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None,
-                   read_only: bool, timeout_ms: int | None) -> list[Row]:
+    async def _run(
+        self, query: CypherQuery, text: str, params: dict[str, Any] | None, read_only: bool, timeout_ms: int | None
+    ) -> list[Row]:
         if self._graph is None:
             raise StoreUnavailable("store is not started", query=query.name, backend=self.backend)
         self.stats.count(query.name)
@@ -96,14 +115,13 @@ class EmbeddedStore(Store):
             else:
                 result = await self._graph.query(text)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-            raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query=query.name,
-                                   backend=self.backend) from exc
+            raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query=query.name, backend=self.backend) from exc
         except redis.exceptions.RedisError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
         names = [column[1] for column in result.header]
         return [dict(zip(names, (_plain(v) for v in row))) for row in result.result_set]
 
-    async def setup_schema(self) -> None:
+    async def _create_schema(self) -> None:
         for statement in SCHEMA.statements():
             try:
                 await self._run(SCHEMA, statement, None, False, None)
@@ -114,7 +132,8 @@ class EmbeddedStore(Store):
             try:
                 self.stats.count(UNIQUE_CONSTRAINTS.name)
                 await self._graph.execute_command(
-                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, prop)
+                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, prop
+                )
             except redis.exceptions.ResponseError as exc:
                 if not any(marker in str(exc) for marker in _ALREADY):
                     raise StoreError(str(exc), query=UNIQUE_CONSTRAINTS.name, backend=self.backend) from exc
@@ -136,8 +155,11 @@ class EmbeddedStore(Store):
                 info = await self._graph.execute_command("INFO", "persistence")
                 if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
                     if info.get("aof_last_bgrewrite_status") != "ok":
-                        raise StoreError("rewriting the append-only file failed; see falkordb.log",
-                                         query="compact", backend=self.backend)
+                        raise StoreError(
+                            "rewriting the append-only file failed; see falkordb.log",
+                            query="compact",
+                            backend=self.backend,
+                        )
                     return
                 await asyncio.sleep(0.2)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:

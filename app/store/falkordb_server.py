@@ -43,11 +43,13 @@ def _ensure_executable(path: Path) -> None:
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     except OSError as exc:
         raise StoreStartError(
-            f"store binary {path} has no run bit and it cannot be set ({exc.strerror}); "
-            f"run: chmod +x {path}", backend="embedded") from exc
+            f"store binary {path} has no run bit and it cannot be set ({exc.strerror}); run: chmod +x {path}",
+            backend="embedded",
+        ) from exc
     if not os.access(path, os.X_OK):
-        raise StoreStartError(f"store binary {path} has no run bit and cannot be executed; "
-                              f"run: chmod +x {path}", backend="embedded")
+        raise StoreStartError(
+            f"store binary {path} has no run bit and cannot be executed; run: chmod +x {path}", backend="embedded"
+        )
 
 
 def ping(socket_path: Path, timeout: float = 1.0) -> bool:
@@ -71,8 +73,9 @@ def tail(path: Path, lines: int = 20) -> str:
 
 
 class EmbeddedServer:
-    def __init__(self, data_dir: Path, start_timeout: float = 30.0,
-                 redis_server: Path | None = None, module: Path | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, start_timeout: float = 30.0, redis_server: Path | None = None, module: Path | None = None
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.socket_path = self.data_dir / SOCKET_NAME
         self.log_path = self.data_dir / LOG_NAME
@@ -97,20 +100,26 @@ class EmbeddedServer:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreStartError(f"data directory {self.data_dir} cannot be created: {exc.strerror}",
-                                  backend="embedded") from exc
+            raise StoreStartError(
+                f"data directory {self.data_dir} cannot be created: {exc.strerror}", backend="embedded"
+            ) from exc
         try:
             # A probe of our own: two processes starting on one directory must not race on one name.
             with tempfile.NamedTemporaryFile(dir=self.data_dir, prefix=".write-probe-"):
                 pass
         except OSError as exc:
-            raise StoreStartError(f"data directory {self.data_dir} is not writable: {exc.strerror}; "
-                                  f"set C360_DATA_DIR to a writable directory", backend="embedded") from exc
+            raise StoreStartError(
+                f"data directory {self.data_dir} is not writable: {exc.strerror}; "
+                f"set C360_DATA_DIR to a writable directory",
+                backend="embedded",
+            ) from exc
         length = len(os.fsencode(str(self.socket_path)))
         if length > MAX_SOCKET_PATH:
             raise StoreStartError(
                 f"socket path {self.socket_path} is {length} bytes, longer than the {MAX_SOCKET_PATH} a Unix "
-                f"socket allows; set C360_DATA_DIR to a shorter path", backend="embedded")
+                f"socket allows; set C360_DATA_DIR to a shorter path",
+                backend="embedded",
+            )
 
     def ensure_running(self) -> None:
         """Attach to a server answering on the socket, or start one and own it."""
@@ -134,7 +143,9 @@ class EmbeddedServer:
                     os.close(fd)
                     raise StoreStartError(
                         f"another process holds {self.lock_path} but no store answers on {self.socket_path} "
-                        f"after {self.start_timeout:.0f}s", backend="embedded")
+                        f"after {self.start_timeout:.0f}s",
+                        backend="embedded",
+                    ) from None
                 time.sleep(0.1)
         self._lock_fd = fd
         if ping(self.socket_path):
@@ -148,24 +159,42 @@ class EmbeddedServer:
         self.socket_path.unlink(missing_ok=True)
         args = [
             str(self.redis_server),
-            "--port", "0",
-            "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--appendfilename", "c360.aof",
-            "--dbfilename", "c360.rdb",
-            "--logfile", str(self.log_path),
-            "--pidfile", str(self.data_dir / "falkordb.pid"),
-            "--daemonize", "no",
-            "--protected-mode", "yes",
-            "--loadmodule", str(self.module),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--appendfilename",
+            "c360.aof",
+            "--dbfilename",
+            "c360.rdb",
+            "--logfile",
+            str(self.log_path),
+            "--pidfile",
+            str(self.data_dir / "falkordb.pid"),
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--loadmodule",
+            str(self.module),
         ]
         log.info("starting embedded store: %s on %s", self.redis_server.name, self.socket_path)
         try:
-            self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE, start_new_session=True)
+            self.process = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
         except OSError as exc:
             self._release_lock()
             raise StoreStartError(f"cannot start {self.redis_server}: {exc.strerror}", backend="embedded") from exc
@@ -177,11 +206,12 @@ class EmbeddedServer:
                 self._release_lock()
                 raise StoreStartError(
                     f"embedded store exited during start-up; last lines of {self.log_path}:\n"
-                    f"{tail(self.log_path)}{stderr}", backend="embedded")
+                    f"{tail(self.log_path)}{stderr}",
+                    backend="embedded",
+                )
             if self._abort.is_set():
                 self.stop()
-                raise StoreStartError("embedded store start-up interrupted; the server was stopped",
-                                      backend="embedded")
+                raise StoreStartError("embedded store start-up interrupted; the server was stopped", backend="embedded")
             if ping(self.socket_path, timeout=0.5):
                 log.info("embedded store ready (pid %s, data in %s)", self.process.pid, self.data_dir)
                 return
@@ -189,7 +219,9 @@ class EmbeddedServer:
         self.stop()
         raise StoreStartError(
             f"embedded store did not answer on {self.socket_path} within {self.start_timeout:.0f}s; "
-            f"last lines of {self.log_path}:\n{tail(self.log_path)}", backend="embedded")
+            f"last lines of {self.log_path}:\n{tail(self.log_path)}",
+            backend="embedded",
+        )
 
     def alive(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

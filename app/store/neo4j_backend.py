@@ -15,8 +15,15 @@ from typing import Any
 
 import neo4j
 from neo4j import AsyncGraphDatabase
-from neo4j.exceptions import (AuthError, ConfigurationError, DriverError, Neo4jError, ServiceUnavailable,
-                              SessionExpired, TransientError)
+from neo4j.exceptions import (
+    AuthError,
+    ConfigurationError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import Health, Row, Store
@@ -46,9 +53,18 @@ ROUTING_SCHEMES = {"neo4j", "neo4j+s", "neo4j+ssc"}
 class Neo4jStore(Store):
     backend = "neo4j"
 
-    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j", *,
-                 pool_size: int = 32, query_timeout_ms: int = 30_000, retry_seconds: float = 5.0,
-                 connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        database: str = "neo4j",
+        *,
+        pool_size: int = 32,
+        query_timeout_ms: int = 30_000,
+        retry_seconds: float = 5.0,
+        connect_timeout: float = 5.0,
+    ) -> None:
         super().__init__()
         self.uri = uri
         self.user = user
@@ -56,18 +72,25 @@ class Neo4jStore(Store):
         self.database = database
         self.query_timeout_ms = query_timeout_ms
         if uri.partition("://")[0].lower() not in ROUTING_SCHEMES | DIRECT_SCHEMES:
-            raise StoreStartError(f"NEO4J_URI {uri!r} is not a Neo4j URI: use bolt:// (one server) or neo4j:// "
-                                  f"(routing, for a cluster), with +s or +ssc for TLS", backend=self.backend)
+            raise StoreStartError(
+                f"NEO4J_URI {uri!r} is not a Neo4j URI: use bolt:// (one server) or neo4j:// "
+                f"(routing, for a cluster), with +s or +ssc for TLS",
+                backend=self.backend,
+            )
         try:
             self._driver = AsyncGraphDatabase.driver(
-                uri, auth=(user, password), max_connection_pool_size=pool_size,
-                max_transaction_retry_time=retry_seconds, connection_timeout=connect_timeout,
+                uri,
+                auth=(user, password),
+                max_connection_pool_size=pool_size,
+                max_transaction_retry_time=retry_seconds,
+                connection_timeout=connect_timeout,
                 connection_acquisition_timeout=connect_timeout + query_timeout_ms / 1000,
                 # No notifications: the driver logs each one at length, and "relationship type does not
                 # exist yet" on a graph without merges came with most reads (measured: 3x slower views).
                 # Deprecations are expected too: the shared Cypher keeps `CALL { WITH x ... }`, the form
                 # FalkorDB reads, which Neo4j 5.26 notes as deprecated (docs/operations.md, upgrades).
-                notifications_min_severity="OFF")
+                notifications_min_severity="OFF",
+            )
         except (ConfigurationError, ValueError) as exc:
             raise StoreStartError(f"NEO4J_URI {uri!r} is not a Neo4j URI: {exc}", backend=self.backend) from exc
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
@@ -78,22 +101,30 @@ class Neo4jStore(Store):
 
     def environment(self) -> dict[str, str]:
         """The NEO4J_* variables that make another c360 process use this same database."""
-        return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user, "NEO4J_PASSWORD": self.password,
-                "NEO4J_DATABASE": self.database}
+        return {
+            "NEO4J_URI": self.uri,
+            "NEO4J_USER": self.user,
+            "NEO4J_PASSWORD": self.password,
+            "NEO4J_DATABASE": self.database,
+        }
 
     async def start(self) -> None:
         try:
             info = await self._driver.get_server_info()
         except AuthError as exc:
-            raise StoreStartError(f"Neo4j at {self.uri} refused the credentials of user {self.user!r} "
-                                  f"(NEO4J_USER, NEO4J_PASSWORD): {exc.message}", backend=self.backend) from exc
+            raise StoreStartError(
+                f"Neo4j at {self.uri} refused the credentials of user {self.user!r} "
+                f"(NEO4J_USER, NEO4J_PASSWORD): {exc.message}",
+                backend=self.backend,
+            ) from exc
         except (Neo4jError, DriverError, OSError) as exc:
             raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}", backend=self.backend) from exc
         self.server_agent = info.agent
         log.info("store backend=neo4j uri=%s database=%s server=%s", self.uri, self.database, info.agent)
 
-    async def _run(self, query: CypherQuery, text: str, params: dict[str, Any] | None,
-                   read_only: bool, timeout_ms: int | None) -> list[Row]:
+    async def _run(
+        self, query: CypherQuery, text: str, params: dict[str, Any] | None, read_only: bool, timeout_ms: int | None
+    ) -> list[Row]:
         self.stats.count(query.name)
         # Reads are bounded by the query timeout; writes only when the caller says so, as on the
         # embedded store (a batch resolution's statements on a province's graph take minutes).
@@ -107,27 +138,33 @@ class Neo4jStore(Store):
 
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         try:
-            async with self._driver.session(database=self.database, default_access_mode=mode,
-                                            bookmark_manager=self._bookmarks) as session:
+            async with self._driver.session(
+                database=self.database, default_access_mode=mode, bookmark_manager=self._bookmarks
+            ) as session:
                 if read_only:
                     return await session.execute_read(work)
                 return await session.execute_write(work)
         except AuthError as exc:
-            raise StoreUnavailable(f"Neo4j refused the credentials: {exc.message}", query=query.name,
-                                   backend=self.backend) from exc
+            raise StoreUnavailable(
+                f"Neo4j refused the credentials: {exc.message}", query=query.name, backend=self.backend
+            ) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri} is not answering: {exc}", query=query.name,
-                                   backend=self.backend) from exc
+            raise StoreUnavailable(
+                f"Neo4j at {self.uri} is not answering: {exc}", query=query.name, backend=self.backend
+            ) from exc
         except TransientError as exc:
-            raise StoreUnavailable(f"Neo4j could not complete the transaction within the retry time "
-                                   f"(C360_NEO4J_RETRY_SECONDS): {exc.message}", query=query.name,
-                                   backend=self.backend) from exc
+            raise StoreUnavailable(
+                f"Neo4j could not complete the transaction within the retry time "
+                f"(C360_NEO4J_RETRY_SECONDS): {exc.message}",
+                query=query.name,
+                backend=self.backend,
+            ) from exc
         except Neo4jError as exc:
             raise StoreError(exc.message or str(exc), query=query.name, backend=self.backend) from exc
         except DriverError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
 
-    async def setup_schema(self) -> None:
+    async def _create_schema(self) -> None:
         for statement in SCHEMA.statements():
             await self._run(SCHEMA, statement, None, False, None)
         await self._run(SCHEMA, "CALL db.awaitIndexes(300)", None, False, None)
@@ -138,8 +175,9 @@ class Neo4jStore(Store):
         try:
             info = await self._driver.get_server_info()
             self.stats.count(HEALTH.name)
-            async with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
-                                            bookmark_manager=self._bookmarks) as session:
+            async with self._driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmark_manager=self._bookmarks
+            ) as session:
                 await (await session.run(neo4j.Query(HEALTH.text, timeout=2.0))).consume()
         except AuthError as exc:
             return Health(False, self.backend, f"Neo4j refused the credentials: {exc.message}", self.location)

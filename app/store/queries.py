@@ -17,7 +17,7 @@ from app.errors import ConfigError
 
 SUFFIX = ".cypher"
 _root = resources.files("cypher")
-_declared: dict[str, "CypherQuery"] = {}
+_declared: dict[str, CypherQuery] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class CypherQuery:
         return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
     @classmethod
-    def from_path(cls, path: Path) -> "CypherQuery":
+    def from_path(cls, path: Path) -> CypherQuery:
         """An analyst's own file, outside the package: named by its path."""
         try:
             return cls(name=str(path), text=path.read_text(encoding="utf-8"))
@@ -39,14 +39,37 @@ class CypherQuery:
             raise ConfigError(f"cannot read Cypher file {path}: {exc.strerror}") from exc
 
 
+def _file_text(name: str) -> str:
+    resource = _root.joinpath(*f"{name}{SUFFIX}".split("/"))
+    if not resource.is_file():
+        raise ConfigError(f"no Cypher file for query '{name}' (expected cypher/{name}{SUFFIX})")
+    return resource.read_text(encoding="utf-8")
+
+
+VIEW_CHANGED = re.compile(r"\bview_changed\((\w+)\)")
+VIEW_CHANGED_FRAGMENT = "fragments/view_changed"
+
+
+def _view_changed(variable: str) -> str:
+    """cypher/fragments/view_changed.cypher for the statement's variable (written there as ``customer``)."""
+    body = " ".join(
+        line.strip()
+        for line in _file_text(VIEW_CHANGED_FRAGMENT).splitlines()
+        if line.strip() and not line.lstrip().startswith("//")
+    )
+    return re.sub(r"\bcustomer\b", variable, body)
+
+
+def expand(text: str) -> str:
+    """The statement as the store runs it: each ``view_changed(c)`` replaced by the shared fragment."""
+    return VIEW_CHANGED.sub(lambda use: _view_changed(use.group(1)), text)
+
+
 def cypher(name: str) -> CypherQuery:
     """Declare the use of ``cypher/<name>.cypher`` and return it; raise if it does not exist."""
     if name in _declared:
         return _declared[name]
-    resource = _root.joinpath(*f"{name}{SUFFIX}".split("/"))
-    if not resource.is_file():
-        raise ConfigError(f"no Cypher file for query '{name}' (expected cypher/{name}{SUFFIX})")
-    query = CypherQuery(name=name, text=resource.read_text(encoding="utf-8"))
+    query = CypherQuery(name=name, text=expand(_file_text(name)))
     _declared[name] = query
     return query
 
@@ -56,10 +79,12 @@ def declared_names() -> set[str]:
 
 
 def file_names(under: str = "") -> set[str]:
-    """Every query name that has a file, optionally below one sub-folder such as ``analytics``."""
+    """Every query name that has a file, optionally below one sub-folder such as ``analytics``
+    (fragments are parts of queries, not queries)."""
     base = Path(str(_root))
     start = base / under if under else base
-    return {p.relative_to(base).with_suffix("").as_posix() for p in start.rglob(f"*{SUFFIX}")}
+    names = {p.relative_to(base).with_suffix("").as_posix() for p in start.rglob(f"*{SUFFIX}")}
+    return {name for name in names if not name.startswith("fragments/")}
 
 
 BACKEND_DIALECTS = {"embedded": "falkordb", "neo4j": "neo4j"}

@@ -17,5 +17,5 @@ CREATE (s)-[:DESCRIBES]->(k)
 MERGE (ch:Channel {id: $node.channel})
 CREATE (k)-[:VIA]->(ch)
 CREATE (c)-[:HAD_CONTACT]->(k)
-SET c.version = c.version + 1, c.updated_at = $now
+SET view_changed(c), c.updated_at = $now
 RETURN c.id AS customer_id

@@ -12,6 +12,6 @@ MERGE (b)-[:BILL_OF]->(a)
 WITH a
 CALL { WITH a
   MATCH (owner:Customer)-[:HAS_ACCOUNT]->(a)
-  SET owner.version = owner.version + 1
+  SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN count(a) AS written

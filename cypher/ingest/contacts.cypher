@@ -20,6 +20,6 @@ FOREACH (x IN subscriptions | MERGE (c)-[:ABOUT]->(x))
 WITH c
 CALL { WITH c
   MATCH (owner:Customer)-[:HAD_CONTACT]->(c)
-  SET owner.version = owner.version + 1
+  SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN count(c) AS written

@@ -1,5 +1,5 @@
 // Upsert customer source records. $rows as in ingest/customers_new: one list per record, in the order
-// of loaders.ingest.CUSTOMER_COLUMNS. Every property is replaced (a null removes it); the first load
+// of app.customer.INGEST_COLUMNS. Every property is replaced (a null removes it); the first load
 // time and a version counter survive a change.
 UNWIND $rows AS r
 MERGE (s:SourceRecord {id: r[0]})
@@ -12,6 +12,6 @@ SET s = {id: r[0], source: r[1], kind: r[2], source_id: r[3], content_hash: r[4]
 WITH s
 CALL { WITH s
   MATCH (s)-[:RECORD_OF]->(owner:Customer)
-  SET owner.version = owner.version + 1
+  SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN count(s) AS written

@@ -1,9 +1,10 @@
 // Create customer source records that the ingest found absent (cheaper than MERGE, which must look
 // each one up first). $rows: one list per record, its properties in the order of
-// loaders.ingest.CUSTOMER_COLUMNS (a test holds the two together): a list is a third less parameter
+// app.customer.INGEST_COLUMNS (a test holds the two together): a list is a third less parameter
 // text than a map, for the store to parse and for Python to write. A null leaves the property out.
 // The unique constraint on SourceRecord.id makes a race with another writer fail the whole statement;
 // the ingest then repeats the batch as an upsert.
+// view: unchanged (new source records belong to no customer until resolution links them)
 UNWIND $rows AS r
 CREATE (s:SourceRecord {id: r[0], source: r[1], kind: r[2], source_id: r[3], content_hash: r[4],
                         shard: r[5], fields: r[6], name: r[7], cert_type: r[8], cert_no: r[9], phones: r[10],

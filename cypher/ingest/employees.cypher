@@ -11,10 +11,10 @@ MERGE (s)-[:DESCRIBES]->(e)
 WITH e
 CALL { WITH e
   MATCH (managed:Customer)-[:MANAGED_BY]->(e)
-  SET managed.version = managed.version + 1
+  SET view_changed(managed)
   RETURN count(managed) AS managed }
 CALL { WITH e
   MATCH (holder:Customer)-[:HAS_OPPORTUNITY]->(:Opportunity)-[:CLAIMED_BY]->(e)
-  SET holder.version = holder.version + 1
+  SET view_changed(holder)
   RETURN count(holder) AS holders }
 RETURN count(e) AS written

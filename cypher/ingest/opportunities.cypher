@@ -18,6 +18,6 @@ FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END 
 WITH o
 CALL { WITH o
   MATCH (owner:Customer)-[:HAS_OPPORTUNITY]->(o)
-  SET owner.version = owner.version + 1
+  SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN count(o) AS written

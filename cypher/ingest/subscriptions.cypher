@@ -26,11 +26,11 @@ FOREACH (account IN CASE WHEN r.account IS NULL THEN [] ELSE [r.account] END |
 WITH r, x, renamed
 CALL { WITH x
   MATCH (owner:Customer)-[:OWNS]->(x)
-  SET owner.version = owner.version + 1
+  SET view_changed(owner)
   RETURN count(owner) AS owners }
 CALL { WITH r, renamed
   MATCH (o:Offering {id: r.offering})<-[:ON_OFFERING]-(:Subscription)<-[:OWNS]-(holder:Customer)
   WHERE renamed
-  SET holder.version = holder.version + 1
+  SET view_changed(holder)
   RETURN count(holder) AS holders }
 RETURN count(x) AS written

@@ -3,6 +3,7 @@
 // Parameters: $cert_nos, $phones, $emails, $names (lists, empty when the probe lacks the field),
 // $local_network, $limit. Phones through the keyword full-text index source_record_phone_numbers:
 // Neo4j's range indexes do not answer membership in a list property (a scan of every record).
+// $columns: app.customer.RECORD_COLUMNS, the values come back in that order.
 CALL {
   UNWIND $cert_nos AS cert_no
   MATCH (s:SourceRecord {cert_no: cert_no})
@@ -26,8 +27,4 @@ WHERE s.kind = 'customers'
 WITH s
 LIMIT $limit
 OPTIONAL MATCH (s)-[:RECORD_OF]->(c:Customer)
-RETURN s.id AS id, s.source AS source, s.name AS name, s.cert_type AS cert_type, s.cert_no AS cert_no,
-       s.phones AS phones, s.email AS email, s.address AS address, s.birth_date AS birth_date,
-       s.gender AS gender, s.local_network AS local_network, s.segment AS segment, s.org_class AS org_class,
-       s.vip_card AS vip_card, s.manager_record AS manager_record, s.updated_at AS updated_at,
-       s.changed_at AS changed_at, c.id AS customer_id
+RETURN [k IN $columns | s[k]] AS values, c.id AS customer_id

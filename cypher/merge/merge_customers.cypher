@@ -88,8 +88,8 @@ CREATE (e:MergeEvent {id: $event, kind: 'merge', at: $now, decided_by: $decided_
 CREATE (e)-[:SURVIVOR]->(s)
 CREATE (e)-[:ABSORBED]->(a)
 CREATE (a)-[:MERGED_INTO {event: $event}]->(s)
-SET s += $survivor_golden, s.version = s.version + 1, s.updated_at = $now,
-    a.status = 'merged', a.merged_into = s.id, a.version = a.version + 1, a.updated_at = $now
+SET s += $survivor_golden, view_changed(s), s.updated_at = $now,
+    a.status = 'merged', a.merged_into = s.id, view_changed(a), a.updated_at = $now
 REMOVE s.lock, a.lock
 FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END |
   SET x.status = 'approved', x.decided_by = $decided_by, x.decided_at = $now, x.merge_event = $event
@@ -98,6 +98,6 @@ WITH e, s, records + accounts + subscriptions + contacts + opportunities + manag
        + members + households AS moved
 CALL { WITH s
   MATCH (s)-[:MEMBER_OF]-(shown:Customer)
-  SET shown.version = shown.version + 1
+  SET view_changed(shown)
   RETURN count(shown) AS neighbours }
 RETURN e.id AS event, moved

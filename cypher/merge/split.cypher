@@ -40,11 +40,11 @@ CREATE (e:MergeEvent {id: $event, kind: 'split', at: $now, decided_by: $decided_
                       survivor: c.id, absorbed: n.id, moved_records: $records})
 CREATE (e)-[:SURVIVOR]->(c)
 CREATE (e)-[:ABSORBED]->(n)
-SET c += $old_golden, c.version = c.version + 1, c.updated_at = $now
+SET c += $old_golden, view_changed(c), c.updated_at = $now
 REMOVE c.lock
 WITH e, c, records + accounts + subscriptions + contacts AS moved
 CALL { WITH c
   MATCH (c)-[:MEMBER_OF]-(shown:Customer)
-  SET shown.version = shown.version + 1
+  SET view_changed(shown)
   RETURN count(shown) AS neighbours }
 RETURN e.id AS event, moved

@@ -104,15 +104,15 @@ WITH e, a, s, records + accounts + subscriptions + contacts + opportunities + ma
 OPTIONAL MATCH (a)-[m:MERGED_INTO {event: $event}]->()
 DELETE m
 WITH DISTINCT e, a, s, moved
-SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, a.version = a.version + 1,
+SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, view_changed(a),
     a.updated_at = $now,
-    s += $survivor_golden, s.version = s.version + 1, s.updated_at = $now,
+    s += $survivor_golden, view_changed(s), s.updated_at = $now,
     e.undone_at = $now, e.undone_by = $decided_by
 REMOVE e.lock
 WITH e, a, s, moved
 CALL { WITH a, s
   UNWIND [a, s] AS c
   MATCH (c)-[:MEMBER_OF]-(shown:Customer)
-  SET shown.version = shown.version + 1
+  SET view_changed(shown)
   RETURN count(shown) AS neighbours }
 RETURN e.id AS event, moved

@@ -7,8 +7,8 @@ MATCH (s)<-[:ABOUT]-(k:Contact)
 WITH x, k
 WHERE k.owner_record IS NULL
 OPTIONAL MATCH (k)<-[old:HAD_CONTACT]-(other:Customer) WHERE other <> x
-FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET left.version = left.version + 1)
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
 DELETE old
 MERGE (x)-[new:HAD_CONTACT]->(k)
-ON CREATE SET x.version = x.version + 1
+ON CREATE SET view_changed(x)
 RETURN count(DISTINCT k) AS attached

@@ -5,7 +5,7 @@ MATCH (x:Customer {id: c.id})
 OPTIONAL MATCH (x)-[old:MANAGED_BY]->(:Employee)
 DELETE old
 WITH DISTINCT x, c
-SET x.version = x.version + 1
+SET view_changed(x)
 WITH x, c
 MATCH (m:Employee {id: c.manager})
 MERGE (x)-[:MANAGED_BY {role: 'A'}]->(m)

@@ -6,8 +6,8 @@ MATCH (x:Customer {id: c.id})
 UNWIND c.records AS rid
 MATCH (o:Opportunity {owner_record: rid})
 OPTIONAL MATCH (o)<-[old:HAS_OPPORTUNITY]-(other:Customer) WHERE other <> x
-FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET left.version = left.version + 1)
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
 DELETE old
 MERGE (x)-[new:HAS_OPPORTUNITY]->(o)
-ON CREATE SET x.version = x.version + 1
+ON CREATE SET view_changed(x)
 RETURN count(DISTINCT o) AS attached

@@ -4,8 +4,8 @@ MATCH (x:Customer {id: c.id})
 UNWIND c.records AS rid
 MATCH (s:Subscription {owner_record: rid})
 OPTIONAL MATCH (s)<-[old:OWNS]-(other:Customer) WHERE other <> x
-FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET left.version = left.version + 1)
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
 DELETE old
 MERGE (x)-[new:OWNS]->(s)
-ON CREATE SET x.version = x.version + 1
+ON CREATE SET view_changed(x)
 RETURN count(DISTINCT s) AS attached

@@ -4,5 +4,5 @@ UNWIND $ids AS id
 MATCH (x:Customer {id: id})-[old:MANAGED_BY]->(:Employee)
 DELETE old
 WITH DISTINCT x
-SET x.version = x.version + 1
+SET view_changed(x)
 RETURN count(x) AS detached

@@ -2,5 +2,5 @@
 UNWIND $ids AS cid
 MATCH (c:Customer {id: cid})
 WHERE c.status = 'active' AND NOT (c)<-[:RECORD_OF]-(:SourceRecord)
-SET c.status = 'retired', c.updated_at = $now, c.version = c.version + 1
+SET c.status = 'retired', c.updated_at = $now, view_changed(c)
 RETURN count(c) AS retired

@@ -2,6 +2,7 @@
 // score and explanation; an approved one stays decided; a rejected one reopens only when one of
 // its two records changed since the rejection.
 // $candidates: [{id, left, right, props}]
+// view: unchanged (review candidates are the steward's queue, not a customer's view)
 UNWIND $candidates AS c
 MATCH (l:SourceRecord {id: c.left}), (r:SourceRecord {id: c.right})
 MERGE (m:MatchCandidate {id: c.id})

