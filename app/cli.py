@@ -16,7 +16,7 @@ from rich.table import Table
 from app.errors import C360Error
 from app.logs import configure
 from app.settings import Settings, get_settings
-from app.store import Store, cypher, open_store
+from app.store import Store, open_store
 from app.store.migrations import CURRENT_VERSION, check_version, migrate, schema_version
 from app.vocabulary import RECORD_KINDS
 
@@ -102,17 +102,16 @@ async def store_schema() -> None:
         await store.close()
 
 
-COUNT_NODES = cypher("admin/count_nodes")
-
-
 @store_cli.command("stats")
 @run_async
 async def store_stats() -> None:
     """Node counts per label."""
     store = await opened_store(check=False)
     try:
-        for row in await store.read(COUNT_NODES):
-            typer.echo(f"{row['label']:<16} {row['nodes']:>10}")
+        from app.services.graph_counts import node_counts
+
+        for label, nodes in await node_counts(store):
+            typer.echo(f"{label:<16} {nodes:>10}")
     finally:
         await store.close()
 
@@ -210,6 +209,8 @@ async def ingest(
 
     from loaders.load import load_files
 
+    if kind not in RECORD_KINDS:
+        raise C360Error(f"--kind {kind!r}: use one of {', '.join(RECORD_KINDS)}")
     store = await opened_store()
     try:
         with Progress(
@@ -231,7 +232,11 @@ async def ingest(
 
                 return advance
 
-            summaries = await load_files(
+            def ingested(summaries: list[Any]) -> None:
+                bar.stop()
+                _print_summaries(summaries)
+
+            await load_files(
                 store,
                 source,
                 kind,
@@ -241,8 +246,8 @@ async def ingest(
                 resolve=resolve,
                 incremental_limit=get_settings().incremental_limit,
                 on_file=on_file,
+                on_ingested=ingested,
             )
-        _print_summaries(summaries)
     finally:
         await store.close()
 
@@ -281,8 +286,11 @@ async def load_directory(store: Store, directory: Path) -> list[Any]:
             task = bar.add_task(f"{entry.source}/{entry.kind}", total=_count_rows(entry.path))
             return lambda n: bar.advance(task, n)
 
-        summaries, _ = await load.load_directory(store, directory, on_file=on_file)
-    _print_summaries(summaries)
+        def ingested(summaries: list[Any]) -> None:
+            bar.stop()
+            _print_summaries(summaries)
+
+        summaries, _ = await load.load_directory(store, directory, on_file=on_file, on_ingested=ingested)
     return summaries
 
 
@@ -320,7 +328,6 @@ async def check() -> None:
 
 export_cli = typer.Typer(no_args_is_help=True, help="Exports.")
 cli.add_typer(export_cli, name="export")
-CROSSWALK = cypher("export/crosswalk")
 
 
 @cli.command()
@@ -440,20 +447,17 @@ async def export_crosswalk(out: Path = typer.Option(..., "--out", help="CSV file
     """source, source_id, customer_id for every customer source record."""
     import csv
 
-    from app.services.resolve import renumber_shard_zero
-    from app.store.shards import SHARD_NUMBERS
+    from app.services.crosswalk import COLUMNS, crosswalk_rows
 
     store = await opened_store()
     rows = 0
     try:
-        await renumber_shard_zero(store)
         with out.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["source", "source_id", "customer_id"])
-            for shard in SHARD_NUMBERS:
-                for row in await store.read(CROSSWALK, {"shard": shard}):
-                    writer.writerow([row["source"], row["source_id"], row["customer_id"] or ""])
-                    rows += 1
+            writer.writerow(COLUMNS)
+            async for row in crosswalk_rows(store):
+                writer.writerow(row)
+                rows += 1
     finally:
         await store.close()
     typer.echo(f"wrote {rows} rows to {out}")
@@ -495,27 +499,12 @@ def _quiet_server_class() -> type:
     return QuietServer
 
 
-COUNT_SOURCE_RECORDS = cypher("admin/count_source_records")
-
-
 async def load_demo_if_empty(store: Store, settings: Settings) -> None:
-    if settings.demo_customers <= 0:
-        return
-    rows = await store.read(COUNT_SOURCE_RECORDS)
-    if rows and rows[0]["n"]:
-        log.info("graph holds %s source records: not loading demo data", rows[0]["n"])
-        return
-    from demo import generate
+    from loaders.load import demo_if_empty
 
-    directory = settings.data_dir / "demo"
-    log.info(
-        "empty graph: generating %s demo people (seed %s) in %s and loading them",
-        settings.demo_customers,
-        settings.demo_seed,
-        directory,
-    )
-    generate(directory, settings.demo_customers, settings.demo_seed)
-    await load_directory(store, directory)
+    directory = await demo_if_empty(store, settings.data_dir / "demo", settings.demo_customers, settings.demo_seed)
+    if directory is not None:
+        await load_directory(store, directory)
 
 
 @cli.command()

@@ -10,12 +10,12 @@ holds the Cypher files that name columns to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from app import fields as f
 from app import vocabulary as v
 
-GraphQLType = str  # "str", "list[str]", "int", "bool": the Python type of the GraphQL field
+GraphQLType = Literal["str", "list[str]"]  # the GraphQL field: String, or [String!]!
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,9 @@ class Attribute:
     golden: bool = True
     graphql: str | None = None
     graphql_type: GraphQLType = "str"
-    exported: bool = False
+    # Its column in BI exports (1, 2, ...: an export's columns keep their places when one is added);
+    # 0: not exported.
+    exported: int = 0
     description: str = ""
 
     @property
@@ -41,8 +43,8 @@ class Attribute:
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("name", f.text, required=True, survivorship="frequent", graphql="name", exported=True),
-    Attribute("cert_type", f.one_of(v.CERT_TYPES), survivorship="trust", graphql="certificate_type", exported=True),
+    Attribute("name", f.text, required=True, survivorship="frequent", graphql="name", exported=1),
+    Attribute("cert_type", f.one_of(v.CERT_TYPES), survivorship="trust", graphql="certificate_type", exported=7),
     Attribute("cert_no", f.text, personal="certificate", survivorship="trust", graphql="certificate_number"),
     Attribute(
         "phones", f.phone_list, personal="phone", survivorship="union", graphql="phones", graphql_type="list[str]"
@@ -51,18 +53,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("address", f.text, personal="address", survivorship="complete", graphql="address"),
     Attribute("birth_date", f.a_past_date, personal="birth_date", survivorship="trust", graphql="birth_date"),
     Attribute("gender", f.one_of(v.GENDERS), survivorship="trust", graphql="gender"),
-    Attribute("local_network", f.text, required=True, survivorship="trust", graphql="local_network", exported=True),
-    Attribute(
-        "segment", f.one_of(v.SEGMENTS), required=True, survivorship="group_max", graphql="segment", exported=True
-    ),
-    Attribute("org_class", f.one_of(v.ORG_CLASSES), survivorship="trust", graphql="organisation_class", exported=True),
+    Attribute("local_network", f.text, required=True, survivorship="trust", graphql="local_network", exported=4),
+    Attribute("segment", f.one_of(v.SEGMENTS), required=True, survivorship="group_max", graphql="segment", exported=2),
+    Attribute("org_class", f.one_of(v.ORG_CLASSES), survivorship="trust", graphql="organisation_class", exported=5),
     # The employee id in the source; its record id (manager_record) is what survives, see below.
     Attribute("account_manager_id", f.text, golden=False),
     # Shown inside the customer's tier, not as a field of its own.
-    Attribute("vip_card", f.one_of(v.VIP_CARDS), survivorship="trust", exported=True),
+    Attribute("vip_card", f.one_of(v.VIP_CARDS), survivorship="trust", exported=6),
     Attribute("updated_at", f.a_time, golden=False),
     # Derived by app/golden/derive from all of a customer's records.
-    Attribute("customer_group", graphql="customer_group", exported=True),
+    Attribute("customer_group", graphql="customer_group", exported=3),
     Attribute("sources", graphql="sources", graphql_type="list[str]"),
     Attribute("provenance"),
     Attribute("record_count"),
@@ -99,11 +99,12 @@ GOLDEN_KEYS = tuple(a.key for a in ATTRIBUTES if a.golden)
 # Survivorship strategies by attribute; manager_record is the account manager's employee record.
 SURVIVORSHIP = {**{a.key: a.survivorship for a in ATTRIBUTES if a.survivorship}, "manager_record": "trust"}
 
-# The access.toml names of personal data, each a role must say how to show.
+# The access.toml names of personal data, each a role must say how to show; and by attribute.
 PERSONAL_FIELDS = tuple(dict.fromkeys(a.personal for a in ATTRIBUTES if a.personal))
+PERSONAL_BY_KEY = {a.key: a.personal for a in ATTRIBUTES if a.personal}
 
-# Golden attributes in BI exports (never personal ones).
-EXPORTED = tuple(a.key for a in ATTRIBUTES if a.exported)
+# Golden attributes in BI exports (never personal ones), in their columns' order.
+EXPORTED = tuple(a.key for a in sorted((a for a in ATTRIBUTES if a.exported), key=lambda a: a.exported))
 
 # Attributes the GraphQL customer type shows as fields of their own.
 SHOWN = tuple(a for a in ATTRIBUTES if a.graphql)
@@ -113,6 +114,8 @@ def _check() -> None:
     for attribute in ATTRIBUTES:
         if attribute.exported and attribute.personal:
             raise ValueError(f"customer attribute {attribute.key}: a personal attribute cannot be exported")
+        if attribute.exported and [a.exported for a in ATTRIBUTES].count(attribute.exported) > 1:
+            raise ValueError(f"customer attribute {attribute.key}: export column {attribute.exported} is taken")
         if attribute.survivorship and not attribute.from_source:
             raise ValueError(f"customer attribute {attribute.key}: survivorship needs a source field")
 

@@ -6,16 +6,20 @@ models reject unknown keys so a misspelt rule fails loudly at start-up.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.customer import SURVIVORSHIP
 from app.errors import ConfigError
 from app.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 class Strict(BaseModel):
@@ -55,6 +59,23 @@ class SurvivorshipRules(Strict):
     source_trust: list[str]
     # Strategies differing from the customer declaration's (app/customer.py), by attribute.
     overrides: dict[str, str] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_earlier_releases(cls, data: Any) -> Any:
+        """Rules files of release 0.1.0 list every attribute's strategy under ``attributes``: the ones
+        that differ from the declaration are kept as overrides, so a province's choices survive."""
+        if isinstance(data, dict) and "attributes" in data:
+            data = dict(data)
+            listed = data.pop("attributes") or {}
+            changed = {k: v for k, v in listed.items() if SURVIVORSHIP.get(k) != v}
+            log.warning(
+                "rules: [survivorship.attributes] is read as [survivorship.overrides] %s; "
+                "rename the table (CHANGELOG.md)",
+                changed or "(no change)",
+            )
+            data["overrides"] = {**changed, **(data.get("overrides") or {})}
+        return data
 
     @property
     def attributes(self) -> dict[str, str]:

@@ -194,7 +194,7 @@ async def customer_ids(data_dir: Path, count: int) -> tuple[list[str], str]:
     store = EmbeddedStore(data_dir)
     await store.start()
     try:
-        rows = await store.read(cypher("export/customers_page"), {"after": "", "page": count + 1})
+        rows = await store.read(cypher("export/customers_page"), {"after": "", "page": count + 1, "columns": []})
         ids = [r["id"] for r in rows]
         return ids[:count], ids[count]
     finally:

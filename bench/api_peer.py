@@ -146,7 +146,7 @@ async def first_customer_ids(server: Neo4jServer, count: int) -> list[str]:
     store = Neo4jStore(env["NEO4J_URI"], env["NEO4J_USER"], env["NEO4J_PASSWORD"], env["NEO4J_DATABASE"])
     await store.start()
     try:
-        rows = await store.read(cypher("export/customers_page"), {"after": "", "page": count})
+        rows = await store.read(cypher("export/customers_page"), {"after": "", "page": count, "columns": []})
         return [row["id"] for row in rows]
     finally:
         await store.close()

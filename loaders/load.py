@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.errors import BadInput
+from app.services.graph_counts import source_record_count
 from app.services.incremental import resolve_records
 from app.services.resolve import ResolveReport, latest_model, resolve_all
 from app.store import Store
@@ -34,9 +35,12 @@ async def load_files(
     resolve: bool = True,
     incremental_limit: int = 10_000,
     on_file: Callable[[Path], Progress | None] | None = None,
+    on_ingested: Callable[[list[IngestSummary]], None] | None = None,
 ) -> list[IngestSummary]:
     """Files of one source and kind; new and changed customer records are resolved one by one when
-    they are few and a batch run has been made (else `c360 resolve` is needed, and the log says so)."""
+    they are few and a batch run has been made (else `c360 resolve` is needed, and the log says so).
+    ``on_ingested`` hears of the files' summaries before resolution starts, so a failing resolution
+    does not hide what was loaded and rejected."""
     if kind not in RECORD_KINDS:
         raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
     await store.setup_schema()
@@ -54,6 +58,8 @@ async def load_files(
         )
         for path in files
     ]
+    if on_ingested:
+        on_ingested(summaries)
     if resolve and kind == "customers":
         await resolve_changed(store, [rid for s in summaries for rid in s.changed_ids], incremental_limit)
     await store.compact()
@@ -66,10 +72,13 @@ async def load_directory(
     *,
     batch_size: int = 5000,
     on_file: Callable[[ManifestEntry], Progress | None] | None = None,
+    on_ingested: Callable[[list[IngestSummary]], None] | None = None,
 ) -> tuple[list[IngestSummary], ResolveReport]:
     """Every file a manifest lists, in its order, then a batch resolution of the whole graph."""
     await store.setup_schema()
     summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
+    if on_ingested:
+        on_ingested(summaries)
     report = await resolve_all(store)
     log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
     await store.compact()
@@ -91,3 +100,19 @@ async def resolve_changed(store: Store, record_ids: list[str], limit: int) -> No
         return
     decisions = await resolve_records(store, record_ids)
     log.info("resolved incrementally: %s", dict(Counter(d.decision for d in decisions)))
+
+
+async def demo_if_empty(store: Store, directory: Path, people: int, seed: int) -> Path | None:
+    """`c360 run` on an empty graph: the demo operator's files written to ``directory`` (returned, to
+    be loaded); None when the graph holds source records already or no demo is wanted."""
+    if people <= 0:
+        return None
+    held = await source_record_count(store)
+    if held:
+        log.info("graph holds %s source records: not loading demo data", held)
+        return None
+    from demo import generate
+
+    log.info("empty graph: generating %s demo people (seed %s) in %s and loading them", people, seed, directory)
+    generate(directory, people, seed)
+    return directory

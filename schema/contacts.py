@@ -45,7 +45,7 @@ def _contact(row: dict[str, Any]) -> Contact:
     )
 
 
-def _contact_page(size: int, total: int, rows: list[dict[str, Any]]) -> ContactConnection:
+def contact_page(size: int, total: int, rows: list[dict[str, Any]]) -> ContactConnection:
     """``rows`` holds one more than the page when there is a next page."""
     edges = [ContactEdge(cursor=encode_cursor(r["at"], r["id"]), node=_contact(r)) for r in rows[:size]]
     return ContactConnection(

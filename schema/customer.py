@@ -13,17 +13,17 @@ from strawberry.scalars import JSON
 from app.customer import SHOWN, Attribute
 from app.services.customer_view import ContactPage, Relations
 from app.vocabulary import HOUSEHOLD_SEGMENT
-from schema.contacts import ContactConnection, _contact_page
+from schema.contacts import ContactConnection, contact_page
 from schema.context import Info
 from schema.holdings import (
     Account,
     Offering,
     Opportunity,
     Subscription,
-    _accounts,
-    _offerings,
-    _opportunities,
-    _subscription,
+    accounts_of,
+    offerings_of,
+    opportunities_of,
+    subscription_of,
 )
 from schema.limits import DEFAULT_PAGE, page_size
 from schema.loaders import now_or_later
@@ -235,23 +235,23 @@ class Customer:
 
     @strawberry.field
     def accounts(self, info: Info) -> list[Account]:
-        return now_or_later(info.context.loaders.holdings, self.raw["id"], _accounts)
+        return now_or_later(info.context.loaders.holdings, self.raw["id"], accounts_of)
 
     @strawberry.field
     def subscriptions(self, info: Info) -> list[Subscription]:
         return now_or_later(
             info.context.loaders.holdings,
             self.raw["id"],
-            lambda holdings: [_subscription(row) for row in holdings.subscriptions],
+            lambda holdings: [subscription_of(row) for row in holdings.subscriptions],
         )
 
     @strawberry.field(description="What the customer bought; a bundle shows once with all its subscriptions.")
     def offerings(self, info: Info) -> list[Offering]:
-        return now_or_later(info.context.loaders.holdings, self.raw["id"], _offerings)
+        return now_or_later(info.context.loaders.holdings, self.raw["id"], offerings_of)
 
     @strawberry.field(description="Leads and opportunities captured for this customer, newest first.")
     def opportunities(self, info: Info) -> list[Opportunity]:
-        return now_or_later(info.context.loaders.holdings, self.raw["id"], _opportunities)
+        return now_or_later(info.context.loaders.holdings, self.raw["id"], opportunities_of)
 
     @strawberry.field(description="Contacts across all channels, newest first.")
     def contacts(
@@ -269,7 +269,7 @@ class Customer:
         if after:
             before_at, before_id = decode_cursor(after, 2)
         page = ContactPage(self.raw["id"], size, channel, kind, since, until, before_at, before_id)
-        return now_or_later(info.context.loaders.contacts, page, lambda found: _contact_page(size, *found))
+        return now_or_later(info.context.loaders.contacts, page, lambda found: contact_page(size, *found))
 
     @strawberry.field(description="Organisations this customer belongs to (key person or member).")
     def member_of(self, info: Info) -> list[OrganisationLink]:

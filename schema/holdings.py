@@ -54,7 +54,7 @@ class Opportunity:
     claimed_at: str | None
 
 
-def _opportunities(holdings: Holdings) -> list[Opportunity]:
+def opportunities_of(holdings: Holdings) -> list[Opportunity]:
     return [
         Opportunity(
             id=o["id"],
@@ -74,7 +74,7 @@ def _opportunities(holdings: Holdings) -> list[Opportunity]:
     ]
 
 
-def _subscription(row: dict[str, Any]) -> Subscription:
+def subscription_of(row: dict[str, Any]) -> Subscription:
     return Subscription(
         id=row["id"],
         service_number=row["service_no"],
@@ -87,11 +87,11 @@ def _subscription(row: dict[str, Any]) -> Subscription:
     )
 
 
-def _accounts(holdings: Holdings) -> list[Account]:
+def accounts_of(holdings: Holdings) -> list[Account]:
     by_account: dict[str, list[Subscription]] = {}
     for row in holdings.subscriptions:
         if row.get("account_id"):
-            by_account.setdefault(row["account_id"], []).append(_subscription(row))
+            by_account.setdefault(row["account_id"], []).append(subscription_of(row))
     return [
         Account(
             id=a["id"],
@@ -104,12 +104,12 @@ def _accounts(holdings: Holdings) -> list[Account]:
     ]
 
 
-def _offerings(holdings: Holdings) -> list[Offering]:
+def offerings_of(holdings: Holdings) -> list[Offering]:
     grouped: dict[str, tuple[dict[str, Any], list[Subscription]]] = {}
     for row in holdings.subscriptions:
         offering = row.get("offering")
         if offering:
-            grouped.setdefault(offering["id"], (offering, []))[1].append(_subscription(row))
+            grouped.setdefault(offering["id"], (offering, []))[1].append(subscription_of(row))
     return [
         Offering(code=code, name=o.get("name"), is_bundle=len(subs) > 1, subscriptions=subs)
         for code, (o, subs) in sorted(grouped.items())

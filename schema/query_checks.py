@@ -79,8 +79,10 @@ class CheckedQueries(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
         if self.cache is not None and execution.query and execution.graphql_document is not None:
+            # graphql-core's schema, which strawberry keeps as `_schema` and offers no other way to.
+            graphql_schema = execution.schema._schema  # type: ignore[attr-defined]
             execution.pre_execution_errors = self.cache.validate(
-                execution.schema._schema, execution.query, execution.graphql_document, execution.validation_rules
+                graphql_schema, execution.query, execution.graphql_document, execution.validation_rules
             )
         yield
 

@@ -9,6 +9,7 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from app.customer import PERSONAL_BY_KEY
 from app.errors import BadInput
 from app.services.merge_review import MergeReview, QueueFilter
 from app.services.merges import Merges
@@ -16,14 +17,6 @@ from schema.context import Info
 from schema.customer import MergeEvent, merge_event
 from schema.limits import DEFAULT_PAGE, page_size
 from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_info
-
-PERSONAL_KEYS = {
-    "cert_no": "certificate",
-    "phones": "phone",
-    "email": "email",
-    "address": "address",
-    "birth_date": "birth_date",
-}
 
 
 def _review(info: Info) -> MergeReview:
@@ -124,7 +117,7 @@ COMPARED_FIELDS = {
 
 def _shown(info: Info, fields: dict[str, Any], customer: str) -> dict[str, Any]:
     shown = dict(fields)
-    for key, personal in PERSONAL_KEYS.items():
+    for key, personal in PERSONAL_BY_KEY.items():
         if shown.get(key):
             shown[key] = info.context.caller.show(personal, str(shown[key]), customer)
     return shown

@@ -73,7 +73,7 @@ def _plain_page(node: FieldNode, variables: dict[str, Any]) -> int | None:
 
 def view_parts(info: Info, *, relations: bool = False, spend: bool = False) -> ViewParts:
     """``relations`` and ``spend`` force parts the resolver itself reads (search filters)."""
-    raw = info._raw_info
+    raw = info._raw_info  # graphql-core's info: strawberry gives no public way to the field nodes
     names: set[str] = set()
     pages: set[int] = set()
     for node in _fields(raw.field_nodes, raw.fragments, set()):

@@ -103,11 +103,12 @@ def _freeze_startup_objects() -> None:
 async def _start_or_wait(store: Store, ref: StoreRef, every: float = 1.0) -> asyncio.Task[None] | None:
     """Neo4j is a server of its own: when it is down (or refuses our credentials) at start-up the API
     still serves, answering 503 and STORE_UNAVAILABLE, and connects in the background once it can;
-    /healthz says ok only once the schema is in place."""
+    /healthz says ok only once the schema is in place. A graph of another release fails start-up when
+    it is there at once; found later, it is refused with 503 until `c360 store migrate` has run."""
     try:
         await store.start()
-        await store.setup_schema()
         await check_version(store)
+        await store.setup_schema()
         return None
     except StoreError as exc:
         log.error("%s; the API answers 503 until the store can be reached", exc)
@@ -118,15 +119,17 @@ async def _start_or_wait(store: Store, ref: StoreRef, every: float = 1.0) -> asy
             await asyncio.sleep(every)
             try:
                 await store.start()
-                await store.setup_schema()
                 await check_version(store)
+                await store.setup_schema()
             except StoreError as exc:
                 log.debug("store still unreachable: %s", exc)
                 continue
             except SchemaVersionError as exc:
-                log.error("%s", exc)
+                if ref.refused != str(exc):
+                    log.error("%s", exc)
                 ref.refused = str(exc)
-                return
+                continue
+            ref.refused = None
             ref.ready = True
             log.info("store reached: %s", store.server_agent)
             return
@@ -191,8 +194,8 @@ def create_app(
                 waiting = await _start_or_wait(opened, ref)
             else:
                 await opened.start()
-                await opened.setup_schema()
                 await check_version(opened)
+                await opened.setup_schema()
             ref.store = opened
             _freeze_startup_objects()
             yield
@@ -238,6 +241,10 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
             await response(scope, receive, send)
+            return
+        if ref.refused is not None:
+            error = {"message": ref.refused, "extensions": {"code": SchemaVersionError.code}}
+            await JSONResponse({"data": None, "errors": [error]}, status_code=503)(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
         try:

@@ -39,7 +39,9 @@ class Survivorship:
             "union": self._union,
             "group_max": self._group_max,
         }
-        unknown = {s for s in rules.attributes.values() if s not in self.strategies}
+        # Read once: derive runs for each of a million customers.
+        self.attributes = rules.attributes
+        unknown = {s for s in self.attributes.values() if s not in self.strategies}
         if unknown:
             raise ValueError(f"unknown survivorship strategies {sorted(unknown)}; known: {sorted(self.strategies)}")
 
@@ -50,7 +52,7 @@ class Survivorship:
         ordered = sorted(records, key=self._rank)
         values: dict[str, Any] = {}
         provenance: dict[str, str] = {}
-        for attribute, strategy in self.rules.attributes.items():
+        for attribute, strategy in self.attributes.items():
             value, source = self.strategies[strategy](attribute, ordered)
             if _present(value):
                 values[attribute] = value

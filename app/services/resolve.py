@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.customer import RECORD_COLUMNS, as_record
+from app.customer import RECORD_COLUMNS
 from app.golden.derive import GoldenDeriver
 from app.ids import candidate_id, new_customer_id
 from app.resolution.linker import Linker, PairDecision, Resolution
@@ -80,19 +80,19 @@ class StoredRecords:
     """Every customer source record as read for resolution, one tuple per record in the query's
     column order: a million dicts of eighteen keys cost a gigabyte more than the same values in tuples."""
 
-    columns: tuple[str, ...] = ()
+    columns: tuple[str, ...] = (*RECORD_COLUMNS, "customer_id")
     values: list[tuple[Any, ...]] = field(default_factory=list)
 
     _shared: dict[str, str] = field(default_factory=dict)
 
     def add(self, page: list[dict[str, Any]]) -> None:
-        """The store's client makes a new string for every value; short ones (networks, segments,
-        sources, genders, birth dates, common names) repeat across a million records and are kept once."""
-        if page and not self.columns:
-            self.columns = tuple(page[0])
+        """Rows of resolve/customer_records (``values`` in RECORD_COLUMNS order, ``customer_id``). The
+        store's client makes a new string for every value; short ones (networks, segments, sources,
+        genders, birth dates, common names) repeat across a million records and are kept once."""
         shared = self._shared.setdefault
         self.values.extend(
-            tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in row.values()) for row in page
+            tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in (*row["values"], row["customer_id"]))
+            for row in page
         )
 
     def column(self, name: str) -> list[Any]:
@@ -133,9 +133,7 @@ async def read_customer_records(store: Store, progress: Callable[[int], None] | 
     await renumber_shard_zero(store)
     records = StoredRecords()
     for shard in SHARD_NUMBERS:
-        page = [
-            as_record(row) for row in await store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS})
-        ]
+        page = await store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS})
         records.add(page)
         if progress:
             progress(len(page))

@@ -116,6 +116,9 @@ async def check_version(store: Store) -> int:
     found = await schema_version(store)
     if found != CURRENT_VERSION:
         raise _mismatch(found)
+    # An empty graph becomes this release's before anything writes to it: otherwise its first node
+    # (a resolution run, say) would make it look like a graph of release 0.1.0.
+    await stamp_if_empty(store)
     return found
 
 

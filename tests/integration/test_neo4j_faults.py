@@ -22,8 +22,9 @@ from app.access import KeyRing, hash_key
 from app.api.app import create_app
 from app.errors import StoreStartError, StoreUnavailable
 from app.store import cypher, open_store
+from app.store.migrations import migrate
 from app.store.neo4j_backend import Neo4jStore
-from tests.conftest import NEO4J_VARIABLES, neo4j_settings
+from tests.conftest import NEO4J_VARIABLES, cypher_of_tests, neo4j_settings
 from tests.integration.test_api_basics import free_port
 from tools.neo4j.server import Neo4jServer
 
@@ -89,6 +90,37 @@ async def test_down_at_start_up_serves_503_then_recovers(server: Neo4jServer, tm
         assert health.status_code == 200 and health.json()["server"] == f"Neo4j/{server.version}"
         answer = (await client.post("/graphql", json={"query": SEARCH})).json()
         assert answer == {"data": {"searchCustomers": {"edges": []}}}
+
+
+async def test_a_graph_of_an_earlier_release_found_after_start_up_is_refused_until_migrated(
+    server: Neo4jServer, tmp_path: Path
+) -> None:
+    """Neo4j comes back holding data of release 0.1.0 (no schema version): the API, started while it
+    was away, answers 503 SCHEMA_VERSION_MISMATCH on /graphql and /healthz until `c360 store migrate`
+    has run, then serves without a restart."""
+    server.start()
+    settings = neo4j_settings({"NEO4J_URI": server.uri, "NEO4J_PASSWORD": server.password})
+    async with open_store(settings) as old:
+        await old.write(PUT, {"rows": [{"id": "of-0.1.0", "value": 1, "tags": []}]})
+        await old.write(cypher_of_tests("drop_schema_version"))
+    server.stop()
+    async with served_app(server, tmp_path) as client:
+        await assert_unavailable_fast(client)
+        server.start()
+        deadline = time.monotonic() + 60
+        while "schema version 0" not in (health := await client.get("/healthz")).json()["detail"]:
+            assert time.monotonic() < deadline, health.json()
+            await asyncio.sleep(0.5)
+        assert health.status_code == 503
+        refused = await client.post("/graphql", json={"query": SEARCH})
+        assert refused.status_code == 503
+        assert refused.json()["errors"][0]["extensions"]["code"] == "SCHEMA_VERSION_MISMATCH"
+        async with open_store(settings) as store:
+            assert [m.number for m in await migrate(store)] == [1]
+        assert (await until_healthy(client)).status_code == 200
+        assert (await client.post("/graphql", json={"query": SEARCH})).json() == {
+            "data": {"searchCustomers": {"edges": []}}
+        }
 
 
 async def test_restarted_while_the_api_runs(server: Neo4jServer, tmp_path: Path) -> None:

@@ -37,10 +37,27 @@ def test_every_role_says_how_it_sees_each_personal_attribute() -> None:
         assert set(PERSONAL_FIELDS) <= set(role.personal), name
 
 
-def test_exports_carry_no_personal_attribute() -> None:
+def test_exports_carry_no_personal_attribute_and_keep_their_column_order() -> None:
     personal = {a.key for a in ATTRIBUTES if a.personal}
     assert personal and not personal & set(EXPORT_COLUMNS)
-    assert {"name", "segment", "customer_group", "vip_card"} <= set(EXPORT_COLUMNS)
+    # The columns BI jobs have read since the first release, in their places.
+    assert EXPORT_COLUMNS[:8] == (
+        "id",
+        "name",
+        "segment",
+        "customer_group",
+        "local_network",
+        "org_class",
+        "vip_card",
+        "cert_type",
+    )
+
+
+def test_two_attributes_cannot_take_one_export_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    twin = customer.Attribute("twin", customer.f.text, exported=1)
+    monkeypatch.setattr(customer, "ATTRIBUTES", (*ATTRIBUTES, twin))
+    with pytest.raises(ValueError, match="export column 1 is taken"):
+        customer._check()
 
 
 def _camel(name: str) -> str:
@@ -57,7 +74,7 @@ def test_the_graphql_customer_shows_each_declared_attribute_once() -> None:
 
 
 def test_a_personal_attribute_cannot_be_declared_exported(monkeypatch: pytest.MonkeyPatch) -> None:
-    leaky = customer.Attribute("secret", customer.f.text, personal="certificate", exported=True)
+    leaky = customer.Attribute("secret", customer.f.text, personal="certificate", exported=99)
     monkeypatch.setattr(customer, "ATTRIBUTES", (*ATTRIBUTES, leaky))
     with pytest.raises(ValueError, match="cannot be exported"):
         customer._check()

@@ -278,3 +278,17 @@ def test_provenance_is_sorted_json_naming_the_source_record_of_each_value() -> N
     assert provenance["birth_date"] == "web:3" and provenance["vip_card"] == "web:3"
     assert provenance["manager_record"] == "crm:1"
     assert set(provenance) == {k for k in SURVIVORSHIP if any(r.get(k) for r in RECORDS)}
+
+
+def test_a_rules_file_of_release_0_1_0_keeps_its_choices_as_overrides(caplog: pytest.LogCaptureFixture) -> None:
+    """Release 0.1.0 listed every strategy under [survivorship.attributes]; read now, the ones that
+    differ from the declaration become overrides and the rest change nothing."""
+    from app.customer import SURVIVORSHIP
+    from app.rules import SurvivorshipRules
+
+    listed = {**SURVIVORSHIP, "email": "trust"}
+    with caplog.at_level("WARNING", logger="app.rules"):
+        rules = SurvivorshipRules.model_validate({"source_trust": ["crm"], "attributes": listed})
+    assert rules.overrides == {"email": "trust"}
+    assert rules.attributes == listed
+    assert "survivorship.overrides" in caplog.text
