@@ -79,7 +79,8 @@ def access_policy() -> AccessPolicy:
 def _mask(value: str, keep_start: int, keep_end: int) -> str:
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    # value[len - keep_end:], not value[-keep_end:], which is the whole value when keep_end is 0.
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
 
 
 def mask_certificate(value: str, masks: Masks | None = None) -> str:
