@@ -54,13 +54,15 @@ def cluster(table: RecordTable, left: np.ndarray, right: np.ndarray, order: np.n
         if nets_a and nets_b and nets_a != nets_b:
             verdict[edge] = REFUSED_NETWORKS
             continue
-        if a > b:
-            a, b = b, a
-        clusters.parent[b] = a
-        if cert_b is not None:
-            clusters.certificate[a] = cert_b
-        clusters.certificate.pop(b, None)
-        if nets_b:
-            clusters.networks[a] = nets_a | nets_b
-        clusters.networks.pop(b, None)
+        # The smaller root stays; it takes both sides' certificate and networks, whichever side it was.
+        root, gone = (a, b) if a < b else (b, a)
+        clusters.parent[gone] = root
+        certificate = cert_a if cert_a is not None else cert_b
+        clusters.certificate.pop(gone, None)
+        if certificate is not None:
+            clusters.certificate[root] = certificate
+        networks = nets_a | nets_b
+        clusters.networks.pop(gone, None)
+        if networks:
+            clusters.networks[root] = networks
     return clusters, verdict

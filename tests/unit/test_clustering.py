@@ -126,11 +126,6 @@ def test_organisations_of_two_networks_are_not_refused_here() -> None:
     assert verdict == [JOIN]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cluster() swaps a and b when a > b but keeps cert_a/cert_b unswapped: "
-    "the larger root's certificate is dropped, so a later edge joins two certificates",
-)
 def test_a_certificate_is_kept_whichever_end_of_the_edge_has_the_larger_root() -> None:
     """0(none) - 2(none) join; then 1(X) joins them through record 2, whose root (0) is smaller than 1;
     then 3(Y) must be refused. Every edge has left < right, as blocking gives them."""
@@ -140,11 +135,6 @@ def test_a_certificate_is_kept_whichever_end_of_the_edge_has_the_larger_root() -
     assert roots == [0, 0, 0, 3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cluster() swaps a and b when a > b but keeps nets_a/nets_b unswapped: "
-    "the larger root's networks are dropped, so individuals of two networks are joined",
-)
 def test_a_network_is_kept_whichever_end_of_the_edge_has_the_larger_root() -> None:
     records = [
         record("0", network=""),
@@ -164,7 +154,6 @@ _records = st.lists(
 )
 
 
-@pytest.mark.xfail(strict=True, reason="the same swap bug as above, found from random records and edges")
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(data=st.data(), shapes=_records)
 def test_no_customer_ever_holds_two_certificates_or_individuals_of_two_networks(
