@@ -26,7 +26,7 @@ from app.fields import (
     phone_list,
     text,
 )
-from app.resolution.normalise import parse_credit_code, parse_resident_id
+from app.resolution.normalise import PHONE_UNLISTED, normalise_phone, parse_credit_code, parse_resident_id
 
 # (field, reason) pairs: a row's problems or warnings.
 Findings = list[tuple[str, str]]
@@ -67,6 +67,9 @@ def _customer_row(row: dict[str, Any], warnings: Findings) -> Findings:
             problems.append(("cert_no", f"{cert_no!r} is not a valid credit code: {code.reason}"))
         else:
             row["cert_no"] = code.number
+    unlisted = [phone for phone in row.get("phones") or () if normalise_phone(phone).reason == PHONE_UNLISTED]
+    if unlisted:
+        warnings.append(("phones", f"{', '.join(unlisted)}: {PHONE_UNLISTED}"))
     if row.get("org_class") and row.get("segment") not in v.ORGANISATION_SEGMENTS:
         problems.append(("org_class", "only enterprise and government customers have an org_class"))
     return problems

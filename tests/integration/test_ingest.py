@@ -143,6 +143,20 @@ async def test_an_id_whose_region_no_table_lists_lands_flagged_and_counts_as_val
     assert match_record({"cert_type": "resident_id", "cert_no": unknown}).cert_valid
 
 
+async def test_a_fixed_line_the_numbering_plan_does_not_list_lands_flagged(graph: Store, tmp_path: Path) -> None:
+    """Xiamen's local numbers have 7 digits; an 8-digit one (an old record, a typo) is kept as written,
+    matched as it is, and listed for a look in FILE.warnings.csv."""
+    rows = [customer("x", phones="0592-22345678;13812345678", local_network="0592"), customer("m")]
+    path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)
+    summary = await ingest_file(graph, "crm", "customers", path)
+    assert (summary.written, summary.rejected, summary.warned) == (2, 0, 1)
+    with open(str(path) + ".warnings.csv", encoding="utf-8", newline="") as handle:
+        warned = list(csv.DictReader(handle))
+    assert [(w["source_id"], w["field"]) for w in warned] == [("x", "phones")]
+    assert "059222345678" in warned[0]["reason"] and "numbering plan" in warned[0]["reason"]
+    assert (await graph.read(RECORD, {"id": "crm:customers:x"}))[0]["phones"] == ["059222345678", "13812345678"]
+
+
 async def test_unknown_reference_is_rejected_and_the_rest_lands(graph: Store, tmp_path: Path) -> None:
     await ingest_file(graph, "crm", "customers", write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer("1")]))
     header = ["source_id", "customer_source_id", "account_type", "status", "opened_at", "updated_at"]
