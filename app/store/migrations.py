@@ -78,14 +78,19 @@ def _check_list() -> None:
 _check_list()
 
 
+async def _version_and_emptiness(store: Store) -> tuple[int, bool]:
+    rows = await store.read(VERSION)
+    if rows and rows[0]["version"] is not None:
+        return int(rows[0]["version"]), False
+    nodes = await store.read(ANY_NODE)
+    empty = not (nodes and nodes[0]["nodes"])
+    return (CURRENT_VERSION if empty else 0), empty
+
+
 async def schema_version(store: Store) -> int:
     """The graph's schema version: its version node's; 0 for a graph of release 0.1.0 (data, no
     version node); :data:`CURRENT_VERSION` for an empty graph (nothing in it to migrate)."""
-    rows = await store.read(VERSION)
-    if rows and rows[0]["version"] is not None:
-        return int(rows[0]["version"])
-    nodes = await store.read(ANY_NODE)
-    return 0 if nodes and nodes[0]["nodes"] else CURRENT_VERSION
+    return (await _version_and_emptiness(store))[0]
 
 
 async def stamp_if_empty(store: Store) -> bool:
@@ -113,12 +118,14 @@ def _mismatch(found: int) -> SchemaVersionError:
 
 async def check_version(store: Store) -> int:
     """Raise :class:`SchemaVersionError` unless the graph is at :data:`CURRENT_VERSION`; return it."""
-    found = await schema_version(store)
+    found, empty = await _version_and_emptiness(store)
     if found != CURRENT_VERSION:
         raise _mismatch(found)
-    # An empty graph becomes this release's before anything writes to it: otherwise its first node
-    # (a resolution run, say) would make it look like a graph of release 0.1.0.
-    await stamp_if_empty(store)
+    if empty:
+        # An empty graph becomes this release's before anything writes to it: otherwise its first
+        # node (a resolution run, say) would make it look like a graph of release 0.1.0. Only then a
+        # write, so a read-only account (an analyst's `c360 cypher`) passes the check on a used graph.
+        await stamp_if_empty(store)
     return found
 
 

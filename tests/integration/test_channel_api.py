@@ -100,30 +100,17 @@ async def test_submitted_record_joins_its_customer_or_starts_one(demo: tuple[Sto
         )
         assert known["data"]["submitCustomerRecord"]["decision"] == "merge", known
         assert known["data"]["submitCustomerRecord"]["customer"]["id"] == existing
-        stranger = await gql(
-            web,
-            SUBMIT,
-            r={
-                "source_id": "w-2",
-                "name": "司马某某",
-                "phones": "13999990000",
-                "local_network": "0591",
-                "segment": "individual",
-            },
-        )
+        unknown = {
+            "source_id": "w-2",
+            "name": "司马某某",
+            "phones": "13999990000",
+            "local_network": "0591",
+            "segment": "individual",
+        }
+        stranger = await gql(web, SUBMIT, r=unknown)
         assert stranger["data"]["submitCustomerRecord"]["decision"] == "new"
         assert stranger["data"]["submitCustomerRecord"]["customer"]["id"] != existing
-        again = await gql(
-            web,
-            SUBMIT,
-            r={
-                "source_id": "w-2",
-                "name": "司马某某",
-                "phones": "13999990000",
-                "local_network": "0591",
-                "segment": "individual",
-            },
-        )
+        again = await gql(web, SUBMIT, r=unknown)
         assert again["data"]["submitCustomerRecord"]["decision"] == "unchanged"
         bad = await gql(
             web,
