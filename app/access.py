@@ -55,6 +55,8 @@ class Role(_Strict):
     channel: str | None = None
     personal: dict[str, Visibility]
     capabilities: list[str]
+    # Departments whose merge decisions this role makes (organisations across local networks).
+    departments: list[str] = []
 
 
 class AccessPolicy(_Strict):

@@ -43,6 +43,19 @@ class NotFoundError(C360Error):
     code = "NOT_FOUND"
 
 
+class MergeRuleError(C360Error):
+    """A merge the operator's hard rules forbid (DOMAIN.md §3): the message names the rule and the two
+    values; ``department`` is set when the rule leaves it to that department, whose role may do it."""
+
+    code = "MERGE_RULE"
+
+    def __init__(self, message: str, *, rule: str, values: tuple[str, str], department: str | None = None) -> None:
+        self.rule = rule
+        self.values = values
+        self.department = department
+        super().__init__(message)
+
+
 class SchemaVersionError(C360Error):
     """The graph's schema version is not the one this release needs: older (run `c360 store
     migrate`) or newer (written by a later release: refused). ``found`` and ``needed`` say which."""

@@ -55,6 +55,12 @@ def merge_event_id(kind: str, *parts: str) -> str:
     return "ME" + _digest("|".join((kind, clock.now_iso(), salt, *parts)))
 
 
+def steward_decision_id(kind: str, left: str, right: str) -> str:
+    """A steward's decision on a pair of records; a later decision on the same pair is a new one."""
+    a, b = sorted((left, right))
+    return "SD" + _digest("|".join((kind, a, b, clock.now_iso(), secrets.token_hex(4))))
+
+
 def api_contact_id(customer_id: str, at: str, now: str, caller: str) -> str:
     """A contact a channel records through the API (its source id within the channel's source)."""
     return "K" + _digest(f"{customer_id}|{at}|{now}|{caller}")

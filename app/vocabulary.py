@@ -8,7 +8,8 @@ from __future__ import annotations
 
 CERT_TYPES = ("resident_id", "credit_code", "passport", "other", "blank")
 SEGMENTS = ("individual", "household", "small_business", "enterprise", "government")
-ORGANISATION_SEGMENTS = ("enterprise", "government")
+# Small businesses are organisations, on the 政企 side (DOMAIN.md §2, §3).
+ORGANISATION_SEGMENTS = ("small_business", "enterprise", "government")
 # A member of a customer of this segment belongs to that household (家庭) rather than to an organisation.
 HOUSEHOLD_SEGMENT = "household"
 ORG_CLASSES = ("A", "B", "C", "D")

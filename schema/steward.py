@@ -211,7 +211,8 @@ class StewardQuery:
 class StewardMutation:
     @strawberry.mutation(description="Confirm a suspected duplicate: merge the two customers (核实归并).")
     async def approve_candidate(self, info: Info, id: strawberry.ID) -> MergeResult:
-        outcome = await _review(info).approve(str(id), info.context.caller.name)
+        caller = info.context.caller
+        outcome = await _review(info).approve(str(id), caller.name, caller.role.departments)
         return MergeResult(
             event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
         )
@@ -253,6 +254,7 @@ class StewardMutation:
             str(survivor_id),
             str(absorbed_id),
             decided_by=info.context.caller.name,
+            departments=info.context.caller.role.departments,
             explanation={"reason": reason, "decision": "steward"},
         )
         return MergeResult(

@@ -15,8 +15,17 @@ from typing import Any
 import numpy as np
 
 from app.resolution.blocking import RULE_FIELDS, BlockingResult, block
-from app.resolution.clustering import JOIN, REFUSED_CERTIFICATES, REFUSED_NETWORKS, cluster
+from app.resolution.clustering import (
+    JOIN,
+    REFUSED_CERTIFICATES,
+    REFUSED_DEPARTMENT,
+    Clusters,
+    Link,
+    cluster,
+)
 from app.resolution.comparisons import COMPARISONS, MISSING, compare_all
+from app.resolution.constraints import InForce, StewardDecision
+from app.resolution.merge_rules import Refusal
 from app.resolution.model import MatchModel, estimate_u, train_by_rule
 from app.resolution.policy import APART, MERGE, OUTCOME_NAMES, REVIEW, RULES, SCORE, apply_policy
 from app.resolution.records import MatchRecord, RecordTable
@@ -64,6 +73,8 @@ class Resolution:
     refused_joins: dict[str, int]
     timings: dict[str, float] = field(default_factory=dict)
     singleton_reasons: dict[int, str] = field(default_factory=dict)
+    # Must-link decisions a hard rule now stops, with the rule: to be suspended and reviewed again.
+    suspended: list[tuple[StewardDecision, Refusal]] = field(default_factory=list)
 
     def cluster_members(self) -> dict[int, list[int]]:
         members: dict[int, list[int]] = {}
@@ -89,6 +100,7 @@ class Resolution:
             "decisions": self.decisions,
             "policy_rules_applied": self.rules_applied,
             "refused_joins": self.refused_joins,
+            "steward_decisions_suspended": len(self.suspended),
             "review_candidates": len(self.reviews),
             "em_iterations": self.model.iterations,
             "em_converged": self.model.converged,
@@ -101,7 +113,8 @@ class Linker:
         self.rules = rules
         self.model = model
 
-    def resolve(self, records: Iterable[MatchRecord]) -> Resolution:
+    def resolve(self, records: Iterable[MatchRecord], decisions: InForce | None = None) -> Resolution:
+        """Link ``records`` into customers, obeying the steward's standing ``decisions``."""
         timings: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -129,11 +142,16 @@ class Linker:
         merges = np.flatnonzero(outcome == MERGE)
         forced = policy.rule[merges] != 0
         order = merges[np.lexsort((-probability[merges], ~forced))]
-        clusters, verdict = cluster(table, left, right, order)
+        must, cannot, must_decisions = _links(table, decisions)
+        clusters, verdict, must_refusals = cluster(
+            table, left, right, order, self.rules.policy, must=must, cannot=cannot
+        )
+        refused = order[verdict[order] != JOIN]
         refused_certificates = order[verdict[order] == REFUSED_CERTIFICATES]
-        refused_networks = order[verdict[order] == REFUSED_NETWORKS]
+        refused_department = order[verdict[order] == REFUSED_DEPARTMENT]
+        outcome[refused] = APART
         outcome[refused_certificates] = REVIEW
-        outcome[refused_networks] = APART
+        outcome[refused_department] = REVIEW
         roots = clusters.roots()
         lap("clustering")
 
@@ -142,18 +160,31 @@ class Linker:
         )
         links = explain.many(order[verdict[order] == JOIN], "merge")
         reviews = _review_candidates(
-            np.flatnonzero(outcome == REVIEW), roots, left, right, probability, explain, refused_certificates
+            np.flatnonzero(outcome == REVIEW),
+            roots,
+            left,
+            right,
+            probability,
+            explain,
+            refused_certificates,
+            refused_department,
+            clusters,
         )
-        decisions = {name: int((outcome == code).sum()) for code, name in DECISION_NAMES.items()}
+        counts = {name: int((outcome == code).sum()) for code, name in DECISION_NAMES.items()}
         rules_applied = {RULES[k]: int(v) for k, v in zip(*np.unique(policy.rule, return_counts=True)) if k}
-        refused = {
+        refused_joins = {
             "would_join_two_certificates": int(len(refused_certificates)),
-            "would_join_local_networks": int(len(refused_networks)),
+            "needs_department": int(len(refused_department)),
+            "other_hard_rules_or_steward_decisions": int(len(refused) - len(refused_certificates))
+            - int(len(refused_department)),
         }
         lap("explanations")
         resolution = Resolution(
-            table, roots, model, blocking, links, reviews, decisions, rules_applied, refused, timings
+            table, roots, model, blocking, links, reviews, counts, rules_applied, refused_joins, timings
         )
+        resolution.suspended = [
+            (decision, refusal) for decision, refusal in zip(must_decisions, must_refusals) if refusal is not None
+        ]
         resolution.singleton_reasons = _singleton_reasons(table, roots, left, right, outcome, probability, policy.rule)
         return resolution
 
@@ -199,6 +230,25 @@ class Linker:
 
 
 LOOKUP_RULES = ("certificate", "phone", "email", "name_local_network")
+
+
+def _links(table: RecordTable, decisions: InForce | None) -> tuple[list[Link], list[Link], list[StewardDecision]]:
+    """The standing decisions between records of this table, by position (a decision naming a record
+    that is gone has nothing to hold)."""
+    if decisions is None or not (decisions.must or decisions.cannot):
+        return [], [], []
+    position = {rid: i for i, rid in enumerate(table.ids())}
+    must, must_decisions = [], []
+    for d in decisions.must:
+        if d.left in position and d.right in position:
+            must.append(Link(position[d.left], position[d.right], d.departments))
+            must_decisions.append(d)
+    cannot = [
+        Link(position[d.left], position[d.right])
+        for d in decisions.cannot
+        if d.left in position and d.right in position
+    ]
+    return must, cannot, must_decisions
 
 
 def _lookup_rule(probe: MatchRecord, other: MatchRecord) -> int:
@@ -310,13 +360,17 @@ def _review_candidates(
     probability: np.ndarray,
     explain: _Explainer,
     refused_certificates: np.ndarray,
+    refused_department: np.ndarray,
+    clusters: Clusters,
 ) -> list[PairDecision]:
-    """One candidate per pair of customers (the strongest pair between them), none inside one customer."""
+    """One candidate per pair of customers (the strongest pair between them), none inside one customer
+    and none between customers a steward decided are different."""
     best: dict[tuple[int, int], int] = {}
     refused = set(refused_certificates.tolist())
+    for_department = set(refused_department.tolist())
     for edge in edges.tolist():
         a, b = int(roots[left[edge]]), int(roots[right[edge]])
-        if a == b:
+        if a == b or (clusters.apart and clusters.kept_apart(a, b)):
             continue
         key = (min(a, b), max(a, b))
         if key not in best or probability[edge] > probability[best[key]]:
@@ -326,6 +380,9 @@ def _review_candidates(
         decision = explain(edge, "review")
         if edge in refused:
             decision.rule = "would_join_two_certificates"
+        elif edge in for_department:
+            decision.rule = "organisations_across_local_networks"
+            decision.department = explain.department
         reviews.append(decision)
     return reviews
 

@@ -3,26 +3,37 @@
 Each record is scored against the stored records it shares a certificate, phone, e-mail or
 name with, using the model of the last batch run; the linker's decision (policy first, then
 thresholds) says whether it joins the best customer, goes to the steward's queue, or starts
-a customer of its own. A later batch run may revise these decisions; this keeps the view
-current in between.
+a customer of its own. As in a batch run, the steward's decisions on the record come first and
+every join asks the hard merge rules about the whole customer, not only the best-matching
+record. A later batch run may revise these decisions; this keeps the view current in between.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from app import clock
 from app.golden.derive import GoldenDeriver
-from app.ids import new_customer_id
+from app.resolution.constraints import SUSPENDED, StewardDecision
 from app.resolution.linker import Linker, PairDecision
+from app.resolution.merge_rules import DIFFERENT_CERTIFICATES, ORGANISATIONS_ACROSS_NETWORKS, Refusal, check_sides
 from app.resolution.prepare import match_record
+from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
+from app.services import steward_decisions
 from app.services.matching import NoModelError, candidates_for
-from app.services.resolve import WRITE_CANDIDATES, WRITE_CUSTOMERS, _candidate_row, attach_holdings, latest_model
+from app.services.resolve import (
+    WRITE_CANDIDATES,
+    WRITE_CUSTOMERS,
+    _candidate_row,
+    _fresh_customer_id,
+    attach_holdings,
+    latest_model,
+)
 from app.services.source_records import customer_records
 from app.store import Store, cypher
 
@@ -47,34 +58,18 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
         raise NoModelError(
             "no resolution run has trained a model for the current comparisons yet; run `c360 resolve` once"
         )
-    linker = Linker(rules.resolution, model)
-    deriver = GoldenDeriver(rules)
+    placing = _Placing(store, Linker(rules.resolution, model), rules)
     now = clock.now_iso()
     rows = await customer_records(store, list(record_ids))
     owners = {r["id"]: r["customer_id"] for r in await store.read(CUSTOMER_OF, {"ids": list(record_ids)})}
     decisions = []
     for row in rows:
-        probe = match_record(row)
-        stored = [
-            r
-            for r in await candidates_for(store, probe, str(row.get("name") or "") or None)
-            if r["id"] != row["id"] and r.get("customer_id")
-        ]
-        scored = linker.score_against(probe, [match_record(r) for r in stored])
-        customer_of = {r["id"]: r["customer_id"] for r in stored}
-        best = next((d for d in scored if d.decision == "merge"), None)
-        review = next((d for d in scored if d.decision == "review"), None)
-        current = owners.get(row["id"])
-        why: PairDecision | None
-        if best is not None:
-            target, decision, why = customer_of[best.right], "merge", best
-        else:
-            target = current or new_customer_id(row["id"])
-            decision, why = ("review" if review else "new") if current is None else "unchanged", review
+        placed = await placing.place(row, owners.get(row["id"]))
+        target, decision, why, review = placed.customer, placed.decision, placed.why, placed.review
         members = await store.read(RECORDS_OF_CUSTOMER, {"ids": [target]})
         record_rows = await customer_records(store, sorted({m["record"] for m in members} | {row["id"]}))
-        props, manager = deriver.derive(record_rows)
-        reason = why.explanation() if isinstance(why, PairDecision) else {"decision": decision}
+        props, manager = placing.deriver.derive(record_rows)
+        reason = why.explanation() if isinstance(why, PairDecision) else {"decision": decision, **placed.reason}
         await store.write(
             WRITE_CUSTOMERS,
             {
@@ -89,15 +84,125 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
             },
         )
         await attach_holdings(store, [{"id": target, "records": [row["id"]], "manager": manager}])
-        if review is not None and best is None:
+        if review is not None:
             await store.write(
                 WRITE_CANDIDATES,
-                {"now": now, "candidates": [_candidate_row(review, {**customer_of, row["id"]: target}, now)]},
+                {"now": now, "candidates": [_candidate_row(review, {**placing.customer_of, row["id"]: target}, now)]},
             )
+        if placed.suspended:
+            await steward_decisions.end(store, placed.suspended)
+        current = owners.get(row["id"])
         if current and current != target:
             await store.write(RETIRE_IF_EMPTY, {"ids": [current], "now": now})
         decisions.append(RecordDecision(row["id"], target, decision, why.probability if why else None, reason))
     return decisions
+
+
+@dataclass(slots=True)
+class _Placed:
+    customer: str
+    decision: str
+    why: PairDecision | None = None
+    review: PairDecision | None = None
+    reason: dict[str, Any] = field(default_factory=dict)
+    suspended: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Placing:
+    """Where one record belongs, asking what batch resolution asks: the steward's decisions first,
+    then the best match whose customer the hard rules let it join."""
+
+    def __init__(self, store: Store, linker: Linker, rules: Rules) -> None:
+        self.store = store
+        self.linker = linker
+        self.policy = rules.resolution.policy
+        self.deriver = GoldenDeriver(rules)
+        self.customer_of: dict[str, str] = {}
+
+    async def _members(self, customer: str, leaving: str) -> list[MatchRecord]:
+        members = await self.store.read(RECORDS_OF_CUSTOMER, {"ids": [customer]})
+        ids = sorted({m["record"] for m in members} - {leaving})
+        return [match_record(r) for r in await customer_records(self.store, ids)]
+
+    async def place(self, row: dict[str, Any], current: str | None) -> _Placed:
+        probe = match_record(row)
+        decisions = await steward_decisions.in_force_for(self.store, [row["id"]])
+        partners = {d.right if d.left == row["id"] else d.left: d for d in decisions.must}
+        apart = {d.right if d.left == row["id"] else d.left for d in decisions.cannot}
+        named = sorted(partners.keys() | apart)
+        owners = (
+            {r["id"]: r["customer_id"] for r in await self.store.read(CUSTOMER_OF, {"ids": named})} if named else {}
+        )
+        suspended: list[dict[str, Any]] = []
+        for partner, must in partners.items():
+            customer = owners.get(partner)
+            if not customer:
+                continue
+            refusal = await self._refusal(customer, probe, row["id"], must.departments)
+            if refusal is None and not await self._kept_apart(customer, apart, owners):
+                return _Placed(customer, "merge", reason={"steward_decision": must.id})
+            if refusal is not None:
+                suspended.append(_suspension(must, refusal))
+        stored = [
+            r
+            for r in await candidates_for(self.store, probe, str(row.get("name") or "") or None)
+            if r["id"] != row["id"] and r.get("customer_id")
+        ]
+        self.customer_of = {r["id"]: r["customer_id"] for r in stored}
+        scored = self.linker.score_against(probe, [match_record(r) for r in stored])
+        review = next((d for d in scored if d.decision == "review"), None)
+        refused_review: PairDecision | None = None
+        tried: set[str] = set()
+        for candidate in (d for d in scored if d.decision == "merge"):
+            customer = self.customer_of[candidate.right]
+            if customer in tried:
+                continue
+            tried.add(customer)
+            if customer in {owners.get(r) for r in apart}:
+                continue
+            refusal = await self._refusal(customer, probe, row["id"], ())
+            if refusal is None:
+                return _Placed(customer, "merge", candidate, suspended=suspended)
+            if refusal.rule in (DIFFERENT_CERTIFICATES, ORGANISATIONS_ACROSS_NETWORKS) and refused_review is None:
+                refused_review = candidate
+                candidate.decision, candidate.rule = "review", refusal.rule
+                candidate.department = refusal.department
+        review = refused_review or review
+        if review is not None and self.customer_of.get(review.right) in {owners.get(r) for r in apart}:
+            review = None
+        if current is not None and await self._refusal(current, probe, row["id"], ()) is None:
+            if not await self._kept_apart(current, apart, owners):
+                return _Placed(current, "unchanged", None, None if review is None else review, suspended=suspended)
+        decision = "review" if review else "new"
+        if current is not None:
+            # The record may no longer stay where it was (a changed certificate, a decision): its own customer.
+            decision = "moved_out" if review is None else "review"
+        fresh = _fresh_customer_id(row["id"], {current} if current else set())
+        return _Placed(fresh, decision, review, review, suspended=suspended)
+
+    async def _refusal(
+        self, customer: str, probe: MatchRecord, record_id: str, departments: Sequence[str]
+    ) -> Refusal | None:
+        members = await self._members(customer, record_id)
+        return check_sides(members, [probe], self.policy, departments) if members else None
+
+    async def _kept_apart(self, customer: str, apart: set[str], owners: dict[str, str]) -> bool:
+        return any(owners.get(other) == customer for other in apart)
+
+
+def _suspension(decision: StewardDecision, refusal: Refusal) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "status": SUSPENDED,
+        "reason": refusal.message(),
+        "returned": steward_decisions.Returned(
+            decision.left,
+            decision.right,
+            f"approval {decision.id} suspended: {refusal.message()}",
+            refusal.rule,
+            refusal.department,
+        ).row(),
+    }
 
 
 def _why_json(reason: dict[str, Any], decision: str, why: PairDecision | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.rules import Rules, get_rules
 from app.store import Store, cypher
 
 CHECKS = {
@@ -14,6 +15,9 @@ CHECKS = {
     "accounts, subscriptions and contacts hang on their record's customer": cypher(
         "check/holdings_not_on_their_customer"
     ),
+    "no live customer holds two different valid certificates": cypher("check/customers_with_two_certificates"),
+    "no customer holds public records of two local networks": cypher("check/public_customers_across_networks"),
+    "every steward decision in force holds": cypher("check/steward_decisions_broken"),
 }
 
 
@@ -26,9 +30,11 @@ class InvariantReport:
         return not any(self.violations.values())
 
 
-async def check_invariants(store: Store, limit: int = 20) -> InvariantReport:
+async def check_invariants(store: Store, limit: int = 20, rules: Rules | None = None) -> InvariantReport:
     """Each check returns up to ``limit`` offending rows: enough to investigate, never a flood."""
+    groups = (rules or get_rules()).resolution.policy.groups
+    params = {"limit": limit, "public": sorted(s for s, group in groups.items() if group == "public")}
     report = InvariantReport()
     for name, query in CHECKS.items():
-        report.violations[name] = (await store.read(query, {"limit": limit}))[:limit]
+        report.violations[name] = (await store.read(query, params))[:limit]
     return report

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
 from app import clock
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError, MergeRuleError, NotFoundError
+from app.resolution.constraints import CANNOT, refuse_separating
+from app.services import steward_decisions
 from app.services.merges import MergeOutcome, Merges
 from app.store import Store, cypher
 
@@ -86,10 +89,21 @@ class MergeReview:
             orjson.loads(row["candidate"].get("explanation") or "{}"),
         )
 
-    async def approve(self, candidate_id: str, decided_by: str) -> MergeOutcome:
+    async def approve(self, candidate_id: str, decided_by: str, departments: Collection[str] = ()) -> MergeOutcome:
+        """核实归并: the pair is one customer from now on, through every later resolution. A candidate
+        the rules leave to a department is that department's to approve."""
         detail = await self.detail(candidate_id)
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
+        department = detail.candidate.get("department")
+        if department and department != "data_stewards" and department not in departments:
+            raise MergeRuleError(
+                f"candidate {candidate_id!r} is for the {department} department to decide "
+                f"({detail.candidate.get('rule')}); {decided_by} is not of it",
+                rule=str(detail.candidate.get("rule") or ""),
+                values=(detail.left["id"], detail.right["id"]),
+                department=department,
+            )
         left, right = detail.left_customer, detail.right_customer
         if left is None or right is None:
             raise ConflictError(f"candidate {candidate_id!r} has a record that belongs to no customer")
@@ -100,16 +114,35 @@ class MergeReview:
             survivor["id"],
             absorbed["id"],
             decided_by=decided_by,
+            departments=departments,
             candidate=candidate_id,
             explanation={"candidate": candidate_id, **detail.explanation},
+            pair=(detail.left["id"], detail.right["id"]),
         )
 
     async def reject(self, candidate_id: str, decided_by: str, note: str = "") -> None:
+        """Not the same customer: the pair stays apart through every later resolution, until one of the
+        two records changes its identifying fields."""
         detail = await self.detail(candidate_id)
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
+        left, right = detail.left["id"], detail.right["id"]
+        standing = await steward_decisions.standing(self.store)
+        refuse_separating(left, right, standing)
+        decision = await steward_decisions.rejection(
+            self.store, left, right, decided_by=decided_by, why=note or "rejected", candidate=candidate_id
+        )
+        ended = [d.id for d in standing if d.kind == CANNOT and d.candidate == candidate_id]
         rows = await self.store.write(
-            REJECT, {"id": candidate_id, "decided_by": decided_by, "now": clock.now_iso(), "note": note}
+            REJECT,
+            {
+                "id": candidate_id,
+                "decided_by": decided_by,
+                "now": clock.now_iso(),
+                "note": note,
+                "decisions": [decision.row()],
+                "ended": ended,
+            },
         )
         if not rows:
             raise ConflictError(f"candidate {candidate_id!r} was decided by someone else meanwhile")

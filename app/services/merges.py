@@ -1,24 +1,29 @@
 """Merge, unmerge and split customers: reversible, audited, one atomic statement each.
 
 Each operation first reads the customers it touches (status, version, what hangs on
-them), computes the golden records that will result, then writes in one statement that
-re-checks the versions it read. A concurrent change makes the statement match nothing,
-which is reported as a conflict, never a half-done merge.
+them), asks the hard merge rules and the standing steward decisions, computes the golden
+records that will result, then writes in one statement that re-checks the versions it read
+and records the steward's decision with the change. A concurrent change makes the statement
+match nothing, which is reported as a conflict, never a half-done merge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from app import clock
-from app.errors import BadInput, ConflictError, NotFoundError
+from app.errors import BadInput, ConflictError, MergeRuleError, NotFoundError
 from app.golden.derive import GoldenDeriver
-from app.ids import merge_event_id, split_customer_id
+from app.ids import candidate_id, merge_event_id, split_customer_id
+from app.resolution.constraints import CANNOT, MUST, STANDING, refuse_joining, refuse_splitting
+from app.resolution.merge_rules import check_sides
+from app.resolution.prepare import match_record
 from app.rules import Rules, get_rules
+from app.services import steward_decisions
 from app.services.source_records import customer_records
 from app.store import Store, cypher
 
@@ -53,7 +58,8 @@ class MergeOutcome:
 class Merges:
     def __init__(self, store: Store, rules: Rules | None = None) -> None:
         self.store = store
-        self.deriver = GoldenDeriver(rules or get_rules())
+        self.rules = rules or get_rules()
+        self.deriver = GoldenDeriver(self.rules)
 
     async def _state(self, *ids: str) -> dict[str, dict[str, Any]]:
         rows = await self.store.read(CUSTOMER_STATE, {"ids": list(ids)})
@@ -67,15 +73,39 @@ class Merges:
         golden, _ = self.deriver.derive(await customer_records(self.store, sorted(record_ids)))
         return golden
 
+    async def check_rules(
+        self, left: Sequence[str], right: Sequence[str], departments: Collection[str], what: str
+    ) -> None:
+        """Refuse, naming the rule and the two values, a join of two sets of records the operator's
+        hard rules forbid (the one decision every path asks: app/resolution/merge_rules.py)."""
+        rows = {row["id"]: row for row in await customer_records(self.store, sorted({*left, *right}))}
+        refusal = check_sides(
+            [match_record(rows[r]) for r in left if r in rows],
+            [match_record(rows[r]) for r in right if r in rows],
+            self.rules.resolution.policy,
+            departments,
+        )
+        if refusal is not None:
+            raise MergeRuleError(
+                f"{what} refused: {refusal.message()}",
+                rule=refusal.rule,
+                values=refusal.values,
+                department=refusal.department,
+            )
+
     async def merge(
         self,
         survivor: str,
         absorbed: str,
         *,
         decided_by: str,
+        departments: Collection[str] = (),
         explanation: dict[str, Any] | None = None,
         candidate: str | None = None,
+        pair: tuple[str, str] | None = None,
     ) -> MergeOutcome:
+        """``pair``: the two source records the steward's decision names (a candidate's); a manual
+        merge names the first record of each customer."""
         if survivor == absorbed:
             raise BadInput(f"cannot merge customer {survivor!r} into itself")
         state = await self._state(survivor, absorbed)
@@ -87,9 +117,32 @@ class Merges:
                     + "; only active customers merge"
                 )
         s, a = state[survivor], state[absorbed]
+        what = f"merging customer {absorbed!r} into {survivor!r}"
+        await self.check_rules(s["records"], a["records"], departments, what)
+        together = [*s["records"], *a["records"]]
+        standing = await steward_decisions.standing_for(self.store, together)
+        refuse_joining(together, standing, ignore=candidate)
         moved = {key: sorted(a[key]) for key in MOVABLE}
-        golden = await self._golden([*s["records"], *a["records"]])
+        golden = await self._golden(together)
         event = merge_event_id("merge", survivor, absorbed)
+        left, right = pair or (min(s["records"], default=""), min(a["records"], default=""))
+        decisions = (
+            [
+                steward_decisions.decision(
+                    MUST,
+                    left,
+                    right,
+                    decided_by=decided_by,
+                    why=(explanation or {}).get("reason") or ("approved" if candidate else "merged by hand"),
+                    candidate=candidate or candidate_id(left, right),
+                    event=event,
+                    departments=departments,
+                ).row()
+            ]
+            if left and right
+            else []
+        )
+        ended = [d.id for d in standing if d.kind == CANNOT and candidate and d.candidate == candidate]
         rows = await self.store.write(
             MERGE,
             {
@@ -106,6 +159,8 @@ class Merges:
                 "survivor_golden": golden,
                 "survivor_before": orjson.dumps({k: s[k] for k in MOVABLE}).decode(),
                 "absorbed_before": orjson.dumps({k: a[k] for k in MOVABLE}).decode(),
+                "decisions": decisions,
+                "ended": ended,
             },
         )
         if not rows:
@@ -129,6 +184,26 @@ class Merges:
         moved_records = set(data.get("moved_records") or [])
         survivor_records = [r for r in state[survivor]["records"] if r not in moved_records]
         absorbed_records = sorted(set(state[absorbed]["records"]) | moved_records)
+        # The pair goes back to the queue, kept apart until a steward decides it again.
+        made = [d for d in await steward_decisions.of_event(self.store, event) if d.kind == MUST]
+        keep_apart = [
+            steward_decisions.decision(
+                CANNOT,
+                d.left,
+                d.right,
+                decided_by=decided_by,
+                why=f"merge {event} undone; apart until candidate {d.candidate} is decided",
+                candidate=d.candidate,
+                event=event,
+            ).row()
+            for d in made
+            if d.status == STANDING
+        ]
+        returned = [
+            steward_decisions.Returned(d.left, d.right, f"merge {event} undone by {decided_by}", "unmerged").row()
+            for d in made
+            if d.status == STANDING
+        ]
         rows = await self.store.write(
             UNMERGE,
             {
@@ -137,6 +212,8 @@ class Merges:
                 "decided_by": decided_by,
                 "absorbed_golden": await self._golden(absorbed_records),
                 "survivor_golden": await self._golden(survivor_records),
+                "decisions": keep_apart,
+                "returned": returned,
             },
         )
         if not rows:
@@ -158,9 +235,19 @@ class Merges:
             raise BadInput("name at least one source record to split out")
         if len(chosen) == len(state["records"]):
             raise BadInput(f"cannot split out every record of customer {customer!r}; it would be left empty")
+        remaining = [r for r in state["records"] if r not in chosen]
+        refuse_splitting(chosen, remaining, await steward_decisions.standing_for(self.store, state["records"]))
         event = merge_event_id("split", customer, *chosen)
         new_id = split_customer_id(event)
-        remaining = [r for r in state["records"] if r not in chosen]
+        why = reason or "split by hand"
+        first = chosen[0]
+        decisions = [
+            steward_decisions.decision(MUST, first, other, decided_by=decided_by, why=why, event=event).row()
+            for other in chosen[1:]
+        ] + [
+            steward_decisions.decision(CANNOT, first, other, decided_by=decided_by, why=why, event=event).row()
+            for other in remaining
+        ]
         rows = await self.store.write(
             SPLIT,
             {
@@ -174,6 +261,7 @@ class Merges:
                 "explanation": orjson.dumps({"reason": reason, "records": chosen}).decode(),
                 "new_golden": await self._golden(chosen),
                 "old_golden": await self._golden(remaining),
+                "decisions": decisions,
             },
         )
         if not rows:

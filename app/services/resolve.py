@@ -22,10 +22,12 @@ from app import clock
 from app.customer import RECORD_COLUMNS
 from app.golden.derive import GoldenDeriver
 from app.ids import candidate_id, new_customer_id
+from app.resolution.constraints import LAPSED, SUSPENDED, InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, Resolution
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
+from app.services import steward_decisions
 from app.store import Store, cypher
 from app.store.shards import SHARD_NUMBERS
 
@@ -59,6 +61,8 @@ class ResolveReport:
     customers_written: int = 0
     candidates_written: int = 0
     memberships: int = 0
+    decisions_obeyed: int = 0
+    decisions_ended: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -157,9 +161,22 @@ def assign_customer_ids(resolution: Resolution, current: Callable[[str], str | N
             continue
         assigned[root] = customer
         taken.add(customer)
+    held = {customer for _, _, customer, _ in claims}
     for root in members:
-        assigned.setdefault(root, new_customer_id(ids[root]))
+        if root not in assigned:
+            assigned[root] = _fresh_customer_id(ids[root], held | taken)
+            taken.add(assigned[root])
     return assigned
+
+
+def _fresh_customer_id(founder: str, in_use: set[str]) -> str:
+    """A new customer named after its first record, unless that name is held by another customer (the
+    record founded one that a steward's merge or this run gave to other records)."""
+    customer, attempt = new_customer_id(founder), 0
+    while customer in in_use:
+        attempt += 1
+        customer = new_customer_id(f"{founder}#{attempt}")
+    return customer
 
 
 def _link_reasons(resolution: Resolution) -> dict[str, str]:
@@ -225,16 +242,23 @@ async def resolve_all(
         """The customer a record belongs to now, read from the stored records (no second index)."""
         return stored.values[position[record_id]][customer_at]
 
+    decisions = await _decisions_in_force(store, stored, position)
     records = match_records(stored.rows())
     read_done = clock.now()
     with stored.set_aside():
-        resolution = Linker(rules.resolution, model).resolve(records)
+        resolution = Linker(rules.resolution, model).resolve(records, decisions)
         del records
     linked = clock.now()
     now = clock.now_iso()
     deriver = GoldenDeriver(rules)
     customer_ids = assign_customer_ids(resolution, current)
     report = ResolveReport(run_id="R" + now, summary=resolution.summary())
+    report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(resolution.suspended)
+    report.summary["steward_decisions"] = {
+        "obeyed": report.decisions_obeyed,
+        "suspended": len(resolution.suspended),
+        "lapsed": len(decisions.lapsed),
+    }
     reasons = _link_reasons(resolution)
     # From here on only ids, clusters and explanations are needed: the matching records, their
     # columns and the reasons' source texts go, before a customer per cluster is derived.
@@ -278,6 +302,7 @@ async def resolve_all(
     for start in range(0, len(candidates), WRITE_BATCH):
         await store.write(WRITE_CANDIDATES, {"candidates": candidates[start : start + WRITE_BATCH], "now": now})
     report.candidates_written = len(candidates)
+    report.decisions_ended = await end_decisions(store, resolution, decisions)
     written = clock.now()
     report.timings = {
         "read_and_normalise": (read_done - timer).total_seconds(),
@@ -296,6 +321,44 @@ async def resolve_all(
         },
     )
     return report
+
+
+async def _decisions_in_force(store: Store, stored: StoredRecords, position: dict[str, int]) -> InForce:
+    """The standing steward decisions, with rejections whose records changed found lapsed."""
+    fingerprints: dict[str, str] = {}
+
+    def fingerprint(record_id: str) -> str | None:
+        if record_id not in position:
+            return None
+        if record_id not in fingerprints:
+            fingerprints[record_id] = identity_fingerprint(stored.row(position[record_id]))
+        return fingerprints[record_id]
+
+    return in_force(await steward_decisions.standing(store), fingerprint)
+
+
+async def end_decisions(store: Store, resolution: Resolution, decisions: InForce) -> int:
+    """Approvals a hard rule now forbids are suspended and go back to the queue with the rule;
+    rejections whose records changed lapse (their pair may be proposed again)."""
+    ended = [
+        {
+            "id": decision.id,
+            "status": SUSPENDED,
+            "reason": refusal.message(),
+            "returned": steward_decisions.Returned(
+                decision.left,
+                decision.right,
+                f"approval {decision.id} suspended: {refusal.message()}",
+                refusal.rule,
+                refusal.department,
+            ).row(),
+        }
+        for decision, refusal in resolution.suspended
+    ] + [
+        {"id": d.id, "status": LAPSED, "reason": "a record changed its identifying fields", "returned": None}
+        for d in decisions.lapsed
+    ]
+    return await steward_decisions.end(store, ended)
 
 
 async def latest_model(store: Store) -> MatchModel | None:

@@ -4,7 +4,9 @@
 // survivor. Nothing happens (no row returned) when either customer changed since it was read
 // ($survivor_version / $absorbed_version), or when $candidate names a match candidate that is no
 // longer pending; the caller reports either as a conflict. An approved candidate is marked here,
-// in the same statement, so that two stewards approving it at once cannot both succeed.
+// in the same statement, so that two stewards approving it at once cannot both succeed; so is the
+// steward's decision ($decisions, a must-link that every later resolution obeys), and the keep-apart
+// decisions it replaces ($ended: an unmerge's, awaiting this candidate's decision) end here too.
 MATCH (s:Customer {id: $survivor}), (a:Customer {id: $absorbed})
 SET s.lock = $event, a.lock = $event
 WITH s, a
@@ -94,8 +96,13 @@ REMOVE s.lock, a.lock
 FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END |
   SET x.status = 'approved', x.decided_by = $decided_by, x.decided_at = $now, x.merge_event = $event
   REMOVE x.lock)
+FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, s, records + accounts + subscriptions + contacts + opportunities + managers + member_of
        + members + households AS moved
+CALL { WITH e
+  MATCH (d:StewardDecision) WHERE d.id IN $ended AND d.status = 'standing'
+  SET d.status = 'superseded', d.ended_at = $now, d.ended_by = $decided_by
+  RETURN count(d) AS superseded }
 CALL { WITH s
   MATCH (s)-[:MEMBER_OF]-(shown:Customer)
   SET view_changed(shown)

@@ -1,6 +1,8 @@
 // Split chosen source records out of a customer into a new one, in ONE statement: the records,
 // and the accounts, subscriptions and contacts that came with them (by owner_record), move to the
-// new customer; a MergeEvent of kind 'split' records it. No row when the customer changed since read.
+// new customer; a MergeEvent of kind 'split' records it, and the steward's decisions ($decisions: the
+// records split out are one customer, and not the customer of those left) with it. No row when the
+// customer changed since read.
 MATCH (c:Customer {id: $customer})
 SET c.lock = $event
 WITH c
@@ -42,6 +44,7 @@ CREATE (e)-[:SURVIVOR]->(c)
 CREATE (e)-[:ABSORBED]->(n)
 SET c += $old_golden, view_changed(c), c.updated_at = $now
 REMOVE c.lock
+FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, c, records + accounts + subscriptions + contacts AS moved
 CALL { WITH c
   MATCH (c)-[:MEMBER_OF]-(shown:Customer)

@@ -4,6 +4,8 @@
 // in. Nothing happens (no row) when the event is unknown, already undone, or not a merge.
 // A returning relationship keeps only the tags of merges before this one: later merges moved it
 // only because it sat on this event's survivor, so they must not take it along when undone.
+// The steward's same-customer decisions made by the event end ('undone'); the pair goes back to the
+// review queue as pending ($returned) and is kept apart until decided ($decisions, a keep-apart).
 MATCH (e:MergeEvent {id: $event})-[:ABSORBED]->(a:Customer)
 MATCH (e)-[:SURVIVOR]->(s:Customer)
 SET e.lock = $now
@@ -109,7 +111,21 @@ SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, view_chang
     s += $survivor_golden, view_changed(s), s.updated_at = $now,
     e.undone_at = $now, e.undone_by = $decided_by
 REMOVE e.lock
+FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, a, s, moved
+CALL { WITH e
+  MATCH (d:StewardDecision {event: $event}) WHERE d.status = 'standing' AND d.kind = 'must'
+  SET d.status = 'undone', d.ended_at = $now, d.ended_by = $decided_by
+  RETURN count(d) AS undone }
+CALL { WITH e
+  UNWIND $returned AS q
+  MATCH (l:SourceRecord {id: q.left}), (r:SourceRecord {id: q.right})
+  MERGE (m:MatchCandidate {id: q.id})
+  ON CREATE SET m += q.props, m.created_at = $now
+  SET m.status = 'pending', m.note = q.note, m.updated_at = $now, m.returned_by = $event
+  MERGE (m)-[:LEFT]->(l)
+  MERGE (m)-[:RIGHT]->(r)
+  RETURN count(m) AS returned }
 CALL { WITH a, s
   UNWIND [a, s] AS c
   MATCH (c)-[:MEMBER_OF]-(shown:Customer)

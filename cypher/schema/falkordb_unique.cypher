@@ -12,6 +12,7 @@ Employee id;
 Household id;
 MergeEvent id;
 MatchCandidate id;
+StewardDecision id;
 ResolutionRun id;
 Bill id;
 SchemaVersion id;

@@ -11,6 +11,7 @@ CREATE CONSTRAINT employee_id IF NOT EXISTS FOR (n:Employee) REQUIRE n.id IS UNI
 CREATE CONSTRAINT household_id IF NOT EXISTS FOR (n:Household) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT mergeevent_id IF NOT EXISTS FOR (n:MergeEvent) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT matchcandidate_id IF NOT EXISTS FOR (n:MatchCandidate) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT stewarddecision_id IF NOT EXISTS FOR (n:StewardDecision) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT resolutionrun_id IF NOT EXISTS FOR (n:ResolutionRun) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT bill_id IF NOT EXISTS FOR (n:Bill) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT schemaversion_id IF NOT EXISTS FOR (n:SchemaVersion) REQUIRE n.id IS UNIQUE;
@@ -27,6 +28,9 @@ CREATE INDEX subscription_service_no IF NOT EXISTS FOR (n:Subscription) ON (n.se
 CREATE INDEX contact_at IF NOT EXISTS FOR (n:Contact) ON (n.at);
 CREATE INDEX matchcandidate_status IF NOT EXISTS FOR (n:MatchCandidate) ON (n.status);
 CREATE INDEX mergeevent_at IF NOT EXISTS FOR (n:MergeEvent) ON (n.at);
+CREATE INDEX stewarddecision_status IF NOT EXISTS FOR (n:StewardDecision) ON (n.status);
+CREATE INDEX stewarddecision_left IF NOT EXISTS FOR (n:StewardDecision) ON (n.left);
+CREATE INDEX stewarddecision_right IF NOT EXISTS FOR (n:StewardDecision) ON (n.right);
 CREATE INDEX account_owner_record IF NOT EXISTS FOR (n:Account) ON (n.owner_record);
 CREATE INDEX opportunity_owner_record IF NOT EXISTS FOR (n:Opportunity) ON (n.owner_record);
 CREATE INDEX sourcerecord_shard IF NOT EXISTS FOR (n:SourceRecord) ON (n.shard);

@@ -1,8 +1,9 @@
 """From merge edges to customers: app/resolution/clustering.py and app/resolution/union_find.py.
 
-``cluster`` applies merge edges strongest first and refuses an edge that would put two different valid
-certificates, or individuals of two local networks, into one customer, so a chain of weak links cannot
-join what the policy keeps apart pair by pair. ``UnionFind`` and ``components`` give every caller the
+``cluster`` applies the steward's must-links first, then merge edges strongest first, and refuses a join
+the hard rules forbid for the two clusters as a whole (two different valid certificates, individuals of
+two local networks, organisations of two networks without their department) or a steward decision keeps
+apart, so a chain of weak links cannot join what the policy keeps apart pair by pair. ``UnionFind`` and ``components`` give every caller the
 same representative for a set: its smallest member, whatever order the pairs come in.
 """
 
@@ -14,10 +15,21 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.resolution.clustering import ALREADY_TOGETHER, JOIN, REFUSED_CERTIFICATES, REFUSED_NETWORKS, cluster
+from app.resolution.clustering import (
+    ALREADY_TOGETHER,
+    JOIN,
+    REFUSED_CERTIFICATES,
+    REFUSED_DECIDED,
+    REFUSED_DEPARTMENT,
+    REFUSED_NETWORKS,
+    Link,
+    cluster,
+)
+from app.resolution.merge_rules import DIFFERENT_CERTIFICATES
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord, RecordTable
 from app.resolution.union_find import UnionFind, components
+from app.rules import get_rules
 from tests.identities import credit_code, resident_id
 
 
@@ -38,15 +50,33 @@ def record(
 
 
 def run(
-    records: Sequence[MatchRecord], edges: Sequence[tuple[int, int]], order: Sequence[int] | None = None
+    records: Sequence[MatchRecord],
+    edges: Sequence[tuple[int, int]],
+    order: Sequence[int] | None = None,
+    *,
+    must: Sequence[Link] = (),
+    cannot: Sequence[Link] = (),
 ) -> tuple[list[int], list[int]]:
     """Each record's root and each edge's verdict (indexed like ``edges``), edges applied in ``order``."""
+    roots, verdict, _ = run_with_decisions(records, edges, order, must=must, cannot=cannot)
+    return roots, verdict
+
+
+def run_with_decisions(
+    records: Sequence[MatchRecord],
+    edges: Sequence[tuple[int, int]],
+    order: Sequence[int] | None = None,
+    *,
+    must: Sequence[Link] = (),
+    cannot: Sequence[Link] = (),
+) -> tuple[list[int], list[int], list]:
     table = RecordTable.build(records)
     left = np.array([a for a, _ in edges], dtype=np.int64)
     right = np.array([b for _, b in edges], dtype=np.int64)
     sequence = np.arange(len(edges)) if order is None else np.array(order, dtype=np.int64)
-    clusters, verdict = cluster(table, left, right, sequence)
-    return clusters.roots().tolist(), verdict.tolist()
+    policy = get_rules().resolution.policy
+    clusters, verdict, refusals = cluster(table, left, right, sequence, policy, must=must, cannot=cannot)
+    return clusters.roots().tolist(), verdict.tolist(), refusals
 
 
 # ---------------------------------------------------------------- cluster
@@ -102,27 +132,76 @@ def test_individuals_of_two_local_networks_are_refused() -> None:
     assert verdict == [REFUSED_NETWORKS]
 
 
-def test_an_organisation_or_a_networkless_record_does_not_chain_two_networks() -> None:
-    """Individual 0591 - organisation 0593 - individual 0592, and the same through a record of no network:
-    the organisation joins the first, then the second individual is refused."""
-    for bridge in (record("b", network="0593", segment="enterprise"), record("b", network="")):
-        records = [record("a", network="0591"), bridge, record("c", network="0592")]
-        roots, verdict = run(records, [(0, 1), (1, 2)])
-        assert roots == [0, 0, 2], bridge
-        assert verdict == [JOIN, REFUSED_NETWORKS], bridge
+def test_a_networkless_record_does_not_chain_two_networks() -> None:
+    """Individual 0591 - record of no network - individual 0592: the second individual is refused."""
+    records = [record("a", network="0591"), record("b", network=""), record("c", network="0592")]
+    roots, verdict = run(records, [(0, 1), (1, 2)])
+    assert roots == [0, 0, 2]
+    assert verdict == [JOIN, REFUSED_NETWORKS]
 
 
-def test_organisations_of_two_networks_are_not_refused_here() -> None:
-    """Organisations across networks are the policy's review, not a clustering refusal: once approved as a
-    merge edge, they join."""
+def test_an_organisation_of_another_network_is_its_departments_decision() -> None:
+    """Individual 0591 - organisation 0593: a join spanning networks with an organisation in it goes to
+    the organisation customers' department, whichever way the edge comes."""
+    records = [record("a", network="0591"), record("b", network="0593", segment="enterprise")]
+    roots, verdict = run(records, [(0, 1)])
+    assert roots == [0, 1]
+    assert verdict == [REFUSED_DEPARTMENT]
+
+
+def test_organisations_of_two_networks_join_only_by_their_departments_decision() -> None:
     code = credit_code("TE9TQRG01")
     records = [
         record("a", cert=code, cert_type="credit_code", network="0591", segment="enterprise"),
         record("b", cert=code, cert_type="credit_code", network="0592", segment="government"),
     ]
-    roots, verdict = run(records, [(0, 1)])
-    assert roots == [0, 0]
-    assert verdict == [JOIN]
+    assert run(records, [(0, 1)]) == ([0, 1], [REFUSED_DEPARTMENT])
+    department = get_rules().resolution.policy.organisations_across_local_networks_review_department
+    roots, verdict, refusals = run_with_decisions(records, [], must=[Link(0, 1, (department,))])
+    assert roots == [0, 0] and refusals == [None]
+    roots, _, refusals = run_with_decisions(records, [], must=[Link(0, 1, ("data_stewards",))])
+    assert roots == [0, 1] and refusals[0].department == department
+
+
+def test_small_businesses_are_organisations_across_networks() -> None:
+    """DOMAIN.md §3: small businesses are on the 政企 side; two of them across networks are not refused
+    as individuals but sent to the department."""
+    records = [
+        record("a", network="0591", segment="small_business"),
+        record("b", network="0592", segment="small_business"),
+    ]
+    assert run(records, [(0, 1)]) == ([0, 1], [REFUSED_DEPARTMENT])
+
+
+# ---------------------------------------------------------------- steward decisions
+
+
+def test_a_must_link_joins_what_no_edge_links() -> None:
+    roots, verdict, refusals = run_with_decisions([record(str(i)) for i in range(3)], [], must=[Link(0, 2)])
+    assert roots == [0, 1, 0] and refusals == [None]
+
+
+def test_a_must_link_is_stopped_by_a_hard_rule_and_reported() -> None:
+    records = [record("a", cert=resident_id(1)), record("b", cert=resident_id(2))]
+    roots, _, refusals = run_with_decisions(records, [], must=[Link(0, 1)])
+    assert roots == [0, 1]
+    assert refusals[0].rule == DIFFERENT_CERTIFICATES
+    assert set(refusals[0].values) == {resident_id(1), resident_id(2)}
+
+
+def test_a_cannot_link_holds_against_a_chain_of_edges() -> None:
+    """0 ≠ 2 decided; edges 0-1 and 1-2: the second join would put them together and is refused."""
+    roots, verdict = run([record(str(i)) for i in range(3)], [(0, 1), (1, 2)], cannot=[Link(0, 2)])
+    assert roots == [0, 0, 2]
+    assert verdict == [JOIN, REFUSED_DECIDED]
+
+
+def test_a_cannot_link_holds_against_a_must_link_chain() -> None:
+    roots, verdict, refusals = run_with_decisions(
+        [record(str(i)) for i in range(3)], [(1, 2)], must=[Link(0, 1)], cannot=[Link(0, 2)]
+    )
+    assert roots == [0, 0, 2]
+    assert verdict == [REFUSED_DECIDED] and refusals == [None]
 
 
 def test_a_certificate_is_kept_whichever_end_of_the_edge_has_the_larger_root() -> None:
@@ -168,11 +247,18 @@ def test_no_customer_ever_holds_two_certificates_or_individuals_of_two_networks(
         st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda e: e[0] != e[1]), max_size=12)
     )
     order = data.draw(st.permutations(range(len(edges))))
-    roots, _ = run(records, edges, order)
+    pairs = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda e: e[0] != e[1])
+    must = [Link(a, b) for a, b in data.draw(st.lists(pairs, max_size=3))]
+    cannot = [Link(a, b) for a, b in data.draw(st.lists(pairs, max_size=3))]
+    roots, _ = run(records, edges, order, must=must, cannot=cannot)
     for root in set(roots):
         members = [records[i] for i in range(n) if roots[i] == root]
         assert len({r.cert_no for r in members if r.cert_valid}) <= 1
         assert len({r.local_network for r in members if not r.is_organisation and r.local_network}) <= 1
+        if any(r.is_organisation for r in members):
+            assert len({r.local_network for r in members if r.local_network}) <= 1
+    for link in cannot:
+        assert roots[link.left] != roots[link.right]
 
 
 @settings(max_examples=200, derandomize=True, deadline=None)

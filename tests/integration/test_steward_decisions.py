@@ -1,0 +1,238 @@
+"""Steward decisions last, and the hard merge rules hold on every path, through the real GraphQL app,
+batch resolution and incremental resolution, on both stores.
+
+A small demo gives the linker a model; a handful of crafted records give each scenario its pair:
+R1/R2 one resident id under two names (a review candidate), N1/N2 two people without certificates,
+S1/S2 one person twice (merged directly), A1/A2 one person with and without a certificate and B1 a
+namesake with another certificate, O1/O2 one company registered in two local networks.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.services.incremental import resolve_records
+from app.services.invariants import check_invariants
+from app.services.resolve import resolve_all
+from app.store import Store
+from demo import generate
+from loaders.ingest import ingest_file
+from loaders.manifest import ingest_directory
+from tests.conftest import api_client
+from tests.identities import credit_code, resident_id
+from tests.integration.test_steward_api import crosswalk
+
+COLUMNS = ["source_id", "name", "cert_type", "cert_no", "phones", "local_network", "segment"]
+SHARED = resident_id(771)
+COMPANY = credit_code("TE9TQRG07")
+ROWS = {
+    "R1": ["甄测试", "resident_id", SHARED, "13300007771", "0591", "individual"],
+    "R2": ["欧阳某某", "resident_id", SHARED, "13300007772", "0591", "individual"],
+    "N1": ["李思源", "blank", "", "13300009991", "0591", "individual"],
+    "N2": ["王建国", "blank", "", "13300009992", "0591", "individual"],
+    "S1": ["陈分开", "resident_id", resident_id(772), "13300006661", "0591", "individual"],
+    "S2": ["陈分开", "resident_id", resident_id(772), "13300006661", "0591", "individual"],
+    "A1": ["张三丰", "resident_id", resident_id(773), "13300008881", "0591", "individual"],
+    "A2": ["张三丰", "blank", "", "13300008881", "0591", "individual"],
+    "B1": ["张三丰", "resident_id", resident_id(774), "13300008882", "0591", "individual"],
+    "O1": ["福州测试科技有限公司", "credit_code", COMPANY, "13300005551", "0591", "enterprise"],
+    "O2": ["福州测试科技有限公司", "credit_code", COMPANY, "13300005551", "0592", "enterprise"],
+}
+
+APPROVE = "mutation($id: ID!) { approveCandidate(id: $id) { eventId survivor absorbed } }"
+REJECT = 'mutation($id: ID!) { rejectCandidate(id: $id, note: "two people") { id status } }'
+UNMERGE = "mutation($id: ID!) { unmerge(eventId: $id) { eventId survivor absorbed } }"
+MERGE = (
+    "mutation($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "
+    '"known to the hall") { eventId survivor absorbed } }'
+)
+SPLIT = "mutation($c: ID!, $r: [String!]!) { splitCustomer(customerId: $c, recordIds: $r) { eventId absorbed } }"
+QUEUE = """query($status: String!) { reviewQueue(status: $status, first: 100) {
+  candidates { id status rule department } } }"""
+
+
+def write_rows(path: Path, rows: dict[str, list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for source_id, values in rows.items():
+            writer.writerow([source_id, *values])
+    return path
+
+
+def rid(source_id: str) -> str:
+    return f"probe:customers:{source_id}"
+
+
+@pytest.fixture
+async def loaded(graph: Store, tmp_path: Path) -> Store:
+    generate(tmp_path / "demo", 120, seed=5)
+    await ingest_directory(graph, tmp_path / "demo")
+    await ingest_file(graph, "probe", "customers", write_rows(tmp_path / "probe.csv", ROWS))
+    await resolve_all(graph)
+    return graph
+
+
+async def gql(client: Any, query: str, **variables: Any) -> dict[str, Any]:
+    return (await client.post("/graphql", json={"query": query, "variables": variables})).json()
+
+
+async def customer_of(store: Store) -> dict[str, str]:
+    return await crosswalk(store)
+
+
+async def candidate_between(client: Any, status: str, left: str, right: str) -> str | None:
+    from app.ids import candidate_id
+
+    wanted = candidate_id(rid(left), rid(right))
+    queue = await gql(client, QUEUE, status=status)
+    return next((c["id"] for c in queue["data"]["reviewQueue"]["candidates"] if c["id"] == wanted), None)
+
+
+async def assert_checks_hold(store: Store) -> None:
+    report = await check_invariants(store)
+    assert report.ok, report.violations
+
+
+async def test_an_approval_below_the_threshold_lasts_through_batch_runs(loaded: Store) -> None:
+    async with api_client(loaded, "steward") as client:
+        candidate = await candidate_between(client, "pending", "R1", "R2")
+        assert candidate is not None
+        approved = await gql(client, APPROVE, id=candidate)
+        assert "errors" not in approved, approved
+        for _ in range(2):
+            await resolve_all(loaded)
+            owners = await customer_of(loaded)
+            assert owners[rid("R1")] == owners[rid("R2")]
+            assert await candidate_between(client, "pending", "R1", "R2") is None
+    await assert_checks_hold(loaded)
+
+
+async def test_a_manual_merge_lasts_through_batch_and_incremental_runs(loaded: Store) -> None:
+    owners = await customer_of(loaded)
+    assert owners[rid("N1")] != owners[rid("N2")]
+    async with api_client(loaded, "steward") as client:
+        merged = await gql(client, MERGE, s=owners[rid("N1")], a=owners[rid("N2")])
+        assert "errors" not in merged, merged
+    await resolve_all(loaded)
+    owners = await customer_of(loaded)
+    assert owners[rid("N1")] == owners[rid("N2")]
+    placed = await resolve_records(loaded, [rid("N2")])
+    assert placed[0].customer_id == owners[rid("N1")]
+    await assert_checks_hold(loaded)
+
+
+async def test_a_rejection_keeps_the_pair_apart_until_a_record_changes_its_identifying_fields(
+    loaded: Store, tmp_path: Path
+) -> None:
+    async with api_client(loaded, "steward") as client:
+        candidate = await candidate_between(client, "pending", "R1", "R2")
+        assert candidate is not None
+        assert "errors" not in await gql(client, REJECT, id=candidate)
+        await resolve_all(loaded)
+        owners = await customer_of(loaded)
+        assert owners[rid("R1")] != owners[rid("R2")]
+        assert await candidate_between(client, "pending", "R1", "R2") is None
+        assert await candidate_between(client, "rejected", "R1", "R2") == candidate
+        merged = await gql(client, MERGE, s=owners[rid("R1")], a=owners[rid("R2")])
+        assert merged["errors"][0]["extensions"]["code"] == "CONTRADICTS_DECISIONS", merged
+        assert "R1" in merged["errors"][0]["message"] and "R2" in merged["errors"][0]["message"]
+        changed = {"R2": [*ROWS["R2"][:3], "13300007773", *ROWS["R2"][4:]]}
+        await ingest_file(loaded, "probe", "customers", write_rows(tmp_path / "changed.csv", changed))
+        await resolve_all(loaded)
+        assert await candidate_between(client, "pending", "R1", "R2") == candidate
+    await assert_checks_hold(loaded)
+
+
+async def test_an_unmerge_returns_the_candidate_and_keeps_the_pair_apart_until_decided(loaded: Store) -> None:
+    async with api_client(loaded, "steward") as client:
+        candidate = await candidate_between(client, "pending", "R1", "R2")
+        assert candidate is not None
+        event = (await gql(client, APPROVE, id=candidate))["data"]["approveCandidate"]["eventId"]
+        assert "errors" not in await gql(client, UNMERGE, id=event)
+        assert await candidate_between(client, "pending", "R1", "R2") == candidate
+        await resolve_all(loaded)
+        owners = await customer_of(loaded)
+        assert owners[rid("R1")] != owners[rid("R2")]
+        await assert_checks_hold(loaded)
+        assert "errors" not in await gql(client, APPROVE, id=candidate)
+        await resolve_all(loaded)
+        owners = await customer_of(loaded)
+        assert owners[rid("R1")] == owners[rid("R2")]
+    await assert_checks_hold(loaded)
+
+
+async def test_a_split_lasts_against_the_direct_merge_rule(loaded: Store) -> None:
+    owners = await customer_of(loaded)
+    assert owners[rid("S1")] == owners[rid("S2")]
+    async with api_client(loaded, "steward") as client:
+        split = await gql(client, SPLIT, c=owners[rid("S1")], r=[rid("S2")])
+        assert "errors" not in split, split
+    for _ in range(2):
+        await resolve_all(loaded)
+        owners = await customer_of(loaded)
+        assert owners[rid("S1")] != owners[rid("S2")]
+    await assert_checks_hold(loaded)
+
+
+async def test_a_manual_merge_of_two_certificates_is_refused_naming_the_rule_and_both(loaded: Store) -> None:
+    owners = await customer_of(loaded)
+    async with api_client(loaded, "steward") as client:
+        refused = await gql(client, MERGE, s=owners[rid("A1")], a=owners[rid("B1")])
+    error = refused["errors"][0]
+    assert error["extensions"]["code"] == "MERGE_RULE"
+    assert "different_certificates" in error["message"]
+    assert resident_id(773) in error["message"] and resident_id(774) in error["message"]
+    assert await customer_of(loaded) == owners
+    await assert_checks_hold(loaded)
+
+
+async def test_organisations_across_networks_are_their_departments_to_approve(loaded: Store) -> None:
+    async with api_client(loaded, "steward") as steward, api_client(loaded, "organisation_steward") as department:
+        candidate = await candidate_between(steward, "pending", "O1", "O2")
+        assert candidate is not None
+        refused = await gql(steward, APPROVE, id=candidate)
+        assert refused["errors"][0]["extensions"]["code"] == "MERGE_RULE"
+        assert "organisation_customers" in refused["errors"][0]["message"]
+        assert "errors" not in await gql(department, APPROVE, id=candidate)
+    await resolve_all(loaded)
+    owners = await customer_of(loaded)
+    assert owners[rid("O1")] == owners[rid("O2")]
+    await assert_checks_hold(loaded)
+
+
+async def test_an_approval_a_later_change_makes_illegal_is_suspended_and_returned(
+    loaded: Store, tmp_path: Path
+) -> None:
+    async with api_client(loaded, "steward") as client:
+        candidate = await candidate_between(client, "pending", "R1", "R2")
+        assert candidate is not None
+        assert "errors" not in await gql(client, APPROVE, id=candidate)
+        other = resident_id(775)
+        changed = {"R2": [ROWS["R2"][0], "resident_id", other, *ROWS["R2"][3:]]}
+        await ingest_file(loaded, "probe", "customers", write_rows(tmp_path / "changed.csv", changed))
+        report = await resolve_all(loaded)
+        assert report.summary["steward_decisions"]["suspended"] == 1
+        owners = await customer_of(loaded)
+        assert owners[rid("R1")] != owners[rid("R2")]
+        assert await candidate_between(client, "pending", "R1", "R2") == candidate
+        again = await gql(client, APPROVE, id=candidate)
+        assert again["errors"][0]["extensions"]["code"] == "MERGE_RULE"
+        assert other in again["errors"][0]["message"]
+    await assert_checks_hold(loaded)
+
+
+async def test_incremental_resolution_does_not_bridge_two_certificates(loaded: Store, tmp_path: Path) -> None:
+    """A1 (certificate) and A2 (none, same phone) are one customer; a new record with A2's name and phone
+    and another valid certificate matches A2 best, but may not join a customer holding A1's."""
+    owners = await customer_of(loaded)
+    assert owners[rid("A1")] == owners[rid("A2")]
+    newcomer = {"A3": ["张三丰", "resident_id", resident_id(776), "13300008881", "0591", "individual"]}
+    await ingest_file(loaded, "probe", "customers", write_rows(tmp_path / "new.csv", newcomer))
+    placed = (await resolve_records(loaded, [rid("A3")]))[0]
+    assert placed.customer_id != owners[rid("A1")]
+    await assert_checks_hold(loaded)
