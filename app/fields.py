@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,7 +17,6 @@ from app import clock
 from app.errors import BadInput
 from app.resolution.normalise import normalise_email, normalise_phone, normalise_service_number
 
-CHINA_TIME = timezone(timedelta(hours=8))
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -50,20 +49,40 @@ def a_date(value: str) -> str:
 
 
 def a_past_date(value: str) -> str:
+    """A day that has begun in the operator's zone (a birth date): tomorrow there is refused."""
     day = a_date(value)
-    if day > clock.now().astimezone(CHINA_TIME).date().isoformat() or day < "1900-01-01":
+    if day > clock.today().isoformat() or day < "1900-01-01":
         raise Invalid(f"{value!r} is not a plausible birth date")
     return day
 
 
-def a_time(value: str) -> str:
+# Times before it are typing errors, not events of a customer of a telecom operator.
+EARLIEST_TIME = "1900-01-01T00:00:00.000Z"
+# How far ahead of the clock an event may be: clocks of the channels' systems drift, but an event
+# dated next year would stay "newest" for ever.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def an_instant(value: str) -> str:
+    """Any ISO-8601 time (a query's bound), in the stored form (app/clock.py); no offset means the
+    operator's zone."""
     try:
-        moment = datetime.fromisoformat(value.strip())
+        return clock.instant_of(value)
     except ValueError:
         raise Invalid(f"{value!r} is not an ISO-8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA_TIME)
-    return moment.isoformat()
+
+
+def a_time(value: str) -> str:
+    """An event's time (a contact, a capture, an update), in the stored form; one before 1900 or
+    more than a day ahead of the clock is refused."""
+    at = an_instant(value)
+    if at < EARLIEST_TIME:
+        raise Invalid(f"{value!r} is before 1900: not a plausible time")
+    now = clock.now()
+    if at > clock.instant(now + FUTURE_SLACK):
+        shown = clock.render(clock.instant(now))
+        raise Invalid(f"{value!r} is more than a day after now ({shown}): not a plausible time")
+    return at
 
 
 def a_month(value: str) -> str:

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     graphql_caches: bool = True
     # Customer-view answers kept per API process (app/services/kept_answers.py); 0 turns keeping off.
     view_cache_size: int = 10_000
+    # The operator's time zone (a tz database name or an offset such as +08:00): the API shows times
+    # in it, naive times in files are read in it, and days and months (the star level's window) turn
+    # at its midnight. Stored times are UTC whatever it says (app/clock.py).
+    time_zone: str = "Asia/Shanghai"
 
     # A server that dies is reported at once; this bounds one that hangs, or reads back a big graph
     # (1,000,000 source records take about 40 s to load from the append-only file).

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from app import clock
 from schema.pagination import PageInfo, encode_cursor, page_info
 
 
@@ -38,7 +39,7 @@ def _contact(row: dict[str, Any]) -> Contact:
         id=row["id"],
         channel=row["channel"],
         kind=row["kind"],
-        at=row["at"],
+        at=clock.render(row["at"]),
         summary=row.get("summary"),
         outcome=row.get("outcome"),
         source=row.get("source"),

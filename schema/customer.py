@@ -10,7 +10,10 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from app import clock
 from app.customer import SHOWN, Attribute
+from app.errors import BadInput
+from app.fields import Invalid, an_instant
 from app.services.customer_view import ContactPage, Relations
 from app.vocabulary import HOUSEHOLD_SEGMENT
 from schema.contacts import ContactConnection, contact_page
@@ -138,14 +141,24 @@ def merge_event(raw: dict[str, Any]) -> MergeEvent:
     return MergeEvent(
         id=raw["id"],
         kind=raw["kind"],
-        at=raw["at"],
+        at=clock.render(raw["at"]),
         decided_by=raw.get("decided_by"),
         survivor=raw["survivor"],
         absorbed=raw["absorbed"],
-        undone_at=raw.get("undone_at"),
+        undone_at=clock.render(raw.get("undone_at")),
         moved_records=list(raw.get("moved_records") or []),
         explanation=orjson.loads(raw.get("explanation") or "{}"),
     )
+
+
+def _bound(argument: str, value: str | None) -> str | None:
+    """A time filter in the stored form, so that it compares as an instant whatever offset it came in."""
+    if value is None:
+        return None
+    try:
+        return an_instant(value)
+    except Invalid as exc:
+        raise BadInput(f"{argument}: {exc}", [(argument, str(exc))]) from None
 
 
 # (GraphQL field, golden key, is a list) of each plain attribute the declaration shows.
@@ -268,7 +281,13 @@ class Customer:
         before_at = before_id = None
         if after:
             before_at, before_id = decode_cursor(after, 2)
-        page = ContactPage(self.raw["id"], size, channel, kind, since, until, before_at, before_id)
+            try:
+                before_at = clock.instant_of(before_at)
+            except ValueError:
+                raise BadInput(f"cursor {after!r} is not one this API gave out") from None
+        page = ContactPage(
+            self.raw["id"], size, channel, kind, _bound("since", since), _bound("until", until), before_at, before_id
+        )
         return now_or_later(info.context.loaders.contacts, page, lambda found: contact_page(size, *found))
 
     @strawberry.field(description="Organisations this customer belongs to (key person or member).")
@@ -311,8 +330,8 @@ class Customer:
                 source=r["source"],
                 source_id=r["source_id"],
                 fields=orjson.loads(r["fields"] or "{}"),
-                loaded_at=r.get("loaded_at"),
-                changed_at=r.get("changed_at"),
+                loaded_at=clock.render(r.get("loaded_at")),
+                changed_at=clock.render(r.get("changed_at")),
                 why=_why(r.get("why")),
             )
             for r in rows

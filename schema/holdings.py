@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from app import clock
 from app.services.customer_view import Holdings
 
 
@@ -62,13 +63,13 @@ def opportunities_of(holdings: Holdings) -> list[Opportunity]:
             need=o["need"],
             stage=o["stage"],
             channel=o["channel"],
-            captured_at=o["captured_at"],
+            captured_at=clock.render(o["captured_at"]),
             product=o.get("product"),
             contact_person=o.get("contact_person"),
             key_person=bool(o.get("key_person")),
             claimed_by=(o.get("claimed_by") or {}).get("id"),
             claimed_by_name=(o.get("claimed_by") or {}).get("name"),
-            claimed_at=o.get("claimed_at"),
+            claimed_at=clock.render(o.get("claimed_at")),
         )
         for o in holdings.opportunities
     ]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app import clock
 from app.rules import SurvivorshipRules
 
 Record = Mapping[str, Any]
@@ -24,6 +25,18 @@ class Golden:
 
 def _present(value: Any) -> bool:
     return value not in (None, "", [], ())
+
+
+def _when(record: Record) -> str:
+    """When a record was last updated, as a stored instant (text order is time order): times of
+    other offsets, from graphs not yet migrated or sources that give one, are converted first."""
+    text = str(record.get("updated_at") or record.get("changed_at") or "")
+    if not text or clock.is_instant(text):
+        return text
+    try:
+        return clock.instant_of(text)
+    except ValueError:
+        return ""
 
 
 class Survivorship:
@@ -70,7 +83,7 @@ class Survivorship:
         having = [r for r in records if _present(r.get(attribute))]
         if not having:
             return None, None
-        newest = max(having, key=lambda r: (str(r.get("updated_at") or r.get("changed_at") or ""), -self._rank(r)[0]))
+        newest = max(having, key=lambda r: (_when(r), -self._rank(r)[0]))
         return newest[attribute], newest["id"]
 
     def _complete(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:

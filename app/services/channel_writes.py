@@ -10,7 +10,7 @@ from typing import Any
 from app import clock
 from app import vocabulary as v
 from app.errors import NotFoundError
-from app.fields import a_time, one_of
+from app.fields import Invalid, a_time, one_of
 from app.ids import api_contact_id, api_customer_source_id, record_id
 from app.services.incremental import RecordDecision, resolve_records
 from app.services.source_records import upsert_row
@@ -40,8 +40,12 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
     channel = one_of(v.CHANNELS)(contact.channel)
     kind = one_of(v.CONTACT_KINDS)(contact.kind)
     outcome = one_of(v.CONTACT_OUTCOMES)(contact.outcome) if contact.outcome else None
-    at = a_time(contact.at) if contact.at else clock.now_iso()
     now = clock.now_iso()
+    try:
+        # The same rule as a file's contacts, so both store one instant the same way.
+        at = a_time(contact.at) if contact.at else now
+    except Invalid as exc:
+        raise Invalid(f"at: {exc}", [("at", str(exc))]) from None
     source = api_source(channel)
     source_id = api_contact_id(contact.customer_id, at, now, caller)
     rid = record_id(source, "contacts", source_id)

@@ -27,7 +27,7 @@ async def customer_pages(
     """Only the attributes the customer declaration exports, never personal ones: a BI extract must
     not become a copy of the customer base."""
     rules = rules or get_rules()
-    since = months_back(clock.now().date(), rules.tiers.months)
+    since = months_back(clock.today(), rules.tiers.months)
     after = ""
     while True:
         rows = [

@@ -29,8 +29,9 @@ SOURCE_RECORDS = cypher("view/source_records_by_customers")
 
 
 def spend_since(rules: Rules) -> str:
-    """The first month whose bills count towards today's star level."""
-    return months_back(clock.now().date(), rules.tiers.months)
+    """The first month whose bills count towards today's star level; months turn at the operator's
+    midnight (C360_TIME_ZONE), not UTC's."""
+    return months_back(clock.today(), rules.tiers.months)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,10 @@ next number, a one-line description and a Cypher file ``cypher/migrate/<name>.cy
 ``<name>.falkordb.cypher``/``<name>.neo4j.cypher`` when the backends spell it differently), and a
 test that migrates the previous release's graph (tests/integration/test_migrations.py).
 
+A change the backends' Cypher cannot spell alike (FalkorDB has no temporal functions) is a
+:class:`Migration` with a ``step``: Python that reads a batch through the store, computes the new
+values and writes them back, with its own statements in ``cypher/migrate/<name>_*.cypher``.
+
 A migration's file holds one or more statements (separated by ``;`` at line ends); each is atomic.
 Each statement receives ``$at`` (now), ``$version`` (the migration's number) and ``$batch``. A
 statement that must touch many nodes names ``$batch``: it changes at most that many (``WITH n
@@ -22,9 +26,9 @@ start by the next ``c360 store migrate``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import clock
 from app.errors import ConfigError, SchemaVersionError
@@ -49,6 +53,8 @@ class Migration:
     # cypher/migrate/<name>.cypher, or <name>.falkordb.cypher and <name>.neo4j.cypher if per_backend.
     name: str
     per_backend: bool = False
+    # Run instead of the file's statements: ``step(store, batch)`` (see the module's docstring).
+    step: Callable[[Store, int], Awaitable[None]] | None = None
 
     def query(self, backend: str) -> CypherQuery:
         if self.per_backend:
@@ -59,8 +65,64 @@ class Migration:
         return f"{self.number}: {self.description}"
 
 
+# Every stored time property, by what holds it: each file reads a batch of ids with the times not
+# yet in the stored form, and writes the converted ones back.
+UTC_TIMES = tuple(
+    cypher(f"migrate/0002_utc_times_{part}")
+    for part in (
+        "source_records",
+        "contacts",
+        "opportunities",
+        "customers",
+        "match_candidates",
+        "merge_events",
+        "steward_decisions",
+        "resolution_runs",
+        "schema_version",
+        "record_links",
+    )
+)
+
+
+def _converted(times: dict[str, Any]) -> dict[str, str]:
+    """The times of one node (or link) that are not yet instants, as instants. A value that is not a
+    time at all is left as it was, and said so: nothing is lost."""
+    changed: dict[str, str] = {}
+    for key, value in times.items():
+        if not isinstance(value, str) or clock.is_instant(value):
+            continue
+        try:
+            changed[key] = clock.instant_of(value)
+        except ValueError:
+            log.warning("migration 2: %s=%r is not an ISO-8601 time; left as it is", key, value)
+    return changed
+
+
+async def utc_times(store: Store, batch: int = BATCH) -> None:
+    """Migration 2: every stored time in one form, a UTC instant (``app.clock.instant``), so that
+    text order is time order. Releases before it wrote files' times with their own offsets (+08:00)
+    and the clock's in UTC (+00:00). One read and one write transaction a batch, keyed by id; a
+    second run finds nothing to convert."""
+    for query in UTC_TIMES:
+        read, write = (CypherQuery(query.name, statement) for statement in query.statements())
+        after = after_other = ""
+        while True:
+            rows = await store.read(read, {"after": after, "after_other": after_other, "batch": batch})
+            changes = [
+                {"id": row["id"], "other": row["other"], "times": times}
+                for row in rows
+                if (times := _converted(row["times"]))
+            ]
+            if changes:
+                await store.write(write, {"rows": changes})
+            if len(rows) < batch:
+                break
+            after, after_other = rows[-1]["id"], rows[-1]["other"]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "version the graph (a graph of release 0.1.0 gets its SchemaVersion node)", "0001_version_the_graph"),
+    Migration(2, "every stored time a UTC instant (2026-11-30T15:30:00.000Z)", "0002_utc_times", step=utc_times),
 )
 CURRENT_VERSION = MIGRATIONS[-1].number
 
@@ -71,6 +133,8 @@ def _check_list() -> None:
     if numbers != list(range(1, len(MIGRATIONS) + 1)):
         raise AssertionError(f"migrations must be numbered 1, 2, 3... in order, not {numbers}")
     for migration in MIGRATIONS:
+        if migration.step is not None:
+            continue
         for backend in BACKEND_DIALECTS:
             migration.query(backend)
 
@@ -163,7 +227,10 @@ async def migrate(
         return todo
     await stamp_if_empty(store)
     for migration in todo:
-        await run_statements(store, migration.query(store.backend), version=migration.number)
+        if migration.step is not None:
+            await migration.step(store, BATCH)
+        else:
+            await run_statements(store, migration.query(store.backend), version=migration.number)
         await store.write(RECORD_VERSION, {"version": migration.number, "at": clock.now_iso()})
         log.info("schema migration %s applied: the graph is at version %s", migration, migration.number)
         if on_applied is not None:

@@ -1,7 +1,7 @@
 // Purpose: Contact volume per channel and kind in a time window, with how many ended with a given
 //          outcome.
-// Parameters: $since - ISO-8601 time (+08:00), window start (inclusive)
-//             $until - ISO-8601 time (+08:00), window end (exclusive)
+// Parameters: $since - a time as stored (UTC, 2026-08-01T00:00:00.000Z), window start (inclusive)
+//             $until - a time as stored (UTC), window end (exclusive)
 //             $outcome - the outcome to count separately (e.g. 'resolved')
 // Columns: channel, kind, contacts, with_outcome
 // (toString() keeps the upper bound off FalkorDB's range index on Contact.at, which ignores a

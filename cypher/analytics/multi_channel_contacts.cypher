@@ -1,7 +1,7 @@
 // Purpose: Active customers who reached us on many channels since a given time (cross-channel
 //          journeys): contacts recorded against any of their source records, plus contacts
 //          recorded only by a service number of one of their subscriptions.
-// Parameters: $since - ISO-8601 time with +08:00 offset, contacts at or after it count
+// Parameters: $since - a time as stored (UTC, 2026-07-31T16:00:00.000Z), contacts at or after it count
 //             $min_channels - least number of distinct channels (e.g. 2)
 // Columns: customer_id, name, channels (sorted list), contacts
 MATCH (c:Customer {status: 'active'})<-[:RECORD_OF]-(r:SourceRecord)

@@ -1,7 +1,7 @@
 // Purpose: Active customers with repeated contacts of one kind (complaints) since a given time, and
 //          the channels they used: candidates for a retention call.
 // Parameters: $kind - contact kind to count (e.g. 'complaint')
-//             $since - ISO-8601 time with +08:00 offset, contacts at or after it count
+//             $since - a time as stored (UTC, 2026-05-31T16:00:00.000Z), contacts at or after it count
 //             $min_contacts - least number of such contacts (e.g. 2)
 // Columns: customer_id, name, contacts, channels (sorted list of distinct channels), last_at
 MATCH (c:Customer {status: 'active'})<-[:RECORD_OF]-(r:SourceRecord)

@@ -1,9 +1,10 @@
 // Purpose: VIP care (大客户关怀): active customers holding a VIP card whose latest care visit is older
 //          than the card's care interval allows, or who were never visited.
 // Parameters: $kind - the contact kind of a care visit (e.g. 'care_visit')
-//             $diamond_since - ISO-8601 cut-off (+08:00) for diamond cards: a later visit is in time
-//             $gold_since - ISO-8601 cut-off (+08:00) for gold cards
-//             $silver_since - ISO-8601 cut-off (+08:00) for silver cards
+//             $diamond_since - cut-off for diamond cards, a time as stored (UTC, 2026-08-31T16:00:00.000Z):
+//                              a later visit is in time
+//             $gold_since - cut-off for gold cards (UTC, as stored)
+//             $silver_since - cut-off for silver cards (UTC, as stored)
 // Columns: customer_id, name, vip_card, local_network, last_visit (null when never visited)
 MATCH (c:Customer {status: 'active'})
 WHERE c.vip_card IN ['diamond', 'gold', 'silver']

@@ -16,6 +16,7 @@ UNWIND $rows AS row CREATE (n:Offering) SET n = row.properties;
 UNWIND $rows AS row CREATE (n:Opportunity) SET n = row.properties;
 UNWIND $rows AS row CREATE (n:ResolutionRun) SET n = row.properties;
 UNWIND $rows AS row CREATE (n:SourceRecord) SET n = row.properties;
+UNWIND $rows AS row CREATE (n:StewardDecision) SET n = row.properties;
 UNWIND $rows AS row CREATE (n:Subscription) SET n = row.properties;
 UNWIND $rows AS row MATCH (a:Contact {id: row.from}) MATCH (b:Subscription {id: row.to}) CREATE (a)-[r:ABOUT]->(b) SET r = row.properties;
 UNWIND $rows AS row MATCH (a:MergeEvent {id: row.from}) MATCH (b:Customer {id: row.to}) CREATE (a)-[r:ABSORBED]->(b) SET r = row.properties;

@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from app.clock import instant_of
 from app.resolution.normalise import normalise_service_number as a_service_no
 from app.services.resolve import resolve_all
 from app.store import Store, cypher
@@ -68,7 +69,7 @@ class Contact:
     id: str
     channel: str
     kind: str
-    at: str
+    at: str  # a stored instant (UTC, app/clock.py), as the queries compare them
     outcome: str
     owner: str | None  # customer record id, when recorded against a customer
     service_no: str | None
@@ -150,7 +151,7 @@ async def build_model(store: Store, directory: Path) -> Demo:
                         rid(row["source_id"]),
                         row["channel"],
                         row["kind"],
-                        row["at"],
+                        instant_of(row["at"]),
                         row["outcome"],
                         rid(row["customer_source_id"], "customers") if row["customer_source_id"] else None,
                         a_service_no(row["service_no"]) if row["service_no"] else None,
@@ -266,7 +267,7 @@ async def test_merges_by_local_network(demo: tuple[Store, Path], model: Demo, se
 
 async def test_multi_channel_contacts(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
-    since = "2026-08-01T00:00:00+08:00"
+    since = instant_of("2026-08-01T00:00:00+08:00")
     rows = await store.read(MULTI_CHANNEL_CONTACTS, {"since": since, "min_channels": 2})
     expected = []
     for customer, contacts in model.contacts_by_customer().items():
@@ -282,7 +283,7 @@ async def test_multi_channel_contacts(demo: tuple[Store, Path], model: Demo) -> 
 
 async def test_repeated_complaints(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
-    since = "2026-06-01T00:00:00+08:00"
+    since = instant_of("2026-06-01T00:00:00+08:00")
     rows = await store.read(REPEATED_COMPLAINTS, {"kind": "complaint", "since": since, "min_contacts": 2})
     expected = []
     for customer, contacts in model.contacts_by_customer().items():
@@ -304,9 +305,9 @@ async def test_repeated_complaints(demo: tuple[Store, Path], model: Demo) -> Non
 async def test_vip_care_overdue(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
     cutoffs = {
-        "diamond": "2026-09-01T00:00:00+08:00",
-        "gold": "2026-07-01T00:00:00+08:00",
-        "silver": "2026-08-15T00:00:00+08:00",
+        "diamond": instant_of("2026-09-01T00:00:00+08:00"),
+        "gold": instant_of("2026-07-01T00:00:00+08:00"),
+        "silver": instant_of("2026-08-15T00:00:00+08:00"),
     }
     rows = await store.read(
         VIP_CARE_OVERDUE,
@@ -414,7 +415,7 @@ async def test_spend_by_network_month(demo: tuple[Store, Path], model: Demo) -> 
 
 async def test_contact_volume_by_channel_kind(demo: tuple[Store, Path], model: Demo) -> None:
     store, _ = demo
-    since, until = "2026-08-01T00:00:00+08:00", "2026-10-01T00:00:00+08:00"
+    since, until = instant_of("2026-08-01T00:00:00+08:00"), instant_of("2026-10-01T00:00:00+08:00")
     rows = await store.read(CONTACT_VOLUME_BY_CHANNEL_KIND, {"since": since, "until": until, "outcome": "resolved"})
     contacts: dict[tuple[str, str], int] = defaultdict(int)
     resolved: dict[tuple[str, str], int] = defaultdict(int)

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import csv
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.clock import FixedClock
+from app.services.customer_view import ContactPage, read_contacts
 from app.services.resolve import resolve_all
-from app.store import Store
-from loaders.ingest import ingest_file
+from app.store import Store, cypher
+from loaders.ingest import ingest_file, rejects_path
 from loaders.manifest import read_manifest
 from tests.conftest import api_client, load_demo, rewrite
 from tests.integration.test_steward_api import crosswalk, gql
@@ -576,3 +579,126 @@ async def test_household_is_shown_apart_from_organisations(graph: Store, tmp_pat
     assert sorted(m["customerId"] for m in family["members"]) == sorted(
         [ids["am_app:customers:P1"], ids["am_app:customers:P2"]]
     )
+
+
+TIMES = """query($id: ID!, $since: String) { customer(id: $id) {
+  contacts(first: 50, since: $since) { edges { node { id at source } } } } }"""
+
+
+async def test_a_file_time_and_the_apis_clock_at_one_instant_are_stored_alike_and_order_by_time(
+    demo: tuple[Store, Path], tmp_path: Path, fixed_clock: FixedClock
+) -> None:
+    """At 23:30 in China (15:30 UTC, so the previous day's date in UTC: the boundary) a file says
+    +08:00 and the API's clock stamps its own time: one instant, one stored text. A contact recorded
+    a minute later is newest, and `since` two minutes before now finds it (text compared across
+    offsets missed it: 15:31+00:00 < 23:29+08:00 as text)."""
+    store, directory = demo
+    person = crm_person(directory)
+    customer = await customer_of(store, person)
+    path = tmp_path / "contacts.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["source_id", "channel", "kind", "at", "customer_source_id"])
+        writer.writeheader()
+        writer.writerow(
+            {
+                "source_id": "T-2330",
+                "channel": "hotline",
+                "kind": "query",
+                "at": "2026-11-30T23:30:00+08:00",
+                "customer_source_id": person["source_id"],
+            }
+        )
+    summary = await ingest_file(store, "crm", "contacts", path)
+    assert (summary.written, summary.rejected) == (1, 0)
+    await resolve_all(store)
+    async with api_client(store, "service_hall", "desk-1") as hall:
+        written = await gql(hall, RECORD, c={"customerId": customer, "kind": "query"})
+        assert "errors" not in written, written
+        ((_, rows),) = await read_contacts(store, [ContactPage(customer, 50)])
+        stored = {row["source"]: row["at"] for row in rows if row["at"].startswith("2026-11-30")}
+        assert stored == {"crm": "2026-11-30T15:30:00.000Z", "api_service_hall": "2026-11-30T15:30:00.000Z"}
+
+        fixed_clock.advance(timedelta(minutes=1))
+        later = await gql(hall, RECORD, c={"customerId": customer, "kind": "complaint"})
+        assert "errors" not in later, later
+        fixed_clock.advance(timedelta(minutes=1))
+        shown = (await gql(hall, TIMES, id=customer))["data"]["customer"]["contacts"]["edges"]
+        assert shown[0]["node"]["at"] == "2026-11-30T23:31:00.000+08:00"
+        assert [e["node"]["at"] for e in shown[1:3]] == ["2026-11-30T23:30:00.000+08:00"] * 2
+        assert all(e["node"]["at"].endswith("+08:00") for e in shown)
+        assert [e["node"]["at"] for e in shown] == sorted((e["node"]["at"] for e in shown), reverse=True)
+        two_minutes_ago = "2026-11-30T23:30:00+08:00"
+        recent = (await gql(hall, TIMES, id=customer, since=two_minutes_ago))["data"]["customer"]["contacts"]
+        assert [e["node"]["at"] for e in recent["edges"]] == [
+            "2026-11-30T23:31:00.000+08:00",
+            "2026-11-30T23:30:00.000+08:00",
+            "2026-11-30T23:30:00.000+08:00",
+        ]
+
+
+async def test_implausible_times_are_refused_by_the_api_and_by_files_naming_the_field(
+    demo: tuple[Store, Path], tmp_path: Path, fixed_clock: FixedClock
+) -> None:
+    """A contact dated 2999 would stay newest for ever: more than a day ahead of the clock, or
+    before 1900, is refused (BAD_USER_INPUT naming the field; a file's row goes to its rejects).
+    Just under a day ahead (a channel system's clock running fast) is kept."""
+    store, directory = demo
+    person = crm_person(directory)
+    customer = await customer_of(store, person)
+    async with api_client(store, "service_hall") as hall:
+        for at, why in (
+            ("2999-01-01T00:00:00+08:00", "is more than a day after now (2026-11-30T23:30:00.000+08:00)"),
+            ("2026-12-01T23:31:00+08:00", "is more than a day after now"),
+            ("1899-12-31T23:59:59Z", "is before 1900"),
+            ("next tuesday", "is not an ISO-8601 time"),
+        ):
+            refused = await gql(hall, RECORD, c={"customerId": customer, "kind": "query", "at": at})
+            error = refused["errors"][0]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", refused
+            assert error["message"].startswith(f"at: {at!r} {why}"), error["message"]
+        kept = await gql(hall, RECORD, c={"customerId": customer, "kind": "query", "at": "2026-12-01T23:29:00+08:00"})
+        assert "errors" not in kept, kept
+    async with api_client(store, "web_hall") as web:
+        submitted = await gql(
+            web,
+            SUBMIT,
+            r={
+                "source_id": "w-future",
+                "name": "司马某某",
+                "phones": "13999990000",
+                "local_network": "0591",
+                "segment": "individual",
+                "updated_at": "2999-01-01T00:00:00+08:00",
+            },
+        )
+    assert submitted["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "updated_at: '2999-01-01T00:00:00+08:00' is more than a day after now" in submitted["errors"][0]["message"]
+
+    header = ["source_id", "customer_source_id", "kind", "need", "stage", "channel", "captured_at", "claimed_at"]
+    path = tmp_path / "opportunities.csv"
+    good = {
+        "source_id": "O-ok",
+        "customer_source_id": person["source_id"],
+        "kind": "lead",
+        "need": "purchase",
+        "stage": "captured",
+        "channel": "service_hall",
+        "captured_at": "2026-11-30T09:00:00+08:00",
+        "claimed_at": "",
+    }
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerow(good)
+        writer.writerow({**good, "source_id": "O-2999", "captured_at": "2999-01-01T00:00:00+08:00"})
+        writer.writerow({**good, "source_id": "O-claimed", "claimed_at": "1800-01-01T00:00:00+08:00"})
+    await ingest_file(store, "crm", "opportunities", path)
+    with rejects_path(path).open(encoding="utf-8") as handle:
+        rejects = {row["source_id"]: (row["field"], row["reason"]) for row in csv.DictReader(handle)}
+    assert rejects["O-2999"][0] == "captured_at" and "is more than a day after now" in rejects["O-2999"][1]
+    # An optional time is set aside (the row kept without it) or refuses the row: either way, reported.
+    assert rejects["O-claimed"][0] == "claimed_at" and "is before 1900" in rejects["O-claimed"][1]
+    known = await store.read(
+        cypher("ingest/known_records"), {"ids": ["crm:opportunities:O-ok", "crm:opportunities:O-2999"]}
+    )
+    assert [row["id"] for row in known] == ["crm:opportunities:O-ok"], "a row without a plausible capture time"

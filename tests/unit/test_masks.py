@@ -190,7 +190,7 @@ def test_the_audit_writes_one_line_per_customer_read_in_full_then_forgets(audit_
     reader.show(other, VALUES[other], "C1")
     reader.show(field, "", "C3")
     reader.write_audit()
-    at = "2026-12-31T23:59:59.000+00:00"
+    at = "2026-12-31T23:59:59.000Z"
     assert audit_lines == [
         f"read caller=alice role={role} customer=C1 fields={','.join(sorted({field, other}))} at={at}",
         f"read caller=alice role={role} customer=C2 fields={other} at={at}",

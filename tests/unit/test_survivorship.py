@@ -84,12 +84,6 @@ def test_recent_reads_changed_at_when_a_record_has_no_updated_at_and_ties_go_to_
     assert picked(tied, "email", "recent") == ("c@example.com", "r0")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'recent' compares the time strings, so an instant written with another "
-    "UTC offset (sources may give one; changed_at, the fallback, is written in UTC by clock.now_iso) "
-    "is ordered by its text, not by when it happened",
-)
 def test_recent_compares_instants_not_the_text_of_their_offsets() -> None:
     records = [
         {"id": "r1", "source": MOST, "email": "earlier@example.com", "updated_at": "2026-01-02T07:00:00+08:00"},

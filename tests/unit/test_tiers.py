@@ -145,12 +145,6 @@ def test_the_spend_window_follows_the_clock_across_a_year_end(set_now: Callable[
         assert (december, january) == ("2025-06", "2025-07")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spend_since takes the month of clock.now() in UTC; the operator's months "
-    "are China's (+08:00, as fields.a_past_date and the source times are), so for the first "
-    "eight hours of each month the window is one month behind",
-)
 def test_the_spend_window_turns_with_chinas_month_not_utcs(set_now: Callable[[datetime], clock.FixedClock]) -> None:
     """The system clock answers in UTC; 2026-01-31T20:00Z is 2026-02-01 04:00 in China, where January is over."""
     set_now(datetime(2026, 2, 1, 4, 0, tzinfo=CHINA).astimezone(UTC))
