@@ -4,6 +4,7 @@ the hard rules forbid, or one against a pair an unmerge keeps apart, is refused 
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -16,8 +17,10 @@ from app.services.merges import Merges
 from app.services.resolve import resolve_all
 from app.store import Store, cypher
 from demo import generate
+from loaders.ingest import ingest_file
 from loaders.manifest import ingest_directory
 from tests.conftest import cypher_of_tests
+from tests.integration.test_steward_api import crosswalk
 
 SNAPSHOT = cypher_of_tests("customer_relationships")
 ACTIVE = cypher("view/customers_by_ids")
@@ -30,12 +33,26 @@ async def snapshot(store: Store) -> set[tuple[str, str, str, str]]:
 LOADED: dict[str, object] = {}
 
 
+UNCERTIFIED = ["冯一鸣", "卫二宝", "蒋三省", "沈四海", "韩五岳", "杨六郎", "朱七星", "秦八方"]
+
+
 async def loaded_graph(graph: Store, tmp_path: Path) -> list[str]:
+    """The demo, with eight individuals of one local network who hold no certificate: customers the
+    hard rules let a steward merge with each other in any combination."""
     generate(tmp_path / "demo", 25, seed=3)
     await ingest_directory(graph, tmp_path / "demo")
+    path = tmp_path / "uncertified.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source_id", "name", "cert_type", "phones", "local_network", "segment"])
+        for k, name in enumerate(UNCERTIFIED):
+            writer.writerow([f"U{k}", name, "blank", f"1330000{k:04d}", "0591", "individual"])
+    await ingest_file(graph, "hall", "customers", path)
     await resolve_all(graph)
-    rows = await graph.read(SNAPSHOT)
-    return sorted({r["customer"] for r in rows if r["status"] == "active"})
+    owners = await crosswalk(graph)
+    mergeable = sorted({owners[f"hall:customers:U{k}"] for k in range(len(UNCERTIFIED))})
+    assert len(mergeable) == len(UNCERTIFIED)
+    return mergeable
 
 
 Operation = tuple[str, int, int]

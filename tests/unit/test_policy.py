@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.resolution.comparisons import ADDRESS, COMPARISONS, MISSING, NAME, compare_all
+from app.resolution.merge_rules import HARD_RULES, MergeRules
 from app.resolution.policy import APART, MERGE, NO_RULE, REVIEW, RULES, SCORE, PolicyResult, apply_policy
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord, RecordTable
@@ -270,3 +273,35 @@ def test_the_real_comparisons_feed_the_rules_the_columns_they_read() -> None:
     result = apply_policy(table, left, right, compare_all(table, left, right), get_rules().resolution.policy)
     assert result.outcome.tolist() == [MERGE, REVIEW]
     assert [RULES[k] for k in result.rule.tolist()] == ["same_name_same_certificate", "same_certificate_different_name"]
+
+
+# ---------------------------------------------------------------- one set of rules
+
+
+_shapes = st.tuples(
+    st.sampled_from([None, 1, 2]),
+    st.sampled_from(["", "0591", "0592"]),
+    st.sampled_from(["individual", "household", "small_business", "enterprise"]),
+)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(first=_shapes, second=_shapes, address=st.sampled_from([*ADDRESS.levels, None]))
+def test_the_pairwise_policy_and_the_merge_rules_agree_on_two_records(
+    first: tuple, second: tuple, address: str | None
+) -> None:
+    """policy.py applies the hard rules pair by pair before scoring; merge_rules.py applies them to
+    whole customers on every path. On two single records they name the same rule, or neither does."""
+    records = [
+        record(str(i), cert=resident_id(c) if c else "", network=net, segment=segment)
+        for i, (c, net, segment) in enumerate((first, second))
+    ]
+    policy = get_rules().resolution.policy
+    result = decide(records, [(0, 1, gamma("different", address))], policy)
+    pairwise = RULES[int(result.rule[0])]
+    table = RecordTable.build(records)
+    rules = MergeRules(table, policy)
+    refusal = rules.conflict(
+        rules.facts(0), rules.facts(1), same_location=address in ("exact", "close"), departments=()
+    )
+    assert (refusal.rule if refusal else None) == (pairwise if pairwise in HARD_RULES else None)
