@@ -9,8 +9,10 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from app import clock
 from app.customer import PERSONAL_BY_KEY
 from app.errors import BadInput
+from app.fields import an_instant
 from app.services.merge_review import MergeReview, QueueFilter
 from app.services.merges import Merges
 from schema.context import Info
@@ -97,8 +99,8 @@ def _candidate(raw: dict[str, Any]) -> MatchCandidate:
         rule=raw.get("rule"),
         blocking_rule=raw.get("blocking_rule"),
         department=raw.get("department"),
-        created_at=raw.get("created_at"),
-        decided_at=raw.get("decided_at"),
+        created_at=clock.render(raw.get("created_at")),
+        decided_at=clock.render(raw.get("decided_at")),
         decided_by=raw.get("decided_by"),
     )
 
@@ -161,7 +163,8 @@ class StewardQuery:
                 cursor = (float(value) if sort == "score" else value, cid)
             except ValueError:
                 raise BadInput(f"cursor {after!r} is not one this API gave out for sort {sort!r}") from None
-        filters = QueueFilter(status, department, min_score, max_score, source, created_before)
+        bound = an_instant(created_before) if created_before else None
+        filters = QueueFilter(status, department, min_score, max_score, source, bound)
         rows, more = await review.queue(filters, sort, size, cursor)  # type: ignore[arg-type]
         counts = await review.counts(filters)
         cursors = [encode_cursor(str(r["probability"] if sort == "score" else r["created_at"]), r["id"]) for r in rows]

@@ -21,6 +21,7 @@ import pytest
 from app.services.incremental import resolve_records
 from app.services.merges import Merges
 from app.services.resolve import resolve_all
+from app.services.source_records import customer_records
 from app.store import Store
 from loaders.ingest import ingest_file
 from loaders.manifest import read_manifest
@@ -138,9 +139,24 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
         await resolve_all(store)
 
     async def merge_an_organisation_into_another() -> None:
+        """An organisation with members absorbs its own record from another local network: the one merge
+        of two organisations the hard rules allow, by the organisation customers' department."""
         organisations = [o for o in ids if (await gql_members(o))]
-        assert len(organisations) >= 2, "demo data has fewer than two organisations with members"
-        outcome = await merges.merge(organisations[0], organisations[1], decided_by="test")
+        assert organisations, "demo data has no organisation with members"
+        owners = await crosswalk(store)
+        first = min(r for r, c in owners.items() if c == organisations[0])
+        row = (await customer_records(store, [first]))[0]
+        probe = demo / "probe_organisation.csv"
+        with probe.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["source_id", "name", "cert_type", "cert_no", "local_network", "segment"])
+            writer.writerow(["X1", row["name"], row["cert_type"], row["cert_no"], "0599", row["segment"]])
+        await ingest_file(store, "probe", "customers", probe)
+        placed = await resolve_records(store, ["probe:customers:X1"])
+        assert placed[0].customer_id != organisations[0]
+        outcome = await merges.merge(
+            organisations[0], placed[0].customer_id, decided_by="test", departments=("organisation_customers",)
+        )
         events.append(outcome.event_id)
 
     async def unmerge() -> None:
