@@ -13,6 +13,7 @@ from app import clock
 from app.customer import PERSONAL_BY_KEY
 from app.errors import BadInput
 from app.fields import an_instant
+from app.services.merge_progress import customers_per_users
 from app.services.merge_review import MergeReview, QueueFilter
 from app.services.merges import Merges
 from schema.context import Info
@@ -136,8 +137,26 @@ def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) ->
     )
 
 
+@strawberry.type(description="Customers per users of one local network and customer group (merge progress).")
+class MergeProgress:
+    local_network: str | None
+    customer_group: str
+    customers: int
+    users: int
+    customers_per_user: float
+
+
 @strawberry.type
 class StewardQuery:
+    @strawberry.field(
+        description="The headline merge-progress metric: customers per users by local network and customer "
+        "group (public, organisation); the lower, the further merging has gone."
+    )
+    async def merge_progress(self, info: Info) -> list[MergeProgress]:
+        info.context.caller.require("review")
+        rows = await customers_per_users(info.context.store, info.context.rules)
+        return [MergeProgress(**row) for row in rows]
+
     @strawberry.field(description="Suspected duplicates (疑似可归并) waiting for a decision.")
     async def review_queue(
         self,

@@ -35,6 +35,7 @@ SPEND_BY_NETWORK_MONTH = cypher("analytics/spend_by_network_month")
 CONTACT_VOLUME_BY_CHANNEL_KIND = cypher("analytics/contact_volume_by_channel_kind")
 CERTIFICATE_COVERAGE_BY_SOURCE = cypher("analytics/certificate_coverage_by_source")
 TOP_SPENDERS = cypher("analytics/top_spenders")
+CUSTOMERS_PER_USERS = cypher("analytics/customers_per_users")
 
 ALL_QUERIES = [
     DUPLICATE_RATE_BY_SOURCE,
@@ -48,6 +49,7 @@ ALL_QUERIES = [
     CONTACT_VOLUME_BY_CHANNEL_KIND,
     CERTIFICATE_COVERAGE_BY_SOURCE,
     TOP_SPENDERS,
+    CUSTOMERS_PER_USERS,
 ]
 
 
@@ -263,6 +265,37 @@ async def test_merges_by_local_network(demo: tuple[Store, Path], model: Demo, se
         for n in sorted(records)
     ]
     assert len(rows) >= 3 and rows == expected
+
+
+async def test_customers_per_users(demo: tuple[Store, Path], model: Demo) -> None:
+    """The merge-progress metric from the files: each subscription's owner record's customer, counted
+    per local network and customer group (public: individual and household)."""
+    store, _ = demo
+    rows = await store.read(CUSTOMERS_PER_USERS, {"public": ["individual", "household"]})
+    users: dict[tuple[str, str], int] = defaultdict(int)
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for subscription in model.subscriptions.values():
+        customer = model.customer_of[subscription["owner"]]
+        segment = model.attribute(customer, "segment")
+        key = (
+            model.attribute(customer, "local_network"),
+            "public" if segment in ("individual", "household") else "organisation",
+        )
+        users[key] += 1
+        owners[key].add(customer)
+    expected = [
+        {
+            "local_network": network,
+            "customer_group": group,
+            "customers": len(owners[(network, group)]),
+            "users": users[(network, group)],
+            "customers_per_user": ratio(len(owners[(network, group)]), users[(network, group)]),
+        }
+        for network, group in sorted(users)
+    ]
+    assert {r["customer_group"] for r in rows} == {"public", "organisation"}
+    assert rows == expected
+    assert all(0 < r["customers_per_user"] <= 1 for r in rows)
 
 
 async def test_multi_channel_contacts(demo: tuple[Store, Path], model: Demo) -> None:

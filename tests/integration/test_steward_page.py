@@ -37,7 +37,15 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 async def review_graph(graph: EmbeddedStore, tmp_path: Path) -> EmbeddedStore:
+    """The crafted pair (two customers of 0591), holding three mobile lines between them."""
     await ingest_file(graph, "probe", "customers", crafted_pair(tmp_path))
+    lines = tmp_path / "subscriptions.csv"
+    lines.write_text(
+        "source_id,customer_source_id,service_no,product_type,status\n"
+        "L1,R1,13300007771,mobile,active\nL2,R1,13300007773,mobile,active\nL3,R2,13300007772,mobile,active\n",
+        encoding="utf-8",
+    )
+    await ingest_file(graph, "probe", "subscriptions", lines)
     await resolve_all(graph)
     return graph
 
@@ -143,3 +151,13 @@ def test_wrong_key_is_told(page, server: tuple[str, str]) -> None:  # type: igno
     page.click("#login button")
     page.wait_for_function("document.getElementById('status').textContent.includes('UNAUTHENTICATED')")
     assert page.locator("#login").is_visible()
+
+
+def test_merge_progress_shows_customers_per_users(page, server: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    """Two public customers of 0591 own three lines: 0.6667 customers per user, as the analysts' query says."""
+    base, key = server
+    sign_in(page, base, key)
+    page.click("#progress-pane summary")
+    row = page.locator("#progress tbody tr", has_text="0591")
+    row.wait_for()
+    assert row.inner_text().split() == ["0591", "public", "2", "3", "0.6667"]

@@ -30,6 +30,21 @@ const DETAIL = `query($id: ID!) { matchCandidate(id: $id) {
   left { id source sourceId customerId } right { id source sourceId customerId }
   comparisons { field level weight left right differs } } }`;
 
+const PROGRESS = `{ mergeProgress { localNetwork customerGroup customers users customersPerUser } }`;
+
+async function loadProgress() {
+  const data = await gql(PROGRESS, {});
+  $("progress").querySelector("tbody").replaceChildren(...data.mergeProgress.map((row) => {
+    const tr = document.createElement("tr");
+    for (const value of [row.localNetwork, row.customerGroup, row.customers, row.users, row.customersPerUser.toFixed(4)]) {
+      const td = document.createElement("td");
+      td.textContent = text(value);
+      tr.append(td);
+    }
+    return tr;
+  }));
+}
+
 async function loadQueue(append = false) {
   const data = await gql(QUEUE, {
     department: $("f-department").value || null,
@@ -151,7 +166,7 @@ document.addEventListener("keydown", (event) => {
 async function start() {
   $("login").hidden = !!state.key; $("who").hidden = !state.key; $("app").hidden = !state.key;
   if (!state.key) return;
-  try { await loadQueue(); } catch (error) {
+  try { await loadQueue(); await loadProgress(); } catch (error) {
     say(`${error.code || "ERROR"}: ${error.message}`, true);
     if (error.code === "UNAUTHENTICATED") { sessionStorage.removeItem("c360-key"); state.key = ""; $("login").hidden = false; }
   }
