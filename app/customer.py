@@ -69,6 +69,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("name_pinyin"),
     Attribute("is_organisation"),
     Attribute("cert_tail"),
+    # Contact details offered by sources that may not change them (JSON; app/golden/survivorship.py).
+    Attribute("held_contact_changes"),
 )
 
 BY_KEY = {a.key: a for a in ATTRIBUTES}

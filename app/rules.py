@@ -58,10 +58,20 @@ class ResolutionRules(Strict):
 class SurvivorshipRules(Strict):
     source_trust: list[str]
     # Strategies differing from the customer declaration's (app/customer.py), by attribute.
+class ContactChangeRules(Strict):
+    """Who may change a known customer's contact details (DOMAIN.md §5: identity is verified before
+    any business): a trusted source, or a record whose holder's identity a desk verified."""
+
+    attributes: list[str] = ["phones", "email", "address"]
+    trusted_sources: list[str] = []
+    verifying_sources: list[str] = []
+
+
     overrides: dict[str, str] = {}
 
     @model_validator(mode="before")
     @classmethod
+    contact_changes: ContactChangeRules = ContactChangeRules()
     def _from_earlier_releases(cls, data: Any) -> Any:
         """Rules files of release 0.1.0 list every attribute's strategy under ``attributes``: the ones
         that differ from the declaration are kept as overrides, so a province's choices survive."""

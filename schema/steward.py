@@ -14,7 +14,7 @@ from app.customer import PERSONAL_BY_KEY
 from app.errors import BadInput
 from app.fields import an_instant
 from app.services.merge_progress import customers_per_users
-from app.services.merge_review import MergeReview, QueueFilter
+from app.services.merge_review import MergeReview, QueueFilter, held_contact_changes
 from app.services.merges import Merges
 from schema.context import Info
 from schema.customer import MergeEvent, merge_event
@@ -146,8 +146,55 @@ class MergeProgress:
     customers_per_user: float
 
 
+@strawberry.type(description="A contact detail a source offered that may not change this customer's.")
+class HeldContactChange:
+    customer_id: strawberry.ID
+    name: str | None
+    attribute: str
+    record_id: str
+    source: str | None
+    values: list[str]
+
+
+@strawberry.type
+class HeldContactChanges:
+    changes: list[HeldContactChange]
+    page_info: PageInfo
+
+
+HELD_PERSONAL = {"phones": "phone", "email": "email", "address": "address"}
+
+
 @strawberry.type
 class StewardQuery:
+    @strawberry.field(
+        description="Contact details held back from customers' golden records: offered by a source that may not "
+        "change them (not trusted, identity not verified at a desk), never applied silently."
+    )
+    async def held_contact_changes(
+        self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
+    ) -> HeldContactChanges:
+        caller = info.context.caller
+        caller.require("review")
+        size = page_size(first)
+        rows, more = await held_contact_changes(info.context.store, size, decode_cursor(after, 1)[0] if after else None)
+        changes = [
+            HeldContactChange(
+                customer_id=strawberry.ID(row["id"]),
+                name=row["name"],
+                attribute=attribute,
+                record_id=offer["record"],
+                source=offer.get("source"),
+                values=[
+                    str(caller.show(HELD_PERSONAL.get(attribute, "address"), str(v), row["id"])) for v in offer["value"]
+                ],
+            )
+            for row in rows
+            for attribute, offers in sorted(row["held"].items())
+            for offer in offers
+        ]
+        return HeldContactChanges(changes=changes, page_info=page_info([encode_cursor(r["id"]) for r in rows], more))
+
     @strawberry.field(
         description="The headline merge-progress metric: customers per users by local network and customer "
         "group (public, organisation); the lower, the further merging has gone."

@@ -36,5 +36,8 @@ class GoldenDeriver:
             customer_group=self.rules.resolution.policy.groups.get(segment, ""),
             sources=sorted({str(r.get("source")) for r in records if r.get("source")}),
             cert_tail=str(values.get("cert_no") or "")[-4:] or None,
+            held_contact_changes=orjson.dumps(golden.held, option=orjson.OPT_SORT_KEYS).decode()
+            if golden.held
+            else None,
         )
         return {key: values.get(key) for key in GOLDEN_KEYS}, manager

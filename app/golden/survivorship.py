@@ -21,6 +21,8 @@ Record = Mapping[str, Any]
 class Golden:
     values: dict[str, Any]
     provenance: dict[str, str]
+    # Contact details from sources that may not change them: {attribute: [{record, value}]}.
+    held: dict[str, list[dict[str, Any]]]
 
 
 def _present(value: Any) -> bool:
@@ -54,6 +56,10 @@ class Survivorship:
         }
         # Read once: derive runs for each of a million customers.
         self.attributes = rules.attributes
+        changes = rules.contact_changes
+        self.guarded = frozenset(changes.attributes)
+        self.trusted_sources = frozenset(changes.trusted_sources)
+        self.verifying_sources = frozenset(changes.verifying_sources)
         unknown = {s for s in self.attributes.values() if s not in self.strategies}
         if unknown:
             raise ValueError(f"unknown survivorship strategies {sorted(unknown)}; known: {sorted(self.strategies)}")
@@ -61,17 +67,45 @@ class Survivorship:
     def _rank(self, record: Record) -> tuple[int, str]:
         return self.trust.get(record.get("source", ""), len(self.trust)), str(record.get("id", ""))
 
+    def may_change_contacts(self, record: Record) -> bool:
+        source = record.get("source", "")
+        return source in self.trusted_sources or (
+            bool(record.get("identity_verified")) and source in self.verifying_sources
+        )
+
     def derive(self, records: Sequence[Record]) -> Golden:
         ordered = sorted(records, key=self._rank)
+        # A customer a trusted source knows keeps the contact details such sources gave; the others'
+        # are held. A customer no trusted source knows has nothing to take over.
+        vouched = [r for r in ordered if self.may_change_contacts(r)]
+        unvouched = [r for r in ordered if not self.may_change_contacts(r)] if vouched else []
         values: dict[str, Any] = {}
         provenance: dict[str, str] = {}
+        held: dict[str, list[dict[str, Any]]] = {}
         for attribute, strategy in self.attributes.items():
-            value, source = self.strategies[strategy](attribute, ordered)
+            guarded = unvouched and attribute in self.guarded
+            value, source = self.strategies[strategy](attribute, vouched if guarded else ordered)
             if _present(value):
                 values[attribute] = value
                 if source is not None:
                     provenance[attribute] = source
-        return Golden(values, provenance)
+            if guarded:
+                held_values = self._held(attribute, value, unvouched)
+                if held_values:
+                    held[attribute] = held_values
+        return Golden(values, provenance, held)
+
+    @staticmethod
+    def _held(attribute: str, golden: Any, records: list[Record]) -> list[dict[str, Any]]:
+        shown = set(golden) if isinstance(golden, list) else {golden}
+        found = []
+        for record in records:
+            value = record.get(attribute)
+            offered = value if isinstance(value, (list, tuple)) else [value]
+            new = [v for v in offered if _present(v) and v not in shown]
+            if new:
+                found.append({"record": record["id"], "source": record.get("source"), "value": new})
+        return found
 
     def _trust(self, attribute: str, records: list[Record]) -> tuple[Any, str | None]:
         for record in records:

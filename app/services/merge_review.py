@@ -19,6 +19,7 @@ QUEUE = {"score": cypher("steward/queue_by_score"), "age": cypher("steward/queue
 COUNTS = cypher("steward/queue_counts")
 CANDIDATE = cypher("steward/candidate")
 REJECT = cypher("steward/reject")
+HELD = cypher("steward/held_contact_changes")
 
 Sort = Literal["score", "age"]
 
@@ -146,3 +147,11 @@ class MergeReview:
         )
         if not rows:
             raise ConflictError(f"candidate {candidate_id!r} was decided by someone else meanwhile")
+
+
+async def held_contact_changes(store: Store, first: int, after: str | None) -> tuple[list[dict[str, Any]], bool]:
+    """Customers whose golden contact details a low-trust source tried to change: for a steward to
+    confirm with the customer (the change then comes back through a trusted or verified record)."""
+    rows = await store.read(HELD, {"after": after, "limit": first + 1})
+    found = [{**row, "held": orjson.loads(row["held"])} for row in rows]
+    return found[:first], len(found) > first
