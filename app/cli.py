@@ -169,7 +169,17 @@ def _print_summaries(summaries: list[Any]) -> None:
     from rich.table import Table
 
     table = Table(
-        "source", "kind", "read", "written", "new", "changed", "unchanged", "rejected", "rows/s", "rejects file"
+        "source",
+        "kind",
+        "read",
+        "written",
+        "new",
+        "changed",
+        "unchanged",
+        "rejected",
+        "fields quarantined",
+        "rows/s",
+        "rejects file",
     )
     for s in summaries:
         table.add_row(
@@ -181,11 +191,16 @@ def _print_summaries(summaries: list[Any]) -> None:
             str(s.changed),
             str(s.unchanged),
             str(s.rejected),
+            str(s.quarantined),
             f"{s.rows_per_second:,.0f}",
             s.rejects_file or "",
         )
     Console().print(table)
     for s in summaries:
+        typer.echo(
+            f"{s.source}/{s.kind}: {s.rejected} rows rejected whole, {s.quarantined} fields quarantined "
+            f"in {s.quarantined_rows} loaded rows" + (f", listed in {s.rejects_file}" if s.rejects_file else "")
+        )
         if s.warned:
             typer.echo(f"{s.source}/{s.kind}: {s.warned} rows loaded with warnings, listed in {s.warnings_file}")
 
@@ -203,10 +218,19 @@ async def ingest(
         "--resolve/--no-resolve",
         help="Resolve new and changed customer records as they land (needs one batch run).",
     ),
+    max_rejected_share: float | None = typer.Option(
+        None,
+        "--max-rejected-share",
+        min=0.0,
+        max=1.0,
+        help="Exit non-zero when a file rejects more than this share of its rows whole (default 0.05).",
+    ),
 ) -> None:
-    """Validate and load source files; bad rows go to FILE.rejects.csv, the rest lands."""
+    """Validate and load source files; rows that cannot be records go to FILE.rejects.csv, fields
+    that fail their rule are quarantined (listed there too) and their rows land without them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from loaders.ingest import MAX_REJECTED_SHARE
     from loaders.load import load_files
 
     if kind not in RECORD_KINDS:
@@ -245,6 +269,7 @@ async def ingest(
                 batch_size=batch_size,
                 resolve=resolve,
                 incremental_limit=get_settings().incremental_limit,
+                max_rejected_share=MAX_REJECTED_SHARE if max_rejected_share is None else max_rejected_share,
                 on_file=on_file,
                 on_ingested=ingested,
             )

@@ -80,12 +80,20 @@ SOURCE_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a.from_source)
 
 # A customer source record's stored properties, in the order of the positional rows that
 # cypher/ingest/customers*.cypher read: the record's identity first, then every source attribute,
-# then the account manager's employee record id. tests/unit/test_customer_declaration holds them together.
+# then the account manager's employee record id and the fields set aside (app/record_kinds.py,
+# INVALID_FIELDS). tests/unit/test_customer_declaration holds them together.
 RECORD_IDENTITY = ("id", "source", "kind", "source_id", "content_hash", "shard", "fields")
-INGEST_COLUMNS = (*RECORD_IDENTITY, *(a.key for a in SOURCE_ATTRIBUTES), "manager_record")
+INGEST_COLUMNS = (*RECORD_IDENTITY, *(a.key for a in SOURCE_ATTRIBUTES), "manager_record", "invalid_fields")
 
 # What resolution and survivorship read of each customer source record.
-RECORD_COLUMNS = ("id", "source", *(a.key for a in SOURCE_ATTRIBUTES), "manager_record", "changed_at")
+RECORD_COLUMNS = (
+    "id",
+    "source",
+    *(a.key for a in SOURCE_ATTRIBUTES),
+    "manager_record",
+    "changed_at",
+    "invalid_fields",
+)
 
 
 def as_record(row: dict[str, Any]) -> dict[str, Any]:

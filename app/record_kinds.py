@@ -2,6 +2,13 @@
 
 A row collects every failing field, so the rejects file (or the API's error) tells the whole story
 at once. The customer kind's fields come from the customer declaration (app/customer.py).
+
+A field that fails its rule does not cost the row: it is set aside (quarantined) and the row is
+loaded without it, the value the source gave kept in the record's ``invalid_fields``
+(:func:`invalid_fields_json`); a customer is real though a hall desk mistyped one character of
+their id. Only a row that cannot be a record is refused whole: no source id, nothing to identify it
+by, or a field the record cannot stand without (a bill's amount, an account's customer).
+Channels (the API) are held to every rule instead: :attr:`Checked.faults` refuses them.
 """
 
 from __future__ import annotations
@@ -10,9 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from app import vocabulary as v
 from app.customer import SOURCE_ATTRIBUTES
 from app.fields import (
+    TEXT_MAX,
     Field,
     Invalid,
     a_date,
@@ -30,27 +40,52 @@ from app.resolution.normalise import PHONE_UNLISTED, normalise_phone, parse_cred
 
 # (field, reason) pairs: a row's problems or warnings.
 Findings = list[tuple[str, str]]
+# Sets a field of the row being checked aside, with the reason.
+SetAside = Callable[[str, str], None]
+
+# The source record property that lists the fields set aside: JSON text of an object, one entry per
+# field, {"value": what the source gave, "reason": why it was set aside}, and "length" (the value's
+# length) when the value was longer than its field's maximum, which keeps only its first characters.
+INVALID_FIELDS = "invalid_fields"
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A field set aside: the row is loaded without its cleaned value."""
+
+    field: str
+    reason: str
+    value: str
+    length: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class KindSpec:
     fields: Mapping[str, Field]
     references: Mapping[str, str] = field(default_factory=dict)
-    # Rules across fields: returns the row's problems, and adds to the warnings what to keep but flag.
-    check_row: Callable[[dict[str, Any], Findings], Findings] = lambda row, warnings: []
+    # Rules across fields: sets fields aside, adds to the warnings what to keep but flag, and returns
+    # what makes the row no record at all (it is then refused whole).
+    check_row: Callable[[dict[str, Any], Findings, SetAside], Findings] = lambda row, warnings, set_aside: []
+    # Required fields the record can stand without (set aside like optional ones when they fail).
+    kept_without: frozenset[str] = frozenset()
 
 
-def _customer_row(row: dict[str, Any], warnings: Findings) -> Findings:
-    problems: Findings = []
+# What a customer row needs at least one of to be a record (DOMAIN.md §3: the evidence resolution has).
+IDENTIFYING = ("name", "cert_no", "phones", "email")
+# The field name of a problem of the whole row in the rejects file.
+ROW = "(row)"
+
+
+def _customer_row(row: dict[str, Any], warnings: Findings, set_aside: SetAside) -> Findings:
     cert_type = row.get("cert_type") or "blank"
     cert_no = row.get("cert_no") or ""
     row["cert_type"] = cert_type
     if cert_type != "blank" and not cert_no:
-        problems.append(("cert_no", f"required when cert_type is {cert_type}"))
+        set_aside("cert_no", f"required when cert_type is {cert_type}")
     elif cert_type == "resident_id":
         parsed = parse_resident_id(cert_no)
         if not parsed.valid:
-            problems.append(("cert_no", f"{cert_no!r} is not a valid resident id: {parsed.reason}"))
+            set_aside("cert_no", f"{cert_no!r} is not a valid resident id: {parsed.reason}")
         else:
             row["cert_no"] = parsed.number
             if not parsed.region_known:
@@ -64,31 +99,46 @@ def _customer_row(row: dict[str, Any], warnings: Findings) -> Findings:
     elif cert_type == "credit_code":
         code = parse_credit_code(cert_no)
         if not code.valid:
-            problems.append(("cert_no", f"{cert_no!r} is not a valid credit code: {code.reason}"))
+            set_aside("cert_no", f"{cert_no!r} is not a valid credit code: {code.reason}")
         else:
             row["cert_no"] = code.number
     unlisted = [phone for phone in row.get("phones") or () if normalise_phone(phone).reason == PHONE_UNLISTED]
     if unlisted:
         warnings.append(("phones", f"{', '.join(unlisted)}: {PHONE_UNLISTED}"))
     if row.get("org_class") and row.get("segment") not in v.ORGANISATION_SEGMENTS:
-        problems.append(("org_class", "only enterprise and government customers have an org_class"))
-    return problems
+        set_aside("org_class", f"only {', '.join(v.ORGANISATION_SEGMENTS)} customers have an org_class")
+    # A certificate set aside for its check still identifies (resolution weighs it as weak evidence).
+    if not any(row.get(key) for key in IDENTIFYING) and not (cert_no and "cert_no" not in row):
+        return [(ROW, f"nothing to identify the customer by: no usable {', '.join(IDENTIFYING)}")]
+    return []
 
 
-def _contact_row(row: dict[str, Any], warnings: Findings) -> Findings:
+def _contact_row(row: dict[str, Any], warnings: Findings, set_aside: SetAside) -> Findings:
     if not row.get("customer_source_id") and not row.get("service_no"):
         return [("customer_source_id", "a contact needs customer_source_id or service_no")]
     return []
 
 
+# Maximum lengths below TEXT_MAX (or above it, for free text); a longer value is set aside with its
+# first characters and its length, and a source id longer than TEXT_MAX refuses the row.
+PHONE_MAX = 32
+SERVICE_NO_MAX = 64
+SUMMARY_MAX = 2000
+CUSTOMER_MAX_LENGTHS = {"cert_no": 40, "phones": 100, "local_network": 8}
+
 KINDS: dict[str, KindSpec] = {
     "customers": KindSpec(
         fields={
             "source_id": Field(text, True),
-            **{a.key: Field(a.rule, a.required) for a in SOURCE_ATTRIBUTES if a.rule is not None},
+            **{
+                a.key: Field(a.rule, a.required, CUSTOMER_MAX_LENGTHS.get(a.key, TEXT_MAX))
+                for a in SOURCE_ATTRIBUTES
+                if a.rule is not None
+            },
         },
         references={"account_manager_id": "employees"},
         check_row=_customer_row,
+        kept_without=frozenset(a.key for a in SOURCE_ATTRIBUTES if a.required),
     ),
     "accounts": KindSpec(
         fields={
@@ -106,7 +156,7 @@ KINDS: dict[str, KindSpec] = {
             "source_id": Field(text, True),
             "customer_source_id": Field(text, True),
             "account_source_id": Field(text),
-            "service_no": Field(a_service_no, True),
+            "service_no": Field(a_service_no, True, SERVICE_NO_MAX),
             "product_type": Field(one_of(v.PRODUCT_TYPES), True),
             "offering_code": Field(text),
             "offering_name": Field(text),
@@ -133,9 +183,9 @@ KINDS: dict[str, KindSpec] = {
             "kind": Field(one_of(v.CONTACT_KINDS), True),
             "at": Field(a_time, True),
             "customer_source_id": Field(text),
-            "service_no": Field(a_service_no),
+            "service_no": Field(a_service_no, max_length=SERVICE_NO_MAX),
             "employee_id": Field(text),
-            "summary": Field(text),
+            "summary": Field(text, max_length=SUMMARY_MAX),
             "outcome": Field(one_of(v.CONTACT_OUTCOMES)),
         },
         references={
@@ -169,7 +219,7 @@ KINDS: dict[str, KindSpec] = {
             "role": Field(one_of(v.EMPLOYEE_ROLES), True),
             "local_network": Field(text, True),
             "backup_id": Field(text),
-            "phone": Field(a_phone),
+            "phone": Field(a_phone, max_length=PHONE_MAX),
         },
     ),
     "organisation_members": KindSpec(
@@ -193,13 +243,85 @@ class Checked:
     source_id: str
     values: dict[str, Any]
     original: dict[str, Any]
+    # What makes the row no record: it is refused whole.
     problems: Findings
     # Kept rows that deserve a look (the ingest writes them to FILE.warnings.csv).
     warnings: Findings = field(default_factory=list)
+    # Fields set aside: the row is loaded without them (files), or refused (channels).
+    quarantined: list[Quarantined] = field(default_factory=list)
+    kind: str = ""
+
+    @property
+    def faults(self) -> Findings:
+        """Every broken rule, the row's and its fields': what a channel's row is refused for."""
+        return [*self.problems, *((q.field, q.reason) for q in self.quarantined)]
+
+    def set_aside(self, name: str, reason: str) -> None:
+        """Quarantine a field found wrong after the row's check (a reference that does not exist)."""
+        self.values.pop(name, None)
+        self.quarantined.append(_quarantined(name, reason, self.original.get(name), MAX_LENGTHS[self.kind][name]))
 
 
-# Per kind, (field, rule, required) in order: the loop below runs for every field of a million rows.
-_PLANS = {kind: tuple((name, f.rule, f.required) for name, f in spec.fields.items()) for kind, spec in KINDS.items()}
+def _quarantined(name: str, reason: str, raw: Any, limit: int) -> Quarantined:
+    value = ";".join(map(str, raw)) if isinstance(raw, list) else "" if raw is None else str(raw)
+    if len(value) > limit:
+        return Quarantined(name, reason, value[:limit], len(value))
+    return Quarantined(name, reason, value)
+
+
+def invalid_fields_json(quarantined: list[Quarantined]) -> str | None:
+    """The INVALID_FIELDS property of a record with fields set aside; None for a record without."""
+    if not quarantined:
+        return None
+    return orjson.dumps(
+        {
+            q.field: {"value": q.value, "reason": q.reason, **({"length": q.length} if q.length is not None else {})}
+            for q in quarantined
+        }
+    ).decode()
+
+
+def invalid_fields(stored: str | None) -> dict[str, dict[str, Any]]:
+    """A stored INVALID_FIELDS property read back, by field."""
+    if not stored:
+        return {}
+    try:
+        found = orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def shown_original(checked: Checked) -> dict[str, Any]:
+    """The original fields as the source record keeps them: an over-long value only by its first
+    characters (invalid_fields has its length), so a pasted document does not end up in the graph."""
+    cut = {q.field: q.value for q in checked.quarantined if q.length is not None}
+    return {**checked.original, **cut} if cut else checked.original
+
+
+# Per kind, (field, rule, required, keep, max length) in order: the loop below runs for every field of
+# a million rows. ``keep``: the record stands without the field, which is set aside when it fails.
+_PLANS = {
+    kind: tuple(
+        (
+            name,
+            f.rule,
+            f.required,
+            name != "source_id" and (not f.required or name in spec.kept_without),
+            f.max_length,
+        )
+        for name, f in spec.fields.items()
+    )
+    for kind, spec in KINDS.items()
+}
+MAX_LENGTHS = {kind: {name: limit for name, _, _, _, limit in plan} for kind, plan in _PLANS.items()}
+
+
+def reference_sets_aside(kind: str, name: str) -> bool:
+    """A reference to an employee (a manager, a handler) that does not exist sets the field aside; the
+    references a record hangs on (its customer, its account) refuse the row."""
+    spec = KINDS[kind]
+    return spec.references.get(name) == "employees" and not spec.fields[name].required
 
 
 def check_row(kind: str, line: int, original: Mapping[str, Any]) -> Checked:
@@ -207,23 +329,41 @@ def check_row(kind: str, line: int, original: Mapping[str, Any]) -> Checked:
     values: dict[str, Any] = {}
     problems: Findings = []
     warnings: Findings = []
+    quarantined: list[Quarantined] = []
     get = original.get
-    for name, rule, required in _PLANS[kind]:
+    for name, rule, required, keep, limit in _PLANS[kind]:
         raw: Any = get(name)
         if raw is None or raw == "" or raw == [] or (isinstance(raw, str) and raw.isspace()):
             if required:
-                problems.append((name, "is required"))
+                if keep:
+                    quarantined.append(Quarantined(name, "is required", ""))
+                else:
+                    problems.append((name, "is required"))
             continue
         if type(raw) is not str:
             raw = raw if isinstance(raw, list) and rule is phone_list else str(raw)
-        if "\x00" in raw:
-            problems.append((name, "contains a NUL character (U+0000), which no store can keep in a value"))
-            continue
-        try:
-            values[name] = raw.strip() if rule is text else rule(raw)
-        except Invalid as exc:
-            problems.append((name, str(exc)))
+        reason = None
+        length = len(raw) if type(raw) is str else len(";".join(map(str, raw)))
+        if length > limit:
+            reason = f"has {length} characters, more than the {limit} this field may have"
+        elif "\x00" in raw:
+            reason = "contains a NUL character (U+0000), which no store can keep in a value"
+        else:
+            try:
+                values[name] = raw.strip() if rule is text else rule(raw)
+                continue
+            except Invalid as exc:
+                reason = str(exc)
+        if keep:
+            quarantined.append(_quarantined(name, reason, raw, limit))
+        else:
+            problems.append((name, reason))
     if not problems:
-        problems.extend(spec.check_row(values, warnings))
+
+        def set_aside(name: str, reason: str) -> None:
+            values.pop(name, None)
+            quarantined.append(_quarantined(name, reason, get(name), MAX_LENGTHS[kind][name]))
+
+        problems.extend(spec.check_row(values, warnings, set_aside))
     source_id = str(original.get("source_id") or "").strip()
-    return Checked(line, source_id, values, dict(original), problems, warnings)
+    return Checked(line, source_id, values, dict(original), problems, warnings, quarantined, kind)

@@ -32,6 +32,9 @@ class PolicyRules(Strict):
     individuals_across_local_networks_never_merge: bool = True
     organisations_across_local_networks_review_department: str = "organisation_customers"
     cross_group_requires_same_location: bool = True
+    # A record whose certificate failed its check joins a customer holding a different valid one only
+    # through a steward's review (app/resolution/policy.py, invalid_certificate_against_valid).
+    invalid_certificate_needs_review: bool = True
     group_order: list[str]
     groups: dict[str, str]
 
@@ -55,9 +58,6 @@ class ResolutionRules(Strict):
     overrides: dict[str, LevelOverride] = {}
 
 
-class SurvivorshipRules(Strict):
-    source_trust: list[str]
-    # Strategies differing from the customer declaration's (app/customer.py), by attribute.
 class ContactChangeRules(Strict):
     """Who may change a known customer's contact details (DOMAIN.md §5: identity is verified before
     any business): a trusted source, or a record whose holder's identity a desk verified."""
@@ -67,11 +67,14 @@ class ContactChangeRules(Strict):
     verifying_sources: list[str] = []
 
 
+class SurvivorshipRules(Strict):
+    source_trust: list[str]
+    # Strategies differing from the customer declaration's (app/customer.py), by attribute.
     overrides: dict[str, str] = {}
+    contact_changes: ContactChangeRules = ContactChangeRules()
 
     @model_validator(mode="before")
     @classmethod
-    contact_changes: ContactChangeRules = ContactChangeRules()
     def _from_earlier_releases(cls, data: Any) -> Any:
         """Rules files of release 0.1.0 list every attribute's strategy under ``attributes``: the ones
         that differ from the declaration are kept as overrides, so a province's choices survive."""

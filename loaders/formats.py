@@ -103,6 +103,22 @@ def read_rows(path: Path, encoding: str = "utf-8") -> Iterator[RawRow]:
         raise SourceFileError(f"{path}: unknown format {suffix!r}; use .csv or .jsonl")
 
 
+def read_header(path: Path, encoding: str = "utf-8") -> list[str] | None:
+    """A CSV file's column names; None for JSON Lines, an empty file, or one that read_rows will
+    refuse for its own reason (missing, undecodable)."""
+    if path.suffix.lower() != ".csv" or not path.is_file() or encoding.lower() not in ENCODINGS:
+        return None
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            header = next(csv.reader(handle), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if not header:
+        return None
+    header[0] = header[0].removeprefix("\ufeff")
+    return [h.strip() for h in header]
+
+
 def _read_csv(path: Path, encoding: str) -> Iterator[RawRow]:
     undecodable: list[RawRow] = []
     lines = _decoded_lines(path, encoding, undecodable)
@@ -176,4 +192,4 @@ def _read_jsonl(path: Path, encoding: str) -> Iterator[RawRow]:
     yield from undecodable
 
 
-__all__ = ["ENCODINGS", "RawRow", "SourceFileError", "read_rows"]
+__all__ = ["ENCODINGS", "RawRow", "SourceFileError", "read_header", "read_rows"]

@@ -3,6 +3,10 @@
 Idempotent on (source, kind, source id) + content hash: a re-run writes nothing new,
 a changed row replaces its source record. Each batch is one Cypher statement, so a
 run killed half-way leaves whole batches behind and the next run completes the rest.
+
+The rejects file lists both what was refused and what was set aside: its ``issue`` column says
+``row`` for a row refused whole (every reason it has, one line each) and ``field`` for a field
+set aside from a row that was loaded (app/record_kinds.py says which is which).
 """
 
 from __future__ import annotations
@@ -21,15 +25,47 @@ from typing import Any
 
 import orjson
 
+from app.errors import C360Error
 from app.ids import record_id
-from app.record_kinds import check_row
+from app.record_kinds import KINDS, ROW, check_row
 from app.services.source_records import Prepared, RecordWriter, Written, prepare
 from app.store import Store, cypher
-from loaders.formats import RawRow, read_rows
+from loaders.formats import RawRow, SourceFileError, read_header, read_rows
 
 LINK_BACKUPS = cypher("ingest/link_backups")
-REJECT_COLUMNS = ["line", "source_id", "field", "reason", "row"]
+REJECT_COLUMNS = ["line", "source_id", "issue", "field", "reason", "row"]
+WARNING_COLUMNS = ["line", "source_id", "field", "reason", "row"]
+# The rejects file's issue column: the row was refused whole, or loaded with the field set aside.
+ROW_ISSUE, FIELD_ISSUE = "row", "field"
+# `c360 ingest` fails when a file refuses more than this share of its rows whole.
+MAX_REJECTED_SHARE = 0.05
 log = logging.getLogger(__name__)
+
+
+class TooManyRejected(C360Error):
+    """A file refused more of its rows than the allowed share: the delivery is likely broken (a
+    changed layout, a wrong export), whatever landed of it."""
+
+    code = "TOO_MANY_REJECTED"
+
+
+def required_columns(kind: str) -> list[str]:
+    """The columns a CSV file of this kind must have in its header (docs/source-formats.md)."""
+    return [name for name, f in KINDS[kind].fields.items() if f.required]
+
+
+def check_header(path: Path, kind: str, encoding: str = "utf-8") -> None:
+    """Refuse a CSV file whose header lacks a required column before anything of it is written:
+    every row would lack the field. JSON Lines rows name their fields one by one."""
+    header = read_header(path, encoding)
+    if header is None:
+        return
+    missing = [name for name in required_columns(kind) if name not in header]
+    if missing:
+        raise SourceFileError(
+            f"{path}: the header lacks the required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} of {kind} (it has {', '.join(header) or 'none'})"
+        )
 
 
 def rejects_path(path: Path) -> Path:
@@ -47,8 +83,12 @@ class IngestSummary(Written):
     kind: str = ""
     path: str = ""
     read: int = 0
+    # Rows refused whole.
     rejected: int = 0
     rejects_file: str | None = None
+    # Fields set aside from rows that were loaded, and how many rows had one or more.
+    quarantined: int = 0
+    quarantined_rows: int = 0
     warned: int = 0
     warnings_file: str | None = None
     seconds: float = 0.0
@@ -57,26 +97,52 @@ class IngestSummary(Written):
     def rows_per_second(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
 
+    @property
+    def rejected_share(self) -> float:
+        return self.rejected / self.read if self.read else 0.0
+
 
 class RejectWriter:
-    """Rejected rows with line, field and reason; the file exists only when something was rejected."""
+    """Rows with line, field and reason (with the issue column, when ``issues``); the file exists only
+    when something was written to it. ``count`` counts rows, ``fields`` the lines of field issues."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, issues: bool = True) -> None:
         self.path = path
+        self.issues = issues
         self.count = 0
+        self.fields = 0
+        self.field_rows = 0
         self._handle: Any = None
         self._writer: Any = None
         path.unlink(missing_ok=True)
 
-    def add(self, line: int, source_id: str, problems: list[tuple[str, str]], row: dict[str, Any] | None) -> None:
+    def _open(self) -> Any:
         if self._writer is None:
             self._handle = self.path.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._handle)
-            self._writer.writerow(REJECT_COLUMNS)
+            self._writer.writerow(REJECT_COLUMNS if self.issues else WARNING_COLUMNS)
+        return self._writer
+
+    def add(self, line: int, source_id: str, problems: list[tuple[str, str]], row: dict[str, Any] | None) -> None:
+        """A row refused whole (or, in the warnings file, a row loaded with warnings)."""
+        writer = self._open()
         shown = orjson.dumps(row).decode() if row is not None else ""
         for name, reason in problems:
-            self._writer.writerow([line, source_id, name, reason, shown])
+            writer.writerow(
+                [line, source_id, ROW_ISSUE, name, reason, shown]
+                if self.issues
+                else [line, source_id, name, reason, shown]
+            )
         self.count += 1
+
+    def add_fields(self, line: int, source_id: str, issues: list[tuple[str, str]], row: dict[str, Any]) -> None:
+        """Fields set aside from a row that was loaded."""
+        writer = self._open()
+        shown = orjson.dumps(row).decode()
+        for name, reason in issues:
+            writer.writerow([line, source_id, FIELD_ISSUE, name, reason, shown])
+        self.fields += len(issues)
+        self.field_rows += 1
 
     def close(self) -> None:
         if self._handle is not None:
@@ -139,10 +205,18 @@ class Ingest:
     ) -> list[Prepared]:
         accepted, refused = await self.writer.check_references(batch)
         for checked, problems in refused:
-            reject.add(checked.line, checked.source_id, problems, checked.original)
+            reject.add(checked.line, checked.source_id, checked.faults + problems, checked.original)
         for row in accepted:
-            if row.checked.warnings:
-                warned.add(row.checked.line, row.checked.source_id, row.checked.warnings, row.checked.original)
+            checked = row.checked
+            if checked.quarantined:
+                reject.add_fields(
+                    checked.line,
+                    checked.source_id,
+                    [(q.field, q.reason) for q in checked.quarantined],
+                    checked.original,
+                )
+            if checked.warnings:
+                warned.add(checked.line, checked.source_id, checked.warnings, checked.original)
         return accepted
 
     async def run(self, path: Path, encoding: str = "utf-8") -> IngestSummary:
@@ -151,9 +225,10 @@ class Ingest:
 
     async def _run(self, path: Path, encoding: str) -> IngestSummary:
         started = asyncio.get_running_loop().time()
+        check_header(path, self.kind, encoding)
         summary = IngestSummary(source=self.source, kind=self.kind, path=str(path))
         reject = RejectWriter(rejects_path(path))
-        warned = RejectWriter(warnings_path(path))
+        warned = RejectWriter(warnings_path(path), issues=False)
         pending: asyncio.Task[None] | None = None
         seen_in_file: set[str] = set()
         batches = _batches(read_rows(path, encoding), self.batch_size)
@@ -181,7 +256,9 @@ class Ingest:
             reject.close()
             warned.close()
         summary.rejected = reject.count
-        summary.rejects_file = str(reject.path) if reject.count else None
+        summary.quarantined = reject.fields
+        summary.quarantined_rows = reject.field_rows
+        summary.rejects_file = str(reject.path) if reject.count or reject.fields else None
         summary.warned = warned.count
         summary.warnings_file = str(warned.path) if warned.count else None
         summary.seconds = asyncio.get_running_loop().time() - started
@@ -202,14 +279,14 @@ class Ingest:
         source, kind = self.source, self.kind
         for raw in raw_batch:
             if raw.fields is None:
-                reject.add(raw.line, "", [("(row)", raw.error or "unreadable")], None)
+                reject.add(raw.line, "", [(ROW, raw.error or "unreadable")], None)
                 continue
             checked = check_row(kind, raw.line, raw.fields)
             rid = record_id(source, kind, checked.source_id)
             if not checked.problems and rid in seen_in_file:
                 checked.problems.append(("source_id", f"{checked.source_id!r} appears twice in this file"))
             if checked.problems:
-                reject.add(raw.line, checked.source_id, checked.problems, raw.fields)
+                reject.add(raw.line, checked.source_id, checked.faults, raw.fields)
                 continue
             seen_in_file.add(rid)
             prepared.append(prepare(source, kind, checked))

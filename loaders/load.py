@@ -17,7 +17,7 @@ from app.services.incremental import resolve_records
 from app.services.resolve import ResolveReport, latest_model, resolve_all
 from app.store import Store
 from app.vocabulary import RECORD_KINDS
-from loaders.ingest import IngestSummary, ingest_file
+from loaders.ingest import MAX_REJECTED_SHARE, IngestSummary, TooManyRejected, check_header, ingest_file
 from loaders.manifest import ManifestEntry, ingest_directory
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,23 @@ async def load_files(
     batch_size: int = 5000,
     resolve: bool = True,
     incremental_limit: int = 10_000,
+    max_rejected_share: float = MAX_REJECTED_SHARE,
     on_file: Callable[[Path], Progress | None] | None = None,
     on_ingested: Callable[[list[IngestSummary]], None] | None = None,
 ) -> list[IngestSummary]:
     """Files of one source and kind; new and changed customer records are resolved one by one when
     they are few and a batch run has been made (else `c360 resolve` is needed, and the log says so).
     ``on_ingested`` hears of the files' summaries before resolution starts, so a failing resolution
-    does not hide what was loaded and rejected."""
+    does not hide what was loaded and rejected.
+
+    Every file's header is checked before any is read, so a file without a required column stops
+    the load with nothing written. A file that refuses more than ``max_rejected_share`` of its rows
+    whole fails the load (TooManyRejected) once what did land is resolved: its good rows stay, and
+    the exit code tells the scheduler to look."""
     if kind not in RECORD_KINDS:
         raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(RECORD_KINDS)}")
+    for path in files:
+        check_header(path, kind, encoding)
     await store.setup_schema()
     known: set[str] = set()
     summaries = [
@@ -63,6 +71,15 @@ async def load_files(
     if resolve and kind == "customers":
         await resolve_changed(store, [rid for s in summaries for rid in s.changed_ids], incremental_limit)
     await store.compact()
+    too_many = [s for s in summaries if s.rejected_share > max_rejected_share]
+    if too_many:
+        raise TooManyRejected(
+            "; ".join(
+                f"{s.path}: {s.rejected} of {s.read} rows ({s.rejected_share:.1%}) were rejected whole, more than "
+                f"the {max_rejected_share:.1%} allowed; see {s.rejects_file}"
+                for s in too_many
+            )
+        )
     return summaries
 
 

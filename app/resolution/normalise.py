@@ -243,6 +243,22 @@ def normalise_certificate(cert_type: str, cert_no: str) -> Certificate:
     return Certificate(kind, number, bool(number), False, "" if number else "empty")
 
 
+# ---------------------------------------------------------------- birth dates
+
+
+@lru_cache(maxsize=1 << 16)
+def normalise_birth_date(raw: str) -> str:
+    """YYYY-MM-DD (of a longer time, its day), or empty when the text is no date (1985-02-30, 0000-00-00):
+    a date that is not one is missing evidence, not a disagreement with every real date."""
+    text = _clean(raw)[:10]
+    if len(text) != 10:
+        return ""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        return ""
+
+
 # ---------------------------------------------------------------- phones
 
 # The national numbering plan is libphonenumber's (the phonenumbers package, region CN): which 1xx

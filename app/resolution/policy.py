@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.resolution.comparisons import ADDRESS, COMPARISONS, NAME
+from app.resolution.comparisons import ADDRESS, BIRTH_DATE, CERTIFICATE, COMPARISONS, EMAIL, NAME, PHONE
 from app.resolution.records import RecordTable
 from app.rules import PolicyRules
 
@@ -27,6 +27,7 @@ RULES = (
     "organisations_across_local_networks",
     "same_name_same_certificate",
     "same_certificate_different_name",
+    "invalid_certificate_against_valid",
 )
 RULE_INDEX = {name: i for i, name in enumerate(RULES)}
 NAME_COLUMN = COMPARISONS.index(NAME)
@@ -74,10 +75,40 @@ def apply_policy(
     if rules.cross_group_requires_same_location:
         decide(groups_differ & ~same_location, APART, "cross_group_different_location")
     decide(networks_differ & either_organisation, REVIEW, "organisations_across_local_networks")
+    if rules.invalid_certificate_needs_review:
+        invalid = _invalid_certificates(table)
+        against = ((invalid[left] & valid[right]) | (valid[left] & invalid[right])) & ~same_cert
+        decide(against & _alike(gamma), REVIEW, "invalid_certificate_against_valid")
+        decide(against, APART, "invalid_certificate_against_valid")
     if rules.same_name_same_certificate_merges:
         decide(both_valid & same_cert & (name_level == 0), MERGE, "same_name_same_certificate")
     decide(both_valid & same_cert & (name_level == len(NAME.levels) - 1), REVIEW, "same_certificate_different_name")
     return PolicyResult(outcome, rule, rules.organisations_across_local_networks_review_department)
+
+
+def _invalid_certificates(table: RecordTable) -> np.ndarray:
+    """Records whose resident id or credit code failed its check (a file's row kept with the number set
+    aside, app/resolution/prepare.py); a passport or other number cannot be checked, so is not invalid."""
+    out = np.zeros(len(table), dtype=bool)
+    for i in np.flatnonzero((table.codes["cert_no"] >= 0) & ~table.codes["cert_valid"]).tolist():
+        out[i] = table.records[i].cert_kind in ("resident_id", "credit_code")
+    return out
+
+
+def _alike(gamma: np.ndarray) -> np.ndarray:
+    """Two of name, certificate (one or two edits: a likely typo), birth date, phone and e-mail agree:
+    worth a steward's look. Pairs that do not look alike stay apart rather than fill the queue."""
+    agree = [
+        (NAME_COLUMN, NAME.levels.index("one_character")),
+        (COMPARISONS.index(CERTIFICATE), CERTIFICATE.levels.index("two_edits")),
+        (COMPARISONS.index(BIRTH_DATE), BIRTH_DATE.levels.index("close")),
+        (COMPARISONS.index(PHONE), 0),
+        (COMPARISONS.index(EMAIL), EMAIL.levels.index("close")),
+    ]
+    agreeing = np.zeros(len(gamma), dtype=np.int8)
+    for k, level in agree:
+        agreeing += (gamma[:, k] >= 0) & (gamma[:, k] <= level)
+    return agreeing >= 2
 
 
 def _group_codes(table: RecordTable, rules: PolicyRules) -> np.ndarray:

@@ -9,8 +9,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from app.record_kinds import INVALID_FIELDS, invalid_fields
 from app.resolution.normalise import (
     normalise_address,
+    normalise_birth_date,
     normalise_certificate,
     normalise_email,
     normalise_name,
@@ -37,19 +39,31 @@ def address_numbers(district: str, address_text: str) -> tuple[str, str, str]:
     return key, numbers[0] if numbers else "", numbers[-1] if numbers else ""
 
 
+def _certificate_set_aside(row: Mapping[str, Any]) -> str:
+    """The certificate number a file gave that failed its check (a mistyped check character), as the
+    ingest kept it: weak evidence for matching, never for a hard rule (it is not valid). An over-long
+    one is left out."""
+    stored = row.get(INVALID_FIELDS)
+    if not stored or row.get("cert_no"):
+        return ""
+    entry = invalid_fields(stored).get("cert_no") or {}
+    return "" if "length" in entry else _text(entry.get("value"))
+
+
 def match_record(row: Mapping[str, Any]) -> MatchRecord:
     """Never raises: garbage fields become empty evidence, and notes say what was wrong."""
     network = _text(row.get("local_network"))
     segment = _text(row.get("segment"))
     is_organisation = segment in ORGANISATION_SEGMENTS
     name = normalise_name(_text(row.get("name")))
-    cert = normalise_certificate(_text(row.get("cert_type")), _text(row.get("cert_no")))
+    cert_no = _text(row.get("cert_no")) or _certificate_set_aside(row)
+    cert = normalise_certificate(_text(row.get("cert_type")), cert_no)
     phones = normalise_phones(row.get("phones") or "", network or None)
     email = normalise_email(_text(row.get("email")))
     address = normalise_address(_text(row.get("address")))
     address_text = " ".join(address.tokens)
     numbers, first_number, last_number = address_numbers(address.district or "", address_text)
-    birth_date = _text(row.get("birth_date"))[:10]
+    birth_date = normalise_birth_date(_text(row.get("birth_date")))
     gender = _text(row.get("gender"))
     notes: list[str] = []
     if cert.kind == "resident_id" and cert.valid:

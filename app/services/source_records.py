@@ -15,10 +15,18 @@ from typing import Any
 import orjson
 
 from app import clock
-from app.customer import INGEST_COLUMNS, RECORD_COLUMNS, RECORD_IDENTITY, as_record
+from app.customer import RECORD_COLUMNS, SOURCE_ATTRIBUTES, as_record
 from app.errors import BadInput, StoreError, StoreUnavailable
 from app.ids import content_hash, record_id, record_kind
-from app.record_kinds import KINDS, Checked, check_row
+from app.record_kinds import (
+    INVALID_FIELDS,
+    KINDS,
+    Checked,
+    check_row,
+    invalid_fields_json,
+    reference_sets_aside,
+    shown_original,
+)
 from app.store import Store, cypher
 from app.store.shards import shard_of
 
@@ -27,7 +35,7 @@ KNOWN_SERVICE_NUMBERS = cypher("ingest/known_service_numbers")
 UPSERT = {kind: cypher(f"ingest/{kind}") for kind in KINDS}
 CREATE_NEW = {"customers": cypher("ingest/customers_new")}
 SOURCE_RECORDS_OF = cypher("merge/source_records_of")
-_CUSTOMER_VALUES = INGEST_COLUMNS[len(RECORD_IDENTITY) : -1]
+_CUSTOMER_VALUES = tuple(a.key for a in SOURCE_ATTRIBUTES)
 log = logging.getLogger(__name__)
 
 
@@ -47,6 +55,8 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
     microseconds and the store parses faster than maps."""
     rid = record_id(source, kind, checked.source_id)
     values = checked.values
+    original = orjson.dumps(shown_original(checked)).decode()
+    invalid = invalid_fields_json(checked.quarantined)
     if kind == "customers":
         manager = values.get("account_manager_id")
         return [
@@ -56,9 +66,10 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             checked.source_id,
             digest,
             shard_of(rid),
-            orjson.dumps(checked.original).decode(),
+            original,
             *[values.get(name) for name in _CUSTOMER_VALUES],
             record_id(source, "employees", manager) if manager else None,
+            invalid,
         ]
     record = {k: val for k, val in values.items() if k != "source_id"}
     record.update(
@@ -68,8 +79,9 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
         source_id=checked.source_id,
         content_hash=digest,
         shard=shard_of(rid),
-        fields=orjson.dumps(checked.original).decode(),
+        fields=original,
     )
+    record[INVALID_FIELDS] = invalid
     row: dict[str, Any] = {"id": rid}
 
     def ref(name: str, target: str) -> str | None:
@@ -166,6 +178,8 @@ class Prepared:
 
 
 def prepare(source: str, kind: str, checked: Checked) -> Prepared:
+    """The content hash is of the row as given, whole: a change past an over-long value's kept
+    characters is still a change."""
     rid = record_id(source, kind, checked.source_id)
     digest = content_hash(checked.original)
     return Prepared(
@@ -222,7 +236,7 @@ class RecordWriter:
         refused: list[tuple[Checked, Problems]] = []
         for row in batch:
             checked = row.checked
-            problems = [
+            unknown = [
                 (
                     name,
                     f"refers to {record_kind(rid)} record {checked.values[name]!r} of source "
@@ -231,6 +245,7 @@ class RecordWriter:
                 for name, rid in row.refs.items()
                 if rid not in self.known
             ]
+            problems = [(name, why) for name, why in unknown if not reference_sets_aside(self.kind, name)]
             number = checked.values.get("service_no")
             if (
                 self.kind == "contacts"
@@ -241,8 +256,12 @@ class RecordWriter:
                 problems.append(("service_no", f"no subscription has service number {number!r}"))
             if problems:
                 refused.append((checked, problems))
-            else:
-                accepted.append(row)
+                continue
+            if unknown:  # only references whose field is set aside are left
+                for name, why in unknown:
+                    checked.set_aside(name, why)
+                row = prepare(self.source, self.kind, checked)
+            accepted.append(row)
         return accepted, refused
 
     async def write(self, accepted: list[Prepared], counts: Written) -> None:
@@ -298,14 +317,17 @@ def _refused(source: str, kind: str, source_id: str, problems: Problems) -> BadI
 
 async def upsert_row(store: Store, source: str, kind: str, fields: Mapping[str, Any]) -> Written:
     """One row (from a channel), through the same rules and statements as a file's rows; a row that
-    breaks them is refused whole with every field's reason, and nothing is written."""
+    breaks them is refused whole with every field's reason, and nothing is written. Nothing is set
+    aside here: a channel's clerk is there to correct the field, a file's sender is not."""
     checked = check_row(kind, 1, fields)
-    if checked.problems:
-        raise _refused(source, kind, checked.source_id, checked.problems)
+    if checked.faults:
+        raise _refused(source, kind, checked.source_id, checked.faults)
     writer = RecordWriter(store, source, kind)
     accepted, refused = await writer.check_references([prepare(source, kind, checked)])
     if refused:
         raise _refused(source, kind, checked.source_id, refused[0][1])
+    if accepted[0].checked.quarantined:
+        raise _refused(source, kind, checked.source_id, accepted[0].checked.faults)
     counts = Written()
     await writer.write(accepted, counts)
     return counts

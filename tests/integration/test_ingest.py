@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -25,6 +26,7 @@ from tests.conftest import cypher_of_tests
 
 COUNT_RECORDS = cypher_of_tests("count_source_records")
 RECORD = cypher_of_tests("source_record")
+PROPERTIES = cypher_of_tests("source_record_properties")
 
 CUSTOMER_HEADER = ["source_id", *(a.key for a in SOURCE_ATTRIBUTES)]
 
@@ -97,22 +99,28 @@ async def test_valid_rows_land_with_every_original_field(graph: Store, tmp_path:
         ("email", "not-an-email", "is not an e-mail address"),
         ("name", "", "is required"),
         ("updated_at", "yesterday", "is not an ISO-8601 time"),
-        ("org_class", "A", "only enterprise and government"),
+        ("org_class", "A", "customers have an org_class"),
         ("address", "厦门\x00路", "NUL character"),
     ],
 )
-async def test_each_validation_rule_rejects_with_field_and_reason(
+async def test_each_validation_rule_sets_the_field_aside_and_the_row_lands(
     graph: Store, tmp_path: Path, field: str, value: str, reason: str
 ) -> None:
+    """A field that fails its rule costs the field, not the customer: the row lands without it, the
+    rejects file lists it as a field issue, and the record keeps what the source gave."""
     bad = customer("bad", cert_type="resident_id", cert_no=GOOD_ID)
     bad[field] = value
     path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer("good"), bad])
     summary = await ingest_file(graph, "crm", "customers", path)
-    assert (summary.written, summary.rejected) == (1, 1)
+    assert (summary.written, summary.rejected, summary.quarantined, summary.quarantined_rows) == (2, 0, 1, 1)
     rejects = read_rejects(path)
-    assert [(r["line"], r["source_id"], r["field"]) for r in rejects] == [("3", "bad", field)]
+    assert [(r["line"], r["source_id"], r["issue"], r["field"]) for r in rejects] == [("3", "bad", "field", field)]
     assert reason in rejects[0]["reason"]
-    assert await count(graph, "customers") == 1
+    assert await count(graph, "customers") == 2
+    stored = (await graph.read(PROPERTIES, {"id": "crm:customers:bad"}))[0]["props"]
+    assert stored.get(field) is None
+    assert json.loads(stored["invalid_fields"])[field]["value"] == value
+    assert json.loads(stored["fields"])[field] == value
 
 
 async def test_an_id_whose_region_no_table_lists_lands_flagged_and_counts_as_valid(
