@@ -1,5 +1,7 @@
-// Invariant: every account, subscription and contact hangs on the customer that holds its owner
-// source record (contacts recorded by service number only are exempt: they follow the number).
+// Invariant: every account, subscription, contact and opportunity hangs on the customer that holds
+// its owner source record (contacts recorded by service number only are exempt: they follow the
+// number). A holding whose owner record has no customer yet, a record awaiting its first resolution,
+// is no violation: check/holdings_pending counts those.
 // Anchored on each holding, then an index lookup of its owner record: linear in the graph.
 MATCH (h:Account)
 WITH h
@@ -25,3 +27,11 @@ WITH h, r
 MATCH (r)-[:RECORD_OF]->(c:Customer)
 WHERE NOT (c)-[:HAD_CONTACT]->(h)
 RETURN 'Contact' AS label, h.id AS id, c.id AS customer
+UNION ALL
+MATCH (h:Opportunity)
+WITH h
+MATCH (r:SourceRecord {id: h.owner_record})
+WITH h, r
+MATCH (r)-[:RECORD_OF]->(c:Customer)
+WHERE NOT (c)-[:HAS_OPPORTUNITY]->(h)
+RETURN 'Opportunity' AS label, h.id AS id, c.id AS customer

@@ -1,5 +1,10 @@
 // Upsert contacts with their source records, channel, handling employee and the
 // subscriptions their service number names. $rows: [{id, record, node, employee}].
+// A contact hangs at once on the live customer of its customer record, or, when it names only a
+// service number, on the live customers owning a subscription with that number (as
+// resolve/attach_contacts and attach_contacts_by_number do after a batch run), and leaves any other
+// customer. One whose record awaits resolution hangs on none yet (check/holdings_pending counts them).
+// Each customer it reaches or leaves gets a new version.
 UNWIND $rows AS r
 MERGE (s:SourceRecord {id: r.id})
 WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
@@ -15,8 +20,19 @@ FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END 
   MERGE (c)-[:HANDLED_BY]->(e))
 WITH r, c
 OPTIONAL MATCH (x:Subscription {service_no: r.node.service_no})
-WITH c, collect(x) AS subscriptions
+WITH r, c, collect(x) AS subscriptions
 FOREACH (x IN subscriptions | MERGE (c)-[:ABOUT]->(x))
+WITH r, c
+OPTIONAL MATCH (:SourceRecord {id: coalesce(r.node.owner_record, '')})-[:RECORD_OF]->(mine:Customer {status: 'active'})
+OPTIONAL MATCH (c)-[:ABOUT]->(:Subscription)<-[:OWNS]-(owner:Customer {status: 'active'})
+WHERE r.node.owner_record IS NULL
+WITH c, collect(DISTINCT mine) + collect(DISTINCT owner) AS holders
+OPTIONAL MATCH (c)<-[held:HAD_CONTACT]-(other:Customer)
+WHERE NOT other IN holders
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
+DELETE held
+WITH DISTINCT c, holders
+FOREACH (holder IN holders | MERGE (holder)-[:HAD_CONTACT]->(c))
 WITH c
 CALL { WITH c
   MATCH (owner:Customer)-[:HAD_CONTACT]->(c)

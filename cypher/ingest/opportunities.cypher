@@ -1,5 +1,8 @@
 // Upsert opportunities (商机) with their source records and the employee who claimed each.
-// $rows: [{id, record, node, employee}]. The customer holding a changed opportunity gets a new version.
+// $rows: [{id, record, node, employee}]. An opportunity hangs on its customer record's live customer at
+// once (as resolve/attach_opportunities does after a batch run), and leaves any other customer; one
+// whose record awaits resolution hangs on none yet (check/holdings_pending counts them). The customer
+// holding a changed opportunity, and one it leaves, get a new version.
 UNWIND $rows AS r
 MERGE (s:SourceRecord {id: r.id})
 WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
@@ -15,6 +18,15 @@ WITH DISTINCT r, o
 FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END |
   MERGE (e:Employee {id: employee})
   MERGE (o)-[:CLAIMED_BY]->(e))
+WITH r, o
+OPTIONAL MATCH (:SourceRecord {id: r.node.owner_record})-[:RECORD_OF]->(holder:Customer {status: 'active'})
+WITH o, holder
+OPTIONAL MATCH (o)<-[held:HAS_OPPORTUNITY]-(other:Customer)
+WHERE holder IS NULL OR other <> holder
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
+DELETE held
+WITH DISTINCT o, holder
+FOREACH (x IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END | MERGE (x)-[:HAS_OPPORTUNITY]->(o))
 WITH o
 CALL { WITH o
   MATCH (owner:Customer)-[:HAS_OPPORTUNITY]->(o)

@@ -1,6 +1,9 @@
 // Upsert subscriptions with their source records, offering and billing account.
-// $rows: [{id, record, node, account, offering, offering_name}]. The customers owning a changed
-// subscription get a new version, and, when an offering is renamed, every customer holding it.
+// $rows: [{id, record, node, account, offering, offering_name}]. A subscription hangs on its customer
+// record's live customer at once (as resolve/attach_subscriptions does after a batch run), and leaves
+// any other customer; one whose record awaits resolution hangs on none yet (check/holdings_pending
+// counts them). The customers owning a changed subscription, one it leaves, and, when an offering is
+// renamed, every customer holding it get a new version.
 UNWIND $rows AS r
 MERGE (s:SourceRecord {id: r.id})
 WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
@@ -9,6 +12,15 @@ SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
 MERGE (x:Subscription {id: r.id})
 SET x += r.node
 MERGE (s)-[:DESCRIBES]->(x)
+WITH r, x
+OPTIONAL MATCH (:SourceRecord {id: r.node.owner_record})-[:RECORD_OF]->(holder:Customer {status: 'active'})
+WITH r, x, holder
+OPTIONAL MATCH (x)<-[held:OWNS]-(other:Customer)
+WHERE holder IS NULL OR other <> holder
+FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
+DELETE held
+WITH DISTINCT r, x, holder
+FOREACH (c IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END | MERGE (c)-[:OWNS]->(x))
 WITH r, x
 OPTIONAL MATCH (x)-[old:ON_OFFERING|BILLED_TO]->()
 DELETE old

@@ -1,0 +1,195 @@
+"""Every holding is linked when it lands (issue 17), on both backends: accounts, subscriptions,
+bills (through their account), contacts (by customer or by service number) and opportunities
+ingested after their customers were resolved are in those customers' views at once, without a
+`c360 resolve`, and the graph's check holds after every step; holdings of records still awaiting
+resolution are pending, not violations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.clock import FixedClock
+from app.services.incremental import resolve_records
+from app.services.resolve import resolve_all
+from app.store import Store, cypher
+from loaders.ingest import ingest_file
+from tests.conftest import api_client, cypher_of_tests
+from tests.integration.test_ingest import CUSTOMER_HEADER, customer, write_csv
+from tests.integration.test_steward_api import crosswalk, gql
+
+NOT_ON_THEIR_CUSTOMER = cypher("check/holdings_not_on_their_customer")
+PENDING = cypher("check/holdings_pending")
+DETACH_ACCOUNT = cypher_of_tests("detach_account")
+
+VIEW = """query($id: ID!) { customer(id: $id) { id version
+  tier { averageMonthlySpend }
+  accounts { id } subscriptions { id serviceNumber }
+  contacts(first: 10) { totalCount edges { node { id } } }
+  opportunities { id } } }"""
+
+HEADERS = {
+    "accounts": ["source_id", "customer_source_id", "account_type", "status"],
+    "subscriptions": ["source_id", "customer_source_id", "account_source_id", "service_no", "product_type", "status"],
+    "bills": ["source_id", "account_source_id", "month", "amount"],
+    "contacts": ["source_id", "channel", "kind", "at", "customer_source_id", "service_no"],
+    "opportunities": ["source_id", "customer_source_id", "kind", "need", "stage", "channel", "captured_at"],
+}
+
+
+def account(source_id: str, owner: str) -> dict[str, str]:
+    return {"source_id": source_id, "customer_source_id": owner, "account_type": "postpaid", "status": "active"}
+
+
+def holdings() -> dict[str, list[dict[str, str]]]:
+    """Zhang (c1) holds an account, a mobile line, a bill, a contact and an opportunity; Li (c2) an
+    account, a line, a bill and a contact the hotline recorded by his service number only."""
+    return {
+        "accounts": [account("A1", "c1"), account("A2", "c2")],
+        "subscriptions": [
+            {
+                "source_id": f"S{n}",
+                "customer_source_id": f"c{n}",
+                "account_source_id": f"A{n}",
+                "service_no": f"1390000000{n}",
+                "product_type": "mobile",
+                "status": "active",
+            }
+            for n in (1, 2)
+        ],
+        "bills": [
+            {"source_id": "B1", "account_source_id": "A1", "month": "2026-10", "amount": "120"},
+            {"source_id": "B2", "account_source_id": "A2", "month": "2026-10", "amount": "60"},
+        ],
+        "contacts": [
+            {
+                "source_id": "K1",
+                "channel": "service_hall",
+                "kind": "query",
+                "at": "2026-11-02T10:00:00+08:00",
+                "customer_source_id": "c1",
+                "service_no": "",
+            },
+            {
+                "source_id": "K2",
+                "channel": "hotline",
+                "kind": "complaint",
+                "at": "2026-11-03T10:00:00+08:00",
+                "customer_source_id": "",
+                "service_no": "139-0000-0002",
+            },
+        ],
+        "opportunities": [
+            {
+                "source_id": "O1",
+                "customer_source_id": "c1",
+                "kind": "opportunity",
+                "need": "purchase",
+                "stage": "captured",
+                "channel": "service_hall",
+                "captured_at": "2026-11-02T10:05:00+08:00",
+            }
+        ],
+    }
+
+
+async def ingest(store: Store, tmp_path: Path, kind: str, rows: list[dict[str, str]], name: str = "") -> None:
+    header = CUSTOMER_HEADER if kind == "customers" else HEADERS[kind]
+    path = write_csv(tmp_path / f"{kind}{name}.csv", header, rows)
+    summary = await ingest_file(store, "crm", kind, path)
+    assert (summary.rejected, summary.quarantined) == (0, 0), kind
+
+
+async def customers(store: Store, tmp_path: Path, *ids: str) -> None:
+    people = [customer(i, name=f"客户{i}", phones=f"1380000000{i[-1]}", birth_date="") for i in ids]
+    await ingest(store, tmp_path, "customers", people, "-".join(ids))
+
+
+async def views(store: Store, *ids: str) -> list[dict[str, Any]]:
+    async with api_client(store, "admin") as client:
+        found = []
+        for customer_id in ids:
+            answer = await gql(client, VIEW, id=customer_id)
+            assert "errors" not in answer, answer
+            found.append(answer["data"]["customer"])
+    return found
+
+
+async def pending(store: Store) -> dict[str, int]:
+    return {row["label"]: row["pending"] for row in await store.read(PENDING, {"limit": 5})}
+
+
+async def violations(store: Store) -> list[dict[str, Any]]:
+    return await store.read(NOT_ON_THEIR_CUSTOMER, {"limit": 20})
+
+
+NONE_PENDING = {"Account": 0, "Subscription": 0, "Contact": 0, "Opportunity": 0}
+
+
+async def test_holdings_ingested_after_their_customers_are_in_the_view_at_once(
+    graph: Store, tmp_path: Path, fixed_clock: FixedClock
+) -> None:
+    await customers(graph, tmp_path, "c1", "c2")
+    await resolve_all(graph)
+    ids = await crosswalk(graph)
+    zhang, li = ids["crm:customers:c1"], ids["crm:customers:c2"]
+    assert zhang != li
+    before = {v["id"]: v for v in await views(graph, zhang, li)}
+
+    for kind, rows in holdings().items():
+        await ingest(graph, tmp_path, kind, rows)
+        assert await violations(graph) == [], kind
+        assert await pending(graph) == NONE_PENDING, kind
+
+    after_zhang, after_li = await views(graph, zhang, li)
+    assert [a["id"] for a in after_zhang["accounts"]] == ["crm:accounts:A1"]
+    assert [s["serviceNumber"] for s in after_zhang["subscriptions"]] == ["13900000001"]
+    assert [e["node"]["id"] for e in after_zhang["contacts"]["edges"]] == ["crm:contacts:K1"]
+    assert [o["id"] for o in after_zhang["opportunities"]] == ["crm:opportunities:O1"]
+    assert after_zhang["tier"]["averageMonthlySpend"] > 0
+    assert [a["id"] for a in after_li["accounts"]] == ["crm:accounts:A2"]
+    assert [e["node"]["id"] for e in after_li["contacts"]["edges"]] == ["crm:contacts:K2"]
+    for after in (after_zhang, after_li):
+        assert after["version"] > before[after["id"]]["version"]
+
+
+async def test_holdings_of_records_awaiting_resolution_are_pending_until_resolved(graph: Store, tmp_path: Path) -> None:
+    await customers(graph, tmp_path, "c1")
+    await resolve_all(graph)
+    await customers(graph, tmp_path, "c2")  # loaded, not resolved yet
+    await ingest(graph, tmp_path, "accounts", [account("A1", "c1"), account("A2", "c2")])
+    await ingest(graph, tmp_path, "opportunities", holdings()["opportunities"])
+    assert await violations(graph) == []
+    assert await pending(graph) == {**NONE_PENDING, "Account": 1}
+
+    await resolve_records(graph, ["crm:customers:c2"])
+    assert await violations(graph) == []
+    assert await pending(graph) == NONE_PENDING
+    ids = await crosswalk(graph)
+    [li] = await views(graph, ids["crm:customers:c2"])
+    assert [a["id"] for a in li["accounts"]] == ["crm:accounts:A2"]
+
+
+async def test_a_holding_moves_when_its_customer_record_changes_and_a_bill_relinks_its_account(
+    graph: Store, tmp_path: Path, fixed_clock: FixedClock
+) -> None:
+    await customers(graph, tmp_path, "c1", "c2")
+    await resolve_all(graph)
+    ids = await crosswalk(graph)
+    zhang, li = ids["crm:customers:c1"], ids["crm:customers:c2"]
+    await ingest(graph, tmp_path, "accounts", [account("A1", "c1"), account("A2", "c2")])
+    [zhang_before] = await views(graph, zhang)
+
+    await ingest(graph, tmp_path, "accounts", [account("A1", "c2")], "-moved")
+    zhang_after, li_after = await views(graph, zhang, li)
+    assert zhang_after["accounts"] == [] and zhang_after["version"] > zhang_before["version"]
+    assert [a["id"] for a in li_after["accounts"]] == ["crm:accounts:A1", "crm:accounts:A2"]
+    assert await violations(graph) == []
+
+    assert (await graph.write(DETACH_ACCOUNT, {"id": "crm:accounts:A2"}))[0]["detached"] == 1
+    assert len(await violations(graph)) == 1
+    await ingest(graph, tmp_path, "bills", holdings()["bills"][1:])
+    [li_billed] = await views(graph, li)
+    assert [a["id"] for a in li_billed["accounts"]] == ["crm:accounts:A1", "crm:accounts:A2"]
+    assert li_billed["tier"]["averageMonthlySpend"] > 0
+    assert await violations(graph) == []
