@@ -289,7 +289,7 @@ class StewardMutation:
     @strawberry.mutation(description="Not the same customer: the pair is not proposed again unless a record changes.")
     async def reject_candidate(self, info: Info, id: strawberry.ID, note: str = "") -> MatchCandidate:
         review = _review(info)
-        await review.reject(str(id), info.context.caller.name, note)
+        await review.reject(str(id), info.context.caller.name, note, info.context.caller.role.departments)
         return _candidate((await review.detail(str(id))).candidate)
 
     @strawberry.mutation(description="Undo a merge exactly.")

@@ -52,6 +52,8 @@ class Link:
     left: int
     right: int
     departments: tuple[str, ...] = ()
+    # The steward's action found the two customers at one location (the cross-group rule).
+    same_location: bool = False
 
 
 class Clusters(UnionFind):
@@ -62,10 +64,12 @@ class Clusters(UnionFind):
         super().__init__(len(table))
         self.rules = rules
         self.facts: dict[int, Facts] = {}
-        self.apart: dict[int, list[int]] = {}
+        self.apart: dict[int, set[int]] = {}
+        self._ids: list[str] | None = None
+        self.table = table
         for link in apart:
-            self.apart.setdefault(link.left, []).append(link.right)
-            self.apart.setdefault(link.right, []).append(link.left)
+            self.apart.setdefault(link.left, set()).add(link.right)
+            self.apart.setdefault(link.right, set()).add(link.left)
 
     def roots(self) -> np.ndarray:
         return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent))
@@ -82,7 +86,9 @@ class Clusters(UnionFind):
         if a == b:
             return ALREADY_TOGETHER, None
         if self.apart and self.kept_apart(a, b):
-            return REFUSED_DECIDED, Refusal(KEPT_APART, (str(first), str(second)))
+            if self._ids is None:
+                self._ids = self.table.ids()
+            return REFUSED_DECIDED, Refusal(KEPT_APART, (self._ids[first], self._ids[second]))
         facts_a, facts_b = self.facts_of(a), self.facts_of(b)
         refusal = self.rules.conflict(facts_a, facts_b, same_location=same_location, departments=departments)
         if refusal is not None:
@@ -93,7 +99,7 @@ class Clusters(UnionFind):
         self.facts[root] = join(facts_a, facts_b)
         moved = self.apart.pop(gone, None)
         if moved:
-            self.apart.setdefault(root, []).extend(moved)
+            self.apart.setdefault(root, set()).update(moved)
         return JOIN, None
 
     def kept_apart(self, a: int, b: int) -> bool:
@@ -123,7 +129,7 @@ def cluster(
         outcome, refusal = clusters.join(
             link.left,
             link.right,
-            same_location=rules.same_location([link.left], [link.right]),
+            same_location=link.same_location or rules.same_location([link.left], [link.right]),
             departments=link.departments,
         )
         must_refusals.append(refusal if outcome not in (JOIN, ALREADY_TOGETHER) else None)

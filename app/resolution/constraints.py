@@ -44,6 +44,8 @@ class StewardDecision:
     right_fingerprint: str = ""
     # Departments whose decision it carries (organisations across local networks).
     departments: tuple[str, ...] = ()
+    # A merge found the two customers at one location (the cross-group rule), whichever two records met.
+    same_location: bool = False
     status: str = STANDING
 
     @classmethod

@@ -241,7 +241,7 @@ def _links(table: RecordTable, decisions: InForce | None) -> tuple[list[Link], l
     must, must_decisions = [], []
     for d in decisions.must:
         if d.left in position and d.right in position:
-            must.append(Link(position[d.left], position[d.right], d.departments))
+            must.append(Link(position[d.left], position[d.right], d.departments, d.same_location))
             must_decisions.append(d)
     cannot = [
         Link(position[d.left], position[d.right])

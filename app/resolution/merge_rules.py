@@ -139,7 +139,9 @@ class MergeRules:
         if policy.cross_group_requires_same_location and a.groups and b.groups and not (a.groups & b.groups):
             if not same_location:
                 return Refusal(CROSS_GROUP_ELSEWHERE, (self._group(a.groups), self._group(b.groups)))
-        if (a.organisation or b.organisation) and a.networks and b.networks and a.networks != b.networks:
+        # A customer the department already let span networks takes more records of those networks.
+        spans = a.networks | b.networks
+        if (a.organisation or b.organisation) and a.networks and b.networks and spans not in (a.networks, b.networks):
             department = policy.organisations_across_local_networks_review_department
             if department not in departments:
                 return Refusal(

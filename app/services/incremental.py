@@ -18,7 +18,8 @@ import orjson
 
 from app import clock
 from app.golden.derive import GoldenDeriver
-from app.resolution.constraints import SUSPENDED, StewardDecision
+from app.resolution.clustering import KEPT_APART
+from app.resolution.constraints import LAPSED, SUSPENDED, StewardDecision
 from app.resolution.linker import Linker, PairDecision
 from app.resolution.merge_rules import DIFFERENT_CERTIFICATES, ORGANISATIONS_ACROSS_NETWORKS, Refusal, check_sides
 from app.resolution.prepare import match_record
@@ -127,22 +128,27 @@ class _Placing:
     async def place(self, row: dict[str, Any], current: str | None) -> _Placed:
         probe = match_record(row)
         decisions = await steward_decisions.in_force_for(self.store, [row["id"]])
+        lapsed = [
+            {"id": d.id, "status": LAPSED, "reason": "a record changed its identifying fields", "returned": None}
+            for d in decisions.lapsed
+        ]
         partners = {d.right if d.left == row["id"] else d.left: d for d in decisions.must}
         apart = {d.right if d.left == row["id"] else d.left for d in decisions.cannot}
         named = sorted(partners.keys() | apart)
         owners = (
             {r["id"]: r["customer_id"] for r in await self.store.read(CUSTOMER_OF, {"ids": named})} if named else {}
         )
-        suspended: list[dict[str, Any]] = []
+        suspended: list[dict[str, Any]] = lapsed
         for partner, must in partners.items():
             customer = owners.get(partner)
             if not customer:
                 continue
             refusal = await self._refusal(customer, probe, row["id"], must.departments)
-            if refusal is None and not await self._kept_apart(customer, apart, owners):
-                return _Placed(customer, "merge", reason={"steward_decision": must.id})
-            if refusal is not None:
-                suspended.append(_suspension(must, refusal))
+            if refusal is None and await self._kept_apart(customer, apart, owners):
+                refusal = Refusal(KEPT_APART, (row["id"], partner))
+            if refusal is None:
+                return _Placed(customer, "merge", reason={"steward_decision": must.id}, suspended=suspended)
+            suspended.append(_suspension(must, refusal))
         stored = [
             r
             for r in await candidates_for(self.store, probe, str(row.get("name") or "") or None)

@@ -96,15 +96,7 @@ class MergeReview:
         detail = await self.detail(candidate_id)
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
-        department = detail.candidate.get("department")
-        if department and department != "data_stewards" and department not in departments:
-            raise MergeRuleError(
-                f"candidate {candidate_id!r} is for the {department} department to decide "
-                f"({detail.candidate.get('rule')}); {decided_by} is not of it",
-                rule=str(detail.candidate.get("rule") or ""),
-                values=(detail.left["id"], detail.right["id"]),
-                department=department,
-            )
+        _require_department(detail, decided_by, departments)
         left, right = detail.left_customer, detail.right_customer
         if left is None or right is None:
             raise ConflictError(f"candidate {candidate_id!r} has a record that belongs to no customer")
@@ -121,12 +113,15 @@ class MergeReview:
             pair=(detail.left["id"], detail.right["id"]),
         )
 
-    async def reject(self, candidate_id: str, decided_by: str, note: str = "") -> None:
+    async def reject(
+        self, candidate_id: str, decided_by: str, note: str = "", departments: Collection[str] = ()
+    ) -> None:
         """Not the same customer: the pair stays apart through every later resolution, until one of the
         two records changes its identifying fields."""
         detail = await self.detail(candidate_id)
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
+        _require_department(detail, decided_by, departments)
         left, right = detail.left["id"], detail.right["id"]
         standing = await steward_decisions.standing(self.store)
         refuse_separating(left, right, standing)
@@ -147,6 +142,19 @@ class MergeReview:
         )
         if not rows:
             raise ConflictError(f"candidate {candidate_id!r} was decided by someone else meanwhile")
+
+
+def _require_department(detail: CandidateDetail, decided_by: str, departments: Collection[str]) -> None:
+    """A candidate the rules leave to a department is that department's to decide, either way."""
+    department = detail.candidate.get("department")
+    if department and department != "data_stewards" and department not in departments:
+        raise MergeRuleError(
+            f"candidate {detail.candidate['id']!r} is for the {department} department to decide "
+            f"({detail.candidate.get('rule')}); {decided_by} is not of it",
+            rule=str(detail.candidate.get("rule") or ""),
+            values=(detail.left["id"], detail.right["id"]),
+            department=department,
+        )
 
 
 async def held_contact_changes(store: Store, first: int, after: str | None) -> tuple[list[dict[str, Any]], bool]:

@@ -18,7 +18,7 @@ import orjson
 from app import clock
 from app.errors import BadInput, ConflictError, MergeRuleError, NotFoundError
 from app.golden.derive import GoldenDeriver
-from app.ids import candidate_id, merge_event_id, split_customer_id
+from app.ids import candidate_id, merge_event_id, new_customer_id, split_customer_id
 from app.resolution.constraints import CANNOT, MUST, STANDING, refuse_joining, refuse_splitting
 from app.resolution.merge_rules import check_sides
 from app.resolution.prepare import match_record
@@ -125,7 +125,7 @@ class Merges:
         moved = {key: sorted(a[key]) for key in MOVABLE}
         golden = await self._golden(together)
         event = merge_event_id("merge", survivor, absorbed)
-        left, right = pair or (min(s["records"], default=""), min(a["records"], default=""))
+        left, right = pair or (_representative(survivor, s["records"]), _representative(absorbed, a["records"]))
         decisions = (
             [
                 steward_decisions.decision(
@@ -137,6 +137,8 @@ class Merges:
                     candidate=candidate or candidate_id(left, right),
                     event=event,
                     departments=departments,
+                    # The rules were just asked about the two customers as a whole, location included.
+                    same_location=True,
                 ).row()
             ]
             if left and right
@@ -184,8 +186,15 @@ class Merges:
         moved_records = set(data.get("moved_records") or [])
         survivor_records = [r for r in state[survivor]["records"] if r not in moved_records]
         absorbed_records = sorted(set(state[absorbed]["records"]) | moved_records)
-        # The pair goes back to the queue, kept apart until a steward decides it again.
+        # Later decisions must not be broken by giving the absorbed records back.
         made = [d for d in await steward_decisions.of_event(self.store, event) if d.kind == MUST]
+        later = [
+            d
+            for d in await steward_decisions.standing_for(self.store, [*survivor_records, *absorbed_records])
+            if d.event != event
+        ]
+        refuse_splitting(absorbed_records, survivor_records, later)
+        # The pair goes back to the queue, kept apart until a steward decides it again.
         keep_apart = [
             steward_decisions.decision(
                 CANNOT,
@@ -270,6 +279,12 @@ class Merges:
 
     async def history(self, customer: str) -> list[dict[str, Any]]:
         return (await merge_histories(self.store, [customer]))[0]
+
+
+def _representative(customer: str, records: Sequence[str]) -> str:
+    """The record a manual merge's decision names for a customer: the one that founded it (the
+    customer is named after it), which later merges into it do not change; else its first."""
+    return next((r for r in records if new_customer_id(r) == customer), min(records, default=""))
 
 
 async def merge_histories(store: Store, customers: Sequence[str]) -> list[list[dict[str, Any]]]:

@@ -72,6 +72,7 @@ def decision(
     event: str | None = None,
     departments: Collection[str] = (),
     fingerprints: tuple[str, str] = ("", ""),
+    same_location: bool = False,
 ) -> StewardDecision:
     return StewardDecision(
         id=steward_decision_id(kind, left, right),
@@ -86,6 +87,7 @@ def decision(
         left_fingerprint=fingerprints[0],
         right_fingerprint=fingerprints[1],
         departments=tuple(sorted(departments)),
+        same_location=same_location,
     )
 
 

@@ -88,8 +88,15 @@ async def test_merge_unmerge_sequences_restore_the_graph(graph: Store, tmp_path_
             active.remove(absorbed)
             open_events.append(outcome.event_id)
         elif kind == "unmerge" and open_events:
-            event = open_events.pop(i % len(open_events))
-            outcome = await merges.unmerge(event, decided_by="property-test")
+            event = open_events[i % len(open_events)]
+            unchanged = await snapshot(graph)
+            try:
+                outcome = await merges.unmerge(event, decided_by="property-test")
+            except Contradiction:
+                # Undoing it would separate records a later merge decided are one customer.
+                assert await snapshot(graph) == unchanged
+                continue
+            open_events.remove(event)
             active.append(outcome.absorbed)
         report = await check_invariants(graph)
         assert report.ok, report.violations

@@ -333,3 +333,20 @@ def test_components_are_the_same_for_any_order_and_direction_of_the_pairs(
     expected = _connected(keys, pairs)
     assert components(keys, pairs) == expected
     assert components(sorted(keys, reverse=True), reordered) == expected
+
+
+def test_an_organisation_the_department_let_span_networks_takes_more_records_of_them() -> None:
+    """x1, x2 in 0591 and y1 in 0592 share a credit code; the department approved x1 = y1. The edge x1-x2
+    stays inside the networks the customer already spans: it joins, it is not sent back."""
+    code = credit_code("TE9TQRG03")
+    records = [
+        record("x1", cert=code, cert_type="credit_code", network="0591", segment="enterprise"),
+        record("x2", cert=code, cert_type="credit_code", network="0591", segment="enterprise"),
+        record("y1", cert=code, cert_type="credit_code", network="0592", segment="enterprise"),
+    ]
+    department = get_rules().resolution.policy.organisations_across_local_networks_review_department
+    roots, verdict, refusals = run_with_decisions(records, [(0, 1)], must=[Link(0, 2, (department,))])
+    assert roots == [0, 0, 0] and verdict == [JOIN] and refusals == [None]
+    y2 = record("y2", cert=code, cert_type="credit_code", network="0593", segment="enterprise")
+    roots, verdict, _ = run_with_decisions([*records, y2], [(0, 3)], must=[Link(0, 2, (department,))])
+    assert verdict == [REFUSED_DEPARTMENT], "a third network is the department's to decide again"
