@@ -61,6 +61,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     # Shown inside the customer's tier, not as a field of its own.
     Attribute("vip_card", f.one_of(v.VIP_CARDS), survivorship="trust", exported=6),
     Attribute("updated_at", f.a_time, golden=False),
+    # The holder's identity was verified at a desk (DOMAIN.md §5): lets the record change contact details.
+    Attribute("identity_verified", f.a_flag, golden=False),
     # Derived by app/golden/derive from all of a customer's records.
     Attribute("customer_group", graphql="customer_group", exported=3),
     Attribute("sources", graphql="sources", graphql_type="list[str]"),

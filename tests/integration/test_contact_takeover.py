@@ -93,3 +93,25 @@ async def test_held_changes_are_the_stewards_to_read(known: tuple[Store, str]) -
     async with api_client(store, "agent") as agent:
         refused = await gql(agent, HELD, after=None)
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_desk_that_verified_the_holder_changes_them_and_a_claim_from_elsewhere_does_not(
+    known: tuple[Store, str],
+) -> None:
+    store, customer = known
+    verified = {**PERSON, "source_id": "H-1", "email": "verified@example.cn", "identity_verified": "true"}
+    claimed = {**PERSON, "source_id": "T-1", "email": "claimed@example.cn", "identity_verified": "true"}
+    async with (
+        api_client(store, "hotline") as hotline,
+        api_client(store, "service_hall") as hall,
+        api_client(store, "admin") as admin,
+    ):
+        await gql(hotline, SUBMIT, r=claimed)
+        assert (await gql(admin, VIEW, id=customer))["data"]["customer"]["email"] == PERSON["email"]
+        await gql(hall, SUBMIT, r=verified)
+        await resolve_all(store)
+        assert (await gql(admin, VIEW, id=customer))["data"]["customer"]["email"] == "verified@example.cn"
+        held = [c for c in await held_changes(admin) if c["customerId"] == customer]
+        assert [(c["source"], c["values"]) for c in held if c["attribute"] == "email"] == [
+            ("api_hotline", ["claimed@example.cn"])
+        ]
