@@ -347,6 +347,8 @@ async def check() -> None:
         typer.echo(f"{'ok  ' if not rows else 'FAIL'} {name}")
         for row in rows:
             typer.echo(f"       {row}")
+    for label, (count, examples) in sorted(report.pending.items()):
+        typer.echo(f"wait {count} {label} awaiting resolution (run `c360 resolve`), e.g. {', '.join(examples)}")
     if not report.ok:
         raise typer.Exit(EXIT_ERROR)
 
