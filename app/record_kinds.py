@@ -36,7 +36,13 @@ from app.fields import (
     phone_list,
     text,
 )
-from app.resolution.normalise import PHONE_UNLISTED, normalise_phone, parse_credit_code, parse_resident_id
+from app.resolution.normalise import (
+    PHONE_UNLISTED,
+    normalise_phone,
+    parse_credit_code,
+    parse_org_code,
+    parse_resident_id,
+)
 
 # (field, reason) pairs: a row's problems or warnings.
 Findings = list[tuple[str, str]]
@@ -96,10 +102,11 @@ def _customer_row(row: dict[str, Any], warnings: Findings, set_aside: SetAside) 
                         f"division table; kept as a valid resident id",
                     )
                 )
-    elif cert_type == "credit_code":
-        code = parse_credit_code(cert_no)
+    elif cert_type in ("credit_code", "org_code"):
+        code = parse_credit_code(cert_no) if cert_type == "credit_code" else parse_org_code(cert_no)
         if not code.valid:
-            set_aside("cert_no", f"{cert_no!r} is not a valid credit code: {code.reason}")
+            what = "credit code" if cert_type == "credit_code" else "organisation code"
+            set_aside("cert_no", f"{cert_no!r} is not a valid {what}: {code.reason}")
         else:
             row["cert_no"] = code.number
     unlisted = [phone for phone in row.get("phones") or () if normalise_phone(phone).reason == PHONE_UNLISTED]

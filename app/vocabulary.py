@@ -6,7 +6,7 @@ Rules about these values (thresholds, routing, entitlements) are configuration i
 
 from __future__ import annotations
 
-CERT_TYPES = ("resident_id", "credit_code", "passport", "other", "blank")
+CERT_TYPES = ("resident_id", "credit_code", "org_code", "passport", "other", "blank")
 SEGMENTS = ("individual", "household", "small_business", "enterprise", "government")
 # Small businesses are organisations, on the 政企 side (DOMAIN.md §2, §3).
 ORGANISATION_SEGMENTS = ("small_business", "enterprise", "government")

@@ -67,7 +67,7 @@ def _name_word_address_number(table: RecordTable) -> tuple[np.ndarray, np.ndarra
 
 
 RULES: dict[str, KeyColumns] = {
-    "certificate": _column("cert_no"),
+    "certificate": _column("cert_key"),
     "phone": _phones,
     "email": _column("email"),
     "name_birth_date": _columns("name", "birth_date"),
@@ -152,7 +152,7 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
         raise ValueError(f"unknown blocking rules {unknown}; known: {sorted(RULES)}")
     n = len(table)
     valid = table.codes["cert_valid"]
-    cert = table.codes["cert_no"]
+    cert = table.codes["cert_key"]
     seen = np.empty(0, dtype=np.int64)
     lefts, rights, rules = [], [], []
     result = BlockingResult(np.empty(0), np.empty(0), np.empty(0), list(rule_names))

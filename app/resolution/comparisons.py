@@ -112,7 +112,7 @@ NAME = Comparison(
 
 
 def compare_certificate(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    exact = _equal(table, "cert_no", left, right)
+    exact = _equal(table, "cert_key", left, right)
     edits = _similarity(table, "cert_no", left, right, distance.DamerauLevenshtein.distance)
     return _levels(len(left), [exact, edits <= 1, edits <= 2], _missing(table, "cert_no", left, right))
 

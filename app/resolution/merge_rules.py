@@ -62,16 +62,6 @@ class Facts:
     groups: frozenset[int]
 
 
-def certificate_key(kind: str, number: str) -> str:
-    """One key per certificate: a credit code's characters 9-17 are the organisation code it
-    embeds, so both forms of one organisation's certificate meet."""
-    if kind == "credit_code" and len(number) == 18:
-        return "org:" + number[8:17]
-    if kind == "org_code" and len(number) == 9:
-        return "org:" + number
-    return f"{kind}:{number}"
-
-
 class MergeRules:
     """The rules bound to one table of records: facts per record by position, and the conflict
     between two sets of records (each already one legal customer)."""
@@ -80,7 +70,7 @@ class MergeRules:
         self.table = table
         self.policy = policy
         records = table.records
-        keys = [certificate_key(r.cert_kind, r.cert_no) if r.cert_valid else "" for r in records]
+        keys = [r.cert_key if r.cert_valid else "" for r in records]
         self._certificate_text: dict[int, str] = {}
         code_of: dict[str, int] = {}
         certificate = np.full(len(records), NONE, dtype=np.int64)

@@ -58,7 +58,7 @@ def apply_policy(
     codes = table.codes
     valid = codes["cert_valid"]
     both_valid = valid[left] & valid[right]
-    same_cert = codes["cert_no"][left] == codes["cert_no"][right]
+    same_cert = codes["cert_key"][left] == codes["cert_key"][right]
     network = codes["local_network"]
     networks_differ = (network[left] != network[right]) & (network[left] >= 0) & (network[right] >= 0)
     organisation = codes["is_organisation"]
@@ -91,7 +91,7 @@ def _invalid_certificates(table: RecordTable) -> np.ndarray:
     aside, app/resolution/prepare.py); a passport or other number cannot be checked, so is not invalid."""
     out = np.zeros(len(table), dtype=bool)
     for i in np.flatnonzero((table.codes["cert_no"] >= 0) & ~table.codes["cert_valid"]).tolist():
-        out[i] = table.records[i].cert_kind in ("resident_id", "credit_code")
+        out[i] = table.records[i].cert_kind in ("resident_id", "credit_code", "org_code")
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.record_kinds import INVALID_FIELDS, invalid_fields
 from app.resolution.normalise import (
+    certificate_key,
     normalise_address,
     normalise_birth_date,
     normalise_certificate,
@@ -83,7 +84,8 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
         name_words=name.words,
         cert_kind=cert.kind,
         cert_no=cert.number,
-        cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code")),
+        cert_key=certificate_key(cert.kind, cert.number),
+        cert_valid=bool(cert.valid and cert.kind in ("resident_id", "credit_code", "org_code")),
         phones=tuple(sorted({p.key for p in phones if p.valid})),
         email=email.key if email.valid else "",
         address_key=address.key,

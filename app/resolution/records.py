@@ -22,6 +22,8 @@ class MatchRecord:
     name_words: str = ""
     cert_kind: str = ""
     cert_no: str = ""
+    # One key for the forms of one certificate (an organisation code and the credit code embedding it).
+    cert_key: str = ""
     cert_valid: bool = False
     phones: tuple[str, ...] = ()
     email: str = ""
@@ -66,6 +68,7 @@ class RecordTable:
         "name_core",
         "name_words",
         "cert_no",
+        "cert_key",
         "email",
         "address_key",
         "address_text",
