@@ -171,8 +171,13 @@ KINDS: dict[str, KindSpec] = {
             "start_date": Field(a_date),
             "end_date": Field(a_date),
             "updated_at": Field(a_time),
+            "custodian_source_id": Field(text),
         },
-        references={"customer_source_id": "customers", "account_source_id": "accounts"},
+        references={
+            "customer_source_id": "customers",
+            "account_source_id": "accounts",
+            "custodian_source_id": "customers",
+        },
     ),
     "bills": KindSpec(
         fields={

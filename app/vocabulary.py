@@ -17,7 +17,8 @@ GENDERS = ("M", "F")
 VIP_CARDS = ("diamond", "gold", "silver")
 ACCOUNT_TYPES = ("prepaid", "postpaid")
 ACCOUNT_STATUSES = ("active", "suspended", "closed")
-PRODUCT_TYPES = ("mobile", "fixed", "broadband", "iptv")
+# A payphone (公话) belongs to its custodian organisation (DOMAIN.md §3.6), named by custodian_source_id.
+PRODUCT_TYPES = ("mobile", "fixed", "broadband", "iptv", "payphone")
 SUBSCRIPTION_STATUSES = ("active", "suspended", "cancelled")
 CHANNELS = (
     "account_manager",

@@ -98,6 +98,9 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "owner_record": owner,
         }
     elif kind == "subscriptions":
+        if values["product_type"] == "payphone" and values.get("custodian_source_id"):
+            # A payphone hangs on its custodian organisation, whoever registered the line.
+            owner = ref("custodian_source_id", "customers")
         row["node"] = {
             "id": rid,
             "source": source,
