@@ -3,8 +3,9 @@
 ``cluster`` applies the steward's must-links first, then merge edges strongest first, and refuses a join
 the hard rules forbid for the two clusters as a whole (two different valid certificates, individuals of
 two local networks, organisations of two networks without their department) or a steward decision keeps
-apart, so a chain of weak links cannot join what the policy keeps apart pair by pair. ``UnionFind`` and ``components`` give every caller the
-same representative for a set: its smallest member, whatever order the pairs come in.
+apart, so a chain of weak links cannot join what the policy keeps apart pair by pair. ``UnionFind`` and
+``components`` give every caller the same representative for a set: its smallest member, whatever order
+the pairs come in.
 """
 
 from __future__ import annotations
