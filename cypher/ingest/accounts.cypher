@@ -11,8 +11,10 @@ MERGE (a:Account {id: r.id})
 SET a += r.node
 MERGE (s)-[:DESCRIBES]->(a)
 WITH r, a
-OPTIONAL MATCH (:SourceRecord {id: r.node.owner_record})-[:RECORD_OF]->(holder:Customer {status: 'active'})
-WITH a, holder
+OPTIONAL MATCH (owned:SourceRecord {id: r.node.owner_record})
+WITH a, owned
+OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer:Customer)
+WITH a, CASE WHEN customer.status = 'active' THEN customer END AS holder
 OPTIONAL MATCH (a)<-[held:HAS_ACCOUNT]-(other:Customer)
 WHERE holder IS NULL OR other <> holder
 FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))

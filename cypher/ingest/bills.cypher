@@ -14,8 +14,11 @@ MERGE (s)-[:DESCRIBES]->(b)
 MERGE (a:Account {id: r.account})
 MERGE (b)-[:BILL_OF]->(a)
 WITH a, count(b) AS billed
-OPTIONAL MATCH (:SourceRecord {id: coalesce(a.owner_record, '')})-[:RECORD_OF]->(holder:Customer {status: 'active'})
+OPTIONAL MATCH (owned:SourceRecord {id: coalesce(a.owner_record, '')})
 WHERE NOT (a)<-[:HAS_ACCOUNT]-(:Customer)
+WITH a, billed, owned
+OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer:Customer)
+WITH a, billed, CASE WHEN customer.status = 'active' THEN customer END AS holder
 FOREACH (x IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END | MERGE (x)-[:HAS_ACCOUNT]->(a))
 WITH a, billed
 CALL { WITH a

@@ -23,10 +23,14 @@ OPTIONAL MATCH (x:Subscription {service_no: r.node.service_no})
 WITH r, c, collect(x) AS subscriptions
 FOREACH (x IN subscriptions | MERGE (c)-[:ABOUT]->(x))
 WITH r, c
-OPTIONAL MATCH (:SourceRecord {id: coalesce(r.node.owner_record, '')})-[:RECORD_OF]->(mine:Customer {status: 'active'})
-OPTIONAL MATCH (c)-[:ABOUT]->(:Subscription)<-[:OWNS]-(owner:Customer {status: 'active'})
+OPTIONAL MATCH (owned:SourceRecord {id: coalesce(r.node.owner_record, '')})
+WITH r, c, owned
+OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer:Customer)
+WITH r, c, CASE WHEN customer.status = 'active' THEN customer END AS mine
+OPTIONAL MATCH (c)-[:ABOUT]->(:Subscription)<-[:OWNS]-(numbered:Customer)
 WHERE r.node.owner_record IS NULL
-WITH c, collect(DISTINCT mine) + collect(DISTINCT owner) AS holders
+WITH c, mine, CASE WHEN numbered.status = 'active' THEN numbered END AS by_number
+WITH c, collect(DISTINCT mine) + collect(DISTINCT by_number) AS holders
 OPTIONAL MATCH (c)<-[held:HAD_CONTACT]-(other:Customer)
 WHERE NOT other IN holders
 FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))

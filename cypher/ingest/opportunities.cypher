@@ -19,8 +19,10 @@ FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END 
   MERGE (e:Employee {id: employee})
   MERGE (o)-[:CLAIMED_BY]->(e))
 WITH r, o
-OPTIONAL MATCH (:SourceRecord {id: r.node.owner_record})-[:RECORD_OF]->(holder:Customer {status: 'active'})
-WITH o, holder
+OPTIONAL MATCH (owned:SourceRecord {id: r.node.owner_record})
+WITH o, owned
+OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer:Customer)
+WITH o, CASE WHEN customer.status = 'active' THEN customer END AS holder
 OPTIONAL MATCH (o)<-[held:HAS_OPPORTUNITY]-(other:Customer)
 WHERE holder IS NULL OR other <> holder
 FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))

@@ -13,8 +13,10 @@ MERGE (x:Subscription {id: r.id})
 SET x += r.node
 MERGE (s)-[:DESCRIBES]->(x)
 WITH r, x
-OPTIONAL MATCH (:SourceRecord {id: r.node.owner_record})-[:RECORD_OF]->(holder:Customer {status: 'active'})
-WITH r, x, holder
+OPTIONAL MATCH (owned:SourceRecord {id: r.node.owner_record})
+WITH r, x, owned
+OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer:Customer)
+WITH r, x, CASE WHEN customer.status = 'active' THEN customer END AS holder
 OPTIONAL MATCH (x)<-[held:OWNS]-(other:Customer)
 WHERE holder IS NULL OR other <> holder
 FOREACH (left IN CASE WHEN other IS NULL THEN [] ELSE [other] END | SET view_changed(left))
