@@ -18,6 +18,7 @@ import numpy as np
 from app.resolution.merge_rules import (
     CROSS_GROUP_ELSEWHERE,
     DIFFERENT_CERTIFICATES,
+    INVALID_AGAINST_VALID,
     ORGANISATIONS_ACROSS_NETWORKS,
     PUBLIC_ACROSS_NETWORKS,
     Facts,
@@ -38,6 +39,7 @@ REFUSED_LOCATION = 5
 REFUSED_DECIDED = 6
 VERDICT_OF_RULE = {
     DIFFERENT_CERTIFICATES: REFUSED_CERTIFICATES,
+    INVALID_AGAINST_VALID: REFUSED_CERTIFICATES,
     PUBLIC_ACROSS_NETWORKS: REFUSED_NETWORKS,
     ORGANISATIONS_ACROSS_NETWORKS: REFUSED_DEPARTMENT,
     CROSS_GROUP_ELSEWHERE: REFUSED_LOCATION,
@@ -79,7 +81,13 @@ class Clusters(UnionFind):
         return facts if facts is not None else self.rules.facts(root)
 
     def join(
-        self, first: int, second: int, *, same_location: bool, departments: Collection[str] = ()
+        self,
+        first: int,
+        second: int,
+        *,
+        same_location: bool,
+        departments: Collection[str] = (),
+        reviewed: bool = False,
     ) -> tuple[int, Refusal | None]:
         """Join the clusters of two records if the rules and the steward's decisions allow it."""
         a, b = self.find(first), self.find(second)
@@ -90,7 +98,9 @@ class Clusters(UnionFind):
                 self._ids = self.table.ids()
             return REFUSED_DECIDED, Refusal(KEPT_APART, (self._ids[first], self._ids[second]))
         facts_a, facts_b = self.facts_of(a), self.facts_of(b)
-        refusal = self.rules.conflict(facts_a, facts_b, same_location=same_location, departments=departments)
+        refusal = self.rules.conflict(
+            facts_a, facts_b, same_location=same_location, departments=departments, reviewed=reviewed
+        )
         if refusal is not None:
             return VERDICT_OF_RULE[refusal.rule], refusal
         root, gone = (a, b) if a < b else (b, a)
@@ -131,6 +141,7 @@ def cluster(
             link.right,
             same_location=link.same_location or rules.same_location([link.left], [link.right]),
             departments=link.departments,
+            reviewed=True,
         )
         must_refusals.append(refusal if outcome not in (JOIN, ALREADY_TOGETHER) else None)
     verdict = np.full(len(left), JOIN, dtype=np.int8)

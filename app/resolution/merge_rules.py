@@ -29,6 +29,10 @@ PUBLIC_ACROSS_NETWORKS = "individuals_across_local_networks"
 CROSS_GROUP_ELSEWHERE = "cross_group_different_location"
 ORGANISATIONS_ACROSS_NETWORKS = "organisations_across_local_networks"
 HARD_RULES = (DIFFERENT_CERTIFICATES, PUBLIC_ACROSS_NETWORKS, CROSS_GROUP_ELSEWHERE, ORGANISATIONS_ACROSS_NETWORKS)
+# Not a hard rule but the operator's setting (invalid_certificate_needs_review): a record whose
+# certificate failed its check joins a customer holding a valid one only by a steward's review.
+INVALID_AGAINST_VALID = "invalid_certificate_against_valid"
+VERIFIABLE = ("resident_id", "credit_code", "org_code")
 
 # Address comparison levels that count as "the same location" (exact, close).
 SAME_LOCATION_LEVELS = (0, 1)
@@ -60,6 +64,8 @@ class Facts:
     networks: frozenset[int]
     organisation: bool
     groups: frozenset[int]
+    # A record whose verifiable certificate failed its check, by position (-1: none).
+    unverified: int = NONE
 
 
 class MergeRules:
@@ -80,6 +86,8 @@ class MergeRules:
                 certificate[i] = code
                 self._certificate_text.setdefault(code, records[i].cert_no)
         self.certificate = certificate.tolist()
+        self.unverified = [bool(r.cert_no) and not r.cert_valid and r.cert_kind in VERIFIABLE for r in records]
+        self._certificates = [r.cert_no for r in records]
         self.network = table.codes["local_network"].tolist()
         self.organisation = table.codes["is_organisation"].tolist()
         group_names = sorted(set(policy.groups.values()))
@@ -100,6 +108,7 @@ class MergeRules:
             networks,
             organisation,
             frozenset((group,)) if group >= 0 else frozenset(),
+            i if self.unverified[i] else NONE,
         )
 
     def facts_of(self, indices: Sequence[int]) -> Facts:
@@ -110,10 +119,18 @@ class MergeRules:
             facts = join(facts, self.facts(i))
         return facts
 
-    def conflict(self, a: Facts, b: Facts, *, same_location: bool, departments: Collection[str] = ()) -> Refusal | None:
+    def conflict(
+        self,
+        a: Facts,
+        b: Facts,
+        *,
+        same_location: bool,
+        departments: Collection[str] = (),
+        reviewed: bool = False,
+    ) -> Refusal | None:
         """Whether the union of two legal sets may be one customer: None, or the first rule it breaks
         with the two values. ``same_location`` says whether the two sets meet at one address;
-        ``departments`` are those whose decision this join carries."""
+        ``departments`` are those whose decision this join carries; ``reviewed``, whether a steward's."""
         policy = self.policy
         if policy.different_certificates_never_merge and a.certificate != b.certificate:
             if a.certificate >= 0 and b.certificate >= 0:
@@ -121,6 +138,13 @@ class MergeRules:
                     DIFFERENT_CERTIFICATES,
                     (self._certificate_text[a.certificate], self._certificate_text[b.certificate]),
                 )
+        if policy.invalid_certificate_needs_review and not reviewed:
+            for unverified, valid in ((a, b), (b, a)):
+                if unverified.unverified >= 0 and unverified.certificate < 0 and valid.certificate >= 0:
+                    return Refusal(
+                        INVALID_AGAINST_VALID,
+                        (self._certificates[unverified.unverified], self._certificate_text[valid.certificate]),
+                    )
         if policy.individuals_across_local_networks_never_merge and a.public_networks != b.public_networks:
             if a.public_networks and b.public_networks:
                 return Refusal(
@@ -168,6 +192,7 @@ def join(a: Facts, b: Facts) -> Facts:
         a.networks if a.networks >= b.networks else a.networks | b.networks,
         a.organisation or b.organisation,
         a.groups if a.groups >= b.groups else a.groups | b.groups,
+        a.unverified if a.unverified >= 0 else b.unverified,
     )
 
 
@@ -176,6 +201,8 @@ def check_sides(
     right: Sequence[MatchRecord],
     policy: PolicyRules,
     departments: Collection[str] = (),
+    *,
+    reviewed: bool = False,
 ) -> Refusal | None:
     """May the records of two customers (or a customer and a record) become one? For the paths that
     join whole customers: steward approval, manual merge, incremental attachment, contact confirmation."""
@@ -186,5 +213,9 @@ def check_sides(
     a = list(range(len(left)))
     b = list(range(len(left), len(left) + len(right)))
     return rules.conflict(
-        rules.facts_of(a), rules.facts_of(b), same_location=rules.same_location(a, b), departments=departments
+        rules.facts_of(a),
+        rules.facts_of(b),
+        same_location=rules.same_location(a, b),
+        departments=departments,
+        reviewed=reviewed,
     )

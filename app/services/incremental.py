@@ -21,7 +21,13 @@ from app.golden.derive import GoldenDeriver
 from app.resolution.clustering import KEPT_APART
 from app.resolution.constraints import LAPSED, SUSPENDED, StewardDecision
 from app.resolution.linker import Linker, PairDecision
-from app.resolution.merge_rules import DIFFERENT_CERTIFICATES, ORGANISATIONS_ACROSS_NETWORKS, Refusal, check_sides
+from app.resolution.merge_rules import (
+    DIFFERENT_CERTIFICATES,
+    INVALID_AGAINST_VALID,
+    ORGANISATIONS_ACROSS_NETWORKS,
+    Refusal,
+    check_sides,
+)
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
@@ -143,7 +149,7 @@ class _Placing:
             customer = owners.get(partner)
             if not customer:
                 continue
-            refusal = await self._refusal(customer, probe, row["id"], must.departments)
+            refusal = await self._refusal(customer, probe, row["id"], must.departments, reviewed=True)
             if refusal is None and await self._kept_apart(customer, apart, owners):
                 refusal = Refusal(KEPT_APART, (row["id"], partner))
             if refusal is None:
@@ -169,7 +175,9 @@ class _Placing:
             refusal = await self._refusal(customer, probe, row["id"], ())
             if refusal is None:
                 return _Placed(customer, "merge", candidate, suspended=suspended)
-            if refusal.rule in (DIFFERENT_CERTIFICATES, ORGANISATIONS_ACROSS_NETWORKS) and refused_review is None:
+            if refusal.rule in (DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID, ORGANISATIONS_ACROSS_NETWORKS) and (
+                refused_review is None
+            ):
                 refused_review = candidate
                 candidate.decision, candidate.rule = "review", refusal.rule
                 candidate.department = refusal.department
@@ -187,10 +195,10 @@ class _Placing:
         return _Placed(fresh, decision, review, review, suspended=suspended)
 
     async def _refusal(
-        self, customer: str, probe: MatchRecord, record_id: str, departments: Sequence[str]
+        self, customer: str, probe: MatchRecord, record_id: str, departments: Sequence[str], *, reviewed: bool = False
     ) -> Refusal | None:
         members = await self._members(customer, record_id)
-        return check_sides(members, [probe], self.policy, departments) if members else None
+        return check_sides(members, [probe], self.policy, departments, reviewed=reviewed) if members else None
 
     async def _kept_apart(self, customer: str, apart: set[str], owners: dict[str, str]) -> bool:
         return any(owners.get(other) == customer for other in apart)

@@ -84,6 +84,7 @@ class Merges:
             [match_record(rows[r]) for r in right if r in rows],
             self.rules.resolution.policy,
             departments,
+            reviewed=True,
         )
         if refusal is not None:
             raise MergeRuleError(

@@ -101,13 +101,17 @@ def test_two_different_valid_certificates_are_refused() -> None:
     assert verdict == [REFUSED_CERTIFICATES]
 
 
-def test_the_same_certificate_and_unverifiable_ones_join() -> None:
-    """Only two different *valid* certificates block; a mistyped id is no certificate to the rule."""
+def test_the_same_certificate_joins_and_a_mistyped_one_only_by_review_when_the_operator_says_so() -> None:
+    """Two different *valid* certificates never join; a mistyped id is no certificate to that rule, and
+    joins a valid one's customer automatically only when invalid_certificate_needs_review is off."""
     good = resident_id(3)
     mistyped = good[:-1] + ("0" if good[-1] != "0" else "1")
-    roots, verdict = run([record("a", cert=good), record("b", cert=good), record("c", cert=mistyped)], [(0, 1), (1, 2)])
-    assert roots == [0, 0, 0]
-    assert verdict == [JOIN, JOIN]
+    records = [record("a", cert=good), record("b", cert=good), record("c", cert=mistyped)]
+    assert run(records, [(0, 1), (1, 2)]) == ([0, 0, 2], [JOIN, REFUSED_CERTIFICATES])
+    policy = get_rules().resolution.policy.model_copy(update={"invalid_certificate_needs_review": False})
+    table = RecordTable.build(records)
+    clusters, verdict, _ = cluster(table, np.array([0, 1]), np.array([1, 2]), np.arange(2), policy)
+    assert clusters.roots().tolist() == [0, 0, 0] and verdict.tolist() == [JOIN, JOIN]
 
 
 def test_a_certificate_less_bridge_does_not_chain_two_certificates() -> None:
@@ -351,3 +355,15 @@ def test_an_organisation_the_department_let_span_networks_takes_more_records_of_
     y2 = record("y2", cert=code, cert_type="credit_code", network="0593", segment="enterprise")
     roots, verdict, _ = run_with_decisions([*records, y2], [(0, 3)], must=[Link(0, 2, (department,))])
     assert verdict == [REFUSED_DEPARTMENT], "a third network is the department's to decide again"
+
+
+def test_a_mistyped_certificate_joins_a_valid_ones_customer_only_by_review() -> None:
+    """a (valid X) - b (no certificate) - c (X mistyped): the chain does not bring c into a's customer
+    (rules.toml invalid_certificate_needs_review); a steward's decision does."""
+    good = resident_id(9)
+    mistyped = good[:-1] + ("0" if good[-1] != "0" else "1")
+    records = [record("a", cert=good), record("b"), record("c", cert=mistyped)]
+    roots, verdict = run(records, [(0, 1), (1, 2)])
+    assert roots == [0, 0, 2] and verdict == [JOIN, REFUSED_CERTIFICATES]
+    roots, _, refusals = run_with_decisions(records, [(0, 1)], must=[Link(0, 2)])
+    assert roots == [0, 0, 0] and refusals == [None]
