@@ -19,7 +19,6 @@ import orjson
 from app import clock
 from app.golden.derive import GoldenDeriver
 from app.resolution.clustering import KEPT_APART
-from app.resolution.constraints import LAPSED, SUSPENDED, StewardDecision
 from app.resolution.linker import Linker, PairDecision
 from app.resolution.merge_rules import (
     DIFFERENT_CERTIFICATES,
@@ -134,10 +133,7 @@ class _Placing:
     async def place(self, row: dict[str, Any], current: str | None) -> _Placed:
         probe = match_record(row)
         decisions = await steward_decisions.in_force_for(self.store, [row["id"]])
-        lapsed = [
-            {"id": d.id, "status": LAPSED, "reason": "a record changed its identifying fields", "returned": None}
-            for d in decisions.lapsed
-        ]
+        lapsed = [steward_decisions.lapse(d) for d in decisions.lapsed]
         partners = {d.right if d.left == row["id"] else d.left: d for d in decisions.must}
         apart = {d.right if d.left == row["id"] else d.left for d in decisions.cannot}
         named = sorted(partners.keys() | apart)
@@ -154,7 +150,7 @@ class _Placing:
                 refusal = Refusal(KEPT_APART, (row["id"], partner))
             if refusal is None:
                 return _Placed(customer, "merge", reason={"steward_decision": must.id}, suspended=suspended)
-            suspended.append(_suspension(must, refusal))
+            suspended.append(steward_decisions.suspension(must, refusal))
         stored = [
             r
             for r in await candidates_for(self.store, probe, str(row.get("name") or "") or None)
@@ -202,21 +198,6 @@ class _Placing:
 
     async def _kept_apart(self, customer: str, apart: set[str], owners: dict[str, str]) -> bool:
         return any(owners.get(other) == customer for other in apart)
-
-
-def _suspension(decision: StewardDecision, refusal: Refusal) -> dict[str, Any]:
-    return {
-        "id": decision.id,
-        "status": SUSPENDED,
-        "reason": refusal.message(),
-        "returned": steward_decisions.Returned(
-            decision.left,
-            decision.right,
-            f"approval {decision.id} suspended: {refusal.message()}",
-            refusal.rule,
-            refusal.department,
-        ).row(),
-    }
 
 
 def _why_json(reason: dict[str, Any], decision: str, why: PairDecision | None) -> str:

@@ -22,7 +22,7 @@ from app import clock
 from app.customer import RECORD_COLUMNS
 from app.golden.derive import GoldenDeriver
 from app.ids import candidate_id, new_customer_id
-from app.resolution.constraints import LAPSED, SUSPENDED, InForce, identity_fingerprint, in_force
+from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, Resolution
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
@@ -340,24 +340,8 @@ async def _decisions_in_force(store: Store, stored: StoredRecords, position: dic
 async def end_decisions(store: Store, resolution: Resolution, decisions: InForce) -> int:
     """Approvals a hard rule now forbids are suspended and go back to the queue with the rule;
     rejections whose records changed lapse (their pair may be proposed again)."""
-    ended = [
-        {
-            "id": decision.id,
-            "status": SUSPENDED,
-            "reason": refusal.message(),
-            "returned": steward_decisions.Returned(
-                decision.left,
-                decision.right,
-                f"approval {decision.id} suspended: {refusal.message()}",
-                refusal.rule,
-                refusal.department,
-            ).row(),
-        }
-        for decision, refusal in resolution.suspended
-    ] + [
-        {"id": d.id, "status": LAPSED, "reason": "a record changed its identifying fields", "returned": None}
-        for d in decisions.lapsed
-    ]
+    ended = [steward_decisions.suspension(decision, refusal) for decision, refusal in resolution.suspended]
+    ended += [steward_decisions.lapse(d) for d in decisions.lapsed]
     return await steward_decisions.end(store, ended)
 
 

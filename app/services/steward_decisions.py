@@ -16,7 +16,17 @@ import orjson
 from app import clock
 from app.errors import NotFoundError
 from app.ids import candidate_id, steward_decision_id
-from app.resolution.constraints import CANNOT, InForce, Kind, StewardDecision, identity_fingerprint, in_force
+from app.resolution.constraints import (
+    CANNOT,
+    LAPSED,
+    SUSPENDED,
+    InForce,
+    Kind,
+    StewardDecision,
+    identity_fingerprint,
+    in_force,
+)
+from app.resolution.merge_rules import Refusal
 from app.services.source_records import customer_records
 from app.store import Store, cypher
 
@@ -132,6 +142,27 @@ class Returned:
                 "explanation": orjson.dumps({"decision": "review", "policy_rule": self.rule}).decode(),
             },
         }
+
+
+def suspension(decision: StewardDecision, refusal: Refusal) -> dict[str, Any]:
+    """An approval a hard rule now forbids: suspended, its pair back in the queue with the rule."""
+    return {
+        "id": decision.id,
+        "status": SUSPENDED,
+        "reason": refusal.message(),
+        "returned": Returned(
+            decision.left,
+            decision.right,
+            f"approval {decision.id} suspended: {refusal.message()}",
+            refusal.rule,
+            refusal.department,
+        ).row(),
+    }
+
+
+def lapse(decision: StewardDecision) -> dict[str, Any]:
+    """A rejection whose record changed its identifying fields: the pair may be proposed again."""
+    return {"id": decision.id, "status": LAPSED, "reason": "a record changed its identifying fields", "returned": None}
 
 
 async def end(store: Store, ended: Sequence[Mapping[str, Any]]) -> int:
