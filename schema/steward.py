@@ -13,6 +13,7 @@ from app import clock
 from app.customer import PERSONAL_BY_KEY
 from app.errors import BadInput
 from app.fields import an_instant
+from app.services import steward_decisions
 from app.services.merge_progress import customers_per_users
 from app.services.merge_review import MergeReview, QueueFilter, held_contact_changes
 from app.services.merges import Merges
@@ -165,8 +166,66 @@ class HeldContactChanges:
 HELD_PERSONAL = {"phones": "phone", "email": "email", "address": "address"}
 
 
+@strawberry.type(description="A steward's decision on two source records that every resolution obeys.")
+class StewardDecisionView:
+    id: strawberry.ID
+    kind: str
+    left: str
+    right: str
+    decided_by: str
+    decided_at: str | None
+    why: str
+    candidate: str | None
+    event: str | None
+    status: str
+
+
+@strawberry.type
+class StewardDecisions:
+    decisions: list[StewardDecisionView]
+    page_info: PageInfo
+
+
+def _decision(d: Any) -> StewardDecisionView:
+    return StewardDecisionView(
+        id=strawberry.ID(d.id),
+        kind=d.kind,
+        left=d.left,
+        right=d.right,
+        decided_by=d.decided_by,
+        decided_at=clock.render(d.decided_at),
+        why=d.why,
+        candidate=d.candidate,
+        event=d.event,
+        status=d.status,
+    )
+
+
 @strawberry.type
 class StewardQuery:
+    @strawberry.field(
+        description="Steward decisions, newest first: in force ('standing') or ended, optionally on one record."
+    )
+    async def steward_decisions(
+        self,
+        info: Info,
+        status: str | None = "standing",
+        record_id: str | None = None,
+        first: int = DEFAULT_PAGE,
+        after: str | None = None,
+    ) -> StewardDecisions:
+        info.context.caller.require("review")
+        cursor = tuple(decode_cursor(after, 2)) if after else None
+        found, more = await steward_decisions.page(
+            info.context.store,
+            status=status,
+            record=record_id,
+            first=page_size(first),
+            after=cursor,  # type: ignore[arg-type]
+        )
+        cursors = [encode_cursor(d.decided_at, d.id) for d in found]
+        return StewardDecisions(decisions=[_decision(d) for d in found], page_info=page_info(cursors, more))
+
     @strawberry.field(
         description="Contact details held back from customers' golden records: offered by a source that may not "
         "change them (not trusted, identity not verified at a desk), never applied silently."
@@ -278,6 +337,17 @@ class StewardQuery:
 
 @strawberry.type
 class StewardMutation:
+    @strawberry.mutation(
+        description="Withdraw a steward decision in force (a split or a rejection made in error); the next "
+        "resolution no longer obeys it."
+    )
+    async def withdraw_decision(self, info: Info, id: strawberry.ID, reason: str) -> StewardDecisionView:
+        _review(info)
+        ended = await steward_decisions.withdraw(
+            info.context.store, str(id), decided_by=info.context.caller.name, reason=reason
+        )
+        return _decision(ended)
+
     @strawberry.mutation(description="Confirm a suspected duplicate: merge the two customers (核实归并).")
     async def approve_candidate(self, info: Info, id: strawberry.ID) -> MergeResult:
         caller = info.context.caller

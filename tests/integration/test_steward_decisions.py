@@ -181,6 +181,28 @@ async def test_a_split_lasts_against_the_direct_merge_rule(loaded: Store) -> Non
     await assert_checks_hold(loaded)
 
 
+async def test_a_withdrawn_split_no_longer_holds(loaded: Store) -> None:
+    owners = await customer_of(loaded)
+    listing = """query($r: String) { stewardDecisions(recordId: $r, first: 50) {
+      decisions { id kind left right status } pageInfo { hasNextPage } } }"""
+    async with api_client(loaded, "steward") as client:
+        assert "errors" not in await gql(client, SPLIT, c=owners[rid("S1")], r=[rid("S2")])
+        found = (await gql(client, listing, r=rid("S2")))["data"]["stewardDecisions"]["decisions"]
+        apart = [d for d in found if d["kind"] == "cannot"]
+        assert len(apart) == 1 and {apart[0]["left"], apart[0]["right"]} == {rid("S1"), rid("S2")}
+        withdrawn = await gql(
+            client,
+            'mutation($id: ID!) { withdrawDecision(id: $id, reason: "split in error") { status } }',
+            id=apart[0]["id"],
+        )
+        assert withdrawn["data"]["withdrawDecision"]["status"] == "undone", withdrawn
+        assert (await gql(client, listing, r=rid("S2")))["data"]["stewardDecisions"]["decisions"] == []
+    await resolve_all(loaded)
+    owners = await customer_of(loaded)
+    assert owners[rid("S1")] == owners[rid("S2")]
+    await assert_checks_hold(loaded)
+
+
 async def test_a_manual_merge_of_two_certificates_is_refused_naming_the_rule_and_both(loaded: Store) -> None:
     owners = await customer_of(loaded)
     async with api_client(loaded, "steward") as client:
