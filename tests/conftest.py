@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -118,6 +120,17 @@ def cli_environment(store: Store) -> dict[str, str]:
     if isinstance(store, EmbeddedStore):
         return {**env, "C360_DATA_DIR": str(store.server.data_dir), "C360_GRAPH_NAME": store.graph_name}
     return {**env, **cast(Neo4jStore, store).environment()}
+
+
+def c360(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `c360` process attached to the same store as ``store`` (either backend)."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=cli_environment(store),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:

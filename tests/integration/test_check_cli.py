@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.store import Store
+from tests.conftest import c360
 from tests.identities import resident_id
-from tests.integration.test_cli_analyst import c360
 
 CUSTOMERS = (
     "source_id,name,cert_type,cert_no,phones,local_network,segment\n"

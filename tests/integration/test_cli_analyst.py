@@ -15,7 +15,7 @@ from app.services.resolve import resolve_all
 from app.store import Store, cypher
 from demo import generate
 from loaders.manifest import ingest_directory
-from tests.conftest import cli_environment
+from tests.conftest import c360
 
 
 @pytest.fixture
@@ -24,17 +24,6 @@ async def demo_graph(graph: Store, tmp_path: Path) -> Store:
     await ingest_directory(graph, tmp_path / "demo")
     await resolve_all(graph)
     return graph
-
-
-def c360(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
-    """A real `c360` process attached to the same store (either backend)."""
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=cli_environment(store),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def test_a_writing_query_is_refused(demo_graph: Store, tmp_path: Path) -> None:

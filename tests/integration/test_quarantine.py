@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from app.services.source_records import customer_records
 from app.store import Store
 from loaders.formats import SourceFileError
 from loaders.ingest import ingest_file, rejects_path
-from tests.conftest import api_client, cli_environment, cypher_of_tests, load_demo
+from tests.conftest import api_client, c360, cypher_of_tests, load_demo
 from tests.identities import resident_id
 from tests.integration.test_ingest import CUSTOMER_HEADER, count, customer, read_rejects, write_csv
 from tests.integration.test_steward_api import QUEUE, crosswalk, gql
@@ -162,16 +160,6 @@ async def test_a_mistyped_id_joins_the_customer_of_the_valid_one_only_through_re
     async with api_client(graph, "steward") as steward:
         queue = (await gql(steward, QUEUE))["data"]["reviewQueue"]["candidates"]
     assert "invalid_certificate_against_valid" in [c["rule"] for c in queue]
-
-
-def c360(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=cli_environment(store),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 async def test_ingest_exits_non_zero_when_too_many_rows_are_refused_whole(graph: Store, tmp_path: Path) -> None:
