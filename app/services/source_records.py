@@ -33,7 +33,12 @@ from app.store.shards import shard_of
 KNOWN_RECORDS = cypher("ingest/known_records")
 KNOWN_SERVICE_NUMBERS = cypher("ingest/known_service_numbers")
 UPSERT = {kind: cypher(f"ingest/{kind}") for kind in KINDS}
-CREATE_NEW = {"customers": cypher("ingest/customers_new")}
+# Kinds whose absent records a CREATE statement writes (no lookups for what cannot exist yet); the
+# rest, and every changed record, go through the kind's upsert.
+CREATE_NEW = {
+    kind: cypher(f"ingest/{kind}_new")
+    for kind in ("customers", "accounts", "subscriptions", "bills", "contacts", "opportunities")
+}
 SOURCE_RECORDS_OF = cypher("merge/source_records_of")
 _CUSTOMER_VALUES = tuple(a.key for a in SOURCE_ATTRIBUTES)
 log = logging.getLogger(__name__)

@@ -6,14 +6,17 @@ resolution are pending, not violations."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from app.clock import FixedClock
+from app.ids import record_kind
 from app.services.incremental import resolve_records
 from app.services.resolve import resolve_all
+from app.services.source_records import RecordWriter
 from app.store import Store, cypher
-from loaders.ingest import ingest_file
+from loaders.ingest import Ingest, ingest_file
 from tests.conftest import api_client, cypher_of_tests
 from tests.integration.test_ingest import CUSTOMER_HEADER, customer, write_csv
 from tests.integration.test_steward_api import crosswalk, gql
@@ -21,6 +24,7 @@ from tests.integration.test_steward_api import crosswalk, gql
 NOT_ON_THEIR_CUSTOMER = cypher("check/holdings_not_on_their_customer")
 PENDING = cypher("check/holdings_pending")
 DETACH_ACCOUNT = cypher_of_tests("detach_account")
+COUNT_HOLDINGS = cypher_of_tests("count_holdings")
 
 VIEW = """query($id: ID!) { customer(id: $id) { id version
   tier { averageMonthlySpend }
@@ -193,3 +197,40 @@ async def test_a_holding_moves_when_its_customer_record_changes_and_a_bill_relin
     assert [a["id"] for a in li_billed["accounts"]] == ["crm:accounts:A1", "crm:accounts:A2"]
     assert li_billed["tier"]["averageMonthlySpend"] > 0
     assert await violations(graph) == []
+
+
+class RacedWriter(RecordWriter):
+    """Sees none of its own kind's records, as a writer would a moment before another created them;
+    references (customers, accounts) it still finds."""
+
+    async def _existing(self, ids: Iterable[str]) -> dict[str, str | None]:
+        return await super()._existing(i for i in ids if record_kind(i) != self.kind)
+
+
+class RacedIngest(Ingest):
+    def __init__(self, store: Store, source: str, kind: str) -> None:
+        super().__init__(store, source, kind)
+        self.writer = RacedWriter(store, source, kind)
+
+
+async def test_holdings_a_racing_writer_created_first_are_upserted_once_and_stay_linked(
+    graph: Store, tmp_path: Path
+) -> None:
+    """New holdings are written by CREATE statements (ingest/<kind>_new); a writer that found them absent a
+    moment before another created them fails on the unique constraints and repeats the batch as upserts."""
+    await customers(graph, tmp_path, "c1", "c2")
+    await resolve_all(graph)
+    zhang = (await crosswalk(graph))["crm:customers:c1"]
+    for kind, rows in holdings().items():
+        await ingest(graph, tmp_path, kind, rows)
+    for kind, rows in holdings().items():
+        path = write_csv(tmp_path / f"{kind}-raced.csv", HEADERS[kind], rows)
+        raced = await RacedIngest(graph, "crm", kind).run(path)
+        assert (raced.read, raced.rejected, raced.created, raced.written) == (len(rows), 0, len(rows), len(rows)), kind
+        assert await violations(graph) == [], kind
+    assert await graph.read(COUNT_HOLDINGS) == [{"holdings": 9}]
+    (view,) = await views(graph, zhang)
+    assert [a["id"] for a in view["accounts"]] == ["crm:accounts:A1"]
+    assert [s["id"] for s in view["subscriptions"]] == ["crm:subscriptions:S1"]
+    assert [e["node"]["id"] for e in view["contacts"]["edges"]] == ["crm:contacts:K1"]
+    assert [o["id"] for o in view["opportunities"]] == ["crm:opportunities:O1"]
