@@ -20,18 +20,12 @@ from app import clock
 from app.golden.derive import GoldenDeriver
 from app.resolution.clustering import KEPT_APART
 from app.resolution.linker import Linker, PairDecision
-from app.resolution.merge_rules import (
-    DIFFERENT_CERTIFICATES,
-    INVALID_AGAINST_VALID,
-    ORGANISATIONS_ACROSS_NETWORKS,
-    Refusal,
-    check_sides,
-)
+from app.resolution.merge_rules import Refusal
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
-from app.services.matching import NoModelError, candidates_for
+from app.services.matching import REVIEWABLE, NoModelError, candidates_for, customer_refusal
 from app.services.resolve import (
     WRITE_CANDIDATES,
     WRITE_CUSTOMERS,
@@ -125,11 +119,6 @@ class _Placing:
         self.deriver = GoldenDeriver(rules)
         self.customer_of: dict[str, str] = {}
 
-    async def _members(self, customer: str, leaving: str) -> list[MatchRecord]:
-        members = await self.store.read(RECORDS_OF_CUSTOMER, {"ids": [customer]})
-        ids = sorted({m["record"] for m in members} - {leaving})
-        return [match_record(r) for r in await customer_records(self.store, ids)]
-
     async def place(self, row: dict[str, Any], current: str | None) -> _Placed:
         probe = match_record(row)
         decisions = await steward_decisions.in_force_for(self.store, [row["id"]])
@@ -145,7 +134,7 @@ class _Placing:
             customer = owners.get(partner)
             if not customer:
                 continue
-            refusal = await self._refusal(customer, probe, row["id"], must.departments, reviewed=True)
+            refusal = await self._refusal(customer, probe, must.departments, reviewed=True)
             if refusal is None and await self._kept_apart(customer, apart, owners):
                 refusal = Refusal(KEPT_APART, (row["id"], partner))
             if refusal is None:
@@ -168,19 +157,17 @@ class _Placing:
             tried.add(customer)
             if customer in {owners.get(r) for r in apart}:
                 continue
-            refusal = await self._refusal(customer, probe, row["id"], ())
+            refusal = await self._refusal(customer, probe, ())
             if refusal is None:
                 return _Placed(customer, "merge", candidate, suspended=suspended)
-            if refusal.rule in (DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID, ORGANISATIONS_ACROSS_NETWORKS) and (
-                refused_review is None
-            ):
+            if refusal.rule in REVIEWABLE and refused_review is None:
                 refused_review = candidate
                 candidate.decision, candidate.rule = "review", refusal.rule
                 candidate.department = refusal.department
         review = refused_review or review
         if review is not None and self.customer_of.get(review.right) in {owners.get(r) for r in apart}:
             review = None
-        if current is not None and await self._refusal(current, probe, row["id"], ()) is None:
+        if current is not None and await self._refusal(current, probe, ()) is None:
             if not await self._kept_apart(current, apart, owners):
                 return _Placed(current, "unchanged", None, None if review is None else review, suspended=suspended)
         decision = "review" if review else "new"
@@ -191,10 +178,9 @@ class _Placing:
         return _Placed(fresh, decision, review, review, suspended=suspended)
 
     async def _refusal(
-        self, customer: str, probe: MatchRecord, record_id: str, departments: Sequence[str], *, reviewed: bool = False
+        self, customer: str, probe: MatchRecord, departments: Sequence[str], *, reviewed: bool = False
     ) -> Refusal | None:
-        members = await self._members(customer, record_id)
-        return check_sides(members, [probe], self.policy, departments, reviewed=reviewed) if members else None
+        return await customer_refusal(self.store, self.policy, customer, probe, departments, reviewed=reviewed)
 
     async def _kept_apart(self, customer: str, apart: set[str], owners: dict[str, str]) -> bool:
         return any(owners.get(other) == customer for other in apart)

@@ -2,28 +2,41 @@
 
 Read-only: finds stored source records sharing a certificate, phone, e-mail or name,
 scores the probe against them with the model of the last batch run, and answers the
-best customers with their scores and explanations.
+best customers with their scores and explanations. A "merge" answer has also passed the hard
+merge rules against the whole customer (all its records, as incremental resolution asks them),
+so a channel is never told "merge" for a customer the record could not join.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.customer import RECORD_COLUMNS, as_record
 from app.errors import C360Error
 from app.resolution.linker import Linker, PairDecision
+from app.resolution.merge_rules import (
+    DIFFERENT_CERTIFICATES,
+    INVALID_AGAINST_VALID,
+    ORGANISATIONS_ACROSS_NETWORKS,
+    Refusal,
+    check_sides,
+)
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord
-from app.rules import Rules, get_rules
+from app.rules import PolicyRules, Rules, get_rules
 from app.services.resolve import latest_model
-from app.store import Store
+from app.services.source_records import customer_records
+from app.store import Store, cypher
 from app.store.queries import backend_cypher
 
 CANDIDATE_RECORDS = backend_cypher("match/candidate_records")
+RECORDS_OF_CUSTOMER = cypher("resolve/records_of_customers")
 MAX_CANDIDATES = 200
+# Refusals a steward may overrule: the join goes to review instead of being refused outright.
+REVIEWABLE = (DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID, ORGANISATIONS_ACROSS_NETWORKS)
 
 
 class NoModelError(C360Error):
@@ -59,6 +72,27 @@ async def candidates_for(store: Store, probe: MatchRecord, raw_name: str | None 
     return [as_record(row) for row in rows]
 
 
+async def members_of(store: Store, customer: str, leaving: str | None = None) -> list[MatchRecord]:
+    """A customer's records as the linker sees them, without ``leaving`` (the record being placed)."""
+    members = await store.read(RECORDS_OF_CUSTOMER, {"ids": [customer]})
+    ids = sorted({m["record"] for m in members} - {leaving})
+    return [match_record(r) for r in await customer_records(store, ids)]
+
+
+async def customer_refusal(
+    store: Store,
+    policy: PolicyRules,
+    customer: str,
+    probe: MatchRecord,
+    departments: Sequence[str] = (),
+    *,
+    reviewed: bool = False,
+) -> Refusal | None:
+    """Why ``probe`` may not join ``customer`` as a whole (None: it may)."""
+    members = await members_of(store, customer, probe.id)
+    return check_sides(members, [probe], policy, departments, reviewed=reviewed) if members else None
+
+
 class Matcher:
     """Holds the model between calls; reload it after a batch run with :meth:`refresh`."""
 
@@ -91,5 +125,16 @@ class Matcher:
                 best[customer] = CustomerMatch(customer, decision.decision, decision.probability, decision, 1)
             else:
                 found.records_compared += 1
-        ranked = sorted(best.values(), key=lambda m: (-m.probability, m.customer_id))
-        return ranked[:limit]
+        ranked = sorted(best.values(), key=lambda m: (-m.probability, m.customer_id))[:limit]
+        for found in ranked:
+            if found.decision != "merge":
+                continue
+            refusal = await customer_refusal(self.store, self.rules.resolution.policy, found.customer_id, probe)
+            if refusal is not None:
+                found.decision = "review" if refusal.rule in REVIEWABLE else "apart"
+                found.best.decision, found.best.rule, found.best.department = (
+                    found.decision,
+                    refusal.rule,
+                    refusal.department,
+                )
+        return ranked

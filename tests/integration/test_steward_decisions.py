@@ -262,6 +262,32 @@ async def test_incremental_resolution_does_not_bridge_two_certificates(loaded: S
     await assert_checks_hold(loaded)
 
 
+MATCH = """query($r: CustomerRecordInput!) { match(record: $r) {
+  decision probability explanation customer { id } } }"""
+
+
+async def test_match_does_not_answer_merge_for_a_customer_the_record_may_not_join(loaded: Store) -> None:
+    """match() asks the hard rules about the whole customer, as incremental resolution does: A3 scores as a
+    merge with A2 alone, but its customer holds A1's other certificate, so the answer is review."""
+    owners = await customer_of(loaded)
+    probe = {
+        "name": "张三丰",
+        "certType": "resident_id",
+        "certNo": resident_id(776),
+        "phones": ["13300008881"],
+        "localNetwork": "0591",
+    }
+    async with api_client(loaded, "admin") as client:
+        answer = await gql(client, MATCH, r=probe)
+    assert "errors" not in answer, answer
+    found = {m["customer"]["id"]: m for m in answer["data"]["match"]}
+    assert owners[rid("A1")] in found, answer
+    mine = found[owners[rid("A1")]]
+    assert mine["decision"] == "review", mine
+    assert mine["explanation"]["policy_rule"] == "different_certificates", mine
+    assert all(m["decision"] != "merge" for m in found.values()), found
+
+
 # ---------------------------------------------------------------- property: decisions are never lost
 
 Step = tuple[str, int]
