@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+# The HTTP status of an answer refused whole by an error, by the error's code (GraphQL-over-HTTP);
+# filled from each error class below and any subclass elsewhere (app/access.py).
+STATUS_OF_CODE: dict[str, int] = {}
+
 
 class C360Error(Exception):
-    """Base of every error the product raises on purpose."""
+    """Base of every error the product raises on purpose. ``status`` is the HTTP status of an answer
+    this error refuses whole; an error beside data (a forbidden field) is answered with 200."""
 
     code = "C360_ERROR"
+    status = 200
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        STATUS_OF_CODE[cls.code] = max(cls.status, STATUS_OF_CODE.get(cls.code, 200))
 
 
 class ConfigError(C360Error):
@@ -29,6 +39,7 @@ class StoreError(C360Error):
 
 class StoreUnavailable(StoreError):
     code = "STORE_UNAVAILABLE"
+    status = 503
 
 
 class StoreStartError(StoreError):
@@ -73,7 +84,69 @@ class BadInput(C360Error):
     ``problems`` names each field and why, so one message tells the whole story."""
 
     code = "BAD_USER_INPUT"
+    status = 400
 
     def __init__(self, message: str, problems: list[tuple[str, str]] | None = None) -> None:
         self.problems = problems or []
         super().__init__(message)
+
+
+# Refusals of a request before any of it runs (issue 18): the API answers them with their status.
+
+
+class BadRequest(C360Error):
+    """A body that is no GraphQL request: not JSON, not UTF-8, nested too deep, not an object."""
+
+    code = "BAD_REQUEST"
+    status = 400
+
+
+class PayloadTooLarge(C360Error):
+    """A body or its variables over their size limit (docs/api.md, limits)."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+
+
+class QueryUnparsable(C360Error):
+    """A query text that is not GraphQL (graphql-core's syntax errors, the token limit)."""
+
+    code = "GRAPHQL_PARSE_FAILED"
+    status = 400
+
+
+class QueryInvalid(C360Error):
+    """A query the schema refuses: unknown fields, wrong argument types, depth, aliases."""
+
+    code = "GRAPHQL_VALIDATION_FAILED"
+    status = 400
+
+
+class QueryTooComplex(C360Error):
+    """Fragments spread into more selections than the limit: refused before validation, whose work
+    grows with the spread-out size (a 1 KB query of fragments spreading the next twice is 2^30)."""
+
+    code = "QUERY_TOO_COMPLEX"
+    status = 400
+
+
+class QueryTooCostly(C360Error):
+    """Fields times the page sizes above them, over the cost limit."""
+
+    code = "QUERY_TOO_COSTLY"
+    status = 400
+
+
+class RequestTimeout(C360Error):
+    """A request that ran past the per-request time limit: its work was cancelled."""
+
+    code = "REQUEST_TIMEOUT"
+    status = 504
+
+
+class InternalError(C360Error):
+    """Not raised: the code of an unexpected failure, reported with an error id that is in the log.
+    In a GraphQL answer it is a field's error (200, GraphQL-over-HTTP); a request that failed outside
+    GraphQL is answered 500 (app/api/request_limits.py)."""
+
+    code = "INTERNAL_SERVER_ERROR"

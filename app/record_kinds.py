@@ -327,6 +327,10 @@ _PLANS = {
     for kind, spec in KINDS.items()
 }
 MAX_LENGTHS = {kind: {name: limit for name, _, _, _, limit in plan} for kind, plan in _PLANS.items()}
+# The fields a row may give as a list (a record's phones); every other field is one value.
+LIST_FIELDS = {
+    kind: frozenset(name for name, f in spec.fields.items() if f.rule is phone_list) for kind, spec in KINDS.items()
+}
 
 
 def reference_sets_aside(kind: str, name: str) -> bool:

@@ -7,9 +7,10 @@ from strawberry.scalars import JSON
 
 from app.access import Forbidden
 from app.errors import BadInput
+from app.record_kinds import LIST_FIELDS
 from schema.context import Info
 from schema.customer import Customer
-from schema.limits import DEFAULT_PAGE, page_size
+from schema.limits import DEFAULT_PAGE, SEARCH_TEXT_MAX, page_size
 from schema.pagination import PageInfo, encode_cursor, offset_after, page_info
 from schema.view_plan import view_parts
 
@@ -56,6 +57,23 @@ class SubmissionResult:
     customer: Customer
 
 
+def submitted_fields(record: object) -> dict[str, object]:
+    """A submitted record's fields: scalars, or a list of scalars where the field is a list (phones).
+    A nested object is refused, naming the field, rather than kept as its Python text."""
+    if not isinstance(record, dict):
+        raise BadInput("record must be an object with the fields of docs/source-formats.md (customers)")
+    problems = []
+    for key, value in record.items():
+        listed = isinstance(value, list) and key in LIST_FIELDS["customers"]
+        items = value if listed else [value]
+        if any(isinstance(item, dict | list) for item in items):
+            shape = "a list of text or number values" if listed else "one text or number value"
+            problems.append((str(key), f"is an object or a list where {shape} is expected"))
+    if problems:
+        raise BadInput("record: " + "; ".join(f"{name}: {why}" for name, why in problems), problems)
+    return {str(k): v for k, v in record.items()}
+
+
 def _channel_of(info: Info, asked: str | None) -> str:
     caller = info.context.caller
     own = caller.role.channel if caller else None
@@ -90,6 +108,8 @@ class ChannelQuery:
         start = offset_after(after)
         if len(text.strip()) < 2:
             raise BadInput("search text needs at least two characters")
+        if len(text) > SEARCH_TEXT_MAX:
+            raise BadInput(f"search text has {len(text):,} characters; a search may have {SEARCH_TEXT_MAX}")
         loaders = info.context.loaders
         loaders.want(
             view_parts(
@@ -163,9 +183,7 @@ class ChannelMutation:
         from app.services.channel_writes import submit_customer_record
 
         info.context.caller.require("submit_record")  # type: ignore[union-attr]
-        if not isinstance(record, dict):
-            raise BadInput("record must be an object with the fields of docs/source-formats.md (customers)")
-        fields = {str(k): v for k, v in record.items()}
+        fields = submitted_fields(record)
         decision = await submit_customer_record(info.context.store, _channel_of(info, channel), fields)
         info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(decision.customer_id)

@@ -1,4 +1,6 @@
-"""Parsing, the token limit and validation, each done once per distinct query text.
+"""Parsing, the token limit and validation, each done once per distinct query text, and the
+checks that must run before validation (its work grows with what fragments spread out to) and
+before execution (they need the variables).
 
 strawberry's ParserCache and ValidationCache do the same, but the validation cache is keyed
 on the parsed document, and graphql-core hashes a document by walking its whole tree: 0.12 ms
@@ -13,13 +15,17 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, parse
+from graphql import ExecutionResult, GraphQLError, GraphQLSchema, parse
 from graphql.language import DocumentNode
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 Rules = tuple[type[ASTValidationRule], ...]
+# A document refused before validation, or None to validate it.
+BeforeValidation = Callable[[DocumentNode], GraphQLError | None]
+# A document refused for its variables (and the operation chosen), or None to run it.
+BeforeExecution = Callable[[DocumentNode, str | None, dict[str, Any]], GraphQLError | None]
 
 
 class _Text:
@@ -41,25 +47,42 @@ class _Text:
 class QueryCache:
     """Per schema: documents and validation errors by query text, least recently used dropped."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, before: BeforeValidation | None = None) -> None:
         self.parse: Callable[[str, int], DocumentNode] = lru_cache(maxsize=size)(
             lambda text, max_tokens: parse(text, max_tokens=max_tokens)
         )
         self._validate = lru_cache(maxsize=size)(
-            lambda schema, text, rules: validate_document(schema, text.document, rules)
+            lambda schema, text, rules: _checked(before, text.document)
+            or validate_document(schema, text.document, rules)
         )
 
     def validate(self, schema: GraphQLSchema, text: str, document: DocumentNode, rules: Rules) -> list[GraphQLError]:
         return self._validate(schema, _Text(text, document), rules)
 
 
-class CheckedQueries(SchemaExtension):
-    """Adds c360's validation rules and token limit; with a cache, parses and validates a text once."""
+def _checked(before: BeforeValidation | None, document: DocumentNode) -> list[GraphQLError]:
+    refused = before(document) if before is not None else None
+    return [refused] if refused is not None else []
 
-    def __init__(self, rules: Rules, max_tokens: int, cache: QueryCache | None) -> None:
+
+class CheckedQueries(SchemaExtension):
+    """Adds c360's validation rules and token limit; with a cache, parses and validates a text once.
+    ``before_validation`` runs first, on every path (a refusal skips validation); ``before_execution``
+    runs on the variables of each request, a refusal being its answer."""
+
+    def __init__(
+        self,
+        rules: Rules,
+        max_tokens: int,
+        cache: QueryCache | None,
+        before_validation: BeforeValidation | None = None,
+        before_execution: BeforeExecution | None = None,
+    ) -> None:
         self.rules = rules
         self.max_tokens = max_tokens
         self.cache = cache
+        self.before_validation = before_validation
+        self.before_execution = before_execution
 
     def on_operation(self) -> Iterator[None]:
         execution = self.execution_context
@@ -84,10 +107,29 @@ class CheckedQueries(SchemaExtension):
             execution.pre_execution_errors = self.cache.validate(
                 graphql_schema, execution.query, execution.graphql_document, execution.validation_rules
             )
+        elif execution.graphql_document is not None:
+            # Set, it keeps strawberry from validating; left None, strawberry validates.
+            execution.pre_execution_errors = _checked(self.before_validation, execution.graphql_document) or None
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        if self.before_execution is not None and execution.graphql_document is not None:
+            refused = self.before_execution(
+                execution.graphql_document, execution.operation_name, execution.variables or {}
+            )
+            if refused is not None:
+                execution.result = ExecutionResult(data=None, errors=[refused])
         yield
 
 
-def checked_queries(rules: Rules, max_tokens: int, cache_size: int | None) -> Callable[[], Any]:
+def checked_queries(
+    rules: Rules,
+    max_tokens: int,
+    cache_size: int | None,
+    before_validation: BeforeValidation | None = None,
+    before_execution: BeforeExecution | None = None,
+) -> Callable[[], Any]:
     """A factory for the schema: one cache shared by the requests, a fresh extension for each."""
-    cache = QueryCache(cache_size) if cache_size else None
-    return lambda: CheckedQueries(rules, max_tokens, cache)
+    cache = QueryCache(cache_size, before_validation) if cache_size else None
+    return lambda: CheckedQueries(rules, max_tokens, cache, before_validation, before_execution)
