@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 import tomllib
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app import clock
-from app.customer import PERSONAL_FIELDS
+from app.customer import PERSONAL_BY_KEY, PERSONAL_FIELDS
 from app.errors import C360Error, ConfigError
+from app.fields import PHONE_SEPARATORS
+from app.resolution.normalise import region_length
+from app.vocabulary import CERT_TYPES
 
 Visibility = Literal["full", "masked", "denied"]
 audit_log = logging.getLogger("c360.audit")
@@ -43,11 +47,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Masks(_Strict):
-    certificate_keep_start: int
-    certificate_keep_end: int
-    phone_keep_start: int
-    phone_keep_end: int
+class Mask(_Strict):
+    """Shows ``keep_start`` leading and ``keep_end`` trailing characters and a star for each other one,
+    so a masked value is as long as the value; where that would show ``max_share`` of its characters or
+    more, it is all stars. ``part`` narrows it: an e-mail masks its name and shows its domain; an
+    address keeps its province and city (however long they are) instead of ``keep_start``."""
+
+    keep_start: int = Field(0, ge=0)
+    keep_end: int = Field(0, ge=0)
+    max_share: float = Field(gt=0, lt=1)
+    part: Literal["whole", "email_name", "province_and_city"] = "whole"
 
 
 class Role(_Strict):
@@ -57,11 +66,21 @@ class Role(_Strict):
     capabilities: list[str]
     # Departments whose merge decisions this role makes (organisations across local networks).
     departments: list[str] = []
+    # Keys bound to an employee who acts only for their own customers (DOMAIN.md §5): the role whose
+    # view they get of every other customer, where they may not act either.
+    outside_own_customers: str | None = None
 
 
 class AccessPolicy(_Strict):
-    masks: Masks
+    # One mask per personal field; a certificate's by its type where certificate_masks names the type.
+    masks: dict[str, Mask]
+    certificate_masks: dict[str, Mask] = {}
     roles: dict[str, Role]
+
+    def mask_of(self, personal_field: str, cert_type: str | None = None) -> Mask:
+        if personal_field == "certificate" and cert_type in self.certificate_masks:
+            return self.certificate_masks[cert_type]
+        return self.masks[personal_field]
 
 
 @lru_cache(maxsize=1)
@@ -71,45 +90,63 @@ def access_policy() -> AccessPolicy:
         policy = AccessPolicy.model_validate(tomllib.loads(text))
     except ValidationError as exc:
         raise ConfigError(f"app/config/access.toml: {exc}") from exc
+    if set(policy.masks) != set(PERSONAL_FIELDS):
+        raise ConfigError(f"app/config/access.toml: [masks] must have one mask for each of {list(PERSONAL_FIELDS)}")
+    if not set(policy.certificate_masks) <= set(CERT_TYPES):
+        raise ConfigError(f"app/config/access.toml: [certificate_masks] names a type not in {list(CERT_TYPES)}")
     for name, role in policy.roles.items():
+        outside = policy.roles.get(role.outside_own_customers or name)
+        if outside is None or outside.outside_own_customers is not None and outside is not role:
+            raise ConfigError(
+                f"app/config/access.toml: role {name}: outside_own_customers must name a role of all customers"
+            )
         missing = set(PERSONAL_FIELDS) - set(role.personal)
         if missing:
             raise ConfigError(f"app/config/access.toml: role {name} does not say how to show {sorted(missing)}")
     return policy
 
 
-def _mask(value: str, keep_start: int, keep_end: int) -> str:
-    if len(value) <= keep_start + keep_end:
+# A phone list given as text, split keeping its separators (odd positions).
+_PHONE_PARTS = re.compile(f"({PHONE_SEPARATORS.pattern})")
+
+
+def _ends(value: str, keep_start: int, keep_end: int, max_share: float) -> str:
+    shown = keep_start + keep_end
+    if shown >= len(value) or shown >= max_share * len(value):
         return "*" * len(value)
-    # value[len - keep_end:], not value[-keep_end:], which is the whole value when keep_end is 0.
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[len(value) - keep_end :]
+    return value[:keep_start] + "*" * (len(value) - shown) + value[len(value) - keep_end :]
 
 
-def mask_certificate(value: str, masks: Masks | None = None) -> str:
-    masks = masks or access_policy().masks
-    return _mask(value, masks.certificate_keep_start, masks.certificate_keep_end)
+def apply_mask(mask: Mask, value: str) -> str:
+    """``value`` as ``mask`` shows it: never the whole value, never more than its documented share."""
+    if mask.part == "email_name":
+        name, at, domain = value.rpartition("@")
+        if not at or not name:
+            return "*" * len(value)
+        return _ends(name, mask.keep_start, mask.keep_end, mask.max_share) + "@" + domain
+    if mask.part == "province_and_city":
+        return _ends(value, region_length(value), 0, mask.max_share)
+    return _ends(value, mask.keep_start, mask.keep_end, mask.max_share)
 
 
-def mask_phone(value: str, masks: Masks | None = None) -> str:
-    masks = masks or access_policy().masks
-    return _mask(value, masks.phone_keep_start, masks.phone_keep_end)
+def mask(personal_field: str, value: str, cert_type: str | None = None) -> str:
+    return apply_mask(access_policy().mask_of(personal_field, cert_type), value)
 
 
-def mask_text(value: str) -> str:
-    """E-mail, address, birth date: keep just enough to confirm with the customer."""
-    if "@" in value:
-        local, _, domain = value.partition("@")
-        return _mask(local, 1, 0) + "@" + domain
-    return _mask(value, min(3, len(value) // 3), 0)
-
-
-MASKERS: dict[str, Callable[[str], str]] = {
-    "certificate": mask_certificate,
-    "phone": mask_phone,
-    "email": mask_text,
-    "address": mask_text,
-    "birth_date": lambda v: v[:4] + "-**-**" if len(v) >= 4 else "****",
-}
+def redact(text: str, fields: Mapping[str, Any]) -> str:
+    """``text`` (an error message about ``fields``) with each personal value of theirs in it masked: no
+    error message, and so no log line, repeats one, whoever the caller is."""
+    cert_type = fields.get("cert_type") if isinstance(fields.get("cert_type"), str) else None
+    for key, personal in PERSONAL_BY_KEY.items():
+        given = fields.get(key)
+        if not given:
+            continue
+        values = [str(v) for v in given] if isinstance(given, list) else _PHONE_PARTS.split(str(given))[::2]
+        if personal != "phone" and not isinstance(given, list):
+            values = [str(given)]
+        for value in sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True):
+            text = text.replace(value, mask(personal, value, cert_type))
+    return text
 
 
 @dataclass(slots=True)
@@ -119,7 +156,11 @@ class Caller:
     name: str
     role_name: str
     role: Role
+    employee: str | None = None
     revealed: dict[str, set[str]] = field(default_factory=dict)
+    # The customers the caller's employee acts for now, where the role limits it (Role.outside_own_customers);
+    # None: the role acts for every customer.
+    acting_for: frozenset[str] | None = None
 
     def can(self, capability: str) -> bool:
         return capability in self.role.capabilities
@@ -128,16 +169,55 @@ class Caller:
         if not self.can(capability):
             raise Forbidden(f"role {self.role_name} may not {capability.replace('_', ' ')}")
 
-    def show(self, personal_field: str, value: str | None, customer_id: str) -> str | None:
+    def acts_for(self, customer_id: str) -> bool:
+        return self.acting_for is None or customer_id in self.acting_for
+
+    def require_acting_for(self, customer_id: str) -> None:
+        if not self.acts_for(customer_id):
+            raise Forbidden(f"{self.name} does not act for customer {customer_id} now (not its account manager)")
+
+    def role_for(self, customer_id: str) -> Role:
+        """The caller's role, or outside its own customers the role whose view it gets of them."""
+        if self.acts_for(customer_id) or self.role.outside_own_customers is None:
+            return self.role
+        return access_policy().roles[self.role.outside_own_customers]
+
+    def show(
+        self, personal_field: str, value: str | None, customer_id: str, cert_type: str | None = None
+    ) -> str | None:
         if value is None or value == "":
             return value
-        visibility = self.role.personal[personal_field]
+        visibility = self.role_for(customer_id).personal[personal_field]
         if visibility == "denied":
             raise Forbidden(f"role {self.role_name} may not read {personal_field}")
         if visibility == "masked":
-            return MASKERS.get(personal_field, mask_text)(value)
+            return mask(personal_field, value, cert_type)
         self.revealed.setdefault(customer_id, set()).add(personal_field)
         return value
+
+    def show_fields(self, data: Any, customer_id: str) -> Any:
+        """Raw JSON (a source record's fields, an explanation) with each personal key's value shown as
+        the caller may see it, at any depth; a phone list given as text is shown phone by phone."""
+        if isinstance(data, list):
+            return [self.show_fields(item, customer_id) for item in data]
+        if not isinstance(data, dict):
+            return data
+        shown: dict[str, Any] = {}
+        cert_type = data.get("cert_type") if isinstance(data.get("cert_type"), str) else None
+        for key, value in data.items():
+            personal = PERSONAL_BY_KEY.get(key)
+            if personal is None or not isinstance(value, (str, int, float, list)):
+                shown[key] = self.show_fields(value, customer_id)
+            elif isinstance(value, list):
+                shown[key] = [self.show(personal, str(v), customer_id, cert_type) for v in value]
+            elif personal == "phone":
+                parts = _PHONE_PARTS.split(str(value))
+                shown[key] = "".join(
+                    part if k % 2 else self.show(personal, part, customer_id) or "" for k, part in enumerate(parts)
+                )
+            else:
+                shown[key] = self.show(personal, str(value), customer_id, cert_type)
+        return shown
 
     def write_audit(self) -> None:
         """One audit line per customer whose personal data this request showed in full."""

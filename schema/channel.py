@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
 
-from app.access import Forbidden
+from app.access import Forbidden, redact
 from app.errors import BadInput
 from app.record_kinds import LIST_FIELDS
+from app.services.kept_answers import read_versions
 from schema.context import Info
 from schema.customer import Customer
 from schema.limits import DEFAULT_PAGE, SEARCH_TEXT_MAX, page_size
@@ -85,6 +88,33 @@ def _channel_of(info: Info, asked: str | None) -> str:
     return channel
 
 
+async def _require_acting_for(info: Info, customer_id: str) -> None:
+    """A caller limited to its own customers acts for no one else (DOMAIN.md section 5)."""
+    caller = info.context.caller
+    if caller is None or caller.acting_for is None:
+        return
+    found = (await read_versions(info.context.store, [customer_id]))[0]
+    caller.require_acting_for(found[0] if found else customer_id)
+
+
+async def _require_acting_for_match(info: Info, fields: dict[str, Any]) -> None:
+    """Nor submits a record that would join, or go to review with, a customer it does not act for."""
+    from app.services.matching import Matcher, NoModelError
+
+    caller = info.context.caller
+    if caller is None or caller.acting_for is None:
+        return
+    try:
+        matches = await Matcher(info.context.store, info.context.rules).match(dict(fields))
+    except NoModelError:
+        return
+    except BadInput as exc:
+        raise BadInput(redact(str(exc), fields), [(f, redact(why, fields)) for f, why in exc.problems]) from None
+    for found in matches:
+        if found.decision in ("merge", "review"):
+            caller.require_acting_for(found.customer_id)
+
+
 @strawberry.type
 class ChannelQuery:
     @strawberry.field(
@@ -158,6 +188,7 @@ class ChannelMutation:
         caller = info.context.caller
         caller.require("record_contact")  # type: ignore[union-attr]
         channel = _channel_of(info, contact.channel)
+        await _require_acting_for(info, str(contact.customer_id))
         customer_id = await record_contact(
             info.context.store,
             ContactInput(
@@ -184,13 +215,17 @@ class ChannelMutation:
 
         info.context.caller.require("submit_record")  # type: ignore[union-attr]
         fields = submitted_fields(record)
-        decision = await submit_customer_record(info.context.store, _channel_of(info, channel), fields)
+        await _require_acting_for_match(info, fields)
+        try:
+            decision = await submit_customer_record(info.context.store, _channel_of(info, channel), fields)
+        except BadInput as exc:
+            raise BadInput(redact(str(exc), fields), [(f, redact(why, fields)) for f, why in exc.problems]) from None
         info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(decision.customer_id)
         return SubmissionResult(
             record_id=decision.record_id,
             decision=decision.decision,
             probability=decision.probability,
-            explanation=decision.explanation,
+            explanation=info.context.caller.show_fields(decision.explanation, decision.customer_id),  # type: ignore[union-attr]
             customer=Customer(raw=raw, requested_id=decision.customer_id),
         )

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app import clock
+from app.access import Caller
 from app.customer import SHOWN, Attribute
 from app.errors import BadInput
 from app.fields import Invalid, an_instant
@@ -137,7 +138,8 @@ def _why(text: str | None) -> Any:
         return {"note": text}
 
 
-def merge_event(raw: dict[str, Any]) -> MergeEvent:
+def merge_event(raw: dict[str, Any], caller: Caller, customer_id: str) -> MergeEvent:
+    """An explanation may carry a record's values: shown as the caller may see them."""
     return MergeEvent(
         id=raw["id"],
         kind=raw["kind"],
@@ -147,7 +149,7 @@ def merge_event(raw: dict[str, Any]) -> MergeEvent:
         absorbed=raw["absorbed"],
         undone_at=clock.render(raw.get("undone_at")),
         moved_records=list(raw.get("moved_records") or []),
-        explanation=orjson.loads(raw.get("explanation") or "{}"),
+        explanation=caller.show_fields(orjson.loads(raw.get("explanation") or "{}"), customer_id),
     )
 
 
@@ -177,7 +179,7 @@ def _personal(attribute: Attribute) -> Callable[..., Any]:
         return show_each
 
     def show(self, info: Info) -> str | None:  # type: ignore[no-untyped-def]
-        return info.context.caller.show(personal, self.raw.get(key), self.raw["id"])
+        return info.context.caller.show(personal, self.raw.get(key), self.raw["id"], self.raw.get("cert_type"))
 
     return show
 
@@ -248,19 +250,21 @@ class Customer:
 
     @strawberry.field
     def accounts(self, info: Info) -> list[Account]:
-        return now_or_later(info.context.loaders.holdings, self.raw["id"], accounts_of)
+        customer_id = self.raw["id"]
+        return now_or_later(info.context.loaders.holdings, customer_id, lambda h: accounts_of(h, customer_id))
 
     @strawberry.field
     def subscriptions(self, info: Info) -> list[Subscription]:
         return now_or_later(
             info.context.loaders.holdings,
             self.raw["id"],
-            lambda holdings: [subscription_of(row) for row in holdings.subscriptions],
+            lambda holdings: [subscription_of(row, self.raw["id"]) for row in holdings.subscriptions],
         )
 
     @strawberry.field(description="What the customer bought; a bundle shows once with all its subscriptions.")
     def offerings(self, info: Info) -> list[Offering]:
-        return now_or_later(info.context.loaders.holdings, self.raw["id"], offerings_of)
+        customer_id = self.raw["id"]
+        return now_or_later(info.context.loaders.holdings, customer_id, lambda h: offerings_of(h, customer_id))
 
     @strawberry.field(description="Leads and opportunities captured for this customer, newest first.")
     def opportunities(self, info: Info) -> list[Opportunity]:
@@ -318,21 +322,23 @@ class Customer:
     )
     async def merge_history(self, info: Info) -> list[MergeEvent]:
         info.context.caller.require("merge_history")
-        return [merge_event(e) for e in await info.context.loaders.merge_history.load(self.raw["id"])]
+        events = await info.context.loaders.merge_history.load(self.raw["id"])
+        return [merge_event(e, info.context.caller, self.raw["id"]) for e in events]
 
     @strawberry.field(description="The source records behind this customer (steward and analyst roles).")
     async def source_records(self, info: Info) -> list[SourceRecord]:
-        info.context.caller.require("source_records")
+        caller = info.context.caller
+        caller.require("source_records")
         rows = await info.context.loaders.source_records.load(self.raw["id"])
         return [
             SourceRecord(
                 id=r["record_id"],
                 source=r["source"],
                 source_id=r["source_id"],
-                fields=orjson.loads(r["fields"] or "{}"),
+                fields=caller.show_fields(orjson.loads(r["fields"] or "{}"), self.raw["id"]),
                 loaded_at=clock.render(r.get("loaded_at")),
                 changed_at=clock.render(r.get("changed_at")),
-                why=_why(r.get("why")),
+                why=caller.show_fields(_why(r.get("why")), self.raw["id"]),
             )
             for r in rows
         ]

@@ -8,6 +8,7 @@ import strawberry
 
 from app import clock
 from app.services.customer_view import Holdings
+from schema.context import Info
 
 
 @strawberry.type
@@ -18,16 +19,27 @@ class Offering:
     subscriptions: list[Subscription]
 
 
+# Service numbers that are a person's phone number: shown as the caller's role shows phones.
+PHONE_PRODUCTS = frozenset({"mobile", "fixed"})
+
+
 @strawberry.type
 class Subscription:
     id: str
-    service_number: str
+    number: strawberry.Private[str]
+    customer_id: strawberry.Private[str]
     product_type: str
     status: str
     offering_code: str | None
     start_date: str | None
     end_date: str | None
     account_id: str | None
+
+    @strawberry.field(description="A mobile or fixed-line number is a phone: masked where the caller's phones are.")
+    def service_number(self, info: Info) -> str:
+        if self.product_type not in PHONE_PRODUCTS:
+            return self.number
+        return info.context.caller.show("phone", self.number, self.customer_id) or ""
 
 
 @strawberry.type
@@ -75,10 +87,11 @@ def opportunities_of(holdings: Holdings) -> list[Opportunity]:
     ]
 
 
-def subscription_of(row: dict[str, Any]) -> Subscription:
+def subscription_of(row: dict[str, Any], customer_id: str) -> Subscription:
     return Subscription(
         id=row["id"],
-        service_number=row["service_no"],
+        number=row["service_no"],
+        customer_id=customer_id,
         product_type=row["product_type"],
         status=row["status"],
         offering_code=row.get("offering_code"),
@@ -88,11 +101,11 @@ def subscription_of(row: dict[str, Any]) -> Subscription:
     )
 
 
-def accounts_of(holdings: Holdings) -> list[Account]:
+def accounts_of(holdings: Holdings, customer_id: str) -> list[Account]:
     by_account: dict[str, list[Subscription]] = {}
     for row in holdings.subscriptions:
         if row.get("account_id"):
-            by_account.setdefault(row["account_id"], []).append(subscription_of(row))
+            by_account.setdefault(row["account_id"], []).append(subscription_of(row, customer_id))
     return [
         Account(
             id=a["id"],
@@ -105,12 +118,12 @@ def accounts_of(holdings: Holdings) -> list[Account]:
     ]
 
 
-def offerings_of(holdings: Holdings) -> list[Offering]:
+def offerings_of(holdings: Holdings, customer_id: str) -> list[Offering]:
     grouped: dict[str, tuple[dict[str, Any], list[Subscription]]] = {}
     for row in holdings.subscriptions:
         offering = row.get("offering")
         if offering:
-            grouped.setdefault(offering["id"], (offering, []))[1].append(subscription_of(row))
+            grouped.setdefault(offering["id"], (offering, []))[1].append(subscription_of(row, customer_id))
     return [
         Offering(code=code, name=o.get("name"), is_bundle=len(subs) > 1, subscriptions=subs)
         for code, (o, subs) in sorted(grouped.items())

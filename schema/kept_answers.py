@@ -16,6 +16,7 @@ from graphql import ExecutionResult, FieldNode, OperationType, StringValueNode, 
 from graphql.language import DocumentNode, IntValueNode
 from strawberry.extensions import SchemaExtension
 
+from app.access import Caller
 from app.services.customer_view import spend_since
 from app.services.kept_answers import KeptAnswer, Key, Stamp
 from schema.context import Context
@@ -76,7 +77,7 @@ class CachedCustomerViews(SchemaExtension):
             spend_since(context.rules),
         )
         stamp = await context.versions.stamp(ids)
-        answer = views.get(key, stamp) if stamp is not None else None
+        answer = views.get(key + _scope(caller, stamp), stamp) if stamp is not None else None
         if answer is not None:
             execution.result = ExecutionResult(data=answer.answer())
             for customer_id, fields in answer.revealed.items():
@@ -88,7 +89,16 @@ class CachedCustomerViews(SchemaExtension):
         if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
             shown = _stamp_of_answer(context, ids)
             if shown is not None:
-                views.put(key, KeptAnswer.of(shown, result.data, caller.revealed))
+                views.put(key + _scope(caller, shown), KeptAnswer.of(shown, result.data, caller.revealed))
+
+
+def _scope(caller: Caller, stamp: Stamp | None) -> tuple[bool, ...]:
+    """For a caller limited to its own customers, which of the answer's customers it acts for: the
+    same query answers it in full for one and masked for the other, and a leave's end bumps no
+    customer's version."""
+    if caller.acting_for is None or stamp is None:
+        return ()
+    return tuple(caller.acts_for(live) for _, live, _ in stamp)
 
 
 def _stamp_of_answer(context: Context, ids: list[str]) -> Stamp | None:

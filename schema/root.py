@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from app.access import mask, redact
 from app.errors import BadInput, NotFoundError
 from app.resolution.normalise import normalise_certificate
 from schema.channel import ChannelMutation, ChannelQuery
@@ -70,11 +71,12 @@ class Query(StewardQuery, ChannelQuery):
         from app.services.customer_view import find_by_certificate
 
         cert = normalise_certificate(type, number)
+        shown = mask("certificate", number, type)
         if not cert.number or (type in ("resident_id", "credit_code") and not cert.valid):
-            raise BadInput(f"{number!r} is not a valid {type} number: {cert.reason}")
+            raise BadInput(f"{shown!r} is not a valid {type} number: {cert.reason}")
         ids = await find_by_certificate(info.context.store, cert.number)
         if not ids:
-            raise NotFoundError(f"no customer holds {type} {number!r}")
+            raise NotFoundError(f"no customer holds {type} {shown!r}")
         return await _customer(info, ids[0])
 
     @strawberry.field(description="The customer owning a service number (mobile, fixed line, broadband).")
@@ -84,18 +86,23 @@ class Query(StewardQuery, ChannelQuery):
 
         service_no = normalise_service_number(number)
         if service_no is None:
-            raise BadInput(f"{number!r} is not a service number")
+            raise BadInput(f"{mask('phone', number)!r} is not a service number")
         ids = await find_by_service_number(info.context.store, service_no)
         if not ids:
-            raise NotFoundError(f"no customer owns service number {number!r}")
+            raise NotFoundError(f"no customer owns service number {mask('phone', number)!r}")
         return await _customer(info, ids[0])
 
     @strawberry.field(description="Is this someone we know? The best existing customers for a record not stored.")
     async def match(self, info: Info, record: CustomerRecordInput, limit: int = 5) -> list[MatchResult]:
         from app.services.matching import Matcher
 
-        info.context.caller.require("match")
-        matches = await Matcher(info.context.store, info.context.rules).match(record.fields(), limit=limit)
+        caller = info.context.caller
+        caller.require("match")
+        fields = record.fields()
+        try:
+            matches = await Matcher(info.context.store, info.context.rules).match(fields, limit=limit)
+        except BadInput as exc:
+            raise BadInput(redact(str(exc), fields), [(f, redact(why, fields)) for f, why in exc.problems]) from None
         info.context.loaders.want(view_parts(info))
         raws = await info.context.loaders.customer.load_many([m.customer_id for m in matches])
         results = []
@@ -106,7 +113,7 @@ class Query(StewardQuery, ChannelQuery):
                         customer=Customer(raw=raw, requested_id=m.customer_id),
                         decision=m.decision,
                         probability=m.probability,
-                        explanation=m.best.explanation(),
+                        explanation=caller.show_fields(m.best.explanation(), m.customer_id),
                     )
                 )
         return results

@@ -159,7 +159,7 @@ def parse_resident_id(raw: str) -> ResidentId:
         return ResidentId("", False, "only digits, and X as the last character, are allowed")
     born = _birth_date(number[6:14])
     if born is None:
-        return ResidentId("", False, f"birth date {number[6:14]} is not a date")
+        return ResidentId("", False, "the birth date in it is not a date")
     if resident_id_check_character(first17) != check:
         return ResidentId("", False, "check character does not match")
     gender = "M" if int(number[16]) % 2 else "F"
@@ -524,6 +524,19 @@ def _unparsed_words(spaced: str, consumed: int) -> list[str]:
         words.append(word[consumed:])
         consumed = 0
     return words
+
+
+def region_length(raw: str) -> int:
+    """How many leading characters of an address name its province and city: all a masked address
+    shows (app/access.py). 0 when it does not start with them; read as written (no conversion that
+    could change its length)."""
+    province = _PROVINCE.match(raw)
+    end = province.end() if province else 0
+    if province and province.group("province") in _MUNICIPALITIES:
+        return end
+    rest = raw[end:]
+    city = _CITY.match(rest) or _BARE_CITY.match(rest)
+    return end + (city.end() if city else 0)
 
 
 @dataclass(frozen=True, slots=True)

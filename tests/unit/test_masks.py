@@ -8,26 +8,28 @@ province changing how many characters a mask keeps changes what is expected, not
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import clock
 from app.access import (
-    MASKERS,
     Caller,
     Forbidden,
-    Masks,
+    Mask,
     access_policy,
+    apply_mask,
     audit_log,
-    mask_certificate,
-    mask_phone,
-    mask_text,
+    mask,
 )
 from app.customer import PERSONAL_FIELDS
+from app.resolution.normalise import region_length
+from app.vocabulary import CERT_TYPES
 
-MASKS = access_policy().masks
+POLICY = access_policy()
 CERTIFICATE = "350102198001010011"
 PHONE = "13812345678"
 VALUES = {
@@ -37,11 +39,8 @@ VALUES = {
     "address": "福建省福州市鼓楼区测试路1号",
     "birth_date": "1980-05-17",
 }
-
-
-def kept(value: str, start: int, end: int) -> str:
-    """What a start/end mask should show: the kept ends, a star for every hidden character."""
-    return value[:start] + "*" * (len(value) - start - end) + value[len(value) - end :]
+# Every mask access.toml declares: (personal field, certificate type or None).
+EVERY_MASK = [(f, None) for f in PERSONAL_FIELDS] + [("certificate", t) for t in CERT_TYPES]
 
 
 def caller(role: str) -> Caller:
@@ -57,67 +56,93 @@ def roles_seeing(visibility: str) -> list[tuple[str, str]]:
     ]
 
 
-def test_a_certificate_keeps_the_configured_ends() -> None:
-    masked = mask_certificate(CERTIFICATE)
-    assert masked == kept(CERTIFICATE, MASKS.certificate_keep_start, MASKS.certificate_keep_end)
-    assert len(masked) == len(CERTIFICATE)
-    assert masked.count("*") == len(CERTIFICATE) - MASKS.certificate_keep_start - MASKS.certificate_keep_end > 0
-
-
-def test_a_phone_keeps_the_configured_ends() -> None:
-    masked = mask_phone(PHONE)
-    assert masked == kept(PHONE, MASKS.phone_keep_start, MASKS.phone_keep_end)
-    assert masked.count("*") == len(PHONE) - MASKS.phone_keep_start - MASKS.phone_keep_end > 0
-
-
-def test_masks_given_by_the_caller_replace_the_configured_ones() -> None:
-    masks = Masks(certificate_keep_start=2, certificate_keep_end=1, phone_keep_start=0, phone_keep_end=2)
-    assert mask_certificate("ABCDEFGH", masks) == "AB*****H"
-    assert mask_phone("13812345678", masks) == "*********78"
-
-
-def test_a_value_no_longer_than_what_a_mask_keeps_is_masked_whole() -> None:
-    """Keeping the ends of a short number would show all of it: then nothing is shown."""
-    short = "7" * (MASKS.certificate_keep_start + MASKS.certificate_keep_end)
-    assert mask_certificate(short) == "*" * len(short)
-    assert mask_certificate(short[:-1]) == "*" * (len(short) - 1)
-    assert mask_phone("8") == "*"
-    assert mask_phone("") == ""
-
-
-def test_an_email_with_a_one_letter_name_shows_only_its_domain() -> None:
-    assert mask_text("a@example.com") == "*@example.com"
-
-
-KEEP_NO_END = Masks(certificate_keep_start=4, certificate_keep_end=0, phone_keep_start=3, phone_keep_end=0)
+def shown_characters(masked: str) -> int:
+    return sum(c != "*" for c in masked)
 
 
 @pytest.mark.parametrize(
-    ("mask", "value", "masked"),
+    ("field", "cert_type", "value", "masked"),
     [
-        (mask_text, "zhang.san@example.com", "z********@example.com"),
-        (mask_text, "福建省福州市鼓楼区测试路1号", "福建省" + "*" * 11),
-        (mask_text, "ab", "**"),
-        (lambda v: mask_phone(v, KEEP_NO_END), "13812345678", "138********"),
+        ("certificate", "resident_id", "350102198001010011", "3501**********0011"),
+        ("certificate", "passport", "E12345678", "******678"),
+        ("certificate", "credit_code", "91350100MA2XXXXX1Y", "***************X1Y"),
+        ("phone", None, "13812345678", "138****5678"),
+        ("email", None, "zhang.san@example.com", "z********@example.com"),
+        ("email", None, "a@example.com", "*@example.com"),
+        ("address", None, "福建省福州市鼓楼区测试路1号", "福建省福州市********"),
+        ("address", None, "北京市朝阳区建国路1号", "北京市********"),
+        ("address", None, "鼓楼区测试路1号", "********"),
+        ("birth_date", None, "1980-05-17", "1980******"),
     ],
-    ids=["email", "address", "short_text", "phone_keeping_no_end"],
 )
-def test_a_mask_keeping_no_end_shows_only_the_leading_characters(
-    mask: Callable[[str], str], value: str, masked: str
-) -> None:
-    """E-mail keeps the first letter of the name and the domain; other text at most three leading characters
-    (a third of it when shorter); the rest are stars, never the original again."""
-    assert mask(value) == masked
+def test_each_mask_shows_its_documented_part(field: str, cert_type: str | None, value: str, masked: str) -> None:
+    """docs/api.md's mask table: resident ids the first and last four, other documents the last three,
+    phones the first three and last four, e-mails the name's first character and the domain, addresses
+    province and city, birth dates the year."""
+    assert mask(field, value, cert_type) == masked
 
 
-def test_a_birth_date_keeps_only_its_year() -> None:
-    assert MASKERS["birth_date"]("1980-05-17") == "1980-**-**"
-    assert MASKERS["birth_date"]("198") == "****"
+@pytest.mark.parametrize(
+    ("field", "cert_type", "value"),
+    [
+        ("certificate", "passport", "E12345"),
+        ("certificate", "resident_id", "35010219800"),
+        ("phone", None, "87654321"),
+        ("email", None, "ab@example.com"),
+        ("email", None, "not-an-email"),
+        ("address", None, "北京市"),
+        ("birth_date", None, "1980"),
+    ],
+)
+def test_a_short_value_is_all_stars(field: str, cert_type: str | None, value: str) -> None:
+    shown = mask(field, value, cert_type)
+    assert "*" in shown and shown.replace("@", "").strip("*") in ("", value.partition("@")[2])
+    assert shown != value
 
 
-def test_there_is_a_masker_for_every_personal_field() -> None:
-    assert set(MASKERS) == set(PERSONAL_FIELDS)
-    assert MASKERS["certificate"] is mask_certificate and MASKERS["phone"] is mask_phone
+TEXT = st.text(
+    alphabet=st.sampled_from("0123456789Xabcz.@-_ 福建省州市北京朝阳区路号壮族自治"),
+    max_size=40,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(which=st.sampled_from(EVERY_MASK), value=st.one_of(TEXT, st.text(max_size=30)))
+def test_no_mask_shows_the_whole_value_or_more_than_its_share(which: tuple[str, str | None], value: str) -> None:
+    """For every mask of access.toml and any value: never the value itself (unless it is empty), as long
+    as the value, and no more characters shown than the mask's share of the part it masks."""
+    field, cert_type = which
+    declared = POLICY.mask_of(field, cert_type)
+    masked = mask(field, value, cert_type)
+    assert len(masked) == len(value)
+    if value.strip("*"):
+        assert masked != value, "a value of stars alone is its own mask; no other value is"
+    if declared.part == "email_name" and "@" in masked:
+        name, _, domain = value.rpartition("@")
+        shown_name, _, shown_domain = masked.rpartition("@")
+        assert shown_domain == domain and len(shown_name) == len(name)
+        part, shown_part = name, shown_name
+    else:
+        part, shown_part = value, masked
+    if part:
+        assert shown_characters(shown_part) < max(declared.max_share * len(part), 1)
+        assert shown_part == "*" * len(part) or shown_characters(shown_part) <= (
+            region_length(part) if declared.part == "province_and_city" else declared.keep_start + declared.keep_end
+        )
+    kept = [c for c, m in zip(part, shown_part) if m != "*"]
+    assert all(c == m for c, m in zip(part, shown_part) if m != "*"), "a shown character is the value's own"
+    assert len(kept) == shown_characters(shown_part)
+
+
+def test_a_mask_of_no_share_is_refused_by_the_policy() -> None:
+    with pytest.raises(ValueError):
+        Mask(keep_start=3, max_share=1.0)
+    assert apply_mask(Mask(keep_start=2, keep_end=1, max_share=0.5), "ABCDEFGH") == "AB*****H"
+
+
+def test_there_is_a_mask_for_every_personal_field() -> None:
+    assert set(POLICY.masks) == set(PERSONAL_FIELDS)
+    assert set(POLICY.certificate_masks) <= set(CERT_TYPES)
 
 
 def test_the_roles_use_all_three_visibilities() -> None:
@@ -138,7 +163,7 @@ def test_a_full_read_shows_the_value_and_is_remembered_for_the_audit(role: str, 
 def test_a_masked_read_shows_the_fields_mask_and_is_not_audited(role: str, field: str) -> None:
     reader = caller(role)
     shown = reader.show(field, VALUES[field], "C1")
-    assert shown == MASKERS[field](VALUES[field])
+    assert shown == mask(field, VALUES[field])
     assert shown != VALUES[field] and "*" in shown
     assert reader.revealed == {}
 
