@@ -126,6 +126,12 @@ def _contact_row(row: dict[str, Any], warnings: Findings, set_aside: SetAside) -
     return []
 
 
+def _leave_row(row: dict[str, Any], warnings: Findings, set_aside: SetAside) -> Findings:
+    if row.get("from") and row.get("to") and row["to"] < row["from"]:
+        return [("to", f"ends ({row['to']}) before it starts ({row['from']})")]
+    return []
+
+
 # Maximum lengths below TEXT_MAX (or above it, for free text); a longer value is set aside with its
 # first characters and its length, and a source id longer than TEXT_MAX refuses the row.
 PHONE_MAX = 32
@@ -233,6 +239,17 @@ KINDS: dict[str, KindSpec] = {
             "backup_id": Field(text),
             "phone": Field(a_phone, max_length=PHONE_MAX),
         },
+    ),
+    # An employee's leave, both days included: their backup acts for their customers meanwhile (DOMAIN.md §5).
+    "leaves": KindSpec(
+        fields={
+            "source_id": Field(text, True),
+            "employee_id": Field(text, True),
+            "from": Field(a_date, True),
+            "to": Field(a_date, True),
+        },
+        references={"employee_id": "employees"},
+        check_row=_leave_row,
     ),
     "organisation_members": KindSpec(
         fields={

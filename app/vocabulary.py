@@ -53,6 +53,7 @@ OPPORTUNITY_KINDS = ("lead", "opportunity")
 OPPORTUNITY_STAGES = ("captured", "handed_over", "claimed", "returned", "won", "lost")
 RECORD_KINDS = (
     "employees",
+    "leaves",
     "customers",
     "accounts",
     "subscriptions",

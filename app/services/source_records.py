@@ -164,6 +164,9 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "phone": values.get("phone"),
             "backup_record": ref("backup_id", "employees"),
         }
+    elif kind == "leaves":
+        row["employee"] = ref("employee_id", "employees")
+        row["node"] = {"id": rid, "source": source, "first_day": values["from"], "last_day": values["to"]}
     elif kind == "organisation_members":
         record["organisation_record"] = ref("organisation_source_id", "customers")
         record["member_record"] = ref("member_source_id", "customers")

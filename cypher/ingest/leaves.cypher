@@ -1,0 +1,21 @@
+// Upsert employees' leave periods with their source records, each on its employee. $rows: [{id,
+// record, node, employee}]. A leave is the one time a backup (B) acts for a manager's customers.
+// view: unchanged (no customer view shows a leave; who acts for a customer is read per request)
+UNWIND $rows AS r
+MERGE (s:SourceRecord {id: r.id})
+WITH r, s, coalesce(s.loaded_at, $now) AS first_loaded, coalesce(s.version, 0) + 1 AS version
+SET s = r.record
+SET s.loaded_at = first_loaded, s.version = version, s.changed_at = $now
+MERGE (l:Leave {id: r.id})
+SET l = r.node
+MERGE (s)-[:DESCRIBES]->(l)
+WITH r, l
+CALL { WITH l
+  OPTIONAL MATCH (l)-[old:LEAVE_OF]->(:Employee)
+  DELETE old
+  RETURN count(old) AS moved }
+CALL { WITH r, l
+  MATCH (e:Employee {id: r.employee})
+  MERGE (l)-[:LEAVE_OF]->(e)
+  RETURN count(e) AS linked }
+RETURN count(l) AS written
