@@ -1,25 +1,21 @@
-"""Roles, API keys, masking and the audit of personal-data reads.
+"""Roles, masking and the audit of personal-data reads.
 
 Which role sees which personal field in full, masked, or not at all is data
-(app/config/access.toml); keys are kept only as SHA-256 hashes in a file outside the
-repository, so that no key is ever in code or in git.
+(app/config/access.toml); the keys that name a caller's role are app/api_keys.py's.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from app import clock
 from app.customer import PERSONAL_BY_KEY, PERSONAL_FIELDS
@@ -71,11 +67,50 @@ class Role(_Strict):
     outside_own_customers: str | None = None
 
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_WINDOW_MS = {"second": 1_000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000}
+
+
+def _rates(value: object) -> object:
+    """access.toml's "20/second", "600/minute" as (count, window in milliseconds)."""
+    if not isinstance(value, list):
+        return value
+    rates = []
+    for text in value:
+        if not isinstance(text, str):
+            rates.append(text)
+            continue
+        found = _RATE.match(text)
+        if found is None:
+            raise ValueError(f"{text!r} is not a rate such as '20/second' (per second, minute, hour or day)")
+        rates.append((int(found[1]), _WINDOW_MS[found[2]]))
+    return rates
+
+
+Rates = Annotated[list[tuple[int, int]], BeforeValidator(_rates)]
+
+
+class RateLimit(_Strict):
+    """A role's limits per caller (its employee where the key is bound to one, else its key): every
+    request, and the lookups by certificate or number that found nothing (misses), limited tighter."""
+
+    requests: Rates
+    misses: Rates
+
+
 class AccessPolicy(_Strict):
     # One mask per personal field; a certificate's by its type where certificate_masks names the type.
     masks: dict[str, Mask]
     certificate_masks: dict[str, Mask] = {}
     roles: dict[str, Role]
+    # By role; every role has its own (app/api/rate_limits.py applies them).
+    rate_limits: dict[str, RateLimit]
+
+    @model_validator(mode="after")
+    def _every_role_limited(self) -> AccessPolicy:
+        if set(self.rate_limits) != set(self.roles):
+            raise ValueError(f"[rate_limits] must name each role once: {sorted(self.roles)}")
+        return self
 
     def mask_of(self, personal_field: str, cert_type: str | None = None) -> Mask:
         if personal_field == "certificate" and cert_type in self.certificate_masks:
@@ -232,68 +267,3 @@ class Caller:
                 at,
             )
         self.revealed.clear()
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-class KeyRing:
-    """API key hashes -> (caller name, role), loaded from the keys file."""
-
-    def __init__(self, entries: dict[str, tuple[str, str]]) -> None:
-        self._entries = entries
-
-    @classmethod
-    def load(cls, path: Path) -> KeyRing:
-        if not path.exists():
-            return cls({})
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"API keys file {path}: {exc}") from exc
-        roles = access_policy().roles
-        entries = {}
-        for name, entry in data.get("keys", {}).items():
-            if entry.get("role") not in roles:
-                raise ConfigError(f"API keys file {path}: key {name} has unknown role {entry.get('role')!r}")
-            entries[entry["sha256"]] = (name, entry["role"])
-        return cls(entries)
-
-    def authenticate(self, key: str | None) -> Caller:
-        if not key:
-            raise Unauthenticated("an API key is required: send it as 'Authorization: Bearer <key>'")
-        found = self._entries.get(hash_key(key))
-        if found is None:
-            raise Unauthenticated("unknown API key")
-        name, role = found
-        return Caller(name, role, access_policy().roles[role])
-
-
-def add_key(path: Path, name: str, role: str) -> str:
-    """Create a key for ``role``, store only its hash, and return the key (shown once)."""
-    if role not in access_policy().roles:
-        raise ConfigError(f"unknown role {role!r}; roles: {', '.join(access_policy().roles)}")
-    key = "c360_" + secrets.token_urlsafe(24)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    if f'[keys."{name}"]' in existing:
-        raise ConfigError(f"API keys file {path}: a key named {name} exists already")
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(f'\n[keys."{name}"]\nrole = "{role}"\nsha256 = "{hash_key(key)}"\n')
-    path.chmod(0o600)
-    return key
-
-
-def ensure_local_key(keys_path: Path, key_file: Path, role: str = "admin") -> str | None:
-    """For `c360 run` on a developer machine: one admin key, kept readable by its owner only, so
-    GraphiQL works at once. Returns the key when this call created it."""
-    if key_file.exists():
-        return key_file.read_text(encoding="utf-8").strip()
-    if keys_path.exists() and "local-admin" in keys_path.read_text(encoding="utf-8"):
-        return None
-    key = add_key(keys_path, "local-admin", role)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key_file.write_text(key + "\n", encoding="utf-8")
-    key_file.chmod(0o600)
-    return key

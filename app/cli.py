@@ -540,8 +540,8 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
     """What `make run` does: start the store, set up the schema, load the demo data, serve the API."""
     import uvicorn
 
-    from app.access import ensure_local_key
     from app.api.app import create_app
+    from app.api_keys import ensure_local_key
 
     _QuietServer = _quiet_server_class()
     settings = get_settings()
@@ -585,17 +585,62 @@ cli.add_typer(keys_cli, name="keys")
 def keys_add(
     name: str = typer.Argument(..., help="Who holds the key (an app or a person)."),
     role: str = typer.Option(..., "--role", help="A role of app/config/access.toml."),
+    employee: str = typer.Option(
+        None, "--employee", help="The employee id the key acts for (required for account_manager)."
+    ),
+    expires: str = typer.Option(None, "--expires", help="YYYY-MM-DD (works through that day) or an ISO-8601 instant."),
+    no_rate_limit: bool = typer.Option(
+        False, "--no-rate-limit", help="Exempt from rate limits (benchmark and load-test keys only)."
+    ),
 ) -> None:
-    """Create a key; it is printed once and never stored in clear."""
-    from app.access import add_key
+    """Create a key; it is printed once and never stored in clear. The running API accepts it at once."""
+    from app.api_keys import add_key
 
     settings = get_settings()
     try:
-        key = add_key(settings.api_keys_path, name, role)
+        key = add_key(settings.api_keys_path, name, role, employee, expires, exempt_from_rate_limits=no_rate_limit)
     except C360Error as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(key)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """The keys the API accepts: names, roles, employees, expiry, creation (never keys or hashes)."""
+    from app import clock
+    from app.api_keys import list_keys
+
+    try:
+        keys = list_keys(get_settings().api_keys_path)
+    except C360Error as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    table = Table("name", "role", "employee", "expires", "created", "rate limits")
+    for key in sorted(keys, key=lambda k: k.name):
+        expiry = clock.render(key.expires) or "never"
+        table.add_row(
+            key.name,
+            key.role,
+            key.employee or "",
+            f"{expiry} (expired)" if key.expired() else expiry,
+            clock.render(key.created) or "",
+            "exempt" if key.exempt_from_rate_limits else "apply",
+        )
+    Console(width=200).print(table)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(name: str = typer.Argument(..., help="The key's name, as `c360 keys list` shows it.")) -> None:
+    """Remove a key; the running API refuses it from its next request."""
+    from app.api_keys import revoke_key
+
+    try:
+        revoke_key(get_settings().api_keys_path, name)
+    except C360Error as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"revoked {name}")
 
 
 def main() -> None:

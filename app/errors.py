@@ -150,3 +150,15 @@ class InternalError(C360Error):
     GraphQL is answered 500 (app/api/request_limits.py)."""
 
     code = "INTERNAL_SERVER_ERROR"
+
+
+class RateLimited(C360Error):
+    """More requests, or more lookups that found nothing, than the caller's role allows in a window
+    (app/config/access.toml [rate_limits]); ``retry_after`` is whole seconds until one fits again."""
+
+    code = "RATE_LIMITED"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

@@ -1,7 +1,9 @@
 """The ASGI application: GraphQL at /graphql (with GraphiQL), liveness of the store at /healthz.
 
-Authentication happens before GraphQL: a request without a valid API key gets 401 and
-never reaches the schema. Each request gets its own caller and DataLoaders.
+Authentication happens before GraphQL, whatever the method or headers: a request without a valid
+API key gets 401 and never reaches the schema; only GraphiQL's page itself (a GET for HTML with no
+query) loads without one, and its queries need a key like any other. Rate limits (app/api/rate_limits.py)
+come next. Each request gets its own caller and DataLoaders.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.applications import Starlette
@@ -23,8 +25,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from app.access import KeyRing, Unauthenticated, audit_log
-from app.errors import SchemaVersionError, StoreError
+from app.access import Unauthenticated, audit_log
+from app.api.rate_limits import RateLimiter, mentions_lookup, misses_in
+from app.api.request_limits import RequestLimits
+from app.api_keys import ApiKey, KeyRing
+from app.errors import C360Error, RateLimited, SchemaVersionError, StoreError
 from app.rules import Rules, get_rules
 from app.services.kept_answers import ViewCache
 from app.settings import Settings, get_settings
@@ -66,9 +71,11 @@ class GraphQLApp(GraphQL):
         production: bool,
         caches: bool = True,
         view_cache_size: int = 0,
+        limiter: RateLimiter | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(build_schema(production=production, caches=caches), **kwargs)
+        self.limiter = limiter or RateLimiter()
         self.store_ref = store_ref
         self.rules = rules
         self.views = ViewCache(view_cache_size)
@@ -77,6 +84,35 @@ class GraphQLApp(GraphQL):
     def encode_json(self, data: object) -> bytes:
         """orjson: a view's answer is encoded several times faster than by the json module."""
         return orjson.dumps(data)
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> Any:
+        """Runs an operation only for an authenticated caller; a lookup only while the caller's
+        misses last, and the lookups the answer shows found nothing are counted as misses."""
+        key: ApiKey | None = getattr(request.state, "api_key", None)
+        if key is None or context.caller is None:
+            raise Unauthenticated("an API key is required: send it as 'Authorization: Bearer <key>'")
+        lookup = mentions_lookup(request_data.query)
+        if lookup:
+            self.limiter.admit_lookup(key)
+        # strawberry types the context as None (its generic view); ours is get_context's.
+        context_value = cast(Any, context)
+        result = await super().execute_single(
+            request, request_adapter, sub_response, context_value, root_value, request_data
+        )
+        if lookup:
+            paths = [error.path for error in result.errors or () if error.path]
+            self.limiter.record_misses(
+                key, misses_in(request_data.query, request_data.operation_name, result.data, paths)
+            )
+        return result
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         store = self.store_ref.store
@@ -137,6 +173,17 @@ async def _start_or_wait(store: Store, ref: StoreRef, every: float = 1.0) -> asy
     return asyncio.create_task(keep_trying())
 
 
+def _refusal(exc: C360Error, status: int, headers: dict[str, str]) -> JSONResponse:
+    error = {"message": str(exc), "extensions": {"code": exc.code}}
+    return JSONResponse({"data": None, "errors": [error]}, status_code=status, headers=headers)
+
+
+def _asks_for_ide(request: Request) -> bool:
+    """GraphiQL's page: a GET for HTML (what a browser asks for) naming no query."""
+    html = "text/html" in request.headers.get("accept", "")
+    return request.method == "GET" and html and "query" not in request.query_params
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -173,11 +220,14 @@ def create_app(
     settings: Settings | None = None,
     rules: Rules | None = None,
     keyring: KeyRing | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> Starlette:
-    """Build the app. With ``store`` given, the caller owns its life (tests); otherwise the lifespan does."""
+    """Build the app. With ``store`` given, the caller owns its life (tests); otherwise the lifespan
+    does. Without ``keyring``, the keys are the key file's, followed as it changes."""
     settings = settings or get_settings()
     rules = rules or get_rules()
-    keys = keyring or KeyRing.load(settings.api_keys_path)
+    keys = keyring or KeyRing.watching(settings.api_keys_path)
+    limiter = rate_limiter or RateLimiter()
     ref = StoreRef(store)
     configure_audit(settings.data_dir / "audit.log")
 
@@ -223,32 +273,34 @@ def create_app(
         production,
         settings.graphql_caches,
         settings.view_cache_size,
+        limiter,
         graphql_ide=None if production else "graphiql",
     )
 
     async def graphql_asgi(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        wants_ide = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-        if wants_ide and not production:
-            await graphql(scope, receive, send)
+        if not production and _asks_for_ide(request):
+            await (await graphql.render_graphql_ide(request))(scope, receive, send)
             return
         try:
-            caller = keys.authenticate(_bearer(request))
+            key = keys.authenticate(_bearer(request))
+            limiter.admit(key)
         except Unauthenticated as exc:
-            response = JSONResponse(
-                {"data": None, "errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-            await response(scope, receive, send)
+            await _refusal(exc, 401, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return
+        except RateLimited as exc:
+            await _refusal(exc, 429, {"Retry-After": str(exc.retry_after)})(scope, receive, send)
+            return
+        caller = key.caller()
         if ref.refused is not None:
             error = {"message": ref.refused, "extensions": {"code": SchemaVersionError.code}}
             await JSONResponse({"data": None, "errors": [error]}, status_code=503)(scope, receive, send)
             return
-        scope.setdefault("state", {})["caller"] = caller
+        scope.setdefault("state", {}).update(caller=caller, api_key=key)
         try:
             await graphql(scope, receive, send)
+        except RateLimited as exc:
+            await _refusal(exc, 429, {"Retry-After": str(exc.retry_after)})(scope, receive, send)
         finally:
             caller.write_audit()
 
@@ -256,7 +308,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/healthz", healthz),
-            Route("/graphql", _Asgi(graphql_asgi), methods=["GET", "POST"]),
+            Route("/graphql", _Asgi(RequestLimits(graphql_asgi)), methods=["GET", "POST"]),
             Mount("/steward", steward_page, name="steward"),
         ],
         lifespan=lifespan,

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from graphql import specified_rules
 
-from app.access import KeyRing, hash_key
 from app.api.app import create_app
+from app.api_keys import KeyRing
 from app.settings import Settings
 from app.store.embedded import EmbeddedStore
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_PAGE, MAX_TOKENS
@@ -27,7 +27,7 @@ def client(store: EmbeddedStore, tmp_path: Path, env: str = "test") -> httpx.Asy
     app = create_app(
         store=store,
         settings=Settings(env=env, data_dir=tmp_path),
-        keyring=KeyRing({hash_key(KEY): ("limits", "admin")}),
+        keyring=KeyRing.holding(KEY, "limits", "admin", exempt_from_rate_limits=True),
     )
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t", headers={"Authorization": f"Bearer {KEY}"}

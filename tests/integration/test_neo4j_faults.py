@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.access import KeyRing, hash_key
 from app.api.app import create_app
+from app.api_keys import KeyRing
 from app.errors import StoreStartError, StoreUnavailable
 from app.store import cypher, open_store
 from app.store.migrations import CURRENT_VERSION, migrate
@@ -52,7 +52,7 @@ async def served_app(server: Neo4jServer, data_dir: Path) -> AsyncIterator[httpx
     port whether or not the server is up yet."""
     environment = {"NEO4J_URI": f"bolt://127.0.0.1:{server.port}", "NEO4J_PASSWORD": server.password}
     settings = neo4j_settings(environment, data_dir=data_dir, neo4j_retry_seconds=1.0, neo4j_connect_timeout=2.0)
-    app = create_app(settings=settings, keyring=KeyRing({hash_key(KEY): ("faults", "admin")}))
+    app = create_app(settings=settings, keyring=KeyRing.holding(KEY, "faults", "admin", exempt_from_rate_limits=True))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t", headers={"Authorization": f"Bearer {KEY}"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.access import add_key
+from app.api_keys import add_key
 from app.services.resolve import resolve_all
 from app.store import Store
 from app.store.embedded import EmbeddedStore
