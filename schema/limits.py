@@ -40,8 +40,8 @@ from app.errors import (
 from app.fields import TEXT_MAX
 from app.record_kinds import MAX_LENGTHS
 from schema.kept_answers import CachedCustomerViews
-from schema.scope import ActingFor
 from schema.query_checks import checked_queries
+from schema.scope import ActingFor
 
 log = logging.getLogger("c360.api")
 

@@ -12,10 +12,21 @@ import pytest
 from graphql import specified_rules
 
 from app.api.app import create_app
+from app.api.request_limits import MAX_BODY_BYTES, MAX_VARIABLES_BYTES, REQUEST_SECONDS
 from app.api_keys import KeyRing
 from app.settings import Settings
 from app.store.embedded import EmbeddedStore
-from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_PAGE, MAX_TOKENS
+from schema.limits import (
+    INPUT_TEXT_MAX,
+    MAX_ALIASES,
+    MAX_COST,
+    MAX_DEPTH,
+    MAX_FRAGMENTS,
+    MAX_PAGE,
+    MAX_SELECTIONS,
+    MAX_TOKENS,
+    SEARCH_TEXT_MAX,
+)
 from schema.query_checks import QueryCache
 from tests.conftest import cypher_of_tests
 
@@ -145,13 +156,20 @@ def test_a_query_text_is_parsed_and_validated_once() -> None:
 
 
 def test_the_limits_in_the_docs_are_the_limits_in_the_code() -> None:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    text = " ".join((Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8").split())
     for said in (
         f"depth {MAX_DEPTH}",
         f"{MAX_ALIASES} aliases",
         f"{MAX_TOKENS:,} tokens",
         f"cost {MAX_COST:,}",
         f"at most {MAX_PAGE}",
+        f"at most {MAX_FRAGMENTS} fragments",
+        f"at most {MAX_SELECTIONS:,} selections",
+        f"at most {INPUT_TEXT_MAX:,} characters",
+        f"at most {SEARCH_TEXT_MAX} characters",
+        f"at most {MAX_BODY_BYTES // 1024} KB",
+        f"at most {MAX_VARIABLES_BYTES // 1024} KB",
+        f"{REQUEST_SECONDS:g} s per request",
     ):
         assert said in text, said
 
