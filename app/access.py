@@ -33,10 +33,12 @@ audit_log.propagate = False
 
 class Forbidden(C360Error):
     code = "FORBIDDEN"
+    status = 403
 
 
 class Unauthenticated(C360Error):
     code = "UNAUTHENTICATED"
+    status = 401
 
 
 class _Strict(BaseModel):
