@@ -238,15 +238,6 @@ async def test_masking_by_role_and_audit_of_full_reads(demo: tuple[Store, Path])
     assert not [r for r in console.records if r.name == "c360.audit"]
 
 
-PERSONAL = {
-    "certificate": "certificateNumber",
-    "phone": "phones",
-    "email": "email",
-    "address": "address",
-    "birth_date": "birthDate",
-}
-
-
 VERSION_CHECK = "view/customer_versions"
 
 
