@@ -21,6 +21,7 @@ from app import clock
 from app.customer import PERSONAL_BY_KEY, PERSONAL_FIELDS
 from app.errors import C360Error, ConfigError
 from app.fields import PHONE_SEPARATORS
+from app.record_kinds import KINDS
 from app.resolution.normalise import region_length
 from app.vocabulary import CERT_TYPES
 
@@ -145,6 +146,11 @@ def access_policy() -> AccessPolicy:
 
 # A phone list given as text, split keeping its separators (odd positions).
 _PHONE_PARTS = re.compile(f"({PHONE_SEPARATORS.pattern})")
+# A source record's raw keys shown in clear: the customer record's declared fields that are not personal.
+# Any other key (a submitted record's extra one) may hold anything, a phone or an id: deny by default.
+DECLARED_PLAIN = frozenset(KINDS["customers"].fields) - set(PERSONAL_BY_KEY)
+# How such a value is shown to a role that does not see every personal field in full: all stars.
+FREE_TEXT = Mask(keep_start=0, keep_end=0, max_share=0.5)
 
 
 def _ends(value: str, keep_start: int, keep_end: int, max_share: float) -> str:
@@ -184,6 +190,16 @@ def redact(text: str, fields: Mapping[str, Any]) -> str:
         for value in sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True):
             text = text.replace(value, mask(personal, value, cert_type))
     return text
+
+
+def _free_text(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_free_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _free_text(v) for k, v in value.items()}
+    return apply_mask(FREE_TEXT, str(value))
 
 
 @dataclass(slots=True)
@@ -254,6 +270,23 @@ class Caller:
                 )
             else:
                 shown[key] = self.show(personal, str(value), customer_id, cert_type)
+        return shown
+
+    def show_record(self, fields: Any, customer_id: str) -> Any:
+        """A source record's raw fields: personal keys as :meth:`show_fields` shows them, the declared
+        plain ones in clear, and every other key's value, which nothing declares, as free text: in clear
+        (and audited) only to a role that sees every personal field in full, else all stars."""
+        shown = self.show_fields(fields, customer_id)
+        if not isinstance(shown, dict):
+            return shown
+        in_full = all(v == "full" for v in self.role_for(customer_id).personal.values())
+        for key, value in shown.items():
+            if key in DECLARED_PLAIN or key in PERSONAL_BY_KEY or value is None:
+                continue
+            if in_full:
+                self.revealed.setdefault(customer_id, set()).add("undeclared")
+            else:
+                shown[key] = _free_text(value)
         return shown
 
     def write_audit(self) -> None:

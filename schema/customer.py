@@ -173,7 +173,7 @@ def _personal(attribute: Attribute) -> Callable[..., Any]:
     key, personal = attribute.key, attribute.personal or ""
     if attribute.graphql_type == "list[str]":
 
-        def show_each(self, info: Info) -> list[str]:  # type: ignore[no-untyped-def]
+        def show_each(self, info: Info) -> list[str] | None:  # type: ignore[no-untyped-def]
             return [info.context.caller.show(personal, v, self.raw["id"]) or "" for v in self.raw.get(key) or []]
 
         return show_each
@@ -318,15 +318,19 @@ class Customer:
 
     @strawberry.field(
         description="Every merge, unmerge and split this customer took part in, newest first "
-        "(steward and analyst roles)."
+        "(steward and analyst roles; null with a FORBIDDEN error for others)."
     )
-    async def merge_history(self, info: Info) -> list[MergeEvent]:
+    async def merge_history(self, info: Info) -> list[MergeEvent] | None:
         info.context.caller.require("merge_history")
         events = await info.context.loaders.merge_history.load(self.raw["id"])
         return [merge_event(e, info.context.caller, self.raw["id"]) for e in events]
 
-    @strawberry.field(description="The source records behind this customer (steward and analyst roles).")
-    async def source_records(self, info: Info) -> list[SourceRecord]:
+    @strawberry.field(
+        description="The source records behind this customer (steward and analyst roles; null with a "
+        "FORBIDDEN error for others). A field no customer record declares is shown as free text: all stars "
+        "unless the role sees every personal field in full."
+    )
+    async def source_records(self, info: Info) -> list[SourceRecord] | None:
         caller = info.context.caller
         caller.require("source_records")
         rows = await info.context.loaders.source_records.load(self.raw["id"])
@@ -335,7 +339,7 @@ class Customer:
                 id=r["record_id"],
                 source=r["source"],
                 source_id=r["source_id"],
-                fields=caller.show_fields(orjson.loads(r["fields"] or "{}"), self.raw["id"]),
+                fields=caller.show_record(orjson.loads(r["fields"] or "{}"), self.raw["id"]),
                 loaded_at=clock.render(r.get("loaded_at")),
                 changed_at=clock.render(r.get("changed_at")),
                 why=caller.show_fields(_why(r.get("why")), self.raw["id"]),

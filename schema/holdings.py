@@ -36,7 +36,7 @@ class Subscription:
     account_id: str | None
 
     @strawberry.field(description="A mobile or fixed-line number is a phone: masked where the caller's phones are.")
-    def service_number(self, info: Info) -> str:
+    def service_number(self, info: Info) -> str | None:
         if self.product_type not in PHONE_PRODUCTS:
             return self.number
         return info.context.caller.show("phone", self.number, self.customer_id) or ""

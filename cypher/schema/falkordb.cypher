@@ -16,6 +16,7 @@ CREATE INDEX FOR (n:StewardDecision) ON (n.id);
 CREATE INDEX FOR (n:ResolutionRun) ON (n.id);
 CREATE INDEX FOR (n:Bill) ON (n.id);
 CREATE INDEX FOR (n:SchemaVersion) ON (n.id);
+CREATE INDEX FOR (n:Leave) ON (n.id);
 CREATE INDEX FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX FOR (n:Customer) ON (n.status);
 CREATE INDEX FOR (n:Customer) ON (n.local_network);

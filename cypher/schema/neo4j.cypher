@@ -15,6 +15,7 @@ CREATE CONSTRAINT stewarddecision_id IF NOT EXISTS FOR (n:StewardDecision) REQUI
 CREATE CONSTRAINT resolutionrun_id IF NOT EXISTS FOR (n:ResolutionRun) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT bill_id IF NOT EXISTS FOR (n:Bill) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT schemaversion_id IF NOT EXISTS FOR (n:SchemaVersion) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT leave_id IF NOT EXISTS FOR (n:Leave) REQUIRE n.id IS UNIQUE;
 CREATE INDEX customer_cert_no IF NOT EXISTS FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_local_network IF NOT EXISTS FOR (n:Customer) ON (n.local_network);
