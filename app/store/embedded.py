@@ -1,12 +1,16 @@
 """Embedded backend: FalkorDB through its official asyncio client on a blocking connection pool.
 
 A blocking pool makes a burst of concurrent requests wait for a free connection
-instead of failing with ``MaxConnectionsError``.
+instead of failing with ``MaxConnectionsError``. A supervisor task watches the server:
+when it dies, every request fails at once with STORE_UNAVAILABLE (no socket timeout
+to wait out) and health says why, while the server is started again from its
+append-only file; then the pool reconnects and requests are served again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -19,7 +23,7 @@ from falkordb.node import Node
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import UnixDomainSocketConnection
 
-from app.errors import StoreError, StoreUnavailable
+from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import Health, Row, Store
 from app.store.cypher_params import params_header
 from app.store.falkordb_server import EmbeddedServer
@@ -56,6 +60,7 @@ class EmbeddedStore(Store):
         socket_timeout: float = 30.0,
         start_timeout: float = 30.0,
         query_timeout_ms: int = 30_000,
+        watch_every: float = 0.5,
     ) -> None:
         super().__init__()
         self.server = EmbeddedServer(data_dir, start_timeout=start_timeout)
@@ -66,6 +71,12 @@ class EmbeddedStore(Store):
         self.query_timeout_ms = query_timeout_ms
         self._pool: BlockingConnectionPool | None = None
         self._graph: Any = None
+        self.watch_every = watch_every
+        # Why the store cannot answer right now (its server died and is being restarted), else None.
+        self.down: str | None = None
+        self._supervisor: asyncio.Task[None] | None = None
+        self._look_now = asyncio.Event()
+        self._closing = False
 
     @property
     def location(self) -> str:
@@ -90,6 +101,9 @@ class EmbeddedStore(Store):
         # Read-only queries refuse a graph key that does not exist yet; a write creates it.
         await self.write(HEALTH)
         self.server_agent = await self._module_version()
+        self._closing = False
+        if self._supervisor is None or self._supervisor.done():
+            self._supervisor = asyncio.create_task(self._supervise(), name="embedded store supervisor")
         log.info(
             "store backend=embedded graph=%s data_dir=%s socket=%s pool=%d",
             self.graph_name,
@@ -103,6 +117,8 @@ class EmbeddedStore(Store):
     ) -> list[Row]:
         if self._graph is None:
             raise StoreUnavailable("store is not started", query=query.name, backend=self.backend)
+        if self.down is not None:
+            raise StoreUnavailable(self.down, query=query.name, backend=self.backend)
         self.stats.count(query.name)
         timeout = timeout_ms if timeout_ms is not None else self.query_timeout_ms
         try:
@@ -115,6 +131,7 @@ class EmbeddedStore(Store):
             else:
                 result = await self._graph.query(text)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+            self._look_now.set()
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query=query.name, backend=self.backend) from exc
         except redis.exceptions.RedisError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
@@ -176,7 +193,51 @@ class EmbeddedStore(Store):
                 return f"FalkorDB/{number // 10000}.{number // 100 % 100}.{number % 100}"
         return "FalkorDB"
 
+    def _server_died(self) -> str | None:
+        """How the server died, if it has: its exit status when we own it, silence on the socket
+        when another process does."""
+        status = self.server.exit_status()
+        if status is not None:
+            return f"signal {-status}" if status < 0 else f"exit status {status}"
+        if not self.server.owned and not self.server.alive():
+            return "no answer on its socket"
+        return None
+
+    async def _supervise(self) -> None:
+        """Watch the server for as long as the store is open, and bring it back when it dies. Only
+        this task restarts it, so concurrent requests cannot start two servers. It stops on a flag
+        as well as on cancellation, which the Redis client can swallow mid-reconnect."""
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._look_now.wait(), self.watch_every)
+            self._look_now.clear()
+            how = None if self._closing else await asyncio.to_thread(self._server_died)
+            if how is not None and not self._closing:
+                await self._restart(how)
+
+    async def _restart(self, how: str) -> None:
+        self.down = f"embedded store server died ({how}); restarting it from its append-only file"
+        log.error("%s", self.down)
+        delay = 0.5
+        while not self._closing:
+            try:
+                await asyncio.to_thread(self.server.recover)
+                break
+            except StoreStartError as exc:
+                self.down = f"embedded store server died ({how}) and could not be restarted yet: {exc}"
+                log.error("%s; trying again in %.0f s", self.down, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        if self._closing:
+            return
+        if self._pool is not None:
+            await self._pool.disconnect()
+        self.down = None
+        log.warning("embedded store answering again (data from %s)", self.server.data_dir)
+
     async def health(self) -> Health:
+        if self.down is not None:
+            return Health(False, self.backend, self.down, self.location)
         if not self.server.alive():
             return Health(False, self.backend, "embedded store is not answering", self.location)
         try:
@@ -186,6 +247,14 @@ class EmbeddedStore(Store):
         return Health(True, self.backend, "ok", self.location, server=self.server_agent)
 
     async def _disconnect(self) -> None:
+        if self._supervisor is not None:
+            self._closing = True
+            if self.down is not None:
+                self.server.abort()
+            self._look_now.set()
+            self._supervisor.cancel()
+            await asyncio.wait({self._supervisor}, timeout=self.server.start_timeout)
+            self._supervisor = None
         if self._pool is not None:
             await self._pool.disconnect()
             self._pool = None

@@ -2,7 +2,11 @@
 
 One process owns the server and holds ``store.lock``; any other process that
 finds the server already answering on the socket attaches to it instead of
-starting a second one on the same files.
+starting a second one on the same files. When the server dies (FalkorDB can crash
+on a query, docs/operations.md), :meth:`EmbeddedServer.recover` starts it again
+from its append-only file: the owner under the lock it still holds, an attached
+process by waiting for the owner's restart or, if the owner is gone too, by
+becoming the owner itself.
 """
 
 from __future__ import annotations
@@ -86,6 +90,9 @@ class EmbeddedServer:
         self.process: subprocess.Popen[bytes] | None = None
         self._lock_fd: int | None = None
         self._abort = threading.Event()
+        # One start, restart or stop at a time: concurrent callers must never start two servers.
+        self._guard = threading.Lock()
+        self.restarts = 0
 
     def abort(self) -> None:
         """Give up a start-up in progress in another thread (Ctrl-C while the store loads its
@@ -123,6 +130,46 @@ class EmbeddedServer:
 
     def ensure_running(self) -> None:
         """Attach to a server answering on the socket, or start one and own it."""
+        with self._guard:
+            self._ensure_running()
+
+    def exit_status(self) -> int | None:
+        """The server's exit status if this process started it and it has died (a negative
+        signal number for a crash or a kill), else None."""
+        process = self.process
+        return process.poll() if process is not None else None
+
+    def recover(self) -> None:
+        """Have a server answering again after ours died: restart it from its files if we own it
+        (keeping the lock), else attach to whichever process starts it, or start it ourselves."""
+        with self._guard:
+            if self._abort.is_set():
+                raise StoreStartError("embedded store is stopping; not restarting it", backend="embedded")
+            process = self.process
+            if process is None:
+                self._ensure_running()
+                return
+            if process.poll() is None and ping(self.socket_path):
+                return
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            if process.stderr:
+                process.stderr.close()
+            self.process = None
+            self.restarts += 1
+            log.warning(
+                "embedded store (pid %s) died with status %s; restarting it from %s",
+                process.pid,
+                process.returncode,
+                self.data_dir,
+            )
+            if self._lock_fd is None:
+                self._ensure_running()
+            else:
+                self._start()
+
+    def _ensure_running(self) -> None:
         self.check_data_dir()
         if ping(self.socket_path):
             log.info("embedded store already running on %s; attaching", self.socket_path)
@@ -210,13 +257,13 @@ class EmbeddedServer:
                     backend="embedded",
                 )
             if self._abort.is_set():
-                self.stop()
+                self._stop()
                 raise StoreStartError("embedded store start-up interrupted; the server was stopped", backend="embedded")
             if ping(self.socket_path, timeout=0.5):
                 log.info("embedded store ready (pid %s, data in %s)", self.process.pid, self.data_dir)
                 return
             time.sleep(0.05)
-        self.stop()
+        self._stop()
         raise StoreStartError(
             f"embedded store did not answer on {self.socket_path} within {self.start_timeout:.0f}s; "
             f"last lines of {self.log_path}:\n{tail(self.log_path)}",
@@ -230,6 +277,10 @@ class EmbeddedServer:
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server if we own it; SIGTERM makes Redis flush the append-only file first."""
+        with self._guard:
+            self._stop(timeout)
+
+    def _stop(self, timeout: float = 15.0) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
