@@ -14,7 +14,7 @@ from app.services.kept_answers import read_versions
 from schema.context import Info
 from schema.customer import Customer
 from schema.limits import DEFAULT_PAGE, SEARCH_TEXT_MAX, page_size
-from schema.pagination import PageInfo, encode_cursor, offset_after, page_info
+from schema.pagination import SEARCH_CUSTOMERS, PageInfo, page_info
 from schema.view_plan import view_parts
 
 
@@ -29,6 +29,7 @@ class CustomerHit:
 class CustomerSearch:
     total_count: int
     edges: list[CustomerHit]
+    nodes: list[Customer]
     page_info: PageInfo
     has_next_page: bool = strawberry.field(deprecation_reason="Use pageInfo.hasNextPage.")
     end_cursor: str | None = strawberry.field(deprecation_reason="Use pageInfo.endCursor.")
@@ -135,7 +136,7 @@ class ChannelQuery:
         from app.services.customer_search import search_ids
 
         size = page_size(first)
-        start = offset_after(after)
+        start = SEARCH_CUSTOMERS.after(after)
         if len(text.strip()) < 2:
             raise BadInput("search text needs at least two characters")
         if len(text) > SEARCH_TEXT_MAX:
@@ -149,9 +150,11 @@ class ChannelQuery:
         hits = await search_ids(info.context.store, text)
         raws = await loaders.customer.load_many([h[0] for h in hits])
         kept: list[tuple[dict, float]] = []
+        seen: set[str] = set()
         for raw, (_, score) in zip(raws, hits):
             if (
                 raw is None
+                or raw["id"] in seen
                 or (segment and raw.get("segment") != segment)
                 or (local_network and raw.get("local_network") != local_network)
             ):
@@ -162,18 +165,27 @@ class ChannelQuery:
                     continue
             if min_stars is not None and (await loaders.tier(raw)).star < min_stars:
                 continue
+            seen.add(raw["id"])
             kept.append((raw, score))
-        page = kept[start : start + size]
+        # Hits come best first, ties by id (search_ids): the page starts strictly after the cursor's.
+        rest = [k for k in kept if start is None or (-k[1], k[0]["id"]) > (-start[0], start[1])]
         edges = [
             CustomerHit(
-                cursor=encode_cursor(str(start + k + 1)), score=score, node=Customer(raw=raw, requested_id=raw["id"])
+                cursor=SEARCH_CUSTOMERS.cursor(score, raw["id"]),
+                score=score,
+                node=Customer(raw=raw, requested_id=raw["id"]),
             )
-            for k, (raw, score) in enumerate(page)
+            for raw, score in rest[:size]
         ]
-        more = start + size < len(kept)
+        more = len(rest) > size
         info_ = page_info([e.cursor for e in edges], more)
         return CustomerSearch(
-            total_count=len(kept), edges=edges, page_info=info_, has_next_page=more, end_cursor=info_.end_cursor
+            total_count=len(kept),
+            edges=edges,
+            nodes=[e.node for e in edges],
+            page_info=info_,
+            has_next_page=more,
+            end_cursor=info_.end_cursor,
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from app import clock
-from schema.pagination import PageInfo, encode_cursor, page_info
+from schema.pagination import CONTACTS, PageInfo, page_info
 
 
 @strawberry.type
@@ -31,6 +31,7 @@ class ContactEdge:
 class ContactConnection:
     total_count: int
     edges: list[ContactEdge]
+    nodes: list[Contact]
     page_info: PageInfo
 
 
@@ -48,7 +49,10 @@ def _contact(row: dict[str, Any]) -> Contact:
 
 def contact_page(size: int, total: int, rows: list[dict[str, Any]]) -> ContactConnection:
     """``rows`` holds one more than the page when there is a next page."""
-    edges = [ContactEdge(cursor=encode_cursor(r["at"], r["id"]), node=_contact(r)) for r in rows[:size]]
+    edges = [ContactEdge(cursor=CONTACTS.cursor(r["at"], r["id"]), node=_contact(r)) for r in rows[:size]]
     return ContactConnection(
-        total_count=total, edges=edges, page_info=page_info([e.cursor for e in edges], len(rows) > size)
+        total_count=total,
+        edges=edges,
+        nodes=[e.node for e in edges],
+        page_info=page_info([e.cursor for e in edges], len(rows) > size),
     )

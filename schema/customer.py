@@ -31,7 +31,7 @@ from schema.holdings import (
 )
 from schema.limits import DEFAULT_PAGE, page_size
 from schema.loaders import now_or_later
-from schema.pagination import decode_cursor
+from schema.pagination import CONTACTS
 
 
 @strawberry.type
@@ -282,13 +282,7 @@ class Customer:
         until: str | None = None,
     ) -> ContactConnection:
         size = page_size(first)
-        before_at = before_id = None
-        if after:
-            before_at, before_id = decode_cursor(after, 2)
-            try:
-                before_at = clock.instant_of(before_at)
-            except ValueError:
-                raise BadInput(f"cursor {after!r} is not one this API gave out") from None
+        before_at, before_id = CONTACTS.after(after) or (None, None)
         page = ContactPage(
             self.raw["id"], size, channel, kind, _bound("since", since), _bound("until", until), before_at, before_id
         )

@@ -15,12 +15,20 @@ from app.errors import BadInput
 from app.fields import an_instant
 from app.services import steward_decisions
 from app.services.merge_progress import customers_per_users
-from app.services.merge_review import MergeReview, QueueFilter, held_contact_changes
+from app.services.merge_review import HeldChange, MergeReview, QueueFilter, held_contact_changes
 from app.services.merges import Merges
 from schema.context import Info
 from schema.customer import MergeEvent, merge_event
 from schema.limits import DEFAULT_PAGE, page_size
-from schema.pagination import PageInfo, decode_cursor, encode_cursor, page_info
+from schema.pagination import (
+    HELD_CONTACT_CHANGES,
+    REVIEW_QUEUE,
+    STEWARD_DECISIONS,
+    Edge,
+    PageInfo,
+    edges,
+    page_info,
+)
 
 
 def _review(info: Info) -> MergeReview:
@@ -77,11 +85,13 @@ class QueueCount:
     candidates: int
 
 
-@strawberry.type
+@strawberry.type(description="A page of the review queue (a Relay connection) and the queue's counts.")
 class ReviewQueue:
-    candidates: list[MatchCandidate]
+    edges: list[Edge[MatchCandidate]]
+    nodes: list[MatchCandidate]
     page_info: PageInfo
     counts: list[QueueCount]
+    candidates: list[MatchCandidate] = strawberry.field(deprecation_reason="Use nodes.")
 
 
 @strawberry.type
@@ -157,10 +167,12 @@ class HeldContactChange:
     values: list[str]
 
 
-@strawberry.type
+@strawberry.type(description="A page of held contact changes (a Relay connection).")
 class HeldContactChanges:
-    changes: list[HeldContactChange]
+    edges: list[Edge[HeldContactChange]]
+    nodes: list[HeldContactChange]
     page_info: PageInfo
+    changes: list[HeldContactChange] = strawberry.field(deprecation_reason="Use nodes.")
 
 
 HELD_PERSONAL = {"phones": "phone", "email": "email", "address": "address"}
@@ -180,10 +192,12 @@ class StewardDecisionView:
     status: str
 
 
-@strawberry.type
+@strawberry.type(description="A page of steward decisions (a Relay connection).")
 class StewardDecisions:
-    decisions: list[StewardDecisionView]
+    edges: list[Edge[StewardDecisionView]]
+    nodes: list[StewardDecisionView]
     page_info: PageInfo
+    decisions: list[StewardDecisionView] = strawberry.field(deprecation_reason="Use nodes.")
 
 
 def _decision(d: Any) -> StewardDecisionView:
@@ -215,16 +229,19 @@ class StewardQuery:
         after: str | None = None,
     ) -> StewardDecisions:
         info.context.caller.require("review")
-        cursor = tuple(decode_cursor(after, 2)) if after else None
+        size = page_size(first)
         found, more = await steward_decisions.page(
             info.context.store,
             status=status,
             record=record_id,
-            first=page_size(first),
-            after=cursor,  # type: ignore[arg-type]
+            first=size,
+            after=STEWARD_DECISIONS.after(after),  # type: ignore[arg-type]
         )
-        cursors = [encode_cursor(d.decided_at, d.id) for d in found]
-        return StewardDecisions(decisions=[_decision(d) for d in found], page_info=page_info(cursors, more))
+        page = edges(STEWARD_DECISIONS, found, lambda d: (d.decided_at or "", d.id), _decision)
+        nodes = [e.node for e in page]
+        return StewardDecisions(
+            edges=page, nodes=nodes, decisions=nodes, page_info=page_info([e.cursor for e in page], more)
+        )
 
     @strawberry.field(
         description="Contact details held back from customers' golden records: offered by a source that may not "
@@ -236,23 +253,28 @@ class StewardQuery:
         caller = info.context.caller
         caller.require("review")
         size = page_size(first)
-        rows, more = await held_contact_changes(info.context.store, size, decode_cursor(after, 1)[0] if after else None)
-        changes = [
-            HeldContactChange(
-                customer_id=strawberry.ID(row["id"]),
-                name=row["name"],
-                attribute=attribute,
-                record_id=offer["record"],
-                source=offer.get("source"),
-                values=[
-                    str(caller.show(HELD_PERSONAL.get(attribute, "address"), str(v), row["id"])) for v in offer["value"]
-                ],
+        found, more = await held_contact_changes(
+            info.context.store,
+            size,
+            HELD_CONTACT_CHANGES.after(after),  # type: ignore[arg-type]
+        )
+
+        def change(held: HeldChange) -> HeldContactChange:
+            personal = HELD_PERSONAL.get(held.attribute, "address")
+            return HeldContactChange(
+                customer_id=strawberry.ID(held.customer_id),
+                name=held.name,
+                attribute=held.attribute,
+                record_id=held.offer["record"],
+                source=held.offer.get("source"),
+                values=[str(caller.show(personal, str(v), held.customer_id)) for v in held.offer["value"]],
             )
-            for row in rows
-            for attribute, offers in sorted(row["held"].items())
-            for offer in offers
-        ]
-        return HeldContactChanges(changes=changes, page_info=page_info([encode_cursor(r["id"]) for r in rows], more))
+
+        page = edges(HELD_CONTACT_CHANGES, found, lambda h: (h.customer_id, h.ordinal), change)
+        nodes = [e.node for e in page]
+        return HeldContactChanges(
+            edges=page, nodes=nodes, changes=nodes, page_info=page_info([e.cursor for e in page], more)
+        )
 
     @strawberry.field(
         description="The headline merge-progress metric: customers per users by local network and customer "
@@ -281,21 +303,19 @@ class StewardQuery:
         if sort not in ("score", "age"):
             raise BadInput("sort must be 'score' or 'age'")
         size = page_size(first)
-        cursor: tuple[Any, str] | None = None
-        if after:
-            value, cid = decode_cursor(after, 2)
-            try:
-                cursor = (float(value) if sort == "score" else value, cid)
-            except ValueError:
-                raise BadInput(f"cursor {after!r} is not one this API gave out for sort {sort!r}") from None
+        order = REVIEW_QUEUE[sort]
+        cursor = order.after(after)
         bound = an_instant(created_before) if created_before else None
         filters = QueueFilter(status, department, min_score, max_score, source, bound)
         rows, more = await review.queue(filters, sort, size, cursor)  # type: ignore[arg-type]
         counts = await review.counts(filters)
-        cursors = [encode_cursor(str(r["probability"] if sort == "score" else r["created_at"]), r["id"]) for r in rows]
+        page = edges(order, rows, lambda r: (r["sort_key"], r["id"]), _candidate)
+        nodes = [e.node for e in page]
         return ReviewQueue(
-            candidates=[_candidate(r) for r in rows],
-            page_info=page_info(cursors, more),
+            edges=page,
+            nodes=nodes,
+            candidates=nodes,
+            page_info=page_info([e.cursor for e in page], more),
             counts=[
                 QueueCount(status=c["status"], department=c["department"], candidates=c["candidates"]) for c in counts
             ],

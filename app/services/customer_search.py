@@ -34,7 +34,19 @@ def full_text_query(backend: str, text: str) -> str:
 
 
 async def search_ids(store: Store, text: str) -> list[tuple[str, float]]:
-    """(customer id, relevance) best first, before filters."""
+    """(customer id, relevance) best first, ties by id, each customer once, before filters: a total
+    order, so searchCustomers pages on it without repeating or skipping a hit."""
+    return _ranked(await _hits(store, text))
+
+
+def _ranked(hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    best: dict[str, float] = {}
+    for customer, score in hits:
+        best[customer] = max(score, best.get(customer, score))
+    return sorted(best.items(), key=lambda hit: (-hit[1], hit[0]))
+
+
+async def _hits(store: Store, text: str) -> list[tuple[str, float]]:
     text = text.strip()
     phone = normalise_phone(text)
     if phone.valid:
@@ -52,6 +64,4 @@ async def search_ids(store: Store, text: str) -> list[tuple[str, float]]:
     if not query:
         return []
     rows = await store.read(BY_NAME[store.backend], {"query": query, "limit": HITS})
-    wanted = normalise_name(text)
-    scored = [(r["id"], float(r["score"])) for r in rows]
-    return scored if not wanted.pinyin else sorted(scored, key=lambda hit: -hit[1])
+    return [(r["id"], float(r["score"])) for r in rows]

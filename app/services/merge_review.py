@@ -157,9 +157,32 @@ def _require_department(detail: CandidateDetail, decided_by: str, departments: C
         )
 
 
-async def held_contact_changes(store: Store, first: int, after: str | None) -> tuple[list[dict[str, Any]], bool]:
-    """Customers whose golden contact details a low-trust source tried to change: for a steward to
-    confirm with the customer (the change then comes back through a trusted or verified record)."""
-    rows = await store.read(HELD, {"after": after, "limit": first + 1})
-    found = [{**row, "held": orjson.loads(row["held"])} for row in rows]
-    return found[:first], len(found) > first
+@dataclass(frozen=True, slots=True)
+class HeldChange:
+    """One contact detail a source offered and survivorship held back; ``ordinal`` is its place among
+    its customer's held changes (by attribute, then as offered), which pages by change, not customer."""
+
+    customer_id: str
+    ordinal: int
+    name: str | None
+    attribute: str
+    offer: dict[str, Any]
+
+
+async def held_contact_changes(
+    store: Store, first: int, after: tuple[str, int] | None
+) -> tuple[list[HeldChange], bool]:
+    """Contact details a low-trust source tried to change, by customer id then ordinal, strictly after
+    ``after``: for a steward to confirm with the customer (the change then comes back through a
+    trusted or verified record). Two customers more than the page: the first may have nothing left
+    after the cursor, and every other has at least one change."""
+    rows = await store.read(HELD, {"from": after[0] if after else None, "limit": first + 2})
+    changes = []
+    for row in rows:
+        offers = (
+            (attribute, offer) for attribute, offered in sorted(orjson.loads(row["held"]).items()) for offer in offered
+        )
+        for ordinal, (attribute, offer) in enumerate(offers):
+            if after is None or (row["id"], ordinal) > after:
+                changes.append(HeldChange(row["id"], ordinal, row["name"], attribute, offer))
+    return changes[:first], len(changes) > first

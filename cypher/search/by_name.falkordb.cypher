@@ -4,5 +4,5 @@ CALL db.idx.fulltext.queryNodes('Customer', $query) YIELD node, score
 WITH node AS c, score
 WHERE c.status = 'active'
 RETURN c.id AS id, score
-ORDER BY score DESC
+ORDER BY score DESC, id
 LIMIT $limit

@@ -4,5 +4,5 @@ CALL db.index.fulltext.queryNodes('customer_name', $query) YIELD node, score
 WITH node AS c, score
 WHERE c.status = 'active'
 RETURN c.id AS id, score
-ORDER BY score DESC
+ORDER BY score DESC, id
 LIMIT $limit

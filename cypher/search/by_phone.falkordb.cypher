@@ -3,4 +3,5 @@ UNWIND [$phone] AS phone
 MATCH (c:Customer)
 WHERE phone IN c.phones AND c.status = 'active'
 RETURN c.id AS id, 1.0 AS score
+ORDER BY id
 LIMIT $limit

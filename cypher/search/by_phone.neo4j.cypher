@@ -5,4 +5,5 @@ CALL db.index.fulltext.queryNodes('customer_phone_numbers', $phone) YIELD node
 WITH node AS c
 WHERE c.status = 'active'
 RETURN c.id AS id, 1.0 AS score
+ORDER BY id
 LIMIT $limit

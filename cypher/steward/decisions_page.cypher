@@ -1,8 +1,10 @@
-// Steward decisions by status, newest first, one page after a cursor ($after_at, $after_id).
+// Steward decisions by status, newest first, ties by id, one page strictly after the cursor's
+// ($after_at, $after_id).
 MATCH (d:StewardDecision)
 WHERE ($status IS NULL OR d.status = $status)
   AND ($record IS NULL OR d.left = $record OR d.right = $record)
-  AND ($after_at IS NULL OR d.decided_at < $after_at OR (d.decided_at = $after_at AND d.id > $after_id))
+WITH d, coalesce(d.decided_at, '') AS at
+WHERE $after_at IS NULL OR at < $after_at OR (at = $after_at AND d.id > $after_id)
 RETURN d {.*} AS decision
-ORDER BY d.decided_at DESC, d.id ASC
+ORDER BY at DESC, d.id ASC
 LIMIT $limit

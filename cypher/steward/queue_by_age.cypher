@@ -1,4 +1,5 @@
-// The steward's review queue, sorted by age, oldest first, one page after a cursor.
+// The steward's review queue, sorted by age, oldest first, ties by id, one page strictly after the
+// cursor's ($after_value, $after_id).
 // Filters (null = any): $status, $department, $min_score, $max_score, $source, $created_before.
 MATCH (m:MatchCandidate)
 WHERE m.status = $status
@@ -7,7 +8,8 @@ WHERE m.status = $status
   AND ($max_score IS NULL OR m.probability <= $max_score)
   AND ($source IS NULL OR m.left_record STARTS WITH $source OR m.right_record STARTS WITH $source)
   AND ($created_before IS NULL OR m.created_at < $created_before)
-  AND ($after_value IS NULL OR m.created_at > $after_value OR (m.created_at = $after_value AND m.id > $after_id))
-RETURN m {.*} AS candidate
-ORDER BY m.created_at ASC, m.id ASC
+WITH m, coalesce(m.created_at, '') AS at
+WHERE $after_value IS NULL OR at > $after_value OR (at = $after_value AND m.id > $after_id)
+RETURN m {.*, sort_key: at} AS candidate
+ORDER BY at ASC, m.id ASC
 LIMIT $limit
