@@ -140,7 +140,9 @@ class ChannelQuery:
         if len(text.strip()) < 2:
             raise BadInput("search text needs at least two characters")
         if len(text) > SEARCH_TEXT_MAX:
-            raise BadInput(f"search text has {len(text):,} characters; a search may have {SEARCH_TEXT_MAX}")
+            raise BadInput(
+                f"search text has {len(text):,} characters, more than the {SEARCH_TEXT_MAX} a search may have"
+            )
         loaders = info.context.loaders
         loaders.want(
             view_parts(

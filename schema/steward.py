@@ -10,7 +10,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app import clock
-from app.customer import PERSONAL_BY_KEY
 from app.errors import BadInput
 from app.fields import an_instant
 from app.services import steward_decisions
@@ -129,16 +128,10 @@ COMPARED_FIELDS = {
 }
 
 
-def _shown(info: Info, fields: dict[str, Any], customer: str) -> dict[str, Any]:
-    shown = dict(fields)
-    for key, personal in PERSONAL_BY_KEY.items():
-        if shown.get(key):
-            shown[key] = info.context.caller.show(personal, str(shown[key]), customer)
-    return shown
-
-
 def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) -> CandidateRecord:
-    fields = _shown(info, orjson.loads(raw.get("fields") or "{}"), customer["id"] if customer else raw["id"])
+    fields = info.context.caller.show_record(
+        orjson.loads(raw.get("fields") or "{}"), customer["id"] if customer else raw["id"]
+    )
     return CandidateRecord(
         id=raw["id"],
         source=raw["source"],
@@ -173,9 +166,6 @@ class HeldContactChanges:
     nodes: list[HeldContactChange]
     page_info: PageInfo
     changes: list[HeldContactChange] = strawberry.field(deprecation_reason="Use nodes.")
-
-
-HELD_PERSONAL = {"phones": "phone", "email": "email", "address": "address"}
 
 
 @strawberry.type(description="A steward's decision on two source records that every resolution obeys.")
@@ -260,14 +250,14 @@ class StewardQuery:
         )
 
         def change(held: HeldChange) -> HeldContactChange:
-            personal = HELD_PERSONAL.get(held.attribute, "address")
+            shown = caller.show_fields({held.attribute: list(held.offer["value"])}, held.customer_id)
             return HeldContactChange(
                 customer_id=strawberry.ID(held.customer_id),
                 name=held.name,
                 attribute=held.attribute,
                 record_id=held.offer["record"],
                 source=held.offer.get("source"),
-                values=[str(caller.show(personal, str(v), held.customer_id)) for v in held.offer["value"]],
+                values=[str(v) for v in shown[held.attribute]],
             )
 
         page = edges(HELD_CONTACT_CHANGES, found, lambda h: (h.customer_id, h.ordinal), change)
@@ -345,14 +335,14 @@ class StewardQuery:
             left=left,
             right=right,
             comparisons=comparisons,
-            explanation=detail.explanation,
+            explanation=info.context.caller.show_fields(detail.explanation, left.customer_id or left.id),
         )
 
     @strawberry.field(description="Every merge, unmerge and split a customer took part in, newest first.")
     async def merge_history(self, info: Info, customer_id: strawberry.ID) -> list[MergeEvent]:
         info.context.caller.require("merge_history")
         events = await Merges(info.context.store, info.context.rules).history(str(customer_id))
-        return [merge_event(e) for e in events]
+        return [merge_event(e, info.context.caller, str(customer_id)) for e in events]
 
 
 @strawberry.type
