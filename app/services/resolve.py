@@ -11,7 +11,7 @@ import logging
 import pickle
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,16 +164,17 @@ def assign_customer_ids(resolution: Resolution, current: Callable[[str], str | N
     held = {customer for _, _, customer, _ in claims}
     for root in members:
         if root not in assigned:
-            assigned[root] = _fresh_customer_id(ids[root], held | taken)
+            assigned[root] = _fresh_customer_id(ids[root], held, taken)
             taken.add(assigned[root])
     return assigned
 
 
-def _fresh_customer_id(founder: str, in_use: set[str]) -> str:
+def _fresh_customer_id(founder: str, *in_use: Collection[str]) -> str:
     """A new customer named after its first record, unless that name is held by another customer (the
-    record founded one that a steward's merge or this run gave to other records)."""
+    record founded one that a steward's merge or this run gave to other records). The sets are asked one
+    by one, never joined: a first run names a million customers, and a union per name is quadratic."""
     customer, attempt = new_customer_id(founder), 0
-    while customer in in_use:
+    while any(customer in ids for ids in in_use):
         attempt += 1
         customer = new_customer_id(f"{founder}#{attempt}")
     return customer
