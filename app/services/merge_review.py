@@ -122,6 +122,8 @@ class MergeReview:
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
         _require_department(detail, decided_by, departments)
+        if detail.left_customer is None or detail.right_customer is None:
+            raise ConflictError(f"candidate {candidate_id!r} has a record that belongs to no customer")
         left, right = detail.left["id"], detail.right["id"]
         standing = await steward_decisions.standing(self.store)
         refuse_separating(left, right, standing)
@@ -138,10 +140,14 @@ class MergeReview:
                 "note": note,
                 "decisions": [decision.row()],
                 "ended": ended,
+                "left_version": detail.left_customer["version"],
+                "right_version": detail.right_customer["version"],
             },
         )
         if not rows:
-            raise ConflictError(f"candidate {candidate_id!r} was decided by someone else meanwhile")
+            raise ConflictError(
+                f"candidate {candidate_id!r} was decided, or one of its customers changed, meanwhile; read it again"
+            )
 
 
 def _require_department(detail: CandidateDetail, decided_by: str, departments: Collection[str]) -> None:

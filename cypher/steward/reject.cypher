@@ -1,14 +1,20 @@
 // Reject a pending candidate with the steward's not-the-same decision ($decisions, which every later
 // resolution obeys until one of the two records changes its identifying fields), ending the
-// keep-apart an unmerge left for it ($ended). No row when the candidate is not pending any more.
-// view: unchanged (a rejected candidate changes the queue, not a customer's view)
+// keep-apart an unmerge left for it ($ended). No row when the candidate is not pending any more, or when
+// either record's customer changed since the steward's page read it ($left_version, $right_version).
+// The two customers get a new version: their version is what a concurrent merge checks, so a merge that
+// read the standing decisions before this one was written fails as a conflict instead of joining the pair.
 MATCH (m:MatchCandidate {id: $id})-[:LEFT]->(l:SourceRecord), (m)-[:RIGHT]->(r:SourceRecord)
+OPTIONAL MATCH (l)-[:RECORD_OF]->(lc:Customer)
+OPTIONAL MATCH (r)-[:RECORD_OF]->(rc:Customer)
 SET m.lock = $now
-WITH m, l, r
-WHERE m.status = 'pending'
+WITH m, l, r, lc, rc
+WHERE m.status = 'pending' AND lc.version = $left_version AND rc.version = $right_version
 SET m.status = 'rejected', m.decided_by = $decided_by, m.decided_at = $now, m.note = $note,
     m.left_hash = l.content_hash, m.right_hash = r.content_hash
 REMOVE m.lock
+SET view_changed(lc)
+FOREACH (c IN CASE WHEN rc = lc THEN [] ELSE [rc] END | SET view_changed(c))
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH m
 CALL { WITH m

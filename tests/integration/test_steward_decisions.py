@@ -262,6 +262,56 @@ async def test_incremental_resolution_does_not_bridge_two_certificates(loaded: S
     await assert_checks_hold(loaded)
 
 
+async def test_a_rejection_and_a_merge_at_once_cannot_both_land(loaded: Store) -> None:
+    """Two stewards on the same pair at the same moment: one rejects R1/R2's candidate while the other merges
+    their customers by hand. Whichever writes second sees the first (a customer version changed) and is
+    refused, so no merge joins a pair a standing decision keeps apart."""
+    from app.errors import ConflictError
+    from app.services.merge_review import MergeReview
+    from app.services.merges import Merges
+
+    owners = await customer_of(loaded)
+    left, right = owners[rid("R1")], owners[rid("R2")]
+    async with api_client(loaded, "steward") as client:
+        candidate = await candidate_between(client, "pending", "R1", "R2")
+    assert candidate is not None
+
+    class Racing(Merges):
+        async def _golden(self, record_ids: Any) -> Any:
+            """Between reading the standing decisions and writing, the other steward rejects the pair."""
+            await MergeReview(loaded, Merges(loaded)).reject(candidate, decided_by="steward-a", note="two people")
+            return await super()._golden(record_ids)
+
+    with pytest.raises(ConflictError):
+        await Racing(loaded).merge(left, right, decided_by="steward-b")
+    owners = await customer_of(loaded)
+    assert owners[rid("R1")] != owners[rid("R2")]
+    await assert_checks_hold(loaded)
+
+
+async def test_a_rejection_read_before_a_merge_is_refused_when_it_lands_after(loaded: Store) -> None:
+    from app.errors import ConflictError
+    from app.services.merge_review import MergeReview
+    from app.services.merges import Merges
+
+    owners = await customer_of(loaded)
+    async with api_client(loaded, "steward") as client:
+        candidate = await candidate_between(client, "pending", "R1", "R2")
+    assert candidate is not None
+
+    class Racing(MergeReview):
+        async def detail(self, candidate_id: str) -> Any:
+            read = await super().detail(candidate_id)
+            await Merges(loaded).merge(owners[rid("R1")], owners[rid("R2")], decided_by="steward-b")
+            return read
+
+    with pytest.raises(ConflictError):
+        await Racing(loaded, Merges(loaded)).reject(candidate, decided_by="steward-a", note="two people")
+    owners = await customer_of(loaded)
+    assert owners[rid("R1")] == owners[rid("R2")]
+    await assert_checks_hold(loaded)
+
+
 MATCH = """query($r: CustomerRecordInput!) { match(record: $r) {
   decision probability explanation customer { id } } }"""
 
