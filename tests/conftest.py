@@ -159,9 +159,16 @@ async def load_demo(store: Store, directory: Path, people: int, seed: int) -> Pa
     return directory
 
 
-def api_client(store: Store, role: str = "admin", name: str = "test", employee: str | None = None) -> httpx.AsyncClient:
+def api_client(
+    store: Store,
+    role: str = "admin",
+    name: str = "test",
+    employee: str | None = None,
+    settings: Settings | None = None,
+) -> httpx.AsyncClient:
     """An in-process client of the real ASGI app, authenticated with a key of ``role`` (bound to
-    ``employee`` if given). The key is exempt from rate limits: tests of other things send bursts."""
+    ``employee`` if given), with the app's ``settings`` if given. The key is exempt from rate limits:
+    tests of other things send bursts."""
     import httpx
 
     from app.api.app import create_app
@@ -170,7 +177,7 @@ def api_client(store: Store, role: str = "admin", name: str = "test", employee: 
     key = f"test-key-{role}-{name}"
     keyring = KeyRing.holding(key, name, role, employee, exempt_from_rate_limits=True)
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_app(store=store, keyring=keyring)),
+        transport=httpx.ASGITransport(app=create_app(store=store, settings=settings, keyring=keyring)),
         base_url="http://t",
         headers={"Authorization": f"Bearer {key}"},
     )

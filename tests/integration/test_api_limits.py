@@ -11,9 +11,7 @@ import httpx
 import pytest
 from graphql import specified_rules
 
-from app.api.app import create_app
 from app.api.request_limits import MAX_BODY_BYTES, MAX_VARIABLES_BYTES, REQUEST_SECONDS
-from app.api_keys import KeyRing
 from app.settings import Settings
 from app.store.embedded import EmbeddedStore
 from schema.limits import (
@@ -28,21 +26,13 @@ from schema.limits import (
     SEARCH_TEXT_MAX,
 )
 from schema.query_checks import QueryCache
-from tests.conftest import cypher_of_tests
+from tests.conftest import api_client, cypher_of_tests
 
 BARE_CUSTOMER = cypher_of_tests("bare_customer")
-KEY = "test-key-limits"
 
 
 def client(store: EmbeddedStore, tmp_path: Path, env: str = "test") -> httpx.AsyncClient:
-    app = create_app(
-        store=store,
-        settings=Settings(env=env, data_dir=tmp_path),
-        keyring=KeyRing.holding(KEY, "limits", "admin", exempt_from_rate_limits=True),
-    )
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t", headers={"Authorization": f"Bearer {KEY}"}
-    )
+    return api_client(store, "admin", "limits", settings=Settings(env=env, data_dir=tmp_path))
 
 
 async def error_of(api: httpx.AsyncClient, query: str) -> tuple[int, str, str]:

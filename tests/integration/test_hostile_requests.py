@@ -16,15 +16,12 @@ import httpx
 import pytest
 
 from app.api import request_limits
-from app.api.app import create_app
 from app.api.request_limits import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_VARIABLES_BYTES, answer_status
-from app.api_keys import KeyRing
 from app.settings import Settings
 from app.store import Store
 from schema.limits import INPUT_TEXT_MAX, MAX_FRAGMENTS, MAX_PAGE, MAX_SELECTIONS, SEARCH_TEXT_MAX
 from tests.conftest import api_client, c360
 
-KEY = "test-key-hostile"
 SUBMIT = 'mutation($r: JSON!) { submitCustomerRecord(record: $r, channel: "web_hall") { recordId customer { id } } }'
 SEARCH = "query($t: String!) { searchCustomers(text: $t) { totalCount } }"
 # An identifying value that must never reach a log line.
@@ -32,14 +29,7 @@ CERTIFICATE = "11010519491231002X"
 
 
 def client(store: Store, tmp_path: Path, env: str = "test") -> httpx.AsyncClient:
-    app = create_app(
-        store=store,
-        settings=Settings(env=env, data_dir=tmp_path),
-        keyring=KeyRing.holding(KEY, "hostile", "admin", exempt_from_rate_limits=True),
-    )
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t", headers={"Authorization": f"Bearer {KEY}"}
-    )
+    return api_client(store, "admin", "hostile", settings=Settings(env=env, data_dir=tmp_path))
 
 
 @pytest.fixture
