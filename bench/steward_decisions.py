@@ -7,6 +7,7 @@ decisions on a release that keeps them; the release before only moves the record
 at a time, alternating (bench/README or docs/benchmarks.md give the commands); it prints JSON.
 
     python bench/steward_decisions.py --demo var/bench/demo-20000 --splits 350 --runs 2
+    python bench/steward_decisions.py --demo /tmp/c360-1mcrm --splits 430 --runs 1 --min-records 2
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from bench.stores import bench_store
 
 
-async def main(demo: Path, splits: int, runs: int) -> dict[str, object]:
+async def main(demo: Path, splits: int, runs: int, min_records: int = 3) -> dict[str, object]:
     from app.services.merges import Merges
     from app.services.resolve import resolve_all
     from app.store import cypher
@@ -43,7 +44,7 @@ async def main(demo: Path, splits: int, runs: int) -> dict[str, object]:
             for customer, records in sorted(members.items()):
                 if done >= splits:
                     break
-                if len(records) >= 3:
+                if len(records) >= min_records:
                     await merges.split(customer, [sorted(records)[-1]], decided_by="bench")
                     done += 1
             timings = []
@@ -67,5 +68,11 @@ if __name__ == "__main__":
     parser.add_argument("--demo", type=Path, required=True)
     parser.add_argument("--splits", type=int, default=350)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--min-records",
+        type=int,
+        default=3,
+        help="Split customers of at least this many records (2 for one source's file: its duplicates are pairs).",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.demo, args.splits, args.runs))))
+    print(json.dumps(asyncio.run(main(args.demo, args.splits, args.runs, args.min_records))))
