@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +34,7 @@ from app.store.migrations import (
     utc_times,
 )
 from app.store.queries import CypherQuery
-from tests.conftest import api_client, cli_environment, cypher_of_tests
+from tests.conftest import api_client, c360, cli_environment, cypher_of_tests
 from tests.integration.test_steward_api import gql
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -151,17 +149,6 @@ def dumped_contents(graph: dict[str, Any]) -> tuple[list[str], list[str]]:
     return (
         sorted(json.dumps(n, sort_keys=True, ensure_ascii=False) for n in graph["nodes"]),
         sorted(json.dumps(r, sort_keys=True, ensure_ascii=False) for r in graph["relationships"]),
-    )
-
-
-def c360(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
-    """A real `c360` process attached to the same store (either backend)."""
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=cli_environment(store),
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
 
 
