@@ -102,7 +102,9 @@ async def utc_times(store: Store, batch: int = BATCH) -> None:
     """Migration 2: every stored time in one form, a UTC instant (``app.clock.instant``), so that
     text order is time order. Releases before it wrote files' times with their own offsets (+08:00)
     and the clock's in UTC (+00:00). One read and one write transaction a batch, keyed by id; a
-    second run finds nothing to convert."""
+    second run finds nothing to convert. The reads compare ``n.id + ''`` with the cursor, not
+    ``n.id``: FalkorDB's range index on ids, after nodes were deleted and created again, misses
+    ids above a string bound, so a batch came back short and the migration stopped early."""
     for query in UTC_TIMES:
         read, write = (CypherQuery(query.name, statement) for statement in query.statements())
         after = after_other = ""

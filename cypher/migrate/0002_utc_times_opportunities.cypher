@@ -1,7 +1,7 @@
 // Migration 2 (app/store/migrations.py, utc_times): the times of :Opportunity in the stored form.
 // Read: the next $batch nodes after $after (by id) holding a time not yet in it, with those times.
 MATCH (n:Opportunity)
-WHERE n.id > $after
+WHERE n.id + '' > $after
   AND any(t IN [n.captured_at, n.claimed_at]
           WHERE t IS NOT NULL AND NOT (t ENDS WITH 'Z' AND size(t) = 24))
 WITH n ORDER BY n.id LIMIT $batch

@@ -2,7 +2,7 @@
 // customer (RECORD_OF.at) in the stored form.
 // Read: the next $batch links after ($after, $after_other) (record id, customer id) whose time is not yet in it.
 MATCH (s:SourceRecord)-[l:RECORD_OF]->(c:Customer)
-WHERE (s.id > $after OR (s.id = $after AND c.id > $after_other))
+WHERE (s.id + '' > $after OR (s.id = $after AND c.id > $after_other))
   AND l.at IS NOT NULL AND NOT (l.at ENDS WITH 'Z' AND size(l.at) = 24)
 WITH s, l, c ORDER BY s.id, c.id LIMIT $batch
 RETURN s.id AS id, c.id AS other, {at: l.at} AS times;

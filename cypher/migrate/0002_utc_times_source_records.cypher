@@ -3,7 +3,7 @@
 // an opportunity's captured_at and claimed_at, a customer's, account's or subscription's updated_at).
 // Read: the next $batch nodes after $after (by id) holding a time not yet in it, with those times.
 MATCH (n:SourceRecord)
-WHERE n.id > $after
+WHERE n.id + '' > $after
   AND any(t IN [n.loaded_at, n.changed_at, n.at, n.updated_at, n.captured_at, n.claimed_at]
           WHERE t IS NOT NULL AND NOT (t ENDS WITH 'Z' AND size(t) = 24))
 WITH n ORDER BY n.id LIMIT $batch

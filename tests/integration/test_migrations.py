@@ -361,11 +361,6 @@ def mixed_offsets(graph: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
-@pytest.mark.xfail(
-    reason="open bug: on the embedded store, after tests/integration/test_masking_matrix.py ran in the same session, "
-    "migration 2 leaves some SourceRecord times unconverted (alone it passes); see the issue 18 closing note",
-    strict=False,
-)
 async def test_migration_2_turns_every_time_of_every_offset_into_one_utc_form_in_batches(store: Store) -> None:
     """A graph at version 1 (its SchemaVersion node stamped by the clock in +00:00): migration 2 alone
     runs, in batches of 2, and leaves every time an instant; run again it finds nothing to do."""
