@@ -17,10 +17,11 @@ from typing import Any
 import orjson
 
 from app import clock
+from app.errors import ConflictError
 from app.golden.derive import GoldenDeriver
 from app.resolution.clustering import KEPT_APART
 from app.resolution.linker import Linker, PairDecision
-from app.resolution.merge_rules import Refusal
+from app.resolution.merge_rules import Refusal, check_sides
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
@@ -40,6 +41,9 @@ from app.store import Store, cypher
 CUSTOMER_OF = cypher("resolve/customers_of_records")
 RECORDS_OF_CUSTOMER = cypher("resolve/records_of_customers")
 RETIRE_IF_EMPTY = cypher("resolve/retire_if_empty")
+CUSTOMER_VERSIONS = cypher("view/customer_versions")
+# How often a record is placed again when the customer it was to join changed meanwhile.
+PLACING_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,25 +68,18 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
     owners = {r["id"]: r["customer_id"] for r in await store.read(CUSTOMER_OF, {"ids": list(record_ids)})}
     decisions = []
     for row in rows:
-        placed = await placing.place(row, owners.get(row["id"]))
+        for _ in range(PLACING_ATTEMPTS):
+            placed = await placing.place(row, owners.get(row["id"]))
+            manager = await _write_placed(store, placing, row, placed, now)
+            if manager is not _CHANGED:
+                break
+        else:
+            raise ConflictError(
+                f"record {row['id']}: the customers it could join kept changing while it was placed "
+                f"({PLACING_ATTEMPTS} tries); run it again"
+            )
         target, decision, why, review = placed.customer, placed.decision, placed.why, placed.review
-        members = await store.read(RECORDS_OF_CUSTOMER, {"ids": [target]})
-        record_rows = await customer_records(store, sorted({m["record"] for m in members} | {row["id"]}))
-        props, manager = placing.deriver.derive(record_rows)
         reason = why.explanation() if isinstance(why, PairDecision) else {"decision": decision, **placed.reason}
-        await store.write(
-            WRITE_CUSTOMERS,
-            {
-                "now": now,
-                "customers": [
-                    {
-                        "id": target,
-                        "props": props,
-                        "records": [{"id": row["id"], "why": _why_json(reason, decision, why)}],
-                    }
-                ],
-            },
-        )
         await attach_holdings(store, [{"id": target, "records": [row["id"]], "manager": manager}])
         if review is not None:
             await store.write(
@@ -106,6 +103,46 @@ class _Placed:
     review: PairDecision | None = None
     reason: dict[str, Any] = field(default_factory=dict)
     suspended: list[dict[str, Any]] = field(default_factory=list)
+    # How the hard rules were asked about joining ``customer`` (a steward's must-link: as reviewed).
+    departments: Sequence[str] = ()
+    reviewed: bool = False
+
+
+_CHANGED = object()
+
+
+async def _write_placed(store: Store, placing: _Placing, row: dict[str, Any], placed: _Placed, now: str) -> Any:
+    """Link the record to the customer it was placed on, with the customer's new golden record; the
+    manager the record names, or ``_CHANGED`` when that customer changed since it was asked about.
+
+    Two records placed at once (two ingests, an ingest and the API) may each be allowed to join one
+    customer and together break a hard rule (two certificates). So the customer's version is read,
+    the rules are asked again of its records as of that version, and the write links the record only
+    if the version still holds: the later of the two finds it changed and is placed again.
+    """
+    target = placed.customer
+    live = await store.read(CUSTOMER_VERSIONS, {"ids": [target]})
+    version = live[0]["version"] if live else None
+    if live and live[0]["id"] != target:
+        return _CHANGED  # merged into another since it was chosen
+    members = await store.read(RECORDS_OF_CUSTOMER, {"ids": [target]}) if live else []
+    record_rows = await customer_records(store, sorted({m["record"] for m in members} | {row["id"]}))
+    if placed.decision in ("merge", "unchanged"):
+        others = [match_record(r) for r in record_rows if r["id"] != row["id"]]
+        refusal = check_sides(others, [match_record(row)], placing.policy, placed.departments, reviewed=placed.reviewed)
+        if refusal is not None:
+            return _CHANGED
+    props, manager = placing.deriver.derive(record_rows)
+    why = placed.why
+    reason = why.explanation() if isinstance(why, PairDecision) else {"decision": placed.decision, **placed.reason}
+    customer = {
+        "id": target,
+        "props": props,
+        "records": [{"id": row["id"], "why": _why_json(reason, placed.decision, why)}],
+        "version": version,
+    }
+    linked = await store.write(WRITE_CUSTOMERS, {"now": now, "customers": [customer]})
+    return manager if linked and linked[0]["linked"] else _CHANGED
 
 
 class _Placing:
@@ -138,7 +175,14 @@ class _Placing:
             if refusal is None and await self._kept_apart(customer, apart, owners):
                 refusal = Refusal(KEPT_APART, (row["id"], partner))
             if refusal is None:
-                return _Placed(customer, "merge", reason={"steward_decision": must.id}, suspended=suspended)
+                return _Placed(
+                    customer,
+                    "merge",
+                    reason={"steward_decision": must.id},
+                    suspended=suspended,
+                    departments=must.departments,
+                    reviewed=True,
+                )
             suspended.append(steward_decisions.suspension(must, refusal))
         stored = [
             r

@@ -39,7 +39,7 @@ class InvariantReport:
 async def check_invariants(store: Store, limit: int = 20, rules: Rules | None = None) -> InvariantReport:
     """Each check returns up to ``limit`` offending rows: enough to investigate, never a flood."""
     groups = (rules or get_rules()).resolution.policy.groups
-    params = {"limit": limit, "public": sorted(s for s, group in groups.items() if group == "public")}
+    params = {"limit": limit, "ids": None, "public": sorted(s for s, group in groups.items() if group == "public")}
     report = InvariantReport()
     for name, query in CHECKS.items():
         report.violations[name] = (await store.read(query, params))[:limit]

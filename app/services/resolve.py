@@ -28,6 +28,7 @@ from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
+from app.services.late_decisions import LateDecisions
 from app.store import Store, cypher
 from app.store.shards import SHARD_NUMBERS
 
@@ -63,6 +64,10 @@ class ResolveReport:
     memberships: int = 0
     decisions_obeyed: int = 0
     decisions_ended: int = 0
+    # Records of customers a steward changed while the run was linking, which it did not rewrite.
+    left_to_stewards: int = 0
+    # Decisions recorded during the run's last write, which that write undid: put right afterwards.
+    overtaken: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -243,7 +248,11 @@ async def resolve_all(
         """The customer a record belongs to now, read from the stored records (no second index)."""
         return stored.values[position[record_id]][customer_at]
 
+    decisions_read_at = clock.now_iso()
     decisions = await _decisions_in_force(store, stored, position)
+    late = LateDecisions(
+        store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
+    )
     records = match_records(stored.rows())
     read_done = clock.now()
     with stored.set_aside():
@@ -273,13 +282,15 @@ async def resolve_all(
     batch: list[dict[str, Any]] = []
 
     async def flush() -> None:
-        if not batch:
-            return
-        await store.write(WRITE_CUSTOMERS, {"customers": batch, "now": now})
-        await attach_holdings(
-            store, [{"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in batch]
-        )
-        report.customers_written += len(batch)
+        await late.refresh()
+        writing = [c for c in batch if not late.touches([r["id"] for r in c["records"]])] if late.held else batch
+        if writing:
+            await store.write(WRITE_CUSTOMERS, {"customers": writing, "now": now})
+            await attach_holdings(
+                store,
+                [{"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in writing],
+            )
+        report.customers_written += len(writing)
         if progress:
             progress("write", sum(len(c["records"]) for c in batch))
         batch.clear()
@@ -297,9 +308,12 @@ async def resolve_all(
         if len(batch) >= WRITE_BATCH:
             await flush()
     await flush()
+    report.left_to_stewards = len(late.held)
     await store.write(RETIRE_EMPTY, {"now": now})
     report.memberships = (await store.write(WRITE_MEMBERSHIPS))[0]["memberships"]
-    candidates = [_candidate_row(r, customer_of, now) for r in resolution.reviews]
+    candidates = [
+        _candidate_row(r, customer_of, now) for r in resolution.reviews if not late.touches((r.left, r.right))
+    ]
     for start in range(0, len(candidates), WRITE_BATCH):
         await store.write(WRITE_CANDIDATES, {"candidates": candidates[start : start + WRITE_BATCH], "now": now})
     report.candidates_written = len(candidates)
@@ -311,6 +325,7 @@ async def resolve_all(
         "write": (written - linked).total_seconds(),
     }
     report.summary["timings_seconds"].update({k: round(v, 3) for k, v in report.timings.items()})
+    report.summary["steward_decisions"]["left_to_stewards"] = report.left_to_stewards
     await store.write(
         WRITE_RUN,
         {
@@ -321,6 +336,14 @@ async def resolve_all(
             "model": orjson.dumps(resolution.model.to_dict()).decode(),
         },
     )
+    overtaken = await late.overtaken()
+    if overtaken:
+        from app.services.incremental import resolve_records  # incremental resolution builds on this module
+
+        report.overtaken = [row["decision"] for row in overtaken]
+        report.summary["steward_decisions"]["overtaken_and_placed_again"] = report.overtaken
+        log.warning("steward decisions overtaken by the run's last write, placed again: %s", report.overtaken)
+        await resolve_records(store, sorted({row[side] for row in overtaken for side in ("left", "right")}))
     return report
 
 

@@ -2,10 +2,16 @@
 // its customer with the explanation of why (moving it off any other customer). Every customer
 // whose view changes gets a new version: this one, the one a record leaves, and the organisation
 // links that show this one's name.
-// $customers: [{id, props, records: [{id, why}]}]
+// $customers: [{id, props, records: [{id, why}], version}]. With a version (incremental resolution,
+// which checked the hard rules against the customer as it was then), a customer changed since is
+// left as it is and its row links nothing: the caller places the record again. The lock is taken
+// first, so that on Neo4j the version is read under it.
 UNWIND $customers AS c
 MERGE (x:Customer {id: c.id})
 ON CREATE SET x.created_at = $now, x.version = 0
+FOREACH (_ IN CASE WHEN c.version IS NULL THEN [] ELSE [1] END | SET x.lock = $now)
+WITH x, c
+WHERE c.version IS NULL OR x.version = c.version
 SET x += c.props, x.status = 'active', x.updated_at = $now, view_changed(x)
 WITH x, c
 OPTIONAL MATCH (x)-[:MEMBER_OF]-(shown:Customer)
