@@ -60,6 +60,8 @@ async def main(demo: Path, splits: int, runs: int, min_records: int = 3) -> dict
                 "decisions": report.summary.get("steward_decisions"),
                 "resolve_seconds": timings,
                 "best_seconds": min(timings),
+                "first_run_phases": first.summary.get("timings_seconds"),
+                "last_run_phases": report.summary.get("timings_seconds"),
             }
 
 
