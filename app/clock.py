@@ -75,11 +75,14 @@ def operator_zone() -> tzinfo:
     return zone_of(get_settings().time_zone)
 
 
+def aware(moment: datetime) -> datetime:
+    """``moment`` with its zone; a naive one is a wall-clock time in the operator's zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=operator_zone())
+
+
 def instant(moment: datetime) -> str:
     """The stored form of ``moment``; a naive ``moment`` is a wall-clock time in the operator's zone."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=operator_zone())
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return aware(moment).astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"  # less "+00:00"
 
 
 def is_instant(text: str) -> bool:
@@ -90,8 +93,7 @@ def is_instant(text: str) -> bool:
 def parse(text: str) -> datetime:
     """An ISO-8601 time as an aware datetime (naive text is the operator's wall clock).
     Raises ValueError when it is not one."""
-    moment = datetime.fromisoformat(text.strip())
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=operator_zone())
+    return aware(datetime.fromisoformat(text.strip()))
 
 
 def instant_of(text: str) -> str:

@@ -366,17 +366,21 @@ def check_row(kind: str, line: int, original: Mapping[str, Any]) -> Checked:
     get = original.get
     for name, rule, required, keep, limit in _PLANS[kind]:
         raw: Any = get(name)
-        if raw is None or raw == "" or raw == [] or (isinstance(raw, str) and raw.isspace()):
+        if type(raw) is str:
+            blank = not raw or raw.isspace()
+            length = len(raw)
+        else:
+            blank = raw is None or raw == []
+            if not blank:
+                raw = raw if isinstance(raw, list) and rule is phone_list else str(raw)
+                length = len(raw) if type(raw) is str else len(";".join(map(str, raw)))
+        if blank:
             if required:
                 if keep:
                     quarantined.append(Quarantined(name, "is required", ""))
                 else:
                     problems.append((name, "is required"))
             continue
-        if type(raw) is not str:
-            raw = raw if isinstance(raw, list) and rule is phone_list else str(raw)
-        reason = None
-        length = len(raw) if type(raw) is str else len(";".join(map(str, raw)))
         if length > limit:
             reason = f"has {length} characters, more than the {limit} this field may have"
         elif "\x00" in raw:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.resolution.normalise import (
+    _plan_kind,
     credit_code_check_character,
     normalise_address,
     normalise_certificate,
@@ -277,3 +278,30 @@ def test_plain_mobiles_skip_the_full_normaliser_with_the_same_answer(raw: str) -
     from app.resolution.normalise import _normalise_phone
 
     assert normalise_phone(raw) == _normalise_phone(raw, None)
+
+
+# Numbers around each boundary of the plan: every first three digits, at every length it allows.
+_PLAN_EDGES = [f"{head}{fill * (length - 3)}" for head in range(100, 1000) for length in range(7, 13) for fill in "027"]
+
+
+@given(st.from_regex(r"[1-9][0-9]{5,11}", fullmatch=True))
+@settings(max_examples=1000)
+def test_the_plans_kinds_are_phonenumbers_own(national: str) -> None:
+    """The precompiled classifier answers as phonenumbers.number_type does, mapped to our kinds."""
+    assert _plan_kind(national) == _number_type(national)
+
+
+def test_the_plans_kinds_are_phonenumbers_own_on_every_edge() -> None:
+    differ = [n for n in _PLAN_EDGES if _plan_kind(n) != _number_type(n)]
+    assert not differ, differ[:10]
+    assert {_plan_kind(n) for n in _PLAN_EDGES} == {None, "fixed", "mobile", "service"}
+
+
+def _number_type(national: str) -> str | None:
+    import phonenumbers
+
+    from app.resolution.normalise import _PLAN_KINDS
+
+    return _PLAN_KINDS.get(
+        phonenumbers.number_type(phonenumbers.PhoneNumber(country_code=86, national_number=int(national)))
+    )
