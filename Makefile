@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format install bench clean neo4j
+.PHONY: run test lint format install bench clean neo4j graphiql-assets
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -46,6 +46,11 @@ format: $(TEST_STAMP)
 # A local Neo4j for `NEO4J_URI=... make run`: prints the variables to export, Ctrl-C stops it.
 neo4j: $(RUN_STAMP)
 	$(BIN)/python -m tools.neo4j.server --home var/neo4j
+
+# GraphiQL's page assets (app/api/graphiql/), built with Node from tools/graphiql's lockfile and
+# committed: `make run` and `make test` need no Node. Run after changing tools/graphiql's versions.
+graphiql-assets:
+	cd tools/graphiql && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) var tools/neo4j/target

@@ -19,7 +19,7 @@ from typing import Any, cast
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -113,6 +113,10 @@ class GraphQLApp(GraphQL):
                 key, misses_in(request_data.query, request_data.operation_name, result.data, paths)
             )
         return result
+
+    async def render_graphql_ide(self, request: Any) -> HTMLResponse:
+        """GraphiQL's page, whose assets the app serves itself under /graphiql/ (no CDN)."""
+        return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         store = self.store_ref.store
@@ -213,6 +217,10 @@ class _Asgi:
 
 # The steward's page is static: its data comes from /graphql with the steward's own key.
 STEWARD_PAGE = Path(__file__).resolve().parent / "steward_page"
+# GraphiQL's page and its assets, built once by `make graphiql-assets` (tools/graphiql/) and committed:
+# the IDE works on a network without internet access, and `make run` needs no Node.
+GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql.html"
+GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "graphiql"
 
 
 def create_app(
@@ -310,6 +318,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/graphql", _Asgi(RequestLimits(graphql_asgi)), methods=["GET", "POST"]),
             Mount("/steward", steward_page, name="steward"),
+            *([] if production else [Mount("/graphiql", StaticFiles(directory=GRAPHIQL_ASSETS), name="graphiql")]),
         ],
         lifespan=lifespan,
     )

@@ -8,15 +8,9 @@ tests skip and say so.
 
 from __future__ import annotations
 
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from app.api_keys import add_key
@@ -24,15 +18,10 @@ from app.services.resolve import resolve_all
 from app.store import Store
 from app.store.embedded import EmbeddedStore
 from loaders.ingest import ingest_file
-from tests.conftest import cli_environment
-from tests.integration.test_api_basics import free_port
+from tests.integration.browser import CHROMIUM, c360_serve, needs_chromium
 from tests.integration.test_steward_api import crafted_pair
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no Chromium on this machine (Debian package `chromium`; .ci/run installs it): browser tests skipped",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -54,33 +43,8 @@ async def review_graph(graph: EmbeddedStore, tmp_path: Path) -> EmbeddedStore:
 def server(review_graph: EmbeddedStore, tmp_path: Path) -> Iterator[tuple[str, str]]:
     keys = tmp_path / "keys.toml"
     key = add_key(keys, "page-test", "steward")
-    port = free_port()
-    env = {**cli_environment(review_graph), "C360_API_KEYS_FILE": str(keys), "C360_DEMO_CUSTOMERS": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("c360 serve did not come up")
+    with c360_serve(review_graph, C360_API_KEYS_FILE=str(keys)) as base:
         yield base, key
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture
