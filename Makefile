@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format install bench clean neo4j graphiql-assets
+.PHONY: run test lint format install bench clean neo4j graphiql-assets trusted-documents
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -42,6 +42,12 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The trusted documents list (app/config/trusted_documents.json): the operations of docs/api.md's GraphQL
+# blocks and of the steward page, by the sha256 of their text (docs/operations.md). A test fails when the
+# list is not current: run this after changing either.
+trusted-documents: $(RUN_STAMP)
+	$(BIN)/python -m tools.trusted_documents
 
 # A local Neo4j for `NEO4J_URI=... make run`: prints the variables to export, Ctrl-C stops it.
 neo4j: $(RUN_STAMP)

@@ -101,6 +101,20 @@ class RateLimit(_Strict):
     misses: Rates
 
 
+class QueryLimit(_Strict):
+    """What one operation may ask for (schema/limits.py applies them): its depth (fields nested below
+    its root field), its aliases, and its cost (each field once per item of the pages above it). A
+    role's table may give some of them; the others are the default's."""
+
+    depth: int | None = Field(None, ge=1)
+    aliases: int | None = Field(None, ge=0)
+    cost: int | None = Field(None, ge=1)
+
+
+# The table of [query_limits] that holds for every role without its own values.
+DEFAULT_LIMITS = "default"
+
+
 class AccessPolicy(_Strict):
     # One mask per personal field; a certificate's by its type where certificate_masks names the type.
     masks: dict[str, Mask]
@@ -108,12 +122,32 @@ class AccessPolicy(_Strict):
     roles: dict[str, Role]
     # By role; every role has its own (app/api/rate_limits.py applies them).
     rate_limits: dict[str, RateLimit]
+    # By role, and the default (every value set) for the roles and values not named.
+    query_limits: dict[str, QueryLimit]
 
     @model_validator(mode="after")
     def _every_role_limited(self) -> AccessPolicy:
         if set(self.rate_limits) != set(self.roles):
             raise ValueError(f"[rate_limits] must name each role once: {sorted(self.roles)}")
+        default = self.query_limits.get(DEFAULT_LIMITS)
+        if default is None or None in (default.depth, default.aliases, default.cost):
+            raise ValueError(f"[query_limits.{DEFAULT_LIMITS}] must give depth, aliases and cost")
+        unknown = set(self.query_limits) - set(self.roles) - {DEFAULT_LIMITS}
+        if unknown:
+            raise ValueError(f"[query_limits] names no role: {sorted(unknown)}")
         return self
+
+    def query_limit(self, role: str) -> QueryLimit:
+        """The role's limits, every value set: its own where it gives one, else the default's."""
+        default = self.query_limits[DEFAULT_LIMITS]
+        own = self.query_limits.get(role)
+        if own is None:
+            return default
+        return QueryLimit(
+            depth=default.depth if own.depth is None else own.depth,
+            aliases=default.aliases if own.aliases is None else own.aliases,
+            cost=default.cost if own.cost is None else own.cost,
+        )
 
     def mask_of(self, personal_field: str, cert_type: str | None = None) -> Mask:
         if personal_field == "certificate" and cert_type in self.certificate_masks:

@@ -137,6 +137,32 @@ class QueryTooCostly(C360Error):
     status = 400
 
 
+# Trusted documents (persisted operations; app/api/trusted_documents.py, docs/operations.md).
+
+
+class PersistedQueryNotFound(C360Error):
+    """A request naming its document by hash alone (Apollo's ``extensions.persistedQuery.sha256Hash``,
+    GraphQL-over-HTTP's ``documentId``) whose hash is in no trusted documents list."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+    status = 404
+
+
+class PersistedQueryMismatch(C360Error):
+    """A request whose document's text and hash disagree (or whose two hashes do)."""
+
+    code = "PERSISTED_QUERY_HASH_MISMATCH"
+    status = 400
+
+
+class TrustedDocumentRequired(C360Error):
+    """With C360_TRUSTED_DOCUMENTS_ONLY on, a document that is not in the trusted documents list:
+    refused before it is parsed."""
+
+    code = "TRUSTED_DOCUMENT_REQUIRED"
+    status = 403
+
+
 class RequestTimeout(C360Error):
     """A request that ran past the per-request time limit: its work was cancelled."""
 

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     graphql_caches: bool = True
     # Customer-view answers kept per API process (app/services/kept_answers.py); 0 turns keeping off.
     view_cache_size: int = 10_000
+    # Trusted documents (docs/operations.md): on, an operation runs only if its exact text is in the
+    # trusted documents list (app/config/trusted_documents.json, and the file below), sent whole or
+    # by its hash; any other is refused with TRUSTED_DOCUMENT_REQUIRED (403) before it is parsed.
+    # Off by default: development and GraphiQL send any query. Production turns it on once every
+    # client's operations are listed. Off or on, a request may send a listed document's hash alone.
+    trusted_documents_only: bool = False
+    # More trusted documents: the operator's own channel apps' operations, as a JSON file in the format
+    # of app/config/trusted_documents.json, of Apollo's persisted query manifest, or of sha256 -> text.
+    trusted_documents_file: Path | None = None
     # The operator's time zone (a tz database name or an offset such as +08:00): the API shows times
     # in it, naive times in files are read in it, and days and months (the star level's window) turn
     # at its midnight. Stored times are UTC whatever it says (app/clock.py).

@@ -1,15 +1,18 @@
-"""Protecting the API from expensive queries: depth, cost, aliases, tokens, page sizes,
-introspection in production, and error codes on every error."""
+"""Protecting the API from expensive queries: depth, cost, aliases (each role's own, from
+app/config/access.toml [query_limits]), tokens, page sizes, introspection in production, and error
+codes on every error."""
 
 from __future__ import annotations
 
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLError, GraphQLSyntaxError, InlineFragmentNode, ValidationRule
+from graphql import FieldNode, FragmentSpreadNode, GraphQLError, GraphQLSyntaxError, InlineFragmentNode
 from graphql.language import (
     ArgumentNode,
     DocumentNode,
@@ -24,10 +27,9 @@ from graphql.language import (
     VariableNode,
 )
 from strawberry.extensions import DisableIntrospection, SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as create_alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
 
 from app import logs
+from app.access import DEFAULT_LIMITS, QueryLimit, access_policy
 from app.errors import (
     BadInput,
     C360Error,
@@ -40,7 +42,7 @@ from app.errors import (
 from app.fields import TEXT_MAX
 from app.record_kinds import MAX_LENGTHS
 from schema.kept_answers import CachedCustomerViews
-from schema.query_checks import checked_queries
+from schema.query_checks import _Text, checked_queries
 from schema.scope import ActingFor
 
 log = logging.getLogger("c360.api")
@@ -49,10 +51,13 @@ MAX_PAGE = 100
 # A list's page size when the query gives no `first`; the cost limit counts it the same way.
 DEFAULT_PAGE = 20
 DEFAULT_LIST_COST = DEFAULT_PAGE
-MAX_DEPTH = 10
-MAX_ALIASES = 30
+# Depth, aliases and cost are each role's (access.toml [query_limits]); these are the default's,
+# which every role without its own values has.
+_DEFAULTS = access_policy().query_limit(DEFAULT_LIMITS)
+MAX_DEPTH: int = _DEFAULTS.depth or 0
+MAX_ALIASES: int = _DEFAULTS.aliases or 0
+MAX_COST: int = _DEFAULTS.cost or 0
 MAX_TOKENS = 3000
-MAX_COST = 20_000
 # Distinct query texts whose parse and validation are kept (channels send a few dozen).
 QUERY_CACHE_SIZE = 1024
 # Fragments of one document, and the selections its fragments spread out to: both refused before
@@ -70,26 +75,6 @@ def page_size(first: int) -> int:
     if first < 1 or first > MAX_PAGE:
         raise BadInput(f"first must be between 1 and {MAX_PAGE}, got {first}")
     return first
-
-
-class CostLimit(ValidationRule):
-    """A query's cost is its field count, each field multiplied by the page sizes above it."""
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        fragments = {
-            f.name.value: f
-            for f in self.context.document.definitions
-            if getattr(f, "kind", "") == "fragment_definition"
-        }
-        cost = _cost(node.selection_set, 1, fragments, set())
-        if cost > MAX_COST:
-            self.report_error(
-                GraphQLError(
-                    f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer fields or smaller pages",
-                    node,
-                    extensions={"code": QueryTooCostly.code},
-                )
-            )
 
 
 def _cost(
@@ -117,6 +102,29 @@ def _cost(
     return total
 
 
+def _page_variables(selection_set: SelectionSetNode | None, fragments: Mapping[str, Any]) -> frozenset[str]:
+    """The variables an operation gives as page sizes (through its fragments): its cost depends on them."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = [selection_set]
+    while stack:
+        selections = stack.pop()
+        for selection in selections.selections if selections is not None else ():
+            if isinstance(selection, FieldNode):
+                for argument in selection.arguments or ():
+                    if argument.name.value in ("first", "limit") and isinstance(argument.value, VariableNode):
+                        found.add(argument.value.name.value)
+                stack.append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                stack.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    stack.append(fragment.selection_set)
+    return frozenset(found)
+
+
 def _page_argument(node: FieldNode, variables: Mapping[str, Any] | None = None) -> int:
     """A list's page size: a literal, or a variable's value (its default when not given); without
     the variables (validation, cached per text) a variable counts as the list's default page."""
@@ -136,10 +144,11 @@ def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
     return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
-def spread_size(document: DocumentNode) -> int:
-    """How many selections the document's operations spread out to, each fragment counted where it
-    is spread; each fragment's size is worked out once, so a 2^30 spread is counted in microseconds.
-    A fragment spread inside itself counts nothing here (validation refuses the cycle)."""
+def _spread_count(document: DocumentNode, counts: Callable[[FieldNode], int], stop: int | None = None) -> int:
+    """The sum of ``counts`` over the fields the document's operations spread out to, each fragment
+    counted where it is spread; each fragment's count is worked out once, so a 2^30 spread is counted
+    in microseconds, and counting stops early past ``stop``. A fragment spread inside itself counts
+    nothing here (validation refuses the cycle)."""
     fragments = _fragments(document)
     sizes: dict[str, int] = {}
 
@@ -147,7 +156,7 @@ def spread_size(document: DocumentNode) -> int:
         total = 0
         for selection in selection_set.selections if selection_set is not None else ():
             if isinstance(selection, FieldNode):
-                total += 1 + size_of(selection.selection_set, visiting)
+                total += counts(selection) + size_of(selection.selection_set, visiting)
             elif isinstance(selection, InlineFragmentNode):
                 total += size_of(selection.selection_set, visiting)
             elif isinstance(selection, FragmentSpreadNode):
@@ -155,15 +164,17 @@ def spread_size(document: DocumentNode) -> int:
                 if name not in sizes and name in fragments and name not in visiting:
                     sizes[name] = size_of(fragments[name].selection_set, visiting | {name})
                 total += sizes.get(name, 0)
-            if total > MAX_SELECTIONS:
+            if stop is not None and total > stop:
                 return total
         return total
 
-    total = 0
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            total += size_of(definition.selection_set, frozenset())
-    return total
+    operations = (d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    return sum(size_of(operation.selection_set, frozenset()) for operation in operations)
+
+
+def spread_size(document: DocumentNode) -> int:
+    """How many selections the document's operations spread out to (counted up to just past the limit)."""
+    return _spread_count(document, lambda _: 1, MAX_SELECTIONS)
 
 
 def _long_strings(value: ValueNode) -> Iterator[int]:
@@ -241,11 +252,9 @@ def _long_variable(value: Any, path: str) -> tuple[str, int] | None:
 def before_execution(
     document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
 ) -> GraphQLError | None:
-    """What the variables decide: a string longer than any field takes, the cost of page sizes given
-    as variables."""
-    if not variables:
-        return None
-    for name, value in variables.items():
+    """What the variables decide: a string longer than any field takes (the cost of page sizes given
+    as variables is the caller's role's, checked by ``RoleLimits``)."""
+    for name, value in (variables or {}).items():
         long = _long_variable(value, f"${name}")
         if long is not None:
             where, length = long
@@ -253,25 +262,182 @@ def before_execution(
                 f"variable {where} has {length:,} characters, more than the {INPUT_TEXT_MAX:,} any input may have",
                 extensions={"code": BadInput.code},
             )
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
-    if len(chosen) != 1:
-        return None  # graphql-core refuses a missing or ambiguous operation name
-    operation = chosen[0]
-    given: dict[str, Any] = {
-        d.variable.name.value: int(d.default_value.value)
-        for d in operation.variable_definitions or ()
-        if isinstance(d.default_value, IntValueNode)
-    }
-    given.update(variables)
-    cost = _cost(operation.selection_set, 1, _fragments(document), set(), given)
-    if cost > MAX_COST:
-        return GraphQLError(
-            f"query cost {cost} exceeds the limit of {MAX_COST}; ask for fewer fields or smaller pages",
-            operation,
-            extensions={"code": QueryTooCostly.code},
-        )
     return None
+
+
+# ------------------------------------------------------------------ depth, aliases and cost, per role
+
+
+def _depth(selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode]) -> int:
+    """The deepest field under ``selection_set`` (its own fields are at 0), through its fragments, as
+    strawberry's QueryDepthLimiter counts: introspection's fields (``__schema``, ``__type``) are not
+    looked into. A fragment's depth is worked out once (validated documents have no cycles; a
+    fragment spread inside itself counts nothing here)."""
+    depths: dict[str, int] = {}
+
+    def deepest(selections: SelectionSetNode | None, visiting: frozenset[str]) -> int:
+        found = -1
+        for selection in selections.selections if selections is not None else ():
+            if isinstance(selection, FieldNode):
+                below = -1
+                if selection.selection_set is not None and not selection.name.value.startswith("__"):
+                    below = deepest(selection.selection_set, visiting)
+                found = max(found, 0, below + 1)
+            elif isinstance(selection, InlineFragmentNode):
+                found = max(found, deepest(selection.selection_set, visiting))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in depths and name in fragments and name not in visiting:
+                    depths[name] = deepest(fragments[name].selection_set, visiting | {name})
+                found = max(found, depths.get(name, -1))
+        return found
+
+    return max(0, deepest(selection_set, frozenset()))
+
+
+def _aliases(document: DocumentNode) -> int:
+    """Aliased fields of the document's operations, a fragment's counted at each spread (as
+    strawberry's MaxAliasesLimiter counts)."""
+    return _spread_count(document, lambda field: field.alias is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    node: OperationDefinitionNode
+    name: str | None
+    depth: int
+    # Its cost with every page size given as a variable counted as the list's default page.
+    cost: int
+    # The variables it gives as page sizes, and their defaults: its cost depends on their values.
+    page_variables: frozenset[str]
+    defaults: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the limits look at in a document, worked out once per query text."""
+
+    aliases: int
+    operations: tuple[_Operation, ...]
+    fragments: Mapping[str, FragmentDefinitionNode]
+
+
+def _shape_of(document: DocumentNode) -> _Shape:
+    fragments = _fragments(document)
+    operations = []
+    for node in document.definitions:
+        if not isinstance(node, OperationDefinitionNode):
+            continue
+        defaults = {
+            d.variable.name.value: int(d.default_value.value)
+            for d in node.variable_definitions or ()
+            if isinstance(d.default_value, IntValueNode)
+        }
+        page_variables = _page_variables(node.selection_set, fragments)
+        operations.append(
+            _Operation(
+                node,
+                node.name.value if node.name else None,
+                _depth(node.selection_set, fragments),
+                _cost(node.selection_set, 1, fragments, set(), defaults),
+                page_variables,
+                defaults,
+            )
+        )
+    return _Shape(_aliases(document), tuple(operations), fragments)
+
+
+# Per query text, as parsing and validation are (schema/query_checks.py).
+_shape_of_text = lru_cache(maxsize=QUERY_CACHE_SIZE)(lambda keyed: _shape_of(keyed.document))
+
+
+def shape(text: str | None, document: DocumentNode) -> _Shape:
+    """What the limits look at in ``document``, parsed from ``text`` (kept per text when it is given)."""
+    return _shape_of_text(_Text(text, document)) if text else _shape_of(document)
+
+
+_ROLE_LIMITS: dict[str, QueryLimit] = {}
+
+
+def limits_of(role: str | None) -> QueryLimit:
+    """The role's depth, aliases and cost (access.toml [query_limits]), the default's where it has none."""
+    name = role or DEFAULT_LIMITS
+    limits = _ROLE_LIMITS.get(name)
+    if limits is None:
+        limits = _ROLE_LIMITS[name] = access_policy().query_limit(name)
+    return limits
+
+
+def over_limits(
+    document: DocumentNode,
+    text: str | None,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    role: str | None,
+) -> list[GraphQLError]:
+    """The refusals of an operation over its caller's role's depth, aliases or cost: depth and aliases
+    over the whole document (as graphql-core validates), cost for the operation that runs (every one
+    when the name chooses none), with page sizes given as variables counted at their values."""
+    limits = limits_of(role)
+    depth, aliases, cost = limits.depth or 0, limits.aliases or 0, limits.cost or 0
+    who = f"role {role or DEFAULT_LIMITS}"
+    found = shape(text, document)
+    errors = [
+        GraphQLError(
+            f"'{operation.name or 'anonymous'}' has depth {operation.depth}: it exceeds maximum operation depth "
+            f"of {depth} for {who}",
+            operation.node,
+            extensions={"code": QueryInvalid.code},
+        )
+        for operation in found.operations
+        if operation.depth > depth
+    ]
+    if found.aliases > aliases:
+        errors.append(
+            GraphQLError(
+                f"{found.aliases} aliases found. Allowed: {aliases} for {who}", extensions={"code": QueryInvalid.code}
+            )
+        )
+    for operation in found.operations:
+        if operation_name is not None and operation.name != operation_name:
+            continue
+        spent = operation.cost
+        if operation.page_variables and variables and operation.page_variables & variables.keys():
+            given = {**operation.defaults, **variables}
+            spent = _cost(operation.node.selection_set, 1, found.fragments, set(), given)
+        if spent > cost:
+            errors.append(
+                GraphQLError(
+                    f"query cost {spent} exceeds the limit of {cost} for {who}; ask for fewer fields or smaller pages",
+                    operation.node,
+                    extensions={"code": QueryTooCostly.code},
+                )
+            )
+    return errors
+
+
+class RoleLimits(SchemaExtension):
+    """Refuses an operation over its caller's role's depth, aliases or cost (access.toml
+    [query_limits]) before it runs: after parsing, before (or, with the cache, in place of)
+    validation's answer, so an operation too deep is refused as such whatever else is wrong with it.
+    A refusal made before validation (too many fragments, an over-long string) stands alone."""
+
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        earlier = execution.pre_execution_errors or []
+        if document is not None and not any((e.extensions or {}).get("code") for e in earlier):
+            caller = getattr(execution.context, "caller", None)
+            refused = over_limits(
+                document,
+                execution.query,
+                execution.operation_name,
+                execution.variables,
+                caller.role_name if caller is not None else None,
+            )
+            if refused:
+                execution.pre_execution_errors = refused + list(earlier)
+        yield
 
 
 # graphql-core's messages of variables whose values do not fit their types (coercion, at execution).
@@ -331,25 +497,15 @@ class ErrorCodes(SchemaExtension):
         return GraphQLError(message, error.nodes, error.source, error.positions, error.path, original, extensions)
 
 
-# Built once: strawberry's QueryDepthLimiter and MaxAliasesLimiter make a new rule class per
-# instance, and a new class in the rules defeats the validation cache (measured: every request
-# re-validated, 5x slower on small queries). The same rules, made once, keep the cache hitting.
-DEPTH_RULE = create_depth_validator(MAX_DEPTH, None)
-ALIAS_RULE = create_alias_validator(MAX_ALIASES)
-
-
 def extensions(production: bool, caches: bool = True) -> list[Any]:
     """Factories, never shared instances: a shared instance leaks execution context between requests.
     The parser and validation caches dominate the cost of small queries; off only to measure that."""
     logs.quiet_libraries()
     chosen: list[Any] = [
-        checked_queries(
-            (DEPTH_RULE, ALIAS_RULE, CostLimit),
-            MAX_TOKENS,
-            QUERY_CACHE_SIZE if caches else None,
-            before_validation,
-            before_execution,
-        ),
+        # Depth, aliases and cost are not validation rules: they are the caller's role's, and the
+        # validation cache is per query text, whoever sends it.
+        checked_queries((), MAX_TOKENS, QUERY_CACHE_SIZE if caches else None, before_validation, before_execution),
+        RoleLimits,
         lambda: ErrorCodes(production=production),
         ActingFor,
         CachedCustomerViews,

@@ -3,7 +3,8 @@
 Authentication happens before GraphQL, whatever the method or headers: a request without a valid
 API key gets 401 and never reaches the schema; only GraphiQL's page itself (a GET for HTML with no
 query) loads without one, and its queries need a key like any other. Rate limits (app/api/rate_limits.py)
-come next. Each request gets its own caller and DataLoaders.
+come next, then trusted documents (app/api/trusted_documents.py: a document named by its hash, and
+only listed ones when C360_TRUSTED_DOCUMENTS_ONLY is on). Each request gets its own caller and DataLoaders.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
 from app.access import Unauthenticated, audit_log
 from app.api.rate_limits import RateLimiter, mentions_lookup, misses_in
 from app.api.request_limits import RequestLimits
+from app.api.trusted_documents import TrustedDocuments
 from app.api_keys import ApiKey, KeyRing
 from app.errors import C360Error, RateLimited, SchemaVersionError, StoreError
 from app.rules import Rules, get_rules
@@ -72,10 +75,12 @@ class GraphQLApp(GraphQL):
         caches: bool = True,
         view_cache_size: int = 0,
         limiter: RateLimiter | None = None,
+        documents: TrustedDocuments | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(build_schema(production=production, caches=caches), **kwargs)
         self.limiter = limiter or RateLimiter()
+        self.documents = documents or TrustedDocuments.load()
         self.store_ref = store_ref
         self.rules = rules
         self.views = ViewCache(view_cache_size)
@@ -84,6 +89,11 @@ class GraphQLApp(GraphQL):
     def encode_json(self, data: object) -> bytes:
         """orjson: a view's answer is encoded several times faster than by the json module."""
         return orjson.dumps(data)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET naming a trusted document by its hash: it has no query either."""
+        named = "documentId" in request.query_params or "extensions" in request.query_params
+        return not named and super().should_render_graphql_ide(request)
 
     async def execute_single(  # type: ignore[override]
         self,
@@ -99,6 +109,10 @@ class GraphQLApp(GraphQL):
         key: ApiKey | None = getattr(request.state, "api_key", None)
         if key is None or context.caller is None:
             raise Unauthenticated("an API key is required: send it as 'Authorization: Bearer <key>'")
+        admitted = await self.documents.admit(request, request_data)
+        if not isinstance(admitted, GraphQLRequestData):
+            return admitted
+        request_data = admitted
         lookup = mentions_lookup(request_data.query)
         if lookup:
             self.limiter.admit_lookup(key)
@@ -282,6 +296,7 @@ def create_app(
         settings.graphql_caches,
         settings.view_cache_size,
         limiter,
+        TrustedDocuments.load(settings.trusted_documents_only, settings.trusted_documents_file),
         graphql_ide=None if production else "graphiql",
     )
 

@@ -77,8 +77,17 @@ def check_request(request: Any, variables_size: int) -> None:
     if _depth(request, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise Refused(BadRequest, f"the request nests deeper than {MAX_JSON_DEPTH} levels")
     query = request.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise Refused(BadRequest, "the request has no query: give the GraphQL text as a string in 'query'")
+    extensions = request.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise Refused(BadRequest, "extensions must be a JSON object (or null)")
+    # A trusted document may be named by its hash alone (app/api/trusted_documents.py checks the hash).
+    named = request.get("documentId") is not None or (extensions or {}).get("persistedQuery") is not None
+    if query is not None and not isinstance(query, str) or not (query and query.strip()) and not named:
+        raise Refused(
+            BadRequest,
+            "the request has no query: give the GraphQL text as a string in 'query' (or a trusted document's "
+            "hash: docs/operations.md)",
+        )
     variables = request.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise Refused(BadRequest, "variables must be a JSON object (or null)")
@@ -108,11 +117,13 @@ def parse_query_string(raw: bytes) -> None:
         raise Refused(BadRequest, "the query string is not UTF-8") from None
     request: dict[str, Any] = {key: values[-1] for key, values in params.items()}
     variables = request.get("variables")
-    if isinstance(variables, str) and variables:
-        try:
-            request["variables"] = orjson.loads(variables)
-        except orjson.JSONDecodeError:
-            raise Refused(BadRequest, "the variables parameter is not JSON") from None
+    for name in ("variables", "extensions"):
+        value = request.get(name)
+        if isinstance(value, str) and value:
+            try:
+                request[name] = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                raise Refused(BadRequest, f"the {name} parameter is not JSON") from None
     check_request(request, len(variables) if isinstance(variables, str) else 0)
 
 
