@@ -36,6 +36,8 @@ class Attribute:
     # 0: not exported.
     exported: int = 0
     description: str = ""
+    # The GraphQL enum of a closed vocabulary's attribute (schema/enums.py); None: free text.
+    enum: str | None = None
 
     @property
     def from_source(self) -> bool:
@@ -43,29 +45,122 @@ class Attribute:
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("name", f.text, required=True, survivorship="frequent", graphql="name", exported=1),
-    Attribute("cert_type", f.one_of(v.CERT_TYPES), survivorship="trust", graphql="certificate_type", exported=7),
-    Attribute("cert_no", f.text, personal="certificate", survivorship="trust", graphql="certificate_number"),
     Attribute(
-        "phones", f.phone_list, personal="phone", survivorship="union", graphql="phones", graphql_type="list[str]"
+        "name",
+        f.text,
+        required=True,
+        survivorship="frequent",
+        graphql="name",
+        exported=1,
+        description="The customer's name (客户名称): a person's or an organisation's.",
     ),
-    Attribute("email", f.an_email, personal="email", survivorship="recent", graphql="email"),
-    Attribute("address", f.text, personal="address", survivorship="complete", graphql="address"),
-    Attribute("birth_date", f.a_past_date, personal="birth_date", survivorship="trust", graphql="birth_date"),
-    Attribute("gender", f.one_of(v.GENDERS), survivorship="trust", graphql="gender"),
-    Attribute("local_network", f.text, required=True, survivorship="trust", graphql="local_network", exported=4),
-    Attribute("segment", f.one_of(v.SEGMENTS), required=True, survivorship="group_max", graphql="segment", exported=2),
-    Attribute("org_class", f.one_of(v.ORG_CLASSES), survivorship="trust", graphql="organisation_class", exported=5),
+    Attribute(
+        "cert_type",
+        f.one_of(v.CERT_TYPES),
+        survivorship="trust",
+        graphql="certificate_type",
+        exported=7,
+        enum="CertificateType",
+        description="The kind of the customer's certificate (证件类型).",
+    ),
+    Attribute(
+        "cert_no",
+        f.text,
+        personal="certificate",
+        survivorship="trust",
+        graphql="certificate_number",
+        description="The certificate's number (证件号码), shown as the caller's role may see it.",
+    ),
+    Attribute(
+        "phones",
+        f.phone_list,
+        personal="phone",
+        survivorship="union",
+        graphql="phones",
+        graphql_type="list[str]",
+        description="Contact phone numbers (联系电话), shown as the caller's role may see them.",
+    ),
+    Attribute(
+        "email",
+        f.an_email,
+        personal="email",
+        survivorship="recent",
+        graphql="email",
+        description="E-mail address (电子邮箱), shown as the caller's role may see it.",
+    ),
+    Attribute(
+        "address",
+        f.text,
+        personal="address",
+        survivorship="complete",
+        graphql="address",
+        description="Postal address (联系地址), shown as the caller's role may see it.",
+    ),
+    Attribute(
+        "birth_date",
+        f.a_past_date,
+        personal="birth_date",
+        survivorship="trust",
+        graphql="birth_date",
+        description="Birth date (出生日期, YYYY-MM-DD), shown as the caller's role may see it.",
+    ),
+    Attribute(
+        "gender",
+        f.one_of(v.GENDERS),
+        survivorship="trust",
+        graphql="gender",
+        enum="Gender",
+        description="Gender (性别).",
+    ),
+    Attribute(
+        "local_network",
+        f.text,
+        required=True,
+        survivorship="trust",
+        graphql="local_network",
+        exported=4,
+        description="The local network (本地网) serving the customer, by its area code (0591 is Fuzhou).",
+    ),
+    Attribute(
+        "segment",
+        f.one_of(v.SEGMENTS),
+        required=True,
+        survivorship="group_max",
+        graphql="segment",
+        exported=2,
+        enum="Segment",
+        description="Who the customer is (客户细分).",
+    ),
+    Attribute(
+        "org_class",
+        f.one_of(v.ORG_CLASSES),
+        survivorship="trust",
+        graphql="organisation_class",
+        exported=5,
+        enum="OrganisationClass",
+        description="An organisation's class (集团客户等级); null for people and households.",
+    ),
     # The employee id in the source; its record id (manager_record) is what survives, see below.
     Attribute("account_manager_id", f.text, golden=False),
     # Shown inside the customer's tier, not as a field of its own.
-    Attribute("vip_card", f.one_of(v.VIP_CARDS), survivorship="trust", exported=6),
+    Attribute("vip_card", f.one_of(v.VIP_CARDS), survivorship="trust", exported=6, enum="VipCard"),
     Attribute("updated_at", f.a_time, golden=False),
     # The holder's identity was verified at a desk (DOMAIN.md §5): lets the record change contact details.
     Attribute("identity_verified", f.a_flag, golden=False),
     # Derived by app/golden/derive from all of a customer's records.
-    Attribute("customer_group", graphql="customer_group", exported=3),
-    Attribute("sources", graphql="sources", graphql_type="list[str]"),
+    Attribute(
+        "customer_group",
+        graphql="customer_group",
+        exported=3,
+        enum="CustomerGroup",
+        description="Public (公众客户) or organisation (政企客户), from the segment.",
+    ),
+    Attribute(
+        "sources",
+        graphql="sources",
+        graphql_type="list[str]",
+        description="The source systems holding records of this customer.",
+    ),
     Attribute("provenance"),
     Attribute("record_count"),
     Attribute("name_pinyin"),

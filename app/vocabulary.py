@@ -62,3 +62,20 @@ RECORD_KINDS = (
     "contacts",
     "opportunities",
 )
+# Public customers (公众客户) and organisation customers (政企客户); rules.toml maps segments to them.
+CUSTOMER_GROUPS = ("public", "organisation")
+# A customer id that was merged into another answers the survivor; one left without records is retired.
+CUSTOMER_STATUSES = ("active", "merged", "retired")
+# A: the primary account manager; B: the backup, acting only while A is on leave (DOMAIN.md section 5).
+MANAGER_ROLES = ("A", "B")
+# A suspected duplicate (疑似重复) in the review queue, and what a steward made of it.
+CANDIDATE_STATUSES = ("pending", "approved", "rejected")
+REVIEW_SORTS = ("score", "age")
+# What resolution would do with a record against a customer, and what became of a submitted record.
+MATCH_DECISIONS = ("merge", "review", "apart")
+SUBMISSION_DECISIONS = ("merge", "review", "new", "unchanged", "moved_out")
+# Merge events: a merge (undone by an unmerge, which marks it) or a split.
+MERGE_EVENT_KINDS = ("merge", "split")
+# Steward decisions on two source records (app/resolution/constraints.py) and how they end.
+DECISION_KINDS = ("must", "cannot")
+DECISION_STATUSES = ("standing", "undone", "suspended", "lapsed", "superseded")

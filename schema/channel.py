@@ -8,74 +8,121 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.access import Forbidden, redact
+from app.customer import SOURCE_ATTRIBUTES
 from app.errors import BadInput
-from app.record_kinds import LIST_FIELDS
+from app.fields import a_flag, a_time, phone_list
 from app.services.kept_answers import read_versions
 from schema.context import Info
 from schema.customer import Customer
+from schema.enums import Channel, ContactKind, ContactOutcome, Segment, SubmissionDecision, enum_named, value_of
 from schema.limits import DEFAULT_PAGE, SEARCH_TEXT_MAX, page_size
 from schema.pagination import SEARCH_CUSTOMERS, PageInfo, page_info
+from schema.payloads import FieldWarning, UserError, attempt, camel
+from schema.scalars import DateTime
 from schema.view_plan import view_parts
 
 
-@strawberry.type
-class CustomerHit:
-    cursor: str
-    score: float
-    node: Customer
+@strawberry.type(description="A customer found by a search, with its cursor and how well it matched.")
+class CustomerSearchEdge:
+    cursor: str = strawberry.field(description="Where this hit is in the results: pass it as after.")
+    score: float = strawberry.field(description="How well the customer matched the text, 0 to 1.")
+    node: Customer = strawberry.field(description="The customer.")
 
 
-@strawberry.type
-class CustomerSearch:
-    total_count: int
-    edges: list[CustomerHit]
-    nodes: list[Customer]
-    page_info: PageInfo
-    has_next_page: bool = strawberry.field(deprecation_reason="Use pageInfo.hasNextPage.")
-    end_cursor: str | None = strawberry.field(deprecation_reason="Use pageInfo.endCursor.")
+@strawberry.type(description="A page of search results, best first (a Relay connection; forward paging).")
+class CustomerSearchConnection:
+    total_count: int = strawberry.field(description="How many customers matched in all.")
+    edges: list[CustomerSearchEdge] = strawberry.field(description="The page's hits with cursors and scores.")
+    nodes: list[Customer] = strawberry.field(description="The page's customers.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in the results.")
 
 
-@strawberry.input(description="A touch with a customer, as any channel records it.")
+def _record_input() -> type:
+    """CustomerRecordInput, derived from the customer declaration (app/customer.py): one field per
+    source field, camelCase. A closed vocabulary is its enum; certificate, birth date, phones and
+    e-mail stay text, so a value mistyped at a desk reaches the checks, is set aside and comes back
+    as a warning instead of failing the whole request."""
+    annotations: dict[str, Any] = {"name": str, "source_id": str | None}
+    namespace: dict[str, Any] = {
+        "source_id": strawberry.field(
+            default=None,
+            description="The record's id in the channel's system; left out, the same details make the same record.",
+        )
+    }
+    for attribute in SOURCE_ATTRIBUTES:
+        if attribute.key == "name":
+            namespace["name"] = strawberry.field(description=attribute.description or "The customer's name.")
+            continue
+        if attribute.enum:
+            kind: Any = enum_named(attribute.enum)
+        elif attribute.rule is phone_list:
+            kind = list[str]
+        elif attribute.rule is a_flag:
+            kind = bool
+        elif attribute.rule is a_time:
+            kind = DateTime
+        else:
+            kind = str
+        annotations[attribute.key] = kind | None
+        namespace[attribute.key] = strawberry.field(
+            default=None, description=attribute.description or RECORD_FIELD_NOTES.get(attribute.key, "")
+        )
+    namespace["__annotations__"] = annotations
+    namespace["fields"] = _fields
+    cls = type("CustomerRecordInput", (), namespace)
+    return strawberry.input(
+        cls, description="A customer record as a channel gives it (the fields of docs/source-formats.md, camelCase)."
+    )
+
+
+RECORD_FIELD_NOTES = {
+    "account_manager_id": "The account manager's employee id in the channel's source.",
+    "vip_card": "The customer's VIP card, if the channel knows it.",
+    "updated_at": "When the channel last changed the record.",
+    "identity_verified": "The holder's identity was checked at a desk (certificate read): lets the record change "
+    "contact details.",
+}
+
+
+def _fields(self: Any) -> dict[str, Any]:
+    """The record in the source format's field names, enum members as their words, absent fields left out."""
+    return {k: value_of(v) for k, v in vars(self).items() if v is not None}
+
+
+CustomerRecordInput = _record_input()
+
+
+@strawberry.input(description="A touch with a customer (客户接触), as any channel records it.")
 class ContactRecordInput:
-    customer_id: strawberry.ID
-    kind: str = strawberry.field(
-        description="purchase, renewal, change, cancellation, query, complaint, "
-        "consultation, fault_report, care_visit, retention"
+    customer_id: strawberry.ID = strawberry.field(
+        description="The customer's id (a merged id records on the survivor)."
     )
-    channel: str | None = strawberry.field(default=None, description="Defaults to the caller's own channel.")
-    at: str | None = strawberry.field(default=None, description="ISO-8601; defaults to now.")
-    summary: str | None = None
-    outcome: str | None = None
-    employee_id: str | None = None
+    kind: ContactKind = strawberry.field(description="What it was about.")
+    channel: Channel | None = strawberry.field(default=None, description="Defaults to the caller's own channel.")
+    at: DateTime | None = strawberry.field(default=None, description="When it happened; defaults to now.")
+    summary: str | None = strawberry.field(default=None, description="What was said or done.")
+    outcome: ContactOutcome | None = strawberry.field(default=None, description="How it ended.")
+    employee_id: str | None = strawberry.field(default=None, description="The employee who had the contact.")
 
 
-@strawberry.type
-class SubmissionResult:
-    record_id: str
-    decision: str = strawberry.field(
-        description="merge (joined an existing customer), review (own customer for "
-        "now, a steward decides), new, or unchanged."
+@strawberry.type(description="What recordContact answers.")
+class RecordContactPayload:
+    customer: Customer | None = strawberry.field(description="The customer as every channel now sees it.")
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was recorded, when it was not.")
+
+
+@strawberry.type(description="What submitCustomerRecord answers: which customer the record is now part of, and why.")
+class SubmitCustomerRecordPayload:
+    record_id: strawberry.ID | None = strawberry.field(description="The source record it became.")
+    decision: SubmissionDecision | None = strawberry.field(description="What became of it.")
+    probability: float | None = strawberry.field(description="The match probability behind the decision.")
+    explanation: JSON | None = strawberry.field(description="Why: each field's comparison, as the role may see it.")
+    customer: Customer | None = strawberry.field(description="The customer the record is now part of.")
+    warnings: list[FieldWarning] = strawberry.field(
+        description="Fields set aside: their values failed a check, the record was kept without them (a steward "
+        "sees them with the record)."
     )
-    probability: float | None
-    explanation: JSON
-    customer: Customer
-
-
-def submitted_fields(record: object) -> dict[str, object]:
-    """A submitted record's fields: scalars, or a list of scalars where the field is a list (phones).
-    A nested object is refused, naming the field, rather than kept as its Python text."""
-    if not isinstance(record, dict):
-        raise BadInput("record must be an object with the fields of docs/source-formats.md (customers)")
-    problems = []
-    for key, value in record.items():
-        listed = isinstance(value, list) and key in LIST_FIELDS["customers"]
-        items = value if listed else [value]
-        if any(isinstance(item, dict | list) for item in items):
-            shape = "a list of text or number values" if listed else "one text or number value"
-            problems.append((str(key), f"is an object or a list where {shape} is expected"))
-    if problems:
-        raise BadInput("record: " + "; ".join(f"{name}: {why}" for name, why in problems), problems)
-    return {str(k): v for k, v in record.items()}
+    user_errors: list[UserError] = strawberry.field(description="Why nothing was written, when it was not.")
 
 
 def _channel_of(info: Info, asked: str | None) -> str:
@@ -126,17 +173,18 @@ class ChannelQuery:
         self,
         info: Info,
         text: str,
-        segment: str | None = None,
+        segment: Segment | None = None,
         local_network: str | None = None,
         account_manager: str | None = None,
         min_stars: int | None = None,
         first: int = DEFAULT_PAGE,
         after: str | None = None,
-    ) -> CustomerSearch:
+    ) -> CustomerSearchConnection:
         from app.services.customer_search import search_ids
 
         size = page_size(first)
         start = SEARCH_CUSTOMERS.after(after)
+        wanted_segment = value_of(segment)
         if len(text.strip()) < 2:
             raise BadInput("search text needs at least two characters")
         if len(text) > SEARCH_TEXT_MAX:
@@ -157,7 +205,7 @@ class ChannelQuery:
             if (
                 raw is None
                 or raw["id"] in seen
-                or (segment and raw.get("segment") != segment)
+                or (wanted_segment and raw.get("segment") != wanted_segment)
                 or (local_network and raw.get("local_network") != local_network)
             ):
                 continue
@@ -172,22 +220,18 @@ class ChannelQuery:
         # Hits come best first, ties by id (search_ids): the page starts strictly after the cursor's.
         rest = [k for k in kept if start is None or (-k[1], k[0]["id"]) > (-start[0], start[1])]
         edges = [
-            CustomerHit(
+            CustomerSearchEdge(
                 cursor=SEARCH_CUSTOMERS.cursor(score, raw["id"]),
                 score=score,
                 node=Customer(raw=raw, requested_id=raw["id"]),
             )
             for raw, score in rest[:size]
         ]
-        more = len(rest) > size
-        info_ = page_info([e.cursor for e in edges], more)
-        return CustomerSearch(
+        return CustomerSearchConnection(
             total_count=len(kept),
             edges=edges,
             nodes=[e.node for e in edges],
-            page_info=info_,
-            has_next_page=more,
-            end_cursor=info_.end_cursor,
+            page_info=page_info([e.cursor for e in edges], len(rest) > size, start is not None),
         )
 
 
@@ -196,50 +240,80 @@ class ChannelMutation:
     @strawberry.mutation(
         description="Record a touch with a customer; the answer is the customer as every channel now sees it."
     )
-    async def record_contact(self, info: Info, contact: ContactRecordInput) -> Customer:
+    async def record_contact(self, info: Info, contact: ContactRecordInput) -> RecordContactPayload:
         from app.services.channel_writes import ContactInput, record_contact
 
         caller = info.context.caller
         caller.require("record_contact")  # type: ignore[union-attr]
-        channel = _channel_of(info, contact.channel)
+        channel = _channel_of(info, value_of(contact.channel))
         await _require_acting_for(info, str(contact.customer_id))
-        customer_id = await record_contact(
-            info.context.store,
-            ContactInput(
-                str(contact.customer_id),
-                channel,
-                contact.kind,
-                contact.at,
-                contact.summary,
-                contact.outcome,
-                contact.employee_id,
-            ),
-            caller.name,
-        )  # type: ignore[union-attr]
+
+        async def work() -> str:
+            return await record_contact(
+                info.context.store,
+                ContactInput(
+                    str(contact.customer_id),
+                    channel,
+                    value_of(contact.kind),
+                    contact.at,
+                    contact.summary,
+                    value_of(contact.outcome),
+                    contact.employee_id,
+                ),
+                caller.name,  # type: ignore[union-attr]
+            )
+
+        customer_id, errors = await attempt(work, "contact")
+        if customer_id is None:
+            return RecordContactPayload(customer=None, user_errors=errors)
         info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(customer_id)
-        return Customer(raw=raw, requested_id=customer_id)
+        return RecordContactPayload(customer=Customer(raw=raw, requested_id=customer_id), user_errors=[])
 
     @strawberry.mutation(
         description="New or changed customer details from a channel: kept as a source record, "
         "resolved at once; the answer says which customer and why."
     )
-    async def submit_customer_record(self, info: Info, record: JSON, channel: str | None = None) -> SubmissionResult:
+    async def submit_customer_record(
+        self, info: Info, record: CustomerRecordInput, channel: Channel | None = None
+    ) -> SubmitCustomerRecordPayload:
         from app.services.channel_writes import submit_customer_record
 
-        info.context.caller.require("submit_record")  # type: ignore[union-attr]
-        fields = submitted_fields(record)
+        caller = info.context.caller
+        caller.require("submit_record")  # type: ignore[union-attr]
+        fields = record.fields()
         await _require_acting_for_match(info, fields)
-        try:
-            decision = await submit_customer_record(info.context.store, _channel_of(info, channel), fields)
-        except BadInput as exc:
-            raise BadInput(redact(str(exc), fields), [(f, redact(why, fields)) for f, why in exc.problems]) from None
+
+        async def work() -> Any:
+            try:
+                return await submit_customer_record(info.context.store, _channel_of(info, value_of(channel)), fields)
+            except BadInput as exc:
+                raise BadInput(
+                    redact(str(exc), fields), [(f, redact(why, fields)) for f, why in exc.problems]
+                ) from None
+
+        done, errors = await attempt(work, "record")
+        if done is None:
+            return SubmitCustomerRecordPayload(
+                record_id=None,
+                decision=None,
+                probability=None,
+                explanation=None,
+                customer=None,
+                warnings=[],
+                user_errors=errors,
+            )
+        decision, set_aside = done
         info.context.loaders.want(view_parts(info))
         raw = await info.context.loaders.require(decision.customer_id)
-        return SubmissionResult(
+        return SubmitCustomerRecordPayload(
             record_id=decision.record_id,
             decision=decision.decision,
             probability=decision.probability,
-            explanation=info.context.caller.show_fields(decision.explanation, decision.customer_id),  # type: ignore[union-attr]
+            explanation=caller.show_fields(decision.explanation, decision.customer_id),  # type: ignore[union-attr]
             customer=Customer(raw=raw, requested_id=decision.customer_id),
+            warnings=[
+                FieldWarning(field=["record", camel(name)], message=redact(why, fields)) for name, why in set_aside
+            ],
+            user_errors=[],
         )

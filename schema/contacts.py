@@ -1,4 +1,4 @@
-"""GraphQL types of the customer's contacts across channels, paged newest first."""
+"""GraphQL types of the customer's contacts across channels, paged newest first in the store."""
 
 from __future__ import annotations
 
@@ -6,33 +6,20 @@ from typing import Any
 
 import strawberry
 
-from app import clock
-from schema.pagination import CONTACTS, PageInfo, page_info
+from schema.enums import Channel, ContactKind, ContactOutcome
+from schema.pagination import CONTACTS, Connection, Edge, page_info
+from schema.scalars import DateTime
 
 
-@strawberry.type
+@strawberry.type(description="A touch with the customer (客户接触) in any channel.")
 class Contact:
-    id: str
-    channel: str
-    kind: str
-    at: str
-    summary: str | None
-    outcome: str | None
-    source: str | None
-
-
-@strawberry.type
-class ContactEdge:
-    cursor: str
-    node: Contact
-
-
-@strawberry.type
-class ContactConnection:
-    total_count: int
-    edges: list[ContactEdge]
-    nodes: list[Contact]
-    page_info: PageInfo
+    id: strawberry.ID = strawberry.field(description="The contact's record id.")
+    channel: Channel = strawberry.field(description="The channel that had the contact.")
+    kind: ContactKind = strawberry.field(description="What it was about.")
+    at: DateTime = strawberry.field(description="When it happened.")
+    summary: str | None = strawberry.field(description="What was said or done, in the channel's words.")
+    outcome: ContactOutcome | None = strawberry.field(description="How it ended.")
+    source: str | None = strawberry.field(description="The source system or API key that recorded it.")
 
 
 def _contact(row: dict[str, Any]) -> Contact:
@@ -40,19 +27,20 @@ def _contact(row: dict[str, Any]) -> Contact:
         id=row["id"],
         channel=row["channel"],
         kind=row["kind"],
-        at=clock.render(row["at"]),
+        at=row["at"],
         summary=row.get("summary"),
         outcome=row.get("outcome"),
         source=row.get("source"),
     )
 
 
-def contact_page(size: int, total: int, rows: list[dict[str, Any]]) -> ContactConnection:
-    """``rows`` holds one more than the page when there is a next page."""
-    edges = [ContactEdge(cursor=CONTACTS.cursor(r["at"], r["id"]), node=_contact(r)) for r in rows[:size]]
-    return ContactConnection(
+def contact_page(size: int, after: bool, total: int, rows: list[dict[str, Any]]) -> Connection[Contact]:
+    """``rows`` holds one more than the page when there is a next page; ``after``: the page started
+    after a cursor, so contacts come before it."""
+    edges = [Edge(cursor=CONTACTS.cursor(r["at"], r["id"]), node=_contact(r)) for r in rows[:size]]
+    return Connection(
         total_count=total,
         edges=edges,
         nodes=[e.node for e in edges],
-        page_info=page_info([e.cursor for e in edges], len(rows) > size),
+        page_info=page_info([e.cursor for e in edges], len(rows) > size, after),
     )

@@ -26,14 +26,29 @@ Key = tuple[Any, ...]
 
 @strawberry.type(description="Where a page is in its list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow the page's last.")
+    has_previous_page: bool = strawberry.field(
+        description="Items come before the page's first (for a list paged in the store and read forward: "
+        "whether the page started after a cursor)."
+    )
+    start_cursor: str | None = strawberry.field(description="The cursor of the page's first item.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the page's last item.")
 
 
 @strawberry.type(description="One item of a list and the cursor to page on from it (Relay).")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Where this item is in its list: pass it as after or before.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list (a Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with their cursors.")
+    nodes: list[T] = strawberry.field(description="The page's items, without cursors.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in its list.")
+    total_count: int | None = strawberry.field(
+        description="How many items the whole list has; null where counting would read the whole list."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +102,85 @@ STEWARD_DECISIONS = Order("stewardDecisions", "newest", (str, str))
 HELD_CONTACT_CHANGES = Order("heldContactChanges", "customer", (str, int))
 SEARCH_CUSTOMERS = Order("searchCustomers", "relevance", (float, str))
 CONTACTS = Order("contacts", "newest", (str, str))
+# A customer's holdings and relations, read whole and paged in memory.
+ACCOUNTS = Order("accounts", "id", (str,))
+SUBSCRIPTIONS = Order("subscriptions", "id", (str,))
+OFFERINGS = Order("offerings", "code", (str,))
+OPPORTUNITIES = Order("opportunities", "newest", (str, str))
+ORGANISATION_LINKS = Order("organisationLinks", "customer", (str,))
+SOURCE_RECORDS = Order("sourceRecords", "id", (str,))
+MERGE_HISTORY = Order("mergeHistory", "newest", (str, str))
 
 
-def page_info(cursors: Sequence[str], has_next_page: bool) -> PageInfo:
+def page_info(cursors: Sequence[str], has_next_page: bool, has_previous_page: bool = False) -> PageInfo:
     """``cursors``: the page's cursors in order."""
-    return PageInfo(has_next_page=has_next_page, end_cursor=cursors[-1] if cursors else None)
+    return PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=has_previous_page,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
 
 
 def edges(order: Order, items: Sequence[Any], keys: Callable[[Any], Key], node: Callable[[Any], T]) -> list[Edge[T]]:
     """The edges of a page of ``items``, each with the cursor of its keys in ``order``."""
     return [Edge(cursor=order.cursor(*keys(item)), node=node(item)) for item in items]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A connection's arguments: ``first`` items after ``after``, or ``last`` items before ``before``."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+def window(first: int | None, after: str | None, last: int | None, before: str | None) -> Window:
+    """A connection's arguments checked: a page size within the limit, one direction at a time."""
+    from schema.limits import DEFAULT_PAGE, page_size
+
+    if first is not None and last is not None:
+        raise BadInput("give first or last, not both", [("last", "first is given")])
+    if last is not None:
+        return Window(after=after, last=page_size(last), before=before)
+    return Window(first=page_size(DEFAULT_PAGE if first is None else first), after=after, before=before)
+
+
+def in_memory(
+    order: Order,
+    items: Sequence[Any],
+    keys: Callable[[Any], Key],
+    node: Callable[[Any], T],
+    window: Window,
+    *,
+    descending: bool = False,
+) -> Connection[T]:
+    """A connection over a list read whole (a customer's holdings): both directions, exact counts.
+    The list is put in its order here, so its cursors hold whatever the caller read."""
+    ordered = sorted(items, key=keys, reverse=descending)
+    after, before = order.after(window.after), order.after(window.before)
+
+    def beyond(item: Any, bound: Key, forward: bool) -> bool:
+        key = keys(item)
+        return (key < bound) if descending == forward else (key > bound)
+
+    chosen = [
+        item
+        for item in ordered
+        if (after is None or beyond(item, after, True)) and (before is None or beyond(item, before, False))
+    ]
+    has_previous = after is not None and any(not beyond(i, after, True) for i in ordered)
+    has_next = before is not None and any(not beyond(i, before, False) for i in ordered)
+    if window.first is not None and len(chosen) > window.first:
+        chosen, has_next = chosen[: window.first], True
+    if window.last is not None and len(chosen) > window.last:
+        chosen, has_previous = chosen[-window.last :], True
+    page = edges(order, chosen, keys, node)
+    return Connection(
+        edges=page,
+        nodes=[e.node for e in page],
+        page_info=page_info([e.cursor for e in page], has_next, has_previous),
+        total_count=len(ordered),
+    )

@@ -2,82 +2,77 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
 
 from app.access import mask, redact
 from app.errors import BadInput, NotFoundError
 from app.resolution.normalise import normalise_certificate
-from schema.channel import ChannelMutation, ChannelQuery
+from schema.channel import ChannelMutation, ChannelQuery, CustomerRecordInput
 from schema.context import Info
-from schema.customer import Customer
-from schema.limits import extensions
+from schema.customer import Customer, fetch_customer
+from schema.enums import CertificateType, MatchDecision, value_of
+from schema.limits import MAX_PAGE, extensions
+from schema.node import Node, fetch_node
+from schema.scalars import SCALARS
 from schema.steward import StewardMutation, StewardQuery
 from schema.view_plan import view_parts
 
 
-@strawberry.type
+@strawberry.type(description="Which graph backend serves this API and whether it answers.")
 class StoreInfo:
-    backend: str
-    ok: bool
+    backend: str = strawberry.field(description="embedded (FalkorDB) or neo4j.")
+    ok: bool = strawberry.field(description="The store answered.")
 
 
-@strawberry.input(description="A customer record as a channel would submit it (fields of docs/source-formats.md).")
-class CustomerRecordInput:
-    name: str
-    cert_type: str | None = None
-    cert_no: str | None = None
-    phones: list[str] | None = None
-    email: str | None = None
-    address: str | None = None
-    birth_date: str | None = None
-    gender: str | None = None
-    local_network: str | None = None
-    segment: str | None = "individual"
-
-    def fields(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if v is not None}
-
-
-@strawberry.type
+@strawberry.type(description="An existing customer a record would match, and what resolution would do.")
 class MatchResult:
-    customer: Customer
-    decision: str = strawberry.field(description="merge, review or apart, as the resolver would decide.")
-    probability: float
-    explanation: JSON
+    customer: Customer = strawberry.field(description="The customer.")
+    decision: MatchDecision = strawberry.field(description="merge, review or apart, as resolution would decide.")
+    probability: float = strawberry.field(description="The match probability.")
+    explanation: JSON = strawberry.field(description="Each field's comparison, as the caller's role may see it.")
 
 
-async def _customer(info: Info, customer_id: str) -> Customer:
-    info.context.loaders.want(view_parts(info))
-    raw = await info.context.loaders.require(customer_id)
-    return Customer(raw=raw, requested_id=customer_id)
-
-
-@strawberry.type
+@strawberry.type(description="What channels, stewards and analysts read: one customer, the same answer everywhere.")
 class Query(StewardQuery, ChannelQuery):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()
         return StoreInfo(backend=health.backend, ok=health.ok)
 
+    @strawberry.field(
+        description="Any object by its global id (Customer:C58FB7..., MergeEvent:..., MatchCandidate:..., "
+        "StewardDecision:...), with the same checks as the type's own query."
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node:
+        return await fetch_node(info, str(id))
+
+    @strawberry.field(
+        description="Several objects by their global ids, in the order asked; one not found is null with an error."
+    )
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_PAGE:
+            raise BadInput(f"at most {MAX_PAGE} ids at a time, got {len(ids)}", [("ids", "too many")])
+        return [fetch_node(info, str(i)) for i in ids]  # type: ignore[misc]
+
     @strawberry.field(description="A customer by id; an id merged into another customer answers the survivor.")
     async def customer(self, info: Info, id: strawberry.ID) -> Customer:
-        return await _customer(info, str(id))
+        return await fetch_customer(info, str(id))
 
     @strawberry.field(description="The customer holding a certificate (resident id, credit code, passport...).")
-    async def customer_by_certificate(self, info: Info, type: str, number: str) -> Customer:
+    async def customer_by_certificate(self, info: Info, type: CertificateType, number: str) -> Customer:
         from app.services.customer_view import find_by_certificate
 
-        cert = normalise_certificate(type, number)
-        shown = mask("certificate", number, type)
-        if not cert.number or (type in ("resident_id", "credit_code") and not cert.valid):
-            raise BadInput(f"{shown!r} is not a valid {type} number: {cert.reason}")
+        kind = value_of(type)
+        cert = normalise_certificate(kind, number)
+        shown = mask("certificate", number, kind)
+        if not cert.number or (kind in ("resident_id", "credit_code") and not cert.valid):
+            raise BadInput(f"{shown!r} is not a valid {kind} number: {cert.reason}")
         ids = await find_by_certificate(info.context.store, cert.number)
         if not ids:
-            raise NotFoundError(f"no customer holds {type} {shown!r}")
-        return await _customer(info, ids[0])
+            raise NotFoundError(f"no customer holds {kind} {shown!r}")
+        return await fetch_customer(info, ids[0])
 
     @strawberry.field(description="The customer owning a service number (mobile, fixed line, broadband).")
     async def customer_by_service_number(self, info: Info, number: str) -> Customer:
@@ -90,7 +85,7 @@ class Query(StewardQuery, ChannelQuery):
         ids = await find_by_service_number(info.context.store, service_no)
         if not ids:
             raise NotFoundError(f"no customer owns service number {mask('phone', number)!r}")
-        return await _customer(info, ids[0])
+        return await fetch_customer(info, ids[0])
 
     @strawberry.field(description="Is this someone we know? The best existing customers for a record not stored.")
     async def match(self, info: Info, record: CustomerRecordInput, limit: int = 5) -> list[MatchResult]:
@@ -119,10 +114,17 @@ class Query(StewardQuery, ChannelQuery):
         return results
 
 
-@strawberry.type
+@strawberry.type(
+    description="What channels and stewards change; a refusal they can fix comes back in the payload's userErrors."
+)
 class Mutation(StewardMutation, ChannelMutation):
     pass
 
 
 def build_schema(production: bool = False, caches: bool = True) -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions(production, caches))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions(production, caches),
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )

@@ -3,31 +3,36 @@ merge history. Every field here requires the `review` capability (steward and ad
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 import strawberry
 from strawberry.scalars import JSON
 
-from app import clock
-from app.errors import BadInput
 from app.fields import an_instant
 from app.services import steward_decisions
 from app.services.merge_progress import customers_per_users
 from app.services.merge_review import HeldChange, MergeReview, QueueFilter, held_contact_changes
-from app.services.merges import Merges
+from app.services.merges import MergeOutcome, Merges
 from schema.context import Info
-from schema.customer import MergeEvent, merge_event
+from schema.customer import Customer, MergeEvent, load_customer, merge_event, merge_history_page
+from schema.enums import CandidateStatus, CustomerGroup, DecisionKind, DecisionStatus, ReviewSort, value_of
 from schema.limits import DEFAULT_PAGE, page_size
+from schema.node import Node, fetcher
 from schema.pagination import (
     HELD_CONTACT_CHANGES,
     REVIEW_QUEUE,
     STEWARD_DECISIONS,
+    Connection,
     Edge,
     PageInfo,
     edges,
     page_info,
+    window,
 )
+from schema.payloads import UserError, attempt
+from schema.scalars import DateTime
 
 
 def _review(info: Info) -> MergeReview:
@@ -35,70 +40,109 @@ def _review(info: Info) -> MergeReview:
     return MergeReview(info.context.store, Merges(info.context.store, info.context.rules))
 
 
-@strawberry.type
+@strawberry.type(description="One field of a candidate's two records compared.")
 class FieldComparison:
-    field: str
-    level: str
-    weight: float
-    left: str | None
-    right: str | None
-    differs: bool
+    field: str = strawberry.field(description="The compared field (name, certificate, phone, ...).")
+    level: str = strawberry.field(description="How alike the two values are (exact, fuzzy, different, missing...).")
+    weight: float = strawberry.field(description="The evidence this level adds to the match (log-odds).")
+    left: str | None = strawberry.field(description="The left record's value, as the role may see it.")
+    right: str | None = strawberry.field(description="The right record's value, as the role may see it.")
+    differs: bool = strawberry.field(description="The values are not the same.")
 
 
-@strawberry.type
+@strawberry.type(description="One of a candidate's two source records.")
 class CandidateRecord:
-    id: str
-    source: str
-    source_id: str
-    customer_id: str | None
-    fields: JSON
+    id: strawberry.ID = strawberry.field(description="The source record's id.")
+    source: str = strawberry.field(description="The source system.")
+    source_id: strawberry.ID = strawberry.field(description="The record's id in its source.")
+    customer_id: strawberry.ID | None = strawberry.field(description="The customer the record is part of now.")
+    fields: JSON = strawberry.field(description="The record as the source gave it, masked as the role sees it.")
+
+    @strawberry.field(description="The customer the record is part of now.")
+    async def customer(self, info: Info) -> Customer | None:
+        return None if self.customer_id is None else await load_customer(info, str(self.customer_id))
 
 
-@strawberry.type
-class MatchCandidate:
-    id: str
-    status: str
-    probability: float
-    match_weight: float | None
-    rule: str | None
-    blocking_rule: str | None
-    department: str | None
-    created_at: str | None
-    decided_at: str | None
-    decided_by: str | None
+@strawberry.type(description="A suspected duplicate (疑似重复): two records resolution was unsure of.")
+class MatchCandidate(Node):
+    id: strawberry.ID = strawberry.field(description="The candidate's id.")
+    status: CandidateStatus = strawberry.field(description="Pending, approved or rejected.")
+    probability: float = strawberry.field(description="The match probability, 0 to 1.")
+    match_weight: float | None = strawberry.field(description="The match weight (log-odds) behind the probability.")
+    rule: str | None = strawberry.field(description="Why it is in review rather than merged or kept apart.")
+    blocking_rule: str | None = strawberry.field(description="The blocking rule that paired the records.")
+    department: str | None = strawberry.field(description="The department whose role decides it, if one must.")
+    created_at: DateTime | None = strawberry.field(description="When resolution proposed it.")
+    decided_at: DateTime | None = strawberry.field(description="When a steward decided it.")
+    decided_by: str | None = strawberry.field(description="Who decided it.")
 
 
-@strawberry.type
+@strawberry.type(description="A candidate's records side by side with each field's comparison.")
 class CandidateDetail:
-    candidate: MatchCandidate
-    left: CandidateRecord
-    right: CandidateRecord
-    comparisons: list[FieldComparison]
-    explanation: JSON
+    candidate: MatchCandidate = strawberry.field(description="The candidate.")
+    left: CandidateRecord = strawberry.field(description="One record.")
+    right: CandidateRecord = strawberry.field(description="The other record.")
+    comparisons: list[FieldComparison] = strawberry.field(description="Each compared field.")
+    explanation: JSON = strawberry.field(description="The whole comparison, as the role may see it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many candidates have a status in a department.")
 class QueueCount:
-    status: str
-    department: str | None
-    candidates: int
+    status: CandidateStatus = strawberry.field(description="The status counted.")
+    department: str | None = strawberry.field(description="The department (null: any steward may decide).")
+    candidates: int = strawberry.field(description="How many.")
 
 
-@strawberry.type(description="A page of the review queue (a Relay connection) and the queue's counts.")
+@strawberry.type(description="A page of the review queue (a Relay connection; forward paging) and the queue's counts.")
 class ReviewQueue:
-    edges: list[Edge[MatchCandidate]]
-    nodes: list[MatchCandidate]
-    page_info: PageInfo
-    counts: list[QueueCount]
-    candidates: list[MatchCandidate] = strawberry.field(deprecation_reason="Use nodes.")
+    edges: list[Edge[MatchCandidate]] = strawberry.field(description="The page's candidates with cursors.")
+    nodes: list[MatchCandidate] = strawberry.field(description="The page's candidates.")
+    page_info: PageInfo = strawberry.field(description="Where the page is in the queue.")
+    total_count: int = strawberry.field(description="How many candidates the filters select.")
+    counts: list[QueueCount] = strawberry.field(description="Candidates by status and department, as filtered.")
 
 
-@strawberry.type
+@strawberry.type(description="What a merge, an unmerge or a split did.")
 class MergeResult:
-    event_id: str
-    survivor: str
-    absorbed: str
-    moved: int
+    event_id: strawberry.ID = strawberry.field(description="The merge event it recorded (or undid).")
+    survivor_id: strawberry.ID = strawberry.field(description="The customer that kept its id.")
+    absorbed_id: strawberry.ID = strawberry.field(description="The customer merged away, brought back or split off.")
+    moved: int = strawberry.field(description="How many source records moved.")
+
+    @strawberry.field(description="The surviving customer as it is now.")
+    async def survivor(self, info: Info) -> Customer | None:
+        return await load_customer(info, str(self.survivor_id))
+
+    @strawberry.field(description="The other customer as it is now (after a merge, the survivor again).")
+    async def absorbed(self, info: Info) -> Customer | None:
+        return await load_customer(info, str(self.absorbed_id))
+
+
+def _result(outcome: MergeOutcome) -> MergeResult:
+    return MergeResult(
+        event_id=strawberry.ID(outcome.event_id),
+        survivor_id=strawberry.ID(outcome.survivor),
+        absorbed_id=strawberry.ID(outcome.absorbed),
+        moved=outcome.moved,
+    )
+
+
+@strawberry.type(description="What a merge, unmerge, split or approval answers.")
+class MergePayload:
+    result: MergeResult | None = strawberry.field(description="What it did; null when it was refused.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused (a merge rule, a decision).")
+
+
+@strawberry.type(description="What rejectCandidate answers.")
+class RejectCandidatePayload:
+    candidate: MatchCandidate | None = strawberry.field(description="The candidate, now rejected.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+
+
+@strawberry.type(description="What withdrawDecision answers.")
+class WithdrawDecisionPayload:
+    decision: StewardDecision | None = strawberry.field(description="The decision, now ended.")
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
 
 
 def _candidate(raw: dict[str, Any]) -> MatchCandidate:
@@ -110,8 +154,8 @@ def _candidate(raw: dict[str, Any]) -> MatchCandidate:
         rule=raw.get("rule"),
         blocking_rule=raw.get("blocking_rule"),
         department=raw.get("department"),
-        created_at=clock.render(raw.get("created_at")),
-        decided_at=clock.render(raw.get("decided_at")),
+        created_at=raw.get("created_at"),
+        decided_at=raw.get("decided_at"),
         decided_by=raw.get("decided_by"),
     )
 
@@ -136,68 +180,56 @@ def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) ->
         id=raw["id"],
         source=raw["source"],
         source_id=raw["source_id"],
-        customer_id=customer["id"] if customer else None,
+        customer_id=strawberry.ID(customer["id"]) if customer else None,
         fields=fields,
     )
 
 
-@strawberry.type(description="Customers per users of one local network and customer group (merge progress).")
+@strawberry.type(description="Customers per users of one local network and customer group (merge progress, 归并进度).")
 class MergeProgress:
-    local_network: str | None
-    customer_group: str
-    customers: int
-    users: int
-    customers_per_user: float
+    local_network: str | None = strawberry.field(description="The local network.")
+    customer_group: CustomerGroup = strawberry.field(description="Public or organisation customers.")
+    customers: int = strawberry.field(description="Active customers.")
+    users: int = strawberry.field(description="Their subscriptions (用户).")
+    customers_per_user: float = strawberry.field(description="Customers per user: the lower, the further merged.")
 
 
 @strawberry.type(description="A contact detail a source offered that may not change this customer's.")
 class HeldContactChange:
-    customer_id: strawberry.ID
-    name: str | None
-    attribute: str
-    record_id: str
-    source: str | None
-    values: list[str]
+    customer_id: strawberry.ID = strawberry.field(description="The customer whose detail it would change.")
+    name: str | None = strawberry.field(description="The customer's name.")
+    attribute: str = strawberry.field(description="The contact detail (phones, email, address).")
+    record_id: strawberry.ID = strawberry.field(description="The source record that offered it.")
+    source: str | None = strawberry.field(description="That record's source.")
+    values: list[str] = strawberry.field(description="The offered values, as the role may see them.")
 
-
-@strawberry.type(description="A page of held contact changes (a Relay connection).")
-class HeldContactChanges:
-    edges: list[Edge[HeldContactChange]]
-    nodes: list[HeldContactChange]
-    page_info: PageInfo
-    changes: list[HeldContactChange] = strawberry.field(deprecation_reason="Use nodes.")
+    @strawberry.field(description="The customer as it is now.")
+    async def customer(self, info: Info) -> Customer | None:
+        return await load_customer(info, str(self.customer_id))
 
 
 @strawberry.type(description="A steward's decision on two source records that every resolution obeys.")
-class StewardDecisionView:
-    id: strawberry.ID
-    kind: str
-    left: str
-    right: str
-    decided_by: str
-    decided_at: str | None
-    why: str
-    candidate: str | None
-    event: str | None
-    status: str
+class StewardDecision(Node):
+    id: strawberry.ID = strawberry.field(description="The decision's id.")
+    kind: DecisionKind = strawberry.field(description="must (one customer) or cannot (never one customer).")
+    left: str = strawberry.field(description="One source record's id.")
+    right: str = strawberry.field(description="The other source record's id.")
+    decided_by: str = strawberry.field(description="Who decided it.")
+    decided_at: DateTime | None = strawberry.field(description="When.")
+    why: str = strawberry.field(description="The steward's reason.")
+    candidate: str | None = strawberry.field(description="The review candidate it decided, if any.")
+    event: str | None = strawberry.field(description="The merge event it made or undid, if any.")
+    status: DecisionStatus = strawberry.field(description="In force (standing) or how it ended.")
 
 
-@strawberry.type(description="A page of steward decisions (a Relay connection).")
-class StewardDecisions:
-    edges: list[Edge[StewardDecisionView]]
-    nodes: list[StewardDecisionView]
-    page_info: PageInfo
-    decisions: list[StewardDecisionView] = strawberry.field(deprecation_reason="Use nodes.")
-
-
-def _decision(d: Any) -> StewardDecisionView:
-    return StewardDecisionView(
-        id=strawberry.ID(d.id),
+def _decision(d: Any) -> StewardDecision:
+    return StewardDecision(
+        id=d.id,
         kind=d.kind,
         left=d.left,
         right=d.right,
         decided_by=d.decided_by,
-        decided_at=clock.render(d.decided_at),
+        decided_at=d.decided_at or None,
         why=d.why,
         candidate=d.candidate,
         event=d.event,
@@ -205,32 +237,50 @@ def _decision(d: Any) -> StewardDecisionView:
     )
 
 
+@fetcher("MatchCandidate")
+async def fetch_candidate(info: Info, candidate_id: str) -> MatchCandidate:
+    return _candidate((await _review(info).detail(candidate_id)).candidate)
+
+
+@fetcher("StewardDecision")
+async def fetch_decision(info: Info, decision_id: str) -> StewardDecision:
+    from app.errors import NotFoundError
+
+    info.context.caller.require("review")
+    found = await steward_decisions.by_id(info.context.store, decision_id)
+    if found is None:
+        raise NotFoundError(f"no steward decision {decision_id!r}")
+    return _decision(found)
+
+
 @strawberry.type
 class StewardQuery:
     @strawberry.field(
-        description="Steward decisions, newest first: in force ('standing') or ended, optionally on one record."
+        description="Steward decisions, newest first: in force (standing) or ended, optionally on one record."
     )
     async def steward_decisions(
         self,
         info: Info,
-        status: str | None = "standing",
-        record_id: str | None = None,
+        status: DecisionStatus | None = "standing",
+        record_id: strawberry.ID | None = None,
         first: int = DEFAULT_PAGE,
         after: str | None = None,
-    ) -> StewardDecisions:
+    ) -> Connection[StewardDecision]:
         info.context.caller.require("review")
         size = page_size(first)
         found, more = await steward_decisions.page(
             info.context.store,
-            status=status,
+            status=value_of(status),
             record=record_id,
             first=size,
             after=STEWARD_DECISIONS.after(after),  # type: ignore[arg-type]
         )
         page = edges(STEWARD_DECISIONS, found, lambda d: (d.decided_at or "", d.id), _decision)
-        nodes = [e.node for e in page]
-        return StewardDecisions(
-            edges=page, nodes=nodes, decisions=nodes, page_info=page_info([e.cursor for e in page], more)
+        return Connection(
+            edges=page,
+            nodes=[e.node for e in page],
+            page_info=page_info([e.cursor for e in page], more, after is not None),
+            total_count=await steward_decisions.count(info.context.store, status=value_of(status), record=record_id),
         )
 
     @strawberry.field(
@@ -239,7 +289,7 @@ class StewardQuery:
     )
     async def held_contact_changes(
         self, info: Info, first: int = DEFAULT_PAGE, after: str | None = None
-    ) -> HeldContactChanges:
+    ) -> Connection[HeldContactChange]:
         caller = info.context.caller
         caller.require("review")
         size = page_size(first)
@@ -261,9 +311,11 @@ class StewardQuery:
             )
 
         page = edges(HELD_CONTACT_CHANGES, found, lambda h: (h.customer_id, h.ordinal), change)
-        nodes = [e.node for e in page]
-        return HeldContactChanges(
-            edges=page, nodes=nodes, changes=nodes, page_info=page_info([e.cursor for e in page], more)
+        return Connection(
+            edges=page,
+            nodes=[e.node for e in page],
+            page_info=page_info([e.cursor for e in page], more, after is not None),
+            total_count=None,
         )
 
     @strawberry.field(
@@ -275,37 +327,35 @@ class StewardQuery:
         rows = await customers_per_users(info.context.store, info.context.rules)
         return [MergeProgress(**row) for row in rows]
 
-    @strawberry.field(description="Suspected duplicates (疑似可归并) waiting for a decision.")
+    @strawberry.field(description="Suspected duplicates (疑似可归并) waiting for a decision, or decided ones.")
     async def review_queue(
         self,
         info: Info,
-        status: str = "pending",
+        status: CandidateStatus = "pending",
         department: str | None = None,
         min_score: float | None = None,
         max_score: float | None = None,
         source: str | None = None,
-        created_before: str | None = None,
-        sort: str = "score",
+        created_before: DateTime | None = None,
+        sort: ReviewSort = "score",
         first: int = DEFAULT_PAGE,
         after: str | None = None,
     ) -> ReviewQueue:
         review = _review(info)
-        if sort not in ("score", "age"):
-            raise BadInput("sort must be 'score' or 'age'")
+        wanted, order_by = value_of(status), value_of(sort)
         size = page_size(first)
-        order = REVIEW_QUEUE[sort]
+        order = REVIEW_QUEUE[order_by]
         cursor = order.after(after)
         bound = an_instant(created_before) if created_before else None
-        filters = QueueFilter(status, department, min_score, max_score, source, bound)
-        rows, more = await review.queue(filters, sort, size, cursor)  # type: ignore[arg-type]
+        filters = QueueFilter(wanted, department, min_score, max_score, source, bound)
+        rows, more = await review.queue(filters, order_by, size, cursor)  # type: ignore[arg-type]
         counts = await review.counts(filters)
         page = edges(order, rows, lambda r: (r["sort_key"], r["id"]), _candidate)
-        nodes = [e.node for e in page]
         return ReviewQueue(
             edges=page,
-            nodes=nodes,
-            candidates=nodes,
-            page_info=page_info([e.cursor for e in page], more),
+            nodes=[e.node for e in page],
+            page_info=page_info([e.cursor for e in page], more, after is not None),
+            total_count=sum(c["candidates"] for c in counts if c["status"] == wanted),
             counts=[
                 QueueCount(status=c["status"], department=c["department"], candidates=c["candidates"]) for c in counts
             ],
@@ -335,14 +385,28 @@ class StewardQuery:
             left=left,
             right=right,
             comparisons=comparisons,
-            explanation=info.context.caller.show_fields(detail.explanation, left.customer_id or left.id),
+            explanation=info.context.caller.show_fields(detail.explanation, str(left.customer_id or left.id)),
         )
 
-    @strawberry.field(description="Every merge, unmerge and split a customer took part in, newest first.")
-    async def merge_history(self, info: Info, customer_id: strawberry.ID) -> list[MergeEvent]:
+    @strawberry.field(description="Every merge and split a customer took part in, newest first.")
+    async def merge_history(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[MergeEvent]:
+        page = window(first, after, last, before)
         info.context.caller.require("merge_history")
         events = await Merges(info.context.store, info.context.rules).history(str(customer_id))
-        return [merge_event(e, info.context.caller, str(customer_id)) for e in events]
+        return merge_history_page([merge_event(e, info.context.caller, str(customer_id)) for e in events], page)
+
+
+async def _merged(work: Callable[[], Awaitable[MergeOutcome]]) -> MergePayload:
+    outcome, errors = await attempt(work, "input")
+    return MergePayload(result=None if outcome is None else _result(outcome), user_errors=errors)
 
 
 @strawberry.type
@@ -351,61 +415,62 @@ class StewardMutation:
         description="Withdraw a steward decision in force (a split or a rejection made in error); the next "
         "resolution no longer obeys it."
     )
-    async def withdraw_decision(self, info: Info, id: strawberry.ID, reason: str) -> StewardDecisionView:
+    async def withdraw_decision(self, info: Info, id: strawberry.ID, reason: str) -> WithdrawDecisionPayload:
         _review(info)
-        ended = await steward_decisions.withdraw(
-            info.context.store, str(id), decided_by=info.context.caller.name, reason=reason
-        )
-        return _decision(ended)
+
+        async def work() -> Any:
+            return await steward_decisions.withdraw(
+                info.context.store, str(id), decided_by=info.context.caller.name, reason=reason
+            )
+
+        ended, errors = await attempt(work, "input")
+        return WithdrawDecisionPayload(decision=None if ended is None else _decision(ended), user_errors=errors)
 
     @strawberry.mutation(description="Confirm a suspected duplicate: merge the two customers (核实归并).")
-    async def approve_candidate(self, info: Info, id: strawberry.ID) -> MergeResult:
+    async def approve_candidate(self, info: Info, id: strawberry.ID) -> MergePayload:
         caller = info.context.caller
-        outcome = await _review(info).approve(str(id), caller.name, caller.role.departments)
-        return MergeResult(
-            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
-        )
+        review = _review(info)
+        return await _merged(lambda: review.approve(str(id), caller.name, caller.role.departments))
 
     @strawberry.mutation(description="Not the same customer: the pair is not proposed again unless a record changes.")
-    async def reject_candidate(self, info: Info, id: strawberry.ID, note: str = "") -> MatchCandidate:
+    async def reject_candidate(self, info: Info, id: strawberry.ID, reason: str = "") -> RejectCandidatePayload:
         review = _review(info)
-        await review.reject(str(id), info.context.caller.name, note, info.context.caller.role.departments)
-        return _candidate((await review.detail(str(id))).candidate)
 
-    @strawberry.mutation(description="Undo a merge exactly.")
-    async def unmerge(self, info: Info, event_id: strawberry.ID) -> MergeResult:
+        async def work() -> MatchCandidate:
+            await review.reject(str(id), info.context.caller.name, reason, info.context.caller.role.departments)
+            return _candidate((await review.detail(str(id))).candidate)
+
+        candidate, errors = await attempt(work, "input")
+        return RejectCandidatePayload(candidate=candidate, user_errors=errors)
+
+    @strawberry.mutation(description="Undo a merge exactly (撤销归并); the pair goes back to the queue as pending.")
+    async def unmerge(self, info: Info, event_id: strawberry.ID) -> MergePayload:
         _review(info)
-        outcome = await Merges(info.context.store, info.context.rules).unmerge(
-            str(event_id), decided_by=info.context.caller.name
-        )
-        return MergeResult(
-            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
-        )
+        merges = Merges(info.context.store, info.context.rules)
+        return await _merged(lambda: merges.unmerge(str(event_id), decided_by=info.context.caller.name))
 
-    @strawberry.mutation(description="Split chosen source records out of a customer into a new customer.")
+    @strawberry.mutation(description="Split chosen source records out of a customer into a new customer (拆分).")
     async def split_customer(
         self, info: Info, customer_id: strawberry.ID, record_ids: list[str], reason: str = ""
-    ) -> MergeResult:
+    ) -> MergePayload:
         _review(info)
-        outcome = await Merges(info.context.store, info.context.rules).split(
-            str(customer_id), record_ids, decided_by=info.context.caller.name, reason=reason
-        )
-        return MergeResult(
-            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
+        merges = Merges(info.context.store, info.context.rules)
+        return await _merged(
+            lambda: merges.split(str(customer_id), record_ids, decided_by=info.context.caller.name, reason=reason)
         )
 
     @strawberry.mutation(description="Merge two customers a steward knows to be the same.")
     async def merge_customers(
         self, info: Info, survivor_id: strawberry.ID, absorbed_id: strawberry.ID, reason: str = ""
-    ) -> MergeResult:
+    ) -> MergePayload:
         _review(info)
-        outcome = await Merges(info.context.store, info.context.rules).merge(
-            str(survivor_id),
-            str(absorbed_id),
-            decided_by=info.context.caller.name,
-            departments=info.context.caller.role.departments,
-            explanation={"reason": reason, "decision": "steward"},
-        )
-        return MergeResult(
-            event_id=outcome.event_id, survivor=outcome.survivor, absorbed=outcome.absorbed, moved=outcome.moved
+        merges = Merges(info.context.store, info.context.rules)
+        return await _merged(
+            lambda: merges.merge(
+                str(survivor_id),
+                str(absorbed_id),
+                decided_by=info.context.caller.name,
+                departments=info.context.caller.role.departments,
+                explanation={"reason": reason, "decision": "steward"},
+            )
         )

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
@@ -181,6 +181,23 @@ def api_client(
         base_url="http://t",
         headers={"Authorization": f"Bearer {key}"},
     )
+
+
+def record_input(fields: dict[str, Any]) -> dict[str, Any]:
+    """A customer record in the source format's names, as the API's CustomerRecordInput: camelCase
+    keys, a closed vocabulary's word as its enum member."""
+    from app.customer import BY_KEY
+    from schema.enums import member_name
+    from schema.payloads import camel
+
+    shown: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key == "phones" and isinstance(value, str):
+            value = [phone for phone in value.split(";") if phone.strip()]
+        attribute = BY_KEY.get(key)
+        enum = attribute is not None and attribute.enum and isinstance(value, str) and value
+        shown[camel(key)] = member_name(value) if enum else value
+    return shown
 
 
 # ------------------------------------------------------------------ every Cypher file runs on its backends

@@ -88,15 +88,18 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
     return str(rows[0]["customer_id"])
 
 
-async def submit_customer_record(store: Store, channel: str, fields: dict[str, Any]) -> RecordDecision:
-    """Validated like a file row; then resolved at once, so the answer names the customer."""
+async def submit_customer_record(
+    store: Store, channel: str, fields: dict[str, Any]
+) -> tuple[RecordDecision, list[tuple[str, str]]]:
+    """Validated like a file row; then resolved at once, so the answer names the customer. Also the
+    fields set aside (field, reason): the record was kept without them."""
     source = api_source(channel)
     if not fields.get("source_id"):
         fields["source_id"] = api_customer_source_id(fields)
-    summary = await upsert_row(store, source, "customers", fields)
+    summary, set_aside = await upsert_row(store, source, "customers", fields)
     rid = record_id(source, "customers", str(fields["source_id"]))
     decisions = await resolve_records(store, [rid])
     decision = decisions[0]
     if not summary.written:
-        return RecordDecision(rid, decision.customer_id, "unchanged", decision.probability, decision.explanation)
-    return decision
+        decision = RecordDecision(rid, decision.customer_id, "unchanged", decision.probability, decision.explanation)
+    return decision, set_aside

@@ -33,6 +33,7 @@ UNMERGE = cypher("merge/unmerge")
 SPLIT = cypher("merge/split")
 EVENT = cypher("merge/event")
 HISTORY = cypher("merge/history_of_customers")
+EVENT_BY_ID = cypher("merge/event_by_id")
 
 MOVABLE = (
     "records",
@@ -294,3 +295,8 @@ async def merge_histories(store: Store, customers: Sequence[str]) -> list[list[d
     for row in await store.read(HISTORY, {"ids": list(customers)}):
         found[row["id"]].append(row["event"])
     return [found[c] for c in customers]
+
+
+async def merge_event_by_id(store: Store, event_id: str) -> dict[str, Any] | None:
+    rows = await store.read(EVENT_BY_ID, {"id": event_id})
+    return rows[0]["event"] if rows else None

@@ -326,19 +326,22 @@ def _refused(source: str, kind: str, source_id: str, problems: Problems) -> BadI
     return BadInput(f"record {record}: " + "; ".join(f"{f}: {why}" for f, why in problems), problems)
 
 
-async def upsert_row(store: Store, source: str, kind: str, fields: Mapping[str, Any]) -> Written:
-    """One row (from a channel), through the same rules and statements as a file's rows; a row that
-    breaks them is refused whole with every field's reason, and nothing is written. Nothing is set
-    aside here: a channel's clerk is there to correct the field, a file's sender is not."""
+async def upsert_row(
+    store: Store, source: str, kind: str, fields: Mapping[str, Any]
+) -> tuple[Written, list[tuple[str, str]]]:
+    """One row (from a channel), through the same rules and statements as a file's rows. A value that
+    fails its field's check (a mistyped certificate, a date that is not one, a phone, an e-mail, an
+    unknown account manager) is set aside as a file's would be, and named in the answer, so a record
+    typed at a desk is not lost for one field; a row that is no record, a required field left out and
+    an over-long value are refused with every reason, and nothing is written."""
     checked = check_row(kind, 1, fields)
-    if checked.faults:
-        raise _refused(source, kind, checked.source_id, checked.faults)
+    refused_fields = [(q.field, q.reason) for q in checked.quarantined if q.length is not None or not q.value]
+    if checked.problems or refused_fields:
+        raise _refused(source, kind, checked.source_id, [*checked.problems, *refused_fields])
     writer = RecordWriter(store, source, kind)
     accepted, refused = await writer.check_references([prepare(source, kind, checked)])
     if refused:
         raise _refused(source, kind, checked.source_id, refused[0][1])
-    if accepted[0].checked.quarantined:
-        raise _refused(source, kind, checked.source_id, accepted[0].checked.faults)
     counts = Written()
     await writer.write(accepted, counts)
-    return counts
+    return counts, [(q.field, q.reason) for q in accepted[0].checked.quarantined]

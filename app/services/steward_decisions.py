@@ -33,7 +33,9 @@ from app.store import Store, cypher
 STANDING = cypher("steward/decisions_standing")
 OF_RECORDS = cypher("steward/decisions_of_records")
 OF_EVENT = cypher("steward/decisions_of_event")
+BY_ID = cypher("steward/decision_by_id")
 PAGE = cypher("steward/decisions_page")
+COUNT = cypher("steward/decisions_count")
 END = cypher("steward/end_decisions")
 WITHDRAW = cypher("steward/withdraw_decision")
 
@@ -50,8 +52,18 @@ async def standing_for(store: Store, record_ids: Collection[str]) -> list[Stewar
     return _decisions(await store.read(OF_RECORDS, {"ids": sorted(record_ids)}))
 
 
+async def by_id(store: Store, decision_id: str) -> StewardDecision | None:
+    found = _decisions(await store.read(BY_ID, {"id": decision_id}))
+    return found[0] if found else None
+
+
 async def of_event(store: Store, event: str) -> list[StewardDecision]:
     return _decisions(await store.read(OF_EVENT, {"event": event}))
+
+
+async def count(store: Store, *, status: str | None, record: str | None) -> int:
+    rows = await store.read(COUNT, {"status": status, "record": record})
+    return int(rows[0]["decisions"]) if rows else 0
 
 
 async def page(

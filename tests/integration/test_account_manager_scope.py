@@ -14,14 +14,14 @@ from app.ids import record_id
 from app.services.resolve import resolve_all
 from app.store import Store
 from loaders.ingest import ingest_file
-from tests.conftest import api_client
+from tests.conftest import api_client, record_input
 from tests.integration.test_ingest import CUSTOMER_HEADER, resident_id, write_csv
 from tests.integration.test_steward_api import crosswalk, gql
 
 PHONE = "13912345678"
 CERT = resident_id("11010119900307123")
 VIEW = "query($id: ID!) { customer(id: $id) { id phones } }"
-CONTACT = "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { id } }"
+CONTACT = "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { customer { id } } }"
 
 
 async def managed(store: Store, tmp_path: Path) -> str:
@@ -58,7 +58,7 @@ async def managed(store: Store, tmp_path: Path) -> str:
 async def phones_and_contact(store: Store, employee: str, customer: str) -> tuple[list[str], str | None]:
     async with api_client(store, "account_manager", f"am-{employee}", record_id("crm", "employees", employee)) as am:
         phones = (await gql(am, VIEW, id=customer))["data"]["customer"]["phones"]
-        answer = await gql(am, CONTACT, c={"customerId": customer, "kind": "care_visit"})
+        answer = await gql(am, CONTACT, c={"customerId": customer, "kind": "CARE_VISIT"})
     errors = answer.get("errors") or []
     return phones, errors[0]["extensions"]["code"] if errors else None
 
@@ -82,9 +82,10 @@ async def test_a_manager_may_not_submit_a_record_for_someone_elses_customer(
     store: Store, tmp_path: Path, fixed_clock: FixedClock
 ) -> None:
     customer = await managed(store, tmp_path)
-    submit = """mutation($r: JSON!) { submitCustomerRecord(record: $r) { decision customer { id phones } } }"""
+    submit = """mutation($r: CustomerRecordInput!) {
+      submitCustomerRecord(record: $r) { decision customer { id phones } } }"""
     record = {"name": "王小明", "cert_type": "resident_id", "cert_no": CERT, "phones": PHONE}
-    record |= {"local_network": "0591", "segment": "individual"}
+    record = record_input(record | {"local_network": "0591", "segment": "individual"})
     async with api_client(store, "account_manager", "am-E2", record_id("crm", "employees", "E2")) as other:
         refused = await gql(other, submit, r=record)
     assert refused.get("errors"), refused

@@ -28,9 +28,9 @@ COUNT_HOLDINGS = cypher_of_tests("count_holdings")
 
 VIEW = """query($id: ID!) { customer(id: $id) { id version
   tier { averageMonthlySpend }
-  accounts { id } subscriptions { id serviceNumber }
+  accounts { nodes { id } } subscriptions { nodes { id serviceNumber } }
   contacts(first: 10) { totalCount edges { node { id } } }
-  opportunities { id } } }"""
+  opportunities { nodes { id } } } }"""
 
 HEADERS = {
     "accounts": ["source_id", "customer_source_id", "account_type", "status"],
@@ -146,12 +146,12 @@ async def test_holdings_ingested_after_their_customers_are_in_the_view_at_once(
         assert await pending(graph) == NONE_PENDING, kind
 
     after_zhang, after_li = await views(graph, zhang, li)
-    assert [a["id"] for a in after_zhang["accounts"]] == ["crm:accounts:A1"]
-    assert [s["serviceNumber"] for s in after_zhang["subscriptions"]] == ["13900000001"]
+    assert [a["id"] for a in after_zhang["accounts"]["nodes"]] == ["crm:accounts:A1"]
+    assert [s["serviceNumber"] for s in after_zhang["subscriptions"]["nodes"]] == ["13900000001"]
     assert [e["node"]["id"] for e in after_zhang["contacts"]["edges"]] == ["crm:contacts:K1"]
-    assert [o["id"] for o in after_zhang["opportunities"]] == ["crm:opportunities:O1"]
+    assert [o["id"] for o in after_zhang["opportunities"]["nodes"]] == ["crm:opportunities:O1"]
     assert after_zhang["tier"]["averageMonthlySpend"] > 0
-    assert [a["id"] for a in after_li["accounts"]] == ["crm:accounts:A2"]
+    assert [a["id"] for a in after_li["accounts"]["nodes"]] == ["crm:accounts:A2"]
     assert [e["node"]["id"] for e in after_li["contacts"]["edges"]] == ["crm:contacts:K2"]
     for after in (after_zhang, after_li):
         assert after["version"] > before[after["id"]]["version"]
@@ -171,7 +171,7 @@ async def test_holdings_of_records_awaiting_resolution_are_pending_until_resolve
     assert await pending(graph) == NONE_PENDING
     ids = await crosswalk(graph)
     [li] = await views(graph, ids["crm:customers:c2"])
-    assert [a["id"] for a in li["accounts"]] == ["crm:accounts:A2"]
+    assert [a["id"] for a in li["accounts"]["nodes"]] == ["crm:accounts:A2"]
 
 
 async def test_a_holding_moves_when_its_customer_record_changes_and_a_bill_relinks_its_account(
@@ -186,15 +186,15 @@ async def test_a_holding_moves_when_its_customer_record_changes_and_a_bill_relin
 
     await ingest(graph, tmp_path, "accounts", [account("A1", "c2")], "-moved")
     zhang_after, li_after = await views(graph, zhang, li)
-    assert zhang_after["accounts"] == [] and zhang_after["version"] > zhang_before["version"]
-    assert [a["id"] for a in li_after["accounts"]] == ["crm:accounts:A1", "crm:accounts:A2"]
+    assert zhang_after["accounts"]["nodes"] == [] and zhang_after["version"] > zhang_before["version"]
+    assert [a["id"] for a in li_after["accounts"]["nodes"]] == ["crm:accounts:A1", "crm:accounts:A2"]
     assert await violations(graph) == []
 
     assert (await graph.write(DETACH_ACCOUNT, {"id": "crm:accounts:A2"}))[0]["detached"] == 1
     assert len(await violations(graph)) == 1
     await ingest(graph, tmp_path, "bills", holdings()["bills"][1:])
     [li_billed] = await views(graph, li)
-    assert [a["id"] for a in li_billed["accounts"]] == ["crm:accounts:A1", "crm:accounts:A2"]
+    assert [a["id"] for a in li_billed["accounts"]["nodes"]] == ["crm:accounts:A1", "crm:accounts:A2"]
     assert li_billed["tier"]["averageMonthlySpend"] > 0
     assert await violations(graph) == []
 
@@ -230,7 +230,7 @@ async def test_holdings_a_racing_writer_created_first_are_upserted_once_and_stay
         assert await violations(graph) == [], kind
     assert await graph.read(COUNT_HOLDINGS) == [{"holdings": 9}]
     (view,) = await views(graph, zhang)
-    assert [a["id"] for a in view["accounts"]] == ["crm:accounts:A1"]
-    assert [s["id"] for s in view["subscriptions"]] == ["crm:subscriptions:S1"]
+    assert [a["id"] for a in view["accounts"]["nodes"]] == ["crm:accounts:A1"]
+    assert [s["id"] for s in view["subscriptions"]["nodes"]] == ["crm:subscriptions:S1"]
     assert [e["node"]["id"] for e in view["contacts"]["edges"]] == ["crm:contacts:K1"]
-    assert [o["id"] for o in view["opportunities"]] == ["crm:opportunities:O1"]
+    assert [o["id"] for o in view["opportunities"]["nodes"]] == ["crm:opportunities:O1"]

@@ -70,9 +70,11 @@ async def test_ingest_resolves_new_records_against_existing_customers(graph: Emb
     assert (await crosswalk(graph))["late:customers:L2"] == existing
     async with api_client(graph, "steward") as client:
         retired = (
-            await gql(client, "query($id: ID!) { customer(id: $id) { id status sourceRecords { id } } }", id=alone)
+            await gql(
+                client, "query($id: ID!) { customer(id: $id) { id status sourceRecords { nodes { id } } } }", id=alone
+            )
         )["data"]["customer"]
-    assert retired == {"id": alone, "status": "retired", "sourceRecords": []}
+    assert retired == {"id": alone, "status": "RETIRED", "sourceRecords": {"nodes": []}}
 
 
 async def test_a_model_trained_for_other_comparison_levels_is_not_used(graph: EmbeddedStore, tmp_path: Path) -> None:

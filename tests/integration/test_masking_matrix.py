@@ -24,7 +24,7 @@ from app.ids import record_id
 from app.services.resolve import resolve_all
 from app.store import Store
 from loaders.ingest import ingest_file
-from tests.conftest import api_client
+from tests.conftest import api_client, record_input
 from tests.integration.test_ingest import CUSTOMER_HEADER, resident_id, write_csv
 from tests.integration.test_steward_api import crosswalk, gql
 
@@ -136,8 +136,8 @@ async def build(store: Store, tmp_path: Path) -> World:
     walk = await crosswalk(store)
     customer = {s: walk[f"crm:customers:{s}"] for s in PEOPLE}
     async with api_client(store, "admin") as admin:
-        queue = await gql(admin, "{ reviewQueue(first: 20) { candidates { id } } }")
-    candidates = queue["data"]["reviewQueue"]["candidates"]
+        queue = await gql(admin, "{ reviewQueue(first: 20) { nodes { id } } }")
+    candidates = queue["data"]["reviewQueue"]["nodes"]
     return World(store, customer, candidates[0]["id"] if candidates else None)
 
 
@@ -149,7 +149,7 @@ def role_for(role: str, customer_id: str, world: World) -> Role:
     return caller.role_for(customer_id)
 
 
-VIEW = "id " + " ".join(g for _, g in FIELDS.values()) + " subscriptions { serviceNumber productType }"
+VIEW = "id " + " ".join(g for _, g in FIELDS.values()) + " subscriptions { nodes { serviceNumber productType } }"
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ def _record_input(c: str) -> dict[str, Any]:
 
 
 def _channel(role: str) -> dict[str, Any]:
-    return {} if POLICY.roles[role].channel else {"channel": "service_hall"}
+    return {} if POLICY.roles[role].channel else {"channel": "SERVICE_HALL"}
 
 
 def _list(value: Any) -> list[Any]:
@@ -203,8 +203,8 @@ PATHS = [
         "by_certificate",
         None,
         lambda w, c, role: (
-            "query($t: String!, $n: String!) { customerByCertificate(type: $t, number: $n) { " + VIEW + " } }",
-            {"t": PEOPLE[c]["cert_type"], "n": PEOPLE[c]["cert_no"]},
+            "query($t: CertificateType!, $n: String!) { customerByCertificate(type: $t, number: $n) { " + VIEW + " } }",
+            {"t": PEOPLE[c]["cert_type"].upper(), "n": PEOPLE[c]["cert_no"]},
         ),
         lambda d: _list(d.get("customerByCertificate")),
     ),
@@ -222,7 +222,7 @@ PATHS = [
         "match",
         lambda w, c, role: (
             "query($r: CustomerRecordInput!) { match(record: $r) { explanation customer { " + VIEW + " } } }",
-            {"r": {camel(k): v for k, v in _record_input(c).items()}},
+            {"r": record_input(_record_input(c))},
         ),
         lambda d: [m["customer"] for m in d.get("match") or [] if m.get("customer")],
     ),
@@ -230,19 +230,19 @@ PATHS = [
         "source_records",
         "source_records",
         lambda w, c, role: (
-            "query($id: ID!) { customer(id: $id) { id sourceRecords { id fields why } } }",
+            "query($id: ID!) { customer(id: $id) { id sourceRecords { nodes { id fields why } } } }",
             {"id": w.customer[c]},
         ),
         records=lambda d: [
             ((d.get("customer") or {}).get("id"), r["fields"])
-            for r in (d.get("customer") or {}).get("sourceRecords") or []
+            for r in ((d.get("customer") or {}).get("sourceRecords") or {}).get("nodes") or []
         ],
     ),
     Path_(
         "merge_history",
         "merge_history",
         lambda w, c, role: (
-            "query($id: ID!) { customer(id: $id) { id mergeHistory { id explanation } } }",
+            "query($id: ID!) { customer(id: $id) { id mergeHistory { nodes { id explanation } } } }",
             {"id": w.customer[c]},
         ),
     ),
@@ -264,32 +264,34 @@ PATHS = [
         "held_contact_changes",
         "review",
         lambda w, c, role: (
-            "{ heldContactChanges(first: 50) { changes { customerId attribute values } } }",
+            "{ heldContactChanges(first: 50) { nodes { customerId attribute values } } }",
             {},
         ),
         records=lambda d: [
             (h["customerId"], {h["attribute"]: h["values"]})
-            for h in ((d.get("heldContactChanges") or {}).get("changes") or [])
+            for h in ((d.get("heldContactChanges") or {}).get("nodes") or [])
         ],
     ),
     Path_(
         "record_contact",
         "record_contact",
         lambda w, c, role: (
-            "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { " + VIEW + " } }",
-            {"c": {"customerId": w.customer[c], "kind": "query", **_channel(role)}},
+            "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { customer { " + VIEW + " } } }",
+            {"c": {"customerId": w.customer[c], "kind": "QUERY", **_channel(role)}},
         ),
-        lambda d: _list(d.get("recordContact")),
+        lambda d: _list((d.get("recordContact") or {}).get("customer")),
     ),
     Path_(
         "submit_customer_record",
         "submit_record",
         lambda w, c, role: (
-            "mutation($r: JSON!, $ch: String) { submitCustomerRecord(record: $r, channel: $ch) { "
+            "mutation($r: CustomerRecordInput!, $ch: Channel) { submitCustomerRecord(record: $r, channel: $ch) { "
             "explanation customer { " + VIEW + " } } }",
             {
-                "r": {k: v for k, v in PEOPLE[c].items() if k != "account_manager_id"}
-                | {"local_network": "0591", "segment": "individual"},
+                "r": record_input(
+                    {k: v for k, v in PEOPLE[c].items() if k != "account_manager_id"}
+                    | {"local_network": "0591", "segment": "individual"}
+                ),
                 "ch": _channel(role).get("channel"),
             },
         ),
@@ -299,8 +301,8 @@ PATHS = [
         "not_found_error",
         None,
         lambda w, c, role: (
-            "query($t: String!, $n: String!) { customerByCertificate(type: $t, number: $n) { id } }",
-            {"t": "resident_id", "n": resident_id("35010220000101" + ("991" if c == "c1" else "992"))},
+            "query($t: CertificateType!, $n: String!) { customerByCertificate(type: $t, number: $n) { id } }",
+            {"t": "RESIDENT_ID", "n": resident_id("35010220000101" + ("991" if c == "c1" else "992"))},
         ),
     ),
 ]
@@ -324,7 +326,7 @@ def check_view(view: dict[str, Any], table: Role, errors: list[dict[str, Any]], 
         if expected not in _list(shown):
             problems.append(f"{cell} {personal}: {visibility}, expected {expected!r}, shown {shown!r}")
     phone = table.personal["phone"]
-    for sub in view.get("subscriptions") or []:
+    for sub in (view.get("subscriptions") or {}).get("nodes") or []:
         number = person["phones"]
         expected = number if phone == "full" else mask("phone", number)
         if phone != "denied" and sub["serviceNumber"] != expected:

@@ -424,7 +424,7 @@ async def test_after_migration_contacts_order_and_filter_by_the_instant_whatever
     assert await newest_first() == [clock_contact, file_contact]
     assert await newest_first("2026-10-27T19:44:30.000Z") == [clock_contact]
 
-    page = """query($id: ID!, $since: String) { customer(id: $id) {
+    page = """query($id: ID!, $since: DateTime) { customer(id: $id) {
       contacts(first: 10, since: $since) { totalCount edges { node { id at } } } } }"""
     async with api_client(store, "admin") as admin:
         shown = (await gql(admin, page, id=customer))["data"]["customer"]["contacts"]
@@ -437,4 +437,4 @@ async def test_after_migration_contacts_order_and_filter_by_the_instant_whatever
             assert [e["node"]["id"] for e in found["edges"]] == [clock_contact], since
         refused = await gql(admin, page, id=customer, since="yesterday")
         assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
-        assert refused["errors"][0]["message"].startswith("since: 'yesterday' is not an ISO-8601 time")
+        assert "'yesterday' is not an ISO-8601 time" in refused["errors"][0]["message"]

@@ -25,7 +25,7 @@ LINES = (
     "L1,P1,059187650001,payphone,active,O1\n"
     "L2,P1,13300009311,mobile,active,\n"
 )
-VIEW = "query($id: ID!) { customer(id: $id) { customerGroup subscriptions { serviceNumber productType } } }"
+VIEW = "query($id: ID!) { customer(id: $id) { customerGroup subscriptions { nodes { serviceNumber productType } } } }"
 
 
 async def test_a_payphone_hangs_on_its_custodian_organisation(store: Store, tmp_path: Path) -> None:
@@ -43,10 +43,12 @@ async def test_a_payphone_hangs_on_its_custodian_organisation(store: Store, tmp_
         person = (
             await admin.post("/graphql", json={"query": VIEW, "variables": {"id": owners["hall:customers:P1"]}})
         ).json()
-    assert custodian["data"]["customer"]["customerGroup"] == "organisation"
-    assert custodian["data"]["customer"]["subscriptions"] == [
-        {"serviceNumber": "059187650001", "productType": "payphone"}
+    assert custodian["data"]["customer"]["customerGroup"] == "ORGANISATION"
+    assert custodian["data"]["customer"]["subscriptions"]["nodes"] == [
+        {"serviceNumber": "059187650001", "productType": "PAYPHONE"}
     ]
-    assert person["data"]["customer"]["subscriptions"] == [{"serviceNumber": "13300009311", "productType": "mobile"}]
+    assert person["data"]["customer"]["subscriptions"]["nodes"] == [
+        {"serviceNumber": "13300009311", "productType": "MOBILE"}
+    ]
     await resolve_all(store)
     assert (await check_invariants(store)).ok

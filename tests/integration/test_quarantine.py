@@ -20,7 +20,7 @@ from app.services.source_records import customer_records
 from app.store import Store
 from loaders.formats import SourceFileError
 from loaders.ingest import ingest_file, rejects_path
-from tests.conftest import api_client, c360, cypher_of_tests, load_demo
+from tests.conftest import api_client, c360, cypher_of_tests, load_demo, record_input
 from tests.identities import resident_id
 from tests.integration.test_ingest import CUSTOMER_HEADER, count, customer, read_rejects, write_csv
 from tests.integration.test_steward_api import QUEUE, crosswalk, gql
@@ -107,7 +107,17 @@ async def test_an_unknown_account_manager_is_set_aside_without_inventing_an_empl
     assert not [n for n in await graph.read(ALL_NODES) if "Employee" in n["labels"]]
 
 
-async def test_the_api_refuses_what_a_file_would_set_aside(graph: Store) -> None:
+SUBMIT = """mutation($r: CustomerRecordInput!) { submitCustomerRecord(record: $r) {
+  recordId decision warnings { field message } userErrors { field message code } } }"""
+
+
+async def test_the_api_keeps_a_record_without_a_mistyped_field_and_refuses_what_is_no_record(
+    graph: Store, tmp_path: Path
+) -> None:
+    """At a desk a mistyped certificate or an unknown manager is set aside and named, the record kept;
+    an over-long value is refused, naming the record, the field and the limit, and nothing is written."""
+    await load_demo(graph, tmp_path / "demo", 40, seed=19)
+    customers_before = await count(graph, "customers")
     base = {
         "source_id": "w-9",
         "name": "林某",
@@ -119,20 +129,29 @@ async def test_the_api_refuses_what_a_file_would_set_aside(graph: Store) -> None
         await submit_customer_record(graph, "web_hall", {**base, "name": "林" * 201})
     message = str(too_long.value)
     assert "api_web_hall:customers:w-9" in message and "name" in message and "more than the 200" in message
-    with pytest.raises(BadInput, match="cert_no.*not a valid resident id"):
-        await submit_customer_record(graph, "web_hall", {**base, "cert_type": "resident_id", "cert_no": MISTYPED_ID})
-    with pytest.raises(BadInput, match="account_manager_id"):
-        await submit_customer_record(graph, "web_hall", {**base, "account_manager_id": "E404"})
     async with api_client(graph, "web_hall") as web:
+        answer = await gql(web, SUBMIT, r=record_input({**base, "address": LONG_ADDRESS}))
+        refused = answer["data"]["submitCustomerRecord"]
+        assert refused["recordId"] is None and refused["warnings"] == []
+        [error] = refused["userErrors"]
+        assert error["code"] == "BAD_USER_INPUT" and error["field"] == ["record", "address"]
+        assert "w-9" in error["message"] and "characters" in error["message"]
+        assert await count(graph, "customers") == customers_before
         answer = await gql(
             web,
-            "mutation($r: JSON!) { submitCustomerRecord(record: $r) { recordId } }",
-            r={**base, "address": LONG_ADDRESS},
+            SUBMIT,
+            r=record_input({**base, "cert_type": "resident_id", "cert_no": MISTYPED_ID, "account_manager_id": "E404"}),
         )
-    error = answer["errors"][0]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "w-9" in error["message"] and "address" in error["message"] and "characters" in error["message"]
-    assert await count(graph, "customers") == 0
+    kept = answer["data"]["submitCustomerRecord"]
+    assert kept["userErrors"] == [] and kept["recordId"] == "api_web_hall:customers:w-9"
+    warned = {tuple(w["field"]): w["message"] for w in kept["warnings"]}
+    assert set(warned) == {("record", "certNo"), ("record", "accountManagerId")}
+    assert (
+        "not a valid resident id" in warned[("record", "certNo")] and "E404" in warned[("record", "accountManagerId")]
+    )
+    assert MISTYPED_ID not in str(answer), "the set-aside value is not echoed"
+    record = await stored(graph, "api_web_hall:customers:w-9")
+    assert "cert_no" not in record and MISTYPED_ID in record["invalid_fields"]
 
 
 async def test_a_mistyped_id_joins_the_customer_of_the_valid_one_only_through_review(
@@ -158,7 +177,7 @@ async def test_a_mistyped_id_joins_the_customer_of_the_valid_one_only_through_re
     customers = await crosswalk(graph)
     assert customers["hall:customers:valid"] != customers["hall:customers:typo"]
     async with api_client(graph, "steward") as steward:
-        queue = (await gql(steward, QUEUE))["data"]["reviewQueue"]["candidates"]
+        queue = (await gql(steward, QUEUE))["data"]["reviewQueue"]["nodes"]
     assert "invalid_certificate_against_valid" in [c["rule"] for c in queue]
 
 

@@ -75,8 +75,8 @@ async def test_misses_are_limited_tighter_than_hits(store: Store, fixed_clock: F
     directory = await load_demo(store, tmp_path / "demo", 20, seed=7)
     person = crm_person(directory)
     known = {
-        "query": "query($t: String!, $n: String!) { customerByCertificate(type: $t, number: $n) { id } }",
-        "variables": {"t": person["cert_type"], "n": person["cert_no"]},
+        "query": "query($t: CertificateType!, $n: String!) { customerByCertificate(type: $t, number: $n) { id } }",
+        "variables": {"t": person["cert_type"].upper(), "n": person["cert_no"]},
     }
     limiter = limits(["100/second"], ["3/minute", "10/hour"])
     async with served(store, limiter, ApiKey("hotline-app", "hotline", hash_key("h"))) as client:

@@ -66,7 +66,7 @@ def _camel(name: str) -> str:
 
 
 def test_the_graphql_customer_shows_each_declared_attribute_once() -> None:
-    body = re.search(r"type Customer \{(.*?)\n\}", sdl(), re.S)
+    body = re.search(r"type Customer implements Node \{(.*?)\n\}", sdl(), re.S)
     assert body is not None
     fields = re.findall(r"^\s+(\w+)", body.group(1), re.M)
     for attribute in SHOWN:

@@ -54,10 +54,10 @@ def test_the_customer_node_alone_needs_no_part() -> None:
 @pytest.mark.parametrize(
     "selection",
     [
-        "accounts { id }",
-        "subscriptions { serviceNumber }",
-        "offerings { code subscriptions { id } }",
-        "opportunities { stage }",
+        "accounts { nodes { id } }",
+        "subscriptions { nodes { serviceNumber } }",
+        "offerings { nodes { code subscriptions { nodes { id } } } }",
+        "opportunities { nodes { stage } }",
     ],
 )
 def test_a_holding_field_plans_the_holdings_part(selection: str) -> None:
@@ -69,8 +69,8 @@ def test_a_holding_field_plans_the_holdings_part(selection: str) -> None:
     "selection",
     [
         "accountManagers { role }",
-        "memberOf { customerId keyPerson }",
-        "members { customerId }",
+        "memberOf { nodes { customerId keyPerson } }",
+        "members { nodes { customerId } }",
         "household { customerId }",
     ],
 )
@@ -100,8 +100,8 @@ def test_contacts_plan_a_page_of_the_size_asked_or_the_default() -> None:
     "argument",
     [
         'after: "cursor-1"',
-        'channel: "hotline"',
-        'kind: "complaint"',
+        "channel: HOTLINE",
+        "kind: COMPLAINT",
         'since: "2026-01-01T00:00:00+08:00"',
         'until: "2026-02-01T00:00:00+08:00"',
     ],
@@ -128,12 +128,12 @@ def test_a_page_size_outside_the_limits_is_not_planned(first: int) -> None:
 
 def test_variables_give_the_page_size_and_the_filters() -> None:
     query = (
-        "query($id: ID!, $n: Int!, $channel: String) "
+        "query($id: ID!, $n: Int!, $channel: Channel) "
         "{ customer(id: $id) { contacts(first: $n, channel: $channel) { totalCount } } }"
     )
     assert plan(query, {"id": "C1", "n": 12}).contact_pages == {12}
     assert plan(query, {"id": "C1", "n": 12, "channel": None}).contact_pages == {12}
-    assert plan(query, {"id": "C1", "n": 12, "channel": "hotline"}).contact_pages == frozenset()
+    assert plan(query, {"id": "C1", "n": 12, "channel": "HOTLINE"}).contact_pages == frozenset()
     defaulted = 'query($n: Int! = 9) { customer(id: "C1") { contacts(first: $n) { totalCount } } }'
     assert plan(defaulted).contact_pages == {9}
 
@@ -142,20 +142,20 @@ def test_named_fragments_are_followed_also_nested_and_repeated() -> None:
     query = """
         query { customer(id: "C1") { ...Card ...Card accountManagers { ...Manager } } }
         fragment Card on Customer { id ...Money contacts(first: 3) { totalCount } }
-        fragment Money on Customer { accounts { id } }
+        fragment Money on Customer { accounts { nodes { id } } }
         fragment Manager on AccountManager { role }
     """
     assert plan(query) == ViewParts(holdings=True, relations=True, contact_pages=frozenset({3}))
 
 
 def test_inline_fragments_are_followed() -> None:
-    query = '{ customer(id: "C1") { ... on Customer { tier { starLevel } ... { subscriptions { id } } } } }'
+    query = '{ customer(id: "C1") { ... on Customer { tier { starLevel } ... { subscriptions { nodes { id } } } } } }'
     assert plan(query) == ViewParts(holdings=True, relations=True, spend=True)
 
 
 def test_fields_under_a_search_root_plan_the_same_parts() -> None:
     query = (
-        '{ searchCustomers(text: "张伟") { edges { node { id memberOf { customerId } '
+        '{ searchCustomers(text: "张伟") { edges { node { id memberOf { nodes { customerId } } '
         "contacts(first: 2) { totalCount } } } } }"
     )
     assert plan(query) == ViewParts(relations=True, contact_pages=frozenset({2}))
@@ -212,10 +212,10 @@ def test_the_stand_in_reads_like_strawberrys_own_info() -> None:
     PLANS.clear()
     query = (
         'query($n: Int!) { customer(id: "C1") { ...F ... on Customer { tier { starLevel } } '
-        "contacts(first: $n) { totalCount } } } fragment F on Customer { accounts { id } }"
+        "contacts(first: $n) { totalCount } } } fragment F on Customer { accounts { nodes { id } } }"
     )
     result = strawberry.Schema(query=Query).execute_sync(
-        query.replace("accounts { id }", "accounts"), variable_values={"n": 4}
+        query.replace("accounts { nodes { id } }", "accounts"), variable_values={"n": 4}
     )
     assert result.errors is None
     assert PLANS == [plan(query, {"n": 4})]

@@ -18,12 +18,23 @@ async function gql(query, variables = {}) {
   return body.data;
 }
 
+// A mutation's refusal a steward can act on comes back as userErrors, not as an error.
+function payload(result) {
+  if (result.userErrors && result.userErrors.length) {
+    const error = new Error(result.userErrors.map((e) => e.message).join("; "));
+    error.code = result.userErrors[0].code;
+    throw error;
+  }
+  return result;
+}
+const USER_ERRORS = "userErrors { field message code }";
+
 function say(text, isError = false) { $("status").textContent = text; $("status").className = isError ? "error" : ""; }
 function text(value) { return value === null || value === undefined || value === "" ? "—" : String(value); }
 
-const QUEUE = `query($department: String, $minScore: Float, $sort: String!, $after: String) {
+const QUEUE = `query($department: String, $minScore: Float, $sort: ReviewSort!, $after: String) {
   reviewQueue(department: $department, minScore: $minScore, sort: $sort, first: 50, after: $after) {
-    candidates { id probability rule department createdAt }
+    nodes { id probability rule department createdAt }
     pageInfo { hasNextPage endCursor } counts { status department candidates } } }`;
 const DETAIL = `query($id: ID!) { matchCandidate(id: $id) {
   candidate { id status probability rule blockingRule department }
@@ -36,7 +47,7 @@ async function loadProgress() {
   const data = await gql(PROGRESS, {});
   $("progress").querySelector("tbody").replaceChildren(...data.mergeProgress.map((row) => {
     const tr = document.createElement("tr");
-    for (const value of [row.localNetwork, row.customerGroup, row.customers, row.users, row.customersPerUser.toFixed(4)]) {
+    for (const value of [row.localNetwork, row.customerGroup.toLowerCase(), row.customers, row.users, row.customersPerUser.toFixed(4)]) {
       const td = document.createElement("td");
       td.textContent = text(value);
       tr.append(td);
@@ -49,13 +60,13 @@ async function loadQueue(append = false) {
   const data = await gql(QUEUE, {
     department: $("f-department").value || null,
     minScore: $("f-min").value === "" ? null : Number($("f-min").value),
-    sort: $("f-sort").value, after: append ? state.cursor : null,
+    sort: $("f-sort").value.toUpperCase(), after: append ? state.cursor : null,
   });
   const queue = data.reviewQueue;
-  state.items = append ? state.items.concat(queue.candidates) : queue.candidates;
+  state.items = append ? state.items.concat(queue.nodes) : queue.nodes;
   state.cursor = queue.pageInfo.endCursor;
   $("more").hidden = !queue.pageInfo.hasNextPage;
-  const pending = queue.counts.filter((c) => c.status === "pending").reduce((n, c) => n + c.candidates, 0);
+  const pending = queue.counts.filter((c) => c.status === "PENDING").reduce((n, c) => n + c.candidates, 0);
   $("counts").textContent = pending + " pending";
   renderQueue();
   if (!append) await select(state.items.length ? 0 : -1);
@@ -105,11 +116,14 @@ async function decide(kind) {
   if (!item) return;
   try {
     if (kind === "approve") {
-      const data = await gql(`mutation($id: ID!) { approveCandidate(id: $id) { eventId survivor absorbed moved } }`, { id: item.id });
-      const r = data.approveCandidate;
-      say(`merged ${r.absorbed} into ${r.survivor} (${r.moved} moved), event ${r.eventId}`);
+      const data = await gql(`mutation($id: ID!) { approveCandidate(id: $id) {
+        result { eventId survivorId absorbedId moved } ${USER_ERRORS} } }`, { id: item.id });
+      const r = payload(data.approveCandidate).result;
+      say(`merged ${r.absorbedId} into ${r.survivorId} (${r.moved} moved), event ${r.eventId}`);
     } else {
-      await gql(`mutation($id: ID!) { rejectCandidate(id: $id) { id status } }`, { id: item.id });
+      const data = await gql(`mutation($id: ID!) { rejectCandidate(id: $id) { candidate { id status } ${USER_ERRORS} } }`,
+        { id: item.id });
+      payload(data.rejectCandidate);
       say(`rejected ${item.id}`);
     }
     state.items.splice(state.selected, 1);
@@ -126,14 +140,16 @@ async function showHistory() {
   const ids = [...new Set([detail.left.customerId, detail.right.customerId].filter(Boolean))];
   const events = [];
   for (const id of ids) {
-    const data = await gql(`query($id: ID!) { mergeHistory(customerId: $id) { id kind at decidedBy survivor absorbed undoneAt } }`, { id });
-    events.push(...data.mergeHistory);
+    const data = await gql(`query($id: ID!) { mergeHistory(customerId: $id, first: 100) {
+      nodes { id kind at decidedBy survivorId absorbedId undoneAt } } }`, { id });
+    events.push(...data.mergeHistory.nodes);
   }
   state.history = events.filter((e, i) => events.findIndex((x) => x.id === e.id) === i);
   $("history").replaceChildren(...state.history.map((e) => {
     const li = document.createElement("li");
-    li.textContent = `${e.at} ${e.kind} ${e.absorbed} → ${e.survivor} by ${text(e.decidedBy)}` + (e.undoneAt ? ` (undone ${e.undoneAt})` : "");
-    if (e.kind === "merge" && !e.undoneAt) {
+    li.textContent = `${e.at} ${e.kind.toLowerCase()} ${e.absorbedId} → ${e.survivorId} by ${text(e.decidedBy)}`
+      + (e.undoneAt ? ` (undone ${e.undoneAt})` : "");
+    if (e.kind === "MERGE" && !e.undoneAt) {
       const button = document.createElement("button");
       button.textContent = "Unmerge"; button.className = "unmerge";
       button.addEventListener("click", () => unmerge(e.id));
@@ -146,8 +162,10 @@ async function showHistory() {
 
 async function unmerge(eventId) {
   try {
-    const data = await gql(`mutation($id: ID!) { unmerge(eventId: $id) { survivor absorbed moved } }`, { id: eventId });
-    say(`unmerged ${data.unmerge.absorbed} from ${data.unmerge.survivor} (${data.unmerge.moved} moved back)`);
+    const data = await gql(`mutation($id: ID!) { unmerge(eventId: $id) {
+      result { survivorId absorbedId moved } ${USER_ERRORS} } }`, { id: eventId });
+    const r = payload(data.unmerge).result;
+    say(`unmerged ${r.absorbedId} from ${r.survivorId} (${r.moved} moved back)`);
     await showHistory();
   } catch (error) { say(`${error.code || "ERROR"}: ${error.message}`, true); }
 }
@@ -158,7 +176,7 @@ document.addEventListener("keydown", (event) => {
     j: () => select(Math.min(state.selected + 1, state.items.length - 1)),
     k: () => select(Math.max(state.selected - 1, 0)),
     a: () => decide("approve"), r: () => decide("reject"), h: () => showHistory(),
-    u: () => { const open = state.history.find((e) => e.kind === "merge" && !e.undoneAt); if (open) unmerge(open.id); },
+    u: () => { const open = state.history.find((e) => e.kind === "MERGE" && !e.undoneAt); if (open) unmerge(open.id); },
   };
   if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
 });
