@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format install bench clean neo4j graphiql-assets trusted-documents
+.PHONY: run test lint format install bench clean neo4j graphiql-assets trusted-documents api-reference
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -48,6 +48,11 @@ format: $(TEST_STAMP)
 # list is not current: run this after changing either.
 trusted-documents: $(RUN_STAMP)
 	$(BIN)/python -m tools.trusted_documents
+
+# docs/api-reference.md from the schema (a test fails when it is stale).
+api-reference: $(RUN_STAMP)
+	$(BIN)/python -m schema.export > schema.graphql
+	$(BIN)/python -m tools.api_reference
 
 # A local Neo4j for `NEO4J_URI=... make run`: prints the variables to export, Ctrl-C stops it.
 neo4j: $(RUN_STAMP)

@@ -527,11 +527,16 @@ def _quiet_server_class() -> type:
 
 
 async def load_demo_if_empty(store: Store, settings: Settings) -> None:
+    from demo.examples import examples, shown
     from loaders.load import demo_if_empty
 
     directory = await demo_if_empty(store, settings.data_dir / "demo", settings.demo_customers, settings.demo_seed)
     if directory is not None:
         await load_directory(store, directory)
+    demo = settings.data_dir / "demo"
+    if (demo / "manifest.json").is_file():
+        # What docs/api.md's examples ask for, from this demo.
+        log.info("demo data: %s", shown(examples(demo)))
 
 
 @cli.command()

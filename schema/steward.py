@@ -451,7 +451,7 @@ class StewardMutation:
 
     @strawberry.mutation(description="Split chosen source records out of a customer into a new customer (拆分).")
     async def split_customer(
-        self, info: Info, customer_id: strawberry.ID, record_ids: list[str], reason: str = ""
+        self, info: Info, customer_id: strawberry.ID, record_ids: list[strawberry.ID], reason: str = ""
     ) -> MergePayload:
         _review(info)
         merges = Merges(info.context.store, info.context.rules)
