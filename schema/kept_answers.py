@@ -69,10 +69,16 @@ class CachedCustomerViews(SchemaExtension):
         if ids is None:
             yield
             return
+        try:
+            variables = orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            # A number past 64 bits (JSON allows it): no key for it, so no kept answer; the query runs.
+            yield
+            return
         key: Key = (
             execution.query,
             execution.operation_name,
-            orjson.dumps(execution.variables or {}, option=orjson.OPT_SORT_KEYS),
+            variables,
             caller.role_name,
             spend_since(context.rules),
         )
