@@ -79,7 +79,7 @@ async def resolve_records(store: Store, record_ids: Sequence[str], rules: Rules 
                 f"({PLACING_ATTEMPTS} tries); run it again"
             )
         target, decision, why, review = placed.customer, placed.decision, placed.why, placed.review
-        reason = why.explanation() if isinstance(why, PairDecision) else {"decision": decision, **placed.reason}
+        reason = placed.explanation()
         await attach_holdings(store, [{"id": target, "records": [row["id"]], "manager": manager}])
         if review is not None:
             await store.write(
@@ -107,6 +107,12 @@ class _Placed:
     departments: Sequence[str] = ()
     reviewed: bool = False
 
+    def explanation(self) -> dict[str, Any]:
+        """Why the record went where it did: the pair's comparison, or the rule that placed it."""
+        if isinstance(self.why, PairDecision):
+            return self.why.explanation()
+        return {"decision": self.decision, **self.reason}
+
 
 _CHANGED = object()
 
@@ -133,12 +139,10 @@ async def _write_placed(store: Store, placing: _Placing, row: dict[str, Any], pl
         if refusal is not None:
             return _CHANGED
     props, manager = placing.deriver.derive(record_rows)
-    why = placed.why
-    reason = why.explanation() if isinstance(why, PairDecision) else {"decision": placed.decision, **placed.reason}
     customer = {
         "id": target,
         "props": props,
-        "records": [{"id": row["id"], "why": _why_json(reason, placed.decision, why)}],
+        "records": [{"id": row["id"], "why": _why_json(placed.explanation(), placed.decision, placed.why)}],
         "version": version,
     }
     linked = await store.write(WRITE_CUSTOMERS, {"now": now, "customers": [customer]})

@@ -66,7 +66,7 @@ class ResolveReport:
     decisions_ended: int = 0
     # Records of customers a steward changed while the run was linking, which it did not rewrite.
     left_to_stewards: int = 0
-    # Decisions recorded during the run's last write, which that write undid: put right afterwards.
+    # Decisions recorded while the run was writing that one of its writes undid: placed again afterwards.
     overtaken: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
