@@ -3,6 +3,7 @@ merge history. Every field here requires the `review` capability (steward and ad
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,14 +11,26 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
+from app.access import Caller
+from app.errors import MergeRuleError
 from app.fields import an_instant
-from app.services import steward_decisions
+from app.resolution.merge_rules import DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID
+from app.services import merge_review, steward_decisions
 from app.services.merge_progress import customers_per_users
 from app.services.merge_review import HeldChange, MergeReview, QueueFilter, held_contact_changes
 from app.services.merges import MergeOutcome, Merges
 from schema.context import Info
-from schema.customer import Customer, MergeEvent, load_customer, merge_event, merge_history_page
-from schema.enums import CandidateStatus, CustomerGroup, DecisionKind, DecisionStatus, ReviewSort, value_of
+from schema.customer import (
+    _ENUMS,
+    _PLAIN,
+    Customer,
+    MergeEvent,
+    _golden_attributes,
+    load_customer,
+    merge_event,
+    merge_history_page,
+)
+from schema.enums import CandidateStatus, CustomerGroup, DecisionKind, DecisionStatus, ReviewSort, Segment, value_of
 from schema.limits import DEFAULT_PAGE, page_size
 from schema.node import Node, fetcher
 from schema.pagination import (
@@ -57,6 +70,15 @@ class CandidateRecord:
     source_id: strawberry.ID = strawberry.field(description="The record's id in its source.")
     customer_id: strawberry.ID | None = strawberry.field(description="The customer the record is part of now.")
     fields: JSON = strawberry.field(description="The record as the source gave it, masked as the role sees it.")
+    name: str | None = strawberry.field(description="The name (客户名称) the record gives.")
+    local_network: str | None = strawberry.field(
+        description="The record's local network (本地网): public customers of two networks never merge."
+    )
+    segment: Segment | None = strawberry.field(
+        description="The record's segment (客户细分), which gives its customer group (public or organisation)."
+    )
+    loaded_at: DateTime | None = strawberry.field(description="When the record was first loaded.")
+    changed_at: DateTime | None = strawberry.field(description="When the record's content last changed.")
 
     @strawberry.field(description="The customer the record is part of now.")
     async def customer(self, info: Info) -> Customer | None:
@@ -75,6 +97,87 @@ class MatchCandidate(Node):
     created_at: DateTime | None = strawberry.field(description="When resolution proposed it.")
     decided_at: DateTime | None = strawberry.field(description="When a steward decided it.")
     decided_by: str | None = strawberry.field(description="Who decided it.")
+    pair: strawberry.Private[_Pairs]
+
+    @strawberry.field(description="One of its two source records, as the role may see it (a queue row's left side).")
+    async def left(self, info: Info) -> CandidateRecord | None:
+        found = await self.pair.of(info, str(self.id))
+        return None if found is None else _record(info, found.left, found.left_customer)
+
+    @strawberry.field(description="The other source record, as the role may see it (a queue row's right side).")
+    async def right(self, info: Info) -> CandidateRecord | None:
+        found = await self.pair.of(info, str(self.id))
+        return None if found is None else _record(info, found.right, found.right_customer)
+
+
+class _Pairs:
+    """The source records of a set of candidates (a queue page's), read in one statement when the first
+    of them asks; or known already (a candidate read with its records)."""
+
+    def __init__(self, ids: list[str], known: dict[str, merge_review.CandidateDetail] | None = None) -> None:
+        self.ids = ids
+        self.known = known
+        self.reading: asyncio.Future[dict[str, merge_review.CandidateDetail]] | None = None
+
+    async def of(self, info: Info, candidate_id: str) -> merge_review.CandidateDetail | None:
+        if self.known is None:
+            if self.reading is None:
+                self.reading = asyncio.ensure_future(_review(info).records(self.ids))
+            self.known = await self.reading
+        return self.known.get(candidate_id)
+
+
+@strawberry.type(
+    description="The golden record (黄金记录) approving a candidate would give the surviving customer: each "
+    "attribute as survivorship chooses it from both customers' source records together (the derivation a "
+    "merge writes), personal ones shown as the role may see them; nothing is written."
+)
+@_golden_attributes
+class MergePreview:
+    raw: strawberry.Private[dict[str, Any]]
+    survivor_id: strawberry.ID = strawberry.field(
+        default=strawberry.ID(""), description="The customer that would keep its id (the one with more records)."
+    )
+    absorbed_id: strawberry.ID = strawberry.field(
+        default=strawberry.ID(""), description="The customer that would be merged into it."
+    )
+    record_count: int = strawberry.field(default=0, description="How many source records the customer would hold.")
+    refusal: UserError | None = strawberry.field(
+        default=None,
+        description="Why approving would be refused for the caller now (the candidate's department, a hard merge "
+        "rule, a standing steward decision), as approveCandidate's userErrors would say; null: it would merge.",
+    )
+
+    def __post_init__(self) -> None:
+        raw = self.raw
+        self.survivor_id = strawberry.ID(raw["id"])
+        self.record_count = int(raw.get("record_count") or 0)
+        for name, key, many in _PLAIN:
+            value = raw.get(key)
+            setattr(self, name, list(value or []) if many else (value or None) if name in _ENUMS else value)
+
+    @strawberry.field(description="The customer that would keep its id, as it is now.")
+    async def survivor(self, info: Info) -> Customer | None:
+        return await load_customer(info, str(self.survivor_id))
+
+
+# A refusal's values that are certificates (a hard rule on them names both): shown as the role may see them.
+_CERTIFICATE_RULES = frozenset({DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID})
+
+
+def _preview(caller: Caller, found: merge_review.MergePreview) -> MergePreview:
+    refusal = None
+    if found.refusal is not None:
+        message = str(found.refusal)
+        if isinstance(found.refusal, MergeRuleError) and found.refusal.rule in _CERTIFICATE_RULES:
+            for value in found.refusal.values:
+                message = message.replace(value, caller.show("certificate", value, found.survivor) or "")
+        refusal = UserError(field=None, message=message, code=found.refusal.code)
+    return MergePreview(
+        raw={**found.golden, "id": found.survivor},
+        absorbed_id=strawberry.ID(found.absorbed),
+        refusal=refusal,
+    )
 
 
 @strawberry.type(description="A candidate's records side by side with each field's comparison.")
@@ -84,6 +187,15 @@ class CandidateDetail:
     right: CandidateRecord = strawberry.field(description="The other record.")
     comparisons: list[FieldComparison] = strawberry.field(description="Each compared field.")
     explanation: JSON = strawberry.field(description="The whole comparison, as the role may see it.")
+
+    @strawberry.field(
+        description="The golden record approving the candidate would produce, and whether the caller's approval "
+        "would be refused; null when there is nothing to merge (decided, or both records in one customer already)."
+    )
+    async def merge_preview(self, info: Info) -> MergePreview | None:
+        caller = info.context.caller
+        found = await _review(info).preview(str(self.candidate.id), caller.name, caller.role.departments)
+        return None if found is None else _preview(caller, found)
 
 
 @strawberry.type(description="How many candidates have a status in a department.")
@@ -145,8 +257,10 @@ class WithdrawDecisionPayload:
     user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
 
 
-def _candidate(raw: dict[str, Any]) -> MatchCandidate:
+def _candidate(raw: dict[str, Any], pair: _Pairs | None = None) -> MatchCandidate:
+    """``pair``: where its records are read (a queue page's, read together); by default its own."""
     return MatchCandidate(
+        pair=pair or _Pairs([raw["id"]]),
         id=raw["id"],
         status=raw["status"],
         probability=float(raw.get("probability") or 0),
@@ -182,6 +296,11 @@ def _record(info: Info, raw: dict[str, Any], customer: dict[str, Any] | None) ->
         source_id=raw["source_id"],
         customer_id=strawberry.ID(customer["id"]) if customer else None,
         fields=fields,
+        name=raw.get("name"),
+        local_network=raw.get("local_network"),
+        segment=raw.get("segment") or None,
+        loaded_at=raw.get("loaded_at"),
+        changed_at=raw.get("changed_at"),
     )
 
 
@@ -350,7 +469,8 @@ class StewardQuery:
         filters = QueueFilter(wanted, department, min_score, max_score, source, bound)
         rows, more = await review.queue(filters, order_by, size, cursor)  # type: ignore[arg-type]
         counts = await review.counts(filters)
-        page = edges(order, rows, lambda r: (r["sort_key"], r["id"]), _candidate)
+        pairs = _Pairs([r["id"] for r in rows])
+        page = edges(order, rows, lambda r: (r["sort_key"], r["id"]), lambda raw: _candidate(raw, pairs))
         return ReviewQueue(
             edges=page,
             nodes=[e.node for e in page],
@@ -381,7 +501,7 @@ class StewardQuery:
                 )
             )
         return CandidateDetail(
-            candidate=_candidate(detail.candidate),
+            candidate=_candidate(detail.candidate, _Pairs([str(id)], {str(id): detail})),
             left=left,
             right=right,
             comparisons=comparisons,

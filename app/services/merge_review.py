@@ -10,7 +10,7 @@ import orjson
 
 from app import clock
 from app.errors import ConflictError, MergeRuleError, NotFoundError
-from app.resolution.constraints import CANNOT, refuse_separating
+from app.resolution.constraints import CANNOT, refuse_joining, refuse_separating
 from app.services import steward_decisions
 from app.services.merges import MergeOutcome, Merges
 from app.store import Store, cypher
@@ -18,6 +18,7 @@ from app.store import Store, cypher
 QUEUE = {"score": cypher("steward/queue_by_score"), "age": cypher("steward/queue_by_age")}
 COUNTS = cypher("steward/queue_counts")
 CANDIDATE = cypher("steward/candidate")
+CANDIDATES_RECORDS = cypher("steward/candidates_records")
 REJECT = cypher("steward/reject")
 HELD = cypher("steward/held_contact_changes")
 
@@ -52,6 +53,17 @@ class CandidateDetail:
     left_customer: dict[str, Any] | None
     right_customer: dict[str, Any] | None
     explanation: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MergePreview:
+    """The golden record approving a candidate would give the surviving customer (every key of
+    app.customer.GOLDEN_KEYS), and the refusal that approval would meet now, if any."""
+
+    survivor: str
+    absorbed: str
+    golden: dict[str, Any]
+    refusal: MergeRuleError | ConflictError | None
 
 
 class MergeReview:
@@ -90,6 +102,17 @@ class MergeReview:
             orjson.loads(row["candidate"].get("explanation") or "{}"),
         )
 
+    async def records(self, candidate_ids: list[str]) -> dict[str, CandidateDetail]:
+        """Each candidate's two records and their customers, in one read (a queue page's rows);
+        the detail's candidate holds its id alone, its explanation is empty."""
+        rows = await self.store.read(CANDIDATES_RECORDS, {"ids": candidate_ids})
+        return {
+            row["id"]: CandidateDetail(
+                {"id": row["id"]}, row["left"], row["right"], row["left_customer"], row["right_customer"]
+            )
+            for row in rows
+        }
+
     async def approve(self, candidate_id: str, decided_by: str, departments: Collection[str] = ()) -> MergeOutcome:
         """核实归并: the pair is one customer from now on, through every later resolution. A candidate
         the rules leave to a department is that department's to approve."""
@@ -102,7 +125,7 @@ class MergeReview:
             raise ConflictError(f"candidate {candidate_id!r} has a record that belongs to no customer")
         if left["id"] == right["id"]:
             raise ConflictError(f"both records of candidate {candidate_id!r} already belong to customer {left['id']!r}")
-        survivor, absorbed = sorted((left, right), key=lambda c: (-(c.get("record_count") or 0), c["id"]))
+        survivor, absorbed = _survivor_first(left, right)
         return await self.merges.merge(
             survivor["id"],
             absorbed["id"],
@@ -112,6 +135,32 @@ class MergeReview:
             explanation={"candidate": candidate_id, **detail.explanation},
             pair=(detail.left["id"], detail.right["id"]),
         )
+
+    async def preview(
+        self, candidate_id: str, decided_by: str, departments: Collection[str] = ()
+    ) -> MergePreview | None:
+        """What approving the candidate would write, nothing written: the golden record survivorship
+        chooses for both customers' records together (the very derivation a merge writes), which
+        customer keeps its id, and the refusal the caller's approval would meet now (the candidate's
+        department, a hard merge rule, a standing steward decision). None when there is nothing to
+        merge: the candidate is decided, a record belongs to no customer, or both to one."""
+        detail = await self.detail(candidate_id)
+        left, right = detail.left_customer, detail.right_customer
+        if detail.candidate["status"] != "pending" or left is None or right is None or left["id"] == right["id"]:
+            return None
+        survivor, absorbed = _survivor_first(left, right)
+        state = await self.merges._state(survivor["id"], absorbed["id"])
+        kept, merged = state[survivor["id"]]["records"], state[absorbed["id"]]["records"]
+        together = [*kept, *merged]
+        refusal: MergeRuleError | ConflictError | None = None
+        try:
+            _require_department(detail, decided_by, departments)
+            what = f"merging customer {absorbed['id']!r} into {survivor['id']!r}"
+            await self.merges.check_rules(kept, merged, departments, what)
+            refuse_joining(together, await steward_decisions.standing_for(self.store, together), ignore=candidate_id)
+        except (MergeRuleError, ConflictError) as exc:
+            refusal = exc
+        return MergePreview(survivor["id"], absorbed["id"], await self.merges._golden(together), refusal)
 
     async def reject(
         self, candidate_id: str, decided_by: str, note: str = "", departments: Collection[str] = ()
@@ -148,6 +197,12 @@ class MergeReview:
             raise ConflictError(
                 f"candidate {candidate_id!r} was decided, or one of its customers changed, meanwhile; read it again"
             )
+
+
+def _survivor_first(left: dict[str, Any], right: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The customer a merge keeps (the one with more records, then the lower id) and the one it absorbs."""
+    survivor, absorbed = sorted((left, right), key=lambda c: (-(c.get("record_count") or 0), c["id"]))
+    return survivor, absorbed
 
 
 def _require_department(detail: CandidateDetail, decided_by: str, departments: Collection[str]) -> None:

@@ -32,6 +32,8 @@ BOUNDED_LISTS = {
     ("Customer", "provenance"),
     ("Customer", "phones"),
     ("Customer", "sources"),
+    ("MergePreview", "phones"),
+    ("MergePreview", "sources"),
     ("Tier", "tags"),
     ("Tier", "entitlements"),
     ("MergeEvent", "movedRecords"),
