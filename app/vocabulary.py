@@ -8,6 +8,7 @@ from __future__ import annotations
 
 CERT_TYPES = ("resident_id", "credit_code", "org_code", "passport", "other", "blank")
 SEGMENTS = ("individual", "household", "small_business", "enterprise", "government")
+INDIVIDUAL = SEGMENTS[0]
 # Small businesses are organisations, on the 政企 side (DOMAIN.md §2, §3).
 ORGANISATION_SEGMENTS = ("small_business", "enterprise", "government")
 # A member of a customer of this segment belongs to that household (家庭) rather than to an organisation.

@@ -12,9 +12,19 @@ from app.customer import SOURCE_ATTRIBUTES
 from app.errors import BadInput
 from app.fields import a_flag, a_time, phone_list
 from app.services.kept_answers import read_versions
+from app.vocabulary import INDIVIDUAL
 from schema.context import Info
 from schema.customer import Customer
-from schema.enums import Channel, ContactKind, ContactOutcome, Segment, SubmissionDecision, enum_named, value_of
+from schema.enums import (
+    Channel,
+    ContactKind,
+    ContactOutcome,
+    Segment,
+    SubmissionDecision,
+    enum_named,
+    member_name,
+    value_of,
+)
 from schema.limits import DEFAULT_PAGE, SEARCH_TEXT_MAX, page_size
 from schema.pagination import SEARCH_CUSTOMERS, PageInfo, page_info
 from schema.payloads import FieldWarning, UserError, attempt, camel
@@ -64,8 +74,11 @@ def _record_input() -> type:
         else:
             kind = str
         annotations[attribute.key] = kind | None
+        default = INPUT_DEFAULTS.get(attribute.key)
+        description = attribute.description or RECORD_FIELD_NOTES.get(attribute.key, "")
         namespace[attribute.key] = strawberry.field(
-            default=None, description=attribute.description or RECORD_FIELD_NOTES.get(attribute.key, "")
+            default=None if default is None else kind[member_name(default)],
+            description=description + (f" Left out: {default}." if default else ""),
         )
     namespace["__annotations__"] = annotations
     namespace["fields"] = _fields
@@ -75,6 +88,8 @@ def _record_input() -> type:
     )
 
 
+# A record typed at a desk is a person's unless it says otherwise (as a file's row must).
+INPUT_DEFAULTS = {"segment": INDIVIDUAL}
 RECORD_FIELD_NOTES = {
     "account_manager_id": "The account manager's employee id in the channel's source.",
     "vip_card": "The customer's VIP card, if the channel knows it.",

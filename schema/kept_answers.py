@@ -61,6 +61,7 @@ class CachedCustomerViews(SchemaExtension):
             or context.versions is None
             or context.caller is None
             or execution.graphql_document is None
+            or execution.result is not None  # refused by an earlier check: nothing to look up
         ):
             yield
             return

@@ -71,6 +71,27 @@ INPUT_TEXT_MAX = max(limit for kind in MAX_LENGTHS.values() for limit in kind.va
 SEARCH_TEXT_MAX = TEXT_MAX
 
 
+# The fields that answer a page of a list (a connection): without first or last they give DEFAULT_PAGE
+# items, and cost as many (tests/unit/test_schema_v1.py holds the set to the schema's connections).
+PAGED_FIELDS = frozenset(
+    {
+        "contacts",
+        "searchCustomers",
+        "reviewQueue",
+        "stewardDecisions",
+        "heldContactChanges",
+        "mergeHistory",
+        "accounts",
+        "subscriptions",
+        "offerings",
+        "opportunities",
+        "members",
+        "memberOf",
+        "sourceRecords",
+    }
+)
+
+
 def page_size(first: int) -> int:
     if first < 1 or first > MAX_PAGE:
         raise BadInput(f"first must be between 1 and {MAX_PAGE}, got {first}")
@@ -129,7 +150,7 @@ def _page_argument(node: FieldNode, variables: Mapping[str, Any] | None = None) 
     """A list's page size: a literal, or a variable's value (its default when not given); without
     the variables (validation, cached per text) a variable counts as the list's default page."""
     for argument in node.arguments or ():
-        if argument.name.value not in ("first", "limit"):
+        if argument.name.value not in ("first", "last", "limit"):
             continue
         if isinstance(argument.value, IntValueNode):
             return max(1, int(argument.value.value))
@@ -137,7 +158,7 @@ def _page_argument(node: FieldNode, variables: Mapping[str, Any] | None = None) 
             given = variables.get(argument.value.name.value)
             if isinstance(given, int) and not isinstance(given, bool):
                 return max(1, given)
-    return DEFAULT_LIST_COST if node.name.value in ("contacts", "searchCustomers", "reviewQueue") else 1
+    return DEFAULT_LIST_COST if node.name.value in PAGED_FIELDS else 1
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
@@ -177,10 +198,20 @@ def spread_size(document: DocumentNode) -> int:
     return _spread_count(document, lambda _: 1, MAX_SELECTIONS)
 
 
-def _long_strings(value: ValueNode) -> Iterator[int]:
+def _unfit(text: str) -> str | None:
+    """Why no field could take this string: its length, or a NUL (no store keeps one in a value)."""
+    if len(text) > INPUT_TEXT_MAX:
+        return f"{len(text):,} characters, more than the {INPUT_TEXT_MAX:,} any input may have"
+    if "\x00" in text:
+        return "a NUL character (U+0000), which no field may hold"
+    return None
+
+
+def _long_strings(value: ValueNode) -> Iterator[str]:
     if isinstance(value, StringValueNode):
-        if len(value.value) > INPUT_TEXT_MAX:
-            yield len(value.value)
+        reason = _unfit(value.value)
+        if reason is not None:
+            yield reason
     elif isinstance(value, ListValueNode):
         for item in value.values:
             yield from _long_strings(item)
@@ -206,23 +237,22 @@ def before_validation(document: DocumentNode) -> GraphQLError | None:
         )
     long = _long_string_argument(document)
     if long is not None:
-        node, length = long
+        node, reason = long
         return GraphQLError(
-            f"argument {node.name.value} has a string of {length:,} characters, more than the "
-            f"{INPUT_TEXT_MAX:,} any input may have",
+            f"argument {node.name.value} has a string of {reason}",
             node,
             extensions={"code": BadInput.code},
         )
     return None
 
 
-def _long_string_argument(document: DocumentNode) -> tuple[ArgumentNode, int] | None:
+def _long_string_argument(document: DocumentNode) -> tuple[ArgumentNode, str] | None:
     stack: list[Any] = list(document.definitions)
     while stack:
         node = stack.pop()
         if isinstance(node, ArgumentNode):
-            for length in _long_strings(node.value):
-                return node, length
+            for reason in _long_strings(node.value):
+                return node, reason
             continue
         for key in node.keys:
             child = getattr(node, key, None)
@@ -233,9 +263,10 @@ def _long_string_argument(document: DocumentNode) -> tuple[ArgumentNode, int] | 
     return None
 
 
-def _long_variable(value: Any, path: str) -> tuple[str, int] | None:
+def _long_variable(value: Any, path: str) -> tuple[str, str] | None:
     if isinstance(value, str):
-        return (path, len(value)) if len(value) > INPUT_TEXT_MAX else None
+        reason = _unfit(value)
+        return None if reason is None else (path, reason)
     if isinstance(value, dict):
         items: Any = ((f"{path}.{k}", v) for k, v in value.items())
     elif isinstance(value, list):
@@ -257,11 +288,8 @@ def before_execution(
     for name, value in (variables or {}).items():
         long = _long_variable(value, f"${name}")
         if long is not None:
-            where, length = long
-            return GraphQLError(
-                f"variable {where} has {length:,} characters, more than the {INPUT_TEXT_MAX:,} any input may have",
-                extensions={"code": BadInput.code},
-            )
+            where, reason = long
+            return GraphQLError(f"variable {where} has {reason}", extensions={"code": BadInput.code})
     return None
 
 

@@ -26,7 +26,10 @@ class UserError:
         description='The path of the input field at fault (e.g. ["record", "certNo"]); null for the whole input.'
     )
     message: str = strawberry.field(description="Why, naming the record or customer, the field and the rule.")
-    code: str = strawberry.field(description="BAD_USER_INPUT, MERGE_RULE, CONFLICT or NOT_FOUND.")
+    code: str = strawberry.field(
+        description="BAD_USER_INPUT, MERGE_RULE, CONFLICT, CONTRADICTS_DECISIONS (a steward action against "
+        "standing decisions, named) or NOT_FOUND."
+    )
 
 
 @strawberry.type(description="A field the record was kept without: its value failed a check (it is kept aside).")

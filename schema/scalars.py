@@ -14,18 +14,16 @@ from typing import Any, NewType
 import strawberry
 
 from app import clock
-from app.fields import Invalid, an_instant
+from app.errors import BadInput
+from app.fields import an_instant
 
 
 def _parse(value: Any) -> str:
     """Checked to be a time, and kept as sent: a service stores it as an instant (and names it as
     sent when it breaks a rule, such as a contact dated next year)."""
     if not isinstance(value, str):
-        raise ValueError("a DateTime is an ISO-8601 text, such as 2026-11-30T23:30:00+08:00")
-    try:
-        an_instant(value)
-    except Invalid as exc:
-        raise ValueError(str(exc)) from None
+        raise BadInput(f"{value!r} is not a DateTime: an ISO-8601 text, such as 2026-11-30T23:30:00+08:00")
+    an_instant(value)  # Invalid, a BadInput: a value a user can correct, whether a variable or in the text
     return value.strip()
 
 

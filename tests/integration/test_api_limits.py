@@ -186,3 +186,23 @@ async def test_a_number_past_64_bits_in_the_variables_gets_a_coded_answer(graph:
         answer = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
     [error] = answer.json()["errors"]
     assert error["extensions"]["code"] == "NOT_FOUND" and "-9223372036854775809" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "says"),
+    [
+        ('{ reviewQueue(createdBefore: "") { totalCount } }', None, "is not an ISO-8601 time"),
+        ("{ reviewQueue(createdBefore: 3) { totalCount } }", None, "is not a DateTime"),
+        ("query($t: DateTime) { reviewQueue(createdBefore: $t) { totalCount } }", {"t": "soon"}, "ISO-8601"),
+        ('{ customer(id: "C\\u0000") { id } }', None, "NUL character"),
+        ("query($id: ID!) { customer(id: $id) { id } }", {"id": "C\x00"}, "NUL character"),
+    ],
+)
+async def test_a_bad_time_or_a_nul_in_a_request_is_bad_user_input(
+    graph: EmbeddedStore, query: str, variables: dict[str, str] | None, says: str
+) -> None:
+    """In the text or in a variable alike: refused as the user's to correct, never an internal error."""
+    async with api_client(graph, "steward") as client:
+        answer = await client.post("/graphql", json={"query": query, "variables": variables})
+    [error] = answer.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and says in error["message"], error

@@ -94,13 +94,13 @@ async def tied(store: Store) -> Store:
 # number of items fixture_rows() gives it.
 LISTS = {
     "reviewQueue by score": (
-        """query($first: Int!, $after: String) { reviewQueue(sort: "score", first: $first, after: $after) {
+        """query($first: Int!, $after: String) { reviewQueue(sort: SCORE, first: $first, after: $after) {
         edges { cursor node { id } } nodes { id } pageInfo { hasNextPage endCursor } } }""",
         ("reviewQueue",),
         53,
     ),
     "reviewQueue by age": (
-        """query($first: Int!, $after: String) { reviewQueue(sort: "age", first: $first, after: $after) {
+        """query($first: Int!, $after: String) { reviewQueue(sort: AGE, first: $first, after: $after) {
         edges { cursor node { id } } nodes { id } pageInfo { hasNextPage endCursor } } }""",
         ("reviewQueue",),
         53,

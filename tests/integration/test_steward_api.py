@@ -60,27 +60,50 @@ async def gql(client: Any, query: str, **variables: Any) -> dict[str, Any]:
 
 
 QUEUE = """query($department: String) { reviewQueue(department: $department, first: 50) {
-  candidates { id status probability rule blockingRule department }
+  nodes { id status probability rule blockingRule department }
   counts { status department candidates } pageInfo { hasNextPage endCursor } } }"""
 DETAIL = """query($id: ID!) { matchCandidate(id: $id) {
   candidate { id status } left { id source customerId fields } right { id source customerId fields }
   comparisons { field level weight left right differs } explanation } }"""
-APPROVE = "mutation($id: ID!) { approveCandidate(id: $id) { eventId survivor absorbed moved } }"
-REJECT = 'mutation($id: ID!) { rejectCandidate(id: $id, note: "different people") { id status decidedBy } }'
-UNMERGE = "mutation($id: ID!) { unmerge(eventId: $id) { eventId survivor absorbed moved } }"
-HISTORY = (
-    "query($id: ID!) { mergeHistory(customerId: $id) { id kind decidedBy survivor absorbed undoneAt movedRecords } }"
+USER_ERRORS = "userErrors { field message code }"
+APPROVE = (
+    "mutation($id: ID!) { approveCandidate(id: $id) { result { eventId survivorId absorbedId moved "
+    f"survivor {{ id }} absorbed {{ id }} }} {USER_ERRORS} }} }}"
 )
-CUSTOMER_HISTORY = (
-    "query($id: ID!) { customer(id: $id) { mergeHistory { id kind decidedBy survivor absorbed undoneAt "
-    "movedRecords } } }"
+REJECT = (
+    'mutation($id: ID!) { rejectCandidate(id: $id, reason: "different people") { '
+    f"candidate {{ id status decidedBy }} {USER_ERRORS} }} }}"
 )
-CUSTOMER = "query($id: ID!) { customer(id: $id) { id redirectedFrom status name sourceRecords { id } } }"
+UNMERGE = (
+    "mutation($id: ID!) { unmerge(eventId: $id) { result { eventId survivorId absorbedId moved } "
+    f"{USER_ERRORS} }} }}"
+)
+EVENT_FIELDS = "id kind decidedBy survivorId absorbedId undoneAt movedRecords"
+HISTORY = f"query($id: ID!) {{ mergeHistory(customerId: $id) {{ nodes {{ {EVENT_FIELDS} }} }} }}"
+CUSTOMER_HISTORY = f"query($id: ID!) {{ customer(id: $id) {{ mergeHistory {{ nodes {{ {EVENT_FIELDS} }} }} }} }}"
+CUSTOMER = "query($id: ID!) { customer(id: $id) { id redirectedFrom status name sourceRecords { nodes { id } } } }"
+
+
+def user_error(answer: dict[str, Any], mutation: str) -> dict[str, Any]:
+    """The one refusal a mutation answered as data (its object null), not as a top-level error."""
+    assert "errors" not in answer, answer
+    payload = answer["data"][mutation]
+    assert len(payload["userErrors"]) == 1, payload
+    assert all(v is None for k, v in payload.items() if k != "userErrors"), payload
+    return payload["userErrors"][0]
+
+
+def done(answer: dict[str, Any], mutation: str) -> dict[str, Any]:
+    """A mutation's payload that was not refused."""
+    assert "errors" not in answer, answer
+    payload = answer["data"][mutation]
+    assert payload["userErrors"] == [], payload
+    return payload
 
 
 async def probe_candidate(client: Any) -> dict[str, Any]:
     queue = (await gql(client, QUEUE))["data"]["reviewQueue"]
-    matches = [c for c in queue["candidates"] if c["rule"] == "same_certificate_different_name"]
+    matches = [c for c in queue["nodes"] if c["rule"] == "same_certificate_different_name"]
     assert matches, queue
     return matches[0]
 
@@ -88,7 +111,7 @@ async def probe_candidate(client: Any) -> dict[str, Any]:
 async def test_queue_detail_and_counts(loaded: Store) -> None:
     async with api_client(loaded, "steward") as client:
         candidate = await probe_candidate(client)
-        assert candidate["status"] == "pending" and candidate["blockingRule"] == "certificate"
+        assert candidate["status"] == "PENDING" and candidate["blockingRule"] == "certificate"
         detail = (await gql(client, DETAIL, id=candidate["id"]))["data"]["matchCandidate"]
         names = {detail["left"]["fields"]["name"], detail["right"]["fields"]["name"]}
         assert names == {"甄测试", "欧阳某某"}
@@ -97,11 +120,11 @@ async def test_queue_detail_and_counts(loaded: Store) -> None:
         assert by_field["name"]["level"] == "different" and by_field["name"]["differs"]
         assert by_field["name"]["weight"] < 0 < by_field["certificate"]["weight"]
         counts = (await gql(client, QUEUE))["data"]["reviewQueue"]["counts"]
-        assert sum(c["candidates"] for c in counts if c["status"] == "pending") >= 1
+        assert sum(c["candidates"] for c in counts if c["status"] == "PENDING") >= 1
 
 
-PAGE = """query($sort: String!, $after: String) { reviewQueue(sort: $sort, first: 1, after: $after) {
-  candidates { id probability createdAt } pageInfo { hasNextPage endCursor } } }"""
+PAGE = """query($sort: ReviewSort!, $after: String) { reviewQueue(sort: $sort, first: 1, after: $after) {
+  nodes { id probability createdAt } pageInfo { hasNextPage endCursor } } }"""
 
 
 async def pages(client: Any, sort: str) -> list[dict[str, Any]]:
@@ -109,7 +132,7 @@ async def pages(client: Any, sort: str) -> list[dict[str, Any]]:
     after = None
     while True:
         queue = (await gql(client, PAGE, sort=sort, after=after))["data"]["reviewQueue"]
-        seen += queue["candidates"]
+        seen += queue["nodes"]
         if not queue["pageInfo"]["hasNextPage"]:
             return seen
         after = queue["pageInfo"]["endCursor"]
@@ -118,7 +141,7 @@ async def pages(client: Any, sort: str) -> list[dict[str, Any]]:
 
 async def test_the_queue_pages_to_its_end_by_score_and_by_age(loaded: Store) -> None:
     async with api_client(loaded, "steward") as client:
-        by_score, by_age = await pages(client, "score"), await pages(client, "age")
+        by_score, by_age = await pages(client, "SCORE"), await pages(client, "AGE")
     assert by_score and sorted(c["id"] for c in by_score) == sorted(c["id"] for c in by_age)
     assert len({c["id"] for c in by_score}) == len(by_score)
     assert [c["probability"] for c in by_score] == sorted((c["probability"] for c in by_score), reverse=True)
@@ -135,26 +158,29 @@ async def test_approve_then_unmerge_restores_the_graph(loaded: Store) -> None:
     before = await crosswalk(loaded)
     async with api_client(loaded, "steward", "wang") as client:
         candidate = await probe_candidate(client)
-        merged = (await gql(client, APPROVE, id=candidate["id"]))["data"]["approveCandidate"]
+        merged = done(await gql(client, APPROVE, id=candidate["id"]), "approveCandidate")["result"]
         after_merge = await crosswalk(loaded)
-        assert after_merge["probe:customers:R1"] == after_merge["probe:customers:R2"] == merged["survivor"]
-        redirected = (await gql(client, CUSTOMER, id=merged["absorbed"]))["data"]["customer"]
-        assert redirected["id"] == merged["survivor"] and redirected["redirectedFrom"] == merged["absorbed"]
-        history = (await gql(client, HISTORY, id=merged["survivor"]))["data"]["mergeHistory"]
-        assert history[0]["kind"] == "merge" and history[0]["decidedBy"] == "wang"
-        on_customer = (await gql(client, CUSTOMER_HISTORY, id=merged["absorbed"]))["data"]["customer"]
-        assert on_customer["mergeHistory"] == history
+        assert after_merge["probe:customers:R1"] == after_merge["probe:customers:R2"] == merged["survivorId"]
+        # The result's customers as they are now: the absorbed id answers the survivor.
+        assert merged["survivor"]["id"] == merged["absorbed"]["id"] == merged["survivorId"] != merged["absorbedId"]
+        redirected = (await gql(client, CUSTOMER, id=merged["absorbedId"]))["data"]["customer"]
+        assert redirected["id"] == merged["survivorId"] and redirected["redirectedFrom"] == merged["absorbedId"]
+        history = (await gql(client, HISTORY, id=merged["survivorId"]))["data"]["mergeHistory"]["nodes"]
+        assert history[0]["kind"] == "MERGE" and history[0]["decidedBy"] == "wang"
+        assert (history[0]["survivorId"], history[0]["absorbedId"]) == (merged["survivorId"], merged["absorbedId"])
+        on_customer = (await gql(client, CUSTOMER_HISTORY, id=merged["absorbedId"]))["data"]["customer"]
+        assert on_customer["mergeHistory"]["nodes"] == history
     async with api_client(loaded, "service_hall") as hall:
-        denied = await gql(hall, CUSTOMER_HISTORY, id=merged["survivor"])
+        denied = await gql(hall, CUSTOMER_HISTORY, id=merged["survivorId"])
         assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     async with api_client(loaded, "steward", "wang") as client:
         assert (await check_invariants(loaded)).ok
-        again = await gql(client, APPROVE, id=candidate["id"])
-        assert again["errors"][0]["extensions"]["code"] == "CONFLICT"
-        undone = (await gql(client, UNMERGE, id=merged["eventId"]))["data"]["unmerge"]
+        again = user_error(await gql(client, APPROVE, id=candidate["id"]), "approveCandidate")
+        assert again["code"] == "CONFLICT" and f"{candidate['id']!r} is already approved" in again["message"], again
+        undone = done(await gql(client, UNMERGE, id=merged["eventId"]), "unmerge")["result"]
         assert undone["moved"] == merged["moved"]
         assert await crosswalk(loaded) == before
-        history = (await gql(client, HISTORY, id=merged["survivor"]))["data"]["mergeHistory"]
+        history = (await gql(client, HISTORY, id=merged["survivorId"]))["data"]["mergeHistory"]["nodes"]
         assert any(h["undoneAt"] for h in history)
         assert (await check_invariants(loaded)).ok
 
@@ -162,10 +188,10 @@ async def test_approve_then_unmerge_restores_the_graph(loaded: Store) -> None:
 async def test_rejected_pair_is_not_proposed_again(loaded: Store) -> None:
     async with api_client(loaded, "steward") as client:
         candidate = await probe_candidate(client)
-        rejected = (await gql(client, REJECT, id=candidate["id"]))["data"]["rejectCandidate"]
-        assert rejected["status"] == "rejected"
+        rejected = done(await gql(client, REJECT, id=candidate["id"]), "rejectCandidate")["candidate"]
+        assert rejected["id"] == candidate["id"] and rejected["status"] == "REJECTED"
         await resolve_all(loaded)
-        queue = (await gql(client, QUEUE))["data"]["reviewQueue"]["candidates"]
+        queue = (await gql(client, QUEUE))["data"]["reviewQueue"]["nodes"]
         assert candidate["id"] not in [c["id"] for c in queue]
 
 
@@ -175,7 +201,16 @@ async def test_two_stewards_approving_at_once_one_conflicts(loaded: Store) -> No
         answers = await asyncio.gather(
             gql(first, APPROVE, id=candidate["id"]), gql(second, APPROVE, id=candidate["id"])
         )
-    succeeded = [a for a in answers if a.get("data") and a["data"].get("approveCandidate")]
-    conflicts = [a for a in answers if a.get("errors") and a["errors"][0]["extensions"]["code"] == "CONFLICT"]
+    assert all("errors" not in a for a in answers), answers
+    payloads = [a["data"]["approveCandidate"] for a in answers]
+    succeeded = [p for p in payloads if p["result"] and not p["userErrors"]]
+    conflicts = [
+        p
+        for p in payloads
+        if p["result"] is None
+        and [e["code"] for e in p["userErrors"]] == ["CONFLICT"]
+        # Whichever lost names what it found changed: the candidate, or a customer merged meanwhile.
+        and ("candidate" in p["userErrors"][0]["message"] or "customer" in p["userErrors"][0]["message"])
+    ]
     assert len(succeeded) == 1 and len(conflicts) == 1, answers
     assert (await check_invariants(loaded)).ok

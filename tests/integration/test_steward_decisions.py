@@ -24,7 +24,7 @@ from app.store import Store
 from demo import generate
 from loaders.ingest import ingest_file
 from loaders.manifest import ingest_directory
-from tests.conftest import api_client
+from tests.conftest import api_client, record_input
 from tests.identities import credit_code, resident_id
 from tests.integration.test_steward_api import crosswalk
 
@@ -45,16 +45,21 @@ ROWS = {
     "O2": ["福州测试科技有限公司", "credit_code", COMPANY, "13300005551", "0592", "enterprise"],
 }
 
-APPROVE = "mutation($id: ID!) { approveCandidate(id: $id) { eventId survivor absorbed } }"
-REJECT = 'mutation($id: ID!) { rejectCandidate(id: $id, note: "two people") { id status } }'
-UNMERGE = "mutation($id: ID!) { unmerge(eventId: $id) { eventId survivor absorbed } }"
+USER_ERRORS = "userErrors { field message code }"
+RESULT = f"result {{ eventId survivorId absorbedId }} {USER_ERRORS}"
+APPROVE = f"mutation($id: ID!) {{ approveCandidate(id: $id) {{ {RESULT} }} }}"
+REJECT = (
+    'mutation($id: ID!) { rejectCandidate(id: $id, reason: "two people") { '
+    f"candidate {{ id status }} {USER_ERRORS} }} }}"
+)
+UNMERGE = f"mutation($id: ID!) {{ unmerge(eventId: $id) {{ {RESULT} }} }}"
 MERGE = (
     "mutation($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "
-    '"known to the hall") { eventId survivor absorbed } }'
+    f'"known to the hall") {{ {RESULT} }} }}'
 )
-SPLIT = "mutation($c: ID!, $r: [String!]!) { splitCustomer(customerId: $c, recordIds: $r) { eventId absorbed } }"
-QUEUE = """query($status: String!) { reviewQueue(status: $status, first: 100) {
-  candidates { id status rule department } } }"""
+SPLIT = f"mutation($c: ID!, $r: [ID!]!) {{ splitCustomer(customerId: $c, recordIds: $r) {{ {RESULT} }} }}"
+QUEUE = """query($status: CandidateStatus!) { reviewQueue(status: $status, first: 100) {
+  nodes { id status rule department } } }"""
 
 
 def write_rows(path: Path, rows: dict[str, list[str]]) -> Path:
@@ -83,6 +88,29 @@ async def gql(client: Any, query: str, **variables: Any) -> dict[str, Any]:
     return (await client.post("/graphql", json={"query": query, "variables": variables})).json()
 
 
+def payload(answer: dict[str, Any]) -> dict[str, Any]:
+    """The one mutation's payload of an answer without top-level errors."""
+    assert "errors" not in answer, answer
+    (found,) = answer["data"].values()
+    return found
+
+
+def done(answer: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a mutation that did its work: no refusal, its object present."""
+    found = payload(answer)
+    assert found["userErrors"] == [], answer
+    assert all(v is not None for v in found.values()), answer
+    return found
+
+
+def refused(answer: dict[str, Any]) -> dict[str, Any]:
+    """The one refusal a mutation answered as data (its object null, nothing done)."""
+    found = payload(answer)
+    assert len(found["userErrors"]) == 1, answer
+    assert all(v is None for k, v in found.items() if k != "userErrors"), answer
+    return found["userErrors"][0]
+
+
 async def customer_of(store: Store) -> dict[str, str]:
     return await crosswalk(store)
 
@@ -92,7 +120,7 @@ async def candidate_between(client: Any, status: str, left: str, right: str) -> 
 
     wanted = candidate_id(rid(left), rid(right))
     queue = await gql(client, QUEUE, status=status)
-    return next((c["id"] for c in queue["data"]["reviewQueue"]["candidates"] if c["id"] == wanted), None)
+    return next((c["id"] for c in queue["data"]["reviewQueue"]["nodes"] if c["id"] == wanted), None)
 
 
 async def assert_checks_hold(store: Store) -> None:
@@ -102,15 +130,14 @@ async def assert_checks_hold(store: Store) -> None:
 
 async def test_an_approval_below_the_threshold_lasts_through_batch_runs(loaded: Store) -> None:
     async with api_client(loaded, "steward") as client:
-        candidate = await candidate_between(client, "pending", "R1", "R2")
+        candidate = await candidate_between(client, "PENDING", "R1", "R2")
         assert candidate is not None
-        approved = await gql(client, APPROVE, id=candidate)
-        assert "errors" not in approved, approved
+        done(await gql(client, APPROVE, id=candidate))
         for _ in range(2):
             await resolve_all(loaded)
             owners = await customer_of(loaded)
             assert owners[rid("R1")] == owners[rid("R2")]
-            assert await candidate_between(client, "pending", "R1", "R2") is None
+            assert await candidate_between(client, "PENDING", "R1", "R2") is None
     await assert_checks_hold(loaded)
 
 
@@ -118,8 +145,7 @@ async def test_a_manual_merge_lasts_through_batch_and_incremental_runs(loaded: S
     owners = await customer_of(loaded)
     assert owners[rid("N1")] != owners[rid("N2")]
     async with api_client(loaded, "steward") as client:
-        merged = await gql(client, MERGE, s=owners[rid("N1")], a=owners[rid("N2")])
-        assert "errors" not in merged, merged
+        done(await gql(client, MERGE, s=owners[rid("N1")], a=owners[rid("N2")]))
     await resolve_all(loaded)
     owners = await customer_of(loaded)
     assert owners[rid("N1")] == owners[rid("N2")]
@@ -132,36 +158,36 @@ async def test_a_rejection_keeps_the_pair_apart_until_a_record_changes_its_ident
     loaded: Store, tmp_path: Path
 ) -> None:
     async with api_client(loaded, "steward") as client:
-        candidate = await candidate_between(client, "pending", "R1", "R2")
+        candidate = await candidate_between(client, "PENDING", "R1", "R2")
         assert candidate is not None
-        assert "errors" not in await gql(client, REJECT, id=candidate)
+        assert done(await gql(client, REJECT, id=candidate))["candidate"] == {"id": candidate, "status": "REJECTED"}
         await resolve_all(loaded)
         owners = await customer_of(loaded)
         assert owners[rid("R1")] != owners[rid("R2")]
-        assert await candidate_between(client, "pending", "R1", "R2") is None
-        assert await candidate_between(client, "rejected", "R1", "R2") == candidate
-        merged = await gql(client, MERGE, s=owners[rid("R1")], a=owners[rid("R2")])
-        assert merged["errors"][0]["extensions"]["code"] == "CONTRADICTS_DECISIONS", merged
-        assert "R1" in merged["errors"][0]["message"] and "R2" in merged["errors"][0]["message"]
+        assert await candidate_between(client, "PENDING", "R1", "R2") is None
+        assert await candidate_between(client, "REJECTED", "R1", "R2") == candidate
+        merged = refused(await gql(client, MERGE, s=owners[rid("R1")], a=owners[rid("R2")]))
+        assert merged["code"] == "CONTRADICTS_DECISIONS", merged
+        assert "R1" in merged["message"] and "R2" in merged["message"]
         changed = {"R2": [*ROWS["R2"][:3], "13300007773", *ROWS["R2"][4:]]}
         await ingest_file(loaded, "probe", "customers", write_rows(tmp_path / "changed.csv", changed))
         await resolve_all(loaded)
-        assert await candidate_between(client, "pending", "R1", "R2") == candidate
+        assert await candidate_between(client, "PENDING", "R1", "R2") == candidate
     await assert_checks_hold(loaded)
 
 
 async def test_an_unmerge_returns_the_candidate_and_keeps_the_pair_apart_until_decided(loaded: Store) -> None:
     async with api_client(loaded, "steward") as client:
-        candidate = await candidate_between(client, "pending", "R1", "R2")
+        candidate = await candidate_between(client, "PENDING", "R1", "R2")
         assert candidate is not None
-        event = (await gql(client, APPROVE, id=candidate))["data"]["approveCandidate"]["eventId"]
-        assert "errors" not in await gql(client, UNMERGE, id=event)
-        assert await candidate_between(client, "pending", "R1", "R2") == candidate
+        event = done(await gql(client, APPROVE, id=candidate))["result"]["eventId"]
+        assert done(await gql(client, UNMERGE, id=event))["result"]["eventId"] == event
+        assert await candidate_between(client, "PENDING", "R1", "R2") == candidate
         await resolve_all(loaded)
         owners = await customer_of(loaded)
         assert owners[rid("R1")] != owners[rid("R2")]
         await assert_checks_hold(loaded)
-        assert "errors" not in await gql(client, APPROVE, id=candidate)
+        done(await gql(client, APPROVE, id=candidate))
         await resolve_all(loaded)
         owners = await customer_of(loaded)
         assert owners[rid("R1")] == owners[rid("R2")]
@@ -172,8 +198,8 @@ async def test_a_split_lasts_against_the_direct_merge_rule(loaded: Store) -> Non
     owners = await customer_of(loaded)
     assert owners[rid("S1")] == owners[rid("S2")]
     async with api_client(loaded, "steward") as client:
-        split = await gql(client, SPLIT, c=owners[rid("S1")], r=[rid("S2")])
-        assert "errors" not in split, split
+        split = done(await gql(client, SPLIT, c=owners[rid("S1")], r=[rid("S2")]))["result"]
+        assert split["survivorId"] == owners[rid("S1")] != split["absorbedId"], split
     for _ in range(2):
         await resolve_all(loaded)
         owners = await customer_of(loaded)
@@ -183,20 +209,21 @@ async def test_a_split_lasts_against_the_direct_merge_rule(loaded: Store) -> Non
 
 async def test_a_withdrawn_split_no_longer_holds(loaded: Store) -> None:
     owners = await customer_of(loaded)
-    listing = """query($r: String) { stewardDecisions(recordId: $r, first: 50) {
-      decisions { id kind left right status } pageInfo { hasNextPage } } }"""
+    listing = """query($r: ID) { stewardDecisions(recordId: $r, first: 50) {
+      nodes { id kind left right status } pageInfo { hasNextPage } } }"""
     async with api_client(loaded, "steward") as client:
-        assert "errors" not in await gql(client, SPLIT, c=owners[rid("S1")], r=[rid("S2")])
-        found = (await gql(client, listing, r=rid("S2")))["data"]["stewardDecisions"]["decisions"]
-        apart = [d for d in found if d["kind"] == "cannot"]
+        done(await gql(client, SPLIT, c=owners[rid("S1")], r=[rid("S2")]))
+        found = (await gql(client, listing, r=rid("S2")))["data"]["stewardDecisions"]["nodes"]
+        apart = [d for d in found if d["kind"] == "CANNOT"]
         assert len(apart) == 1 and {apart[0]["left"], apart[0]["right"]} == {rid("S1"), rid("S2")}
         withdrawn = await gql(
             client,
-            'mutation($id: ID!) { withdrawDecision(id: $id, reason: "split in error") { status } }',
+            'mutation($id: ID!) { withdrawDecision(id: $id, reason: "split in error") { decision { id status } '
+            f"{USER_ERRORS} }} }}",
             id=apart[0]["id"],
         )
-        assert withdrawn["data"]["withdrawDecision"]["status"] == "undone", withdrawn
-        assert (await gql(client, listing, r=rid("S2")))["data"]["stewardDecisions"]["decisions"] == []
+        assert done(withdrawn)["decision"] == {"id": apart[0]["id"], "status": "UNDONE"}, withdrawn
+        assert (await gql(client, listing, r=rid("S2")))["data"]["stewardDecisions"]["nodes"] == []
     await resolve_all(loaded)
     owners = await customer_of(loaded)
     assert owners[rid("S1")] == owners[rid("S2")]
@@ -206,9 +233,8 @@ async def test_a_withdrawn_split_no_longer_holds(loaded: Store) -> None:
 async def test_a_manual_merge_of_two_certificates_is_refused_naming_the_rule_and_both(loaded: Store) -> None:
     owners = await customer_of(loaded)
     async with api_client(loaded, "steward") as client:
-        refused = await gql(client, MERGE, s=owners[rid("A1")], a=owners[rid("B1")])
-    error = refused["errors"][0]
-    assert error["extensions"]["code"] == "MERGE_RULE"
+        error = refused(await gql(client, MERGE, s=owners[rid("A1")], a=owners[rid("B1")]))
+    assert error["code"] == "MERGE_RULE"
     assert "different_certificates" in error["message"]
     assert resident_id(773) in error["message"] and resident_id(774) in error["message"]
     assert await customer_of(loaded) == owners
@@ -217,12 +243,12 @@ async def test_a_manual_merge_of_two_certificates_is_refused_naming_the_rule_and
 
 async def test_organisations_across_networks_are_their_departments_to_approve(loaded: Store) -> None:
     async with api_client(loaded, "steward") as steward, api_client(loaded, "organisation_steward") as department:
-        candidate = await candidate_between(steward, "pending", "O1", "O2")
+        candidate = await candidate_between(steward, "PENDING", "O1", "O2")
         assert candidate is not None
-        refused = await gql(steward, APPROVE, id=candidate)
-        assert refused["errors"][0]["extensions"]["code"] == "MERGE_RULE"
-        assert "organisation_customers" in refused["errors"][0]["message"]
-        assert "errors" not in await gql(department, APPROVE, id=candidate)
+        error = refused(await gql(steward, APPROVE, id=candidate))
+        assert error["code"] == "MERGE_RULE"
+        assert "organisation_customers" in error["message"]
+        done(await gql(department, APPROVE, id=candidate))
     await resolve_all(loaded)
     owners = await customer_of(loaded)
     assert owners[rid("O1")] == owners[rid("O2")]
@@ -233,9 +259,9 @@ async def test_an_approval_a_later_change_makes_illegal_is_suspended_and_returne
     loaded: Store, tmp_path: Path
 ) -> None:
     async with api_client(loaded, "steward") as client:
-        candidate = await candidate_between(client, "pending", "R1", "R2")
+        candidate = await candidate_between(client, "PENDING", "R1", "R2")
         assert candidate is not None
-        assert "errors" not in await gql(client, APPROVE, id=candidate)
+        done(await gql(client, APPROVE, id=candidate))
         other = resident_id(775)
         changed = {"R2": [ROWS["R2"][0], "resident_id", other, *ROWS["R2"][3:]]}
         await ingest_file(loaded, "probe", "customers", write_rows(tmp_path / "changed.csv", changed))
@@ -243,10 +269,10 @@ async def test_an_approval_a_later_change_makes_illegal_is_suspended_and_returne
         assert report.summary["steward_decisions"]["suspended"] == 1
         owners = await customer_of(loaded)
         assert owners[rid("R1")] != owners[rid("R2")]
-        assert await candidate_between(client, "pending", "R1", "R2") == candidate
-        again = await gql(client, APPROVE, id=candidate)
-        assert again["errors"][0]["extensions"]["code"] == "MERGE_RULE"
-        assert other in again["errors"][0]["message"]
+        assert await candidate_between(client, "PENDING", "R1", "R2") == candidate
+        again = refused(await gql(client, APPROVE, id=candidate))
+        assert again["code"] == "MERGE_RULE"
+        assert other in again["message"]
     await assert_checks_hold(loaded)
 
 
@@ -273,7 +299,7 @@ async def test_a_rejection_and_a_merge_at_once_cannot_both_land(loaded: Store) -
     owners = await customer_of(loaded)
     left, right = owners[rid("R1")], owners[rid("R2")]
     async with api_client(loaded, "steward") as client:
-        candidate = await candidate_between(client, "pending", "R1", "R2")
+        candidate = await candidate_between(client, "PENDING", "R1", "R2")
     assert candidate is not None
 
     class Racing(Merges):
@@ -296,7 +322,7 @@ async def test_a_rejection_read_before_a_merge_is_refused_when_it_lands_after(lo
 
     owners = await customer_of(loaded)
     async with api_client(loaded, "steward") as client:
-        candidate = await candidate_between(client, "pending", "R1", "R2")
+        candidate = await candidate_between(client, "PENDING", "R1", "R2")
     assert candidate is not None
 
     class Racing(MergeReview):
@@ -320,22 +346,24 @@ async def test_match_does_not_answer_merge_for_a_customer_the_record_may_not_joi
     """match() asks the hard rules about the whole customer, as incremental resolution does: A3 scores as a
     merge with A2 alone, but its customer holds A1's other certificate, so the answer is review."""
     owners = await customer_of(loaded)
-    probe = {
-        "name": "张三丰",
-        "certType": "resident_id",
-        "certNo": resident_id(776),
-        "phones": ["13300008881"],
-        "localNetwork": "0591",
-    }
+    probe = record_input(
+        {
+            "name": "张三丰",
+            "cert_type": "resident_id",
+            "cert_no": resident_id(776),
+            "phones": ["13300008881"],
+            "local_network": "0591",
+        }
+    )
     async with api_client(loaded, "admin") as client:
         answer = await gql(client, MATCH, r=probe)
     assert "errors" not in answer, answer
     found = {m["customer"]["id"]: m for m in answer["data"]["match"]}
     assert owners[rid("A1")] in found, answer
     mine = found[owners[rid("A1")]]
-    assert mine["decision"] == "review", mine
+    assert mine["decision"] == "REVIEW", mine
     assert mine["explanation"]["policy_rule"] == "different_certificates", mine
-    assert all(m["decision"] != "merge" for m in found.values()), found
+    assert all(m["decision"] != "MERGE" for m in found.values()), found
 
 
 # ---------------------------------------------------------------- property: decisions are never lost
@@ -363,16 +391,19 @@ async def act(store: Store, client: Any, step: Step, tmp_path: Path) -> None:
     kind, k = step
     owners = await customer_of(store)
     if kind in ("approve", "reject"):
-        queue = (await gql(client, QUEUE, status="pending"))["data"]["reviewQueue"]["candidates"]
+        queue = (await gql(client, QUEUE, status="PENDING"))["data"]["reviewQueue"]["nodes"]
         if queue:
             await gql(client, APPROVE if kind == "approve" else REJECT, id=queue[k % len(queue)]["id"])
     elif kind == "merge":
         pair = sorted({owners[rid(s)] for s in ("N1", "N2", "R1", "R2", "A2")})
         if len(pair) >= 2:
-            answer = await gql(client, MERGE, s=pair[k % len(pair)], a=pair[(k + 1) % len(pair)])
-            if "errors" in answer:
-                assert answer["errors"][0]["extensions"]["code"] in ("MERGE_RULE", "CONTRADICTS_DECISIONS"), answer
+            answer = payload(await gql(client, MERGE, s=pair[k % len(pair)], a=pair[(k + 1) % len(pair)]))
+            if answer["userErrors"]:
+                assert answer["result"] is None, answer
+                assert [e["code"] for e in answer["userErrors"]] in (["MERGE_RULE"], ["CONTRADICTS_DECISIONS"]), answer
                 assert await customer_of(store) == owners
+            else:
+                assert answer["result"]["survivorId"] == pair[k % len(pair)], answer
     elif kind == "split":
         together = [r for r in owners if r.startswith("probe:") and owners[r] == owners[rid("S1")]]
         if len(together) >= 2:
@@ -381,10 +412,13 @@ async def act(store: Store, client: Any, step: Step, tmp_path: Path) -> None:
         events = STATE.setdefault("events", [])
         history = await gql(
             client,
-            "query($id: ID!) { mergeHistory(customerId: $id) { id kind undoneAt } }",
+            "query($id: ID!) { mergeHistory(customerId: $id, first: 100) { nodes { id kind undoneAt } "
+            "pageInfo { hasNextPage } } }",
             id=owners[rid(["R1", "N1", "O1"][k % 3])],
         )
-        open_merges = [e["id"] for e in history["data"]["mergeHistory"] if e["kind"] == "merge" and not e["undoneAt"]]
+        events_page = history["data"]["mergeHistory"]
+        assert not events_page["pageInfo"]["hasNextPage"], history
+        open_merges = [e["id"] for e in events_page["nodes"] if e["kind"] == "MERGE" and not e["undoneAt"]]
         events.extend(open_merges)
         if open_merges:
             await gql(client, UNMERGE, id=open_merges[0])

@@ -28,19 +28,22 @@ from loaders.manifest import read_manifest
 from tests.conftest import api_client, load_demo, rewrite
 from tests.integration.test_steward_api import crosswalk, gql
 
-# Everything a customer's view shows, as an admin sees it.
+# Everything a customer's view shows, as an admin sees it. Each list is read whole: answers() holds
+# that every connection's page is its whole list (contacts: its newest 20 and their count).
 FULL_VIEW = """query($id: ID!) { customer(id: $id) {
   id redirectedFrom version status name certificateNumber phones email address birthDate gender segment
   customerGroup organisationClass localNetwork sources provenance { attribute sourceRecord }
   tier { starLevel averageMonthlySpend vipCard tags entitlements }
   accountManagers { role employee { id name role localNetwork } }
-  accounts { id accountType status openedAt subscriptions { id status } }
-  subscriptions { id serviceNumber productType status offeringCode startDate endDate accountId }
-  offerings { code name isBundle subscriptions { id } }
+  accounts { totalCount nodes { id accountType status openedOn subscriptions { totalCount nodes { id status } } } }
+  subscriptions { totalCount nodes { id serviceNumber productType status offeringCode startDate endDate accountId } }
+  offerings { totalCount nodes { code name isBundle subscriptions { totalCount nodes { id } } } }
   contacts(first: 20) { totalCount edges { node { id channel kind at summary outcome source } } }
-  memberOf { customerId name keyPerson title } members { customerId name keyPerson title }
-  opportunities { id kind need stage channel capturedAt product claimedBy claimedByName claimedAt }
-  mergeHistory { id kind undoneAt movedRecords } sourceRecords { id source sourceId fields why } } }"""
+  memberOf { totalCount nodes { customerId name keyPerson title } }
+  members { totalCount nodes { customerId name keyPerson title } }
+  opportunities { totalCount nodes { id kind need stage channel capturedAt product claimedBy claimedByName claimedAt } }
+  mergeHistory { totalCount nodes { id kind undoneAt movedRecords } }
+  sourceRecords { totalCount nodes { id source sourceId fields why } } } }"""
 
 
 def changing(every: int = 1, **changes: Callable[[str], str]) -> Callable[[dict[str, str]], bool]:
@@ -69,11 +72,23 @@ async def people(graph: Store, tmp_path: Path) -> tuple[Store, Path]:
     return graph, await load_demo(graph, tmp_path / "demo", 80, seed=29)
 
 
+def whole_lists(view: Any) -> bool:
+    """Every connection in ``view`` lists all its items on its page (none left beyond the default size)."""
+    if isinstance(view, list):
+        return all(whole_lists(v) for v in view)
+    if not isinstance(view, dict):
+        return True
+    if "nodes" in view and len(view["nodes"]) != view["totalCount"]:
+        return False
+    return all(whole_lists(v) for v in view.values())
+
+
 async def answers(client: Any, ids: list[str]) -> dict[str, Any]:
     found = {}
     for customer in ids:
         answer = await gql(client, FULL_VIEW, id=customer)
         assert "errors" not in answer, answer
+        assert whole_lists(answer["data"]["customer"]), answer
         found[customer] = answer["data"]["customer"]
     return found
 
@@ -164,7 +179,7 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
 
     async def split_one_record_off() -> None:
         for customer in ids:
-            records = fresh_answers[customer]["sourceRecords"]
+            records = fresh_answers[customer]["sourceRecords"]["nodes"]
             if len(records) >= 2 and fresh_answers[customer]["redirectedFrom"] is None:
                 await merges.split(customer, [records[-1]["id"]], decided_by="test")
                 return
@@ -176,12 +191,14 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
                 answer = await gql(
                     hotline,
                     RECORD,
-                    c={"customerId": customer, "kind": "query", "channel": "hotline", "summary": "version test"},
+                    c={"customerId": customer, "kind": "QUERY", "channel": "HOTLINE", "summary": "version test"},
                 )
                 assert "errors" not in answer, answer
+                recorded = answer["data"]["recordContact"]
+                assert recorded["userErrors"] == [] and recorded["customer"]["id"] == customer, answer
 
     async def gql_members(customer: str) -> list[Any]:
-        return fresh_answers[customer]["members"]
+        return fresh_answers[customer]["members"]["nodes"]
 
     events: list[str] = []
     steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
@@ -229,7 +246,8 @@ async def test_kept_answers_follow_every_write_path(people: tuple[Store, Path]) 
             fresh_answers = now
 
 
-RECORD = """mutation($c: ContactRecordInput!) { recordContact(contact: $c) { id version } }"""
+RECORD = """mutation($c: ContactRecordInput!) { recordContact(contact: $c) {
+  customer { id version } userErrors { field message code } } }"""
 
 
 async def test_a_kept_answer_is_audited_per_read_and_kept_per_role(people: tuple[Store, Path]) -> None:

@@ -186,3 +186,17 @@ def test_every_id_is_an_id() -> None:
         if (name == "id" or name.endswith("Id")) and named(f.type).name != "ID"
     ]
     assert not wrong, wrong
+
+
+def test_the_cost_limit_knows_every_paged_field() -> None:
+    """A connection without first or last gives a default page, and the cost limit counts it so."""
+    from schema.limits import PAGED_FIELDS
+
+    paged = {
+        name
+        for t in own_types()
+        if isinstance(t, GraphQLObjectType)
+        for name, f in t.fields.items()
+        if named(f.type).name.endswith("Connection") or named(f.type).name == "ReviewQueue"
+    }
+    assert paged == PAGED_FIELDS
