@@ -534,9 +534,10 @@ async def load_demo_if_empty(store: Store, settings: Settings) -> None:
     if directory is not None:
         await load_directory(store, directory)
     demo = settings.data_dir / "demo"
-    if (demo / "manifest.json").is_file():
+    found = examples(demo) if (demo / "manifest.json").is_file() else None
+    if found is not None:
         # What docs/api.md's examples ask for, from this demo.
-        log.info("demo data: %s", shown(examples(demo)))
+        log.info("demo data: %s", shown(found))
 
 
 @cli.command()

@@ -32,6 +32,7 @@ def test_the_examples_are_found() -> None:
 async def test_every_example_runs_as_its_role_on_the_demo(graph: Store, tmp_path: Path) -> None:
     directory = await load_demo(graph, tmp_path / "demo", 200, seed=360)
     found = examples(directory)
+    assert found is not None and found.organisation_certificate, "the demo has a person and a managed organisation"
     given = {"cert": found.certificate, "number": found.service_number, "name": found.name}
     given["orgCert"] = found.organisation_certificate
     manager = record_id("am_app", "employees", found.manager)
