@@ -40,10 +40,10 @@ PYTHON = sys.executable
 VIEW = (
     "query($id: ID!) { customer(id: $id) { id version name certificateNumber phones email address segment "
     "localNetwork tier { starLevel vipCard entitlements } accountManagers { role employee { id name } } "
-    "accounts { id accountType subscriptions { serviceNumber productType } } "
-    "offerings { code isBundle subscriptions { serviceNumber } } "
+    "accounts { nodes { id accountType subscriptions { nodes { serviceNumber productType } } } } "
+    "offerings { nodes { code isBundle subscriptions { nodes { serviceNumber } } } } "
     "contacts(first: 20) { totalCount edges { node { id channel kind at } } } "
-    "memberOf { customerId keyPerson } members { customerId } } }"
+    "memberOf { nodes { customerId keyPerson } } members { nodes { customerId } } } }"
 )
 LARGE = VIEW.replace("contacts(first: 20)", "contacts(first: 100)")
 TYPENAME = "{ __typename }"
