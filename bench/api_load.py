@@ -203,7 +203,9 @@ async def customer_ids(data_dir: Path, count: int) -> tuple[list[str], str]:
 
 async def top_up_contacts(port: int, key: str, customer_id: str, how_many: int) -> None:
     """Bring the customer to ``how_many`` contacts, so every run measures the same list."""
-    query = "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { id } }"
+    query = (
+        "mutation($c: ContactRecordInput!) { recordContact(contact: $c) { customer { id } userErrors { message } } }"
+    )
     count = "query($id: ID!) { customer(id: $id) { contacts(first: 1) { totalCount } } }"
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}, timeout=30
@@ -213,20 +215,23 @@ async def top_up_contacts(port: int, key: str, customer_id: str, how_many: int) 
         if have > how_many:
             raise SystemExit(f"{customer_id} already has {have} contacts; start from a fresh --data-dir")
         for k in range(have, how_many):
-            await client.post(
+            written = await client.post(
                 "/graphql",
                 json={
                     "query": query,
                     "variables": {
                         "c": {
                             "customerId": customer_id,
-                            "kind": "query",
-                            "channel": "hotline",
+                            "kind": "QUERY",
+                            "channel": "HOTLINE",
                             "summary": f"load test {k}",
                         }
                     },
                 },
             )
+            body = written.json()
+            if body.get("errors") or body["data"]["recordContact"]["userErrors"]:
+                raise SystemExit(f"a contact for the large list was refused: {body}")
 
 
 def main() -> None:
