@@ -234,7 +234,14 @@ def _personal(attribute: Attribute) -> Callable[..., Any]:
     return show
 
 
-def _golden_attributes(cls: type) -> type:
+def fill_golden(target: Any, raw: dict[str, Any]) -> None:
+    """Set the plain golden attributes golden_attributes gave ``target``'s type from a golden record."""
+    for name, key, many in _PLAIN:
+        value = raw.get(key)
+        setattr(target, name, list(value or []) if many else (value or None) if name in _ENUMS else value)
+
+
+def golden_attributes(cls: type) -> type:
     """Give the type a field for each attribute the customer declaration shows, before strawberry
     reads the class: plain ones as fields without a resolver, personal ones through the caller."""
     for attribute in SHOWN:
@@ -286,13 +293,13 @@ def held(
 
 
 @strawberry.type(description="One customer as every channel sees it (一个客户、一个标识码、一份客户视图).")
-@_golden_attributes
+@golden_attributes
 class Customer(Node):
     raw: strawberry.Private[dict[str, Any]]
     requested_id: strawberry.Private[str]
     # Plain attributes, filled from the golden record: a field without a resolver costs
     # strawberry a fraction of one with a resolver, and a view reads dozens of them. The golden
-    # attributes are added from the customer declaration by _golden_attributes.
+    # attributes are added from the customer declaration by golden_attributes.
     id: strawberry.ID = strawberry.field(
         default=strawberry.ID(""),
         description="The customer's id (客户标识码), the one channel systems store; it never changes, and an id "
@@ -310,9 +317,7 @@ class Customer(Node):
         self.redirected_from = self.requested_id if self.requested_id != raw["id"] else None
         self.version = int(raw.get("version") or 0)
         self.status = raw.get("status", "active")
-        for name, key, many in _PLAIN:
-            value = raw.get(key)
-            setattr(self, name, list(value or []) if many else (value or None) if name in _ENUMS else value)
+        fill_golden(self, raw)
 
     @strawberry.field(description="Which source record each golden attribute came from.")
     def provenance(self) -> list[Provenance]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from app.errors import BadInput, NotFoundError
+from app.errors import BadInput
 from schema.context import Info
 
 SEPARATOR = ":"
@@ -59,14 +59,3 @@ class Node:
 async def fetch_node(info: Info, value: str) -> Any:
     type_name, business_id = parse_global_id(value)
     return await _FETCHERS[type_name](info, business_id)
-
-
-async def fetch_nodes(info: Info, values: list[str]) -> list[Any]:
-    """Each id's object, or null with an error at its index for one that is not found."""
-    found = []
-    for value in values:
-        try:
-            found.append(await fetch_node(info, value))
-        except NotFoundError:
-            found.append(None)
-    return found

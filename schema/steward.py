@@ -21,11 +21,10 @@ from app.services.merge_review import HeldChange, MergeReview, QueueFilter, held
 from app.services.merges import MergeOutcome, Merges
 from schema.context import Info
 from schema.customer import (
-    _ENUMS,
-    _PLAIN,
     Customer,
     MergeEvent,
-    _golden_attributes,
+    fill_golden,
+    golden_attributes,
     load_customer,
     merge_event,
     merge_history_page,
@@ -132,7 +131,7 @@ class _Pairs:
     "attribute as survivorship chooses it from both customers' source records together (the derivation a "
     "merge writes), personal ones shown as the role may see them; nothing is written."
 )
-@_golden_attributes
+@golden_attributes
 class MergePreview:
     raw: strawberry.Private[dict[str, Any]]
     survivor_id: strawberry.ID = strawberry.field(
@@ -152,9 +151,7 @@ class MergePreview:
         raw = self.raw
         self.survivor_id = strawberry.ID(raw["id"])
         self.record_count = int(raw.get("record_count") or 0)
-        for name, key, many in _PLAIN:
-            value = raw.get(key)
-            setattr(self, name, list(value or []) if many else (value or None) if name in _ENUMS else value)
+        fill_golden(self, raw)
 
     @strawberry.field(description="The customer that would keep its id, as it is now.")
     async def survivor(self, info: Info) -> Customer | None:

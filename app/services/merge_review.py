@@ -10,7 +10,7 @@ import orjson
 
 from app import clock
 from app.errors import ConflictError, MergeRuleError, NotFoundError
-from app.resolution.constraints import CANNOT, refuse_joining, refuse_separating
+from app.resolution.constraints import CANNOT, refuse_separating
 from app.services import steward_decisions
 from app.services.merges import MergeOutcome, Merges
 from app.store import Store, cypher
@@ -149,18 +149,12 @@ class MergeReview:
         if detail.candidate["status"] != "pending" or left is None or right is None or left["id"] == right["id"]:
             return None
         survivor, absorbed = _survivor_first(left, right)
-        state = await self.merges._state(survivor["id"], absorbed["id"])
-        kept, merged = state[survivor["id"]]["records"], state[absorbed["id"]]["records"]
-        together = [*kept, *merged]
-        refusal: MergeRuleError | ConflictError | None = None
+        golden, refusal = await self.merges.preview(survivor["id"], absorbed["id"], departments, candidate_id)
         try:
             _require_department(detail, decided_by, departments)
-            what = f"merging customer {absorbed['id']!r} into {survivor['id']!r}"
-            await self.merges.check_rules(kept, merged, departments, what)
-            refuse_joining(together, await steward_decisions.standing_for(self.store, together), ignore=candidate_id)
         except (MergeRuleError, ConflictError) as exc:
             refusal = exc
-        return MergePreview(survivor["id"], absorbed["id"], await self.merges._golden(together), refusal)
+        return MergePreview(survivor["id"], absorbed["id"], golden, refusal)
 
     async def reject(
         self, candidate_id: str, decided_by: str, note: str = "", departments: Collection[str] = ()

@@ -19,7 +19,7 @@ from app import clock
 from app.errors import BadInput, ConflictError, MergeRuleError, NotFoundError
 from app.golden.derive import GoldenDeriver
 from app.ids import candidate_id, merge_event_id, new_customer_id, split_customer_id
-from app.resolution.constraints import CANNOT, MUST, STANDING, refuse_joining, refuse_splitting
+from app.resolution.constraints import CANNOT, MUST, STANDING, StewardDecision, refuse_joining, refuse_splitting
 from app.resolution.merge_rules import check_sides
 from app.resolution.prepare import match_record
 from app.rules import Rules, get_rules
@@ -95,6 +95,38 @@ class Merges:
                 department=refusal.department,
             )
 
+    async def _refuse(
+        self,
+        state: dict[str, Any],
+        survivor: str,
+        absorbed: str,
+        departments: Collection[str],
+        candidate: str | None,
+    ) -> tuple[list[str], list[StewardDecision]]:
+        """The records the two customers would hold together and the standing decisions on them, once the
+        hard rules and those decisions allow it; else the refusal (MergeRuleError, or ConflictError
+        naming the decisions)."""
+        s, a = state[survivor], state[absorbed]
+        what = f"merging customer {absorbed!r} into {survivor!r}"
+        await self.check_rules(s["records"], a["records"], departments, what)
+        together = [*s["records"], *a["records"]]
+        standing = await steward_decisions.standing_for(self.store, together)
+        refuse_joining(together, standing, ignore=candidate)
+        return together, standing
+
+    async def preview(
+        self, survivor: str, absorbed: str, departments: Collection[str] = (), candidate: str | None = None
+    ) -> tuple[dict[str, Any], MergeRuleError | ConflictError | None]:
+        """The golden record merging would write, nothing written, and the refusal the merge would meet."""
+        state = await self._state(survivor, absorbed)
+        together = [*state[survivor]["records"], *state[absorbed]["records"]]
+        try:
+            await self._refuse(state, survivor, absorbed, departments, candidate)
+            refusal = None
+        except (MergeRuleError, ConflictError) as exc:
+            refusal = exc
+        return await self._golden(together), refusal
+
     async def merge(
         self,
         survivor: str,
@@ -119,11 +151,7 @@ class Merges:
                     + "; only active customers merge"
                 )
         s, a = state[survivor], state[absorbed]
-        what = f"merging customer {absorbed!r} into {survivor!r}"
-        await self.check_rules(s["records"], a["records"], departments, what)
-        together = [*s["records"], *a["records"]]
-        standing = await steward_decisions.standing_for(self.store, together)
-        refuse_joining(together, standing, ignore=candidate)
+        together, standing = await self._refuse(state, survivor, absorbed, departments, candidate)
         moved = {key: sorted(a[key]) for key in MOVABLE}
         golden = await self._golden(together)
         event = merge_event_id("merge", survivor, absorbed)
