@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 import tomllib
+from datetime import date, time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.customer import SURVIVORSHIP
 from app.errors import ConfigError
 from app.settings import get_settings
+from app.vocabulary import CASE_EVENTS, CASE_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +120,91 @@ class Entitlement(Strict):
     tags: list[str] = []
 
 
+class CalendarYear(Strict):
+    """One year's public holidays and make-up working days (调休) as the State Council announces them,
+    for a year the chinese-calendar package does not know yet (or gets wrong): the announcement comes
+    each November, often before a package release carries it."""
+
+    holidays: list[date] = []
+    # Saturdays and Sundays worked in place of a holiday.
+    working_weekends: list[date] = []
+
+
+class CalendarRules(Strict):
+    """The Chinese working calendar (app/working_calendar.py) and the hours customers are left alone."""
+
+    # From and to, in the operator's zone: 22:00-08:00 is not a time to disturb customers (不宜打扰).
+    quiet_hours: tuple[time, time] = (time(22), time(8))
+    # A year listed here is described by its lists and the Monday-Friday rule alone, even where the
+    # package knows the year too.
+    years: dict[int, CalendarYear] = {}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CalendarRules:
+        if self.quiet_hours[0] == self.quiet_hours[1]:
+            raise ValueError("calendar.quiet_hours must start and end at different times")
+        for year, listed in self.years.items():
+            stray = sorted(day for day in [*listed.holidays, *listed.working_weekends] if day.year != year)
+            if stray:
+                raise ValueError(f"calendar.years.{year} lists days of another year: {stray}")
+            both = sorted(set(listed.holidays) & set(listed.working_weekends))
+            if both:
+                raise ValueError(f"calendar.years.{year} lists days as both holiday and working: {both}")
+            weekdays = sorted(day for day in listed.working_weekends if day.weekday() < 5)
+            if weekdays:
+                raise ValueError(f"calendar.years.{year}.working_weekends lists weekdays: {weekdays}")
+        return self
+
+
+class SlaDeadline(Strict):
+    """One service time limit of a case kind (DOMAIN.md §6-7), read by app/sla.py."""
+
+    limit: int = Field(gt=0)
+    unit: Literal["minutes", "hours", "working_days", "months"]
+    # Whether paused/resumed events stop this clock: the work's own deadlines may pause, a reply the
+    # customer is waiting for never does.
+    pauses: bool
+    # The clock starts when the case is opened, or at the first event of this name.
+    starts: str = "opened"
+    # The first of these events after the start meets the deadline.
+    met_by: list[str] = []
+    # The deadline does not arise when one of these events came before its start.
+    unless_after: list[str] = []
+    # A period the case stays open for (a follow-up), not work to do: it ends at its due, never breached.
+    period: bool = False
+
+
+class SlaRules(Strict):
+    # A deadline not yet met warns once this share of its limit has gone.
+    warning_share: float = Field(default=0.8, gt=0, le=1)
+    # Events that close a case of a kind besides `closed`, which closes every case.
+    closing_events: dict[str, list[str]] = {}
+    # The deadlines of each case kind, by name.
+    deadlines: dict[str, dict[str, SlaDeadline]] = {}
+
+    @model_validator(mode="after")
+    def _known_names(self) -> SlaRules:
+        kinds = set(self.deadlines) | set(self.closing_events)
+        if not kinds <= set(CASE_KINDS):
+            raise ValueError(f"sla names case kinds {sorted(kinds - set(CASE_KINDS))} not in {CASE_KINDS}")
+        named = {event for events in self.closing_events.values() for event in events}
+        for deadlines in self.deadlines.values():
+            for deadline in deadlines.values():
+                named |= {*deadline.met_by, *deadline.unless_after} | ({deadline.starts} - {"opened"})
+                if not deadline.met_by and not deadline.period:
+                    raise ValueError("an sla deadline that is not a period needs met_by")
+        if not named <= set(CASE_EVENTS):
+            raise ValueError(f"sla names events {sorted(named - set(CASE_EVENTS))} not in {CASE_EVENTS}")
+        return self
+
+
 class Rules(Strict):
     resolution: ResolutionRules
     survivorship: SurvivorshipRules
     tiers: TierRules
     entitlements: dict[str, Entitlement]
+    calendar: CalendarRules = CalendarRules()
+    sla: SlaRules = SlaRules()
 
 
 def load_rules(path: Path | None = None) -> Rules:
