@@ -47,6 +47,28 @@ CONTACT_KINDS = (
     "retention",
 )
 CONTACT_OUTCOMES = ("resolved", "pending", "escalated", "no_answer")
+# How a contact was made and who started it, so a care visit and a care call are told apart (DOMAIN.md §6).
+CONTACT_MODES = ("visit", "call", "sms", "email", "in_person")
+CONTACT_DIRECTIONS = ("inbound", "outbound")
+# Work with a service time limit (DOMAIN.md §6, §7): a case is opened, its events move its clocks.
+CASE_KINDS = ("consultation", "complaint", "phone_business", "emergency", "churn_warning")
+# What happened to a case. answered: a consultation's answer; promised: a new promise when the answer
+# is late; solved: the effective solution or the business done; final_answer: a complaint's final
+# answer; customer_told: the customer was told the result; paused/resumed: the clock of the work (not of
+# a reply the customer waits for) stops for a reason; contacted/retained/lost: a churn warning's steps.
+CASE_EVENTS = (
+    "answered",
+    "promised",
+    "solved",
+    "final_answer",
+    "customer_told",
+    "paused",
+    "resumed",
+    "contacted",
+    "retained",
+    "lost",
+    "closed",
+)
 EMPLOYEE_ROLES = ("account_manager", "phone_account_manager", "agent", "hall_staff", "hotline_agent", "operations")
 # A lead (商机线索: the need is vague) or an opportunity (商机: the customer named a product), and
 # where its hand-off between channels (商机转移) has got to.
@@ -62,6 +84,9 @@ RECORD_KINDS = (
     "organisation_members",
     "contacts",
     "opportunities",
+    "points",
+    "cases",
+    "case_events",
 )
 # Public customers (公众客户) and organisation customers (政企客户); rules.toml maps segments to them.
 CUSTOMER_GROUPS = ("public", "organisation")
