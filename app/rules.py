@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from app.customer import SURVIVORSHIP
 from app.errors import ConfigError
 from app.settings import get_settings
-from app.vocabulary import CASE_EVENTS, CASE_KINDS
+from app.vocabulary import CASE_EVENTS, CASE_KINDS, CONTACT_MODES, PRODUCT_TYPES, VIP_CARDS
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,101 @@ class SlaRules(Strict):
         return self
 
 
+class CardCare(Strict):
+    """One VIP card's column of the care table (DOMAIN.md §6); months are calendar months."""
+
+    first_visit_months: int = Field(ge=1)
+    # A call within this many days of the card stands for the first visit (silver's mailed card); 0: none.
+    first_call_days: int = Field(default=0, ge=0)
+    # Regular care: a visit and a call every this many months; 0: the card has no such contact.
+    visit_every_months: int = Field(ge=0)
+    call_every_months: int = Field(default=0, ge=0)
+    new_service_working_days: int = Field(ge=1)
+    new_service_modes: list[str]
+    trial_months: int = Field(ge=1)
+    birthday_gift: str = ""
+
+    @model_validator(mode="after")
+    def _known_modes(self) -> CardCare:
+        if not set(self.new_service_modes) <= set(CONTACT_MODES):
+            raise ValueError(f"new_service_modes must be among {CONTACT_MODES}")
+        return self
+
+
+class CareRules(Strict):
+    """The VIP care schedule (app/care_schedule.py); a card missing here has no schedule."""
+
+    cards: dict[str, CardCare] = {}
+    birthday_reminder_days: int = Field(default=3, ge=0)
+    # Where a 29 February birthday falls in other years: the last day of February or 1 March.
+    leap_day_birthday: Literal["02-28", "03-01"] = "02-28"
+    # A visit also keeps the call schedule (and the birthday call) if true.
+    visit_counts_as_call: bool = True
+    unreachable_attempts: int = Field(default=3, ge=1)
+    retry_gap_minutes: int = Field(default=60, ge=1)
+
+    @model_validator(mode="after")
+    def _known_cards(self) -> CareRules:
+        if not set(self.cards) <= set(VIP_CARDS):
+            raise ValueError(f"care.cards names cards {sorted(set(self.cards) - set(VIP_CARDS))} not in {VIP_CARDS}")
+        return self
+
+
+class LifecycleRules(Strict):
+    """Lifecycle stages (app/lifecycle.py): the first rule in `order` that decides gives the stage."""
+
+    order: list[Literal["churn_warning", "joining", "spend_trend"]] = ["churn_warning", "joining", "spend_trend"]
+    joining_months: int = Field(default=3, ge=0)
+    # The last trend_months complete months against the trend_months before them, in percent.
+    trend_months: int = Field(default=3, ge=1)
+    growth_percent: int = Field(default=110, ge=100)
+    decline_percent: int = Field(default=80, ge=0, le=100)
+
+
+class SpendDropRule(Strict):
+    enabled: bool = True
+    # The last complete month against the average of the `months` complete months before it.
+    months: int = Field(default=3, ge=1)
+    drop_percent: int = Field(default=30, gt=0, le=100)
+    # Below this average (yuan) a drop is too small to mean anything.
+    min_average: float = Field(default=10, ge=0)
+
+
+class CompetitorHotlineRule(Strict):
+    enabled: bool = True
+    # Other operators' hotlines; the operator's own number does not belong here.
+    numbers: list[str] = []
+    days: int = Field(default=30, ge=1)
+    min_calls: int = Field(default=1, ge=1)
+
+
+class FaultReportRule(Strict):
+    enabled: bool = True
+    product_types: list[str] = ["broadband"]
+    min_reports: int = Field(default=3, ge=1)
+    days: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _known_products(self) -> FaultReportRule:
+        if not set(self.product_types) <= set(PRODUCT_TYPES):
+            raise ValueError(f"product_types must be among {PRODUCT_TYPES}")
+        return self
+
+
+class ContractExpiryRule(Strict):
+    enabled: bool = True
+    days: int = Field(default=30, ge=0)
+
+
+class ChurnRules(Strict):
+    """Churn warnings (app/churn.py), each a signal of DOMAIN.md §7 that the data holds."""
+
+    spend_drop: SpendDropRule = SpendDropRule()
+    competitor_hotline: CompetitorHotlineRule = CompetitorHotlineRule()
+    repeated_faults: FaultReportRule = FaultReportRule()
+    contract_expiry: ContractExpiryRule = ContractExpiryRule()
+
+
 class Rules(Strict):
     resolution: ResolutionRules
     survivorship: SurvivorshipRules
@@ -205,6 +300,9 @@ class Rules(Strict):
     entitlements: dict[str, Entitlement]
     calendar: CalendarRules = CalendarRules()
     sla: SlaRules = SlaRules()
+    care: CareRules = CareRules()
+    lifecycle: LifecycleRules = LifecycleRules()
+    churn: ChurnRules = ChurnRules()
 
 
 def load_rules(path: Path | None = None) -> Rules:
