@@ -147,6 +147,19 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("updated_at", f.a_time, golden=False),
     # The holder's identity was verified at a desk (DOMAIN.md §5): lets the record change contact details.
     Attribute("identity_verified", f.a_flag, golden=False),
+    # Read by the star level (app/tiers.py), shown inside the customer's tier like vip_card.
+    Attribute(
+        "notable",
+        f.a_flag,
+        survivorship="trust",
+        description="Marked by hand as a six-star customer for their public standing (社会知名度).",
+    ),
+    Attribute(
+        "vip_card_since",
+        f.a_date,
+        survivorship="trust",
+        description="The day the customer's VIP card (大客户卡) was made (YYYY-MM-DD).",
+    ),
     # Derived by app/golden/derive from all of a customer's records.
     Attribute(
         "customer_group",

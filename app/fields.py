@@ -114,6 +114,38 @@ def an_amount(value: str) -> float:
     return float(amount)
 
 
+INTEGER = re.compile(r"^[+-]?\d{1,15}$")
+
+
+def an_integer(value: str) -> int:
+    """A whole number, as a count or a score is given (credit may be below zero)."""
+    if not INTEGER.match(value.strip()):
+        raise Invalid(f"{value!r} is not a whole number")
+    return int(value.strip())
+
+
+def a_count(value: str) -> int:
+    """A whole number of at least zero (points)."""
+    number = an_integer(value)
+    if number < 0:
+        raise Invalid(f"{value!r} must be a whole number of at least zero")
+    return number
+
+
+EARLIEST_YEAR = 1900
+
+
+def a_year(value: str) -> int:
+    """A calendar year (YYYY), at latest the operator's next one: the year a yearly figure is of."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}", text):
+        raise Invalid(f"{value!r} is not a year (YYYY)")
+    year = int(text)
+    if year < EARLIEST_YEAR or year > clock.today().year + 1:
+        raise Invalid(f"{value!r} is not a plausible year")
+    return year
+
+
 def a_flag(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("true", "1", "yes", "y", "是"):

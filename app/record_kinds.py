@@ -25,13 +25,16 @@ from app.fields import (
     TEXT_MAX,
     Field,
     Invalid,
+    a_count,
     a_date,
     a_flag,
     a_month,
     a_phone,
     a_service_no,
     a_time,
+    a_year,
     an_amount,
+    an_integer,
     one_of,
     phone_list,
     text,
@@ -178,6 +181,7 @@ KINDS: dict[str, KindSpec] = {
             "end_date": Field(a_date),
             "updated_at": Field(a_time),
             "custodian_source_id": Field(text),
+            "brand": Field(text),
         },
         references={
             "customer_source_id": "customers",
@@ -205,6 +209,9 @@ KINDS: dict[str, KindSpec] = {
             "employee_id": Field(text),
             "summary": Field(text, max_length=SUMMARY_MAX),
             "outcome": Field(one_of(v.CONTACT_OUTCOMES)),
+            "mode": Field(one_of(v.CONTACT_MODES)),
+            "direction": Field(one_of(v.CONTACT_DIRECTIONS)),
+            "called_number": Field(a_service_no, max_length=SERVICE_NO_MAX),
         },
         references={
             "customer_source_id": "customers",
@@ -229,6 +236,42 @@ KINDS: dict[str, KindSpec] = {
             "claimed_at": Field(a_time),
         },
         references={"customer_source_id": "customers", "employee_id": "employees"},
+    ),
+    # A customer's yearly points (积分) and credit on one account, from the source that keeps them.
+    "points": KindSpec(
+        fields={
+            "source_id": Field(text, True),
+            "account_source_id": Field(text, True),
+            "year": Field(a_year, True),
+            "points": Field(a_count, True),
+            "credit": Field(an_integer),
+        },
+        references={"account_source_id": "accounts"},
+    ),
+    # Work with a service time limit (DOMAIN.md §6): owned by the first person asked (employee_id).
+    "cases": KindSpec(
+        fields={
+            "source_id": Field(text, True),
+            "customer_source_id": Field(text, True),
+            "kind": Field(one_of(v.CASE_KINDS), True),
+            "opened_at": Field(a_time, True),
+            "channel": Field(one_of(v.CHANNELS)),
+            "employee_id": Field(text),
+            "summary": Field(text, max_length=SUMMARY_MAX),
+        },
+        references={"customer_source_id": "customers", "employee_id": "employees"},
+    ),
+    # What happened to a case, and when: its clocks are computed from these (app/sla.py).
+    "case_events": KindSpec(
+        fields={
+            "source_id": Field(text, True),
+            "case_source_id": Field(text, True),
+            "event": Field(one_of(v.CASE_EVENTS), True),
+            "at": Field(a_time, True),
+            "employee_id": Field(text),
+            "reason": Field(text, max_length=SUMMARY_MAX),
+        },
+        references={"case_source_id": "cases", "employee_id": "employees"},
     ),
     "employees": KindSpec(
         fields={

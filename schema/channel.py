@@ -17,7 +17,9 @@ from schema.context import Info
 from schema.customer import Customer
 from schema.enums import (
     Channel,
+    ContactDirection,
     ContactKind,
+    ContactMode,
     ContactOutcome,
     Segment,
     SubmissionDecision,
@@ -118,6 +120,12 @@ class ContactRecordInput:
     summary: str | None = strawberry.field(default=None, description="What was said or done.")
     outcome: ContactOutcome | None = strawberry.field(default=None, description="How it ended.")
     employee_id: str | None = strawberry.field(default=None, description="The employee who had the contact.")
+    mode: ContactMode | None = strawberry.field(
+        default=None, description="How it was made (a visit, a call, ...); left out, unknown."
+    )
+    direction: ContactDirection | None = strawberry.field(
+        default=None, description="Who started it: the customer (inbound) or we (outbound); left out, unknown."
+    )
 
 
 @strawberry.type(description="What recordContact answers.")
@@ -274,6 +282,8 @@ class ChannelMutation:
                     contact.summary,
                     value_of(contact.outcome),
                     contact.employee_id,
+                    value_of(contact.mode),
+                    value_of(contact.direction),
                 ),
                 caller.name,  # type: ignore[union-attr]
             )

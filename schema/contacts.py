@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from schema.enums import Channel, ContactKind, ContactOutcome
+from schema.enums import Channel, ContactDirection, ContactKind, ContactMode, ContactOutcome
 from schema.pagination import CONTACTS, Connection, Edge, page_info
 from schema.scalars import DateTime
 
@@ -20,6 +20,10 @@ class Contact:
     summary: str | None = strawberry.field(description="What was said or done, in the channel's words.")
     outcome: ContactOutcome | None = strawberry.field(description="How it ended.")
     source: str | None = strawberry.field(description="The source system or API key that recorded it.")
+    mode: ContactMode | None = strawberry.field(description="How it was made (a visit, a call, ...), if known.")
+    direction: ContactDirection | None = strawberry.field(
+        description="Who started it: the customer (inbound) or we (outbound), if known."
+    )
 
 
 def _contact(row: dict[str, Any]) -> Contact:
@@ -31,6 +35,8 @@ def _contact(row: dict[str, Any]) -> Contact:
         summary=row.get("summary"),
         outcome=row.get("outcome"),
         source=row.get("source"),
+        mode=row.get("mode"),
+        direction=row.get("direction"),
     )
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     CertificateType = Segment = Gender = OrganisationClass = VipCard = CustomerGroup = CustomerStatus = str
     AccountType = AccountStatus = ProductType = SubscriptionStatus = Channel = ContactKind = str
     ContactOutcome = OpportunityKind = OpportunityStage = EmployeeRole = ManagerRole = str
+    ContactMode = ContactDirection = str
     CandidateStatus = MatchDecision = SubmissionDecision = MergeEventKind = DecisionKind = str
     DecisionStatus = ReviewSort = str
 else:
@@ -54,6 +55,10 @@ else:
     Channel = _enum("Channel", v.CHANNELS, "A channel that serves customers (渠道).")
     ContactKind = _enum("ContactKind", v.CONTACT_KINDS, "What a contact with the customer was about (接触类型).")
     ContactOutcome = _enum("ContactOutcome", v.CONTACT_OUTCOMES, "How a contact ended.")
+    ContactMode = _enum("ContactMode", v.CONTACT_MODES, "How a contact was made: a visit, a call, an SMS, ...")
+    ContactDirection = _enum(
+        "ContactDirection", v.CONTACT_DIRECTIONS, "Who started a contact: the customer (inbound) or we (outbound)."
+    )
     OpportunityKind = _enum(
         "OpportunityKind", v.OPPORTUNITY_KINDS, "A lead (商机线索: the need is vague) or an opportunity (商机)."
     )

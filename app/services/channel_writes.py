@@ -33,6 +33,10 @@ class ContactInput:
     summary: str | None
     outcome: str | None
     employee_id: str | None
+    # How it was made and who started it (visit, call, ...; inbound or outbound). Left out, it stays
+    # unset: a channel's kind does not say whether the customer or the employee picked up the phone.
+    mode: str | None = None
+    direction: str | None = None
 
 
 async def record_contact(store: Store, contact: ContactInput, caller: str) -> str:
@@ -40,6 +44,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
     channel = one_of(v.CHANNELS)(contact.channel)
     kind = one_of(v.CONTACT_KINDS)(contact.kind)
     outcome = one_of(v.CONTACT_OUTCOMES)(contact.outcome) if contact.outcome else None
+    mode = one_of(v.CONTACT_MODES)(contact.mode) if contact.mode else None
+    direction = one_of(v.CONTACT_DIRECTIONS)(contact.direction) if contact.direction else None
     now = clock.now_iso()
     try:
         # The same rule as a file's contacts, so both store one instant the same way.
@@ -56,6 +62,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
         "at": at,
         "summary": contact.summary,
         "outcome": outcome,
+        "mode": mode,
+        "direction": direction,
         "employee_id": contact.employee_id,
         "recorded_by": caller,
     }
@@ -78,6 +86,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
                     "at": at,
                     "summary": contact.summary,
                     "outcome": outcome,
+                    "mode": mode,
+                    "direction": direction,
                 }.items()
                 if val is not None
             },

@@ -14,7 +14,7 @@ CHECKS = {
     ),
     "no relationship hangs on a merged-away customer": cypher("check/relationships_on_merged_customers"),
     "every merge event can be undone": cypher("check/merges_that_cannot_be_undone"),
-    "accounts, subscriptions and contacts hang on their record's customer": cypher(
+    "accounts, subscriptions, contacts, opportunities and cases hang on their record's customer": cypher(
         "check/holdings_not_on_their_customer"
     ),
     "no live customer holds two different valid certificates": cypher("check/customers_with_two_certificates"),

@@ -41,6 +41,7 @@ MOVABLE = (
     "subscriptions",
     "contacts",
     "opportunities",
+    "cases",
     "managers",
     "member_of",
     "members",

@@ -43,6 +43,7 @@ ATTACH_HOLDINGS = [
     cypher("resolve/attach_contacts"),
     cypher("resolve/attach_contacts_by_number"),
     cypher("resolve/attach_opportunities"),
+    cypher("resolve/attach_cases"),
 ]
 ATTACH_MANAGERS = cypher("resolve/attach_managers")
 DETACH_MANAGERS = cypher("resolve/detach_managers")
@@ -72,7 +73,7 @@ class ResolveReport:
 
 
 async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None:
-    """Accounts, subscriptions, contacts and managers follow the source records to their customer.
+    """Accounts, subscriptions, contacts, opportunities, cases and managers follow the source records to their customer.
     Idempotent, so a batch interrupted between these statements is repaired by running again."""
     for query in ATTACH_HOLDINGS:
         await store.write(query, {"customers": customers})

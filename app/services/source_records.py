@@ -37,7 +37,17 @@ UPSERT = {kind: cypher(f"ingest/{kind}") for kind in KINDS}
 # rest, and every changed record, go through the kind's upsert.
 CREATE_NEW = {
     kind: cypher(f"ingest/{kind}_new")
-    for kind in ("customers", "accounts", "subscriptions", "bills", "contacts", "opportunities")
+    for kind in (
+        "customers",
+        "accounts",
+        "subscriptions",
+        "bills",
+        "contacts",
+        "opportunities",
+        "points",
+        "cases",
+        "case_events",
+    )
 }
 SOURCE_RECORDS_OF = cypher("merge/source_records_of")
 _CUSTOMER_VALUES = tuple(a.key for a in SOURCE_ATTRIBUTES)
@@ -115,6 +125,7 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "offering_code": values.get("offering_code"),
             "start_date": values.get("start_date"),
             "end_date": values.get("end_date"),
+            "brand": values.get("brand"),
             "owner_record": owner,
         }
         row["account"] = ref("account_source_id", "accounts")
@@ -134,8 +145,42 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "summary": values.get("summary"),
             "outcome": values.get("outcome"),
             "service_no": values.get("service_no"),
+            "mode": values.get("mode"),
+            "direction": values.get("direction"),
+            "called_number": values.get("called_number"),
             "owner_record": owner,
             "employee_record": row["employee"],
+        }
+    elif kind == "points":
+        row["account"] = ref("account_source_id", "accounts")
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "year": values["year"],
+            "points": values["points"],
+            "credit": values.get("credit"),
+        }
+    elif kind == "cases":
+        row["employee"] = ref("employee_id", "employees")
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "kind": values["kind"],
+            "channel": values.get("channel"),
+            "opened_at": values["opened_at"],
+            "summary": values.get("summary"),
+            "owner_record": owner,
+            "employee_record": row["employee"],
+        }
+    elif kind == "case_events":
+        row["case"] = ref("case_source_id", "cases")
+        row["node"] = {
+            "id": rid,
+            "source": source,
+            "event": values["event"],
+            "at": values["at"],
+            "employee_record": ref("employee_id", "employees"),
+            "reason": values.get("reason"),
         }
     elif kind == "opportunities":
         row["employee"] = ref("employee_id", "employees")

@@ -1,4 +1,4 @@
-// Invariant: every account, subscription, contact and opportunity hangs on the customer that holds
+// Invariant: every account, subscription, contact, opportunity and case hangs on the customer that holds
 // its owner source record (contacts recorded by service number only are exempt: they follow the
 // number). A holding whose owner record has no customer yet, a record awaiting its first resolution,
 // is no violation: check/holdings_pending counts those.
@@ -35,3 +35,11 @@ WITH h, r
 MATCH (r)-[:RECORD_OF]->(c:Customer)
 WHERE NOT (c)-[:HAS_OPPORTUNITY]->(h)
 RETURN 'Opportunity' AS label, h.id AS id, c.id AS customer
+UNION ALL
+MATCH (h:Case)
+WITH h
+MATCH (r:SourceRecord {id: h.owner_record})
+WITH h, r
+MATCH (r)-[:RECORD_OF]->(c:Customer)
+WHERE NOT (c)-[:HAS_CASE]->(h)
+RETURN 'Case' AS label, h.id AS id, c.id AS customer

@@ -7,9 +7,10 @@ CALL { WITH c OPTIONAL MATCH (c)-[:HAS_ACCOUNT]->(x:Account) RETURN collect(x.id
 CALL { WITH c OPTIONAL MATCH (c)-[:OWNS]->(x:Subscription) RETURN collect(x.id) AS subscriptions }
 CALL { WITH c OPTIONAL MATCH (c)-[:HAD_CONTACT]->(x:Contact) RETURN collect(x.id) AS contacts }
 CALL { WITH c OPTIONAL MATCH (c)-[:HAS_OPPORTUNITY]->(x:Opportunity) RETURN collect(x.id) AS opportunities }
+CALL { WITH c OPTIONAL MATCH (c)-[:HAS_CASE]->(x:Case) RETURN collect(x.id) AS cases }
 CALL { WITH c OPTIONAL MATCH (c)-[:MANAGED_BY]->(x:Employee) RETURN collect(x.id) AS managers }
 CALL { WITH c OPTIONAL MATCH (c)-[:MEMBER_OF]->(x:Customer) RETURN collect(x.id) AS member_of }
 CALL { WITH c OPTIONAL MATCH (c)<-[:MEMBER_OF]-(x:Customer) RETURN collect(x.id) AS members }
 CALL { WITH c OPTIONAL MATCH (c)-[:IN_HOUSEHOLD]->(x:Household) RETURN collect(x.id) AS households }
 RETURN c.id AS id, c.status AS status, c.version AS version, c.merged_into AS merged_into,
-       records, accounts, subscriptions, contacts, opportunities, managers, member_of, members, households
+       records, accounts, subscriptions, contacts, opportunities, cases, managers, member_of, members, households

@@ -52,6 +52,13 @@ CALL { WITH s, a
   DELETE r
   RETURN count(n) AS opportunities }
 CALL { WITH s, a
+  UNWIND $moved.cases AS tid
+  MATCH (a)-[r:HAS_CASE]->(t:Case {id: tid})
+  CREATE (s)-[n:HAS_CASE]->(t)
+  SET n = properties(r), n.moved_by = coalesce(r.moved_by, []) + $event
+  DELETE r
+  RETURN count(n) AS cases }
+CALL { WITH s, a
   UNWIND $moved.managers AS tid
   MATCH (a)-[r:MANAGED_BY]->(t:Employee {id: tid})
   CREATE (s)-[n:MANAGED_BY]->(t)
@@ -84,7 +91,8 @@ CREATE (e:MergeEvent {id: $event, kind: 'merge', at: $now, decided_by: $decided_
                       absorbed_before: $absorbed_before,
                       moved_records: $moved.records, moved_accounts: $moved.accounts,
                       moved_subscriptions: $moved.subscriptions, moved_contacts: $moved.contacts,
-                      moved_opportunities: $moved.opportunities, moved_managers: $moved.managers,
+                      moved_opportunities: $moved.opportunities, moved_cases: $moved.cases,
+                      moved_managers: $moved.managers,
                       moved_member_of: $moved.member_of, moved_members: $moved.members,
                       moved_households: $moved.households})
 CREATE (e)-[:SURVIVOR]->(s)
@@ -97,7 +105,7 @@ FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END |
   SET x.status = 'approved', x.decided_by = $decided_by, x.decided_at = $now, x.merge_event = $event
   REMOVE x.lock)
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
-WITH e, s, records + accounts + subscriptions + contacts + opportunities + managers + member_of
+WITH e, s, records + accounts + subscriptions + contacts + opportunities + cases + managers + member_of
        + members + households AS moved
 CALL { WITH e
   MATCH (d:StewardDecision) WHERE d.id IN $ended AND d.status = 'standing'

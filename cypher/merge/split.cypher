@@ -1,5 +1,5 @@
 // Split chosen source records out of a customer into a new one, in ONE statement: the records,
-// and the accounts, subscriptions and contacts that came with them (by owner_record), move to the
+// and the accounts, subscriptions, contacts and cases that came with them (by owner_record), move to the
 // new customer; a MergeEvent of kind 'split' records it, and the steward's decisions ($decisions: the
 // records split out are one customer, and not the customer of those left) with it. No row when the
 // customer changed since read.
@@ -38,6 +38,13 @@ CALL { WITH c, n
   SET x = properties(r), x.split_by = $event
   DELETE r
   RETURN count(x) AS contacts }
+CALL { WITH c, n
+  MATCH (c)-[r:HAS_CASE]->(t:Case)
+  WHERE t.owner_record IN $records
+  CREATE (n)-[x:HAS_CASE]->(t)
+  SET x = properties(r), x.split_by = $event
+  DELETE r
+  RETURN count(x) AS cases }
 CREATE (e:MergeEvent {id: $event, kind: 'split', at: $now, decided_by: $decided_by, explanation: $explanation,
                       survivor: c.id, absorbed: n.id, moved_records: $records})
 CREATE (e)-[:SURVIVOR]->(c)
@@ -45,7 +52,7 @@ CREATE (e)-[:ABSORBED]->(n)
 SET c += $old_golden, view_changed(c), c.updated_at = $now
 REMOVE c.lock
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
-WITH e, c, records + accounts + subscriptions + contacts AS moved
+WITH e, c, records + accounts + subscriptions + contacts + cases AS moved
 CALL { WITH c
   MATCH (c)-[:MEMBER_OF]-(shown:Customer)
   SET view_changed(shown)

@@ -62,6 +62,16 @@ CALL { WITH e, a
   DELETE r
   RETURN count(n) AS opportunities }
 CALL { WITH e, a
+  UNWIND coalesce(e.moved_cases, []) AS tid
+  MATCH (h:Customer)-[r:HAS_CASE]->(t:Case {id: tid})
+  WHERE $event IN coalesce(r.moved_by, [])
+  CREATE (a)-[n:HAS_CASE]->(t)
+  SET n = properties(r)
+  SET n.moved_by = CASE WHEN r.moved_by[0] = $event THEN null
+                    ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
+  DELETE r
+  RETURN count(n) AS cases }
+CALL { WITH e, a
   UNWIND e.moved_managers AS tid
   MATCH (h:Customer)-[r:MANAGED_BY]->(t:Employee {id: tid})
   WHERE $event IN coalesce(r.moved_by, [])
@@ -101,8 +111,8 @@ CALL { WITH e, a
                     ELSE r.moved_by[0..[i IN range(0, size(r.moved_by) - 1) WHERE r.moved_by[i] = $event][0]] END
   DELETE r
   RETURN count(n) AS households }
-WITH e, a, s, records + accounts + subscriptions + contacts + opportunities + managers + member_of + members
-     + households AS moved
+WITH e, a, s, records + accounts + subscriptions + contacts + opportunities + cases + managers + member_of
+     + members + households AS moved
 OPTIONAL MATCH (a)-[m:MERGED_INTO {event: $event}]->()
 DELETE m
 WITH DISTINCT e, a, s, moved

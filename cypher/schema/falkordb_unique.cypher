@@ -16,3 +16,6 @@ StewardDecision id;
 ResolutionRun id;
 Bill id;
 SchemaVersion id;
+Points id;
+Case id;
+CaseEvent id;

@@ -16,6 +16,9 @@ CREATE CONSTRAINT resolutionrun_id IF NOT EXISTS FOR (n:ResolutionRun) REQUIRE n
 CREATE CONSTRAINT bill_id IF NOT EXISTS FOR (n:Bill) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT schemaversion_id IF NOT EXISTS FOR (n:SchemaVersion) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT leave_id IF NOT EXISTS FOR (n:Leave) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT points_id IF NOT EXISTS FOR (n:Points) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT case_id IF NOT EXISTS FOR (n:Case) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT caseevent_id IF NOT EXISTS FOR (n:CaseEvent) REQUIRE n.id IS UNIQUE;
 CREATE INDEX customer_cert_no IF NOT EXISTS FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_local_network IF NOT EXISTS FOR (n:Customer) ON (n.local_network);
@@ -39,6 +42,8 @@ CREATE INDEX sourcerecord_email IF NOT EXISTS FOR (n:SourceRecord) ON (n.email);
 CREATE INDEX sourcerecord_name IF NOT EXISTS FOR (n:SourceRecord) ON (n.name);
 CREATE INDEX subscription_owner_record IF NOT EXISTS FOR (n:Subscription) ON (n.owner_record);
 CREATE INDEX contact_owner_record IF NOT EXISTS FOR (n:Contact) ON (n.owner_record);
+CREATE INDEX case_owner_record IF NOT EXISTS FOR (n:Case) ON (n.owner_record);
+CREATE INDEX case_employee_record IF NOT EXISTS FOR (n:Case) ON (n.employee_record);
 CREATE INDEX customer_merged_into IF NOT EXISTS FOR (n:Customer) ON (n.merged_into);
 CREATE FULLTEXT INDEX customer_name IF NOT EXISTS FOR (n:Customer) ON EACH [n.name, n.name_pinyin];
 CREATE FULLTEXT INDEX source_record_name IF NOT EXISTS FOR (n:SourceRecord) ON EACH [n.name];

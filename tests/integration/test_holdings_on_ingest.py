@@ -127,7 +127,7 @@ async def violations(store: Store) -> list[dict[str, Any]]:
     return await store.read(NOT_ON_THEIR_CUSTOMER, {"limit": 20})
 
 
-NONE_PENDING = {"Account": 0, "Subscription": 0, "Contact": 0, "Opportunity": 0}
+NONE_PENDING = {"Account": 0, "Subscription": 0, "Contact": 0, "Opportunity": 0, "Case": 0}
 
 
 async def test_holdings_ingested_after_their_customers_are_in_the_view_at_once(
