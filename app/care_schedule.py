@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from app import clock
+from app.months import add_months
 from app.rules import CardCare, Rules
 from app.working_calendar import UnknownCalendarYear, WorkingCalendar
 
@@ -124,14 +125,6 @@ class Compliance:
     due: int
     met: int
     by_kind: Mapping[str, tuple[int, int]]
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, or the month's last day where it is shorter (31 January + 1 = 28 or
-    29 February): a month's limit never runs into the month after."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, gregorian.monthrange(year, month + 1)[1]))
 
 
 def birthday_in(birth: date, year: int, rules: Rules) -> date:

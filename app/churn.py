@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.care_schedule import Contact, CustomerFacts
+from app.months import complete_months
 from app.rules import ChurnRules, Rules
 
 FAULT_REPORT = "fault_report"
@@ -25,16 +26,6 @@ class ChurnWarning:
     evidence: str
     # The first day the signal stood (the dropped month's first day, the first call counted, ...).
     since: date
-
-
-def month_key(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def complete_months(today: date, count: int) -> list[str]:
-    """The ``count`` calendar months before ``today``'s (which is not complete yet), oldest first."""
-    index = today.year * 12 + today.month - 1
-    return [f"{(i // 12):04d}-{i % 12 + 1:02d}" for i in range(index - count, index)]
 
 
 def fen(amount: float) -> int:

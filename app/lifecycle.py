@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from app.care_schedule import CustomerFacts, add_months
-from app.churn import ChurnWarning, churn_warnings, complete_months, fen, yuan
+from app.care_schedule import CustomerFacts
+from app.churn import ChurnWarning, churn_warnings, fen, yuan
+from app.months import add_months, complete_months
 from app.rules import Rules
 
 StageName = Literal["joining", "growth", "maturity", "decline"]

@@ -8,12 +8,12 @@ pause and are not held back by the quiet hours: a complaint's final answer at 23
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app import clock
+from app.months import add_months
 from app.rules import Rules, SlaDeadline
 from app.working_calendar import UnknownCalendarYear, WorkingCalendar
 
@@ -164,14 +164,7 @@ def _due(start: datetime, limit: SlaDeadline, calendar: WorkingCalendar) -> date
         return start + timedelta(hours=limit.limit)
     if limit.unit == "working_days":
         return calendar.end_of_working_days(start, limit.limit)
-    return _add_months(start.astimezone(calendar.zone), limit.limit)
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    """The same wall-clock time ``months`` later, on the month's last day where the day is missing
-    (30 November + 3 months is 28 February)."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 + months, 12)
-    return moment.replace(year=year, month=month + 1, day=min(moment.day, monthrange(year, month + 1)[1]))
+    return add_months(start.astimezone(calendar.zone), limit.limit)
 
 
 def _pauses(timeline: list[CaseEvent]) -> list[_Pause]:

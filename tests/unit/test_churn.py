@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from app.care_schedule import Contact, CustomerFacts, Subscription
-from app.churn import churn_warnings, complete_months
+from app.churn import churn_warnings
+from app.months import complete_months
 from app.rules import (
     ChurnRules,
     CompetitorHotlineRule,
