@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app import clock
 from app.errors import C360Error
 from app.logs import configure
 from app.settings import Settings, get_settings
@@ -59,7 +60,10 @@ async def opened_store(check: bool = True) -> Store:
 
 @cli.callback()
 def main_options(log_level: str = typer.Option(None, help="Log level (default from C360_LOG_LEVEL).")) -> None:
-    configure(log_level or get_settings().log_level)
+    settings = get_settings()
+    configure(log_level or settings.log_level)
+    if settings.clock_start is not None:
+        clock.start_at(settings.clock_start)
 
 
 @store_cli.command("health")
@@ -273,6 +277,8 @@ async def ingest(
                 on_file=on_file,
                 on_ingested=ingested,
             )
+        if kind in TIER_KINDS:
+            await record_tiers(store)
     finally:
         await store.close()
 
@@ -319,15 +325,41 @@ async def load_directory(store: Store, directory: Path) -> list[Any]:
     return summaries
 
 
+# Kinds whose rows can move a star level: bills, points, flags and cards on customers, brands.
+TIER_KINDS = frozenset({"customers", "subscriptions", "bills", "points"})
+
+
+async def record_tiers(store: Store) -> None:
+    """Star levels recorded after the data they come from arrived (app/services/tier_history.py)."""
+    from app.rules import get_rules
+    from app.services.tier_history import record_levels
+
+    recorded = await record_levels(store, get_rules())
+    typer.echo(f"star levels as of {clock.today()}: {recorded.customers:,} customers, {recorded.changed:,} changed")
+
+
 @cli.command()
 @run_async
 async def load(
     directory: Path = typer.Argument(..., help="A directory with manifest.json (e.g. from demo-data)."),
 ) -> None:
-    """Ingest a whole directory of source files in manifest order, then resolve customers."""
+    """Ingest a whole directory of source files in manifest order, resolve customers, record star levels."""
     store = await opened_store()
     try:
         await load_directory(store, directory)
+        await record_tiers(store)
+    finally:
+        await store.close()
+
+
+@cli.command()
+@run_async
+async def tiers() -> None:
+    """Record every customer's star level as of today, keeping each change with its reason. Run it each
+    day: a month's turn moves every level's window, and a year's turn the points that count."""
+    store = await opened_store()
+    try:
+        await record_tiers(store)
     finally:
         await store.close()
 
@@ -528,12 +560,22 @@ def _quiet_server_class() -> type:
 
 async def load_demo_if_empty(store: Store, settings: Settings) -> None:
     from demo.examples import examples, shown
+    from demo.operator import reference_clock
     from loaders.load import demo_if_empty
 
     directory = await demo_if_empty(store, settings.data_dir / "demo", settings.demo_customers, settings.demo_seed)
+    demo = settings.data_dir / "demo"
+    start = reference_clock(demo)
+    if settings.clock_start is None and start is not None:
+        # The demo's dates are relative to its reference day: its levels and due work hold on that day.
+        clock.start_at(start)
+        log.info(
+            "clock: the demo's reference day, %s (set C360_CLOCK_START to choose another)",
+            clock.render(clock.now_iso()),
+        )
     if directory is not None:
         await load_directory(store, directory)
-    demo = settings.data_dir / "demo"
+        await record_tiers(store)
     found = examples(demo) if (demo / "manifest.json").is_file() else None
     if found is not None:
         # What docs/api.md's examples ask for, from this demo.
@@ -614,7 +656,6 @@ def keys_add(
 @keys_cli.command("list")
 def keys_list() -> None:
     """The keys the API accepts: names, roles, employees, expiry, creation (never keys or hashes)."""
-    from app import clock
     from app.api_keys import list_keys
 
     try:

@@ -48,6 +48,17 @@ class FixedClock:
         self._at += delta
 
 
+class RunningClock:
+    """Starts at a given moment and runs on in real time: a demo or a rehearsal lives on its own day
+    (C360_CLOCK_START), so its star levels, due work and breaches do not drift with the calendar."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = aware(start) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 _clock: Clock = SystemClock()
 
 
@@ -145,6 +156,11 @@ def local_now() -> datetime:
 def today() -> date:
     """The operator's calendar day, which turns at its midnight, not UTC's."""
     return local_now().date()
+
+
+def start_at(moment: datetime) -> Clock:
+    """Install a :class:`RunningClock` starting at ``moment``; hands back the previous clock."""
+    return set_clock(RunningClock(moment))
 
 
 def set_clock(clock: Clock) -> Clock:

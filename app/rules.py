@@ -108,13 +108,63 @@ class SurvivorshipRules(Strict):
         return self
 
 
+class StarRules(Strict):
+    """One rule set of star levels (DOMAIN.md §4): the amounts are average monthly spend in yuan."""
+
+    # The local networks this set is for; the set without any is the province's default.
+    local_networks: list[str] = []
+    two_star_spend: float = Field(ge=0)
+    three_star_spend: float = Field(ge=0)
+    # Four stars: customers of another brand from four_star_spend, and customers holding one of
+    # four_star_brands (全球通) from four_star_brand_spend, both below the five-star line.
+    four_star_spend: float = Field(ge=0)
+    four_star_brands: list[str] = []
+    four_star_brand_spend: float = Field(0, ge=0)
+    five_star_spend: float = Field(ge=0)
+    # Six stars: the previous calendar year's points from this many (or a manual flag, `notable`).
+    six_star_points: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> StarRules:
+        lines = [self.two_star_spend, self.three_star_spend, self.four_star_spend, self.five_star_spend]
+        if lines != sorted(lines) or not self.four_star_brand_spend <= self.five_star_spend:
+            raise ValueError("star lines must not fall from two to five stars (and the brand line below five)")
+        return self
+
+
 class TierRules(Strict):
-    months: int
-    star_spend_thresholds: list[float]
-    six_star_points: int
+    # Complete calendar months before the current one whose average spend gives the level.
+    months: int = Field(ge=1)
+    # The one source whose points count (points come from one authoritative system).
+    points_source: str = "crm"
+    # A customer is near the next level (准星) within this share of what the level takes.
+    near_star_share: float = Field(0.1, ge=0, le=1)
+    rule_sets: dict[str, StarRules]
+
+    @model_validator(mode="after")
+    def _one_default(self) -> TierRules:
+        defaults = [name for name, rule_set in self.rule_sets.items() if not rule_set.local_networks]
+        if len(defaults) != 1:
+            raise ValueError(f"tiers.rule_sets needs exactly one set without local_networks, has {defaults}")
+        networks = [n for rule_set in self.rule_sets.values() for n in rule_set.local_networks]
+        if len(networks) != len(set(networks)):
+            raise ValueError("a local network is named by two tiers.rule_sets")
+        return self
+
+
+class Tag(Strict):
+    """An identification tag (识别标签) shown beside the level, and what earns it."""
+
+    label: str
+    # key_person: a key person of an organisation; vip_card: holds a VIP card; segment: one of
+    # `segments`; brand: holds a subscription of one of `brands`; notable: the manual six-star flag.
+    when: Literal["key_person", "vip_card", "segment", "brand", "notable"]
+    segments: list[str] = []
+    brands: list[str] = []
 
 
 class Entitlement(Strict):
+    label: str = ""
     min_star: int = 7
     vip_cards: list[str] = []
     tags: list[str] = []
@@ -297,6 +347,7 @@ class Rules(Strict):
     resolution: ResolutionRules
     survivorship: SurvivorshipRules
     tiers: TierRules
+    tags: dict[str, Tag] = {}
     entitlements: dict[str, Entitlement]
     calendar: CalendarRules = CalendarRules()
     sla: SlaRules = SlaRules()

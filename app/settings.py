@@ -6,6 +6,7 @@ operator's existing environment selects the production backend unchanged.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -48,6 +49,10 @@ class Settings(BaseSettings):
     # in it, naive times in files are read in it, and days and months (the star level's window) turn
     # at its midnight. Stored times are UTC whatever it says (app/clock.py).
     time_zone: str = "Asia/Shanghai"
+    # The moment the clock reads when a process starts, from which it runs on (app/clock.RunningClock):
+    # for demos and rehearsals. Unset, the clock is the system's. `c360 run` on demo data sets it to the
+    # demo's reference day unless this is set.
+    clock_start: datetime | None = None
 
     # A server that dies is reported at once; this bounds one that hangs, or reads back a big graph
     # (1,000,000 source records take about 40 s to load from the append-only file).

@@ -171,7 +171,7 @@ async def raw_store_p50(data_dir: Path, ids: list[str]) -> dict[str, dict[str, f
         before = store.stats.round_trips
         for customer_id in ids * 3:
             loaders = CustomerLoaders(store, get_rules())
-            loaders.want(ViewParts(holdings=True, relations=True, spend=True, contact_pages=frozenset({20})))
+            loaders.want(ViewParts(holdings=True, relations=True, tier=True, contact_pages=frozenset({20})))
             started = time.perf_counter()
             await loaders.require(customer_id)
             view.append((time.perf_counter() - started) * 1000)

@@ -47,8 +47,8 @@ from measure import machine  # noqa: E402
 
 from app.api_keys import add_key  # noqa: E402
 from app.rules import get_rules  # noqa: E402
-from app.services.customer_view import spend_since  # noqa: E402
-from app.tiers import star_level  # noqa: E402
+from app.services.customer_view import tier_params  # noqa: E402
+from app.tiers import rule_set_for, spend_star  # noqa: E402
 from tools.neo4j.server import Neo4jServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -319,7 +319,7 @@ def peer_summary(view: dict[str, Any]) -> dict[str, Any]:
         "localNetwork": view["localNetwork"],
         "vipCard": view["vipCard"],
         # The star level from the bills the peer summed, by c360's own rule (app/tiers.py).
-        "starLevel": star_level(round(view["averageMonthlySpend"] or 0.0, 6), rules),
+        "starLevel": spend_star(round(view["averageMonthlySpend"] or 0.0, 6), None, rule_set_for(None, rules)[1]),
         "managers": sorted(
             (e["properties"]["role"], e["node"]["id"]) for e in view["accountManagersConnection"]["edges"]
         ),
@@ -421,7 +421,7 @@ def main() -> None:
         marker.unlink(missing_ok=True)
     ports = {"c360_read_first": args.port, "c360_read_again": args.port + 1, "peer_neo4j_graphql": args.port + 2}
     rules = get_rules()
-    since, months = spend_since(rules), rules.tiers.months
+    since, months = tier_params(rules)["since"], rules.tiers.months
     peer_query = peer_view(since, months)
     queries = {"c360_read_first": VIEW, "c360_read_again": VIEW, "peer_neo4j_graphql": peer_query}
 

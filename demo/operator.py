@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +227,10 @@ BUNDLE = ("BND299", "融合套餐299元")
 TO_TRADITIONAL = opencc.OpenCC("s2t")
 REFERENCE_DAY = date(2026, 11, 1)
 REFERENCE_MIDNIGHT = datetime.combine(REFERENCE_DAY, datetime.min.time())
+# Where `c360 run` starts the clock on demo data (a morning of the reference day, Beijing time), so
+# the demo's star levels, due work and breaches are the same whenever it is run.
+CLOCK_START = datetime.combine(REFERENCE_DAY, time(9, 30), tzinfo=timezone(timedelta(hours=8)))
+REFERENCE_FILE = "reference.json"
 MONTHS = tuple(
     f"{(REFERENCE_DAY.year * 12 + REFERENCE_DAY.month - 1 - k) // 12}-"
     f"{(REFERENCE_DAY.year * 12 + REFERENCE_DAY.month - 1 - k) % 12 + 1:02d}"
@@ -960,5 +964,17 @@ def generate(
     keys = sorted(counts, key=lambda k: (source_order.index(k[0]), ORDER.index(k[1])))
     manifest = [{"source": s, "kind": k, "path": f"{s}/{k}.csv", "encoding": encodings[s]} for s, k in keys]
     (out / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    (out / REFERENCE_FILE).write_bytes(
+        orjson.dumps({"reference_day": REFERENCE_DAY.isoformat(), "clock_start": CLOCK_START.isoformat()})
+    )
     rows = {f"{s}/{k}": counts[(s, k)] for s, k in keys}
     return DemoSummary(customers, sum(n for (s, k), n in counts.items() if k == "customers"), rows, out)
+
+
+def reference_clock(directory: Path) -> datetime | None:
+    """The clock start a demo directory was generated for; None for a directory without one."""
+    try:
+        found = orjson.loads((directory / REFERENCE_FILE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return datetime.fromisoformat(found["clock_start"]) if isinstance(found, dict) and "clock_start" in found else None

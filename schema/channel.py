@@ -216,9 +216,7 @@ class ChannelQuery:
             )
         loaders = info.context.loaders
         loaders.want(
-            view_parts(
-                info, relations=account_manager is not None or min_stars is not None, spend=min_stars is not None
-            )
+            view_parts(info, relations=account_manager is not None or min_stars is not None, tier=min_stars is not None)
         )
         hits = await search_ids(info.context.store, text)
         raws = await loaders.customer.load_many([h[0] for h in hits])

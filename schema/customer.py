@@ -25,7 +25,6 @@ from schema.enums import (
     ManagerRole,
     MergeEventKind,
     Segment,
-    VipCard,
     enum_named,
     value_of,
 )
@@ -58,6 +57,7 @@ from schema.pagination import (
     window,
 )
 from schema.scalars import DateTime
+from schema.tiers import Tier, TierChange, tier_history_page, tier_type
 from schema.view_plan import view_parts
 
 
@@ -109,15 +109,6 @@ class SourceRecord:
     loaded_at: DateTime | None = strawberry.field(description="When it was first loaded.")
     changed_at: DateTime | None = strawberry.field(description="When its content last changed.")
     why: JSON | None = strawberry.field(description="Why resolution placed it in this customer.")
-
-
-@strawberry.type(description="The customer's star level (星级) and what it entitles them to.")
-class Tier:
-    star_level: int = strawberry.field(description="Stars, 1 to 6 (客户星级).")
-    average_monthly_spend: float = strawberry.field(description="The average monthly spend the stars come from.")
-    vip_card: VipCard | None = strawberry.field(description="The customer's VIP card (大客户卡), if any.")
-    tags: list[str] = strawberry.field(description="Identification tags (识别标签), such as organisation key person.")
-    entitlements: list[str] = strawberry.field(description="What the stars, card and tags entitle the customer to.")
 
 
 def _account_managers(relations: Relations) -> list[AccountManager]:
@@ -326,16 +317,7 @@ class Customer(Node):
 
     @strawberry.field(description="The customer's star level (客户星级) and entitlements, the same on every channel.")
     def tier(self, info: Info) -> Tier:
-        return info.context.loaders.tier_now_or_later(
-            self.raw,
-            lambda tier: Tier(
-                star_level=tier.star,
-                average_monthly_spend=tier.average_spend,
-                vip_card=self.raw.get("vip_card") or None,
-                tags=tier.tags,
-                entitlements=tier.entitlements,
-            ),
-        )
+        return info.context.loaders.tier_now_or_later(self.raw, lambda tier: tier_type(tier, info.context.rules))
 
     @strawberry.field(description="The customer's account managers (客户经理): at most a primary and a backup.")
     def account_managers(self, info: Info) -> list[AccountManager]:
@@ -422,6 +404,18 @@ class Customer(Node):
         OrganisationLink,
         "For an organisation or a household: its members and key persons, by id.",
     )
+
+    @strawberry.field(description="The changes of the customer's recorded star level with their reasons, newest first.")
+    async def tier_history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[TierChange]:
+        page = window(first, after, last, before)
+        return tier_history_page(await info.context.loaders.tier_history.load(self.raw["id"]), page)
 
     @strawberry.field(
         description="Every merge and split this customer took part in, newest first (steward and analyst "

@@ -16,8 +16,8 @@ from graphql import ExecutionResult, FieldNode, OperationType, StringValueNode, 
 from graphql.language import DocumentNode, IntValueNode
 from strawberry.extensions import SchemaExtension
 
+from app import clock
 from app.access import Caller
-from app.services.customer_view import spend_since
 from app.services.kept_answers import KeptAnswer, Key, Stamp
 from schema.context import Context
 from schema.loaders import held
@@ -81,7 +81,8 @@ class CachedCustomerViews(SchemaExtension):
             execution.operation_name,
             variables,
             caller.role_name,
-            spend_since(context.rules),
+            # The tier is as of the operator's day: an answer of yesterday is not today's.
+            clock.today().isoformat(),
         )
         stamp = await context.versions.stamp(ids)
         answer = views.get(key + _scope(caller, stamp), stamp) if stamp is not None else None

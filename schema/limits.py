@@ -81,6 +81,7 @@ PAGED_FIELDS = frozenset(
         "stewardDecisions",
         "heldContactChanges",
         "mergeHistory",
+        "tierHistory",
         "accounts",
         "subscriptions",
         "offerings",

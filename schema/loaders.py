@@ -18,11 +18,15 @@ from strawberry.dataloader import DataLoader
 from app.errors import NotFoundError
 from app.rules import Rules
 from app.services import customer_view as view
-from app.services.customer_view import ContactPage, Holdings, Relations, Tier, ViewParts
+from app.services.customer_view import ContactPage, Holdings, Relations, ViewParts
 from app.services.kept_answers import Stamp, read_versions
 from app.services.merges import merge_histories
+from app.services.tier_history import tier_histories
 from app.store import Store
+from app.tiers import Tier
 
+# A customer's recorded level changes read whole (a level changes at most once a day).
+TIER_HISTORY_READ = 1000
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 R = TypeVar("R")
@@ -62,9 +66,10 @@ class CustomerLoaders:
         self.holdings = DataLoader(lambda ids: view.read_holdings(store, ids))
         self.contacts = DataLoader(lambda pages: view.read_contacts(store, pages), cache_key_fn=lambda page: page)
         self.relations = DataLoader(lambda ids: view.read_relations(store, ids))
-        self.spend = DataLoader(lambda ids: view.read_spend(store, ids, rules))
+        self.tier_inputs = DataLoader(lambda ids: view.read_tier_inputs(store, ids, rules))
         self.source_records = DataLoader(lambda ids: view.read_source_records(store, ids))
         self.merge_history = DataLoader(lambda ids: merge_histories(store, ids))
+        self.tier_history = DataLoader(lambda ids: tier_histories(store, ids, TIER_HISTORY_READ))
         self.parts = ViewParts()
 
     def want(self, parts: ViewParts) -> None:
@@ -87,25 +92,25 @@ class CustomerLoaders:
             self.holdings.prime(live, found.holdings)
         if found.relations is not None:
             self.relations.prime(live, found.relations)
-        if found.spend is not None:
-            self.spend.prime(live, found.spend)
+        if found.tier is not None:
+            self.tier_inputs.prime(live, found.tier)
         for size in parts.contact_pages:
             self.contacts.prime(ContactPage(live, size), (found.contact_total, found.contacts[: size + 1]))
 
     async def tier(self, customer: dict[str, Any]) -> Tier:
         return view.tier_of(
-            customer, await self.spend.load(customer["id"]), await self.relations.load(customer["id"]), self.rules
+            customer, await self.tier_inputs.load(customer["id"]), await self.relations.load(customer["id"]), self.rules
         )
 
     def tier_now_or_later(self, customer: dict[str, Any], build: Callable[[Tier], R]) -> R:
-        """As :func:`now_or_later`, for the tier, which needs both spend and relations."""
+        """As :func:`now_or_later`, for the tier, which needs both its inputs and relations."""
         return now_or_later(
-            self.spend,
+            self.tier_inputs,
             customer["id"],
-            lambda spend: now_or_later(
+            lambda inputs: now_or_later(
                 self.relations,
                 customer["id"],
-                lambda relations: build(view.tier_of(customer, spend, relations, self.rules)),
+                lambda relations: build(view.tier_of(customer, inputs, relations, self.rules)),
             ),
         )
 

@@ -110,6 +110,7 @@ OPPORTUNITIES = Order("opportunities", "newest", (str, str))
 ORGANISATION_LINKS = Order("organisationLinks", "customer", (str,))
 SOURCE_RECORDS = Order("sourceRecords", "id", (str,))
 MERGE_HISTORY = Order("mergeHistory", "newest", (str, str))
+TIER_HISTORY = Order("tierHistory", "newest", (str, str))
 
 
 def page_info(cursors: Sequence[str], has_next_page: bool, has_previous_page: bool = False) -> PageInfo:

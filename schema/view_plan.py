@@ -29,7 +29,7 @@ from schema.limits import DEFAULT_PAGE, MAX_PAGE
 
 HOLDINGS = frozenset({"accounts", "subscriptions", "offerings", "opportunities"})
 RELATIONS = frozenset({"accountManagers", "memberOf", "members", "household", "tier"})
-SPEND = frozenset({"tier"})
+TIER = frozenset({"tier"})
 # A contact page with any of these is not the plain newest-first page the customer query prefetches.
 CONTACT_FILTERS = frozenset({"after", "channel", "kind", "since", "until"})
 
@@ -71,8 +71,8 @@ def _plain_page(node: FieldNode, variables: dict[str, Any]) -> int | None:
     return first if isinstance(first, int) and 0 < first <= MAX_PAGE else None
 
 
-def view_parts(info: Info, *, relations: bool = False, spend: bool = False) -> ViewParts:
-    """``relations`` and ``spend`` force parts the resolver itself reads (search filters)."""
+def view_parts(info: Info, *, relations: bool = False, tier: bool = False) -> ViewParts:
+    """``relations`` and ``tier`` force parts the resolver itself reads (search filters)."""
     raw = info._raw_info  # graphql-core's info: strawberry gives no public way to the field nodes
     names: set[str] = set()
     pages: set[int] = set()
@@ -83,6 +83,6 @@ def view_parts(info: Info, *, relations: bool = False, spend: bool = False) -> V
     return ViewParts(
         holdings=bool(names & HOLDINGS),
         relations=relations or bool(names & RELATIONS),
-        spend=spend or bool(names & SPEND),
+        tier=tier or bool(names & TIER),
         contact_pages=frozenset(pages),
     )

@@ -8,11 +8,13 @@ from typing import Any
 from app import clock
 from app.customer import EXPORTED
 from app.rules import Rules, get_rules
+from app.services.customer_view import Relations, read_tier_inputs, tier_facts
 from app.store import Store, cypher
-from app.tiers import average_monthly_spend, months_back, star_level
+from app.tiers import tier_as_of
 
 PAGE = cypher("export/customers_page")
-SPEND = cypher("view/spend_by_customers")
+# What the star level reads of the customer beyond the exported attributes.
+TIER_ATTRIBUTES = tuple(a for a in ("local_network", "segment", "vip_card", "notable") if a not in EXPORTED)
 COUNT = cypher("admin/count_active_customers")
 COLUMNS = ("id", *EXPORTED, "average_monthly_spend", "star_level", "created_at", "updated_at")
 
@@ -27,26 +29,26 @@ async def customer_pages(
     """Only the attributes the customer declaration exports, never personal ones: a BI extract must
     not become a copy of the customer base."""
     rules = rules or get_rules()
-    since = months_back(clock.today(), rules.tiers.months)
+    today = clock.today()
+    columns = [*EXPORTED, *TIER_ATTRIBUTES]
     after = ""
     while True:
         rows = [
-            {**dict(zip(EXPORTED, row.pop("values"))), **row}
-            for row in await store.read(PAGE, {"after": after, "page": page, "columns": EXPORTED})
+            {**dict(zip(columns, row.pop("values"))), **row}
+            for row in await store.read(PAGE, {"after": after, "page": page, "columns": columns})
         ]
         if not rows:
             return
-        monthly: dict[str, dict[str, float]] = {}
-        for row in await store.read(SPEND, {"ids": [r["id"] for r in rows], "since": since}):
-            monthly.setdefault(row["id"], {})[row["month"]] = float(row["amount"])
+        inputs = await read_tier_inputs(store, [r["id"] for r in rows], rules)
         out = []
-        for row in rows:
-            average = average_monthly_spend(monthly.get(row["id"], {}), rules.tiers.months)
+        for row, tier_inputs in zip(rows, inputs):
+            # The level only: key-person tags change entitlements, not stars.
+            tier = tier_as_of(tier_facts(row, tier_inputs, Relations()), rules, today)
             out.append(
                 {
                     **{k: row.get(k) for k in COLUMNS if k in row},
-                    "average_monthly_spend": round(average, 2),
-                    "star_level": star_level(average, rules),
+                    "average_monthly_spend": tier.average_spend,
+                    "star_level": tier.star,
                 }
             )
         yield [{k: r.get(k) for k in COLUMNS} for r in out]

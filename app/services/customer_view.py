@@ -15,7 +15,7 @@ from typing import Any
 from app import clock
 from app.rules import Rules
 from app.store import Store, cypher
-from app.tiers import average_monthly_spend, entitlements, months_back, star_level
+from app.tiers import Tier, TierFacts, points_year, spend_window, tier_as_of
 
 CUSTOMERS_BY_IDS = cypher("view/customers_by_ids")
 CUSTOMER_VIEWS = cypher("view/customer_views")
@@ -24,14 +24,21 @@ BY_SERVICE_NUMBER = cypher("view/customers_by_service_number")
 HOLDINGS = cypher("view/holdings_by_customers")
 CONTACTS = cypher("view/contacts_by_customers")
 RELATIONS = cypher("view/relations_by_customers")
-SPEND = cypher("view/spend_by_customers")
+TIER_FACTS = cypher("view/tier_facts_by_customers")
 SOURCE_RECORDS = cypher("view/source_records_by_customers")
 
 
-def spend_since(rules: Rules) -> str:
-    """The first month whose bills count towards today's star level; months turn at the operator's
-    midnight (C360_TIME_ZONE), not UTC's."""
-    return months_back(clock.today(), rules.tiers.months)
+def tier_params(rules: Rules) -> dict[str, Any]:
+    """The parameters of the tier facts' reads as of today: the spend window's months and the points'
+    year, which turn at the operator's midnight (C360_TIME_ZONE), not UTC's."""
+    today = clock.today()
+    since, until = spend_window(today, rules)
+    return {
+        "since": since,
+        "until": until,
+        "points_year": points_year(today),
+        "points_source": rules.tiers.points_source,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +47,22 @@ class ViewParts:
 
     holdings: bool = False
     relations: bool = False
-    spend: bool = False
+    tier: bool = False
     contact_pages: frozenset[int] = frozenset()
 
     def __or__(self, other: ViewParts) -> ViewParts:
         return ViewParts(
             self.holdings or other.holdings,
             self.relations or other.relations,
-            self.spend or other.spend,
+            self.tier or other.tier,
             self.contact_pages | other.contact_pages,
         )
 
     def names(self) -> list[str]:
-        return [name for name in ("holdings", "relations", "spend") if getattr(self, name)]
+        return [name for name in ("holdings", "relations", "tier") if getattr(self, name)]
 
     def __bool__(self) -> bool:
-        return self.holdings or self.relations or self.spend or bool(self.contact_pages)
+        return self.holdings or self.relations or self.tier or bool(self.contact_pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +92,14 @@ class Relations:
     households: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class Tier:
-    star: int
-    average_spend: float
-    tags: list[str]
-    entitlements: list[str]
+@dataclass(frozen=True, slots=True)
+class TierInputs:
+    """The graph's part of a customer's tier facts: bills of the window by month, last year's points
+    from the authoritative source, the brands of active subscriptions."""
+
+    spend: dict[str, float] = field(default_factory=dict)
+    points: int = 0
+    brands: frozenset[str] = frozenset()
 
 
 def _by_customer(rows: list[dict[str, Any]], ids: Sequence[str]) -> list[list[dict[str, Any]]]:
@@ -131,12 +140,12 @@ def _relations(rows: list[dict[str, Any]]) -> Relations:
     return relations
 
 
-def _spend(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Billed amount per month; several accounts' bills of one month add up."""
+def _tier_inputs(bills: list[dict[str, Any]], points: Any, brands: list[str]) -> TierInputs:
+    """Billed amount per month (several accounts' bills of one month add up), points and brands."""
     spend: dict[str, float] = {}
-    for row in rows:
+    for row in bills:
         spend[row["month"]] = spend.get(row["month"], 0.0) + float(row["amount"])
-    return spend
+    return TierInputs(spend, int(points or 0), frozenset(brands or ()))
 
 
 async def read_customers(store: Store, ids: Sequence[str]) -> list[dict[str, Any] | None]:
@@ -153,7 +162,7 @@ class CustomerView:
     customer: dict[str, Any]
     holdings: Holdings | None
     relations: Relations | None
-    spend: dict[str, float] | None
+    tier: TierInputs | None
     contact_total: int
     contacts: list[dict[str, Any]]
 
@@ -165,7 +174,7 @@ async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: 
         {
             "ids": list(ids),
             "parts": parts.names(),
-            "since": spend_since(rules),
+            **tier_params(rules),
             "contacts_first": max(parts.contact_pages, default=0),
         },
     )
@@ -174,7 +183,7 @@ async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: 
             row["customer"],
             _holdings(row["holdings"]) if parts.holdings else None,
             _relations(row["relations"]) if parts.relations else None,
-            _spend(row["bills"]) if parts.spend else None,
+            _tier_inputs(row["bills"], row["points"], row["brands"]) if parts.tier else None,
             row["contact_total"],
             row["contacts"],
         )
@@ -213,9 +222,10 @@ async def read_relations(store: Store, ids: Sequence[str]) -> list[Relations]:
     return [_relations(group) for group in _by_customer(rows, ids)]
 
 
-async def read_spend(store: Store, ids: Sequence[str], rules: Rules) -> list[dict[str, float]]:
-    rows = await store.read(SPEND, {"ids": list(ids), "since": spend_since(rules)})
-    return [_spend(group) for group in _by_customer(rows, ids)]
+async def read_tier_inputs(store: Store, ids: Sequence[str], rules: Rules) -> list[TierInputs]:
+    rows = await store.read(TIER_FACTS, {"ids": list(ids), **tier_params(rules)})
+    found = {row["id"]: _tier_inputs(row["bills"], row["points"], row["brands"]) for row in rows}
+    return [found.get(i, TierInputs()) for i in ids]
 
 
 async def read_source_records(store: Store, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
@@ -223,15 +233,22 @@ async def read_source_records(store: Store, ids: Sequence[str]) -> list[list[dic
     return _by_customer(rows, ids)
 
 
-def tier_of(customer: dict[str, Any], spend: dict[str, float], relations: Relations, rules: Rules) -> Tier:
-    average = average_monthly_spend(spend, rules.tiers.months)
-    star = star_level(average, rules)
-    tags = sorted(
-        {"organisation_key_person" for m in relations.member_of if m.get("key_person")}
-        | ({"vip"} if customer.get("vip_card") else set())
-        | ({"organisation"} if customer.get("is_organisation") else set())
+def tier_facts(customer: dict[str, Any], inputs: TierInputs, relations: Relations) -> TierFacts:
+    return TierFacts(
+        monthly_spend=inputs.spend,
+        points=inputs.points,
+        notable=bool(customer.get("notable")),
+        brands=inputs.brands,
+        local_network=customer.get("local_network"),
+        segment=customer.get("segment"),
+        vip_card=customer.get("vip_card") or None,
+        key_person=any(m.get("key_person") for m in relations.member_of),
     )
-    return Tier(star, round(average, 2), tags, entitlements(star, customer.get("vip_card"), tags, rules))
+
+
+def tier_of(customer: dict[str, Any], inputs: TierInputs, relations: Relations, rules: Rules) -> Tier:
+    """The customer's tier as of the operator's today, the same on every channel."""
+    return tier_as_of(tier_facts(customer, inputs, relations), rules, clock.today())
 
 
 async def find_by_certificate(store: Store, cert_no: str) -> list[str]:

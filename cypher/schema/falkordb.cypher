@@ -20,6 +20,7 @@ CREATE INDEX FOR (n:Leave) ON (n.id);
 CREATE INDEX FOR (n:Points) ON (n.id);
 CREATE INDEX FOR (n:Case) ON (n.id);
 CREATE INDEX FOR (n:CaseEvent) ON (n.id);
+CREATE INDEX FOR (n:TierChange) ON (n.id);
 CREATE INDEX FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX FOR (n:Customer) ON (n.status);
 CREATE INDEX FOR (n:Customer) ON (n.local_network);

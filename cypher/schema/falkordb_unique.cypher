@@ -19,3 +19,4 @@ SchemaVersion id;
 Points id;
 Case id;
 CaseEvent id;
+TierChange id;

@@ -19,6 +19,7 @@ CREATE CONSTRAINT leave_id IF NOT EXISTS FOR (n:Leave) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT points_id IF NOT EXISTS FOR (n:Points) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT case_id IF NOT EXISTS FOR (n:Case) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT caseevent_id IF NOT EXISTS FOR (n:CaseEvent) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT tierchange_id IF NOT EXISTS FOR (n:TierChange) REQUIRE n.id IS UNIQUE;
 CREATE INDEX customer_cert_no IF NOT EXISTS FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_local_network IF NOT EXISTS FOR (n:Customer) ON (n.local_network);

@@ -1,11 +1,12 @@
 // Customers by id with the parts of their view a request asked for, in one round trip.
 // An absorbed (merged) id answers the surviving customer. $parts switches parts on:
 // 'holdings' (accounts, subscriptions with their account and offering, opportunities), 'relations'
-// (account managers, organisation links, household), 'spend' (bills since $since, for the
-// star level); $contacts_first > 0 also returns that many newest contacts (plus one, so the
-// caller can tell whether there is a next page) and the total. Parts switched off come back empty.
-// Holdings, relations and bills come in the row shapes of holdings_by_customers,
-// relations_by_customers and spend_by_customers, so one piece of code reads both.
+// (account managers, organisation links, household), 'tier' (bills of $since..$until, points of
+// $points_year from $points_source and active subscriptions' brands, for the star level);
+// $contacts_first > 0 also returns that many newest contacts (plus one, so the caller can tell
+// whether there is a next page) and the total. Parts switched off come back empty.
+// Holdings, relations and tier facts come in the row shapes of holdings_by_customers,
+// relations_by_customers and tier_facts_by_customers, so one piece of code reads both.
 UNWIND $ids AS wanted
 MATCH (c:Customer {id: wanted})
 OPTIONAL MATCH (c)-[:MERGED_INTO*1..20]->(s:Customer {status: 'active'})
@@ -67,8 +68,20 @@ CALL {
 CALL {
   WITH live
   OPTIONAL MATCH (live)-[:HAS_ACCOUNT]->(:Account)<-[:BILL_OF]-(b:Bill)
-  WHERE 'spend' IN $parts AND b.month >= $since
+  WHERE 'tier' IN $parts AND b.month >= $since AND b.month <= $until
   RETURN collect(CASE WHEN b IS NULL THEN NULL ELSE {month: b.month, amount: b.amount} END) AS bills
+}
+CALL {
+  WITH live
+  OPTIONAL MATCH (live)-[:HAS_ACCOUNT]->(:Account)<-[:POINTS_OF]-(p:Points)
+  WHERE 'tier' IN $parts AND p.source = $points_source AND p.year = $points_year
+  RETURN sum(coalesce(p.points, 0)) AS points
+}
+CALL {
+  WITH live
+  OPTIONAL MATCH (live)-[:OWNS]->(x:Subscription)
+  WHERE 'tier' IN $parts AND x.status = 'active' AND x.brand IS NOT NULL
+  RETURN collect(DISTINCT x.brand) AS brands
 }
 CALL {
   WITH live
@@ -78,5 +91,5 @@ CALL {
   RETURN collect(x {.*}) AS contacts
 }
 RETURN wanted, live {.*} AS customer, accounts + subscriptions + opportunities AS holdings,
-       managers + member_of + members + households AS relations, bills,
+       managers + member_of + members + households AS relations, bills, points, brands,
        size(contacts) AS contact_total, contacts[0..($contacts_first + 1)] AS contacts

@@ -307,7 +307,7 @@ async def test_parts_fetched_with_the_customer_equal_the_parts_fetched_alone(dem
                 },
             )
     together = CustomerLoaders(store, get_rules())
-    together.want(ViewParts(holdings=True, relations=True, spend=True, contact_pages=frozenset({2, 20})))
+    together.want(ViewParts(holdings=True, relations=True, tier=True, contact_pages=frozenset({2, 20})))
     alone = CustomerLoaders(store, get_rules())
     raws = await together.customer.load_many(customers)
     assert await alone.customer.load_many(customers) == raws

@@ -36,6 +36,8 @@ BOUNDED_LISTS = {
     ("MergePreview", "sources"),
     ("Tier", "tags"),
     ("Tier", "entitlements"),
+    ("Tier", "granted"),
+    ("Tier", "months"),
     ("MergeEvent", "movedRecords"),
     ("CandidateDetail", "comparisons"),
     ("ReviewQueue", "counts"),

@@ -1,8 +1,8 @@
-"""Star levels, the spend window and entitlements (app/tiers.py, DOMAIN.md §4), called directly.
+"""Star levels, tags and entitlements (app/tiers.py, DOMAIN.md §4) of hand-built customers at fixed dates.
 
-The thresholds are the province's configuration, so every expectation here is computed from the values
-get_rules() reads: a province that moves a threshold changes what is expected, not whether the tests
-pass. Time comes from a FixedClock (app/clock.py), set around a month end and a year end.
+The shipped rules (app/config/rules.toml) are the operator's table as this product ships it, so the
+levels and entitlements here are pinned literally against them: a changed line or a lost entitlement
+fails a test. Rules a test needs changed are changed on a copy (``with_lines``).
 """
 
 from __future__ import annotations
@@ -16,14 +16,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app import clock
-from app.rules import Entitlement, get_rules
-from app.services.customer_view import Relations, spend_since, tier_of
-from app.tiers import average_monthly_spend, entitlements, months_back, star_level
+from app.rules import Entitlement, Rules, StarRules, load_rules
+from app.services.customer_view import Relations, TierInputs, tier_of, tier_params
+from app.tiers import TierFacts, average_monthly_spend, entitlements, months_back, spend_window, tier_as_of
 
-RULES = get_rules()
-THRESHOLDS = RULES.tiers.star_spend_thresholds
-MONTHS = RULES.tiers.months
+RULES = load_rules()
 CHINA = timezone(timedelta(hours=8))
+# 2026-12-02: the window is June to November 2026, the points year 2025.
+DAY = date(2026, 12, 2)
+WINDOW = ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11")
+
+
+def spending(monthly: float, months: tuple[str, ...] = WINDOW) -> dict[str, float]:
+    return {m: monthly for m in months}
+
+
+def star(facts: TierFacts, day: date = DAY, rules: Rules = RULES) -> int:
+    return tier_as_of(facts, rules, day).star
+
+
+def with_lines(**lines: object) -> Rules:
+    default = RULES.tiers.rule_sets["default"]
+    changed = StarRules.model_validate({**default.model_dump(), **lines})
+    return RULES.model_copy(update={"tiers": RULES.tiers.model_copy(update={"rule_sets": {"default": changed}})})
 
 
 def step_back(day: date, months: int) -> str:
@@ -36,7 +51,6 @@ def step_back(day: date, months: int) -> str:
 
 @pytest.fixture
 def set_now() -> Iterator[Callable[[datetime], clock.FixedClock]]:
-    """Installs a FixedClock at the given moment; the previous clock comes back after the test."""
     previous = clock.set_clock(clock.FixedClock(datetime(2026, 1, 15, 12, 0, tzinfo=UTC)))
 
     def at(moment: datetime) -> clock.FixedClock:
@@ -48,76 +62,148 @@ def set_now() -> Iterator[Callable[[datetime], clock.FixedClock]]:
     clock.set_clock(previous)
 
 
-def test_the_configured_thresholds_are_ascending_and_start_at_one_star() -> None:
-    """The level is counted as 'thresholds reached', which only means a level if they ascend."""
-    assert THRESHOLDS == sorted(THRESHOLDS) and len(set(THRESHOLDS)) == len(THRESHOLDS)
-    assert 1 <= len(THRESHOLDS) <= 5 and MONTHS >= 1
+@pytest.mark.parametrize(
+    ("monthly", "brands", "expected"),
+    [
+        (0.0, (), 1),
+        (49.99, (), 1),
+        (50.0, (), 2),
+        (99.99, (), 2),
+        (100.0, (), 3),
+        (199.99, (), 3),
+        (200.0, (), 4),
+        (399.99, (), 4),
+        (400.0, (), 5),
+        (5000.0, (), 5),
+        # 全球通 customers below the five-star line are four stars whatever they spend.
+        (0.0, ("全球通",), 4),
+        (120.0, ("全球通",), 4),
+        (399.99, ("全球通",), 4),
+        (400.0, ("全球通",), 5),
+        # Another brand earns nothing of its own.
+        (120.0, ("动感地带",), 3),
+    ],
+)
+def test_the_operators_table_by_average_spend_and_brand(monthly: float, brands: tuple[str, ...], expected: int) -> None:
+    assert star(TierFacts(monthly_spend=spending(monthly), brands=frozenset(brands))) == expected
 
 
-@pytest.mark.parametrize("level", range(1, len(THRESHOLDS) + 1))
-def test_reaching_a_threshold_gives_its_star_and_a_fen_less_does_not(level: int) -> None:
-    threshold = THRESHOLDS[level - 1]
-    assert star_level(threshold, RULES) == level
-    assert star_level(threshold - 0.01, RULES) == max(level - 1, 1)
+def test_six_stars_from_last_years_points_or_the_manual_flag() -> None:
+    assert star(TierFacts(points=50_000)) == 6
+    assert star(TierFacts(points=49_999)) == 1
+    assert star(TierFacts(notable=True)) == 6
+    tier = tier_as_of(TierFacts(points=61_000, monthly_spend=spending(10)), RULES, DAY)
+    assert (tier.points_year, tier.next_level) == (2025, None)
+    assert tier.reason == "6 stars: 2025 points 61,000 reach the line of 50,000"
 
 
-def test_no_spend_or_a_refund_is_still_one_star_and_no_spend_reaches_six() -> None:
-    assert star_level(0.0, RULES) == 1
-    assert star_level(-120.0, RULES) == 1
-    assert star_level(THRESHOLDS[-1] * 1000, RULES) == len(THRESHOLDS)
+def test_the_current_month_never_counts_and_the_window_is_six_complete_months() -> None:
+    """December's bills (the month in progress) and May's (a seventh month back) leave the level alone."""
+    bills = {**spending(400.0), "2026-12": 100_000.0, "2026-05": 100_000.0}
+    tier = tier_as_of(TierFacts(monthly_spend=bills), RULES, DAY)
+    assert tier.star == 5
+    assert [m.month for m in tier.months] == list(WINDOW)
+    assert tier.average_spend == 400.0
+    assert spend_window(DAY, RULES) == ("2026-06", "2026-11")
 
 
-def test_six_stars_come_from_last_years_points_not_spend() -> None:
-    points = RULES.tiers.six_star_points
-    assert star_level(0.0, RULES, points=points) == 6
-    assert star_level(0.0, RULES, points=points - 1) == 1
-    assert star_level(THRESHOLDS[-1], RULES, points=points - 1) == len(THRESHOLDS)
+def test_a_missing_month_counts_as_zero() -> None:
+    """Five months at 480 and one without bills average 400: five stars, not more."""
+    bills = spending(480.0, WINDOW[1:])
+    tier = tier_as_of(TierFacts(monthly_spend=bills), RULES, DAY)
+    assert (tier.star, tier.average_spend, tier.months[0].amount) == (5, 400.0, 0.0)
 
 
-def test_the_average_is_over_the_whole_window_so_a_missing_month_counts_as_zero() -> None:
-    bills = {"2025-10": 120.0, "2025-11": 60.5, "2025-12": 19.5}
-    assert average_monthly_spend(bills, MONTHS) == pytest.approx(200.0 / MONTHS)
-    assert average_monthly_spend(bills, 0) == 0.0
-    assert average_monthly_spend({}, MONTHS) == 0.0
+@pytest.mark.parametrize(
+    ("moment", "window_start", "expected"),
+    [
+        # 2026-11-30 23:59 in Beijing: November is not complete, the window is May-October.
+        (datetime(2026, 11, 30, 23, 59, tzinfo=CHINA), "2026-05", 4),
+        # A minute later it is December in Beijing (still 16:00 on 30 November in UTC): June-November.
+        (datetime(2026, 12, 1, 0, 0, tzinfo=CHINA), "2026-06", 5),
+    ],
+)
+def test_the_level_turns_at_the_operators_month_end(
+    set_now: Callable[[datetime], clock.FixedClock], moment: datetime, window_start: str, expected: int
+) -> None:
+    """May billed 100, June-November 400 each: May's leaving the window lifts the customer to five stars."""
+    set_now(moment.astimezone(UTC))
+    bills = {"2026-05": 100.0, **spending(400.0)}
+    inputs = TierInputs(spend=bills)
+    tier = tier_of({"local_network": "0591"}, inputs, Relations(), RULES)
+    assert (tier.months[0].month, tier.star) == (window_start, expected)
+    assert tier_params(RULES)["since"] == window_start
 
 
-def test_bills_adding_up_to_a_threshold_reach_it_in_every_order() -> None:
-    """Summed in fen: six bills a float sum puts a hair below 300.00 (78.46 + 41.93 + ... in this order) still
-    average exactly 50.00, and every order of the same bills gives the same amount."""
+def test_the_points_year_turns_at_new_year_in_beijing(set_now: Callable[[datetime], clock.FixedClock]) -> None:
+    set_now(datetime(2026, 12, 31, 23, 59, tzinfo=CHINA).astimezone(UTC))
+    assert tier_params(RULES)["points_year"] == 2025
+    set_now(datetime(2027, 1, 1, 0, 0, tzinfo=CHINA).astimezone(UTC))
+    assert tier_params(RULES)["points_year"] == 2026
+    assert tier_params(RULES)["since"] == "2026-07"
+    assert tier_params(RULES)["until"] == "2026-12"
+
+
+def test_the_reason_names_the_months_and_amounts_and_the_next_level() -> None:
+    tier = tier_as_of(TierFacts(monthly_spend=spending(185.0)), RULES, DAY)
+    assert tier.star == 3
+    assert (
+        tier.reason
+        == "3 stars: average monthly spend 185.00 yuan over 2026-06 to 2026-11 reaches the 3-star line of 100.00"
+    )
+    following = tier.next_level
+    assert following is not None
+    assert (following.star, following.spend_line, following.spend_gap, following.near) == (4, 200.0, 15.0, True)
+    assert "or from 0.00 holding 全球通" in following.text
+
+
+def test_near_star_is_within_the_configured_share() -> None:
+    """Ten per cent of the 400 line is 40: 360 is near five stars, 359.99 is not."""
+    near = tier_as_of(TierFacts(monthly_spend=spending(360.0)), RULES, DAY).next_level
+    far = tier_as_of(TierFacts(monthly_spend=spending(359.99)), RULES, DAY).next_level
+    assert near is not None and far is not None
+    assert (near.star, near.near, far.near) == (5, True, False)
+
+
+def test_five_stars_next_level_is_points() -> None:
+    following = tier_as_of(TierFacts(monthly_spend=spending(500.0), points=46_000), RULES, DAY).next_level
+    assert following is not None
+    assert (following.star, following.points_line, following.points_gap, following.near) == (6, 50_000, 4_000, True)
+
+
+def test_a_local_networks_rule_set_replaces_the_default_there_only() -> None:
+    default = RULES.tiers.rule_sets["default"]
+    fuzhou = StarRules.model_validate({**default.model_dump(), "local_networks": ["0591"], "five_star_spend": 300})
+    rules = RULES.model_copy(
+        update={"tiers": RULES.tiers.model_copy(update={"rule_sets": {"default": default, "fuzhou": fuzhou}})}
+    )
+    facts = TierFacts(monthly_spend=spending(320.0), local_network="0591")
+    tier = tier_as_of(facts, rules, DAY)
+    assert (tier.star, tier.rule_set) == (5, "fuzhou")
+    assert tier.reason.endswith("(rule set fuzhou)")
+    assert tier_as_of(TierFacts(monthly_spend=spending(320.0), local_network="0592"), rules, DAY).star == 4
+
+
+def test_rule_sets_must_ascend_and_have_one_default() -> None:
+    with pytest.raises(ValueError, match="must not fall"):
+        with_lines(three_star_spend=20)
+    default = RULES.tiers.rule_sets["default"]
+    with pytest.raises(ValueError, match="exactly one"):
+        RULES.tiers.model_validate(
+            {**RULES.tiers.model_dump(), "rule_sets": {"a": default.model_dump(), "b": default.model_dump()}}
+        )
+
+
+def test_bills_adding_up_to_a_line_reach_it_in_every_order() -> None:
+    """Summed in fen: bills a float sum puts a hair below 300.00 still average exactly 50.00."""
     bills = [78.46, 41.93, 45.45, 59.76, 72.44, 1.96]
-    assert sum(bills) < 300  # the naive float sum falls short
+    assert sum(bills) < 300
     averages = {
         average_monthly_spend({f"m{i}": amount for i, amount in enumerate(order)}, 6)
         for order in itertools.permutations(bills)
     }
     assert averages == {50.0}
-
-
-@settings(max_examples=100, derandomize=True, deadline=None)
-@given(data=st.data(), level=st.integers(1, len(THRESHOLDS)))
-def test_a_window_of_bills_summing_to_a_threshold_reaches_its_star(data: st.DataObject, level: int) -> None:
-    """Any split in whole fen of exactly the threshold times the window's months reaches that star."""
-    total = round(THRESHOLDS[level - 1] * 100 * MONTHS)
-    cuts = sorted(data.draw(st.lists(st.integers(0, total), min_size=MONTHS - 1, max_size=MONTHS - 1)))
-    fen = [b - a for a, b in zip([0, *cuts], [*cuts, total])]
-    bills = {f"2025-{i + 1:02d}": amount / 100 for i, amount in enumerate(fen)}
-    assert star_level(average_monthly_spend(bills, MONTHS), RULES) == level
-
-
-@pytest.mark.parametrize(
-    ("today", "months", "first"),
-    [
-        (date(2026, 1, 15), 6, "2025-07"),  # across the year end: July to December, six complete months
-        (date(2026, 6, 30), 6, "2025-12"),
-        (date(2026, 7, 1), 6, "2026-01"),
-        (date(2026, 3, 31), 1, "2026-02"),
-        (date(2026, 12, 31), 12, "2025-12"),
-        (date(2026, 1, 1), 13, "2024-12"),
-        (date(2026, 5, 20), 0, "2026-05"),
-    ],
-)
-def test_months_back_gives_the_first_month_of_the_window(today: date, months: int, first: str) -> None:
-    assert months_back(today, months) == first
+    assert star(TierFacts(monthly_spend=dict(zip(WINDOW, bills)))) == 2
 
 
 @settings(max_examples=200, derandomize=True)
@@ -126,55 +212,65 @@ def test_months_back_agrees_with_walking_back_month_by_month(today: date, months
     assert months_back(today, months) == step_back(today, months)
 
 
-def test_the_spend_window_follows_the_clock_across_a_month_end(set_now: Callable[[datetime], clock.FixedClock]) -> None:
-    """Noon UTC to midnight UTC: the same days in UTC and in China (+08:00), so this holds in either."""
-    fixed_clock = set_now(datetime(2026, 2, 28, 12, 0, tzinfo=UTC))
-    assert spend_since(RULES) == step_back(date(2026, 2, 28), MONTHS)
-    fixed_clock.advance(timedelta(hours=12))
-    assert spend_since(RULES) == step_back(date(2026, 3, 1), MONTHS)
-    assert step_back(date(2026, 3, 1), MONTHS) != step_back(date(2026, 2, 28), MONTHS)
+# The operator's table: what each level (without card or tag) is entitled to, in the configured order.
+ALL = ["basic_reminders", "subscribed_reminders", "priority_hotline_access"]
+FIVE = [
+    "priority_handling",
+    "dedicated_counter",
+    "special_number_choice",
+    "fast_international_roaming",
+    "exclusive_large_capacity_card",
+    "no_suspension_at_night",
+    "delayed_suspension",
+    "free_sim_replacement",
+    "new_service_rewards",
+    "simplified_procedures",
+]
+SIX = [
+    "lounges",
+    "clubs",
+    "self_set_credit",
+    "dedicated_account_manager",
+    "handset_repair",
+    "mailed_bills",
+    "points_rewards",
+]
+CARD = [
+    "delayed_suspension",
+    "mailed_bills",
+    "points_rewards",
+    "airport_service",
+    "international_roaming_and_long_distance",
+    "spare_sim",
+    "suspend_and_resume",
+    "dedicated_seat",
+    "account_manager_7x24",
+]
 
 
-def test_the_spend_window_follows_the_clock_across_a_year_end(set_now: Callable[[datetime], clock.FixedClock]) -> None:
-    fixed_clock = set_now(datetime(2025, 12, 31, 12, 0, tzinfo=UTC))
-    december = spend_since(RULES)
-    fixed_clock.advance(timedelta(days=1))
-    january = spend_since(RULES)
-    assert (december, january) == (step_back(date(2025, 12, 31), MONTHS), step_back(date(2026, 1, 1), MONTHS))
-    if MONTHS == 6:
-        assert (december, january) == ("2025-06", "2025-07")
+@pytest.mark.parametrize(
+    ("level", "granted"),
+    [
+        (1, ALL),
+        (3, ALL),
+        # Outbound service calls by the phone account manager from four stars, not three.
+        (4, [*ALL, "outbound_service_calls"]),
+        (5, [*ALL, "outbound_service_calls", *FIVE]),
+        (6, [*ALL, "outbound_service_calls", *FIVE, *SIX]),
+    ],
+)
+def test_entitlements_by_level(level: int, granted: list[str]) -> None:
+    assert entitlements(level, None, [], RULES) == granted
 
 
-def test_the_spend_window_turns_with_chinas_month_not_utcs(set_now: Callable[[datetime], clock.FixedClock]) -> None:
-    """The system clock answers in UTC; 2026-01-31T20:00Z is 2026-02-01 04:00 in China, where January is over."""
-    set_now(datetime(2026, 2, 1, 4, 0, tzinfo=CHINA).astimezone(UTC))
-    assert spend_since(RULES) == step_back(date(2026, 2, 1), MONTHS)
+@pytest.mark.parametrize("card", ["diamond", "gold", "silver"])
+def test_every_card_brings_the_same_nine_entitlements(card: str) -> None:
+    assert set(entitlements(1, card, [], RULES)) == set(ALL) | set(CARD)
 
 
-def test_star_levels_grant_exactly_the_entitlements_they_reach() -> None:
-    """Without a card or tag, an entitlement is granted from its min_star up, never below, in config order."""
-    for star in range(1, 7):
-        granted = entitlements(star, None, [], RULES)
-        assert granted == [name for name, rule in RULES.entitlements.items() if star >= rule.min_star], star
-    lowest = min(RULES.entitlements.values(), key=lambda rule: rule.min_star)
-    assert entitlements(lowest.min_star - 1, None, [], RULES) == []
-
-
-def test_a_vip_card_grants_its_entitlements_at_one_star() -> None:
-    for name, rule in RULES.entitlements.items():
-        for card in rule.vip_cards:
-            assert name in entitlements(1, card, [], RULES), (name, card)
-    carded = {name for name, rule in RULES.entitlements.items() if rule.vip_cards}
-    assert carded, "rules.toml grants nothing by VIP card: this test would prove nothing"
-    assert set(entitlements(1, "bronze", [], RULES)) == set(entitlements(1, None, [], RULES))
-
-
-def test_a_tag_grants_its_entitlements_and_an_unknown_tag_grants_nothing() -> None:
-    tagged = {name for name, rule in RULES.entitlements.items() if "organisation_key_person" in rule.tags}
-    assert tagged
-    one_star = set(entitlements(1, None, [], RULES))
-    assert set(entitlements(1, None, ["organisation_key_person"], RULES)) == one_star | tagged
-    assert set(entitlements(1, None, iter(["frequent_flyer"]), RULES)) == one_star
+def test_an_organisation_key_person_gets_the_five_star_service_at_any_level() -> None:
+    assert entitlements(1, None, ["organisation_key_person"], RULES) == [*ALL, *FIVE]
+    assert entitlements(1, None, ["frequent_flyer"], RULES) == ALL
 
 
 def test_an_entitlement_without_min_star_is_never_reached_by_stars() -> None:
@@ -185,17 +281,28 @@ def test_an_entitlement_without_min_star_is_never_reached_by_stars() -> None:
     assert entitlements(1, None, ["member"], rules) == ["club", "reminders"]
 
 
-def test_a_customers_tier_combines_spend_card_and_key_person_tag() -> None:
-    """tier_of (the view's tier) reads the same rules: the key-person link becomes the tag its
-    entitlements name, the card shows as 'vip', and the level comes from the window's bills."""
-    spend = {"2025-08": THRESHOLDS[-1] * MONTHS}
-    tier = tier_of(
-        {"vip_card": "gold", "is_organisation": False},
-        spend,
-        Relations(member_of=[{"customer_id": "org", "key_person": True}]),
-        RULES,
+def test_a_hand_built_key_person_with_a_gold_card() -> None:
+    """tier_of (the view's tier): the key-person link becomes its tag, the card 'vip', the segment
+    'organisation' only for organisations; entitlements are the union of level, card and tag."""
+    customer = {"vip_card": "gold", "segment": "individual", "local_network": "0591"}
+    with_clock = clock.set_clock(clock.FixedClock(datetime(2026, 12, 2, 4, 0, tzinfo=UTC)))
+    try:
+        tier = tier_of(customer, TierInputs(spend=spending(120.0)), Relations(member_of=[{"key_person": True}]), RULES)
+    finally:
+        clock.set_clock(with_clock)
+    assert tier.star == 3
+    assert tier.tags == ("organisation_key_person", "vip")
+    assert list(tier.entitlements) == [*ALL, *FIVE, "mailed_bills", "points_rewards", *CARD[3:]]
+
+
+def test_tags_come_from_configuration() -> None:
+    rules = RULES.model_copy(
+        update={
+            "tags": {
+                **RULES.tags,
+                "gotone": RULES.tags["vip"].model_copy(update={"when": "brand", "brands": ["全球通"]}),
+            }
+        }
     )
-    assert tier.star == len(THRESHOLDS)
-    assert tier.average_spend == THRESHOLDS[-1]
-    assert tier.tags == ["organisation_key_person", "vip"]
-    assert tier.entitlements == entitlements(len(THRESHOLDS), "gold", ["organisation_key_person"], RULES)
+    tier = tier_as_of(TierFacts(brands=frozenset({"全球通"}), segment="enterprise", notable=True), rules, DAY)
+    assert tier.tags == ("organisation", "notable", "gotone")

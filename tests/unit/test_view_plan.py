@@ -79,11 +79,11 @@ def test_a_relation_field_plans_the_relations_part(selection: str) -> None:
     assert parts == ViewParts(relations=True)
 
 
-def test_the_tier_plans_spend_and_relations() -> None:
+def test_the_tier_plans_its_facts_and_relations() -> None:
     """A tier needs the bills of the window and the key-person links (its tags)."""
     parts = plan('{ customer(id: "C1") { tier { starLevel entitlements } } }')
-    assert parts == ViewParts(relations=True, spend=True)
-    assert parts.names() == ["relations", "spend"]
+    assert parts == ViewParts(relations=True, tier=True)
+    assert parts.names() == ["relations", "tier"]
 
 
 def test_contacts_plan_a_page_of_the_size_asked_or_the_default() -> None:
@@ -150,7 +150,7 @@ def test_named_fragments_are_followed_also_nested_and_repeated() -> None:
 
 def test_inline_fragments_are_followed() -> None:
     query = '{ customer(id: "C1") { ... on Customer { tier { starLevel } ... { subscriptions { nodes { id } } } } } }'
-    assert plan(query) == ViewParts(holdings=True, relations=True, spend=True)
+    assert plan(query) == ViewParts(holdings=True, relations=True, tier=True)
 
 
 def test_fields_under_a_search_root_plan_the_same_parts() -> None:
@@ -161,10 +161,10 @@ def test_fields_under_a_search_root_plan_the_same_parts() -> None:
     assert plan(query) == ViewParts(relations=True, contact_pages=frozenset({2}))
 
 
-def test_a_resolver_can_force_relations_and_spend() -> None:
+def test_a_resolver_can_force_relations_and_tier() -> None:
     """Search filters by account manager or stars read them whatever the selection asks."""
-    parts = plan('{ customer(id: "C1") { id } }', relations=True, spend=True)
-    assert parts == ViewParts(relations=True, spend=True)
+    parts = plan('{ customer(id: "C1") { id } }', relations=True, tier=True)
+    assert parts == ViewParts(relations=True, tier=True)
 
 
 # A tiny strawberry schema (module level: strawberry resolves the annotations from here) whose root
@@ -219,4 +219,4 @@ def test_the_stand_in_reads_like_strawberrys_own_info() -> None:
     )
     assert result.errors is None
     assert PLANS == [plan(query, {"n": 4})]
-    assert PLANS[0] == ViewParts(holdings=True, relations=True, spend=True, contact_pages=frozenset({4}))
+    assert PLANS[0] == ViewParts(holdings=True, relations=True, tier=True, contact_pages=frozenset({4}))

@@ -1,0 +1,75 @@
+"""Recording star levels and their history: the API computes a level when it is read, so it is always
+as of today; this step writes it onto the customer for analysts' Cypher and keeps each change with its
+reason. Run after bills, points or flags arrive (`c360 load`, `c360 ingest` do) and each day, since a
+month's turn moves every window (`c360 tiers`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app import clock
+from app.rules import Rules
+from app.services.customer_view import Relations, read_customers, read_tier_inputs, tier_facts
+from app.store import Store, cypher
+from app.tiers import tier_as_of
+
+PAGE = cypher("export/customers_page")
+RECORD = cypher("tiers/record_levels")
+HISTORY = cypher("tiers/history_of_customers")
+# What the level reads of the customer node.
+TIER_ATTRIBUTES = ("local_network", "segment", "vip_card", "notable")
+
+
+@dataclass(slots=True)
+class Recorded:
+    customers: int = 0
+    changed: int = 0
+
+
+async def _record(store: Store, customers: Sequence[dict[str, Any]], rules: Rules, counts: Recorded) -> None:
+    today = clock.today()
+    inputs = await read_tier_inputs(store, [c["id"] for c in customers], rules)
+    rows = []
+    for customer, found in zip(customers, inputs):
+        tier = tier_as_of(tier_facts(customer, found, Relations()), rules, today)
+        rows.append({"id": customer["id"], "star": tier.star, "reason": tier.reason, "average": tier.average_spend})
+    result = await store.write(RECORD, {"rows": rows, "at": clock.now_iso(), "as_of": today.isoformat()})
+    counts.customers += len(rows)
+    counts.changed += sum(int(row["changed"]) for row in result)
+
+
+async def record_levels(
+    store: Store,
+    rules: Rules,
+    *,
+    ids: Sequence[str] | None = None,
+    page: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> Recorded:
+    """Every active customer's level (or those of ``ids``), as of the operator's today."""
+    counts = Recorded()
+    if ids is not None:
+        for start in range(0, len(ids), page):
+            found = [c for c in await read_customers(store, ids[start : start + page]) if c is not None]
+            live = list({c["id"]: c for c in found if c.get("status") == "active"}.values())
+            if live:
+                await _record(store, live, rules, counts)
+        return counts
+    after = ""
+    while True:
+        rows = await store.read(PAGE, {"after": after, "page": page, "columns": list(TIER_ATTRIBUTES)})
+        if not rows:
+            return counts
+        await _record(store, [{"id": r["id"], **dict(zip(TIER_ATTRIBUTES, r["values"]))} for r in rows], rules, counts)
+        if progress:
+            progress(len(rows))
+        after = rows[-1]["id"]
+
+
+async def tier_histories(store: Store, ids: Sequence[str], first: int) -> list[list[dict[str, Any]]]:
+    """Each customer's level changes, newest first."""
+    rows = await store.read(HISTORY, {"ids": list(ids), "first": first})
+    found = {row["id"]: row["changes"] for row in rows}
+    return [found.get(i, []) for i in ids]
