@@ -59,7 +59,7 @@ class Mask(_Strict):
 
 
 class Role(_Strict):
-    kind: Literal["channel", "steward", "analyst", "admin"]
+    kind: Literal["channel", "steward", "analyst", "manager", "admin"]
     channel: str | None = None
     personal: dict[str, Visibility]
     capabilities: list[str]

@@ -135,6 +135,8 @@ def birthday_in(birth: date, year: int, rules: Rules) -> date:
 
 
 def _care_days(contacts: Iterable[Contact], modes: Iterable[str], since: date | None) -> list[date]:
+    """Days of outbound contacts in ``modes`` that reached the customer; a usage record (the customer's
+    own call to some number, ``called_number``) is no care."""
     wanted = set(modes)
     return sorted(
         c.day
@@ -142,6 +144,7 @@ def _care_days(contacts: Iterable[Contact], modes: Iterable[str], since: date | 
         if c.direction == "outbound"
         and c.mode in wanted
         and c.outcome != NO_ANSWER
+        and not c.called_number
         and (since is None or c.day >= since)
     )
 

@@ -85,7 +85,8 @@ def _repeated_faults(facts: CustomerFacts, rules: ChurnRules, today: date) -> Ch
     ]
     if len(reports) < rule.min_reports:
         return None
-    listed = ", ".join(f"{c.day} on {c.service_no}" for c in reports)
+    # Days, not numbers: a line's number is personal and the evidence is shown to every channel.
+    listed = ", ".join(str(c.day) for c in reports)
     evidence = (
         f"{len(reports)} fault reports on {'/'.join(rule.product_types)} in the {rule.days} days to {today} "
         f"(the rule warns from {rule.min_reports}): {listed}"
@@ -106,7 +107,7 @@ def _contract_expiry(facts: CustomerFacts, rules: ChurnRules, today: date) -> Ch
     )
     if not due:
         return None
-    listed = ", ".join(f"{s.product_type} {s.service_no} ends {end}" for end, s in due)
+    listed = ", ".join(f"a {s.product_type} line ends {end}" for end, s in due)
     evidence = f"contract(s) ending within {rule.days} days of {today}: {listed}"
     return ChurnWarning("contract_expiry", evidence, due[0][0] - timedelta(days=rule.days))
 

@@ -69,6 +69,20 @@ CASE_EVENTS = (
     "lost",
     "closed",
 )
+# The VIP care schedule's work (DOMAIN.md §6; app/care_schedule.py) and the lifecycle stages (§7).
+CARE_ITEM_KINDS = (
+    "first_visit",
+    "visit",
+    "call",
+    "birthday_reminder",
+    "birthday_call",
+    "new_service_notice",
+    "trial_end",
+    "retry_unreachable",
+)
+LIFECYCLE_STAGES = ("joining", "growth", "maturity", "decline")
+# An employee's due work (app/services/due_work.py): care work, or a case with work owed.
+DUE_WORK_KINDS = (*CARE_ITEM_KINDS, "case")
 EMPLOYEE_ROLES = ("account_manager", "phone_account_manager", "agent", "hall_staff", "hotline_agent", "operations")
 # A lead (商机线索: the need is vague) or an opportunity (商机: the customer named a product), and
 # where its hand-off between channels (商机转移) has got to.

@@ -57,6 +57,7 @@ from schema.pagination import (
     window,
 )
 from schema.scalars import DateTime
+from schema.service import CustomerService, load_service
 from schema.tiers import Tier, TierChange, tier_history_page, tier_type
 from schema.view_plan import view_parts
 
@@ -404,6 +405,13 @@ class Customer(Node):
         OrganisationLink,
         "For an organisation or a household: its members and key persons, by id.",
     )
+
+    @strawberry.field(
+        description="The customer's open service items as of now: open cases with their deadlines, the VIP care it is "
+        "owed, churn warnings and lifecycle stage (never a kept answer: deadlines move with the clock)."
+    )
+    async def service(self, info: Info) -> CustomerService:
+        return await load_service(info, self.raw["id"])
 
     @strawberry.field(description="The changes of the customer's recorded star level with their reasons, newest first.")
     async def tier_history(

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     CertificateType = Segment = Gender = OrganisationClass = VipCard = CustomerGroup = CustomerStatus = str
     AccountType = AccountStatus = ProductType = SubscriptionStatus = Channel = ContactKind = str
     ContactOutcome = OpportunityKind = OpportunityStage = EmployeeRole = ManagerRole = str
-    ContactMode = ContactDirection = str
+    ContactMode = ContactDirection = CaseKind = CaseEventKind = CareItemKind = LifecycleStage = DueWorkKind = str
     CandidateStatus = MatchDecision = SubmissionDecision = MergeEventKind = DecisionKind = str
     DecisionStatus = ReviewSort = str
 else:
@@ -58,6 +58,17 @@ else:
     ContactMode = _enum("ContactMode", v.CONTACT_MODES, "How a contact was made: a visit, a call, an SMS, ...")
     ContactDirection = _enum(
         "ContactDirection", v.CONTACT_DIRECTIONS, "Who started a contact: the customer (inbound) or we (outbound)."
+    )
+    CaseKind = _enum(
+        "CaseKind",
+        v.CASE_KINDS,
+        "Work with a service time limit: a consultation, complaint, business by phone, emergency or churn warning.",
+    )
+    CaseEventKind = _enum("CaseEventKind", v.CASE_EVENTS, "What happened to a case; its clocks follow from these.")
+    CareItemKind = _enum("CareItemKind", v.CARE_ITEM_KINDS, "Care a VIP card holder is owed (大客户关怀).")
+    DueWorkKind = _enum("DueWorkKind", v.DUE_WORK_KINDS, "Care work (a CareItemKind) or a case with work owed.")
+    LifecycleStage = _enum(
+        "LifecycleStage", v.LIFECYCLE_STAGES, "Where the customer is in its life (客户生命周期): joining to decline."
     )
     OpportunityKind = _enum(
         "OpportunityKind", v.OPPORTUNITY_KINDS, "A lead (商机线索: the need is vague) or an opportunity (商机)."

@@ -1,7 +1,8 @@
 """Serves kept answers to customer-view queries (:mod:`app.services.kept_answers`) inside strawberry.
 
 Only queries whose every root field is ``customer(id:)`` (or ``__typename``) are kept: their
-answer depends on nothing but those customers' views, the caller's role and the month. An
+answer depends on nothing but those customers' views, the caller's role and the day (a query that
+selects a field of TIMELY_FIELDS, which moves with the clock, is never kept). An
 answer with any error is never kept, so a role's denied field or a missing customer is
 answered afresh each time.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 import orjson
 from graphql import ExecutionResult, FieldNode, OperationType, StringValueNode, VariableNode, get_operation_ast
-from graphql.language import DocumentNode, IntValueNode
+from graphql.language import BREAK, DocumentNode, IntValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
 from app import clock
@@ -23,6 +24,25 @@ from schema.context import Context
 from schema.loaders import held
 
 ROOT_FIELDS = frozenset({"customer", "__typename"})
+# Fields whose answer moves with the clock, not with a customer's version (a deadline turns into a
+# breach while nothing is written): a query that selects one anywhere is never kept.
+TIMELY_FIELDS = frozenset({"service"})
+
+
+def selects_timely(document: DocumentNode) -> bool:
+    """Whether any operation or fragment of the document selects a field of TIMELY_FIELDS."""
+    found = False
+
+    class Finder(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> Any:
+            nonlocal found
+            if node.name.value in TIMELY_FIELDS:
+                found = True
+                return BREAK
+            return None
+
+    visit(document, Finder())
+    return found
 
 
 def customer_ids(document: DocumentNode, operation_name: str | None, variables: dict[str, Any]) -> list[str] | None:
@@ -67,7 +87,7 @@ class CachedCustomerViews(SchemaExtension):
             return
         views, caller = context.views, context.caller
         ids = customer_ids(execution.graphql_document, execution.operation_name, execution.variables or {})
-        if ids is None:
+        if ids is None or selects_timely(execution.graphql_document):
             yield
             return
         try:

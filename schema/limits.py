@@ -82,6 +82,8 @@ PAGED_FIELDS = frozenset(
         "heldContactChanges",
         "mergeHistory",
         "tierHistory",
+        "dueWork",
+        "breaches",
         "accounts",
         "subscriptions",
         "offerings",

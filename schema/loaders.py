@@ -21,6 +21,7 @@ from app.services import customer_view as view
 from app.services.customer_view import ContactPage, Holdings, Relations, ViewParts
 from app.services.kept_answers import Stamp, read_versions
 from app.services.merges import merge_histories
+from app.services.service_view import read_service
 from app.services.tier_history import tier_histories
 from app.store import Store
 from app.tiers import Tier
@@ -70,6 +71,7 @@ class CustomerLoaders:
         self.source_records = DataLoader(lambda ids: view.read_source_records(store, ids))
         self.merge_history = DataLoader(lambda ids: merge_histories(store, ids))
         self.tier_history = DataLoader(lambda ids: tier_histories(store, ids, TIER_HISTORY_READ))
+        self.service = DataLoader(lambda ids: read_service(store, ids, rules))
         self.parts = ViewParts()
 
     def want(self, parts: ViewParts) -> None:

@@ -111,6 +111,8 @@ ORGANISATION_LINKS = Order("organisationLinks", "customer", (str,))
 SOURCE_RECORDS = Order("sourceRecords", "id", (str,))
 MERGE_HISTORY = Order("mergeHistory", "newest", (str, str))
 TIER_HISTORY = Order("tierHistory", "newest", (str, str))
+DUE_WORK = Order("dueWork", "late_then_due", (int, str, str, str, str))
+SLA_BREACHES = Order("slaBreaches", "newest", (str, str))
 
 
 def page_info(cursors: Sequence[str], has_next_page: bool, has_previous_page: bool = False) -> PageInfo:

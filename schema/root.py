@@ -16,6 +16,7 @@ from schema.enums import CertificateType, MatchDecision, value_of
 from schema.limits import MAX_PAGE, extensions
 from schema.node import Node, fetch_node
 from schema.scalars import SCALARS
+from schema.service import ServiceQuery
 from schema.steward import StewardMutation, StewardQuery
 from schema.view_plan import view_parts
 
@@ -35,7 +36,7 @@ class MatchResult:
 
 
 @strawberry.type(description="What channels, stewards and analysts read: one customer, the same answer everywhere.")
-class Query(StewardQuery, ChannelQuery):
+class Query(StewardQuery, ChannelQuery, ServiceQuery):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()

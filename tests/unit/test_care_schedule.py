@@ -303,3 +303,15 @@ def test_compliance_counts_each_missed_period_of_a_long_silence() -> None:
     # First visit by 02-15 met; visits due 03-10 (missed, came 03-20), 04-10 (met by 03-20), 04-20 (missed).
     assert result.by_kind == {"first_visit": (1, 1), "visit": (3, 1)}
     assert (result.due, result.met) == (4, 2)
+
+
+def test_the_care_kinds_are_the_vocabularys() -> None:
+    """The GraphQL enum comes from app/vocabulary.py; the schedule's own type must name the same work."""
+    from typing import get_args
+
+    from app.care_schedule import CareKind
+    from app.lifecycle import StageName
+    from app.vocabulary import CARE_ITEM_KINDS, LIFECYCLE_STAGES
+
+    assert get_args(CareKind) == CARE_ITEM_KINDS
+    assert get_args(StageName) == LIFECYCLE_STAGES

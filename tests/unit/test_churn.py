@@ -130,6 +130,7 @@ def test_repeated_broadband_faults_fire_at_three_in_thirty_days() -> None:
     [warning] = churn_warnings(facts, only("repeated_faults"), TODAY)
     assert (warning.rule, warning.since) == ("repeated_faults", days[0])
     assert "3 fault reports" in warning.evidence and str(days[1]) in warning.evidence
+    assert BROADBAND.service_no not in warning.evidence
     assert warned(facts, "repeated_faults", TODAY + timedelta(days=1)) == []
     on_mobile = CustomerFacts(
         "c1",
@@ -146,6 +147,8 @@ def test_contract_expiry_fires_from_thirty_days_before_the_end() -> None:
     [warning] = churn_warnings(ending(TODAY + timedelta(days=30)), only("contract_expiry"), TODAY)
     assert (warning.rule, warning.since) == ("contract_expiry", TODAY)
     assert f"ends {TODAY + timedelta(days=30)}" in warning.evidence
+    # Every channel reads the evidence: a line's number (a phone) is never in it.
+    assert "13900001111" not in warning.evidence
     assert warned(ending(TODAY), "contract_expiry") != []
     assert warned(ending(TODAY + timedelta(days=31)), "contract_expiry") == []
     assert warned(ending(TODAY - timedelta(days=1)), "contract_expiry") == []

@@ -37,6 +37,15 @@ BOUNDED_LISTS = {
     ("Tier", "tags"),
     ("Tier", "entitlements"),
     ("Tier", "granted"),
+    ("CustomerService", "openCases"),
+    ("CustomerService", "care"),
+    ("CustomerService", "churnWarnings"),
+    ("Lifecycle", "reasons"),
+    ("ServiceCase", "deadlines"),
+    ("ServiceCase", "events"),
+    ("CareItem", "modes"),
+    ("CareItem", "alternativeModes"),
+    ("SlaBreachReport", "rates"),
     ("Tier", "months"),
     ("MergeEvent", "movedRecords"),
     ("CandidateDetail", "comparisons"),
@@ -116,6 +125,12 @@ def test_enums_are_the_vocabulary() -> None:
         "CandidateStatus": v.CANDIDATE_STATUSES,
         "DecisionStatus": v.DECISION_STATUSES,
         "ReviewSort": v.REVIEW_SORTS,
+        "CaseKind": v.CASE_KINDS,
+        "CaseEventKind": v.CASE_EVENTS,
+        "CareItemKind": v.CARE_ITEM_KINDS,
+        "DueWorkKind": v.DUE_WORK_KINDS,
+        "LifecycleStage": v.LIFECYCLE_STAGES,
+        "ContactMode": v.CONTACT_MODES,
     }
     for name, words in pairs.items():
         enum = schema().type_map[name]

@@ -1,0 +1,158 @@
+"""The service standards of customers as of now: their open cases with their clocks, the VIP care
+they are owed, their churn warnings and lifecycle stage, read in one round trip and computed by the
+pure rules (app/sla, app/care_schedule, app/churn, app/lifecycle) at read time, so a deadline or a
+breach is never older than the request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from app import clock
+from app.care_schedule import CareItem, Contact, CustomerFacts, Subscription, care_due
+from app.churn import ChurnWarning, churn_warnings
+from app.lifecycle import Stage, lifecycle_stage
+from app.months import complete_months, months_back
+from app.rules import Rules
+from app.sla import Case, CaseEvent, SlaState, sla_state
+from app.store import Store, cypher
+from app.working_calendar import working_calendar
+
+CUSTOMER_FACTS = cypher("service/customer_facts")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """A case with its events and clocks as of the read."""
+
+    case: Case
+    events: tuple[CaseEvent, ...]
+    customer_id: str | None
+    summary: str | None
+    state: SlaState
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerService:
+    customer_id: str
+    facts: CustomerFacts
+    cases: tuple[OpenCase, ...]
+    care: tuple[CareItem, ...]
+    churn: tuple[ChurnWarning, ...]
+    stage: Stage
+
+
+def is_open_item(state: SlaState) -> bool:
+    """Work still owed on a case: a deadline not yet met (or one no calendar can place), or its work
+    paused. A case whose deadlines were all met waits only for its closing event: no one's work."""
+    return state.open and (state.next_due is not None or state.unknown_calendar or state.paused)
+
+
+def closing_events(rules: Rules) -> list[str]:
+    """Events that close a case of some kind; a case with one is no open item."""
+    return sorted({"closed", *(e for events in rules.sla.closing_events.values() for e in events)})
+
+
+def _months_read(rules: Rules) -> int:
+    """How many complete months back the rules look: the longest care interval, the churn and
+    lifecycle windows."""
+    cards = rules.care.cards.values()
+    care = max((max(c.first_visit_months, c.visit_every_months, c.call_every_months) for c in cards), default=0)
+    churn_days = max(rules.churn.competitor_hotline.days, rules.churn.repeated_faults.days)
+    return max(care + 1, rules.churn.spend_drop.months + 1, 2 * rules.lifecycle.trend_months, churn_days // 28 + 1)
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(text)[:10]) if text else None
+    except ValueError:
+        return None
+
+
+def open_case(row: dict[str, Any], customer_id: str | None, rules: Rules, now: datetime) -> OpenCase:
+    raw = row["case"]
+    case = Case(raw["id"], raw["kind"], clock.parse(raw["opened_at"]), raw.get("employee_record"), raw.get("channel"))
+    events = tuple(
+        CaseEvent(e["id"], e["event"], clock.parse(e["at"]), e.get("employee_record"), e.get("reason"))
+        for e in row["events"]
+    )
+    state = sla_state(case, events, rules, working_calendar(rules), now)
+    return OpenCase(case, events, customer_id, raw.get("summary"), state)
+
+
+def _facts(row: dict[str, Any]) -> CustomerFacts:
+    customer = row["customer"]
+    spend: dict[str, float] = {}
+    for bill in row["bills"]:
+        spend[bill["month"]] = spend.get(bill["month"], 0.0) + float(bill["amount"])
+    return CustomerFacts(
+        customer_id=customer["id"],
+        vip_card=customer.get("vip_card") or None,
+        vip_card_since=_day(customer.get("vip_card_since")),
+        birth_date=_day(customer.get("birth_date")),
+        contacts=tuple(
+            Contact(
+                clock.parse(k["at"]),
+                k["kind"],
+                k.get("mode"),
+                k.get("direction"),
+                k.get("outcome"),
+                k.get("employee_record"),
+                k.get("service_no"),
+                k.get("called_number"),
+            )
+            for k in row["contacts"]
+        ),
+        subscriptions=tuple(
+            Subscription(
+                s.get("service_no") or "",
+                s.get("product_type") or "",
+                s.get("status") or "",
+                _day(s.get("start_date")),
+                _day(s.get("end_date")),
+            )
+            for s in row["subscriptions"]
+        ),
+        accounts_opened=tuple(d for d in map(_day, row["opened"]) if d is not None),
+        monthly_spend=spend,
+    )
+
+
+async def read_service(store: Store, ids: Sequence[str], rules: Rules) -> list[CustomerService | None]:
+    """Each customer's service standing as of now, in the order of ``ids`` (None where there is none)."""
+    now = clock.now()
+    today = clock.today()
+    months = _months_read(rules)
+    since = datetime.combine(today - timedelta(days=31 * months), datetime.min.time(), clock.operator_zone())
+    window = complete_months(today, months)
+    rows = await store.read(
+        CUSTOMER_FACTS,
+        {
+            "ids": list(ids),
+            "contacts_since": clock.instant(since),
+            "since_month": window[0],
+            "until_month": months_back(today, 0),
+            "closing": closing_events(rules),
+        },
+    )
+    calendar = working_calendar(rules)
+    found: dict[str, CustomerService] = {}
+    for row in rows:
+        facts = _facts(row)
+        warnings = churn_warnings(facts, rules, today)
+        found[row["id"]] = CustomerService(
+            customer_id=facts.customer_id,
+            facts=facts,
+            cases=tuple(
+                sorted(
+                    (open_case(c, facts.customer_id, rules, now) for c in row["cases"]),
+                    key=lambda o: (o.state.next_due or datetime.max.replace(tzinfo=UTC), o.case.id),
+                )
+            ),
+            care=tuple(care_due(facts, rules, calendar, today)),
+            churn=tuple(warnings),
+            stage=lifecycle_stage(facts, rules, today, warnings),
+        )
+    return [found.get(i) for i in ids]
