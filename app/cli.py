@@ -277,8 +277,8 @@ async def ingest(
                 on_file=on_file,
                 on_ingested=ingested,
             )
-        if kind in TIER_KINDS:
-            await record_tiers(store)
+        if kind in RECOMPUTE_KINDS:
+            await recompute_service(store)
     finally:
         await store.close()
 
@@ -325,17 +325,24 @@ async def load_directory(store: Store, directory: Path) -> list[Any]:
     return summaries
 
 
-# Kinds whose rows can move a star level: bills, points, flags and cards on customers, brands.
-TIER_KINDS = frozenset({"customers", "subscriptions", "bills", "points"})
+# Kinds whose rows can move a derived service property: a star level (bills, points, flags and cards on
+# customers, brands), a case's clocks, care done on time (contacts).
+RECOMPUTE_KINDS = frozenset({"customers", "subscriptions", "bills", "points", "contacts", "cases", "case_events"})
 
 
-async def record_tiers(store: Store) -> None:
-    """Star levels recorded after the data they come from arrived (app/services/tier_history.py)."""
+async def recompute_service(store: Store) -> None:
+    """Derived service properties recorded after the data they come from arrived."""
     from app.rules import get_rules
-    from app.services.tier_history import record_levels
+    from app.services.service_recompute import recompute
 
-    recorded = await record_levels(store, get_rules())
-    typer.echo(f"star levels as of {clock.today()}: {recorded.customers:,} customers, {recorded.changed:,} changed")
+    done = await recompute(store, get_rules())
+    typer.echo(
+        f"as of {clock.render(clock.now_iso())}: star levels of {done.tiers.customers:,} customers "
+        f"({done.tiers.changed:,} changed), clocks of {done.cases:,} cases ({done.breached:,} breached), "
+        f"care of {done.card_holders:,} card holders"
+    )
+    if done.rules_changed:
+        typer.echo("the rules or the working calendar changed since the last run: every value was computed anew")
 
 
 @cli.command()
@@ -343,23 +350,25 @@ async def record_tiers(store: Store) -> None:
 async def load(
     directory: Path = typer.Argument(..., help="A directory with manifest.json (e.g. from demo-data)."),
 ) -> None:
-    """Ingest a whole directory of source files in manifest order, resolve customers, record star levels."""
+    """Ingest a whole directory of source files in manifest order, resolve customers, recompute the derived
+    service properties."""
     store = await opened_store()
     try:
         await load_directory(store, directory)
-        await record_tiers(store)
+        await recompute_service(store)
     finally:
         await store.close()
 
 
 @cli.command()
 @run_async
-async def tiers() -> None:
-    """Record every customer's star level as of today, keeping each change with its reason. Run it each
-    day: a month's turn moves every level's window, and a year's turn the points that count."""
+async def recompute() -> None:
+    """Record the derived service properties analysts' Cypher reads: each customer's star level (with a
+    history of changes), each case's clocks, each card holder's care done on time. Run it each day (a
+    month's turn moves every level's window) and after changing the rules or the working calendar."""
     store = await opened_store()
     try:
-        await record_tiers(store)
+        await recompute_service(store)
     finally:
         await store.close()
 
@@ -575,7 +584,7 @@ async def load_demo_if_empty(store: Store, settings: Settings) -> None:
         )
     if directory is not None:
         await load_directory(store, directory)
-        await record_tiers(store)
+        await recompute_service(store)
     found = examples(demo) if (demo / "manifest.json").is_file() else None
     if found is not None:
         # What docs/api.md's examples ask for, from this demo.

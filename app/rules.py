@@ -280,6 +280,8 @@ class CareRules(Strict):
     visit_counts_as_call: bool = True
     unreachable_attempts: int = Field(default=3, ge=1)
     retry_gap_minutes: int = Field(default=60, ge=1)
+    # The months before today over which `c360 recompute` counts care done on time, for analysts.
+    compliance_months: int = Field(default=12, ge=1)
 
     @model_validator(mode="after")
     def _known_cards(self) -> CareRules:

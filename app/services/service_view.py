@@ -120,12 +120,16 @@ def _facts(row: dict[str, Any]) -> CustomerFacts:
     )
 
 
-async def read_service(store: Store, ids: Sequence[str], rules: Rules) -> list[CustomerService | None]:
-    """Each customer's service standing as of now, in the order of ``ids`` (None where there is none)."""
+async def read_service(
+    store: Store, ids: Sequence[str], rules: Rules, *, contacts_since: date | None = None
+) -> list[CustomerService | None]:
+    """Each customer's service standing as of now, in the order of ``ids`` (None where there is none);
+    contacts are read back as far as the rules look, or to ``contacts_since`` when that is earlier."""
     now = clock.now()
     today = clock.today()
     months = _months_read(rules)
-    since = datetime.combine(today - timedelta(days=31 * months), datetime.min.time(), clock.operator_zone())
+    first = min(today - timedelta(days=31 * months), contacts_since or today)
+    since = datetime.combine(first, datetime.min.time(), clock.operator_zone())
     window = complete_months(today, months)
     rows = await store.read(
         CUSTOMER_FACTS,

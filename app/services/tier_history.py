@@ -1,7 +1,7 @@
 """Recording star levels and their history: the API computes a level when it is read, so it is always
 as of today; this step writes it onto the customer for analysts' Cypher and keeps each change with its
-reason. Run after bills, points or flags arrive (`c360 load`, `c360 ingest` do) and each day, since a
-month's turn moves every window (`c360 tiers`)."""
+reason. Run by `c360 recompute` after bills, points or flags arrive (`c360 load`, `c360 ingest` run it) and
+each day, since a month's turn moves every window."""
 
 from __future__ import annotations
 

@@ -308,3 +308,54 @@ async def test_the_breach_report_by_channel_and_kind(store: Store, tmp_path: Pat
         store, REPORT, "hotline", **{"from": "2026-12-01T00:00:00+08:00", "to": "2026-12-03T00:00:00+08:00"}
     )
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_recompute_records_what_the_api_answers_for_analysts(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """`c360 recompute`'s derived properties, read by the analysts' queries, agree with the API's report and
+    with the care schedule run on the same facts; a second run under the same rules says nothing changed."""
+    from app.care_schedule import care_compliance
+    from app.months import add_months
+    from app.rules import get_rules
+    from app.services.service_recompute import recompute
+    from app.services.service_view import read_service
+    from app.store import cypher
+    from app.working_calendar import working_calendar
+
+    ids = await loaded(store, tmp_path)
+    rules = get_rules()
+    done = await recompute(store, rules)
+    assert (done.cases, done.breached, done.card_holders) == (3, 1, 2)
+    assert not (await recompute(store, rules)).rules_changed
+
+    window = {"since": "2026-11-30T16:00:00.000Z", "until": "2026-12-02T16:00:00.000Z"}
+    rates = await store.read(cypher("analytics/sla_breach_rates"), window)
+    report = await ask(
+        store, REPORT, "service_manager", **{"from": "2026-12-01T00:00:00+08:00", "to": "2026-12-03T00:00:00+08:00"}
+    )
+    assert [{**r, "channel": r["channel"].upper(), "kind": r["kind"].upper()} for r in rates] == report["data"][
+        "slaBreachReport"
+    ]["rates"]
+    assert [(r["kind"], r["breached"], r["warning"]) for r in rates] == [
+        ("complaint", 0, 1),
+        ("phone_business", 0, 0),
+        ("consultation", 1, 0),
+    ]
+
+    [load] = await store.read(cypher("analytics/customers_per_manager"), {"norm": 400})
+    assert (load["manager_id"], load["customers"], load["vip_customers"], load["load"]) == (E1, 2, 2, 0.005)
+    stars = await store.read(cypher("analytics/stars_by_network"), {"min_star": 1})
+    assert stars == [{"local_network": "0591", "star_level": 1, "customers": 2, "share": 1.0}]
+
+    today = clock.today()
+    since = add_months(today, -rules.care.compliance_months)
+    facts = await read_service(store, list(ids.values()), rules, contacts_since=since)
+    due = met = 0
+    for service in facts:
+        assert service is not None
+        counted = care_compliance(service.facts, rules, working_calendar(rules), since, today)
+        due, met = due + counted.due, met + counted.met
+    [care] = await store.read(cypher("analytics/care_compliance_by_manager"), {"min_due": 0})
+    assert (care["manager_id"], care["card_holders"], care["due"], care["met"]) == (E1, 2, due, met)
+    assert due > 0

@@ -1,0 +1,98 @@
+"""`c360 recompute`: the derived service properties analysts' Cypher reads, written by the same pure
+functions the API runs when it answers (star levels, case clocks, care done on time). Re-run each
+day and whenever the rules or the working calendar change: the last run's rules digest is kept, so a
+run says when the rules changed since."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib.metadata import version
+from typing import Any
+
+from app import clock
+from app.care_schedule import care_compliance
+from app.months import add_months
+from app.rules import Rules
+from app.services.service_view import open_case, read_service
+from app.services.tier_history import Recorded, record_levels
+from app.store import Store, cypher
+from app.working_calendar import working_calendar
+
+CASES_PAGE = cypher("service/cases_page")
+RECORD_CLOCKS = cypher("service/record_case_clocks")
+CARD_HOLDERS = cypher("service/card_holders_page")
+RECORD_CARE = cypher("service/record_care_compliance")
+RECORD_RUN = cypher("service/record_recompute")
+
+
+@dataclass(slots=True)
+class Recomputed:
+    tiers: Recorded
+    cases: int = 0
+    breached: int = 0
+    card_holders: int = 0
+    rules_changed: bool = False
+
+
+def rules_digest(rules: Rules) -> str:
+    """The rules and the calendar package's version: either changing can move a deadline."""
+    text = rules.model_dump_json() + version("chinese-calendar")
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+async def record_case_clocks(store: Store, rules: Rules, digest: str, page: int = 2000) -> tuple[int, int]:
+    now = clock.now()
+    at = clock.instant(now)
+    after, cases, breached = "", 0, 0
+    while True:
+        rows = await store.read(CASES_PAGE, {"after": after, "page": page})
+        if not rows:
+            return cases, breached
+        written: list[dict[str, Any]] = []
+        for row in rows:
+            state = open_case(row, None, rules, now).state
+            breached += state.breached
+            written.append(
+                {
+                    "id": row["case"]["id"],
+                    "open": state.open,
+                    "breached": state.breached,
+                    "warning": state.warning,
+                    "next_due": clock.instant(state.next_due) if state.next_due else None,
+                }
+            )
+        await store.write(RECORD_CLOCKS, {"rows": written, "at": at, "rules": digest})
+        cases += len(rows)
+        after = rows[-1]["case"]["id"]
+
+
+async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
+    today = clock.today()
+    since = add_months(today, -rules.care.compliance_months)
+    calendar = working_calendar(rules)
+    after, holders = "", 0
+    while True:
+        ids = [row["id"] for row in await store.read(CARD_HOLDERS, {"after": after, "page": page})]
+        if not ids:
+            return holders
+        written = []
+        for service in await read_service(store, ids, rules, contacts_since=since - timedelta(days=1)):
+            if service is not None:
+                done = care_compliance(service.facts, rules, calendar, since, today)
+                written.append({"id": service.customer_id, "due": done.due, "met": done.met})
+        await store.write(RECORD_CARE, {"rows": written, "since": since.isoformat(), "as_of": today.isoformat()})
+        holders += len(written)
+        after = ids[-1]
+
+
+async def recompute(store: Store, rules: Rules, progress: Callable[[int], None] | None = None) -> Recomputed:
+    digest = rules_digest(rules)
+    before = await store.write(RECORD_RUN, {"rules": digest, "at": clock.now_iso()})
+    done = Recomputed(await record_levels(store, rules, progress=progress))
+    done.cases, done.breached = await record_case_clocks(store, rules, digest)
+    done.card_holders = await record_care(store, rules)
+    done.rules_changed = bool(before and before[0]["before"] not in (None, digest))
+    return done
