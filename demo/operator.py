@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import multiprocessing
 import os
 import random
@@ -227,9 +228,14 @@ BUNDLE = ("BND299", "融合套餐299元")
 TO_TRADITIONAL = opencc.OpenCC("s2t")
 REFERENCE_DAY = date(2026, 11, 1)
 REFERENCE_MIDNIGHT = datetime.combine(REFERENCE_DAY, datetime.min.time())
-# Where `c360 run` starts the clock on demo data (a morning of the reference day, Beijing time), so
-# the demo's star levels, due work and breaches are the same whenever it is run.
-CLOCK_START = datetime.combine(REFERENCE_DAY, time(9, 30), tzinfo=timezone(timedelta(hours=8)))
+# Where `c360 run` starts the clock on demo data, so the demo's star levels, due work and breaches are
+# the same whenever it is run. The reference day is a Sunday, and every existing row's dates hang on
+# it, so it stays; the clock starts on the next working day's morning (Monday 2 November 2026, 09:30
+# Beijing time), when the managers' day plans have work: first visits, calls, birthdays, retries of
+# unanswered calls, open cases near or past their limits.
+CLOCK_DAY = REFERENCE_DAY + timedelta(days=1)
+CLOCK_START = datetime.combine(CLOCK_DAY, time(9, 30), tzinfo=timezone(timedelta(hours=8)))
+CLOCK_START_LOCAL = CLOCK_START.replace(tzinfo=None)  # the same moment as the files write it (+08:00)
 REFERENCE_FILE = "reference.json"
 MONTHS = tuple(
     f"{(REFERENCE_DAY.year * 12 + REFERENCE_DAY.month - 1 - k) // 12}-"
@@ -557,6 +563,286 @@ def _noisy_record(rng: random.Random, entity: Entity, habits: SourceHabits) -> d
     }
 
 
+# ------------------------------------------------------------------ service standards (issue 20)
+# The data that exercises the operator's service standards (docs/service-standards.md): points, brands,
+# VIP cards with their days, the manner of contacts, cases with their events, churn signals and leaves.
+# Every value here comes from a stream of its own (f"{seed}:{number}:service", f"{seed}:leaves") or a
+# hash of a row's id, never from the streams above: the rows generated before these existed keep every
+# value (the resolution benchmarks and tests compare against them), and the new rows count their ids
+# apart (Generator.service_id).
+
+GOTONE = "全球通"
+# The mobile brands of customers not on 全球通: the youth brand for those born from 1990, else 神州行.
+YOUTH_BRAND, BASIC_BRAND = "动感地带", "神州行"
+# Points (积分) a yuan of spend earns in a year, the median of a lognormal spread: individuals and
+# households, and organisations (whose spend is far higher). Some reach the six-star line (50,000).
+POINTS_PER_YUAN = {"person": 14.0, "organisation": 3.0}
+COMPETITOR_HOTLINES = (("10010", "中国联通客服"), ("10000", "中国电信客服"))
+FAULTS = ("宽带断网", "宽带网速慢", "光猫指示灯异常", "宽带频繁掉线")
+PAUSE_REASONS = ("waiting_for_customer", "waiting_for_customer", "waiting_for_support", "customer_abroad")
+CASE_SUMMARIES = {
+    "consultation": ("咨询套餐资费", "咨询国际漫游开通", "咨询积分兑换", "咨询宽带提速"),
+    "complaint": ("投诉话费异常", "投诉宽带故障未修复", "投诉营业厅服务态度", "投诉不明扣费"),
+    "phone_business": ("电话办理套餐变更", "电话办理停开机", "电话办理副卡"),
+    "emergency": ("紧急复机", "紧急补卡", "紧急开通国际漫游"),
+}
+CHURN_SIGNALS = {
+    "spend_drop": "消费骤降",
+    "competitor_hotline": "拨打竞争对手客服热线",
+    "repeated_faults": "宽带多次报障",
+    "contract_expiry": "合约即将到期",
+    "manager": "客户经理发现流失倾向",
+}
+# The cases each source opens, with their weights; the channel each source is.
+CASE_KINDS_BY_SOURCE = {
+    "hotline": (("consultation", 4), ("complaint", 3), ("phone_business", 3)),
+    "hall": (("consultation", 5), ("complaint", 4)),
+    "am_app": (("complaint", 2), ("phone_business", 3), ("emergency", 3), ("consultation", 2)),
+}
+CHANNEL_OF_SOURCE = {"hotline": "hotline", "hall": "service_hall", "am_app": "account_manager"}
+PREFIX_OF_SOURCE = {s.name: s.prefix for s in SOURCES}
+# The limits of docs/service-standards.md (app/config/rules.toml [sla]): the work's, in minutes, and
+# telling the customer's after the final answer (complaints) or the solution.
+WORK_LIMIT = {"consultation": 180, "complaint": 480, "phone_business": 180, "emergency": 180}
+TELL_LIMIT = {"complaint": 60, "phone_business": 30, "emergency": 10}
+# How a case's story goes (see Generator.case): over the 60 days before the reference day ...
+PAST_SCENARIOS = (
+    ("met", 40),
+    ("late_little", 8),
+    ("late_lot", 6),
+    ("told_late", 6),
+    ("paused", 10),
+    ("promise", 8),
+    ("promise_late", 3),
+    ("night", 5),
+    ("night_late", 2),
+)
+# ... and clustered on the day before the reference day, the reference day and the clock's morning.
+CLUSTER_SCENARIOS = (
+    ("met", 4),
+    ("late_little", 1),
+    ("night", 1),
+    ("open_breached", 4),
+    ("open_paused", 2),
+    ("open_warning", 3),
+    ("open_ok", 2),
+    ("promise_open", 2),
+    ("promise_breached", 1),
+)
+SCENARIO_KINDS = {
+    "promise": ("consultation",),
+    "promise_late": ("consultation",),
+    "promise_open": ("consultation",),
+    "promise_breached": ("consultation",),
+    "night": ("complaint",),
+    "night_late": ("complaint",),
+    "told_late": ("complaint", "phone_business", "emergency"),
+}
+CHURN_SCENARIOS = (
+    ("retained", 4),
+    ("lost", 2),
+    ("late_retained", 1),
+    ("late_lost", 1),
+    ("open_warning", 2),
+    ("open_breached", 2),
+    ("open_new", 1),
+    ("open_contacted", 1),
+)
+VISIT_MONTHS = {"diamond": 1, "gold": 2, "silver": 3}
+CALL_MONTHS = {"gold": 1, "silver": 2}
+
+
+@dataclass(slots=True)
+class ServicePlan:
+    """What the service standards add to one real customer's records, drawn before they are written."""
+
+    card_since: dict[str, str] = field(default_factory=dict)  # person id -> the day the VIP card was made
+    notable: set[str] = field(default_factory=set)  # person ids marked by hand as six stars
+    brand: dict[str, str] = field(default_factory=dict)  # person id -> the brand of their mobile lines
+
+
+@dataclass(slots=True)
+class Held:
+    """What the records' stream wrote for one person, read (never changed) by the service rows."""
+
+    records: dict[str, str] = field(default_factory=dict)  # source -> the person's first customer record
+    manager: str = ""  # the account manager am_app names
+    accounts: list[tuple[str, bool, float]] = field(default_factory=list)  # crm (id, postpaid, monthly spend)
+    lines: list[tuple[str, str, str]] = field(default_factory=list)  # crm (service_no, product, account id)
+
+
+def _stamp(moment: datetime) -> str:
+    """A wall-clock time in Beijing as the files write it."""
+    return moment.isoformat(timespec="seconds") + "+08:00"
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([w for w, _ in weighted], weights=[n for _, n in weighted])[0]
+
+
+def _manner(seed: int, contact_id: str, channel: str, kind: str, at: datetime) -> dict[str, str]:
+    """How a contact of the records' stream was made (mode) and who started it (direction), from its
+    channel and a hash of its id: a hall or an agent's shop is the customer in person, the hotline
+    and the web the customer's own call or message. An account manager's contact is care, outbound,
+    a visit or a call; one at night is the customer ringing the manager (reachable 7x24)."""
+    h = zlib.crc32(f"{seed}:manner:{contact_id}".encode())
+    if channel in ("service_hall", "agent"):
+        return {"mode": "in_person", "direction": "inbound"}
+    if channel == "hotline":
+        return {"mode": "call", "direction": "inbound"}
+    if channel == "web_hall":
+        return {"mode": "email" if h % 2 else "", "direction": "inbound"}
+    if at.hour >= 22 or at.hour < 8:
+        return {"mode": "call", "direction": "inbound"}
+    if kind == "care_visit":
+        return {"mode": "visit" if h % 3 else "call", "direction": "outbound"}
+    return {"mode": "call" if h % 2 else "visit", "direction": "outbound"}
+
+
+def _card_since(rng: random.Random) -> date:
+    """Cards made over the 18 months before the reference day: some in its last month (the first
+    visit is due), a few exactly 30 or 31 days before (the first visit falls due on the reference day
+    or the clock's day: the month-end edge), some on the 31st of a month (a due day clamped)."""
+    roll = rng.random()
+    if roll < 0.15:
+        days = rng.randrange(1, 30)
+    elif roll < 0.22:
+        days = rng.choice((30, 31))
+    elif roll < 0.25:
+        return rng.choice((date(2026, 8, 31), date(2026, 7, 31), date(2026, 5, 31), date(2025, 12, 31)))
+    else:
+        days = rng.randrange(32, 548)
+    return REFERENCE_DAY - timedelta(days=days)
+
+
+def _service_plan(rng: random.Random, people: tuple[Entity, ...]) -> ServicePlan:
+    plan = ServicePlan()
+    for person in people:
+        if person.vip_card:
+            plan.card_since[person.person_id] = _card_since(rng).isoformat()
+        if person.segment == "individual" and rng.random() < 0.004:
+            plan.notable.add(person.person_id)
+        spend = person.spend
+        gotone = 0.02 if spend < 100 else 0.5 if spend < 400 else 0.8
+        if person.segment != "individual":
+            gotone = 0.6
+        if rng.random() < gotone:
+            plan.brand[person.person_id] = GOTONE
+        else:
+            plan.brand[person.person_id] = YOUTH_BRAND if person.birth_date >= "1990" else BASIC_BRAND
+    return plan
+
+
+def _at_day(day: date, rng: random.Random, first: int = 8 * 60 + 30, last: int = 20 * 60 + 30) -> datetime:
+    """A minute of ``day`` between ``first`` and ``last`` (minutes after midnight)."""
+    return datetime.combine(day, time()) + timedelta(minutes=rng.randrange(first, last))
+
+
+def _minutes(rng: random.Random, low: float, high: float) -> timedelta:
+    return timedelta(minutes=round(rng.uniform(low, high)))
+
+
+def _finish(kind: str, done: datetime, told_late: bool, rng: random.Random) -> list[tuple[str, datetime, str]]:
+    """The events that end a case whose work was done at ``done``: the answer, or the solution, the
+    final answer (complaints) and the customer told, in time or (``told_late``) not; then closed."""
+    if kind == "consultation":
+        events = [("answered", done, "")]
+    else:
+        events = [("solved", done, "")]
+        if kind == "complaint":
+            done += _minutes(rng, 5, 30)
+            events.append(("final_answer", done, ""))
+        tell = TELL_LIMIT[kind]
+        told = done + (_minutes(rng, tell + 5, tell + 90) if told_late else _minutes(rng, 0.2 * tell, 0.9 * tell))
+        events.append(("customer_told", told, ""))
+    return [*events, ("closed", events[-1][1] + _minutes(rng, 1, 30), "")]
+
+
+def _case_story(
+    rng: random.Random, kind: str, scenario: str, clustered: bool
+) -> tuple[datetime, list[tuple[str, datetime, str]]]:
+    """When a case of ``kind`` opened and its events (event, when, reason), as ``scenario`` tells it,
+    against the shipped limits (WORK_LIMIT, TELL_LIMIT). Every event is before the clock starts: a
+    past case that would run past it is moved back by whole days."""
+    limit = WORK_LIMIT[kind]
+    if scenario == "open_warning":
+        share = rng.uniform(0.82, 0.95)  # of the limit worked when the clock starts: a warning (0.8)
+        if kind != "complaint":
+            return CLOCK_START_LOCAL - timedelta(minutes=round(share * limit)), []
+        # Worked until 21:00 on the reference day, paused for the night at the customer's wish, resumed at 08:30.
+        paused = datetime.combine(REFERENCE_DAY, time(21))
+        resumed = datetime.combine(CLOCK_DAY, time(8, 30))
+        opened = paused - (timedelta(minutes=round(share * limit)) - (CLOCK_START_LOCAL - resumed))
+        return opened, [("paused", paused, "waiting_for_customer"), ("resumed", resumed, "")]
+    if scenario == "open_ok":
+        return CLOCK_START_LOCAL - _minutes(rng, 10, 100), []
+    if scenario in ("promise_open", "promise_breached"):
+        # Promised on the Friday before the reference day (the answer due by the end of Monday, the
+        # clock's day) or on the Thursday (due by the end of Friday: breached, the answer still owed).
+        opened = _at_day(REFERENCE_DAY - timedelta(days=2 if scenario == "promise_open" else 3), rng, 13 * 60, 16 * 60)
+        return opened, [("promised", opened + _minutes(rng, 90, 170), "核实后下一工作日内答复")]
+    day = REFERENCE_DAY - timedelta(days=rng.randrange(0, 2) if clustered else rng.randrange(2, 61))
+    night = scenario in ("night", "night_late")
+    opened = _at_day(day, rng, 18 * 60, 20 * 60 + 30) if night else _at_day(day, rng)
+    events: list[tuple[str, datetime, str]] = []
+    if scenario in ("met", "told_late"):
+        events = _finish(kind, opened + _minutes(rng, 0.3 * limit, 0.9 * limit), scenario == "told_late", rng)
+    elif scenario == "late_little":
+        events = _finish(kind, opened + _minutes(rng, limit + 3, limit + 40), False, rng)
+    elif scenario == "late_lot":
+        events = _finish(kind, opened + _minutes(rng, limit + 6 * 60, limit + 72 * 60), False, rng)
+    elif scenario == "paused":
+        paused = opened + _minutes(rng, 0.2 * limit, 0.5 * limit)
+        resumed = paused + _minutes(rng, 120, 1200)
+        left = limit - (paused - opened).total_seconds() / 60
+        events = [("paused", paused, rng.choice(PAUSE_REASONS)), ("resumed", resumed, "")]
+        events += _finish(kind, resumed + _minutes(rng, 0.3 * left, 0.9 * left), False, rng)
+    elif scenario in ("promise", "promise_late"):
+        promised = opened + _minutes(rng, 90, 170)
+        late = scenario == "promise_late"
+        answered = promised + (_minutes(rng, 10 * 1440, 13 * 1440) if late else _minutes(rng, 120, 1200))
+        events = [("promised", promised, "核实后下一工作日内答复"), *_finish(kind, answered, False, rng)]
+    elif night:
+        # The final answer at 23:30: the customer is told within the hour, night or not (or, late, at 08:30).
+        solved = datetime.combine(day, time(22, 30)) + _minutes(rng, 0, 50)
+        final = datetime.combine(day, time(23, 30))
+        told = final + (_minutes(rng, 35, 55) if scenario == "night" else timedelta(hours=9))
+        events = [("solved", solved, ""), ("final_answer", final, ""), ("customer_told", told, "")]
+        events.append(("closed", told + _minutes(rng, 1, 20), ""))
+    elif scenario == "open_paused":
+        events = [("paused", opened + _minutes(rng, 0.2 * limit, 0.6 * limit), rng.choice(PAUSE_REASONS))]
+    # open_breached: nothing done yet, long past its limit
+    return _before_clock(opened, events)
+
+
+def _before_clock(
+    opened: datetime, events: list[tuple[str, datetime, str]]
+) -> tuple[datetime, list[tuple[str, datetime, str]]]:
+    last = max([opened, *(at for _, at, _ in events)])
+    back = timedelta(days=max(0, (last - CLOCK_START_LOCAL).days + 1)) if last > CLOCK_START_LOCAL else timedelta()
+    return opened - back, [(event, at - back, reason) for event, at, reason in events]
+
+
+def _churn_story(rng: random.Random, scenario: str) -> tuple[datetime, list[tuple[str, datetime, str]]]:
+    """A churn warning (contact within 24 hours; a retained customer followed up for 3 months)."""
+    if scenario == "open_warning":
+        return CLOCK_START_LOCAL - timedelta(minutes=round(rng.uniform(0.82, 0.95) * 24 * 60)), []
+    if scenario == "open_new":
+        return _at_day(REFERENCE_DAY, rng, 17 * 60, 21 * 60), []
+    if scenario == "open_breached":
+        return _at_day(REFERENCE_DAY - timedelta(days=1), rng, 9 * 60, 18 * 60), []
+    if scenario == "open_contacted":
+        opened = _at_day(REFERENCE_DAY - timedelta(days=1), rng, 9 * 60, 18 * 60)
+        return opened, [("contacted", opened + _minutes(rng, 60, 900), "")]
+    opened = _at_day(REFERENCE_DAY - timedelta(days=rng.randrange(5, 61)), rng, 9 * 60, 18 * 60)
+    late = scenario.startswith("late_")
+    contacted = opened + (_minutes(rng, 26 * 60, 60 * 60) if late else _minutes(rng, 60, 20 * 60))
+    ended = _at_day(contacted.date() + timedelta(days=rng.randrange(1, 11)), rng, 9 * 60, 18 * 60)
+    outcome = "retained" if scenario.endswith("retained") else "lost"
+    reason = "续约优惠, 客户同意保留" if outcome == "retained" else "客户已携号转网"
+    return _before_clock(opened, [("contacted", contacted, ""), (outcome, ended, reason)])
+
+
 # ------------------------------------------------------------------ writing
 
 
@@ -614,12 +900,27 @@ class Generator:
         self.recent_names: dict[str, deque[str]] = {c.area_code: deque(maxlen=200) for c in CITIES}
         self.employees: dict[tuple[str, str], list[str]] = {}
         self.service_numbers: deque[str] = deque(maxlen=5000)
+        # The service standards' rows (below) count their ids apart from the rows above, so that those
+        # keep theirs; and read what the rows above wrote for the person being made.
+        self.service_ids: dict[tuple[str, str], Iterator[int]] = {}
+        self.plan = ServicePlan()
+        self.held: dict[str, Held] = {}
+        self.leaves: dict[str, list[tuple[date, date]]] = {}
+        self.backup_of: dict[str, str] = {}
 
     def next_id(self, source: str, kind: str, prefix: str) -> str:
         counter = self.ids.get((source, kind))
         if counter is None:
             counter = self.ids[(source, kind)] = itertools.count(self.id_base + 1)
         return f"{prefix}{kind[0].upper()}{next(counter):08d}"
+
+    def service_id(self, source: str, kind: str, stem: str) -> str:
+        """An id of a row the service standards added: counted on its own (so the ids of the rows
+        generated before them do not move) from the chunk's base, under a stem no older id has."""
+        counter = self.service_ids.get((source, kind))
+        if counter is None:
+            counter = self.service_ids[(source, kind)] = itertools.count(self.id_base + 1)
+        return f"{stem}{next(counter):08d}"
 
     def setup_employees(self, write: bool = True) -> None:
         """Every chunk knows the staff (contacts name them); only the first chunk writes them."""
@@ -657,6 +958,15 @@ class Generator:
         row = {"source_id": source_id, **(fields or _noisy_record(rng, entity, habits))}
         if habits.name == "am_app" and entity.vip_card:
             row["account_manager_id"] = rng.choice(self.employees[("am_app", entity.city.area_code)])
+        if habits.name in ("crm", "am_app") and row.get("vip_card"):
+            row["vip_card_since"] = self.plan.card_since.get(entity.person_id, "")
+        if habits.name == "crm" and entity.person_id in self.plan.notable:
+            row["notable"] = "true"
+        held = self.held.get(entity.person_id)
+        if held is not None:
+            held.records.setdefault(habits.name, source_id)
+            if habits.name == "am_app" and not held.manager:
+                held.manager = row.get("account_manager_id", "")
         self.w.write(habits.name, "customers", row)
         self.truth.writerow([habits.name, source_id, entity.person_id])
         return source_id
@@ -667,6 +977,9 @@ class Generator:
         for a in range(1 if rng.random() < 0.8 else 2):
             account_id = self.next_id("crm", "accounts", "C")
             postpaid = entity.segment != "individual" or rng.random() < 0.6
+            held = self.held.get(entity.person_id)
+            if held is not None:
+                held.accounts.append((account_id, postpaid, entity.spend))
             self.w.write(
                 "crm",
                 "accounts",
@@ -699,9 +1012,12 @@ class Generator:
                         "offering_name": name,
                         "status": "active",
                         "start_date": (REFERENCE_DAY - timedelta(days=rng.randrange(30, 3000))).isoformat(),
+                        "brand": self.plan.brand.get(entity.person_id, "") if product == "mobile" else "",
                     },
                 )
                 self.service_numbers.append(service_no)
+                if held is not None:
+                    held.lines.append((service_no, product, account_id))
             if postpaid:
                 for month in MONTHS:
                     self.w.write_values(
@@ -746,6 +1062,7 @@ class Generator:
                     "employee_id": rng.choice(staff) if staff else "",
                     "summary": f"{kind} via {channel}",
                     "outcome": rng.choice(("resolved", "resolved", "pending", "escalated")),
+                    **_manner(self.seed, contact_id, channel, kind, at),
                 },
             )
             if kind in OPPORTUNITY_NEEDS and not by_number:
@@ -812,6 +1129,12 @@ class Generator:
 
     def emit(self, number: int) -> None:
         entity = self.entity(number)
+        # The service standards' values come from a stream of their own, drawn before and after the
+        # records' stream below, which stays as it was.
+        service = random.Random(f"{self.seed}:{number}:service")
+        people = (entity, *entity.members)
+        self.plan = _service_plan(service, people)
+        self.held = {p.person_id: Held() for p in people}
         rng = random.Random(f"{self.seed}:{number}:records")
         am_app_ids: dict[str, str] = {}
         for one in (entity, *entity.members):
@@ -829,6 +1152,8 @@ class Generator:
                         "key_person": "true" if k == 0 else "false",
                     },
                 )
+        for one in people:
+            self.service_rows(service, one, self.held[one.person_id])
 
     def emit_entity(self, rng: random.Random, entity: Entity, am_app_ids: dict[str, str]) -> None:
         for habits in SOURCES:
@@ -873,6 +1198,338 @@ class Generator:
         )
         self.customer_record(rng, other, SOURCES[0])
 
+    # -------------------------------------------------------------- service standards (issue 20)
+
+    def setup_leaves(self, write: bool = True) -> None:
+        """Leave periods (am_app) of account managers: in each city one or two managers with a backup
+        are on leave over the reference day and the clock's day (their backups act for their customers),
+        one manager's leave is past and one's is to come. Every chunk knows them; the first writes them."""
+        rng = random.Random(f"{self.seed}:leaves")
+        self.leaves, self.backup_of = {}, {}
+        for city in CITIES:
+            managers = self.employees[("am_app", city.area_code)]
+            # setup_employees gives every second manager the one before as a backup.
+            self.backup_of.update({managers[k]: managers[k - 1] for k in range(1, len(managers), 2)})
+            covering = rng.sample(managers[1::2], 2 if city.area_code in ("0591", "0592") else 1)
+            periods = [
+                (
+                    m,
+                    REFERENCE_DAY - timedelta(days=rng.randrange(0, 6)),
+                    CLOCK_DAY + timedelta(days=rng.randrange(0, 8)),
+                )
+                for m in covering
+            ]
+            others = [m for m in managers if m not in covering and m not in self.backup_of.values()]
+            past = REFERENCE_DAY - timedelta(days=rng.randrange(20, 50))
+            periods.append((rng.choice(others), past, past + timedelta(days=rng.randrange(2, 10))))
+            coming = CLOCK_DAY + timedelta(days=rng.randrange(7, 21))
+            periods.append((rng.choice(others), coming, coming + timedelta(days=rng.randrange(1, 5))))
+            for employee, first, last in periods:
+                self.leaves.setdefault(employee, []).append((first, last))
+                row = {
+                    "source_id": self.service_id("am_app", "leaves", "AL"),
+                    "employee_id": employee,
+                    "from": first.isoformat(),
+                    "to": last.isoformat(),
+                }
+                if write:
+                    self.w.write("am_app", "leaves", row)
+
+    def acting(self, manager: str, day: date) -> str:
+        """Who acts for ``manager``'s customers on ``day``: the backup while the manager is on leave."""
+        backup = self.backup_of.get(manager)
+        if backup and any(first <= day <= last for first, last in self.leaves.get(manager, ())):
+            return backup
+        return manager
+
+    def service_rows(self, rng: random.Random, person: Entity, held: Held) -> None:
+        """The rows of the service standards for one person, after the records' rows."""
+        crm = held.records.get("crm")
+        signals: list[str] = []
+        if crm and held.accounts:
+            if rng.random() < 0.05:
+                self.dropped_line(rng, person, held, crm)
+                signals.append("spend_drop")
+            if rng.random() < 0.04 and self.contract(rng, person, held, crm):
+                signals.append("contract_expiry")
+            if rng.random() < 0.04 and self.competitor_calls(rng, held):
+                signals.append("competitor_hotline")
+            self.points(rng, person, held)
+        broadband = [number for number, product, _ in held.lines if product == "broadband"]
+        if broadband and rng.random() < 0.12 and self.fault_reports(rng, person, held, rng.choice(broadband)):
+            signals.append("repeated_faults")
+        if person.vip_card and held.manager and "am_app" in held.records:
+            self.care(rng, person, held)
+        sources = [s for s in CASE_KINDS_BY_SOURCE if s in held.records and (s != "am_app" or held.manager)]
+        if sources and rng.random() < 0.08:
+            for _ in range(1 if rng.random() < 0.85 else 2):
+                self.case(rng, person, held, rng.choice(sources))
+        if "am_app" in held.records and held.manager and rng.random() < (0.7 if signals else 0.08):
+            self.churn_case(rng, person, held, signals or ["manager"])
+
+    def points(self, rng: random.Random, person: Entity, held: Held) -> None:
+        """Every postpaid account's points: last calendar year's (the six-star rule's) and this year's
+        so far, about 12 x the monthly spend x the person's points a yuan; and a credit value."""
+        group = "person" if person.segment in ("individual", "household") else "organisation"
+        per_yuan = rng.lognormvariate(math.log(POINTS_PER_YUAN[group]), 0.6)
+        for account_id, postpaid, monthly in held.accounts:
+            if not postpaid:
+                continue
+            last_year = round(12 * monthly * per_yuan * rng.uniform(0.85, 1.15))
+            so_far = round(last_year * (REFERENCE_DAY.month - 1) / 12 * rng.uniform(0.8, 1.2))
+            credit = 100 + 10 * round(monthly * 2 / 10)
+            for year, points in ((REFERENCE_DAY.year - 1, last_year), (REFERENCE_DAY.year, so_far)):
+                self.w.write(
+                    "crm",
+                    "points",
+                    {
+                        "source_id": self.service_id("crm", "points", "CP"),
+                        "account_source_id": account_id,
+                        "year": str(year),
+                        "points": str(points),
+                        "credit": str(credit),
+                    },
+                )
+
+    def dropped_line(self, rng: random.Random, person: Entity, held: Held, crm: str) -> None:
+        """A spend drop: a second postpaid account, closed, whose mobile line left at the end of the
+        month before the last complete one: billed until then, so the last month's spend falls sharply."""
+        postpaid = sum(1 for _, paid, _ in held.accounts if paid)
+        monthly = round(max(30.0, person.spend * max(1, postpaid) * rng.uniform(0.7, 1.5)), 2)
+        account_id = self.service_id("crm", "accounts", "CAX")
+        opened = REFERENCE_DAY - timedelta(days=rng.randrange(400, 3000))
+        self.w.write(
+            "crm",
+            "accounts",
+            {
+                "source_id": account_id,
+                "customer_source_id": crm,
+                "account_type": "postpaid",
+                "status": "closed",
+                "opened_at": opened.isoformat(),
+            },
+        )
+        code, name, _ = rng.choice(OFFERINGS_BY_PRODUCT["mobile"])
+        self.w.write(
+            "crm",
+            "subscriptions",
+            {
+                "source_id": self.service_id("crm", "subscriptions", "CSX"),
+                "customer_source_id": crm,
+                "account_source_id": account_id,
+                "service_no": _mobile(rng),
+                "product_type": "mobile",
+                "offering_code": code,
+                "offering_name": name,
+                "status": "cancelled",
+                "start_date": opened.isoformat(),
+                "end_date": (date.fromisoformat(MONTHS[-1] + "-01") - timedelta(days=1)).isoformat(),
+                "brand": self.plan.brand.get(person.person_id, ""),
+            },
+        )
+        for month in MONTHS[:-1]:
+            amount = f"{max(0.0, rng.gauss(monthly, monthly * 0.1)):.2f}"
+            self.w.write_values("crm", "bills", (self.service_id("crm", "bills", "CBX"), account_id, month, amount))
+        held.accounts.append((account_id, True, monthly))
+
+    def contract(self, rng: random.Random, person: Entity, held: Held, crm: str) -> bool:
+        """A line on a contract (合约) ending within 30 days after the reference day (three in four),
+        or later; says whether it ends within the 30 days."""
+        soon = rng.random() < 0.75
+        end = REFERENCE_DAY + timedelta(days=rng.randrange(1, 30) if soon else rng.randrange(35, 90))
+        if rng.random() < 0.5:
+            number, product = f"{person.city.area_code}{rng.randrange(10**9):09d}@kd", "broadband"
+            code, name, start = "HY12K", "千兆宽带12个月合约", end - timedelta(days=365)
+        else:
+            number, product = _mobile(rng), "mobile"
+            code, name, start = "HY24", "24个月合约计划", end - timedelta(days=730)
+        self.w.write(
+            "crm",
+            "subscriptions",
+            {
+                "source_id": self.service_id("crm", "subscriptions", "CSX"),
+                "customer_source_id": crm,
+                "account_source_id": held.accounts[0][0],
+                "service_no": number,
+                "product_type": product,
+                "offering_code": code,
+                "offering_name": name,
+                "status": "active",
+                "start_date": start.isoformat(),
+                "end_date": end.isoformat(),
+                "brand": self.plan.brand.get(person.person_id, "") if product == "mobile" else "",
+            },
+        )
+        return soon
+
+    def competitor_calls(self, rng: random.Random, held: Held) -> bool:
+        """Usage-derived contacts: calls to a competitor's hotline (10010, 10000), mostly in the 30 days
+        before the reference day; says whether one is."""
+        mobiles = [number for number, product, _ in held.lines if product == "mobile"]
+        recent = False
+        for k in range(rng.choice((1, 1, 2, 3))):
+            days = rng.randrange(0, 28) if k == 0 or rng.random() < 0.8 else rng.randrange(35, 90)
+            recent = recent or days < 28
+            number, name = rng.choice(COMPETITOR_HOTLINES)
+            source = "hotline" if "hotline" in held.records and rng.random() < 0.3 else "crm"
+            self.w.write(
+                source,
+                "contacts",
+                {
+                    "source_id": self.service_id(source, "contacts", PREFIX_OF_SOURCE[source] + "CX"),
+                    "channel": "hotline",
+                    "kind": "query",
+                    "at": _stamp(_at_day(REFERENCE_DAY - timedelta(days=days), rng, 8 * 60, 22 * 60)),
+                    "customer_source_id": held.records[source],
+                    "service_no": mobiles[0] if mobiles else "",
+                    "summary": f"话单: 拨打{number} ({name})",
+                    "mode": "call",
+                    "direction": "outbound",
+                    "called_number": number,
+                },
+            )
+        return recent
+
+    def fault_reports(self, rng: random.Random, person: Entity, held: Held, number: str) -> bool:
+        """Fault reports to the hotline naming a broadband line, within 30 days of the reference day:
+        three or four (a churn signal), or two (not yet); says whether three or more."""
+        staff = self.employees.get(("hotline", person.city.area_code), [])
+        count = rng.choice((3, 3, 4, 2))
+        fault = rng.choice(FAULTS)
+        for k, days in enumerate(sorted(rng.sample(range(28), count), reverse=True)):
+            self.w.write(
+                "hotline",
+                "contacts",
+                {
+                    "source_id": self.service_id("hotline", "contacts", "TCX"),
+                    "channel": "hotline",
+                    "kind": "fault_report",
+                    "at": _stamp(_at_day(REFERENCE_DAY - timedelta(days=days), rng, 8 * 60, 21 * 60)),
+                    "customer_source_id": held.records.get("hotline", ""),
+                    "service_no": number,
+                    "employee_id": rng.choice(staff) if staff else "",
+                    "summary": f"{fault} ({number})",
+                    "outcome": "pending" if k == count - 1 else "resolved",
+                    "mode": "call",
+                    "direction": "inbound",
+                },
+            )
+        return count >= 3
+
+    def care(self, rng: random.Random, person: Entity, held: Held) -> None:
+        """The account manager's care of a VIP card holder: outbound visits and calls, some in time for
+        the card's interval, some overdue, none yet for some new cards; and calls unanswered on the
+        reference day (tried three times) or on the clock's morning (a retry due)."""
+        since = date.fromisoformat(self.plan.card_since[person.person_id])
+        card = person.vip_card
+        done: list[tuple[date, str]] = []
+        if since > REFERENCE_DAY - timedelta(days=30):
+            if rng.random() < 0.3:
+                done.append((since + timedelta(days=rng.randrange(0, (REFERENCE_DAY - since).days + 1)), "visit"))
+        else:
+            roll = rng.random()
+            every = VISIT_MONTHS[card] * 30
+            if roll < 0.55:
+                done.append((REFERENCE_DAY - timedelta(days=rng.randrange(0, every - 3)), "visit"))
+                if card in CALL_MONTHS:
+                    done.append((REFERENCE_DAY - timedelta(days=rng.randrange(0, CALL_MONTHS[card] * 30 - 3)), "call"))
+            elif roll < 0.85:
+                day = REFERENCE_DAY - timedelta(days=every + rng.randrange(3, 60))
+                if day >= since:
+                    done.append((day, "visit"))
+        for day, mode in done:
+            self.care_contact(held, _at_day(day, rng, 9 * 60, 18 * 60), mode, "resolved")
+        roll = rng.random()
+        if roll < 0.06:
+            first = datetime.combine(CLOCK_DAY, time(8, 5)) + _minutes(rng, 0, 10)
+            for k in range(rng.choice((1, 2))):
+                self.care_contact(held, first + timedelta(minutes=62 * k), "call", "no_answer")
+        elif roll < 0.09:
+            first = datetime.combine(REFERENCE_DAY, time(10)) + _minutes(rng, 0, 20)
+            for k in range(3):
+                self.care_contact(held, first + timedelta(minutes=65 * k), "call", "no_answer")
+
+    def care_contact(self, held: Held, at: datetime, mode: str, outcome: str) -> None:
+        self.w.write(
+            "am_app",
+            "contacts",
+            {
+                "source_id": self.service_id("am_app", "contacts", "ACX"),
+                "channel": "account_manager",
+                "kind": "care_visit",
+                "at": _stamp(at),
+                "customer_source_id": held.records["am_app"],
+                "employee_id": self.acting(held.manager, at.date()),
+                "summary": "上门拜访" if mode == "visit" else "电话关怀",
+                "outcome": outcome,
+                "mode": mode,
+                "direction": "outbound",
+            },
+        )
+
+    def case(self, rng: random.Random, person: Entity, held: Held, source: str) -> None:
+        """A consultation, complaint, business by phone or emergency, owned by the first person asked
+        (an employee of the source: the account manager, or the backup during leave, for am_app)."""
+        kind = _pick(rng, CASE_KINDS_BY_SOURCE[source])
+        clustered = rng.random() < 0.35
+        scenarios = tuple(
+            (name, weight)
+            for name, weight in (CLUSTER_SCENARIOS if clustered else PAST_SCENARIOS)
+            if kind in SCENARIO_KINDS.get(name, (kind,))
+        )
+        opened, events = _case_story(rng, kind, _pick(rng, scenarios), clustered)
+        self.write_case(rng, person, held, source, kind, rng.choice(CASE_SUMMARIES[kind]), opened, events)
+
+    def churn_case(self, rng: random.Random, person: Entity, held: Held, signals: list[str]) -> None:
+        """A churn warning the account manager's app raised, with its contact, retention or loss."""
+        opened, events = _churn_story(rng, _pick(rng, CHURN_SCENARIOS))
+        summary = "流失预警: " + "、".join(CHURN_SIGNALS[s] for s in signals)
+        self.write_case(rng, person, held, "am_app", "churn_warning", summary, opened, events)
+
+    def write_case(
+        self,
+        rng: random.Random,
+        person: Entity,
+        held: Held,
+        source: str,
+        kind: str,
+        summary: str,
+        opened: datetime,
+        events: list[tuple[str, datetime, str]],
+    ) -> None:
+        staff = self.employees.get((source, person.city.area_code), [])
+        owner = self.acting(held.manager, opened.date()) if source == "am_app" else rng.choice(staff)
+        prefix = PREFIX_OF_SOURCE[source]
+        case_id = self.service_id(source, "cases", prefix + "K")
+        self.w.write(
+            source,
+            "cases",
+            {
+                "source_id": case_id,
+                "customer_source_id": held.records[source],
+                "kind": kind,
+                "opened_at": _stamp(opened),
+                "channel": CHANNEL_OF_SOURCE[source],
+                "employee_id": owner,
+                "summary": summary,
+            },
+        )
+        for event, at, reason in events:
+            # Someone else may do the work; the case stays its first owner's (首问负责).
+            by = rng.choice(staff) if event == "solved" and staff and rng.random() < 0.3 else owner
+            self.w.write(
+                source,
+                "case_events",
+                {
+                    "source_id": self.service_id(source, "case_events", prefix + "KE"),
+                    "case_source_id": case_id,
+                    "event": event,
+                    "at": _stamp(at),
+                    "employee_id": by,
+                    "reason": reason,
+                },
+            )
+
 
 CHUNK_PEOPLE = 20_000
 ID_STRIDE = 1_000_000  # ids per kind a chunk may use
@@ -896,6 +1553,7 @@ def _generate_chunk(out: Path, seed: int, first: int, last: int, chunk: int) -> 
         writers = Writers(out, stack)
         generator = Generator(seed, writers, truth)
         generator.setup_employees(write=chunk == 0)
+        generator.setup_leaves(write=chunk == 0)
         generator.id_base = chunk * ID_STRIDE
         for number in range(first, last):
             generator.emit(number)
