@@ -43,10 +43,11 @@ class Contact:
     service_no: str | None = None
     # The number the customer called, on usage-derived records (a competitor's hotline).
     called_number: str | None = None
+    # The operator's day of ``at``, worked out once: the schedule asks for it many times.
+    day: date = field(init=False, compare=False)
 
-    @property
-    def day(self) -> date:
-        return self.at.astimezone(clock.operator_zone()).date()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day", self.at.astimezone(clock.operator_zone()).date())
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,6 +141,29 @@ class TierRules(Strict):
     near_star_share: float = Field(0.1, ge=0, le=1)
     rule_sets: dict[str, StarRules]
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_earlier_releases(cls, data: Any) -> Any:
+        """A rules file of the release before gives five ascending spend lines and the six-star points
+        under [tiers]: they become the default rule set (without a brand condition), so a province's
+        amounts survive the upgrade."""
+        if isinstance(data, dict) and "star_spend_thresholds" in data and "rule_sets" not in data:
+            data = dict(data)
+            lines = list(data.pop("star_spend_thresholds")) + [float("inf")] * 5
+            points = data.pop("six_star_points", 50000)
+            log.warning("rules: [tiers] star_spend_thresholds is read as [tiers.rule_sets.default] (CHANGELOG.md)")
+            data["rule_sets"] = {
+                "default": {
+                    "two_star_spend": lines[1],
+                    "three_star_spend": lines[2],
+                    "four_star_spend": lines[3],
+                    "five_star_spend": lines[4],
+                    "four_star_brand_spend": lines[3],
+                    "six_star_points": points,
+                }
+            }
+        return data
+
     @model_validator(mode="after")
     def _one_default(self) -> TierRules:
         defaults = [name for name, rule_set in self.rule_sets.items() if not rule_set.local_networks]

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from app import clock
 from app.care_schedule import CareItem
 from app.rules import Rules
-from app.services.service_view import OpenCase, closing_events, is_open_item, open_case, read_service
+from app.services.service_view import OpenCase, closing_events, is_open_item, open_case, read_care
 from app.store import Store, cypher
 
 ACTED_FOR = cypher("service/acted_for_between")
@@ -68,9 +68,7 @@ async def due_work(store: Store, rules: Rules, employee: str, start: date, end: 
     days = {row["id"]: _acting_days(row["role"], row["leaves"], start, end) for row in acted}
     items: list[DueItem] = []
     seen: set[str] = set()
-    for service in await read_service(store, list(days), rules):
-        if service is None:
-            continue
+    for service in await read_care(store, list(days), rules):
         spans = days[service.customer_id]
         for care in service.care:
             day = max(care.due, start) if care.due else start

@@ -5,6 +5,7 @@ breach is never older than the request."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,8 @@ from app.store import Store, cypher
 from app.working_calendar import working_calendar
 
 CUSTOMER_FACTS = cypher("service/customer_facts")
+CARE_FACTS = cypher("service/care_facts")
+OPEN_CASES = cypher("service/open_cases_of")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +75,28 @@ def _day(text: Any) -> date | None:
 
 
 def open_case(row: dict[str, Any], customer_id: str | None, rules: Rules, now: datetime) -> OpenCase:
+    """A case read as maps (``case``, ``events``) with its clocks as of ``now``."""
     raw = row["case"]
-    case = Case(raw["id"], raw["kind"], clock.parse(raw["opened_at"]), raw.get("employee_record"), raw.get("channel"))
-    events = tuple(
-        CaseEvent(e["id"], e["event"], clock.parse(e["at"]), e.get("employee_record"), e.get("reason"))
-        for e in row["events"]
-    )
+    events = [[e["id"], e["event"], e["at"], e.get("employee_record"), e.get("reason")] for e in row["events"]]
+    fields = [
+        raw["id"],
+        raw["kind"],
+        raw.get("channel"),
+        raw["opened_at"],
+        raw.get("employee_record"),
+        raw.get("summary"),
+    ]
+    return clocked([*fields, events], customer_id, rules, now)
+
+
+def clocked(values: list[Any], customer_id: str | None, rules: Rules, now: datetime) -> OpenCase:
+    """A case read as a list ``[id, kind, channel, opened_at, owner, summary, events]``, each event
+    ``[id, event, at, employee, reason]``, with its clocks as of ``now``."""
+    case_id, kind, channel, opened_at, owner, summary, raw_events = values
+    case = Case(case_id, kind, clock.parse(opened_at), owner, channel)
+    events = tuple(CaseEvent(e[0], e[1], clock.parse(e[2]), e[3], e[4]) for e in raw_events)
     state = sla_state(case, events, rules, working_calendar(rules), now)
-    return OpenCase(case, events, customer_id, raw.get("summary"), state)
+    return OpenCase(case, events, customer_id, summary, state)
 
 
 def _facts(row: dict[str, Any]) -> CustomerFacts:
@@ -160,3 +177,49 @@ async def read_service(
             stage=lifecycle_stage(facts, rules, today, warnings),
         )
     return [found.get(i) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class CareStanding:
+    """The part of a customer's service standing an employee's due work reads: care owed and cases."""
+
+    customer_id: str
+    care: tuple[CareItem, ...]
+    cases: tuple[OpenCase, ...]
+
+
+def care_horizon(rules: Rules, today: date) -> date:
+    """The first day whose care contacts count: the longest care interval back, and a month more."""
+    cards = rules.care.cards.values()
+    months = max((max(c.first_visit_months, c.visit_every_months, c.call_every_months) for c in cards), default=0)
+    return today - timedelta(days=31 * (months + 1))
+
+
+async def read_care(store: Store, ids: Sequence[str], rules: Rules) -> list[CareStanding]:
+    """Care owed and open cases as of now, for each customer of ``ids`` that exists."""
+    now = clock.now()
+    today = clock.today()
+    since = datetime.combine(care_horizon(rules, today), datetime.min.time(), clock.operator_zone())
+    closing = closing_events(rules)
+    rows, with_cases = await asyncio.gather(
+        store.read(CARE_FACTS, {"ids": list(ids), "since": clock.instant(since)}),
+        store.read(OPEN_CASES, {"ids": list(ids), "closing": closing}),
+    )
+    cases_of = {row["id"]: row["cases"] for row in with_cases}
+    calendar = working_calendar(rules)
+    found = []
+    for row in rows:
+        card, card_since, birth = row["customer"]
+        facts = CustomerFacts(
+            customer_id=row["id"],
+            vip_card=card or None,
+            vip_card_since=_day(card_since),
+            birth_date=_day(birth),
+            contacts=tuple(
+                Contact(clock.parse(at), "", mode, "outbound", outcome) for at, mode, outcome in row["contacts"]
+            ),
+        )
+        care = tuple(care_due(facts, rules, calendar, today)) if facts.vip_card or facts.contacts else ()
+        cases = tuple(clocked(c, row["id"], rules, now) for c in cases_of.get(row["id"], ()))
+        found.append(CareStanding(row["id"], care, cases))
+    return found

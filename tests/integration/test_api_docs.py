@@ -4,6 +4,7 @@ values `make run` prints (demo/examples.py): a channel developer can paste them 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from graphql import OperationDefinitionNode, parse, print_ast
 from app.ids import record_id
 from app.store import Store
 from demo.examples import examples
+from demo.operator import reference_clock
 from tests.conftest import api_client, load_demo
 from tests.integration.test_steward_api import gql
 
@@ -26,7 +28,7 @@ def documented() -> list[tuple[str, str]]:
 def test_the_examples_are_found() -> None:
     """The channels and the steward each have examples (so a changed layout cannot skip them all)."""
     roles = {role for role, _ in documented()}
-    assert {"service_hall", "hotline", "web_hall", "account_manager", "agent", "steward"} <= roles
+    assert {"service_hall", "hotline", "web_hall", "account_manager", "agent", "steward", "service_manager"} <= roles
 
 
 async def test_every_example_runs_as_its_role_on_the_demo(graph: Store, tmp_path: Path) -> None:
@@ -35,6 +37,15 @@ async def test_every_example_runs_as_its_role_on_the_demo(graph: Store, tmp_path
     assert found is not None and found.organisation_certificate, "the demo has a person and a managed organisation"
     given = {"cert": found.certificate, "number": found.service_number, "name": found.name}
     given["orgCert"] = found.organisation_certificate
+    # The demo's day (the clock `make run` starts): a day plan and the month before it for breaches.
+    start = reference_clock(directory)
+    assert start is not None
+    given |= {
+        "from": start.date().isoformat(),
+        "to": (start.date() + timedelta(days=6)).isoformat(),
+        "since": (start - timedelta(days=30)).isoformat(),
+        "until": start.isoformat(),
+    }
     manager = record_id("am_app", "employees", found.manager)
     ran = 0
     for role, document in documented():
@@ -61,4 +72,4 @@ async def test_every_example_runs_as_its_role_on_the_demo(graph: Store, tmp_path
                     warned = answer["data"]["submitCustomerRecord"]["warnings"]
                     assert [w["field"] for w in warned] == [["record", "certNo"]], (where, warned)
                 ran += 1
-    assert ran >= 12, ran
+    assert ran >= 15, ran

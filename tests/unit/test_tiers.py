@@ -306,3 +306,20 @@ def test_tags_come_from_configuration() -> None:
     )
     tier = tier_as_of(TierFacts(brands=frozenset({"全球通"}), segment="enterprise", notable=True), rules, DAY)
     assert tier.tags == ("organisation", "notable", "gotone")
+
+
+def test_a_rules_file_of_the_release_before_keeps_its_amounts() -> None:
+    """[tiers] star_spend_thresholds and six_star_points of release 0.x become the default rule set."""
+    old = {"months": 6, "star_spend_thresholds": [0, 60, 120, 240, 480], "six_star_points": 40000}
+    tiers = RULES.tiers.model_validate(old)
+    lines = tiers.rule_sets["default"]
+    assert (lines.two_star_spend, lines.three_star_spend, lines.four_star_spend, lines.five_star_spend) == (
+        60,
+        120,
+        240,
+        480,
+    )
+    assert (lines.six_star_points, lines.four_star_brands) == (40000, [])
+    rules = RULES.model_copy(update={"tiers": tiers})
+    assert star(TierFacts(monthly_spend=spending(479.99)), rules=rules) == 4
+    assert star(TierFacts(monthly_spend=spending(480.0)), rules=rules) == 5

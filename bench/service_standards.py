@@ -1,0 +1,210 @@
+"""The service standards' speed targets (issue 20), against real `c360 serve` processes on one demo graph:
+
+    python bench/service_standards.py --data-dir /tmp/c360-service --customers 20000 \
+        --before /tmp/c360-before [--pairs 2] [--requests 300]
+
+1. dueWork for an account manager with 400 customers: p50/p99 of one request at a time (a day's plan
+   and a week's), the demo graph's busiest manager given 400 card holders as their primary manager
+   (bench-only edges, written before the servers start).
+2. The customer view with the tier's explanation and the open items (Customer.service) against the
+   view of the release before the issue (``--before``: a worktree of it, e.g. `git worktree add
+   /tmp/c360-before 1c80227`), read first (no kept answers on either side), in alternating pairs on
+   the same graph, as a ratio of requests per second.
+
+The server is pinned to core 0 and the client to core 1; the clock starts at the demo's reference
+morning on both, so both see the same day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from api_load import env_for, stop  # noqa: E402
+from measure import machine  # noqa: E402
+
+from app.api_keys import add_key  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BEFORE_VIEW = (
+    "query($id: ID!) { customer(id: $id) { id name segment localNetwork "
+    "tier { starLevel averageMonthlySpend vipCard tags entitlements } "
+    "accountManagers { role employee { id name } } contacts(first: 10) { totalCount nodes { id kind at } } } }"
+)
+VIEW = BEFORE_VIEW.replace(
+    "tier { starLevel averageMonthlySpend vipCard tags entitlements }",
+    "tier { starLevel averageMonthlySpend vipCard tags entitlements reason months { month amount } "
+    "nextLevel { starLevel spendGap near text } } "
+    "service { openCases { id kind nextDueAt breached warning deadlines { name dueAt breached } } "
+    "care { kind due overdue } churnWarnings { rule evidence } lifecycle { stage } }",
+)
+DUE = (
+    "query($employee: ID, $from: Date!, $to: Date!) { dueWork(employee: $employee, from: $from, to: $to, "
+    "first: 100) { totalCount nodes { kind customerId due dueAt late reason } } }"
+)
+GIVE_CUSTOMERS = """
+MATCH (e:Employee {id: $employee})
+MATCH (c:Customer {status: 'active'}) WHERE c.vip_card IS NOT NULL
+WITH e, c ORDER BY c.id LIMIT $n
+OPTIONAL MATCH (c)-[old:MANAGED_BY {role: 'A'}]->(:Employee)
+DELETE old
+MERGE (c)-[:MANAGED_BY {role: 'A'}]->(e)
+RETURN count(c) AS given
+"""
+
+
+def serve(cwd: Path, data_dir: Path, keys: Path, port: int, clock_start: str) -> subprocess.Popen[bytes]:
+    env = env_for(data_dir, keys, C360_VIEW_CACHE_SIZE="0", C360_CLOCK_START=clock_start)
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"server in {cwd} did not start")
+
+
+def timed(port: int, key: str, query: str, variables: list[dict[str, str]]) -> list[float]:
+    """Milliseconds of each request, one at a time; an answer with errors stops the benchmark."""
+    out = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}) as client:
+        for v in variables:
+            started = time.perf_counter()
+            answer = client.post("/graphql", json={"query": query, "variables": v}, timeout=30).json()
+            out.append((time.perf_counter() - started) * 1000)
+            if answer.get("errors"):
+                raise SystemExit(f"{query[:60]}... answered {answer['errors'][:1]}")
+    return out
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    ordered = sorted(ms)
+    return {
+        "requests": len(ms),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 2),
+        "per_s": round(1000 * len(ms) / sum(ms), 1),
+    }
+
+
+async def prepare(data_dir: Path, customers: int) -> tuple[list[str], str, str]:
+    """The demo loaded (once), the busiest manager given 400 card holders; customer ids to read."""
+    from app import clock
+    from app.store import CypherQuery
+    from app.store.embedded import EmbeddedStore
+    from demo.operator import reference_clock
+
+    demo = data_dir / "demo"
+    if not (data_dir / "loaded.json").exists():
+        subprocess.run(
+            [PYTHON, "-m", "app.cli", "demo-data", "--customers", str(customers), "--out", str(demo)], check=True
+        )
+        start = reference_clock(demo)
+        assert start is not None
+        env = env_for(data_dir, data_dir / "keys.toml", C360_CLOCK_START=start.isoformat())
+        subprocess.run([PYTHON, "-m", "app.cli", "load", str(demo)], env=env, check=True, cwd=ROOT)
+    start = reference_clock(demo)
+    assert start is not None
+    clock.start_at(start)
+    store = EmbeddedStore(data_dir, graph_name="c360", pool_size=4)
+    await store.start()
+    try:
+        rows = await store.read(
+            CypherQuery(
+                "bench/busiest",
+                "MATCH (c:Customer)-[:MANAGED_BY {role: 'A'}]->(e:Employee) RETURN e.id AS id, count(c) AS n "
+                "ORDER BY n DESC, id LIMIT 1",
+            )
+        )
+        manager = rows[0]["id"]
+        given = await store.write(CypherQuery("bench/give", GIVE_CUSTOMERS), {"employee": manager, "n": 400})
+        ids = await store.read(
+            CypherQuery(
+                "bench/ids",
+                "MATCH (c:Customer {status: 'active'})-[:MANAGED_BY]->(:Employee) RETURN DISTINCT c.id AS id "
+                "ORDER BY id LIMIT 400",
+            )
+        )
+        (data_dir / "loaded.json").write_text(json.dumps({"customers": customers, "manager": manager}))
+        print(f"manager {manager} given {given[0]['given']} card holders", flush=True)
+    finally:
+        await store.close()
+    return [r["id"] for r in ids], manager, start.isoformat()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--before", type=Path, required=True, help="A worktree of the release before the issue.")
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--port", type=int, default=8910)
+    args = parser.parse_args()
+    data_dir = args.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ids, manager, clock_start = asyncio.run(prepare(data_dir, args.customers))
+    keys = data_dir / "bench_keys.toml"
+    keys.unlink(missing_ok=True)
+    key = add_key(keys, "bench", "admin", None, exempt_from_rate_limits=True)
+    day = clock_start[:10]
+    week_end = (date.fromisoformat(day) + timedelta(days=6)).isoformat()
+    results: dict[str, object] = {"machine": machine(), "customers": args.customers, "manager": manager}
+
+    proc = serve(ROOT, data_dir, keys, args.port, clock_start)
+    try:
+        timed(args.port, key, DUE, [{"employee": manager, "from": day, "to": day}] * 20)  # warm-up
+        results["due_work_day"] = summary(
+            timed(args.port, key, DUE, [{"employee": manager, "from": day, "to": day}] * args.requests)
+        )
+        results["due_work_week"] = summary(
+            timed(args.port, key, DUE, [{"employee": manager, "from": day, "to": week_end}] * args.requests)
+        )
+    finally:
+        stop(proc)
+
+    views = [{"id": i} for i in ids][: args.requests]
+    pairs = []
+    for n in range(args.pairs):
+        order = [("before", args.before.resolve(), BEFORE_VIEW), ("now", ROOT, VIEW)]
+        if n % 2:
+            order.reverse()
+        pair = {}
+        for name, cwd, query in order:
+            proc = serve(cwd, data_dir, keys, args.port, clock_start)
+            try:
+                timed(args.port, key, query, views[:50])  # warm-up
+                pair[name] = summary(timed(args.port, key, query, views))
+            finally:
+                stop(proc)
+        pair["ratio"] = round(pair["now"]["per_s"] / pair["before"]["per_s"], 3)  # type: ignore[index]
+        pairs.append(pair)
+        print(json.dumps(pair), flush=True)
+    results["view_pairs"] = pairs
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
