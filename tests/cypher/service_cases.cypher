@@ -5,5 +5,5 @@ WITH k, collect(c.id) AS holders
 OPTIONAL MATCH (e:CaseEvent)-[:EVENT_OF]->(k)
 WITH k, holders, e
 ORDER BY e.id
-RETURN properties(k) AS node, holders, collect(e.id) AS events
+RETURN k {.*} AS node, holders, collect(e.id) AS events
 ORDER BY node.id

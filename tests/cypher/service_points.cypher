@@ -1,5 +1,5 @@
 // Test probe: every yearly points node with the accounts it hangs on.
 MATCH (p:Points)
 OPTIONAL MATCH (p)-[:POINTS_OF]->(a:Account)
-RETURN properties(p) AS node, collect(a.id) AS accounts
+RETURN p {.*} AS node, collect(a.id) AS accounts
 ORDER BY node.id

@@ -108,13 +108,21 @@ async def test_store_stats_counts_each_label(demo_graph: Store) -> None:
 async def test_make_run_loads_the_demo_into_an_empty_graph_once(store: Store, tmp_path: Path) -> None:
     """What `c360 run` does on either backend: demo people into an empty graph, nothing into one
     that holds records (a restarted `make run` keeps the graph it had)."""
+    from app import clock
     from app.cli import load_demo_if_empty
     from app.settings import Settings
+    from demo.operator import CLOCK_START
 
     settings = Settings(data_dir=tmp_path, demo_customers=30, demo_seed=5)
-    await load_demo_if_empty(store, settings)
-    loaded = (await store.read(cypher("admin/count_source_records")))[0]["n"]
-    assert loaded > 30 and (await store.read(cypher("admin/count_active_customers")))[0]["n"] > 0
-    await load_demo_if_empty(store, Settings(data_dir=tmp_path / "again", demo_customers=30, demo_seed=6))
-    assert (await store.read(cypher("admin/count_source_records")))[0]["n"] == loaded
-    assert not (tmp_path / "again" / "demo").exists()
+    # `c360 run` starts this process's clock at the demo's reference morning; the test gives it back.
+    previous = clock.set_clock(clock.SystemClock())
+    try:
+        await load_demo_if_empty(store, settings)
+        assert clock.today() == CLOCK_START.date()
+        loaded = (await store.read(cypher("admin/count_source_records")))[0]["n"]
+        assert loaded > 30 and (await store.read(cypher("admin/count_active_customers")))[0]["n"] > 0
+        await load_demo_if_empty(store, Settings(data_dir=tmp_path / "again", demo_customers=30, demo_seed=6))
+        assert (await store.read(cypher("admin/count_source_records")))[0]["n"] == loaded
+        assert not (tmp_path / "again" / "demo").exists()
+    finally:
+        clock.set_clock(previous)

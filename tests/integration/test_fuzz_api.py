@@ -100,7 +100,9 @@ DATE_TIME_LITERALS = st.one_of(
     st.datetimes(timezones=st.timezones()).map(lambda d: d.isoformat()),
     st.text(max_size=40),
 ).map(literal)
-CUSTOM_SCALARS = {"JSON": JSON_LITERALS, "DateTime": DATE_TIME_LITERALS}
+# The Date scalar (a day: dueWork's from and to): days, and text that is none.
+DATE_LITERALS = st.one_of(st.dates().map(lambda d: d.isoformat()), st.text(max_size=20)).map(literal)
+CUSTOM_SCALARS = {"JSON": JSON_LITERALS, "DateTime": DATE_TIME_LITERALS, "Date": DATE_LITERALS}
 # UserError.code: the four the schema documents, and CONFLICT's refinement for an action against standing
 # steward decisions (app/resolution/constraints.py).
 USER_ERROR_CODES = {"BAD_USER_INPUT", "MERGE_RULE", "CONFLICT", "NOT_FOUND", "CONTRADICTS_DECISIONS"}
