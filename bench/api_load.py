@@ -62,11 +62,12 @@ def env_for(data_dir: Path, keys: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def serve(data_dir: Path, keys: Path, port: int, **extra: str) -> subprocess.Popen[bytes]:
+def serve(data_dir: Path, keys: Path, port: int, cwd: Path = ROOT, **extra: str) -> subprocess.Popen[bytes]:
+    """``cwd``: the tree whose code serves (another release's worktree, to compare with)."""
     proc = subprocess.Popen(
         ["taskset", "-c", "0", PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
         env=env_for(data_dir, keys, **extra),
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

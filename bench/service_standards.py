@@ -32,6 +32,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import api_load  # noqa: E402
 from api_load import env_for, stop  # noqa: E402
 from measure import machine  # noqa: E402
 
@@ -67,23 +68,8 @@ RETURN count(c) AS given
 
 
 def serve(cwd: Path, data_dir: Path, keys: Path, port: int, clock_start: str) -> subprocess.Popen[bytes]:
-    env = env_for(data_dir, keys, C360_VIEW_CACHE_SIZE="0", C360_CLOCK_START=clock_start)
-    proc = subprocess.Popen(
-        ["taskset", "-c", "0", PYTHON, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"server in {cwd} did not start")
+    """A server of the tree ``cwd`` keeping no answers, its clock at the demo's morning."""
+    return api_load.serve(data_dir, keys, port, cwd, C360_VIEW_CACHE_SIZE="0", C360_CLOCK_START=clock_start)
 
 
 def timed(port: int, key: str, query: str, variables: list[dict[str, str]]) -> list[float]:
