@@ -249,10 +249,10 @@ def _sees_day(info: Info, item: DueResult) -> bool:
         return False
 
 
-def _due_keys(item: DueItem) -> tuple[int, str, str, str, str]:
-    when = str(item.due_at) if item.due_at else (item.due.isoformat() if item.due else "9999")
-    case_id = str(item.case.id) if item.case else ""
-    return (0 if item.late else 1, when, str(item.customer_id or ""), item.kind, case_id)
+def _due_keys(item: DueResult) -> tuple[int, str, str, str, str]:
+    """The service's order (late first, then when due) as a cursor's keys; the case breaks ties."""
+    not_late, when, customer, kind = item.order()
+    return (int(not_late), clock.instant(when), customer, kind, item.case.case.id if item.case else "")
 
 
 @strawberry.type(description="Breaches of one channel and case kind in the report's period.")
@@ -317,8 +317,9 @@ class ServiceQuery:
             raise BadInput(f"from must not be after to, at most {DUE_WORK_DAYS} days", [("to", "out of range")])
         page = window(first, after, last, before)
         found = await due_work(info.context.store, info.context.rules, whose, from_, to)
-        items = [due_item(i) for i in found if i.kind not in BIRTHDAY or _sees_day(info, i)]
-        return in_memory(DUE_WORK, items, _due_keys, lambda i: i, page)
+        # Only the page's items become GraphQL objects: a plan of hundreds is paged before it is built.
+        items = [i for i in found if i.kind not in BIRTHDAY or _sees_day(info, i)]
+        return in_memory(DUE_WORK, items, _due_keys, due_item, page)
 
     @strawberry.field(
         description="The SLA breach report for cases opened from one moment to another (at most 92 days), of one "
