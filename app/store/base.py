@@ -17,7 +17,8 @@ from typing import Any
 from app.store.queries import CypherQuery, cypher
 
 Row = dict[str, Any]
-CLEAR_GRAPH = cypher("admin/clear_graph")
+# Neo4j deletes in batches; the embedded store drops its graph whole (EmbeddedStore.clear).
+CLEAR_GRAPH = cypher("admin/clear_graph.neo4j")
 
 
 @dataclass(slots=True)

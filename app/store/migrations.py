@@ -18,7 +18,7 @@ A migration's file holds one or more statements (separated by ``;`` at line ends
 Each statement receives ``$at`` (now), ``$version`` (the migration's number) and ``$batch``. A
 statement that must touch many nodes names ``$batch``: it changes at most that many (``WITH n
 LIMIT $batch``), returns how many it changed as ``changed``, and is run again until it changes
-fewer, one transaction a batch, like ``admin/clear_graph``. Migrations must be idempotent: the
+fewer, one transaction a batch, like ``admin/clear_graph.neo4j``. Migrations must be idempotent: the
 version is recorded after each one has run, so a migration stopped half-way is run again from its
 start by the next ``c360 store migrate``.
 """

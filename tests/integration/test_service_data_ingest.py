@@ -257,6 +257,13 @@ async def test_cases_and_their_events_land_on_their_customer_and_a_missing_case_
     by_case = {row["node"]["id"]: row["events"] for row in await graph.read(CASES)}
     assert by_case == {"crm:cases:K1": ["crm:case_events:V1"], "crm:cases:K4": ["crm:case_events:V2"]}
 
+    # A changed case is upserted in place: its customer keeps it and sees a new version.
+    changed = await ingest(graph, tmp_path, "cases", [{**cases[0], "summary": "宽带已修好"}], "-changed")
+    assert (changed.written, changed.changed) == (1, 1)
+    by_id = {row["node"]["id"]: row for row in await graph.read(CASES)}
+    assert (by_id["crm:cases:K1"]["node"]["summary"], by_id["crm:cases:K1"]["holders"]) == ("宽带已修好", [ids["c1"]])
+    assert (await read_versions(graph, [ids["c1"]]))[0][1] > versions[0][1]
+
 
 async def test_brand_mode_direction_called_number_notable_and_card_date_land_from_files(
     graph: Store, tmp_path: Path, fixed_clock: FixedClock
