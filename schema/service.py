@@ -178,19 +178,19 @@ def care_item(item: CareResult) -> CareItem:
     )
 
 
-def sees_birthday(info: Info, service: ServiceResult) -> bool:
-    """A birthday item tells the birth date: shown (and audited) only where the caller reads it in full."""
-    birth = service.facts.birth_date
-    if birth is None:
+def reads_birth_date(info: Info, customer_id: str | None, day: date | None) -> bool:
+    """A birthday item tells the birth date: shown (and audited) only where the caller reads the
+    customer's birth date in full."""
+    if customer_id is None or day is None:
         return False
     try:
-        return info.context.caller.show("birth_date", birth.isoformat(), service.customer_id) == birth.isoformat()
+        return info.context.caller.show("birth_date", day.isoformat(), customer_id) == day.isoformat()
     except Forbidden:
         return False
 
 
 def customer_service(info: Info, service: ServiceResult) -> CustomerService:
-    birthdays = sees_birthday(info, service)
+    birthdays = reads_birth_date(info, service.customer_id, service.facts.birth_date)
     return CustomerService(
         open_cases=[service_case(c) for c in service.cases if is_open_item(c.state)],
         care=[care_item(i) for i in service.care if birthdays or i.kind not in BIRTHDAY],
@@ -236,17 +236,6 @@ async def load_service(info: Info, customer_id: str) -> CustomerService:
     if found is None:
         raise NotFoundError(f"no customer with id {customer_id!r}")
     return customer_service(info, found)
-
-
-def _sees_day(info: Info, item: DueResult) -> bool:
-    """A birthday's day tells the birth date: listed (and audited) only for a caller who reads it in full."""
-    if item.customer_id is None or item.due_day is None:
-        return False
-    day = item.due_day.isoformat()
-    try:
-        return info.context.caller.show("birth_date", day, item.customer_id) == day
-    except Forbidden:
-        return False
 
 
 def _due_keys(item: DueResult) -> tuple[int, str, str, str, str]:
@@ -318,7 +307,7 @@ class ServiceQuery:
         page = window(first, after, last, before)
         found = await due_work(info.context.store, info.context.rules, whose, from_, to)
         # Only the page's items become GraphQL objects: a plan of hundreds is paged before it is built.
-        items = [i for i in found if i.kind not in BIRTHDAY or _sees_day(info, i)]
+        items = [i for i in found if i.kind not in BIRTHDAY or reads_birth_date(info, i.customer_id, i.due_day)]
         return in_memory(DUE_WORK, items, _due_keys, due_item, page)
 
     @strawberry.field(

@@ -8,13 +8,11 @@ from typing import Any
 from app import clock
 from app.customer import EXPORTED
 from app.rules import Rules, get_rules
-from app.services.customer_view import Relations, read_tier_inputs, tier_facts
+from app.services.customer_view import TIER_ATTRIBUTES, Relations, read_tier_inputs, tier_facts
 from app.store import Store, cypher
 from app.tiers import tier_as_of
 
 PAGE = cypher("export/customers_page")
-# What the star level reads of the customer beyond the exported attributes.
-TIER_ATTRIBUTES = tuple(a for a in ("local_network", "segment", "vip_card", "notable") if a not in EXPORTED)
 COUNT = cypher("admin/count_active_customers")
 COLUMNS = ("id", *EXPORTED, "average_monthly_spend", "star_level", "created_at", "updated_at")
 
@@ -30,7 +28,8 @@ async def customer_pages(
     not become a copy of the customer base."""
     rules = rules or get_rules()
     today = clock.today()
-    columns = [*EXPORTED, *TIER_ATTRIBUTES]
+    # What the star level reads of the customer beyond the exported attributes.
+    columns = [*EXPORTED, *(a for a in TIER_ATTRIBUTES if a not in EXPORTED)]
     after = ""
     while True:
         rows = [

@@ -233,6 +233,10 @@ async def read_source_records(store: Store, ids: Sequence[str]) -> list[list[dic
     return _by_customer(rows, ids)
 
 
+# What a star level reads of the customer node (tier_facts); the rest comes from its accounts and links.
+TIER_ATTRIBUTES = ("local_network", "segment", "vip_card", "notable")
+
+
 def tier_facts(customer: dict[str, Any], inputs: TierInputs, relations: Relations) -> TierFacts:
     return TierFacts(
         monthly_spend=inputs.spend,

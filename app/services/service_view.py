@@ -58,11 +58,16 @@ def closing_events(rules: Rules) -> list[str]:
     return sorted({"closed", *(e for events in rules.sla.closing_events.values() for e in events)})
 
 
+def _care_months(rules: Rules) -> int:
+    """The longest care interval of any card, in months."""
+    cards = rules.care.cards.values()
+    return max((max(c.first_visit_months, c.visit_every_months, c.call_every_months) for c in cards), default=0)
+
+
 def _months_read(rules: Rules) -> int:
     """How many complete months back the rules look: the longest care interval, the churn and
     lifecycle windows."""
-    cards = rules.care.cards.values()
-    care = max((max(c.first_visit_months, c.visit_every_months, c.call_every_months) for c in cards), default=0)
+    care = _care_months(rules)
     churn_days = max(rules.churn.competitor_hotline.days, rules.churn.repeated_faults.days)
     return max(care + 1, rules.churn.spend_drop.months + 1, 2 * rules.lifecycle.trend_months, churn_days // 28 + 1)
 
@@ -148,16 +153,19 @@ async def read_service(
     first = min(today - timedelta(days=31 * months), contacts_since or today)
     since = datetime.combine(first, datetime.min.time(), clock.operator_zone())
     window = complete_months(today, months)
-    rows = await store.read(
-        CUSTOMER_FACTS,
-        {
-            "ids": list(ids),
-            "contacts_since": clock.instant(since),
-            "since_month": window[0],
-            "until_month": months_back(today, 0),
-            "closing": closing_events(rules),
-        },
+    rows, with_cases = await asyncio.gather(
+        store.read(
+            CUSTOMER_FACTS,
+            {
+                "ids": list(ids),
+                "contacts_since": clock.instant(since),
+                "since_month": window[0],
+                "until_month": months_back(today, 0),
+            },
+        ),
+        store.read(OPEN_CASES, {"ids": list(ids), "closing": closing_events(rules)}),
     )
+    cases_of = {row["id"]: row["cases"] for row in with_cases}
     calendar = working_calendar(rules)
     found: dict[str, CustomerService] = {}
     for row in rows:
@@ -168,7 +176,7 @@ async def read_service(
             facts=facts,
             cases=tuple(
                 sorted(
-                    (open_case(c, facts.customer_id, rules, now) for c in row["cases"]),
+                    (clocked(c, facts.customer_id, rules, now) for c in cases_of.get(row["id"], ())),
                     key=lambda o: (o.state.next_due or datetime.max.replace(tzinfo=UTC), o.case.id),
                 )
             ),
@@ -190,9 +198,7 @@ class CareStanding:
 
 def care_horizon(rules: Rules, today: date) -> date:
     """The first day whose care contacts count: the longest care interval back, and a month more."""
-    cards = rules.care.cards.values()
-    months = max((max(c.first_visit_months, c.visit_every_months, c.call_every_months) for c in cards), default=0)
-    return today - timedelta(days=31 * (months + 1))
+    return today - timedelta(days=31 * (_care_months(rules) + 1))
 
 
 async def read_care(store: Store, ids: Sequence[str], rules: Rules) -> list[CareStanding]:

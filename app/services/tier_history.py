@@ -11,15 +11,13 @@ from typing import Any
 
 from app import clock
 from app.rules import Rules
-from app.services.customer_view import Relations, read_customers, read_tier_inputs, tier_facts
+from app.services.customer_view import TIER_ATTRIBUTES, Relations, read_customers, read_tier_inputs, tier_facts
 from app.store import Store, cypher
 from app.tiers import tier_as_of
 
 PAGE = cypher("export/customers_page")
 RECORD = cypher("tiers/record_levels")
 HISTORY = cypher("tiers/history_of_customers")
-# What the level reads of the customer node.
-TIER_ATTRIBUTES = ("local_network", "segment", "vip_card", "notable")
 
 
 @dataclass(slots=True)

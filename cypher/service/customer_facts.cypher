@@ -1,7 +1,7 @@
 // What the service standards read of several customers (app/services/service_view.py), one row each:
 // the customer, its contacts since $contacts_since (care, churn signals), subscriptions (contract
 // expiry, brands), the days its accounts opened (tenure), its bills of $since_month..$until_month by
-// account and month, and its cases no event in $closing has closed, each with all its events.
+// account and month. Its open cases come from service/open_cases_of.
 UNWIND $ids AS id
 MATCH (c:Customer {id: id})
 CALL {
@@ -28,13 +28,5 @@ CALL {
   WHERE b.month >= $since_month AND b.month <= $until_month
   RETURN collect(CASE WHEN b IS NULL THEN NULL ELSE {month: b.month, amount: b.amount} END) AS bills
 }
-CALL {
-  WITH c
-  OPTIONAL MATCH (c)-[:HAS_CASE]->(x:Case)
-  OPTIONAL MATCH (x)<-[:EVENT_OF]-(e:CaseEvent)
-  WITH x, collect(CASE WHEN e IS NULL THEN NULL ELSE e {.id, .event, .at, .employee_record, .reason} END) AS events
-  WHERE x IS NOT NULL AND NONE(e IN events WHERE e.event IN $closing)
-  RETURN collect({case: x {.id, .kind, .channel, .opened_at, .employee_record, .summary}, events: events}) AS cases
-}
 RETURN id, c {.id, .name, .vip_card, .vip_card_since, .birth_date, .local_network, .segment} AS customer,
-       contacts, subscriptions, opened, bills, cases
+       contacts, subscriptions, opened, bills
