@@ -211,6 +211,8 @@ KINDS: dict[str, KindSpec] = {
             "outcome": Field(one_of(v.CONTACT_OUTCOMES)),
             "mode": Field(one_of(v.CONTACT_MODES)),
             "direction": Field(one_of(v.CONTACT_DIRECTIONS)),
+            "purpose": Field(one_of(v.CONTACT_PURPOSES)),
+            "satisfaction": Field(one_of(v.SATISFACTION_RESULTS)),
             "called_number": Field(a_service_no, max_length=SERVICE_NO_MAX),
         },
         references={

@@ -50,6 +50,11 @@ CONTACT_OUTCOMES = ("resolved", "pending", "escalated", "no_answer")
 # How a contact was made and who started it, so a care visit and a care call are told apart (DOMAIN.md §6).
 CONTACT_MODES = ("visit", "call", "sms", "email", "in_person")
 CONTACT_DIRECTIONS = ("inbound", "outbound")
+# Why we touched the customer (DOMAIN.md §9): service (a reply, SLA work) is never held back by the
+# no-repeated-disturbance rules; marketing is (app/contact_permission.py).
+CONTACT_PURPOSES = ("service", "marketing")
+# A survey's answer after a contact (满意度回访), best first.
+SATISFACTION_RESULTS = ("very_satisfied", "satisfied", "neutral", "dissatisfied", "very_dissatisfied")
 # Work with a service time limit (DOMAIN.md §6, §7): a case is opened, its events move its clocks.
 CASE_KINDS = ("consultation", "complaint", "phone_business", "emergency", "churn_warning")
 # What happened to a case. answered: a consultation's answer; promised: a new promise when the answer

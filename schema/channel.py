@@ -21,6 +21,8 @@ from schema.enums import (
     ContactKind,
     ContactMode,
     ContactOutcome,
+    ContactPurpose,
+    SatisfactionResult,
     Segment,
     SubmissionDecision,
     enum_named,
@@ -125,6 +127,14 @@ class ContactRecordInput:
     )
     direction: ContactDirection | None = strawberry.field(
         default=None, description="Who started it: the customer (inbound) or we (outbound); left out, unknown."
+    )
+    purpose: ContactPurpose | None = strawberry.field(
+        default=None,
+        description="Why: service (never held back) or marketing (counted against the no-repeated-disturbance "
+        "rules); left out, unknown.",
+    )
+    satisfaction: SatisfactionResult | None = strawberry.field(
+        default=None, description="The customer's survey answer about this contact, if one was taken."
     )
 
 
@@ -282,6 +292,8 @@ class ChannelMutation:
                     contact.employee_id,
                     value_of(contact.mode),
                     value_of(contact.direction),
+                    value_of(contact.purpose),
+                    value_of(contact.satisfaction),
                 ),
                 caller.name,  # type: ignore[union-attr]
             )

@@ -6,7 +6,15 @@ from typing import Any
 
 import strawberry
 
-from schema.enums import Channel, ContactDirection, ContactKind, ContactMode, ContactOutcome
+from schema.enums import (
+    Channel,
+    ContactDirection,
+    ContactKind,
+    ContactMode,
+    ContactOutcome,
+    ContactPurpose,
+    SatisfactionResult,
+)
 from schema.pagination import CONTACTS, Connection, Edge, page_info
 from schema.scalars import DateTime
 
@@ -24,6 +32,10 @@ class Contact:
     direction: ContactDirection | None = strawberry.field(
         description="Who started it: the customer (inbound) or we (outbound), if known."
     )
+    purpose: ContactPurpose | None = strawberry.field(description="Why: service or marketing, if known.")
+    satisfaction: SatisfactionResult | None = strawberry.field(
+        description="The customer's survey answer about this contact, if one was taken."
+    )
 
 
 def _contact(row: dict[str, Any]) -> Contact:
@@ -37,6 +49,8 @@ def _contact(row: dict[str, Any]) -> Contact:
         source=row.get("source"),
         mode=row.get("mode"),
         direction=row.get("direction"),
+        purpose=row.get("purpose"),
+        satisfaction=row.get("satisfaction"),
     )
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     CertificateType = Segment = Gender = OrganisationClass = VipCard = CustomerGroup = CustomerStatus = str
     AccountType = AccountStatus = ProductType = SubscriptionStatus = Channel = ContactKind = str
     ContactOutcome = OpportunityKind = OpportunityStage = EmployeeRole = ManagerRole = str
+    ContactPurpose = SatisfactionResult = str
     ContactMode = ContactDirection = CaseKind = CaseEventKind = CareItemKind = LifecycleStage = DueWorkKind = str
     CandidateStatus = MatchDecision = SubmissionDecision = MergeEventKind = DecisionKind = str
     DecisionStatus = ReviewSort = str
@@ -58,6 +59,14 @@ else:
     ContactMode = _enum("ContactMode", v.CONTACT_MODES, "How a contact was made: a visit, a call, an SMS, ...")
     ContactDirection = _enum(
         "ContactDirection", v.CONTACT_DIRECTIONS, "Who started a contact: the customer (inbound) or we (outbound)."
+    )
+    ContactPurpose = _enum(
+        "ContactPurpose",
+        v.CONTACT_PURPOSES,
+        "Why we touched the customer: service (never held back) or marketing (caps, quiet hours, consent).",
+    )
+    SatisfactionResult = _enum(
+        "SatisfactionResult", v.SATISFACTION_RESULTS, "A satisfaction survey's answer (满意度), best first."
     )
     CaseKind = _enum(
         "CaseKind",

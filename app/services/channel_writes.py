@@ -37,6 +37,10 @@ class ContactInput:
     # unset: a channel's kind does not say whether the customer or the employee picked up the phone.
     mode: str | None = None
     direction: str | None = None
+    # Marketing touches are the ones the no-repeated-disturbance rules count (app/contact_permission.py);
+    # satisfaction is the customer's survey answer about the contact.
+    purpose: str | None = None
+    satisfaction: str | None = None
 
 
 async def record_contact(store: Store, contact: ContactInput, caller: str) -> str:
@@ -46,6 +50,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
     outcome = one_of(v.CONTACT_OUTCOMES)(contact.outcome) if contact.outcome else None
     mode = one_of(v.CONTACT_MODES)(contact.mode) if contact.mode else None
     direction = one_of(v.CONTACT_DIRECTIONS)(contact.direction) if contact.direction else None
+    purpose = one_of(v.CONTACT_PURPOSES)(contact.purpose) if contact.purpose else None
+    satisfaction = one_of(v.SATISFACTION_RESULTS)(contact.satisfaction) if contact.satisfaction else None
     now = clock.now_iso()
     try:
         # The same rule as a file's contacts, so both store one instant the same way.
@@ -64,6 +70,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
         "outcome": outcome,
         "mode": mode,
         "direction": direction,
+        "purpose": purpose,
+        "satisfaction": satisfaction,
         "employee_id": contact.employee_id,
         "recorded_by": caller,
     }
@@ -88,6 +96,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
                     "outcome": outcome,
                     "mode": mode,
                     "direction": direction,
+                    "purpose": purpose,
+                    "satisfaction": satisfaction,
                 }.items()
                 if val is not None
             },

@@ -147,6 +147,8 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "service_no": values.get("service_no"),
             "mode": values.get("mode"),
             "direction": values.get("direction"),
+            "purpose": values.get("purpose"),
+            "satisfaction": values.get("satisfaction"),
             "called_number": values.get("called_number"),
             "owner_record": owner,
             "employee_record": row["employee"],
