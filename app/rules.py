@@ -368,6 +368,45 @@ class ChurnRules(Strict):
     contract_expiry: ContractExpiryRule = ContractExpiryRule()
 
 
+class ContactConfirmationRules(Strict):
+    """The check a channel makes before confirming a suspected duplicate (app/contact_confirmation.py)."""
+
+    high_probability: float = Field(default=0.85, gt=0, le=1)
+    recent_change_days: int = Field(default=30, ge=0)
+
+
+class TimeLimit(Strict):
+    """A time allowed for a step: plain hours, or to the end of the n-th working day after the start's
+    day on the Chinese working calendar (app/working_calendar.py)."""
+
+    limit: int = Field(gt=0)
+    unit: Literal["hours", "working_days"]
+
+
+class OpportunityRules(Strict):
+    """The hand-off of opportunities between channels (DOMAIN.md §8, app/opportunity_routing.py)."""
+
+    # The routing rules in the order they are tried; the first that finds a receiver takes the
+    # opportunity. The operations centre takes what the others cannot, so it comes last.
+    routing: list[Literal["account_manager", "core_agent", "operations_centre"]] = [
+        "account_manager",
+        "core_agent",
+        "operations_centre",
+    ]
+    # An opportunity handed over (or waiting for dispatch) and not claimed by then is escalated.
+    claim_within: TimeLimit = TimeLimit(limit=1, unit="working_days")
+    # A claimed opportunity with no step since for this long is stalled, and escalated.
+    stall_after: TimeLimit = TimeLimit(limit=5, unit="working_days")
+    # The call-back after a won sale (售后回访) is due within this.
+    call_back_within: TimeLimit = TimeLimit(limit=2, unit="working_days")
+
+    @model_validator(mode="after")
+    def _ends_at_the_operations_centre(self) -> OpportunityRules:
+        if len(set(self.routing)) != len(self.routing) or self.routing[-1:] != ["operations_centre"]:
+            raise ValueError("opportunities.routing names each rule once and ends with operations_centre")
+        return self
+
+
 class Rules(Strict):
     resolution: ResolutionRules
     survivorship: SurvivorshipRules
@@ -379,6 +418,8 @@ class Rules(Strict):
     care: CareRules = CareRules()
     lifecycle: LifecycleRules = LifecycleRules()
     churn: ChurnRules = ChurnRules()
+    opportunities: OpportunityRules = OpportunityRules()
+    contact_confirmation: ContactConfirmationRules = ContactConfirmationRules()
 
 
 def load_rules(path: Path | None = None) -> Rules:

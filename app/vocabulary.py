@@ -93,6 +93,13 @@ EMPLOYEE_ROLES = ("account_manager", "phone_account_manager", "agent", "hall_sta
 # where its hand-off between channels (商机转移) has got to.
 OPPORTUNITY_KINDS = ("lead", "opportunity")
 OPPORTUNITY_STAGES = ("captured", "handed_over", "claimed", "returned", "won", "lost")
+# The steps of an opportunity's hand-off (app/services/opportunities.py), each an event with who, when
+# and why: routed is the system's first transfer, dispatched the operations centre's second one.
+OPPORTUNITY_EVENT_KINDS = ("captured", "routed", "claimed", "returned", "dispatched", "won", "lost")
+# The routing rules (rules.toml [opportunities] routing), tried in their configured order.
+OPPORTUNITY_ROUTES = ("account_manager", "core_agent", "operations_centre")
+# Why an open opportunity is on the operations centre's board as escalated (app/opportunity_routing.py).
+OPPORTUNITY_ESCALATIONS = ("unclaimed", "stalled")
 RECORD_KINDS = (
     "employees",
     "leaves",
@@ -124,3 +131,16 @@ MERGE_EVENT_KINDS = ("merge", "split")
 # Steward decisions on two source records (app/resolution/constraints.py) and how they end.
 DECISION_KINDS = ("must", "cannot")
 DECISION_STATUSES = ("standing", "undone", "suspended", "lapsed", "superseded")
+# Identity confirmed at the contact (接触归并, DOMAIN.md §3 rule 2; app/contact_confirmation.py): the check
+# a pending duplicate asks of the channel, the service-password check's result as the channel gives it,
+# what the certificate read showed against the candidate's two records (the number itself is never
+# kept), and what became of the submission.
+IDENTITY_CHECKS = (
+    "certificate_present",
+    "certificate_both",
+    "certificate_present_and_password",
+    "certificate_both_and_password",
+)
+PASSWORD_CHECKS = ("passed", "failed", "not_checked")
+CERTIFICATE_RESULTS = ("matches_both", "matches_one", "side_has_no_certificate", "matches_neither")
+CONTACT_CHECK_OUTCOMES = ("approved", "rejected", "refused")
