@@ -407,6 +407,29 @@ class OpportunityRules(Strict):
         return self
 
 
+class ContactRules(Strict):
+    """No repeated disturbance (不重复打扰, DOMAIN.md §1, §6, §9; app/contact_permission.py): outbound
+    marketing touches of every channel on one customer, counted on the operator's calendar days."""
+
+    # At most this many on one day, on any 7 and on any 30 consecutive days (the day itself and the
+    # days before it), planned touches included.
+    daily_cap: int = Field(default=1, ge=1)
+    seven_day_cap: int = Field(default=2, ge=1)
+    thirty_day_cap: int = Field(default=4, ge=1)
+    # Marketing waits for a recorded consent (DOMAIN.md §9); false: only a withdrawal stops it.
+    consent_required: bool = True
+    # A consent or its withdrawal is kept at least this many calendar months from when it was given.
+    consent_kept_months: int = Field(default=5, ge=5)
+    # Only one channel plans marketing with a customer in one calendar week (Monday to Sunday).
+    one_channel_a_week: bool = True
+
+    @model_validator(mode="after")
+    def _windows_nest(self) -> ContactRules:
+        if not self.daily_cap <= self.seven_day_cap <= self.thirty_day_cap:
+            raise ValueError("contact_rules caps must not fall from a day to 7 days to 30 days")
+        return self
+
+
 class Rules(Strict):
     resolution: ResolutionRules
     survivorship: SurvivorshipRules
@@ -420,6 +443,7 @@ class Rules(Strict):
     churn: ChurnRules = ChurnRules()
     opportunities: OpportunityRules = OpportunityRules()
     contact_confirmation: ContactConfirmationRules = ContactConfirmationRules()
+    contact_rules: ContactRules = ContactRules()
 
 
 def load_rules(path: Path | None = None) -> Rules:

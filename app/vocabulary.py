@@ -55,6 +55,21 @@ CONTACT_DIRECTIONS = ("inbound", "outbound")
 CONTACT_PURPOSES = ("service", "marketing")
 # A survey's answer after a contact (满意度回访), best first.
 SATISFACTION_RESULTS = ("very_satisfied", "satisfied", "neutral", "dissatisfied", "very_dissatisfied")
+# The no-repeated-disturbance rules a marketing touch can break (rules.toml [contact_rules]).
+CONTACT_RULES = (
+    "daily_cap",
+    "seven_day_cap",
+    "thirty_day_cap",
+    "quiet_hours",
+    "opted_out",
+    "no_consent",
+    "planned_by_other_channel",
+)
+# What shows a consent to marketing or its withdrawal was given (DOMAIN.md §9).
+CONSENT_EVIDENCE = ("signed_form", "recorded_call", "online", "sms_reply")
+# A touch on the unified contact work list (统一客户接触派单): planned, then done (its contact recorded)
+# or cancelled.
+CONTACT_PLAN_STATUSES = ("planned", "done", "cancelled")
 # Work with a service time limit (DOMAIN.md §6, §7): a case is opened, its events move its clocks.
 CASE_KINDS = ("consultation", "complaint", "phone_business", "emergency", "churn_warning")
 # What happened to a case. answered: a consultation's answer; promised: a new promise when the answer
