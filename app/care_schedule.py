@@ -93,6 +93,20 @@ class CustomerFacts:
     accounts_opened: tuple[date, ...] = ()
     # The customer's billed spend by month ("YYYY-MM"), summed over its accounts; a month missing had no bill.
     monthly_spend: Mapping[str, float] = field(default_factory=dict)
+    # The care done, worked out once (the schedule asks for it by mode many times): (day, mode) of each
+    # outbound contact that reached the customer and is no usage record, by day.
+    care_done: tuple[tuple[date, str | None], ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        done = sorted(
+            (
+                (c.day, c.mode)
+                for c in self.contacts
+                if c.direction == "outbound" and c.outcome != NO_ANSWER and not c.called_number
+            ),
+            key=lambda done: done[0],
+        )
+        object.__setattr__(self, "care_done", tuple(done))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,19 +149,11 @@ def birthday_in(birth: date, year: int, rules: Rules) -> date:
     return birth.replace(year=year)
 
 
-def _care_days(contacts: Iterable[Contact], modes: Iterable[str], since: date | None) -> list[date]:
-    """Days of outbound contacts in ``modes`` that reached the customer; a usage record (the customer's
-    own call to some number, ``called_number``) is no care."""
+def _care_days(facts: CustomerFacts, modes: Iterable[str], since: date | None) -> list[date]:
+    """Days of outbound contacts in ``modes`` that reached the customer, in order; a usage record (the
+    customer's own call to some number, ``called_number``) is no care."""
     wanted = set(modes)
-    return sorted(
-        c.day
-        for c in contacts
-        if c.direction == "outbound"
-        and c.mode in wanted
-        and c.outcome != NO_ANSWER
-        and not c.called_number
-        and (since is None or c.day >= since)
-    )
+    return [day for day, mode in facts.care_done if mode in wanted and (since is None or day >= since)]
 
 
 def _call_modes(rules: Rules) -> tuple[str, ...]:
@@ -156,16 +162,16 @@ def _call_modes(rules: Rules) -> tuple[str, ...]:
 
 def _first_visit_done(facts: CustomerFacts, card: CardCare, rules: Rules) -> bool:
     since = facts.vip_card_since
-    if since is None or _care_days(facts.contacts, ("visit",), since):
+    if since is None or _care_days(facts, ("visit",), since):
         return True
-    calls = _care_days(facts.contacts, _call_modes(rules), since)
+    calls = _care_days(facts, _call_modes(rules), since)
     return bool(card.first_call_days and calls and calls[0] <= since + timedelta(days=card.first_call_days))
 
 
 def _regular(kind: CareKind, modes: tuple[str, ...], every: int, facts: CustomerFacts, today: date) -> CareItem | None:
     if not every:
         return None
-    done = _care_days(facts.contacts, modes, facts.vip_card_since)
+    done = _care_days(facts, modes, facts.vip_card_since)
     last = done[-1] if done else None
     base = last or facts.vip_card_since
     what = "visit" if kind == "visit" else "call"
@@ -197,7 +203,7 @@ def _birthday(facts: CustomerFacts, card: CardCare, rules: Rules, today: date) -
     birthday = birthday_in(facts.birth_date, today.year, rules)
     if birthday < today:
         birthday = birthday_in(facts.birth_date, today.year + 1, rules)
-    if birthday in _care_days(facts.contacts, _call_modes(rules), birthday):
+    if birthday in _care_days(facts, _call_modes(rules), birthday):
         return []
     days = rules.care.birthday_reminder_days
     gift = f", gift {card.birthday_gift}" if card.birthday_gift else ""
@@ -222,7 +228,7 @@ def _notices(facts: CustomerFacts, card: CardCare, calendar: WorkingCalendar, to
     for announcement in facts.announcements:
         if facts.vip_card_since and announcement.announced < facts.vip_card_since:
             continue
-        if _care_days(facts.contacts, modes, announcement.announced):
+        if _care_days(facts, modes, announcement.announced):
             continue
         due = _notice_due(announcement.announced, card, calendar)
         reason = (
@@ -341,8 +347,8 @@ def _card_compliance(
     count: Callable[[str, date, bool], None],
 ) -> None:
     card_since = facts.vip_card_since
-    visits = _care_days(facts.contacts, ("visit",), card_since)
-    calls = _care_days(facts.contacts, _call_modes(rules), card_since)
+    visits = _care_days(facts, ("visit",), card_since)
+    calls = _care_days(facts, _call_modes(rules), card_since)
     if card_since is not None:
         first_due = add_months(card_since, card.first_visit_months)
         in_time = _first_in_time(visits, calls, card, card_since)
@@ -366,7 +372,7 @@ def _card_compliance(
     for announcement in facts.announcements:
         notice_due = _notice_due(announcement.announced, card, calendar)
         if notice_due is not None and (card_since is None or announcement.announced >= card_since):
-            told = _care_days(facts.contacts, modes, announcement.announced)
+            told = _care_days(facts, modes, announcement.announced)
             count("new_service_notice", notice_due, bool(told) and told[0] <= notice_due)
     for trial in facts.trials:
         due = add_months(trial.started, card.trial_months)

@@ -5,6 +5,8 @@ days of the colleague's leave (DOMAIN.md §5)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -14,7 +16,6 @@ from app.rules import Rules
 from app.services.service_view import OpenCase, closing_events, is_open_item, open_case, read_care
 from app.store import Store, cypher
 
-ACTED_FOR = cypher("service/acted_for_between")
 OWNED_CASES = cypher("service/cases_owned_by")
 CASE = "case"
 
@@ -40,7 +41,7 @@ class DueItem:
         return (not self.late, when or datetime.max.replace(tzinfo=UTC), self.customer_id or "", self.kind)
 
 
-def _acting_days(role: str, leaves: list[list[str]], start: date, end: date) -> list[tuple[date, date]]:
+def _acting_days(role: str, leaves: Sequence[tuple[str, str]], start: date, end: date) -> list[tuple[date, date]]:
     if role == "A":
         return [(start, end)]
     spans = [(max(start, date.fromisoformat(a)), min(end, date.fromisoformat(b))) for a, b in leaves]
@@ -64,12 +65,14 @@ def _case_item(found: OpenCase) -> DueItem:
 
 async def due_work(store: Store, rules: Rules, employee: str, start: date, end: date) -> list[DueItem]:
     """The work due from ``start`` to ``end`` (both days in), and everything late before it."""
-    acted = await store.read(ACTED_FOR, {"employee": employee, "from": start.isoformat(), "to": end.isoformat()})
-    days = {row["id"]: _acting_days(row["role"], row["leaves"], start, end) for row in acted}
+    standings, owned = await asyncio.gather(
+        read_care(store, employee, start, end, rules),
+        store.read(OWNED_CASES, {"employee": employee, "closing": closing_events(rules)}),
+    )
     items: list[DueItem] = []
     seen: set[str] = set()
-    for service in await read_care(store, list(days), rules):
-        spans = days[service.customer_id]
+    for service in standings:
+        spans = _acting_days(service.role, service.leaves, start, end)
         for care in service.care:
             day = max(care.due, start) if care.due else start
             if (care.due is None or care.due <= end) and any(a <= day <= b for a, b in spans):
@@ -78,7 +81,6 @@ async def due_work(store: Store, rules: Rules, employee: str, start: date, end: 
             if is_open_item(found.state):
                 items.append(_case_item(found))
                 seen.add(found.case.id)
-    owned = await store.read(OWNED_CASES, {"employee": employee, "closing": closing_events(rules)})
     now = clock.now()
     for row in owned:
         if row["case"]["id"] not in seen:

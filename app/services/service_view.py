@@ -22,8 +22,9 @@ from app.store import Store, cypher
 from app.working_calendar import working_calendar
 
 CUSTOMER_FACTS = cypher("service/customer_facts")
-CARE_FACTS = cypher("service/care_facts")
+CARE_OF_EMPLOYEE = cypher("service/care_of_employee")
 OPEN_CASES = cypher("service/open_cases_of")
+OPEN_CASES_OF_EMPLOYEE = cypher("service/open_cases_of_employee")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +190,12 @@ async def read_service(
 
 @dataclass(frozen=True, slots=True)
 class CareStanding:
-    """The part of a customer's service standing an employee's due work reads: care owed and cases."""
+    """The part of a customer's service standing an employee's due work reads: care owed and cases,
+    and how the employee acts for the customer (A; or B, with the colleague's leaves)."""
 
     customer_id: str
+    role: str
+    leaves: tuple[tuple[str, str], ...]
     care: tuple[CareItem, ...]
     cases: tuple[OpenCase, ...]
 
@@ -201,15 +205,16 @@ def care_horizon(rules: Rules, today: date) -> date:
     return today - timedelta(days=31 * (_care_months(rules) + 1))
 
 
-async def read_care(store: Store, ids: Sequence[str], rules: Rules) -> list[CareStanding]:
-    """Care owed and open cases as of now, for each customer of ``ids`` that exists."""
+async def read_care(store: Store, employee: str, start: date, end: date, rules: Rules) -> list[CareStanding]:
+    """Care owed and open cases as of now of each customer ``employee`` acts for on a day of
+    ``start``..``end``: two reads anchored on the employee, at once."""
     now = clock.now()
     today = clock.today()
     since = datetime.combine(care_horizon(rules, today), datetime.min.time(), clock.operator_zone())
-    closing = closing_events(rules)
+    days = {"employee": employee, "from": start.isoformat(), "to": end.isoformat()}
     rows, with_cases = await asyncio.gather(
-        store.read(CARE_FACTS, {"ids": list(ids), "since": clock.instant(since)}),
-        store.read(OPEN_CASES, {"ids": list(ids), "closing": closing}),
+        store.read(CARE_OF_EMPLOYEE, {**days, "since": clock.instant(since)}),
+        store.read(OPEN_CASES_OF_EMPLOYEE, {"employee": employee, "closing": closing_events(rules)}),
     )
     cases_of = {row["id"]: row["cases"] for row in with_cases}
     calendar = working_calendar(rules)
@@ -227,5 +232,6 @@ async def read_care(store: Store, ids: Sequence[str], rules: Rules) -> list[Care
         )
         care = tuple(care_due(facts, rules, calendar, today)) if facts.vip_card or facts.contacts else ()
         cases = tuple(clocked(c, row["id"], rules, now) for c in cases_of.get(row["id"], ()))
-        found.append(CareStanding(row["id"], care, cases))
+        leaves = tuple((first, last) for first, last in row["leaves"])
+        found.append(CareStanding(row["id"], row["role"], leaves, care, cases))
     return found
