@@ -121,6 +121,8 @@ def shortfall(required: CheckRequired, evidence: Evidence, same_person: bool) ->
         problems.append(("servicePasswordChecked", "the service password check failed"))
     elif required.service_password and not password:
         problems.append(("servicePasswordChecked", f"the {required.name} check needs the service password passed"))
+    # The password, once asked for, vouches for a record without a certificate too: one problem, not two.
+    vouched = password or bool(problems)
     if evidence.present == evidence.other == NONE:
         problems.append(("certificateNumber", "neither record holds a certificate to compare: a steward decides"))
     elif not same_person:
@@ -128,14 +130,14 @@ def shortfall(required: CheckRequired, evidence: Evidence, same_person: bool) ->
             problems.append(("samePerson", "the certificate read matches both records: one certificate, one customer"))
         if evidence.present == DIFFERS:
             problems.append(("certificateNumber", "the certificate read differs from the present record's"))
-        elif evidence.present == NONE and not password:
+        elif evidence.present == NONE and not vouched:
             problems.append(("servicePasswordChecked", "the present record holds no certificate: pass the password"))
     elif DIFFERS in (evidence.present, evidence.other):
         which = "present" if evidence.present == DIFFERS else "other"
         problems.append(("certificateNumber", f"the certificate read differs from the {which} record's"))
     else:
         wanted = (evidence.present,) if required.certificate == "present" else (evidence.present, evidence.other)
-        if NONE in wanted and not password:
+        if NONE in wanted and not vouched:
             problems.append(
                 (
                     "servicePasswordChecked",

@@ -69,3 +69,14 @@ def api_contact_id(customer_id: str, at: str, now: str, caller: str) -> str:
 def api_customer_source_id(fields: dict[str, Any]) -> str:
     """A customer record a channel submits without its own id: the same details, the same record."""
     return "S" + _digest("|".join(str(fields.get(k) or "") for k in ("name", "cert_no", "phones", "local_network")))
+
+
+def contact_check_id(candidate: str, decided_by: str) -> str:
+    """A check a channel made at the contact on a candidate (never derived from the number it read)."""
+    return "CK" + _digest("|".join((candidate, decided_by, clock.now_iso(), secrets.token_hex(4))))
+
+
+def opportunity_step_id(opportunity: str, kind: str) -> str:
+    """A step of an opportunity's hand-off, or the opportunity a channel captures (kind "captured"),
+    or its call-back (kind "call_back"): two at once on one opportunity stay distinct."""
+    return "OP" + _digest("|".join((opportunity, kind, clock.now_iso(), secrets.token_hex(4))))

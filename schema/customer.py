@@ -4,7 +4,7 @@ masking from the caller, and the golden attributes from the customer declaration
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import strawberry
@@ -412,6 +412,17 @@ class Customer(Node):
     )
     async def service(self, info: Info) -> CustomerService:
         return await load_service(info, self.raw["id"])
+
+    @strawberry.field(
+        description="Suspected duplicates (疑似可归并) waiting on this customer's records, with the check a channel "
+        "must make to confirm or deny each at the contact (接触归并, confirmIdentityAtContact); empty mostly."
+    )
+    async def pending_duplicates(
+        self, info: Info
+    ) -> list[Annotated["PendingDuplicate", strawberry.lazy("schema.contact_confirmation")]]:
+        from schema.contact_confirmation import pending_duplicates
+
+        return await pending_duplicates(info, self.raw["id"])
 
     @strawberry.field(description="The changes of the customer's recorded star level with their reasons, newest first.")
     async def tier_history(

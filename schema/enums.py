@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     ContactMode = ContactDirection = CaseKind = CaseEventKind = CareItemKind = LifecycleStage = DueWorkKind = str
     CandidateStatus = MatchDecision = SubmissionDecision = MergeEventKind = DecisionKind = str
     DecisionStatus = ReviewSort = str
+    OpportunityEventKind = OpportunityEscalation = str
+    IdentityCheck = PasswordCheck = CertificateResult = ContactCheckOutcome = str
 else:
     CertificateType = _enum("CertificateType", v.CERT_TYPES, "The kind of a certificate (证件类型).")
     Segment = _enum("Segment", v.SEGMENTS, "Who the customer is (客户细分): a person, a household or an organisation.")
@@ -85,6 +87,17 @@ else:
     OpportunityStage = _enum(
         "OpportunityStage", v.OPPORTUNITY_STAGES, "How far an opportunity's hand-off got (商机转移)."
     )
+    OpportunityEventKind = _enum(
+        "OpportunityEventKind",
+        v.OPPORTUNITY_EVENT_KINDS,
+        "A step of an opportunity's hand-off: captured, routed by the system (the first transfer), claimed, "
+        "returned to the operations centre, dispatched by it (a second transfer), won or lost.",
+    )
+    OpportunityEscalation = _enum(
+        "OpportunityEscalation",
+        v.OPPORTUNITY_ESCALATIONS,
+        "Why an open opportunity is escalated: not claimed in time, or claimed with no step since for too long.",
+    )
     EmployeeRole = _enum("EmployeeRole", v.EMPLOYEE_ROLES, "What an employee does.")
     ManagerRole = _enum(
         "ManagerRole",
@@ -113,6 +126,21 @@ else:
         "DecisionStatus", v.DECISION_STATUSES, "Whether a steward decision is in force, and if not why."
     )
     ReviewSort = _enum("ReviewSort", v.REVIEW_SORTS, "The review queue's order: best score first, or oldest first.")
+    IdentityCheck = _enum(
+        "IdentityCheck",
+        v.IDENTITY_CHECKS,
+        "The check a pending suspected duplicate asks at the contact (接触归并): the certificate read matching the "
+        "present customer's record or both records, with the service password passed or not.",
+    )
+    PasswordCheck = _enum(
+        "PasswordCheck", v.PASSWORD_CHECKS, "The channel's own service-password check (服务密码) at the contact."
+    )
+    CertificateResult = _enum(
+        "CertificateResult",
+        v.CERTIFICATE_RESULTS,
+        "What the certificate read at the contact showed against a candidate's two records (never the number).",
+    )
+    ContactCheckOutcome = _enum("ContactCheckOutcome", v.CONTACT_CHECK_OUTCOMES, "What a check at the contact led to.")
 
 
 def enum_named(name: str) -> Any:

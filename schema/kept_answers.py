@@ -25,8 +25,10 @@ from schema.loaders import held
 
 ROOT_FIELDS = frozenset({"customer", "__typename"})
 # Fields whose answer moves with the clock, not with a customer's version (a deadline turns into a
-# breach while nothing is written): a query that selects one anywhere is never kept.
-TIMELY_FIELDS = frozenset({"service"})
+# breach while nothing is written): a query that selects one anywhere is never kept. A customer's
+# pending duplicates change with a batch resolution, which changes no version, and their check with time.
+# An opportunity's hand-off turns late (escalated, a call-back overdue) with the clock alone.
+TIMELY_FIELDS = frozenset({"service", "pendingDuplicates", "handOff"})
 
 
 def selects_timely(document: DocumentNode) -> bool:

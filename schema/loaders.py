@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from app.errors import NotFoundError
 from app.rules import Rules
 from app.services import customer_view as view
+from app.services.contact_confirmation import pending_duplicates
 from app.services.customer_view import ContactPage, Holdings, Relations, ViewParts
 from app.services.kept_answers import Stamp, read_versions
 from app.services.merges import merge_histories
@@ -72,6 +73,7 @@ class CustomerLoaders:
         self.merge_history = DataLoader(lambda ids: merge_histories(store, ids))
         self.tier_history = DataLoader(lambda ids: tier_histories(store, ids, TIER_HISTORY_READ))
         self.service = DataLoader(lambda ids: read_service(store, ids, rules))
+        self.pending_duplicates = DataLoader(lambda ids: pending_duplicates(store, rules, ids))
         self.parts = ViewParts()
 
     def want(self, parts: ViewParts) -> None:
@@ -80,6 +82,9 @@ class CustomerLoaders:
 
     async def _customers(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         parts = self.parts
+        if parts.service:
+            # Started now, the service read runs beside the view's; a merged id's survivor is read again.
+            self.service.load_many(list(ids))
         if not parts:
             return await view.read_customers(self.store, ids)
         views = await view.read_views(self.store, ids, parts, self.rules)

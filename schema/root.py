@@ -10,11 +10,13 @@ from app.access import mask, redact
 from app.errors import BadInput, NotFoundError
 from app.resolution.normalise import normalise_certificate
 from schema.channel import ChannelMutation, ChannelQuery, CustomerRecordInput
+from schema.contact_confirmation import ContactConfirmationMutation, ContactConfirmationQuery
 from schema.context import Info
 from schema.customer import Customer, fetch_customer
 from schema.enums import CertificateType, MatchDecision, value_of
 from schema.limits import MAX_PAGE, extensions
 from schema.node import Node, fetch_node
+from schema.opportunities import OpportunityMutation, OpportunityQuery
 from schema.scalars import SCALARS
 from schema.service import ServiceQuery
 from schema.steward import StewardMutation, StewardQuery
@@ -36,7 +38,7 @@ class MatchResult:
 
 
 @strawberry.type(description="What channels, stewards and analysts read: one customer, the same answer everywhere.")
-class Query(StewardQuery, ChannelQuery, ServiceQuery):
+class Query(StewardQuery, ChannelQuery, ServiceQuery, ContactConfirmationQuery, OpportunityQuery):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()
@@ -118,7 +120,7 @@ class Query(StewardQuery, ChannelQuery, ServiceQuery):
 @strawberry.type(
     description="What channels and stewards change; a refusal they can fix comes back in the payload's userErrors."
 )
-class Mutation(StewardMutation, ChannelMutation):
+class Mutation(StewardMutation, ChannelMutation, ContactConfirmationMutation, OpportunityMutation):
     pass
 
 

@@ -113,9 +113,12 @@ class MergeReview:
             for row in rows
         }
 
-    async def approve(self, candidate_id: str, decided_by: str, departments: Collection[str] = ()) -> MergeOutcome:
+    async def approve(
+        self, candidate_id: str, decided_by: str, departments: Collection[str] = (), reason: str = ""
+    ) -> MergeOutcome:
         """核实归并: the pair is one customer from now on, through every later resolution. A candidate
-        the rules leave to a department is that department's to approve."""
+        the rules leave to a department is that department's to approve. ``reason``: the decision's why
+        (the evidence checked at a contact), else "approved"."""
         detail = await self.detail(candidate_id)
         if detail.candidate["status"] != "pending":
             raise ConflictError(f"candidate {candidate_id!r} is already {detail.candidate['status']}")
@@ -132,7 +135,7 @@ class MergeReview:
             decided_by=decided_by,
             departments=departments,
             candidate=candidate_id,
-            explanation={"candidate": candidate_id, **detail.explanation},
+            explanation={"candidate": candidate_id, **detail.explanation, **({"reason": reason} if reason else {})},
             pair=(detail.left["id"], detail.right["id"]),
         )
 

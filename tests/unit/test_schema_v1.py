@@ -55,7 +55,11 @@ BOUNDED_LISTS = {
     ("Query", "nodes"),
     ("HeldContactChange", "values"),
     ("UserError", "field"),
+    ("OpportunityHandOff", "steps"),
     ("FieldWarning", "field"),
+    ("Customer", "pendingDuplicates"),
+    ("PendingDuplicate", "reasons"),
+    ("Query", "contactChecks"),
 }
 # Fields whose words are a closed vocabulary, by name.
 VOCABULARY_FIELDS = {"kind", "channel", "stage", "status", "decision", "segment", "certificateType", "sort", "role"}
@@ -131,6 +135,8 @@ def test_enums_are_the_vocabulary() -> None:
         "DueWorkKind": v.DUE_WORK_KINDS,
         "LifecycleStage": v.LIFECYCLE_STAGES,
         "ContactMode": v.CONTACT_MODES,
+        "OpportunityEventKind": v.OPPORTUNITY_EVENT_KINDS,
+        "OpportunityEscalation": v.OPPORTUNITY_ESCALATIONS,
     }
     for name, words in pairs.items():
         enum = schema().type_map[name]
