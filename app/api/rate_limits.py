@@ -38,11 +38,15 @@ from app.errors import RateLimited
 # The lookups whose empty answers are misses, by root field, and how each answer says "nothing".
 _ABSENT = "absent"
 _NO_HITS = "no_hits"
+_REFUSED = "refused"
 LOOKUPS = {
     "customerByCertificate": _ABSENT,
     "customerByServiceNumber": _ABSENT,
     "searchCustomers": _NO_HITS,
     "match": _NO_HITS,
+    # A refused check at the contact says how a number compared with a record's certificate: counted as
+    # a miss, so it cannot be run through numbers to find one (app/contact_confirmation.py).
+    "confirmIdentityAtContact": _REFUSED,
 }
 _MENTIONS_LOOKUP = re.compile(r"\b(?:" + "|".join(LOOKUPS) + r")\b")
 
@@ -89,6 +93,11 @@ def _found_nothing(kind: str, answer: Any) -> bool:
         return True
     if kind == _ABSENT:
         return False
+    if kind == _REFUSED:
+        # A payload refused: user errors, its objects null (schema/payloads.py).
+        return isinstance(answer, Mapping) and (
+            bool(answer.get("userErrors")) or all(v is None for k, v in answer.items() if k != "userErrors")
+        )
     if isinstance(answer, list):
         return not answer
     if isinstance(answer, Mapping):

@@ -154,3 +154,18 @@ def test_denying_needs_the_present_record_matched_and_the_other_not() -> None:
     assert fields(shortfall(PRESENT, Evidence(DIFFERS, DIFFERS, "passed"), False)) == ["certificateNumber"]
     assert fields(shortfall(PRESENT, Evidence(NONE, DIFFERS, "not_checked"), False)) == ["servicePasswordChecked"]
     assert shortfall(PRESENT, Evidence(NONE, DIFFERS, "passed"), False) == []
+
+
+def test_a_refused_check_at_the_contact_counts_as_a_miss() -> None:
+    """A refusal says how the number read compared: rate-limited as a lookup that found nothing."""
+    from app.api.rate_limits import misses_in
+
+    query = (
+        "mutation($i: ConfirmIdentityInput!) { c: confirmIdentityAtContact(input: $i) "
+        "{ check { id } userErrors { code } } }"
+    )
+    refused = {"c": {"check": None, "userErrors": [{"code": "BAD_USER_INPUT"}]}}
+    assert misses_in(query, None, refused, []) == 1
+    assert misses_in(query, None, {"c": {"check": {"id": "CK1"}, "userErrors": []}}, []) == 0
+    quiet = "mutation($i: ConfirmIdentityInput!) { confirmIdentityAtContact(input: $i) { check { id } } }"
+    assert misses_in(quiet, None, {"confirmIdentityAtContact": {"check": None}}, []) == 1
