@@ -234,6 +234,8 @@ KINDS: dict[str, KindSpec] = {
             "product": Field(text),
             "contact_person": Field(text),
             "key_person": Field(a_flag),
+            "key_person_name": Field(text),
+            "enterprise_facts": Field(text, max_length=SUMMARY_MAX),
             "employee_id": Field(text),
             "claimed_at": Field(a_time),
         },
@@ -283,6 +285,9 @@ KINDS: dict[str, KindSpec] = {
             "local_network": Field(text, True),
             "backup_id": Field(text),
             "phone": Field(a_phone, max_length=PHONE_MAX),
+            # A core agent (核心代理商) of its local network: takes opportunities of customers without an
+            # account manager (DOMAIN.md §8).
+            "core": Field(a_flag),
         },
     ),
     # An employee's leave, both days included: their backup acts for their customers meanwhile (DOMAIN.md §5).

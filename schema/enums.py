@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     CertificateType = Segment = Gender = OrganisationClass = VipCard = CustomerGroup = CustomerStatus = str
     AccountType = AccountStatus = ProductType = SubscriptionStatus = Channel = ContactKind = str
     ContactOutcome = OpportunityKind = OpportunityStage = EmployeeRole = ManagerRole = str
-    ContactPurpose = SatisfactionResult = str
+    ContactPurpose = SatisfactionResult = ContactRule = ConsentEvidence = ContactPlanStatus = str
     ContactMode = ContactDirection = CaseKind = CaseEventKind = CareItemKind = LifecycleStage = DueWorkKind = str
     CandidateStatus = MatchDecision = SubmissionDecision = MergeEventKind = DecisionKind = str
     DecisionStatus = ReviewSort = str
@@ -69,6 +69,18 @@ else:
     )
     SatisfactionResult = _enum(
         "SatisfactionResult", v.SATISFACTION_RESULTS, "A satisfaction survey's answer (满意度), best first."
+    )
+    ContactRule = _enum(
+        "ContactRule",
+        v.CONTACT_RULES,
+        "A no-repeated-disturbance rule (不重复打扰): a cap (a day, 7 or 30 days), the quiet hours, an opt-out, "
+        "no consent, or another channel's plan that week.",
+    )
+    ConsentEvidence = _enum(
+        "ConsentEvidence", v.CONSENT_EVIDENCE, "What shows a consent to marketing was given or withdrawn."
+    )
+    ContactPlanStatus = _enum(
+        "ContactPlanStatus", v.CONTACT_PLAN_STATUSES, "Where a touch on the contact work list stands."
     )
     CaseKind = _enum(
         "CaseKind",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -19,6 +19,9 @@ from schema.enums import (
 )
 from schema.pagination import SUBSCRIPTIONS, Connection, in_memory, window
 from schema.scalars import DateTime
+
+if TYPE_CHECKING:
+    from schema.opportunities import OpportunityHandOff
 
 
 def _subscriptions(
@@ -95,26 +98,48 @@ class Opportunity:
     claimed_by: str | None = strawberry.field(description="The employee who claimed it: id.")
     claimed_by_name: str | None = strawberry.field(description="The employee who claimed it: name.")
     claimed_at: DateTime | None = strawberry.field(description="When it was claimed.")
+    key_person_name: str | None = strawberry.field(
+        description="The organisation's key person (关键人) when not the contact person."
+    )
+    enterprise_facts: str | None = strawberry.field(description="What the channel learnt of the enterprise.")
+    # The hand-off when already read with the opportunity (the inbox, the board), else read when asked.
+    prepared: strawberry.Private[Any] = None
+
+    @strawberry.field(
+        description="Its hand-off between channels (商机转移): where it is, whether it is late, every step with "
+        "who, when and why, and its call-back; null for one that came in a file, which has no hand-off here."
+    )
+    async def hand_off(
+        self, info: Info
+    ) -> Annotated[OpportunityHandOff, strawberry.lazy("schema.opportunities")] | None:
+        from schema.opportunities import hand_off_of
+
+        return await hand_off_of(info, self)
+
+
+def opportunity_of(o: dict[str, Any], prepared: Any = None) -> Opportunity:
+    """An opportunity from its stored properties and the employee who claimed it (``claimed_by``)."""
+    return Opportunity(
+        id=o["id"],
+        kind=o["kind"],
+        need=o["need"],
+        stage=o["stage"],
+        channel=o["channel"],
+        captured_at=o["captured_at"],
+        product=o.get("product"),
+        contact_person=o.get("contact_person"),
+        key_person=bool(o.get("key_person")),
+        claimed_by=(o.get("claimed_by") or {}).get("id"),
+        claimed_by_name=(o.get("claimed_by") or {}).get("name"),
+        claimed_at=o.get("claimed_at"),
+        key_person_name=o.get("key_person_name"),
+        enterprise_facts=o.get("enterprise_facts"),
+        prepared=prepared,
+    )
 
 
 def opportunities_of(holdings: Holdings) -> list[Opportunity]:
-    return [
-        Opportunity(
-            id=o["id"],
-            kind=o["kind"],
-            need=o["need"],
-            stage=o["stage"],
-            channel=o["channel"],
-            captured_at=o["captured_at"],
-            product=o.get("product"),
-            contact_person=o.get("contact_person"),
-            key_person=bool(o.get("key_person")),
-            claimed_by=(o.get("claimed_by") or {}).get("id"),
-            claimed_by_name=(o.get("claimed_by") or {}).get("name"),
-            claimed_at=o.get("claimed_at"),
-        )
-        for o in holdings.opportunities
-    ]
+    return [opportunity_of(o) for o in holdings.opportunities]
 
 
 def subscription_of(row: dict[str, Any], customer_id: str) -> Subscription:

@@ -91,6 +91,11 @@ PAGED_FIELDS = frozenset(
         "members",
         "memberOf",
         "sourceRecords",
+        "opportunityInbox",
+        "opportunityBoard",
+        "capturedOpportunities",
+        "callBacks",
+        "contactWorkList",
     }
 )
 

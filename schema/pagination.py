@@ -113,6 +113,12 @@ MERGE_HISTORY = Order("mergeHistory", "newest", (str, str))
 TIER_HISTORY = Order("tierHistory", "newest", (str, str))
 DUE_WORK = Order("dueWork", "late_then_due", (int, str, str, str, str))
 SLA_BREACHES = Order("slaBreaches", "newest", (str, str))
+# The opportunity hand-off's lists (schema/opportunities.py), read whole and paged in memory.
+OPPORTUNITY_INBOX = Order("opportunityInbox", "newest", (str, str))
+OPPORTUNITY_BOARD = Order("opportunityBoard", "newest", (str, str))
+CAPTURED_OPPORTUNITIES = Order("capturedOpportunities", "newest", (str, str))
+CALL_BACKS = Order("callBacks", "due", (str, str))
+CONTACT_WORK_LIST = Order("contactWorkList", "time", (str, str))
 
 
 def page_info(cursors: Sequence[str], has_next_page: bool, has_previous_page: bool = False) -> PageInfo:

@@ -11,6 +11,7 @@ from app.errors import BadInput, NotFoundError
 from app.resolution.normalise import normalise_certificate
 from schema.channel import ChannelMutation, ChannelQuery, CustomerRecordInput
 from schema.contact_confirmation import ContactConfirmationMutation, ContactConfirmationQuery
+from schema.contact_planning import ContactPlanningMutation, ContactPlanningQuery
 from schema.context import Info
 from schema.customer import Customer, fetch_customer
 from schema.enums import CertificateType, MatchDecision, value_of
@@ -38,7 +39,9 @@ class MatchResult:
 
 
 @strawberry.type(description="What channels, stewards and analysts read: one customer, the same answer everywhere.")
-class Query(StewardQuery, ChannelQuery, ServiceQuery, ContactConfirmationQuery, OpportunityQuery):
+class Query(
+    StewardQuery, ChannelQuery, ServiceQuery, ContactConfirmationQuery, OpportunityQuery, ContactPlanningQuery
+):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()
@@ -120,7 +123,9 @@ class Query(StewardQuery, ChannelQuery, ServiceQuery, ContactConfirmationQuery, 
 @strawberry.type(
     description="What channels and stewards change; a refusal they can fix comes back in the payload's userErrors."
 )
-class Mutation(StewardMutation, ChannelMutation, ContactConfirmationMutation, OpportunityMutation):
+class Mutation(
+    StewardMutation, ChannelMutation, ContactConfirmationMutation, OpportunityMutation, ContactPlanningMutation
+):
     pass
 
 

@@ -197,6 +197,8 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "product": values.get("product"),
             "contact_person": values.get("contact_person"),
             "key_person": values.get("key_person"),
+            "key_person_name": values.get("key_person_name"),
+            "enterprise_facts": values.get("enterprise_facts"),
             "claimed_at": values.get("claimed_at"),
             "owner_record": owner,
             "employee_record": row["employee"],
@@ -209,6 +211,7 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             "role": values["role"],
             "local_network": values["local_network"],
             "phone": values.get("phone"),
+            "core": values.get("core"),
             "backup_record": ref("backup_id", "employees"),
         }
     elif kind == "leaves":

@@ -60,6 +60,7 @@ BOUNDED_LISTS = {
     ("Customer", "pendingDuplicates"),
     ("PendingDuplicate", "reasons"),
     ("Query", "contactChecks"),
+    ("ContactPermission", "reasons"),
 }
 # Fields whose words are a closed vocabulary, by name.
 VOCABULARY_FIELDS = {"kind", "channel", "stage", "status", "decision", "segment", "certificateType", "sort", "role"}
@@ -137,6 +138,11 @@ def test_enums_are_the_vocabulary() -> None:
         "ContactMode": v.CONTACT_MODES,
         "OpportunityEventKind": v.OPPORTUNITY_EVENT_KINDS,
         "OpportunityEscalation": v.OPPORTUNITY_ESCALATIONS,
+        "ContactPurpose": v.CONTACT_PURPOSES,
+        "SatisfactionResult": v.SATISFACTION_RESULTS,
+        "ContactRule": v.CONTACT_RULES,
+        "ConsentEvidence": v.CONSENT_EVIDENCE,
+        "ContactPlanStatus": v.CONTACT_PLAN_STATUSES,
     }
     for name, words in pairs.items():
         enum = schema().type_map[name]
