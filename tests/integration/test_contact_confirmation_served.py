@@ -297,3 +297,19 @@ async def test_who_may_confirm(desk: Store) -> None:
         answer = await gql(hall, CHECKS, id=shown["candidateId"])
         assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await status(desk, shown["candidateId"]))["status"] == "PENDING"
+
+
+async def test_public_customers_across_local_networks_are_refused_at_the_desk(desk: Store, tmp_path: Path) -> None:
+    """A2 moved to another local network after resolution proposed the pair: the merge rules refuse what
+    the steward's approval would be refused, and the candidate stays pending for the next run."""
+    moved = customer("A2", "欧阳某某", X, "resident_id", phones="13300007772", local_network="0592")
+    await ingest_file(desk, "hall", "customers", write_csv(tmp_path / "moved.csv", CUSTOMER_HEADER, [moved]))
+    a1 = await customer_of(desk, "A1")
+    async with api_client(desk, "service_hall") as hall:
+        shown = the_one(await pending(hall, a1), "A2")
+        refused = await confirm(hall, a1, shown["candidateId"], X)
+    assert [e["code"] for e in refused["userErrors"]] == ["MERGE_RULE"], refused
+    assert "individuals_across_local_networks" in refused["userErrors"][0]["message"]
+    assert await customer_of(desk, "A1") != await customer_of(desk, "A2")
+    kept = await checks(desk, shown["candidateId"])
+    assert [(c["outcome"], c["reason"]) for c in kept] == [("REFUSED", "merge rule individuals_across_local_networks")]
