@@ -22,6 +22,7 @@ from schema.enums import (
     ContactMode,
     ContactOutcome,
     ContactPurpose,
+    ContactRule,
     SatisfactionResult,
     Segment,
     SubmissionDecision,
@@ -136,11 +137,19 @@ class ContactRecordInput:
     satisfaction: SatisfactionResult | None = strawberry.field(
         default=None, description="The customer's survey answer about this contact, if one was taken."
     )
+    plan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The plan on the contact work list this touch carries out: marked done, linked."
+    )
 
 
 @strawberry.type(description="What recordContact answers.")
 class RecordContactPayload:
     customer: Customer | None = strawberry.field(description="The customer as every channel now sees it.")
+    contact_id: strawberry.ID | None = strawberry.field(description="The contact recorded.")
+    violations: list[ContactRule] = strawberry.field(
+        description="The no-repeated-disturbance rules an outbound marketing touch broke: recorded all the same, "
+        "flagged and counted (analytics/contact_violations_by_channel); never any for service."
+    )
     user_errors: list[UserError] = strawberry.field(description="Why nothing was recorded, when it was not.")
 
 
@@ -272,16 +281,17 @@ class ChannelMutation:
         description="Record a touch with a customer; the answer is the customer as every channel now sees it."
     )
     async def record_contact(self, info: Info, contact: ContactRecordInput) -> RecordContactPayload:
-        from app.services.channel_writes import ContactInput, record_contact
+        from app.services.channel_writes import ContactInput, RecordedContact, record_touch
 
         caller = info.context.caller
         caller.require("record_contact")  # type: ignore[union-attr]
         channel = _channel_of(info, value_of(contact.channel))
         await _require_acting_for(info, str(contact.customer_id))
 
-        async def work() -> str:
-            return await record_contact(
+        async def work() -> RecordedContact:
+            return await record_touch(
                 info.context.store,
+                info.context.rules,
                 ContactInput(
                     str(contact.customer_id),
                     channel,
@@ -294,16 +304,22 @@ class ChannelMutation:
                     value_of(contact.direction),
                     value_of(contact.purpose),
                     value_of(contact.satisfaction),
+                    str(contact.plan_id) if contact.plan_id else None,
                 ),
                 caller.name,  # type: ignore[union-attr]
             )
 
-        customer_id, errors = await attempt(work, "contact")
-        if customer_id is None:
-            return RecordContactPayload(customer=None, user_errors=errors)
+        recorded, errors = await attempt(work, "contact")
+        if recorded is None:
+            return RecordContactPayload(customer=None, contact_id=None, violations=[], user_errors=errors)
         info.context.loaders.want(view_parts(info))
-        raw = await info.context.loaders.require(customer_id)
-        return RecordContactPayload(customer=Customer(raw=raw, requested_id=customer_id), user_errors=[])
+        raw = await info.context.loaders.require(recorded.customer_id)
+        return RecordContactPayload(
+            customer=Customer(raw=raw, requested_id=recorded.customer_id),
+            contact_id=strawberry.ID(recorded.contact_id),
+            violations=recorded.violations,  # type: ignore[arg-type]
+            user_errors=[],
+        )
 
     @strawberry.mutation(
         description="New or changed customer details from a channel: kept as a source record, "

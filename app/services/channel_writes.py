@@ -12,6 +12,8 @@ from app import vocabulary as v
 from app.errors import NotFoundError
 from app.fields import Invalid, a_time, one_of
 from app.ids import api_contact_id, api_customer_source_id, record_id
+from app.rules import Rules, get_rules
+from app.services.contact_planning import violations
 from app.services.incremental import RecordDecision, resolve_records
 from app.services.source_records import upsert_row
 from app.store import Store, cypher
@@ -41,10 +43,26 @@ class ContactInput:
     # satisfaction is the customer's survey answer about the contact.
     purpose: str | None = None
     satisfaction: str | None = None
+    # The plan on the contact work list this touch carries out: marked done and linked.
+    plan_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedContact:
+    customer_id: str
+    contact_id: str
+    # The no-repeated-disturbance rules the touch broke (app/vocabulary.CONTACT_RULES): it is
+    # recorded all the same, flagged, so nothing a channel did is lost and analysts count it.
+    violations: list[str]
 
 
 async def record_contact(store: Store, contact: ContactInput, caller: str) -> str:
     """Returns the customer id the contact was recorded on (the survivor, for a merged id)."""
+    return (await record_touch(store, get_rules(), contact, caller)).customer_id
+
+
+async def record_touch(store: Store, rules: Rules, contact: ContactInput, caller: str) -> RecordedContact:
+    """Records the contact, with the rules it broke when it is outbound marketing."""
     channel = one_of(v.CHANNELS)(contact.channel)
     kind = one_of(v.CONTACT_KINDS)(contact.kind)
     outcome = one_of(v.CONTACT_OUTCOMES)(contact.outcome) if contact.outcome else None
@@ -61,6 +79,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
     source = api_source(channel)
     source_id = api_contact_id(contact.customer_id, at, now, caller)
     rid = record_id(source, "contacts", source_id)
+    touch = {"at": at, "purpose": purpose, "direction": direction, "mode": mode}
+    broken = await violations(store, rules, contact.customer_id, channel, touch, contact.plan_id) or None
     fields = {
         "customer_id": contact.customer_id,
         "channel": channel,
@@ -73,6 +93,8 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
         "purpose": purpose,
         "satisfaction": satisfaction,
         "employee_id": contact.employee_id,
+        "plan_id": contact.plan_id,
+        "violations": broken,
         "recorded_by": caller,
     }
     rows = await store.write(
@@ -83,6 +105,7 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
             "source": source,
             "source_id": source_id,
             "now": now,
+            "plan": contact.plan_id,
             "record": {k: val for k, val in fields.items() if val is not None},
             "node": {
                 k: val
@@ -98,6 +121,7 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
                     "direction": direction,
                     "purpose": purpose,
                     "satisfaction": satisfaction,
+                    "violations": broken,
                 }.items()
                 if val is not None
             },
@@ -105,7 +129,7 @@ async def record_contact(store: Store, contact: ContactInput, caller: str) -> st
     )
     if not rows:
         raise NotFoundError(f"no active customer with id {contact.customer_id!r}")
-    return str(rows[0]["customer_id"])
+    return RecordedContact(str(rows[0]["customer_id"]), rid, broken or [])
 
 
 async def submit_customer_record(

@@ -42,6 +42,11 @@ SERVICE_QUERIES = [
     cypher("analytics/care_compliance_by_manager"),
     cypher("analytics/customers_per_manager"),
     cypher("analytics/stars_by_network"),
+    # The opportunity hand-off's: held to the API's own steps in test_opportunity_handoff.
+    cypher("analytics/opportunity_conversion_by_channel"),
+    cypher("analytics/time_to_claim_by_channel"),
+    cypher("analytics/contact_violations_by_channel"),
+    cypher("analytics/satisfaction_by_channel"),
 ]
 
 ALL_QUERIES = [

@@ -1,17 +1,22 @@
-"""No repeated disturbance (不重复打扰, DOMAIN.md §1, §6, §9) through the served API on both stores, at
-a fixed moment: a contact's purpose and survey answer kept from a file and from recordContact."""
+"""No repeated disturbance (不重复打扰, DOMAIN.md §1, §6, §9) and the unified contact work list through
+the served API on both stores, at a fixed moment (Wednesday 2 December 2026, 15:00 Beijing): an
+outbound marketing call refused at planning with the rule and the next allowed time, made anyway and
+recorded as a violation and counted; a service call on the same customer allowed; a second channel
+planning the same customer the same week refused; a merge joining histories and consents; opt-outs;
+a contact's purpose and survey answer, and the satisfaction shares by channel."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app import clock
 from app.services.resolve import resolve_all
-from app.store import Store
+from app.store import Store, cypher
 from loaders.ingest import ingest_file
 from tests.conftest import api_client, cypher_of_tests
 from tests.integration.test_ingest import CUSTOMER_HEADER, customer, write_csv
@@ -90,3 +95,237 @@ async def test_a_contact_keeps_its_purpose_and_survey_answer_from_a_file_and_fro
     ]
     [record] = await store.read(PROPERTIES, {"id": shown[0]["id"]})
     assert (record["props"]["purpose"], record["props"]["satisfaction"]) == ("service", "very_satisfied")
+
+
+PERMISSION = """query($c: ID!, $p: ContactPurpose!, $m: ContactMode, $at: DateTime) {
+  contactPermission(customerId: $c, purpose: $p, mode: $m, at: $at) {
+    customerId allowed reasons { rule message } nextAllowedAt } }"""
+
+PLAN = """mutation($plan: ContactPlanInput!) { planContact(plan: $plan) {
+  plan { id customerId channel purpose mode at status employeeId }
+  permission { allowed reasons { rule message } nextAllowedAt }
+  userErrors { field message code } } }"""
+
+TOUCH = """mutation($c: ContactRecordInput!) { recordContact(contact: $c) {
+  contactId violations customer { id } userErrors { field message code } } }"""
+
+CONSENT = """mutation($c: ConsentInput!) { recordConsent(consent: $c) {
+  consent { id customerId granted mode channel at evidence evidenceReference evidenceChannel employeeId keptUntil }
+  userErrors { field message code } } }"""
+
+WORK_LIST = """query($from: Date!, $to: Date!, $channel: Channel, $employee: ID) {
+  contactWorkList(from: $from, to: $to, channel: $channel, employee: $employee, first: 10) {
+    totalCount nodes { id customerId channel purpose at status contactId } } }"""
+
+CANCEL = """mutation($id: ID!) { cancelContactPlan(id: $id, reason: "customer moved") {
+  plan { id status } userErrors { field message code } } }"""
+
+VIOLATIONS = cypher("analytics/contact_violations_by_channel")
+SATISFACTION = cypher("analytics/satisfaction_by_channel")
+
+
+async def consent(store: Store, customer_id: str, granted: bool = True, **extra: Any) -> dict[str, Any]:
+    given = {
+        "customerId": customer_id,
+        "granted": granted,
+        "evidence": "RECORDED_CALL",
+        "evidenceReference": "REC-0001",
+        "at": t("11-01T10:00"),
+        "employeeId": "crm:employees:E9",
+        **extra,
+    }
+    async with api_client(store, "service_hall", "desk-consent") as hall:
+        answer = await gql(hall, CONSENT, c=given)
+    assert "errors" not in answer and answer["data"]["recordConsent"]["userErrors"] == [], answer
+    return answer["data"]["recordConsent"]["consent"]
+
+
+async def test_a_marketing_call_is_refused_at_planning_made_anyway_flagged_and_counted_and_service_is_allowed(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    # This morning the agent already made a marketing call to p1 (the day's one).
+    ids = await loaded(store, tmp_path, [touch("K1", "p1", "12-02T10:00")])
+    p1 = ids["p1"]
+    kept = await consent(store, p1)
+    assert (kept["granted"], kept["evidence"], kept["evidenceChannel"]) == (True, "RECORDED_CALL", "SERVICE_HALL")
+    assert kept["at"] == "2026-11-01T10:00:00.000+08:00" and kept["keptUntil"] == "2027-04-01T10:00:00.000+08:00"
+    async with api_client(store, "agent", "agent-1") as agent, api_client(store, "service_hall", "desk-1") as hall:
+        asked = await gql(agent, PERMISSION, c=p1, p="MARKETING", m="CALL")
+        assert "errors" not in asked, asked
+        answer = asked["data"]["contactPermission"]
+        assert (answer["allowed"], [r["rule"] for r in answer["reasons"]]) == (False, ["DAILY_CAP"])
+        assert answer["nextAllowedAt"] == "2026-12-03T08:00:00.000+08:00"
+
+        planned = await gql(
+            agent, PLAN, plan={"customerId": p1, "purpose": "MARKETING", "mode": "CALL", "at": t("12-02T16:00")}
+        )
+        assert "errors" not in planned, planned
+        refused = planned["data"]["planContact"]
+        assert refused["plan"] is None and refused["permission"]["nextAllowedAt"] == "2026-12-03T08:00:00.000+08:00"
+        [error] = refused["userErrors"]
+        assert error["code"] == "CONTACT_RULE" and error["field"] == ["plan", "at"]
+        assert "daily_cap" in error["message"] and "next allowed at 2026-12-03T08:00:00.000+08:00" in error["message"]
+
+        # A service call on the same customer now, and one planned in the quiet hours: allowed.
+        service = await gql(hall, PERMISSION, c=p1, p="SERVICE")
+        assert service["data"]["contactPermission"]["allowed"] is True, service
+        late = await gql(hall, PLAN, plan={"customerId": p1, "purpose": "SERVICE", "at": t("12-02T23:00")})
+        assert late["data"]["planContact"]["userErrors"] == [], late
+        assert late["data"]["planContact"]["plan"]["status"] == "PLANNED"
+
+        # The agent calls anyway: recorded, flagged; a service call is never flagged.
+        made = {"customerId": p1, "kind": "RETENTION", "purpose": "MARKETING", "direction": "OUTBOUND", "mode": "CALL"}
+        anyway = await gql(agent, TOUCH, c=made)
+        assert "errors" not in anyway and anyway["data"]["recordContact"]["userErrors"] == [], anyway
+        assert anyway["data"]["recordContact"]["violations"] == ["DAILY_CAP"]
+        at_now.advance(timedelta(minutes=1))
+        reply = await gql(hall, TOUCH, c={**made, "purpose": "SERVICE", "kind": "QUERY"})
+        assert reply["data"]["recordContact"]["violations"] == [], reply
+    stored = await store.read(PROPERTIES, {"id": anyway["data"]["recordContact"]["contactId"]})
+    assert stored[0]["props"]["violations"] == ["daily_cap"]
+    window = {"since": "2026-11-30T16:00:00.000Z", "until": "2026-12-02T16:00:00.000Z"}
+    rows = {r["channel"]: r for r in await store.read(VIOLATIONS, window)}
+    assert set(rows) == {"agent"}, rows
+    assert (rows["agent"]["marketing"], rows["agent"]["violating"], rows["agent"]["daily_cap"]) == (2, 1, 1)
+    assert rows["agent"]["rate"] == 0.5 and rows["agent"]["no_consent"] == 0
+
+
+async def test_two_channels_planning_the_same_customer_the_same_week_the_second_is_refused(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    ids = await loaded(store, tmp_path)
+    p2 = ids["p2"]
+    await consent(store, p2)
+    async with api_client(store, "agent", "agent-1") as agent, api_client(store, "hotline", "line-1") as hotline:
+        friday = {"customerId": p2, "purpose": "MARKETING", "mode": "CALL", "at": t("12-04T10:00")}
+        first = await gql(agent, PLAN, plan={**friday, "employeeId": "crm:employees:E1"})
+        assert first["data"]["planContact"]["userErrors"] == [], first
+        plan = first["data"]["planContact"]["plan"]
+        assert (plan["channel"], plan["status"], plan["at"]) == ("AGENT", "PLANNED", "2026-12-04T10:00:00.000+08:00")
+
+        second = await gql(hotline, PLAN, plan={**friday, "at": t("12-03T10:00")})
+        refused = second["data"]["planContact"]
+        assert refused["plan"] is None
+        assert [r["rule"] for r in refused["permission"]["reasons"]] == ["PLANNED_BY_OTHER_CHANNEL"]
+        assert "agent already planned a marketing touch for 2026-12-04 10:00" in refused["userErrors"][0]["message"]
+        assert refused["permission"]["nextAllowedAt"] == "2026-12-07T08:00:00.000+08:00"
+        # The plan counts against the caps: a second agent plan the same day is over the day's one.
+        again = await gql(agent, PLAN, plan={**friday, "at": t("12-04T15:00")})
+        assert [r["rule"] for r in again["data"]["planContact"]["permission"]["reasons"]] == ["DAILY_CAP"]
+
+        listed = await gql(agent, WORK_LIST, **{"from": "2026-11-30", "to": "2026-12-06"})
+        assert [n["id"] for n in listed["data"]["contactWorkList"]["nodes"]] == [plan["id"]], listed
+        theirs = await gql(hotline, WORK_LIST, **{"from": "2026-11-30", "to": "2026-12-06", "channel": "AGENT"})
+        assert theirs["errors"][0]["extensions"]["code"] == "FORBIDDEN", theirs
+
+        # Done when its contact is recorded with the plan's id: linked, and no longer counted twice.
+        at_now.advance(timedelta(days=2, hours=-4))  # Friday 4 December 11:00
+        made = {
+            "customerId": p2,
+            "kind": "RETENTION",
+            "purpose": "MARKETING",
+            "direction": "OUTBOUND",
+            "mode": "CALL",
+            "planId": plan["id"],
+        }
+        done = await gql(agent, TOUCH, c=made)
+        assert done["data"]["recordContact"]["userErrors"] == [], done
+        assert done["data"]["recordContact"]["violations"] == []
+        by_employee = await gql(
+            agent, WORK_LIST, **{"from": "2026-12-04", "to": "2026-12-04", "employee": "crm:employees:E1"}
+        )
+        [node] = by_employee["data"]["contactWorkList"]["nodes"]
+        assert (node["status"], node["contactId"]) == ("DONE", done["data"]["recordContact"]["contactId"])
+        not_twice = await gql(agent, TOUCH, c=made)
+        assert not_twice["data"]["recordContact"]["userErrors"][0]["field"] == ["contact", "planId"], not_twice
+
+        cancelled = await gql(agent, CANCEL, id=plan["id"])
+        assert cancelled["data"]["cancelContactPlan"]["userErrors"][0]["code"] == "CONFLICT", cancelled
+        later = await gql(agent, PLAN, plan={**friday, "at": t("12-14T10:00")})
+        later_id = later["data"]["planContact"]["plan"]["id"]
+        refused_cancel = await gql(hotline, CANCEL, id=later_id)
+        assert refused_cancel["data"]["cancelContactPlan"]["userErrors"][0]["code"] == "NOT_FOUND", refused_cancel
+        gone = await gql(agent, CANCEL, id=later_id)
+        assert gone["data"]["cancelContactPlan"]["plan"]["status"] == "CANCELLED", gone
+
+
+async def test_a_merge_joins_the_histories_consents_and_plans(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    # One marketing touch each, on Monday and Tuesday: each alone has room for one more in 7 days.
+    ids = await loaded(
+        store, tmp_path, [touch("K1", "p1", "11-30T10:00"), touch("K2", "p2", "12-01T10:00", channel="hotline")]
+    )
+    await consent(store, ids["p2"])
+    async with api_client(store, "agent", "agent-1") as agent:
+        before = await gql(agent, PERMISSION, c=ids["p1"], p="MARKETING", m="CALL")
+        assert [r["rule"] for r in before["data"]["contactPermission"]["reasons"]] == ["NO_CONSENT"], before
+        assert (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL"))["data"]["contactPermission"][
+            "allowed"
+        ]
+    async with api_client(store, "steward", "steward-1") as steward:
+        merged = await gql(
+            steward,
+            'mutation($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "same person") '
+            "{ userErrors { message } } }",
+            s=ids["p1"],
+            a=ids["p2"],
+        )
+        assert merged["data"]["mergeCustomers"]["userErrors"] == [], merged
+    async with api_client(store, "agent", "agent-1") as agent:
+        # p2's consent now holds for p1, and both touches count: two in the 7 days to today.
+        for asked in (ids["p1"], ids["p2"]):
+            after = (await gql(agent, PERMISSION, c=asked, p="MARKETING", m="CALL"))["data"]["contactPermission"]
+            assert after["customerId"] == ids["p1"]
+            assert [r["rule"] for r in after["reasons"]] == ["SEVEN_DAY_CAP"], after
+            # Monday 30 November leaves the window on 7 December.
+            assert after["nextAllowedAt"] == "2026-12-07T08:00:00.000+08:00"
+
+
+async def test_an_opt_out_stops_marketing_until_a_new_consent(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    ids = await loaded(store, tmp_path)
+    p1 = ids["p1"]
+    await consent(store, p1)
+    out = await consent(store, p1, granted=False, evidence="SMS_REPLY", evidenceReference="TD", at=t("11-20T09:00"))
+    assert out["granted"] is False
+    sms_out = await consent(
+        store, ids["p2"], granted=False, evidence="SMS_REPLY", evidenceReference="TD", mode="SMS", at=t("11-20T09:00")
+    )
+    assert sms_out["mode"] == "SMS"
+    await consent(store, ids["p2"], at=t("11-01T09:00"))
+    async with api_client(store, "agent", "agent-1") as agent:
+        answer = (await gql(agent, PERMISSION, c=p1, p="MARKETING"))["data"]["contactPermission"]
+        assert [r["rule"] for r in answer["reasons"]] == ["OPTED_OUT"] and answer["nextAllowedAt"] is None
+        sms = (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="SMS"))["data"]["contactPermission"]
+        call = (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL"))["data"]["contactPermission"]
+        assert (sms["allowed"], call["allowed"]) == (False, True)
+        made = {"customerId": p1, "kind": "RETENTION", "purpose": "MARKETING", "direction": "OUTBOUND"}
+        anyway = await gql(agent, TOUCH, c=made)
+        assert anyway["data"]["recordContact"]["violations"] == ["OPTED_OUT"], anyway
+    again = await consent(store, p1, at=t("12-01T09:00"), evidence="SIGNED_FORM", evidenceReference="F-17")
+    assert again["evidence"] == "SIGNED_FORM"
+    async with api_client(store, "agent", "agent-1") as agent:
+        # The day's marketing call was made (flagged): the day is full, tomorrow is free.
+        answer = (await gql(agent, PERMISSION, c=p1, p="MARKETING"))["data"]["contactPermission"]
+        assert [r["rule"] for r in answer["reasons"]] == ["DAILY_CAP"], answer
+
+
+async def test_satisfaction_by_channel(store: Store, tmp_path: Path, at_now: clock.FixedClock) -> None:
+    answers = ["very_satisfied", "satisfied", "satisfied", "dissatisfied"]
+    contacts = [
+        touch(f"K{i}", "p1", f"11-{10 + i}T10:00", purpose="service", satisfaction=a, channel="hotline")
+        for i, a in enumerate(answers)
+    ]
+    contacts.append(touch("K9", "p2", "11-20T10:00", purpose="service", satisfaction="neutral", channel="web_hall"))
+    contacts.append(touch("K8", "p2", "11-21T10:00", purpose="service"))
+    await loaded(store, tmp_path, contacts)
+    rows = await store.read(SATISFACTION, {"since": "2026-10-31T16:00:00.000Z", "until": "2026-11-30T16:00:00.000Z"})
+    shown = [(r["channel"], r["result"], r["contacts"], r["surveyed"], r["share"], r["satisfied_share"]) for r in rows]
+    assert shown == [
+        ("hotline", "dissatisfied", 1, 4, 0.25, 0.75),
+        ("hotline", "satisfied", 2, 4, 0.5, 0.75),
+        ("hotline", "very_satisfied", 1, 4, 0.25, 0.75),
+        ("web_hall", "neutral", 1, 1, 1.0, 0.0),
+    ]

@@ -1,0 +1,10 @@
+// Put a touch on the unified contact work list (统一客户接触派单), on the live customer (a merged id
+// plans on its survivor). The caller has checked the no-repeated-disturbance rules just before.
+MATCH (asked:Customer {id: $customer})
+OPTIONAL MATCH (asked)-[:MERGED_INTO*1..5]->(survivor:Customer {status: 'active'})
+WITH coalesce(survivor, asked) AS c
+WHERE c.status = 'active'
+CREATE (p:ContactPlan {id: $id})
+SET p += $plan
+CREATE (c)-[:PLANNED]->(p)
+RETURN c.id AS customer_id, p {.*} AS plan
