@@ -147,6 +147,7 @@ def _event(
         "id": opportunity_step_id(opportunity, kind),
         "kind": kind,
         "at": now,
+        "at_ms": _ms(now),
         "channel": actor.channel if actor else None,
         "employee": actor.employee if actor else None,
         "by_system": actor is None,
@@ -155,6 +156,11 @@ def _event(
         "to_employee": to_employee,
     }
     return {k: val for k, val in event.items() if val is not None}
+
+
+def _ms(stored: str) -> int:
+    """A stored time in milliseconds, kept beside it so analysts' Cypher can subtract two times."""
+    return int(clock.parse(stored).timestamp() * 1000)
 
 
 def _call_back(opportunity: str, employee: str | None, channel: str, rules: Rules, now: str) -> dict[str, Any]:
@@ -230,6 +236,7 @@ async def capture(store: Store, rules: Rules, captured: Capture, actor: Actor) -
         "stage": stage,
         "channel": actor.channel,
         "captured_at": now,
+        "captured_ms": _ms(now),
         "key_person": captured.key_person,
         "steps": len(events),
         "queue": receiver.channel,

@@ -334,3 +334,46 @@ async def test_a_merge_keeps_the_customers_opportunities(
     done(await ask(store, CLOSE, "account_manager", AM1, id=oid, won=False), "closeOpportunity")
     again = done(await ask(store, CAPTURE, "service_hall", o=lead), "captureOpportunity")
     assert again["handOff"]["customerId"] == survivor
+
+
+async def test_analysts_conversion_and_time_to_claim_by_channel(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    from app.store import cypher
+
+    ids = await loaded(store, tmp_path)
+    hall = done(
+        await ask(
+            store, CAPTURE, "service_hall", o={"kind": "OPPORTUNITY", "need": "PURCHASE", "customerId": ids["c1"]}
+        ),
+        "captureOpportunity",
+    )["id"]
+    hotline = done(
+        await ask(store, CAPTURE, "hotline", o={"kind": "LEAD", "need": "CONSULTATION", "customerId": ids["c2"]}),
+        "captureOpportunity",
+    )["id"]
+    done(await ask(store, CAPTURE, "web_hall", o={"kind": "LEAD", "need": "PURCHASE"}), "captureOpportunity")
+    at_now.advance(timedelta(hours=1))
+    done(await ask(store, CLAIM, "agent", AG1, id=hotline), "claimOpportunity")
+    done(await ask(store, CLOSE, "agent", AG1, id=hotline, won=False), "closeOpportunity")
+    at_now.advance(timedelta(hours=1, minutes=30))
+    done(await ask(store, CLAIM, "account_manager", AM1, id=hall), "claimOpportunity")
+    done(await ask(store, CLOSE, "account_manager", AM1, id=hall, won=True), "closeOpportunity")
+
+    period = {"since": "2026-12-01T16:00:00.000Z", "until": "2026-12-02T16:00:00.000Z"}
+    conversion = {
+        r["channel"]: r for r in await store.read(cypher("analytics/opportunity_conversion_by_channel"), period)
+    }
+    assert {c: (r["captured"], r["closed"], r["won"], r["open"], r["conversion"]) for c, r in conversion.items()} == {
+        "hotline": (1, 1, 0, 0, 0.0),
+        "service_hall": (1, 1, 1, 0, 1.0),
+        "web_hall": (1, 0, 0, 1, None),
+    }
+    claims = {r["channel"]: r for r in await store.read(cypher("analytics/time_to_claim_by_channel"), period)}
+    assert {c: (r["claimed"], r["average_hours"], r["longest_hours"]) for c, r in claims.items()} == {
+        "hotline": (1, 1.0, 1.0),
+        "service_hall": (1, 2.5, 2.5),
+    }
+    # The same claims as the steps the API shows the capturing channel.
+    seen = (await ask(store, ONE, "service_hall", id=hall))["data"]["opportunity"]["handOff"]["steps"]
+    assert [s["kind"] for s in seen] == ["CAPTURED", "ROUTED", "CLAIMED", "WON"]
