@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from app import clock
+from app.services.invariants import check_invariants
 from app.services.resolve import resolve_all
 from app.store import Store, cypher
 from loaders.ingest import ingest_file
@@ -257,12 +258,15 @@ async def test_a_merge_joins_the_histories_consents_and_plans(
         store, tmp_path, [touch("K1", "p1", "11-30T10:00"), touch("K2", "p2", "12-01T10:00", channel="hotline")]
     )
     await consent(store, ids["p2"])
-    async with api_client(store, "agent", "agent-1") as agent:
+    async with api_client(store, "agent", "agent-1") as agent, api_client(store, "hotline", "line-1") as hotline:
         before = await gql(agent, PERMISSION, c=ids["p1"], p="MARKETING", m="CALL")
         assert [r["rule"] for r in before["data"]["contactPermission"]["reasons"]] == ["NO_CONSENT"], before
-        assert (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL"))["data"]["contactPermission"][
-            "allowed"
-        ]
+        alone = await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL")
+        assert alone["data"]["contactPermission"]["allowed"], alone
+        # The hotline plans p2 for Thursday.
+        plan = {"customerId": ids["p2"], "purpose": "MARKETING", "mode": "CALL", "at": t("12-03T10:00")}
+        planned = await gql(hotline, PLAN, plan=plan)
+        assert planned["data"]["planContact"]["userErrors"] == [], planned
     async with api_client(store, "steward", "steward-1") as steward:
         merged = await gql(
             steward,
@@ -272,14 +276,17 @@ async def test_a_merge_joins_the_histories_consents_and_plans(
             a=ids["p2"],
         )
         assert merged["data"]["mergeCustomers"]["userErrors"] == [], merged
-    async with api_client(store, "agent", "agent-1") as agent:
-        # p2's consent now holds for p1, and both touches count: two in the 7 days to today.
+    assert (await check_invariants(store)).ok
+    async with api_client(store, "agent", "agent-1") as agent, api_client(store, "hotline", "line-1") as hotline:
+        # p2's consent now holds for p1; both touches and the hotline's plan count; the hotline has the week.
         for asked in (ids["p1"], ids["p2"]):
             after = (await gql(agent, PERMISSION, c=asked, p="MARKETING", m="CALL"))["data"]["contactPermission"]
             assert after["customerId"] == ids["p1"]
-            assert [r["rule"] for r in after["reasons"]] == ["SEVEN_DAY_CAP"], after
-            # Monday 30 November leaves the window on 7 December.
-            assert after["nextAllowedAt"] == "2026-12-07T08:00:00.000+08:00"
+            assert [r["rule"] for r in after["reasons"]] == ["SEVEN_DAY_CAP", "PLANNED_BY_OTHER_CHANNEL"], after
+            # Tuesday 8 December: the 7 days holding it hold only Thursday's plan.
+            assert after["nextAllowedAt"] == "2026-12-08T08:00:00.000+08:00"
+        listed = await gql(hotline, WORK_LIST, **{"from": "2026-12-03", "to": "2026-12-03"})
+        assert [n["customerId"] for n in listed["data"]["contactWorkList"]["nodes"]] == [ids["p1"]], listed
 
 
 async def test_an_opt_out_stops_marketing_until_a_new_consent(
