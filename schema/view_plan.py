@@ -30,6 +30,7 @@ from schema.limits import DEFAULT_PAGE, MAX_PAGE
 HOLDINGS = frozenset({"accounts", "subscriptions", "offerings", "opportunities"})
 RELATIONS = frozenset({"accountManagers", "memberOf", "members", "household", "tier"})
 TIER = frozenset({"tier"})
+SERVICE = "service"
 # A contact page with any of these is not the plain newest-first page the customer query prefetches.
 CONTACT_FILTERS = frozenset({"after", "channel", "kind", "since", "until"})
 
@@ -85,4 +86,5 @@ def view_parts(info: Info, *, relations: bool = False, tier: bool = False) -> Vi
         relations=relations or bool(names & RELATIONS),
         tier=tier or bool(names & TIER),
         contact_pages=frozenset(pages),
+        service=SERVICE in names,
     )

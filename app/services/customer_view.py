@@ -49,6 +49,8 @@ class ViewParts:
     relations: bool = False
     tier: bool = False
     contact_pages: frozenset[int] = frozenset()
+    # The service standing (app/services/service_view): its own read, started beside the view's.
+    service: bool = False
 
     def __or__(self, other: ViewParts) -> ViewParts:
         return ViewParts(
@@ -56,6 +58,7 @@ class ViewParts:
             self.relations or other.relations,
             self.tier or other.tier,
             self.contact_pages | other.contact_pages,
+            self.service or other.service,
         )
 
     def names(self) -> list[str]:

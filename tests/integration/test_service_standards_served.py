@@ -231,6 +231,26 @@ async def test_a_customers_open_cases_care_and_warnings(store: Store, tmp_path: 
     assert (visit["due"], visit["overdue"]) == ("2027-01-01", False)
 
 
+async def test_a_merged_id_answers_the_survivors_service(store: Store, tmp_path: Path, at_now: clock.FixedClock) -> None:
+    """The service read starts beside the view's with the id asked; a merged id must still answer
+    its survivor's standing, with the absorbed customer's cases, not the merged node's."""
+    ids = await loaded(store, tmp_path)
+    async with api_client(store, "steward", "steward-1") as steward:
+        merged = await gql(
+            steward,
+            'mutation($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "same person") '
+            "{ userErrors { message } } }",
+            s=ids["v1"],
+            a=ids["v2"],
+        )
+        assert merged["data"]["mergeCustomers"]["userErrors"] == [], merged
+    through_old = (await ask(store, SERVICE, id=ids["v2"]))["data"]["customer"]
+    through_new = (await ask(store, SERVICE, id=ids["v1"]))["data"]["customer"]
+    assert through_old["id"] == ids["v1"]
+    assert through_old == through_new
+    assert {c["kind"] for c in through_old["service"]["openCases"]} == {"COMPLAINT", "CONSULTATION"}
+
+
 async def test_the_clock_moves_the_answer_and_it_is_never_kept(
     store: Store, tmp_path: Path, at_now: clock.FixedClock
 ) -> None:
