@@ -22,7 +22,7 @@ from app.errors import BadInput, ConflictError, NotFoundError
 from app.fields import Invalid, one_of
 from app.months import add_months
 from app.rules import Rules
-from app.store import Store, cypher
+from app.store import CypherQuery, Store, cypher
 from app.working_calendar import working_calendar
 
 FACTS = cypher("contacts/permission_facts")
@@ -160,17 +160,23 @@ async def plan_contact(store: Store, rules: Rules, plan: PlanInput, caller: str)
         "planned_at": now,
         "planned_by": caller,
     }
-    rows = await store.write(
-        PLAN,
-        {
-            "customer": facts.customer_id,
-            "id": "CP" + secrets.token_hex(8),
-            "plan": {k: val for k, val in fields.items() if val is not None},
-        },
-    )
+    customer_id, kept = await _kept_on_customer(store, PLAN, facts.customer_id, "CP", fields)
+    return PlanOutcome(customer_id, answer, kept)
+
+
+async def _kept_on_customer(
+    store: Store, query: CypherQuery, customer_id: str, prefix: str, fields: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """A new plan or consent on the live customer: (its id, the node as kept)."""
+    params = {
+        "customer": customer_id,
+        "id": prefix + secrets.token_hex(8),
+        "fields": {k: val for k, val in fields.items() if val is not None},
+    }
+    rows = await store.write(query, params)
     if not rows:
-        raise NotFoundError(f"no active customer with id {plan.customer_id!r}")
-    return PlanOutcome(str(rows[0]["customer_id"]), answer, dict(rows[0]["plan"]))
+        raise NotFoundError(f"no active customer with id {customer_id!r}")
+    return str(rows[0]["customer_id"]), dict(rows[0]["kept"])
 
 
 async def cancel_plan(
@@ -239,14 +245,4 @@ async def record_consent(store: Store, rules: Rules, consent: ConsentInput, call
         }
     except Invalid as exc:
         raise BadInput(str(exc)) from None
-    rows = await store.write(
-        CONSENT,
-        {
-            "customer": consent.customer_id,
-            "id": "CS" + secrets.token_hex(8),
-            "consent": {k: val for k, val in fields.items() if val is not None},
-        },
-    )
-    if not rows:
-        raise NotFoundError(f"no active customer with id {consent.customer_id!r}")
-    return str(rows[0]["customer_id"]), dict(rows[0]["consent"])
+    return await _kept_on_customer(store, CONSENT, consent.customer_id, "CS", fields)

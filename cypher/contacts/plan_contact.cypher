@@ -5,6 +5,6 @@ OPTIONAL MATCH (asked)-[:MERGED_INTO*1..5]->(survivor:Customer {status: 'active'
 WITH coalesce(survivor, asked) AS c
 WHERE c.status = 'active'
 CREATE (p:ContactPlan {id: $id})
-SET p += $plan
+SET p += $fields
 CREATE (c)-[:PLANNED]->(p)
-RETURN c.id AS customer_id, p {.*} AS plan
+RETURN c.id AS customer_id, p {.*} AS kept

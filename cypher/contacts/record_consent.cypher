@@ -6,6 +6,6 @@ OPTIONAL MATCH (asked)-[:MERGED_INTO*1..5]->(survivor:Customer {status: 'active'
 WITH coalesce(survivor, asked) AS c
 WHERE c.status = 'active'
 CREATE (x:Consent {id: $id})
-SET x += $consent
+SET x += $fields
 CREATE (c)-[:GAVE_CONSENT]->(x)
-RETURN c.id AS customer_id, x {.*} AS consent
+RETURN c.id AS customer_id, x {.*} AS kept

@@ -7,8 +7,7 @@ a contact's purpose and survey answer, and the satisfaction shares by channel.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,30 +18,24 @@ from app.services.invariants import check_invariants
 from app.services.resolve import resolve_all
 from app.store import Store, cypher
 from loaders.ingest import ingest_file
-from tests.conftest import api_client, cypher_of_tests
+from tests.conftest import FIXED_NOW, api_client, cypher_of_tests
 from tests.integration.test_ingest import CUSTOMER_HEADER, customer, write_csv
+from tests.integration.test_service_standards_served import NOW, t
 from tests.integration.test_steward_api import crosswalk, gql
 
 PROPERTIES = cypher_of_tests("source_record_properties")
-BEIJING = timezone(timedelta(hours=8))
-# Wednesday 2 December 2026, 15:00 in Beijing.
-NOW = datetime(2026, 12, 2, 15, 0, tzinfo=BEIJING)
+
+
+@pytest.fixture
+def at_now(fixed_clock: clock.FixedClock) -> clock.FixedClock:
+    """The service standards' moment: Wednesday 2 December 2026, 15:00 in Beijing."""
+    fixed_clock.advance(NOW - FIXED_NOW)
+    return fixed_clock
+
 
 RECORD = """mutation($c: ContactRecordInput!) { recordContact(contact: $c) {
   customer { contacts(first: 10) { edges { node { id channel purpose satisfaction } } } }
   userErrors { field message } } }"""
-
-
-@pytest.fixture
-def at_now() -> Iterator[clock.FixedClock]:
-    fixed = clock.FixedClock(NOW)
-    previous = clock.set_clock(fixed)
-    yield fixed
-    clock.set_clock(previous)
-
-
-def t(text: str) -> str:
-    return f"2026-{text}:00+08:00"
 
 
 async def loaded(store: Store, tmp_path: Path, contacts: list[dict[str, str]] | None = None) -> dict[str, str]:
