@@ -10,7 +10,7 @@ as a ContactCheck: the comparison's result, never the number read.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -177,12 +177,11 @@ async def confirm_at_contact(
                 outcome = await review.approve(submission.candidate, submission.decided_by, departments, check.why())
             else:
                 await review.reject(submission.candidate, submission.decided_by, check.why(), departments)
-            check = _check(pending, evidence, submission, "approved" if submission.same_person else "rejected", "")
+            check = replace(check, outcome="approved" if submission.same_person else "rejected")
         except (MergeRuleError, ConflictError) as exc:
             refusal = exc
             # A merge rule's message names the records' certificates: the check keeps the rule alone.
-            reason = f"merge rule {exc.rule}" if isinstance(exc, MergeRuleError) else str(exc)
-            check = _check(pending, evidence, submission, "refused", reason)
+            check = replace(check, reason=f"merge rule {exc.rule}" if isinstance(exc, MergeRuleError) else str(exc))
     await store.write(RECORD, {"candidate": submission.candidate, "check": _row(check)})
     if refusal is not None:
         raise refusal
