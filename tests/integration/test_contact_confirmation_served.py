@@ -279,24 +279,30 @@ async def test_who_may_confirm(desk: Store) -> None:
     a1 = await customer_of(desk, "A1")
     async with api_client(desk, "hotline") as hotline:
         shown = the_one(await pending(hotline, a1), "A2")
-        answer = await gql(
-            hotline,
-            CONFIRM,
-            input={
-                "customerId": a1,
-                "candidateId": shown["candidateId"],
-                "certificateType": "RESIDENT_ID",
-                "certificateNumber": X,
-                "servicePasswordChecked": "PASSED",
-                "samePerson": True,
-                "employeeId": "H1",
-            },
-        )
+        hotline_input = {
+            "customerId": a1,
+            "candidateId": shown["candidateId"],
+            "certificateType": "RESIDENT_ID",
+            "certificateNumber": X,
+            "servicePasswordChecked": "PASSED",
+            "samePerson": True,
+            "employeeId": "H1",
+        }
+        answer = await gql(hotline, CONFIRM, input=hotline_input)
         assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     async with api_client(desk, "service_hall") as hall:
         answer = await gql(hall, CHECKS, id=shown["candidateId"])
         assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # An account manager acts for their own customers only (DOMAIN.md §5).
+    async with api_client(desk, "account_manager", "am", "am_app:employees:E9") as manager:
+        answer = await gql(manager, CONFIRM, input={**hotline_input, "employeeId": None})
+        assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN", answer
     assert (await status(desk, shown["candidateId"]))["status"] == "PENDING"
+    # The web hall's check is the customer's own online real-name check.
+    async with api_client(desk, "web_hall") as web:
+        done = await confirm(web, a1, shown["candidateId"], X)
+    assert done["userErrors"] == [] and done["check"]["channel"] == "WEB_HALL", done
+    assert (await status(desk, shown["candidateId"]))["decidedBy"] == f"web_hall:{HALL_EMPLOYEE}"
 
 
 async def test_public_customers_across_local_networks_are_refused_at_the_desk(desk: Store, tmp_path: Path) -> None:
