@@ -219,7 +219,8 @@ class ContactPlanningQuery:
 
     @strawberry.field(
         description="The unified contact work list from one day to another (at most 31, the operator's calendar), "
-        "in time order: one channel's (a channel role reads its own) or one employee's."
+        "in time order: one channel's (a channel role reads its own) or one employee's (a key bound to an employee "
+        "reads its own)."
     )
     async def contact_work_list(
         self,
@@ -239,10 +240,16 @@ class ContactPlanningQuery:
         wanted = value_of(channel) or own
         if own and wanted != own:
             raise Forbidden(f"role {caller.role_name} reads the work list of {own}, not {wanted}")
-        if wanted is None and employee is None:
+        # A key bound to an employee reads that employee's list, unless its role reads the team's.
+        whose = str(employee) if employee else None
+        if caller.employee and not caller.can("team_work"):
+            if whose not in (None, caller.employee):
+                raise Forbidden(f"role {caller.role_name} reads its own employee's work list, not {whose}'s")
+            whose = caller.employee
+        if wanted is None and whose is None:
             raise BadInput("give channel or employee", [("channel", "required")])
         page = window(first, after, last, before)
-        found = await service.work_list(info.context.store, wanted, str(employee) if employee else None, from_, to)
+        found = await service.work_list(info.context.store, wanted, whose, from_, to)
         return in_memory(
             CONTACT_WORK_LIST,
             found,

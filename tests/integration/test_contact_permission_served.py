@@ -211,7 +211,13 @@ async def test_two_channels_planning_the_same_customer_the_same_week_the_second_
         assert [n["id"] for n in listed["data"]["contactWorkList"]["nodes"]] == [plan["id"]], listed
         theirs = await gql(hotline, WORK_LIST, **{"from": "2026-11-30", "to": "2026-12-06", "channel": "AGENT"})
         assert theirs["errors"][0]["extensions"]["code"] == "FORBIDDEN", theirs
-
+    async with api_client(store, "account_manager", "am-7", "crm:employees:E7") as manager:
+        week = {"from": "2026-11-30", "to": "2026-12-06"}
+        others = await gql(manager, WORK_LIST, **week, employee="crm:employees:E1")
+        assert others["errors"][0]["extensions"]["code"] == "FORBIDDEN", others
+        mine = await gql(manager, WORK_LIST, **week)
+        assert mine["data"]["contactWorkList"]["nodes"] == [], mine
+    async with api_client(store, "agent", "agent-1") as agent, api_client(store, "hotline", "line-1") as hotline:
         # Done when its contact is recorded with the plan's id: linked, and no longer counted twice.
         at_now.advance(timedelta(days=2, hours=-4))  # Friday 4 December 11:00
         made = {
