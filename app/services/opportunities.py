@@ -256,7 +256,7 @@ async def capture(store: Store, rules: Rules, captured: Capture, actor: Actor) -
         "changed_at": now,
         "version": 1,
         "recorded_by": actor.caller,
-        "employee_id": actor.employee,
+        "captured_by": actor.employee,
     }
     rows = await store.write(
         CAPTURE,
