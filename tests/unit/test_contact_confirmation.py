@@ -5,6 +5,7 @@ make it more doubtful, what a certificate read shows, and what evidence is enoug
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -35,9 +36,11 @@ def resident(first17: str) -> str:
     return first17 + resident_id_check_character(first17)
 
 
-def test_the_rules_file_holds_the_thresholds() -> None:
+def test_the_shipped_rules_are_the_documented_ones() -> None:
     rules = get_rules().contact_confirmation
-    assert 0 < rules.high_probability <= 1 and rules.recent_change_days >= 0
+    api = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    assert f"`high_probability` ({rules.high_probability})" in api
+    assert f"`recent_change_days` ({rules.recent_change_days})" in api
 
 
 def test_a_high_score_asks_the_present_records_certificate() -> None:
