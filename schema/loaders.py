@@ -85,6 +85,8 @@ class CustomerLoaders:
         if parts.service:
             # Started now, the service read runs beside the view's; a merged id's survivor is read again.
             self.service.load_many(list(ids))
+        if parts.pending_duplicates:
+            self.pending_duplicates.load_many(list(ids))
         if not parts:
             return await view.read_customers(self.store, ids)
         views = await view.read_views(self.store, ids, parts, self.rules)

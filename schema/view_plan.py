@@ -31,6 +31,7 @@ HOLDINGS = frozenset({"accounts", "subscriptions", "offerings", "opportunities"}
 RELATIONS = frozenset({"accountManagers", "memberOf", "members", "household", "tier"})
 TIER = frozenset({"tier"})
 SERVICE = "service"
+PENDING_DUPLICATES = "pendingDuplicates"
 # A contact page with any of these is not the plain newest-first page the customer query prefetches.
 CONTACT_FILTERS = frozenset({"after", "channel", "kind", "since", "until"})
 
@@ -87,4 +88,5 @@ def view_parts(info: Info, *, relations: bool = False, tier: bool = False) -> Vi
         tier=tier or bool(names & TIER),
         contact_pages=frozenset(pages),
         service=SERVICE in names,
+        pending_duplicates=PENDING_DUPLICATES in names,
     )

@@ -51,6 +51,8 @@ class ViewParts:
     contact_pages: frozenset[int] = frozenset()
     # The service standing (app/services/service_view): its own read, started beside the view's.
     service: bool = False
+    # The pending suspected duplicates (app/services/contact_confirmation): likewise.
+    pending_duplicates: bool = False
 
     def __or__(self, other: ViewParts) -> ViewParts:
         return ViewParts(
@@ -59,6 +61,7 @@ class ViewParts:
             self.tier or other.tier,
             self.contact_pages | other.contact_pages,
             self.service or other.service,
+            self.pending_duplicates or other.pending_duplicates,
         )
 
     def names(self) -> list[str]:
