@@ -8,7 +8,6 @@ from __future__ import annotations
 import strawberry
 
 from app.errors import BadInput, MergeRuleError
-from app.resolution.merge_rules import DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID
 from app.services import contact_confirmation as service
 from schema.channel import _channel_of, _require_acting_for
 from schema.context import Info
@@ -23,6 +22,7 @@ from schema.enums import (
 )
 from schema.payloads import UserError, attempt
 from schema.scalars import DateTime
+from schema.steward import _CERTIFICATE_RULES
 
 
 @strawberry.type(description="The other record of a pending suspected duplicate, as a channel may see it.")
@@ -125,9 +125,6 @@ class ConfirmIdentityPayload:
         description="Why it was refused (the evidence falls short of the check, a certificate differs, a merge "
         "rule); the refusal is kept as a check for stewards."
     )
-
-
-_CERTIFICATE_RULES = frozenset({DIFFERENT_CERTIFICATES, INVALID_AGAINST_VALID})
 
 
 def _masked(info: Info, errors: list[UserError], exc_values: tuple[str, ...], customer_id: str) -> list[UserError]:
