@@ -22,6 +22,7 @@ from app.services.contact_confirmation import pending_duplicates
 from app.services.customer_view import ContactPage, Holdings, Relations, ViewParts
 from app.services.kept_answers import Stamp, read_versions
 from app.services.merges import merge_histories
+from app.services.opportunities import hand_offs
 from app.services.service_view import read_service
 from app.services.tier_history import tier_histories
 from app.store import Store
@@ -74,6 +75,8 @@ class CustomerLoaders:
         self.tier_history = DataLoader(lambda ids: tier_histories(store, ids, TIER_HISTORY_READ))
         self.service = DataLoader(lambda ids: read_service(store, ids, rules))
         self.pending_duplicates = DataLoader(lambda ids: pending_duplicates(store, rules, ids))
+        # Opportunities' hand-offs by opportunity id (a customer's page of them in one read).
+        self.hand_offs = DataLoader(lambda ids: hand_offs(store, rules, ids))
         self.parts = ViewParts()
 
     def want(self, parts: ViewParts) -> None:

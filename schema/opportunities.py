@@ -142,10 +142,7 @@ def opportunity(found: HandOff) -> Opportunity:
 
 async def hand_off_of(info: Info, shown: Opportunity) -> OpportunityHandOff | None:
     """An opportunity's hand-off: as read with it, or read now (a customer's opportunities)."""
-    found = shown.prepared
-    if found is None:
-        read = await service.read_opportunities(info.context.store, info.context.rules, [str(shown.id)])
-        found = read[0] if read else None
+    found = shown.prepared or await info.context.loaders.hand_offs.load(str(shown.id))
     if found is None or not found.opportunity.get("queue"):
         return None
     return hand_off(found)

@@ -376,6 +376,12 @@ async def read_opportunities(store: Store, rules: Rules, ids: Sequence[str]) -> 
     return [found[i] for i in ids if i in found]
 
 
+async def hand_offs(store: Store, rules: Rules, ids: Sequence[str]) -> list[HandOff | None]:
+    """Each id's opportunity with its hand-off, None where there is none (a DataLoader's batch)."""
+    found = {h.id: h for h in await read_opportunities(store, rules, ids)}
+    return [found.get(i) for i in ids]
+
+
 async def inbox(store: Store, rules: Rules, employee: str) -> list[HandOff]:
     """What is routed to, covered by or claimed by the employee, open, newest first."""
     rows = await store.read(INBOX, {"employee": employee})
