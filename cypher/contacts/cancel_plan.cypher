@@ -1,6 +1,7 @@
 // Take a planned touch off the work list ($channel: only a plan of that channel; null: any); a plan
 // already done or cancelled stays as it is (the caller tells which from `before`). The customer is
 // the plan's live one (a merged customer's survivor).
+// view: unchanged (plans and consents are no part of the customer view: contactPermission and the work list read them fresh)
 MATCH (holder:Customer)-[:PLANNED]->(p:ContactPlan {id: $id})
 WHERE $channel IS NULL OR p.channel = $channel
 OPTIONAL MATCH (holder)-[:MERGED_INTO*1..5]->(survivor:Customer {status: 'active'})

@@ -20,3 +20,5 @@ Points id;
 Case id;
 CaseEvent id;
 TierChange id;
+ContactPlan id;
+Consent id;

@@ -20,6 +20,8 @@ CREATE CONSTRAINT points_id IF NOT EXISTS FOR (n:Points) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT case_id IF NOT EXISTS FOR (n:Case) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT caseevent_id IF NOT EXISTS FOR (n:CaseEvent) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT tierchange_id IF NOT EXISTS FOR (n:TierChange) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT contactplan_id IF NOT EXISTS FOR (n:ContactPlan) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT consent_id IF NOT EXISTS FOR (n:Consent) REQUIRE n.id IS UNIQUE;
 CREATE INDEX customer_cert_no IF NOT EXISTS FOR (n:Customer) ON (n.cert_no);
 CREATE INDEX customer_status IF NOT EXISTS FOR (n:Customer) ON (n.status);
 CREATE INDEX customer_local_network IF NOT EXISTS FOR (n:Customer) ON (n.local_network);
@@ -31,6 +33,7 @@ CREATE INDEX sourcerecord_cert_no IF NOT EXISTS FOR (n:SourceRecord) ON (n.cert_
 CREATE INDEX sourcerecord_customer_ref IF NOT EXISTS FOR (n:SourceRecord) ON (n.customer_ref);
 CREATE INDEX subscription_service_no IF NOT EXISTS FOR (n:Subscription) ON (n.service_no);
 CREATE INDEX contact_at IF NOT EXISTS FOR (n:Contact) ON (n.at);
+CREATE INDEX contactplan_at IF NOT EXISTS FOR (n:ContactPlan) ON (n.at);
 CREATE INDEX matchcandidate_status IF NOT EXISTS FOR (n:MatchCandidate) ON (n.status);
 CREATE INDEX mergeevent_at IF NOT EXISTS FOR (n:MergeEvent) ON (n.at);
 CREATE INDEX stewarddecision_status IF NOT EXISTS FOR (n:StewardDecision) ON (n.status);
