@@ -25,7 +25,7 @@ from schema.enums import (
     ContactRule,
     value_of,
 )
-from schema.pagination import CONTACT_WORK_LIST, Connection, in_memory, window
+from schema.pagination import CONTACT_WORK_LIST, MARKETING_CONSENTS, Connection, in_memory, window
 from schema.payloads import UserError, attempt
 from schema.scalars import DateTime
 
@@ -216,6 +216,32 @@ class ContactPlanningQuery:
             clock.parse(at) if at else None,
         )
         return contact_permission_of(answer.customer_id, answer.permission)
+
+    @strawberry.field(
+        description="A customer's consents to marketing and withdrawals (opt-outs) with their evidence, newest "
+        "first (a merged customer's included)."
+    )
+    async def marketing_consents(
+        self,
+        info: Info,
+        customer_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[MarketingConsent]:
+        info.context.caller.require("plan_contact")
+        await _require_acting_for(info, str(customer_id))
+        page = window(first, after, last, before)
+        live, kept = await service.consents_of(info.context.store, str(customer_id))
+        return in_memory(
+            MARKETING_CONSENTS,
+            kept,
+            lambda row: (row["at"], row["id"]),
+            lambda row: marketing_consent(live, row),
+            page,
+            descending=True,
+        )
 
     @strawberry.field(
         description="The unified contact work list from one day to another (at most 31, the operator's calendar), "

@@ -96,6 +96,7 @@ PAGED_FIELDS = frozenset(
         "capturedOpportunities",
         "callBacks",
         "contactWorkList",
+        "marketingConsents",
     }
 )
 

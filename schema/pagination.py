@@ -119,6 +119,7 @@ OPPORTUNITY_BOARD = Order("opportunityBoard", "newest", (str, str))
 CAPTURED_OPPORTUNITIES = Order("capturedOpportunities", "newest", (str, str))
 CALL_BACKS = Order("callBacks", "due", (str, str))
 CONTACT_WORK_LIST = Order("contactWorkList", "time", (str, str))
+MARKETING_CONSENTS = Order("marketingConsents", "newest", (str, str))
 
 
 def page_info(cursors: Sequence[str], has_next_page: bool, has_previous_page: bool = False) -> PageInfo:

@@ -82,6 +82,14 @@ async def read_facts(store: Store, customer_id: str, at: datetime) -> Permission
     return PermissionFacts(row["customer_id"], touches, consents, frozenset(p["id"] for p in plans))
 
 
+async def consents_of(store: Store, customer_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """(the live customer's id, its consents and withdrawals as kept, a merged customer's included)."""
+    rows = await store.read(FACTS, {"customer": customer_id, "since": clock.now_iso()})
+    if not rows:
+        raise NotFoundError(f"no active customer with id {customer_id!r}")
+    return str(rows[0]["customer_id"]), [dict(x) for x in rows[0]["consents"] if x.get("id")]
+
+
 def _ask(channel: str, purpose: str, mode: str | None, at: datetime, planning: bool) -> Ask:
     return Ask(
         one_of(v.CHANNELS)(channel),

@@ -114,6 +114,9 @@ WORK_LIST = """query($from: Date!, $to: Date!, $channel: Channel, $employee: ID)
 CANCEL = """mutation($id: ID!) { cancelContactPlan(id: $id, reason: "customer moved") {
   plan { id status } userErrors { field message code } } }"""
 
+CONSENTS = """query($c: ID!) { marketingConsents(customerId: $c, first: 10) {
+  totalCount nodes { id customerId granted mode at evidence evidenceReference keptUntil } } }"""
+
 VIOLATIONS = cypher("analytics/contact_violations_by_channel")
 SATISFACTION = cypher("analytics/satisfaction_by_channel")
 
@@ -316,6 +319,14 @@ async def test_an_opt_out_stops_marketing_until_a_new_consent(
         # The day's marketing call was made (flagged): the day is full, tomorrow is free.
         answer = (await gql(agent, PERMISSION, c=p1, p="MARKETING"))["data"]["contactPermission"]
         assert [r["rule"] for r in answer["reasons"]] == ["DAILY_CAP"], answer
+        kept = await gql(agent, CONSENTS, c=p1)
+        shown = [(n["granted"], n["evidence"], n["at"]) for n in kept["data"]["marketingConsents"]["nodes"]]
+        assert shown == [
+            (True, "SIGNED_FORM", "2026-12-01T09:00:00.000+08:00"),
+            (False, "SMS_REPLY", "2026-11-20T09:00:00.000+08:00"),
+            (True, "RECORDED_CALL", "2026-11-01T10:00:00.000+08:00"),
+        ], kept
+        assert kept["data"]["marketingConsents"]["nodes"][1]["keptUntil"] == "2027-04-20T09:00:00.000+08:00"
 
 
 async def test_satisfaction_by_channel(store: Store, tmp_path: Path, at_now: clock.FixedClock) -> None:
