@@ -292,6 +292,14 @@ async def test_unclaimed_opportunities_are_escalated_on_the_board(
     done(await ask(store, CLAIM, "agent", AG1, id=oid), "claimOpportunity")
     board = await ask(store, BOARD, "operations_centre", OPS, escalated=False)
     assert board["data"]["opportunityBoard"]["totalCount"] == 0
+    # Claimed on Friday 00:01: five working days (7 to 11 December) with no step, then stalled.
+    at_now.advance(timedelta(days=7, hours=23))
+    assert (await ask(store, BOARD, "operations_centre", OPS, escalated=True))["data"]["opportunityBoard"][
+        "totalCount"
+    ] == 0
+    at_now.advance(timedelta(hours=1))
+    stalled = (await ask(store, BOARD, "operations_centre", OPS, escalated=True))["data"]["opportunityBoard"]["nodes"]
+    assert [(n["id"], n["stage"], n["handOff"]["escalation"]) for n in stalled] == [(oid, "CLAIMED", "STALLED")]
 
 
 async def test_roles_without_the_capability_are_refused(store: Store, tmp_path: Path, at_now: clock.FixedClock) -> None:
