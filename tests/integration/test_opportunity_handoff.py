@@ -8,7 +8,6 @@ call-back with its survey answer, roles without the capability refused, and a me
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from app.store import Store
 from loaders.ingest import ingest_file
 from tests.conftest import api_client
 from tests.integration.test_ingest import CUSTOMER_HEADER, GOOD_ID, customer, write_csv
+from tests.integration.test_service_standards_served import ask
 from tests.integration.test_steward_api import crosswalk, gql
 
 BEIJING = timezone(timedelta(hours=8))
@@ -57,11 +57,9 @@ OF_CUSTOMER = f"query($id: ID!) {{ customer(id: $id) {{ id opportunities(first: 
 
 
 @pytest.fixture
-def at_now() -> Iterator[clock.FixedClock]:
-    fixed = clock.FixedClock(NOW)
-    previous = clock.set_clock(fixed)
-    yield fixed
-    clock.set_clock(previous)
+def at_now(fixed_clock: clock.FixedClock) -> clock.FixedClock:
+    fixed_clock.advance(NOW - fixed_clock.now())
+    return fixed_clock
 
 
 def files(tmp_path: Path) -> list[tuple[str, str, Path]]:
@@ -94,11 +92,6 @@ async def loaded(store: Store, tmp_path: Path) -> dict[str, str]:
     await resolve_all(store)
     mapping = await crosswalk(store)
     return {n: mapping[f"crm:customers:{n}"] for n in ("c1", "c2")}
-
-
-async def ask(store: Store, query: str, role: str = "admin", bound: str | None = None, **variables: Any) -> Any:
-    async with api_client(store, role, name=f"{role}-{bound}", employee=bound) as client:
-        return await gql(client, query, **variables)
 
 
 def done(answer: dict[str, Any], field: str) -> dict[str, Any]:
