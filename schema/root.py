@@ -39,9 +39,7 @@ class MatchResult:
 
 
 @strawberry.type(description="What channels, stewards and analysts read: one customer, the same answer everywhere.")
-class Query(
-    StewardQuery, ChannelQuery, ServiceQuery, ContactConfirmationQuery, OpportunityQuery, ContactPlanningQuery
-):
+class Query(StewardQuery, ChannelQuery, ServiceQuery, ContactConfirmationQuery, OpportunityQuery, ContactPlanningQuery):
     @strawberry.field(description="Which graph backend serves this API and whether it answers.")
     async def store(self, info: Info) -> StoreInfo:
         health = await info.context.store.health()
