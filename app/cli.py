@@ -360,6 +360,31 @@ async def load(
         await store.close()
 
 
+async def demo_traffic_week(store: Store, directory: Path) -> None:
+    """The demo's week of channel traffic (demo/traffic.py) before its reference morning."""
+    from app.rules import get_rules
+    from demo.traffic import channel_week
+
+    counts = await channel_week(store, get_rules(), directory)
+    typer.echo("channel traffic of the demo's week: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
+
+
+@cli.command("demo-traffic")
+@run_async
+async def demo_traffic(
+    directory: Path = typer.Argument(..., help="The demo directory `c360 load` loaded (its reference.json)."),
+) -> None:
+    """Run the demo's week of channel traffic on a loaded demo, through the services the API calls:
+    opportunities captured, routed, claimed, returned, re-dispatched, won and lost, with call-backs;
+    consents, planned and refused marketing touches, violations, service calls; walk-ins confirmed or
+    denied at a hall desk. `make run` does it after loading the demo; run it once per load."""
+    store = await opened_store()
+    try:
+        await demo_traffic_week(store, directory)
+    finally:
+        await store.close()
+
+
 @cli.command()
 @run_async
 async def recompute() -> None:
@@ -585,6 +610,7 @@ async def load_demo_if_empty(store: Store, settings: Settings) -> None:
     if directory is not None:
         await load_directory(store, directory)
         await recompute_service(store)
+        await demo_traffic_week(store, demo)
     found = examples(demo) if (demo / "manifest.json").is_file() else None
     if found is not None:
         # What docs/api.md's examples ask for, from this demo.

@@ -358,6 +358,15 @@ _SURNAME_CUMULATIVE = list(itertools.accumulate(w for _, w in SURNAMES))
 _CITY_CUMULATIVE = list(itertools.accumulate(CITY_WEIGHTS))
 
 
+# Core agents per local network, and the hand-off's other staff per network: (source, role, key).
+CORE_AGENTS = 2
+STAFF_PER_NETWORK = 2
+CHANNEL_STAFF = (
+    ("hotline", "phone_account_manager", "phone_account_manager"),
+    ("crm", "operations", "operations"),
+)
+
+
 def _surname(rng: random.Random) -> str:
     return rng.choices(_SURNAME_NAMES, cum_weights=_SURNAME_CUMULATIVE)[0]
 
@@ -945,11 +954,34 @@ class Generator:
                         "local_network": city.area_code,
                         "backup_id": backup,
                         "phone": _mobile(rng),
+                        # Each network's first agents are its core agents (核心代理商): they take the
+                        # opportunities of customers without an account manager (DOMAIN.md §8).
+                        "core": "true" if role == "agent" and k < CORE_AGENTS else "",
                     }
                     if write:
                         self.w.write(source, "employees", row)
                     ids.append(employee_id)
                 self.employees[(source, city.area_code)] = ids
+        # The opportunity hand-off's other staff, made after the rest so that their ids and names stay:
+        # phone account managers (the hotline's) cover a network's core agents; the operations centre
+        # (the operator's back office, crm) dispatches.
+        for source, role, key in CHANNEL_STAFF:
+            habits = next(s for s in SOURCES if s.name == source)
+            for city in CITIES:
+                ids = []
+                for _ in range(STAFF_PER_NETWORK):
+                    employee_id = self.next_id(source, "employees", habits.prefix)
+                    row = {
+                        "source_id": employee_id,
+                        "name": _surname(rng) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                        "role": role,
+                        "local_network": city.area_code,
+                        "phone": _mobile(rng),
+                    }
+                    if write:
+                        self.w.write(source, "employees", row)
+                    ids.append(employee_id)
+                self.employees[(key, city.area_code)] = ids
 
     def customer_record(
         self, rng: random.Random, entity: Entity, habits: SourceHabits, fields: dict[str, str] | None = None

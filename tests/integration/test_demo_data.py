@@ -28,7 +28,20 @@ LEAVES = cypher_of_tests("demo_leaves")
 SERVICE_DATA = cypher_of_tests("demo_service_data")
 # The columns the service standards' formats added (brand, notable, vip_card_since, a contact's mode,
 # direction and called_number): empty in every row the generator wrote before it filled them.
-SERVICE_COLUMNS = {"brand", "notable", "vip_card_since", "mode", "direction", "called_number"}
+# Columns added since those rows were pinned (the service standards, the channel collaboration): empty on them.
+SERVICE_COLUMNS = {
+    "brand",
+    "notable",
+    "vip_card_since",
+    "mode",
+    "direction",
+    "called_number",
+    "purpose",
+    "satisfaction",
+    "key_person_name",
+    "enterprise_facts",
+    "core",
+}
 SERVICE_KINDS = {"points", "cases", "case_events", "leaves"}
 
 
@@ -152,6 +165,8 @@ def test_the_service_rows_leave_every_older_row_as_it_was(
     monkeypatch.setattr(operator, "_manner", lambda *args: {})
     monkeypatch.setattr(Generator, "service_rows", lambda self, *args: None)
     monkeypatch.setattr(Generator, "setup_leaves", lambda self, write=True: None)
+    monkeypatch.setattr(operator, "CORE_AGENTS", 0)
+    monkeypatch.setattr(operator, "CHANNEL_STAFF", ())
     generate(tmp_path / "old", 2000, seed=99, workers=1)
     old, new = rows_by_file(tmp_path / "old"), rows_by_file(demo)
     assert not {kind for _, kind in old} & SERVICE_KINDS and ("crm", "contacts") not in old

@@ -10,7 +10,7 @@ from pathlib import Path
 from app.store.queries import declared_names, file_names
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_DIRS = ["app", "schema", "loaders", "tests"]
+CODE_DIRS = ["app", "schema", "loaders", "demo", "tests"]
 USE = re.compile(r"""(?<![\w])cypher\(\s*["']([\w/.-]+)["']\s*\)""")
 
 
