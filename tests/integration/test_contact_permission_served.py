@@ -310,6 +310,13 @@ async def test_an_opt_out_stops_marketing_until_a_new_consent(
         sms = (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="SMS"))["data"]["contactPermission"]
         call = (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL"))["data"]["contactPermission"]
         assert (sms["allowed"], call["allowed"]) == (False, True)
+        # A caller in UTC: 14:30Z is 22:30 in Beijing, quiet until 08:00 Beijing; 13:59Z is 21:59.
+        late = await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL", at="2026-12-02T14:30:00Z")
+        late_answer = late["data"]["contactPermission"]
+        assert [r["rule"] for r in late_answer["reasons"]] == ["QUIET_HOURS"], late
+        assert late_answer["nextAllowedAt"] == "2026-12-03T08:00:00.000+08:00"
+        early = await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL", at="2026-12-02T13:59:00Z")
+        assert early["data"]["contactPermission"]["allowed"], early
         made = {"customerId": p1, "kind": "RETENTION", "purpose": "MARKETING", "direction": "OUTBOUND"}
         anyway = await gql(agent, TOUCH, c=made)
         assert anyway["data"]["recordContact"]["violations"] == ["OPTED_OUT"], anyway
