@@ -13,6 +13,7 @@ from schema.enums import (
     ContactMode,
     ContactOutcome,
     ContactPurpose,
+    ContactRule,
     SatisfactionResult,
 )
 from schema.pagination import CONTACTS, Connection, Edge, page_info
@@ -36,6 +37,10 @@ class Contact:
     satisfaction: SatisfactionResult | None = strawberry.field(
         description="The customer's survey answer about this contact, if one was taken."
     )
+    violations: list[ContactRule] = strawberry.field(
+        description="The no-repeated-disturbance rules this outbound marketing touch broke (it was recorded all "
+        "the same); empty for every other touch."
+    )
 
 
 def _contact(row: dict[str, Any]) -> Contact:
@@ -51,6 +56,7 @@ def _contact(row: dict[str, Any]) -> Contact:
         direction=row.get("direction"),
         purpose=row.get("purpose"),
         satisfaction=row.get("satisfaction"),
+        violations=row.get("violations") or [],
     )
 
 

@@ -101,7 +101,8 @@ PLAN = """mutation($plan: ContactPlanInput!) { planContact(plan: $plan) {
   userErrors { field message code } } }"""
 
 TOUCH = """mutation($c: ContactRecordInput!) { recordContact(contact: $c) {
-  contactId violations customer { id } userErrors { field message code } } }"""
+  contactId violations customer { id contacts(first: 1) { nodes { id violations } } }
+  userErrors { field message code } } }"""
 
 CONSENT = """mutation($c: ConsentInput!) { recordConsent(consent: $c) {
   consent { id customerId granted mode channel at evidence evidenceReference evidenceChannel employeeId keptUntil }
@@ -175,6 +176,8 @@ async def test_a_marketing_call_is_refused_at_planning_made_anyway_flagged_and_c
         anyway = await gql(agent, TOUCH, c=made)
         assert "errors" not in anyway and anyway["data"]["recordContact"]["userErrors"] == [], anyway
         assert anyway["data"]["recordContact"]["violations"] == ["DAILY_CAP"]
+        [shown] = anyway["data"]["recordContact"]["customer"]["contacts"]["nodes"]
+        assert shown == {"id": anyway["data"]["recordContact"]["contactId"], "violations": ["DAILY_CAP"]}
         at_now.advance(timedelta(minutes=1))
         reply = await gql(hall, TOUCH, c={**made, "purpose": "SERVICE", "kind": "QUERY"})
         assert reply["data"]["recordContact"]["violations"] == [], reply

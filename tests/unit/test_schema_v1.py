@@ -61,6 +61,7 @@ BOUNDED_LISTS = {
     ("PendingDuplicate", "reasons"),
     ("Query", "contactChecks"),
     ("ContactPermission", "reasons"),
+    ("Contact", "violations"),
 }
 # Fields whose words are a closed vocabulary, by name.
 VOCABULARY_FIELDS = {"kind", "channel", "stage", "status", "decision", "segment", "certificateType", "sort", "role"}
