@@ -276,7 +276,7 @@ async def test_a_merge_joins_the_histories_consents_and_plans(
         merged = await gql(
             steward,
             'mutation($s: ID!, $a: ID!) { mergeCustomers(survivorId: $s, absorbedId: $a, reason: "same person") '
-            "{ userErrors { message } } }",
+            "{ result { eventId } userErrors { message } } }",
             s=ids["p1"],
             a=ids["p2"],
         )
@@ -292,6 +292,17 @@ async def test_a_merge_joins_the_histories_consents_and_plans(
             assert after["nextAllowedAt"] == "2026-12-08T08:00:00.000+08:00"
         listed = await gql(hotline, WORK_LIST, **{"from": "2026-12-03", "to": "2026-12-03"})
         assert [n["customerId"] for n in listed["data"]["contactWorkList"]["nodes"]] == [ids["p1"]], listed
+    # Undone, each customer has its own again: p1 its touch and no consent, p2 its touch, consent and plan.
+    async with api_client(store, "steward", "steward-1") as steward:
+        event = merged["data"]["mergeCustomers"]["result"]["eventId"]
+        undone = await gql(steward, "mutation($id: ID!) { unmerge(eventId: $id) { userErrors { message } } }", id=event)
+        assert undone["data"]["unmerge"]["userErrors"] == [], undone
+    assert (await check_invariants(store)).ok
+    async with api_client(store, "agent", "agent-1") as agent:
+        p1_again = (await gql(agent, PERMISSION, c=ids["p1"], p="MARKETING", m="CALL"))["data"]["contactPermission"]
+        assert [r["rule"] for r in p1_again["reasons"]] == ["NO_CONSENT"], p1_again
+        p2_again = (await gql(agent, PERMISSION, c=ids["p2"], p="MARKETING", m="CALL"))["data"]["contactPermission"]
+        assert [r["rule"] for r in p2_again["reasons"]] == ["SEVEN_DAY_CAP", "PLANNED_BY_OTHER_CHANNEL"], p2_again
 
 
 async def test_an_opt_out_stops_marketing_until_a_new_consent(
