@@ -35,8 +35,6 @@ WALK_INS = 12
 CALLER = "demo-traffic"
 # Customers read to pick the stories' from (account managers have a few in a hundred).
 CUSTOMERS_READ = 2000
-# A clerk's slip on a walk-in's name: a character keyed as its neighbour on the list.
-SLIPS = {"伟": "玮", "丽": "莉", "华": "骅", "明": "铭", "军": "君", "芳": "方", "静": "靜", "敏": "民"}
 
 
 @dataclass(slots=True)
@@ -129,7 +127,6 @@ async def _opportunities(
         network = str(customer["network"])
         hall = _actor("service_hall", staff.one("hall_staff", network, n))
         ops = _actor("operations_centre", staff.one("operations", network, n))
-        manager = _actor("account_manager", customer["manager"])
         days = 10 if story == 5 else 6 - n % 3
         week.at(days, 10, n % 50)
         capture = hand_off.Capture(
@@ -148,6 +145,9 @@ async def _opportunities(
         if found is None:
             continue
         opportunity = str(found)
+        # The account manager acting today (A, or B while A is on leave) is the one it was routed to.
+        routed = (await hand_off.read_opportunities(store, rules, [opportunity]))[0].opportunity.get("routed_to")
+        manager = _actor("account_manager", routed)
         if story == 0:
             week.at(days, 11)
             await _step(counts, "claimed", hand_off.claim(store, rules, opportunity, manager))
@@ -291,8 +291,8 @@ async def _plan(
 async def _walk_ins(
     store: Store, rules: Rules, staff: Staff, customers: list[dict[str, Any]], week: Week, counts: Counter[str]
 ) -> None:
-    """A hall clerk keys in a walk-in customer without their certificate: resolution suspects the
-    existing customer and asks for review. Days later the customer is back at a desk with the
+    """A hall clerk keys in a walk-in customer with a slip in the certificate number: resolution
+    suspects the existing customer and asks for review. Days later the customer is back at a desk with the
     certificate; the clerk confirms (or, for every third, the customer says it is not them)."""
     for n, customer in enumerate(customers[:WALK_INS]):
         existing = customer["record"]
@@ -302,8 +302,9 @@ async def _walk_ins(
         week.at(5, 15, n)
         fields = {
             "source_id": f"WALKIN{n:04d}",
-            "name": _slip(str(existing["name"])),
-            "cert_type": "blank",
+            "name": existing["name"],
+            "cert_type": "resident_id",
+            "cert_no": _slip(str(existing["cert_no"])),
             "phones": ";".join(existing.get("phones") or []),
             "local_network": network,
             "segment": "individual",
@@ -330,7 +331,7 @@ async def _walk_ins(
         await _step(counts, "checked at the desk", confirmation.confirm_at_contact(store, rules, submission))
 
 
-def _slip(name: str) -> str:
-    """The name with its last character keyed as a look-alike (or a common one instead)."""
-    last = name[-1]
-    return name[:-1] + SLIPS.get(last, "伟" if last != "伟" else "玮")
+def _slip(number: str) -> str:
+    """The certificate number with its last character mistyped: its check fails, the ingest sets it
+    aside, and the record joins the customer holding the valid number only through a review."""
+    return number[:-1] + ("1" if number[-1] == "0" else "0")

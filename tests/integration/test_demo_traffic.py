@@ -88,3 +88,15 @@ async def test_violations_and_survey_answers_for_analysts(week: tuple[Store, dic
     assert by_channel["agent"]["marketing"] == counts["marketing call"]
     answers = await store.read(cypher("analytics/satisfaction_by_channel"), span)
     assert sum(r["contacts"] for r in answers) == counts["service call"] + counts["call-back made"], answers
+
+
+async def test_the_desk_decisions_stand_as_a_stewards_do(week: tuple[Store, dict[str, int]]) -> None:
+    """Each walk-in confirmed or denied at a hall desk is a standing decision of the hall's employee,
+    read as stewards read theirs: confirmed ones one customer (must), denied ones never (cannot)."""
+    store, counts = week
+    query = "{ stewardDecisions(first: 100) { nodes { kind decidedBy why } } }"
+    decisions = (await ask(store, query, "steward"))["stewardDecisions"]["nodes"]
+    at_desks = [d for d in decisions if d["decidedBy"].startswith("service_hall:")]
+    assert len(at_desks) == counts["checked at the desk"]
+    assert {d["kind"] for d in at_desks} == {"MUST", "CANNOT"}
+    assert all("certificate" in d["why"] for d in at_desks), at_desks
