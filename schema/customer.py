@@ -4,7 +4,7 @@ masking from the caller, and the golden attributes from the customer declaration
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import strawberry
@@ -60,6 +60,9 @@ from schema.scalars import DateTime
 from schema.service import CustomerService, load_service
 from schema.tiers import Tier, TierChange, tier_history_page, tier_type
 from schema.view_plan import view_parts
+
+if TYPE_CHECKING:
+    from schema.contact_confirmation import PendingDuplicate
 
 
 @strawberry.type(description="Which source record a golden attribute (黄金记录的字段) came from.")
@@ -419,7 +422,7 @@ class Customer(Node):
     )
     async def pending_duplicates(
         self, info: Info
-    ) -> list[Annotated["PendingDuplicate", strawberry.lazy("schema.contact_confirmation")]]:
+    ) -> list[Annotated[PendingDuplicate, strawberry.lazy("schema.contact_confirmation")]]:
         from schema.contact_confirmation import pending_duplicates
 
         return await pending_duplicates(info, self.raw["id"])

@@ -231,7 +231,9 @@ async def test_a_customers_open_cases_care_and_warnings(store: Store, tmp_path: 
     assert (visit["due"], visit["overdue"]) == ("2027-01-01", False)
 
 
-async def test_a_merged_id_answers_the_survivors_service(store: Store, tmp_path: Path, at_now: clock.FixedClock) -> None:
+async def test_a_merged_id_answers_the_survivors_service(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
     """The service read starts beside the view's with the id asked; a merged id must still answer
     its survivor's standing, with the absorbed customer's cases, not the merged node's."""
     ids = await loaded(store, tmp_path)
