@@ -1,11 +1,15 @@
 // Put a touch on the unified contact work list (统一客户接触派单), on the live customer (a merged id
 // plans on its survivor). The caller has checked the no-repeated-disturbance rules just before.
+// Owner record: one of the customer's own source records, so that a split or a batch re-resolution
+// keeps the plan with whoever holds that record (as a channel's contact is kept).
 // view: unchanged (plans and consents are no part of the customer view: contactPermission and the work list read them fresh)
 MATCH (asked:Customer {id: $customer})
 OPTIONAL MATCH (asked)-[:MERGED_INTO*1..5]->(survivor:Customer {status: 'active'})
 WITH coalesce(survivor, asked) AS c
 WHERE c.status = 'active'
+OPTIONAL MATCH (c)<-[:RECORD_OF]-(owner:SourceRecord)
+WITH c, min(owner.id) AS owner_record
 CREATE (p:ContactPlan {id: $id})
-SET p += $fields
+SET p += $fields, p.owner_record = owner_record
 CREATE (c)-[:PLANNED]->(p)
 RETURN c.id AS customer_id, p {.*} AS kept

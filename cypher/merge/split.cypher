@@ -1,5 +1,6 @@
 // Split chosen source records out of a customer into a new one, in ONE statement: the records,
-// and the accounts, subscriptions, contacts and cases that came with them (by owner_record), move to the
+// and the accounts, subscriptions, contacts, cases, contact plans and consents that came with them (by
+// owner_record), move to the
 // new customer; a MergeEvent of kind 'split' records it, and the steward's decisions ($decisions: the
 // records split out are one customer, and not the customer of those left) with it. No row when the
 // customer changed since read.
@@ -45,6 +46,18 @@ CALL { WITH c, n
   SET x = properties(r), x.split_by = $event
   DELETE r
   RETURN count(x) AS cases }
+CALL { WITH c, n
+  MATCH (c)-[r:PLANNED]->(t:ContactPlan)
+  WHERE t.owner_record IN $records
+  CREATE (n)-[x:PLANNED]->(t)
+  DELETE r
+  RETURN count(x) AS plans }
+CALL { WITH c, n
+  MATCH (c)-[r:GAVE_CONSENT]->(t:Consent)
+  WHERE t.owner_record IN $records
+  CREATE (n)-[x:GAVE_CONSENT]->(t)
+  DELETE r
+  RETURN count(x) AS consents }
 CREATE (e:MergeEvent {id: $event, kind: 'split', at: $now, decided_by: $decided_by, explanation: $explanation,
                       survivor: c.id, absorbed: n.id, moved_records: $records})
 CREATE (e)-[:SURVIVOR]->(c)
@@ -52,7 +65,7 @@ CREATE (e)-[:ABSORBED]->(n)
 SET c += $old_golden, view_changed(c), c.updated_at = $now
 REMOVE c.lock
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
-WITH e, c, records + accounts + subscriptions + contacts + cases AS moved
+WITH e, c, records + accounts + subscriptions + contacts + cases + plans + consents AS moved
 CALL { WITH c
   MATCH (c)-[:MEMBER_OF]-(shown:Customer)
   SET view_changed(shown)

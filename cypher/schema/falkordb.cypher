@@ -50,6 +50,8 @@ CREATE INDEX FOR (n:SourceRecord) ON (n.name);
 CREATE INDEX FOR (n:Subscription) ON (n.owner_record);
 CREATE INDEX FOR (n:Contact) ON (n.owner_record);
 CREATE INDEX FOR (n:Case) ON (n.owner_record);
+CREATE INDEX FOR (n:ContactPlan) ON (n.owner_record);
+CREATE INDEX FOR (n:Consent) ON (n.owner_record);
 CREATE INDEX FOR (n:Case) ON (n.employee_record);
 CREATE INDEX FOR (n:Customer) ON (n.merged_into);
 CALL db.idx.fulltext.createNodeIndex('Customer', 'name', 'name_pinyin');

@@ -47,6 +47,8 @@ CREATE INDEX sourcerecord_name IF NOT EXISTS FOR (n:SourceRecord) ON (n.name);
 CREATE INDEX subscription_owner_record IF NOT EXISTS FOR (n:Subscription) ON (n.owner_record);
 CREATE INDEX contact_owner_record IF NOT EXISTS FOR (n:Contact) ON (n.owner_record);
 CREATE INDEX case_owner_record IF NOT EXISTS FOR (n:Case) ON (n.owner_record);
+CREATE INDEX contact_plan_owner_record IF NOT EXISTS FOR (n:ContactPlan) ON (n.owner_record);
+CREATE INDEX consent_owner_record IF NOT EXISTS FOR (n:Consent) ON (n.owner_record);
 CREATE INDEX case_employee_record IF NOT EXISTS FOR (n:Case) ON (n.employee_record);
 CREATE INDEX customer_merged_into IF NOT EXISTS FOR (n:Customer) ON (n.merged_into);
 CREATE FULLTEXT INDEX customer_name IF NOT EXISTS FOR (n:Customer) ON EACH [n.name, n.name_pinyin];

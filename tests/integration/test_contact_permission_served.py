@@ -367,3 +367,39 @@ async def test_satisfaction_by_channel(store: Store, tmp_path: Path, at_now: clo
         ("hotline", "very_satisfied", 1, 4, 0.25, 0.75),
         ("web_hall", "neutral", 1, 1, 1.0, 0.0),
     ]
+
+
+async def test_a_split_takes_the_plans_and_consents_of_the_records_split_out(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """A plan or consent belongs with the record it was made through (its owner record, the customer's
+    first), as a contact does: split out with that record, it goes to the new customer."""
+    cert = "350102198001010011"
+    people = [customer("s1", "陈三", cert, "resident_id"), customer("s2", "陈三", cert, "resident_id")]
+    summary = await ingest_file(store, "crm", "customers", write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, people))
+    assert (summary.rejected, summary.quarantined) == (0, 0), summary
+    await resolve_all(store)
+    mapping = await crosswalk(store)
+    whole = mapping["crm:customers:s1"]
+    assert mapping["crm:customers:s2"] == whole
+    await consent(store, whole)
+    async with api_client(store, "hotline", "line-1") as hotline:
+        plan = {"customerId": whole, "purpose": "MARKETING", "mode": "CALL", "at": t("12-03T10:00")}
+        planned = await gql(hotline, PLAN, plan=plan)
+        assert planned["data"]["planContact"]["userErrors"] == [], planned
+    async with api_client(store, "steward", "steward-1") as steward:
+        split = await gql(
+            steward,
+            "mutation($c: ID!, $r: [ID!]!) { splitCustomer(customerId: $c, recordIds: $r) "
+            "{ result { absorbedId } userErrors { message } } }",
+            c=whole,
+            r=["crm:customers:s1"],
+        )
+        assert split["data"]["splitCustomer"]["userErrors"] == [], split
+    assert (await check_invariants(store)).ok
+    apart = split["data"]["splitCustomer"]["result"]["absorbedId"]
+    async with api_client(store, "agent", "agent-1") as agent:
+        moved = (await gql(agent, PERMISSION, c=apart, p="MARKETING", m="CALL"))["data"]["contactPermission"]
+        assert [r["rule"] for r in moved["reasons"]] == ["PLANNED_BY_OTHER_CHANNEL"], moved
+        left = (await gql(agent, PERMISSION, c=whole, p="MARKETING", m="CALL"))["data"]["contactPermission"]
+        assert [r["rule"] for r in left["reasons"]] == ["NO_CONSENT"], left
