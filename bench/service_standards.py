@@ -140,6 +140,30 @@ async def prepare(data_dir: Path, customers: int) -> tuple[list[str], str, str]:
     return [r["id"] for r in ids], manager, start.isoformat()
 
 
+def due_pairs(
+    args: argparse.Namespace, data_dir: Path, keys: Path, key: str, manager: str, clock_start: str
+) -> list[dict[str, object]]:
+    """A day's dueWork served by this tree and by ``--due-before``, alternating which goes first."""
+    day = clock_start[:10]
+    plan = [{"employee": manager, "from": day, "to": day}]
+    pairs: list[dict[str, object]] = []
+    for n in range(args.pairs):
+        order = [("before", args.due_before.resolve()), ("now", ROOT)]
+        if n % 2:
+            order.reverse()
+        pair: dict[str, object] = {}
+        for name, cwd in order:
+            proc = serve(cwd, data_dir, keys, args.port, clock_start)
+            try:
+                timed(args.port, key, DUE, plan * 20)  # warm-up
+                pair[name] = summary(timed(args.port, key, DUE, plan * args.requests))
+            finally:
+                stop(proc)
+        pairs.append(pair)
+        print(json.dumps({"due_work": pair}), flush=True)
+    return pairs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -148,6 +172,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--port", type=int, default=8910)
+    parser.add_argument(
+        "--due-before", type=Path, help="A worktree of an earlier commit: dueWork in alternating pairs against it."
+    )
     args = parser.parse_args()
     data_dir = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -170,6 +197,9 @@ def main() -> None:
         )
     finally:
         stop(proc)
+
+    if args.due_before:
+        results["due_work_pairs"] = due_pairs(args, data_dir, keys, key, manager, clock_start)
 
     views = [{"id": i} for i in ids][: args.requests]
     pairs = []
