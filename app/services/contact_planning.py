@@ -4,8 +4,8 @@ plans put on and taken off the work list, consents and opt-outs recorded with th
 
 Everything is keyed on the resolved customer: a merged id answers for its survivor, whose contacts a
 merge moved to it and whose plans and consents are read together with those of every customer merged
-into it. The permission is read just before a plan is written, not in the same statement: two desks
-planning the same customer in the same instant can both succeed (the work list shows both).
+into it. A plan is written only if the customer's plans are still as its permission read them (a
+version checked in the write), else judged again: two desks planning one customer at once keep one plan.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ PLANNED = "planned"
 # The longest stretch one work-list read covers.
 WORK_LIST_DAYS = 31
 SUMMARY_MAX = 500
+# How often a plan is judged again when other plans for the customer keep arriving meanwhile.
+PLAN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class PermissionFacts:
     touches: list[Touch]
     consents: list[Consent]
     plan_ids: frozenset[str]
+    # The customer's plans as read: a plan judged on these facts is written only if it is still this.
+    plans_version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +83,9 @@ async def read_facts(store: Store, customer_id: str, at: datetime) -> Permission
         for x in row["consents"]
         if x.get("id")
     ]
-    return PermissionFacts(row["customer_id"], touches, consents, frozenset(p["id"] for p in plans))
+    return PermissionFacts(
+        row["customer_id"], touches, consents, frozenset(p["id"] for p in plans), int(row["plans_version"])
+    )
 
 
 async def consents_of(store: Store, customer_id: str) -> tuple[str, list[dict[str, Any]]]:
@@ -147,44 +153,51 @@ class PlanInput:
 
 
 async def plan_contact(store: Store, rules: Rules, plan: PlanInput, caller: str) -> PlanOutcome:
-    """Put a touch on the work list, unless a rule forbids it then: the answer says why and from when."""
+    """Put a touch on the work list, unless a rule forbids it then: the answer says why and from when.
+    Judged again when another plan for the customer was written between the read and the write."""
     if plan.summary is not None and len(plan.summary) > SUMMARY_MAX:
         raise BadInput(f"summary has more than {SUMMARY_MAX} characters", [("summary", "too long")])
     ask = _ask(plan.channel, plan.purpose, plan.mode, plan.at, True)
-    facts = await read_facts(store, plan.customer_id, ask.at)
-    answer = judge(rules, facts, ask)
-    if not answer.allowed:
-        return PlanOutcome(facts.customer_id, answer, None)
-    now = clock.now_iso()
-    fields = {
-        "channel": ask.channel,
-        "purpose": ask.purpose,
-        "mode": ask.mode,
-        "direction": "outbound",
-        "at": clock.instant(ask.at),
-        "employee_id": plan.employee_id,
-        "summary": plan.summary,
-        "status": PLANNED,
-        "planned_at": now,
-        "planned_by": caller,
-    }
-    customer_id, kept = await _kept_on_customer(store, PLAN, facts.customer_id, "CP", fields)
-    return PlanOutcome(customer_id, answer, kept)
+    for _ in range(PLAN_ATTEMPTS):
+        facts = await read_facts(store, plan.customer_id, ask.at)
+        answer = judge(rules, facts, ask)
+        if not answer.allowed:
+            return PlanOutcome(facts.customer_id, answer, None)
+        now = clock.now_iso()
+        fields = {
+            "channel": ask.channel,
+            "purpose": ask.purpose,
+            "mode": ask.mode,
+            "direction": "outbound",
+            "at": clock.instant(ask.at),
+            "employee_id": plan.employee_id,
+            "summary": plan.summary,
+            "status": PLANNED,
+            "planned_at": now,
+            "planned_by": caller,
+        }
+        kept = await _kept_on_customer(store, PLAN, facts.customer_id, "CP", fields, seen=facts.plans_version)
+        if kept is not None:
+            return PlanOutcome(kept[0], answer, kept[1])
+    raise ConflictError(f"customer {plan.customer_id!r}: its plans kept changing while this one was judged; try again")
 
 
 async def _kept_on_customer(
-    store: Store, query: CypherQuery, customer_id: str, prefix: str, fields: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """A new plan or consent on the live customer: (its id, the node as kept)."""
-    params = {
+    store: Store, query: CypherQuery, customer_id: str, prefix: str, fields: dict[str, Any], seen: int | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """A new plan or consent on the live customer: (its id, the node as kept). A plan (``seen``, the
+    plans' version its rules were judged on) is not written, None, when the version moved since."""
+    params: dict[str, Any] = {
         "customer": customer_id,
         "id": prefix + secrets.token_hex(8),
         "fields": {k: val for k, val in fields.items() if val is not None},
     }
-    rows = await store.write(query, params)
-    if not rows:
+    rows = await store.write(query, params if seen is None else {**params, "seen": seen})
+    if rows:
+        return str(rows[0]["customer_id"]), dict(rows[0]["kept"])
+    if seen is None:
         raise NotFoundError(f"no active customer with id {customer_id!r}")
-    return str(rows[0]["customer_id"]), dict(rows[0]["kept"])
+    return None
 
 
 async def cancel_plan(
@@ -253,4 +266,6 @@ async def record_consent(store: Store, rules: Rules, consent: ConsentInput, call
         }
     except Invalid as exc:
         raise BadInput(str(exc)) from None
-    return await _kept_on_customer(store, CONSENT, consent.customer_id, "CS", fields)
+    kept = await _kept_on_customer(store, CONSENT, consent.customer_id, "CS", fields)
+    assert kept is not None  # a consent is judged on no version: only a missing customer stops it
+    return kept

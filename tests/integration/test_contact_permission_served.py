@@ -7,6 +7,7 @@ a contact's purpose and survey answer, and the satisfaction shares by channel.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -403,3 +404,19 @@ async def test_a_split_takes_the_plans_and_consents_of_the_records_split_out(
         assert [r["rule"] for r in moved["reasons"]] == ["PLANNED_BY_OTHER_CHANNEL"], moved
         left = (await gql(agent, PERMISSION, c=whole, p="MARKETING", m="CALL"))["data"]["contactPermission"]
         assert [r["rule"] for r in left["reasons"]] == ["NO_CONSENT"], left
+
+
+async def test_two_desks_planning_at_the_same_moment_one_plan_is_kept(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """Both read the customer before either writes: the plans' version, checked in the write, makes the
+    second judge again and find the first (without it, both plans were kept for the same week)."""
+    ids = await loaded(store, tmp_path)
+    await consent(store, ids["p1"])
+    async with api_client(store, "agent", "agent-1") as agent, api_client(store, "hotline", "line-1") as hotline:
+        friday = {"customerId": ids["p1"], "purpose": "MARKETING", "mode": "CALL", "at": t("12-04T10:00")}
+        answers = await asyncio.gather(*(gql(client, PLAN, plan=friday) for client in (agent, hotline, agent, hotline)))
+    kept = [a["data"]["planContact"]["plan"] for a in answers if a["data"]["planContact"]["plan"]]
+    assert len(kept) == 1, answers
+    refused = [a["data"]["planContact"] for a in answers if not a["data"]["planContact"]["plan"]]
+    assert all(r["permission"]["reasons"] for r in refused), refused
