@@ -44,6 +44,8 @@ ATTACH_HOLDINGS = [
     cypher("resolve/attach_contacts_by_number"),
     cypher("resolve/attach_opportunities"),
     cypher("resolve/attach_cases"),
+    cypher("resolve/attach_contact_plans"),
+    cypher("resolve/attach_consents"),
 ]
 ATTACH_MANAGERS = cypher("resolve/attach_managers")
 DETACH_MANAGERS = cypher("resolve/detach_managers")
@@ -73,7 +75,8 @@ class ResolveReport:
 
 
 async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None:
-    """Accounts, subscriptions, contacts, opportunities, cases and managers follow the source records to their customer.
+    """Accounts, subscriptions, contacts, opportunities, cases, contact plans, consents and managers follow
+    the source records to their customer.
     Idempotent, so a batch interrupted between these statements is repaired by running again."""
     for query in ATTACH_HOLDINGS:
         await store.write(query, {"customers": customers})

@@ -420,3 +420,45 @@ async def test_two_desks_planning_at_the_same_moment_one_plan_is_kept(
     assert len(kept) == 1, answers
     refused = [a["data"]["planContact"] for a in answers if not a["data"]["planContact"]["plan"]]
     assert all(r["permission"]["reasons"] for r in refused), refused
+
+
+async def test_a_batch_run_joining_two_customers_keeps_their_plans_and_consents(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """Two records apart, each its customer with a consent (and one a plan); delivered again with the same
+    certificate, the next batch run makes one customer of them, leaving the other to be retired. What was
+    given through each record follows it (its owner record), as a contact does: none of it is lost."""
+    people = [
+        customer("j1", "王五", phones="13900000031", birth_date="1980-01-01", address="福州市鼓楼区东街1号"),
+        customer("j2", "王五", phones="13900000032", birth_date="1980-01-01", address="福州市台江区南路9号"),
+    ]
+    path = write_csv(tmp_path / "c1.csv", CUSTOMER_HEADER, people)
+    assert (await ingest_file(store, "crm", "customers", path)).rejected == 0
+    await resolve_all(store)
+    first = await crosswalk(store)
+    j1, j2 = first["crm:customers:j1"], first["crm:customers:j2"]
+    if j1 == j2:
+        pytest.skip("the two records were one customer at once: nothing to join")
+    await consent(store, j1)
+    await consent(store, j2)
+    async with api_client(store, "hotline", "line-1") as hotline:
+        plan = {"customerId": j2, "purpose": "MARKETING", "mode": "CALL", "at": t("12-03T10:00")}
+        planned = await gql(hotline, PLAN, plan=plan)
+        assert planned["data"]["planContact"]["userErrors"] == [], planned
+    # The hall read the certificate: both records come again with it (same name, same certificate).
+    cert = {"cert_type": "resident_id", "cert_no": "350102198001010011"}
+    again = [{**row, **cert} for row in people]
+    path = write_csv(tmp_path / "c2.csv", CUSTOMER_HEADER, again)
+    assert (await ingest_file(store, "crm", "customers", path)).rejected == 0
+    at_now.advance(timedelta(minutes=5))  # a batch run is named by its moment
+    await resolve_all(store)
+    joined = await crosswalk(store)
+    assert joined["crm:customers:j1"] == joined["crm:customers:j2"], joined
+    one = joined["crm:customers:j1"]
+    assert (await check_invariants(store)).ok
+    async with api_client(store, "agent", "agent-1") as agent:
+        # Both consents and the hotline's plan for j2 now belong to the one customer.
+        after = (await gql(agent, PERMISSION, c=one, p="MARKETING", m="CALL"))["data"]["contactPermission"]
+        assert [r["rule"] for r in after["reasons"]] == ["PLANNED_BY_OTHER_CHANNEL"], after
+        consents = await gql(agent, "query($c: ID!) { marketingConsents(customerId: $c) { totalCount } }", c=one)
+        assert consents["data"]["marketingConsents"]["totalCount"] == 2, consents
