@@ -6,7 +6,9 @@
 UNWIND $customers AS c
 MATCH (x:Customer {id: c.id})
 UNWIND c.records AS rid
-MATCH (t:Consent {owner_record: rid})<-[old:GAVE_CONSENT]-(holder:Customer)
+MATCH (t:Consent {owner_record: rid})
+WITH x, t
+MATCH (t)<-[old:GAVE_CONSENT]-(holder:Customer)
 WHERE holder <> x AND holder.status = 'active'
 DELETE old
 MERGE (x)-[:GAVE_CONSENT]->(t)

@@ -6,7 +6,9 @@
 UNWIND $customers AS c
 MATCH (x:Customer {id: c.id})
 UNWIND c.records AS rid
-MATCH (t:ContactPlan {owner_record: rid})<-[old:PLANNED]-(holder:Customer)
+MATCH (t:ContactPlan {owner_record: rid})
+WITH x, t
+MATCH (t)<-[old:PLANNED]-(holder:Customer)
 WHERE holder <> x AND holder.status = 'active'
 DELETE old
 MERGE (x)-[:PLANNED]->(t)
