@@ -44,10 +44,11 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
     return wrapper
 
 
-async def opened_store(check: bool = True) -> Store:
+async def opened_store(check: bool = True, kept: bool = True) -> Store:
     """The store, started; with ``check``, refused (and closed) unless the graph is at this
-    release's schema version (`c360 store migrate` brings an older one to it)."""
-    store = open_store()
+    release's schema version (`c360 store migrate` brings an older one to it). ``kept``: an embedded
+    server this command starts stays up for the next one (C360_STORE_KEEP_SECONDS)."""
+    store = open_store(kept=kept)
     await store.start()
     if check:
         try:
@@ -64,6 +65,23 @@ def main_options(log_level: str = typer.Option(None, help="Log level (default fr
     configure(log_level or settings.log_level)
     if settings.clock_start is not None:
         clock.start_at(settings.clock_start)
+
+
+@store_cli.command("stop")
+def store_stop(timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for it to stop.")) -> None:
+    """Stop the embedded store a CLI command left running (its keeper flushes the append-only file
+    first). A store served by `c360 serve` or `c360 run` stops with them instead."""
+    from app.store.store_keeper import stop_kept_store
+
+    settings = get_settings()
+    if settings.backend != "embedded":
+        typer.echo(f"nothing to stop: the store is {settings.backend}, not embedded")
+        return
+    try:
+        typer.echo(stop_kept_store(settings.data_dir, timeout))
+    except C360Error as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(EXIT_ERROR) from None
 
 
 @store_cli.command("health")
@@ -628,7 +646,7 @@ async def run(host: str = typer.Option(None), port: int = typer.Option(None)) ->
 
     _QuietServer = _quiet_server_class()
     settings = get_settings()
-    store = await opened_store()
+    store = await opened_store(kept=False)
     try:
         await store.setup_schema()
         await load_demo_if_empty(store, settings)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # A server that dies is reported at once; this bounds one that hangs, or reads back a big graph
     # (1,000,000 source records take about 40 s to load from the append-only file).
     store_start_timeout: float = 180.0
+    # A CLI command that has to start the embedded store leaves it running under a keeper for the
+    # next command, stopped after this many seconds without a client (0: stopped with the command).
+    # `c360 store stop` stops it at once.
+    store_keep_seconds: float = 900.0
     store_pool_size: int = 32
     store_pool_timeout: float = 10.0
     store_socket_timeout: float = 30.0

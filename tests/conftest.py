@@ -234,6 +234,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """`c360` processes the tests start, and stores the tests open themselves, leave the names of the
     queries they ran here when they close their store."""
     os.environ.setdefault("C360_QUERY_COUNTS_DIR", tempfile.mkdtemp(prefix="c360-queries-"))
+    # A `c360` process a test starts on a directory of its own stops its store when it exits, as
+    # before the store keeper; tests/integration/test_store_keeper.py switches the keeper on.
+    os.environ.setdefault("C360_STORE_KEEP_SECONDS", "0")
 
 
 def counted(store: StoreT) -> StoreT:

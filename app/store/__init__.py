@@ -9,15 +9,18 @@ from app.store.queries import CypherQuery, cypher
 __all__ = ["Health", "Row", "Store", "CypherQuery", "cypher", "open_store"]
 
 
-def open_store(settings: Settings | None = None) -> Store:
-    """Build (not yet start) the store the settings ask for: Neo4j when NEO4J_URI is set."""
+def open_store(settings: Settings | None = None, *, kept: bool = False) -> Store:
+    """Build (not yet start) the store the settings ask for: Neo4j when NEO4J_URI is set. ``kept``:
+    an embedded server this process has to start stays up for the next command, under a keeper,
+    until it has been without a client for C360_STORE_KEEP_SECONDS (CLI commands; a server for the
+    API is started and stopped with it)."""
     settings = settings or get_settings()
-    store = _build(settings)
+    store = _build(settings, kept)
     store.counts_dir = settings.query_counts_dir
     return store
 
 
-def _build(settings: Settings) -> Store:
+def _build(settings: Settings, kept: bool) -> Store:
     if settings.backend == "neo4j":
         from app.store.neo4j_backend import Neo4jStore
 
@@ -42,4 +45,5 @@ def _build(settings: Settings) -> Store:
         socket_timeout=settings.store_socket_timeout,
         start_timeout=settings.store_start_timeout,
         query_timeout_ms=settings.query_timeout_ms,
+        keep_seconds=settings.store_keep_seconds if kept else 0.0,
     )

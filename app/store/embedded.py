@@ -69,9 +69,12 @@ class EmbeddedStore(Store):
         start_timeout: float = 30.0,
         query_timeout_ms: int = 30_000,
         watch_every: float = 0.5,
+        keep_seconds: float = 0.0,
     ) -> None:
+        """``keep_seconds`` > 0: a server this store has to start is left running under a keeper
+        (app/store/store_keeper) for the next process, until it has had no client for that long."""
         super().__init__()
-        self.server = EmbeddedServer(data_dir, start_timeout=start_timeout)
+        self.server = EmbeddedServer(data_dir, start_timeout=start_timeout, keep_seconds=keep_seconds)
         self.graph_name = graph_name
         self.pool_size = pool_size
         self.pool_timeout = pool_timeout

@@ -18,6 +18,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 SOCKET_NAME = "falkordb.sock"
 LOG_NAME = "falkordb.log"
 LOCK_NAME = "store.lock"
+KEEPER_PID_NAME = "store-keeper.pid"
+KEEPER_LOG_NAME = "store-keeper.log"
 # sun_path is 108 bytes on Linux, including the terminating NUL.
 MAX_SOCKET_PATH = 107
 
@@ -68,6 +71,40 @@ def ping(socket_path: Path, timeout: float = 1.0) -> bool:
         return False
 
 
+def listening(socket_path: Path, timeout: float = 2.0) -> bool:
+    """Whether a server process holds the socket: a connection is taken (by the kernel, however busy
+    the server), where a dead server's leftover socket file refuses it."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(socket_path))
+            return True
+    except OSError:
+        return False
+
+
+def connected_clients(socket_path: Path, timeout: float = 1.0) -> int | None:
+    """How many clients the server on the socket has, this question's own connection included;
+    None when nothing answers."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(socket_path))
+            sock.sendall(b"*2\r\n$4\r\nINFO\r\n$7\r\nclients\r\n")
+            reply = b""
+            while b"connected_clients:" not in reply or not reply.endswith(b"\r\n\r\n"):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+    except OSError:
+        return None
+    for line in reply.decode(errors="replace").splitlines():
+        if line.startswith("connected_clients:"):
+            return int(line.split(":", 1)[1])
+    return None
+
+
 def tail(path: Path, lines: int = 20) -> str:
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
@@ -78,9 +115,18 @@ def tail(path: Path, lines: int = 20) -> str:
 
 class EmbeddedServer:
     def __init__(
-        self, data_dir: Path, start_timeout: float = 30.0, redis_server: Path | None = None, module: Path | None = None
+        self,
+        data_dir: Path,
+        start_timeout: float = 30.0,
+        redis_server: Path | None = None,
+        module: Path | None = None,
+        keep_seconds: float = 0.0,
     ) -> None:
+        """``keep_seconds`` > 0: a server this process would start is started by a keeper process
+        instead (app/store/store_keeper), which leaves it running for the next command until it has
+        had no client for that long; this process only attaches to it."""
         self.data_dir = data_dir.resolve()
+        self.keep_seconds = keep_seconds
         self.socket_path = self.data_dir / SOCKET_NAME
         self.log_path = self.data_dir / LOG_NAME
         self.lock_path = self.data_dir / LOCK_NAME
@@ -198,7 +244,55 @@ class EmbeddedServer:
         if ping(self.socket_path):
             self._release_lock()
             return
+        if self.keep_seconds > 0:
+            self._release_lock()
+            self._start_keeper()
+            return
         self._start()
+
+    def _start_keeper(self) -> None:
+        """Start the server under a keeper of its own session (so it outlives this process and its
+        terminal's Ctrl-C) and attach to it once it answers."""
+        log_path = self.data_dir / KEEPER_LOG_NAME
+        args = [
+            sys.executable,
+            "-m",
+            "app.store.store_keeper",
+            str(self.data_dir),
+            "--idle",
+            str(self.keep_seconds),
+            "--start-timeout",
+            str(self.start_timeout),
+        ]
+        log.info("starting embedded store under a keeper (stops after %.0f s without a client)", self.keep_seconds)
+        with log_path.open("ab") as out:
+            keeper = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+                cwd=Path(__file__).resolve().parents[2],
+            )
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if ping(self.socket_path, timeout=0.5):
+                log.info("embedded store ready under keeper pid %s; attaching", keeper.pid)
+                return
+            if keeper.poll() is not None and not ping(self.socket_path, timeout=0.5):
+                raise StoreStartError(
+                    f"the store keeper exited with status {keeper.returncode} before the store answered; "
+                    f"last lines of {log_path}:\n{tail(log_path)}",
+                    backend="embedded",
+                )
+            if self._abort.is_set():
+                raise StoreStartError("embedded store start-up interrupted", backend="embedded")
+            time.sleep(0.05)
+        raise StoreStartError(
+            f"embedded store did not answer on {self.socket_path} within {self.start_timeout:.0f}s; "
+            f"last lines of {log_path}:\n{tail(log_path)}",
+            backend="embedded",
+        )
 
     def _start(self) -> None:
         for binary in (self.redis_server, self.module):
@@ -271,9 +365,12 @@ class EmbeddedServer:
         )
 
     def alive(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
-            return False
-        return ping(self.socket_path, timeout=0.5)
+        """Whether the server runs: our child has not exited, or (one another process owns) its
+        socket takes connections. Not whether it answers at once: a server busy with a long write
+        answers nothing until it is done, and taking that for death killed a resolution in progress."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return listening(self.socket_path)
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server if we own it; SIGTERM makes Redis flush the append-only file first."""

@@ -1,0 +1,173 @@
+"""CLI commands leave the embedded store running for the next command (issue 22, item 3): real `c360`
+processes on a directory of their own, with C360_STORE_KEEP_SECONDS switched on."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from app.store.embedded import EmbeddedStore
+from app.store.falkordb_server import KEEPER_LOG_NAME, SOCKET_NAME, ping
+from app.store.store_keeper import keeper_pid
+from tests.conftest import NEO4J_VARIABLES
+from tests.integration.test_ingest import CUSTOMER_HEADER, customer, resident_id, write_csv
+
+
+def cli(data_dir: Path, *args: str, keep: str = "60") -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in NEO4J_VARIABLES}
+    env.update(C360_DATA_DIR=str(data_dir), C360_STORE_KEEP_SECONDS=keep)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def server_pid(data_dir: Path) -> int:
+    return int((data_dir / "falkordb.pid").read_text())
+
+
+def wait_until(condition: object, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def count(data_dir: Path, keep: str = "60") -> int:
+    """Customer source records in the graph, read by a `c360 cypher` command."""
+    query = data_dir.parent / f"{data_dir.name}-count.cypher"
+    query.write_text("MATCH (r:SourceRecord) RETURN count(r) AS n")
+    done = cli(data_dir, "cypher", str(query), "--format", "csv", keep=keep)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split()[-1])
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    # A short path: a Unix socket's path has a 107-byte limit.
+    folder = Path(tempfile.mkdtemp(prefix="c360-keep-", dir="/tmp"))
+    yield folder
+    pid = keeper_pid(folder)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: keeper_pid(folder) is None, 30)
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder.parent / f"{folder.name}-count.cypher").unlink(missing_ok=True)
+
+
+@pytest.fixture
+def customers_file(tmp_path: Path) -> Path:
+    rows = [customer(f"k{i}", f"客户{i}", resident_id(f"350102198503021{i:02d}"), "resident_id") for i in range(3)]
+    return write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, rows)
+
+
+def test_a_command_leaves_the_store_for_the_next_which_finds_its_data(data_dir: Path, customers_file: Path) -> None:
+    first = cli(data_dir, "ingest", str(customers_file), "--source", "crm", "--kind", "customers")
+    assert first.returncode == 0, first.stderr
+    assert ping(data_dir / SOCKET_NAME), "the store stopped with the command"
+    pid, keeper = server_pid(data_dir), keeper_pid(data_dir)
+    assert keeper is not None
+
+    assert count(data_dir) == 3
+    assert server_pid(data_dir) == pid, "the second command started a server of its own"
+    assert keeper_pid(data_dir) == keeper
+
+    stopped = cli(data_dir, "store", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"keeper was pid {keeper}" in stopped.stdout
+    assert not ping(data_dir / SOCKET_NAME)
+    assert keeper_pid(data_dir) is None
+    # The keeper flushed the append-only file: a store started afresh reads the same records.
+    assert count(data_dir, keep="0") == 3
+    assert not ping(data_dir / SOCKET_NAME), "with C360_STORE_KEEP_SECONDS=0 the command stops its store"
+    assert cli(data_dir, "store", "stop").stdout.strip() == "no store running"
+
+
+def test_the_store_stops_after_its_idle_time_but_not_while_a_client_is_connected(data_dir: Path) -> None:
+    assert cli(data_dir, "store", "health", keep="1.5").returncode == 0
+    assert ping(data_dir / SOCKET_NAME)
+
+    async def hold() -> None:
+        store = EmbeddedStore(data_dir)
+        await store.start()
+        assert not store.server.owned
+        try:
+            time.sleep(4)  # blocking on purpose: the client stays connected, idle
+            assert ping(data_dir / SOCKET_NAME), "stopped under a connected client"
+        finally:
+            await store.close()
+        assert ping(data_dir / SOCKET_NAME), "an attached client's close stopped the keeper's store"
+
+    asyncio.run(hold())
+    assert wait_until(lambda: not ping(data_dir / SOCKET_NAME) and keeper_pid(data_dir) is None, 15)
+    assert "no client for 1.5 s" in (data_dir / KEEPER_LOG_NAME).read_text()
+
+
+def test_the_keeper_restarts_a_store_that_dies(data_dir: Path, customers_file: Path) -> None:
+    assert cli(data_dir, "ingest", str(customers_file), "--source", "crm", "--kind", "customers").returncode == 0
+    dead = server_pid(data_dir)
+    time.sleep(1.2)  # the append-only file is written every second
+    os.kill(dead, signal.SIGKILL)
+    assert wait_until(lambda: ping(data_dir / SOCKET_NAME) and server_pid(data_dir) != dead, 30)
+    assert count(data_dir) == 3
+
+
+def test_commands_started_together_share_one_store(data_dir: Path) -> None:
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: cli(data_dir, "store", "health"), range(3)))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    keepers = subprocess.run(["pgrep", "-f", f"app.store.store_keeper {data_dir}"], capture_output=True, text=True)
+    assert len(keepers.stdout.split()) == 1, keepers.stdout
+
+
+def test_stop_refuses_a_store_another_process_owns(data_dir: Path) -> None:
+    async def owned() -> subprocess.CompletedProcess[str]:
+        store = EmbeddedStore(data_dir)
+        await store.start()
+        try:
+            assert store.server.owned
+            return cli(data_dir, "store", "stop")
+        finally:
+            await store.close()
+
+    refused = asyncio.run(owned())
+    assert refused.returncode == 1
+    assert "owned by a running process" in refused.stderr
+
+
+def test_an_attached_process_takes_a_busy_store_for_busy_not_dead(data_dir: Path) -> None:
+    """A server deep in a long write answers nothing until it is done (stood in for by SIGSTOP); an
+    attached process that took that for death failed a 15,000-record resolution mid-write."""
+    assert cli(data_dir, "store", "health").returncode == 0
+    server = server_pid(data_dir)
+
+    async def attached_through_a_pause() -> str | None:
+        store = EmbeddedStore(data_dir, watch_every=0.2)
+        await store.start()
+        assert not store.server.owned
+        try:
+            os.kill(server, signal.SIGSTOP)
+            try:
+                await asyncio.sleep(2.0)
+                seen = store.down
+            finally:
+                os.kill(server, signal.SIGCONT)
+            assert (await store.health()).ok
+            return seen
+        finally:
+            await store.close()
+
+    assert asyncio.run(attached_through_a_pause()) is None
+    assert server_pid(data_dir) == server, "the keeper restarted a server that was only busy"
