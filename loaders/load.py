@@ -10,15 +10,17 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import BadInput
 from app.services.graph_counts import source_record_count
-from app.services.incremental import resolve_records
-from app.services.resolve import ResolveReport, latest_model, resolve_all
 from app.store import Store
 from app.vocabulary import RECORD_KINDS
 from loaders.ingest import MAX_REJECTED_SHARE, IngestSummary, TooManyRejected, check_header, ingest_file
 from loaders.manifest import ManifestEntry, ingest_directory
+
+if TYPE_CHECKING:
+    from app.services.resolve import ResolveReport
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
@@ -96,6 +98,8 @@ async def load_directory(
     summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
     if on_ingested:
         on_ingested(summaries)
+    from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
+
     report = await resolve_all(store)
     log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
     await store.compact()
@@ -107,6 +111,9 @@ async def resolve_changed(store: Store, record_ids: list[str], limit: int) -> No
     faster for many records and re-estimates the model."""
     if not record_ids:
         return
+    from app.services.incremental import resolve_records  # the linker's numpy only when it resolves
+    from app.services.resolve import latest_model
+
     if len(record_ids) > limit or await latest_model(store) is None:
         log.info(
             "%s new or changed customer records: run `c360 resolve` to resolve them "

@@ -12,8 +12,10 @@ bench/normaliser_libraries.py and docs/benchmarks.md (issue 16) say why.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,7 +23,6 @@ from typing import NamedTuple
 
 import opencc
 import phonenumbers
-from pypinyin import Style, lazy_pinyin
 from stdnum import numdb
 from stdnum.cn import ric as _ric
 from stdnum.cn import uscc as _uscc
@@ -62,13 +63,22 @@ class NameKey:
     words: str = ""
 
 
+@lru_cache(maxsize=1)
+def _syllables() -> Callable[[str], list[str]]:
+    """pypinyin, imported on the first name normalised: its phrase dictionary takes a quarter of a
+    second to load, which every `c360` command paid, even those that normalise no name."""
+    from pypinyin import Style, lazy_pinyin
+
+    return functools.partial(lazy_pinyin, style=Style.NORMAL, errors="default")
+
+
 @lru_cache(maxsize=_CACHE)
 def normalise_name(raw: str) -> NameKey:
     """Simplified, lower-case, without spaces or punctuation; pinyin without tones for homophones."""
     text = _NOT_NAME.sub("", to_simplified(_clean(raw)).lower())
     if not text:
         return NameKey("", "", "", "", "", True)
-    syllables = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="default") if s.strip()]
+    syllables = [s for s in _syllables()(text) if s.strip()]
     pinyin = "".join(syllables)
     initials = "".join(s[0] for s in syllables if s)
     core = text
