@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from app import clock
@@ -12,13 +12,26 @@ from app.services.customer_view import TIER_ATTRIBUTES, Relations, read_tier_inp
 from app.store import Store, cypher
 from app.tiers import tier_as_of
 
-PAGE = cypher("export/customers_page")
+ACTIVE_IDS = cypher("export/active_customer_ids")
+BY_IDS = cypher("export/customers_by_ids")
 COUNT = cypher("admin/count_active_customers")
 COLUMNS = ("id", *EXPORTED, "average_monthly_spend", "star_level", "created_at", "updated_at")
 
 
 async def count_customers(store: Store) -> int:
     return int((await store.read(COUNT))[0]["n"])
+
+
+async def active_customer_pages(store: Store, columns: Sequence[str], page: int) -> AsyncIterator[list[dict[str, Any]]]:
+    """Active customers (``id``, ``values`` of ``columns``, ``created_at``, ``updated_at``), ``page`` at
+    a time in id order: their ids read once, then each page by id. Keyset pages made FalkorDB sort the
+    rest of the customers for every page: 54 pages of 105,667 customers took 18 s, growing with the
+    square of the customers."""
+    ids = sorted((await store.read(ACTIVE_IDS))[0]["ids"] or [])
+    for start in range(0, len(ids), page):
+        rows = await store.read(BY_IDS, {"ids": ids[start : start + page], "columns": list(columns)})
+        if rows:
+            yield sorted(rows, key=lambda row: row["id"])
 
 
 async def customer_pages(
@@ -30,14 +43,8 @@ async def customer_pages(
     today = clock.today()
     # What the star level reads of the customer beyond the exported attributes.
     columns = [*EXPORTED, *(a for a in TIER_ATTRIBUTES if a not in EXPORTED)]
-    after = ""
-    while True:
-        rows = [
-            {**dict(zip(columns, row.pop("values"))), **row}
-            for row in await store.read(PAGE, {"after": after, "page": page, "columns": columns})
-        ]
-        if not rows:
-            return
+    async for found in active_customer_pages(store, columns, page):
+        rows = [{**dict(zip(columns, row.pop("values"))), **row} for row in found]
         inputs = await read_tier_inputs(store, [r["id"] for r in rows], rules)
         out = []
         for row, tier_inputs in zip(rows, inputs):
@@ -53,4 +60,3 @@ async def customer_pages(
         yield [{k: r.get(k) for k in COLUMNS} for r in out]
         if progress:
             progress(len(rows))
-        after = rows[-1]["id"]

@@ -11,11 +11,11 @@ from typing import Any
 
 from app import clock
 from app.rules import Rules
+from app.services.customer_export import active_customer_pages
 from app.services.customer_view import TIER_ATTRIBUTES, Relations, read_customers, read_tier_inputs, tier_facts
 from app.store import Store, cypher
 from app.tiers import tier_as_of
 
-PAGE = cypher("export/customers_page")
 RECORD = cypher("tiers/record_levels")
 HISTORY = cypher("tiers/history_of_customers")
 
@@ -55,15 +55,11 @@ async def record_levels(
             if live:
                 await _record(store, live, rules, counts)
         return counts
-    after = ""
-    while True:
-        rows = await store.read(PAGE, {"after": after, "page": page, "columns": list(TIER_ATTRIBUTES)})
-        if not rows:
-            return counts
+    async for rows in active_customer_pages(store, TIER_ATTRIBUTES, page):
         await _record(store, [{"id": r["id"], **dict(zip(TIER_ATTRIBUTES, r["values"]))} for r in rows], rules, counts)
         if progress:
             progress(len(rows))
-        after = rows[-1]["id"]
+    return counts
 
 
 async def tier_histories(store: Store, ids: Sequence[str], first: int) -> list[list[dict[str, Any]]]:

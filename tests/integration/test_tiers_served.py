@@ -14,11 +14,13 @@ import pytest
 
 from app import clock
 from app.rules import get_rules
+from app.services.customer_export import COLUMNS as EXPORT_COLUMNS
+from app.services.customer_export import customer_pages
 from app.services.resolve import resolve_all
 from app.services.tier_history import record_levels
 from app.store import Store
 from loaders.ingest import ingest_file
-from tests.conftest import api_client
+from tests.conftest import api_client, cypher_of_tests
 from tests.integration.test_ingest import CUSTOMER_HEADER, customer, write_csv
 from tests.integration.test_steward_api import crosswalk, gql
 
@@ -182,3 +184,18 @@ async def test_recorded_levels_keep_their_history_across_a_month_and_a_year_end(
     t4 = await tier_of(store, ids["t4"])
     assert (t4["tier"]["starLevel"], t4["tier"]["pointsYear"], t4["tier"]["points"]) == (1, 2026, 1200)
     assert [h["toStarLevel"] for h in t4["tierHistory"]["nodes"]] == [1, 6]
+
+
+async def test_pages_of_customers_cover_each_active_customer_once_in_id_order(
+    store: Store, tmp_path: Path, day: clock.FixedClock
+) -> None:
+    """Export and recompute page through the active customers by id (read once), two at a time here."""
+    await loaded(store, tmp_path)
+    active = sorted(r["id"] for r in await store.read(cypher_of_tests("active_customers")))
+    assert len(active) >= 5
+    pages = [page async for page in customer_pages(store, page=2)]
+    assert [len(p) for p in pages[:-1]] == [2] * (len(pages) - 1)
+    assert [row["id"] for page in pages for row in page] == active
+    assert all(set(row) == set(EXPORT_COLUMNS) for page in pages for row in page)
+    recorded = await record_levels(store, get_rules(), page=2)
+    assert recorded.customers == len(active)

@@ -1,0 +1,116 @@
+"""Files to a resolved, queryable graph (issue 22's headline): `c360 load` of a freshly generated demo
+as a real process on a fresh embedded store, timed, against Splink (DuckDB) clustering the same
+customer records on their raw fields in the same run (bench/peer_splink.raw_demo_splink).
+
+    python bench/product_path.py --customers 100000 [--demo /tmp/demo-100k]
+
+``--demo`` keeps the generated files there (generated when absent) instead of in a temporary
+directory. The peak memory figures are each process's high-water mark: `c360 load`'s, and its
+store's (the keeper's FalkorDB server, read from /proc before it is stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demo_records import truth as demo_truth  # noqa: E402
+from measure import machine  # noqa: E402
+from peer_splink import raw_demo_splink  # noqa: E402
+
+from app.resolution.evaluation import score_clusters  # noqa: E402
+
+
+def peak_mb(pid: int) -> float:
+    """VmHWM of a running process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def c360_load(demo: Path) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="c360-load-", dir="/tmp") as folder:
+        data = Path(folder) / "store"
+        env = {**os.environ, "C360_DATA_DIR": str(data), "C360_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "app.cli", "load", str(demo)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise SystemExit(f"c360 load failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        store_mb = peak_mb(int((data / "falkordb.pid").read_text()))
+        crosswalk = Path(folder) / "crosswalk.csv"
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "export", "crosswalk", "--out", str(crosswalk)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run([sys.executable, "-m", "app.cli", "store", "stop"], env=env, check=True, capture_output=True)
+        import csv
+
+        with crosswalk.open(encoding="utf-8") as handle:
+            clusters = {f"{r['source']}:customers:{r['source_id']}": r["customer_id"] for r in csv.DictReader(handle)}
+    found = re.search(r"maxrss_kb=(\d+)", done.stderr)
+    return {
+        "seconds": round(seconds, 1),
+        "load_peak_mb": round(int(found.group(1)) / 1024, 1) if found else None,
+        "store_peak_mb": store_mb,
+        "output_tail": done.stdout.splitlines()[-40:],
+        "clusters": clusters,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=360)
+    parser.add_argument("--demo", type=Path, help="Keep the demo files here (generated when absent).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="c360-demo-", dir="/tmp") as folder:
+        demo = args.demo or Path(folder) / "demo"
+        if not (demo / "manifest.json").exists():
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "demo-data", "--customers", str(args.customers)]
+                + ["--seed", str(args.seed), "--out", str(demo)],
+                check=True,
+                capture_output=True,
+            )
+        truth = demo_truth(demo)
+        ours = c360_load(demo)
+        started = time.perf_counter()
+        peer_clusters, peer = raw_demo_splink(demo)
+        peer_seconds = time.perf_counter() - started
+        clusters = ours.pop("clusters")
+        assert isinstance(clusters, dict)
+        result = {
+            "machine": machine(),
+            "customer_records": len(truth),
+            "c360_load": {**ours, **score_clusters({k: clusters.get(k, f"lost:{k}") for k in truth}, truth).as_dict()},
+            "splink": {
+                "seconds": round(peer_seconds, 1),
+                "clustering_seconds": round(float(peer["clustered"]), 1),
+                **score_clusters(peer_clusters, truth).as_dict(),
+            },
+            "ratio_load_to_splink": round(float(ours["seconds"]) / peer_seconds, 2),  # type: ignore[arg-type]
+        }
+    print(json.dumps(result, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
