@@ -21,9 +21,10 @@ from app.services.tier_history import Recorded, record_levels
 from app.store import Store, cypher
 from app.working_calendar import working_calendar
 
-CASES_PAGE = cypher("service/cases_page")
+CASE_IDS = cypher("service/case_ids")
+CASES_BY_IDS = cypher("service/cases_by_ids")
 RECORD_CLOCKS = cypher("service/record_case_clocks")
-CARD_HOLDERS = cypher("service/card_holders_page")
+CARD_HOLDERS = cypher("service/card_holders")
 RECORD_CARE = cypher("service/record_care_compliance")
 RECORD_RUN = cypher("service/record_recompute")
 
@@ -46,11 +47,10 @@ def rules_digest(rules: Rules) -> str:
 async def record_case_clocks(store: Store, rules: Rules, digest: str, page: int = 2000) -> tuple[int, int]:
     now = clock.now()
     at = clock.instant(now)
-    after, cases, breached = "", 0, 0
-    while True:
-        rows = await store.read(CASES_PAGE, {"after": after, "page": page})
-        if not rows:
-            return cases, breached
+    ids = sorted((await store.read(CASE_IDS))[0]["ids"] or [])
+    cases, breached = 0, 0
+    for start in range(0, len(ids), page):
+        rows = await store.read(CASES_BY_IDS, {"ids": ids[start : start + page]})
         written: list[dict[str, Any]] = []
         for row in rows:
             state = open_case(row, None, rules, now).state
@@ -66,18 +66,17 @@ async def record_case_clocks(store: Store, rules: Rules, digest: str, page: int 
             )
         await store.write(RECORD_CLOCKS, {"rows": written, "at": at, "rules": digest})
         cases += len(rows)
-        after = rows[-1]["case"]["id"]
+    return cases, breached
 
 
 async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
     today = clock.today()
     since = add_months(today, -rules.care.compliance_months)
     calendar = working_calendar(rules)
-    after, holders = "", 0
-    while True:
-        ids = [row["id"] for row in await store.read(CARD_HOLDERS, {"after": after, "page": page})]
-        if not ids:
-            return holders
+    holders = 0
+    card_holders = sorted((await store.read(CARD_HOLDERS))[0]["ids"] or [])
+    for start in range(0, len(card_holders), page):
+        ids = card_holders[start : start + page]
         written = []
         for service in await read_service(store, ids, rules, contacts_since=since - timedelta(days=1)):
             if service is not None:
@@ -85,7 +84,7 @@ async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
                 written.append({"id": service.customer_id, "due": done.due, "met": done.met})
         await store.write(RECORD_CARE, {"rows": written, "since": since.isoformat(), "as_of": today.isoformat()})
         holders += len(written)
-        after = ids[-1]
+    return holders
 
 
 async def recompute(store: Store, rules: Rules, progress: Callable[[int], None] | None = None) -> Recomputed:

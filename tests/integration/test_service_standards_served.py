@@ -340,7 +340,7 @@ async def test_recompute_records_what_the_api_answers_for_analysts(
     from app.care_schedule import care_compliance
     from app.months import add_months
     from app.rules import get_rules
-    from app.services.service_recompute import recompute
+    from app.services.service_recompute import recompute, record_care, record_case_clocks, rules_digest
     from app.services.service_view import read_service
     from app.store import cypher
     from app.working_calendar import working_calendar
@@ -350,6 +350,9 @@ async def test_recompute_records_what_the_api_answers_for_analysts(
     done = await recompute(store, rules)
     assert (done.cases, done.breached, done.card_holders) == (3, 1, 2)
     assert not (await recompute(store, rules)).rules_changed
+    # One case and one card holder a page: the same counts (pages by id, read once).
+    assert await record_case_clocks(store, rules, rules_digest(rules), page=1) == (3, 1)
+    assert await record_care(store, rules, page=1) == 2
 
     window = {"since": "2026-11-30T16:00:00.000Z", "until": "2026-12-02T16:00:00.000Z"}
     rates = await store.read(cypher("analytics/sla_breach_rates"), window)
