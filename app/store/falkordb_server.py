@@ -279,7 +279,9 @@ class EmbeddedServer:
             if ping(self.socket_path, timeout=0.5):
                 log.info("embedded store ready under keeper pid %s; attaching", keeper.pid)
                 return
-            if keeper.poll() is not None and not ping(self.socket_path, timeout=0.5):
+            # Status 0: another process's keeper owns the server (two commands started at once) and
+            # may still be reading the snapshot; wait for it as for ours.
+            if keeper.poll() not in (None, 0) and not ping(self.socket_path, timeout=0.5):
                 raise StoreStartError(
                     f"the store keeper exited with status {keeper.returncode} before the store answered; "
                     f"last lines of {log_path}:\n{tail(log_path)}",
