@@ -68,7 +68,8 @@ def main_options(log_level: str = typer.Option(None, help="Log level (default fr
 
 
 @store_cli.command("stop")
-def store_stop(timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for it to stop.")) -> None:
+@run_async
+async def store_stop(timeout: float = typer.Option(60.0, "--timeout", help="Seconds to wait for it to stop.")) -> None:
     """Stop the embedded store a CLI command left running (its keeper flushes the append-only file
     first). A store served by `c360 serve` or `c360 run` stops with them instead."""
     from app.store.store_keeper import stop_kept_store
@@ -77,11 +78,7 @@ def store_stop(timeout: float = typer.Option(60.0, "--timeout", help="Seconds to
     if settings.backend != "embedded":
         typer.echo(f"nothing to stop: the store is {settings.backend}, not embedded")
         return
-    try:
-        typer.echo(stop_kept_store(settings.data_dir, timeout))
-    except C360Error as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(EXIT_ERROR) from None
+    typer.echo(await asyncio.to_thread(stop_kept_store, settings.data_dir, timeout))
 
 
 @store_cli.command("health")
