@@ -23,6 +23,7 @@ from app.working_calendar import working_calendar
 
 CUSTOMER_FACTS = cypher("service/customer_facts")
 CARE_OF_EMPLOYEE = cypher("service/care_of_employee")
+CARE_CONTACTS_OF_EMPLOYEE = cypher("service/care_contacts_of_employee")
 OPEN_CASES = cypher("service/open_cases_of")
 OPEN_CASES_OF_EMPLOYEE = cypher("service/open_cases_of_employee")
 
@@ -207,15 +208,17 @@ def care_horizon(rules: Rules, today: date) -> date:
 
 async def read_care(store: Store, employee: str, start: date, end: date, rules: Rules) -> list[CareStanding]:
     """Care owed and open cases as of now of each customer ``employee`` acts for on a day of
-    ``start``..``end``: two reads anchored on the employee, at once."""
+    ``start``..``end``: three reads anchored on the employee, at once."""
     now = clock.now()
     today = clock.today()
     since = datetime.combine(care_horizon(rules, today), datetime.min.time(), clock.operator_zone())
     days = {"employee": employee, "from": start.isoformat(), "to": end.isoformat()}
-    rows, with_cases = await asyncio.gather(
-        store.read(CARE_OF_EMPLOYEE, {**days, "since": clock.instant(since)}),
+    rows, with_contacts, with_cases = await asyncio.gather(
+        store.read(CARE_OF_EMPLOYEE, days),
+        store.read(CARE_CONTACTS_OF_EMPLOYEE, {"employee": employee, "since": clock.instant(since)}),
         store.read(OPEN_CASES_OF_EMPLOYEE, {"employee": employee, "closing": closing_events(rules)}),
     )
+    contacts_of = {row["id"]: row["contacts"] for row in with_contacts}
     cases_of = {row["id"]: row["cases"] for row in with_cases}
     calendar = working_calendar(rules)
     found = []
@@ -227,7 +230,8 @@ async def read_care(store: Store, employee: str, start: date, end: date, rules: 
             vip_card_since=_day(card_since),
             birth_date=_day(birth),
             contacts=tuple(
-                Contact(clock.parse(at), "", mode, "outbound", outcome) for at, mode, outcome in row["contacts"]
+                Contact(clock.parse(at), "", mode, "outbound", outcome)
+                for at, mode, outcome in contacts_of.get(row["id"], ())
             ),
         )
         care = tuple(care_due(facts, rules, calendar, today)) if facts.vip_card or facts.contacts else ()
