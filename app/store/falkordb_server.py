@@ -83,6 +83,25 @@ def listening(socket_path: Path, timeout: float = 2.0) -> bool:
         return False
 
 
+def shut_down(socket_path: Path, timeout: float = 60.0) -> bool:
+    """Ask the server on the socket to shut down (Redis writes its append-only file out first) and
+    wait until it no longer takes connections; False when it still does after ``timeout``."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(socket_path))
+            sock.sendall(b"*1\r\n$8\r\nSHUTDOWN\r\n")
+            sock.recv(64)
+    except OSError:
+        pass
+    deadline = time.monotonic() + timeout
+    while listening(socket_path, timeout=0.5):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def connected_clients(socket_path: Path, timeout: float = 1.0) -> int | None:
     """How many clients the server on the socket has, this question's own connection included;
     None when nothing answers."""
@@ -215,9 +234,34 @@ class EmbeddedServer:
             else:
                 self._start()
 
+    def stop_orphan(self, in_use_too: bool = False) -> bool:
+        """Stop a server whose owner died without stopping it (killed, or its terminal closed): it
+        answers, but nobody holds the lock, so no one would restart it, stop it or time it out.
+        One with clients besides us is left to them unless ``in_use_too``. True when one was stopped."""
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            if not ping(self.socket_path):
+                return False
+            clients = connected_clients(self.socket_path)
+            if not in_use_too and (clients is None or clients > 1):
+                return False
+            log.warning("the store on %s has no owner (its owner died); stopping it", self.socket_path)
+            if not shut_down(self.socket_path, self.start_timeout):
+                raise StoreStartError(
+                    f"an ownerless store on {self.socket_path} did not stop within {self.start_timeout:.0f}s",
+                    backend="embedded",
+                )
+            return True
+        finally:
+            os.close(fd)
+
     def _ensure_running(self) -> None:
         self.check_data_dir()
-        if ping(self.socket_path):
+        if ping(self.socket_path) and not self.stop_orphan():
             log.info("embedded store already running on %s; attaching", self.socket_path)
             return
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)

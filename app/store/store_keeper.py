@@ -43,6 +43,8 @@ def stop_kept_store(data_dir: Path, timeout: float = 60.0) -> str:
     socket_path = data_dir.resolve() / SOCKET_NAME
     pid = keeper_pid(data_dir)
     if pid is None:
+        if ping(socket_path) and EmbeddedServer(data_dir).stop_orphan(in_use_too=True):
+            return "stopped a store whose owner had died"
         if ping(socket_path):
             raise StoreError(
                 f"the store on {socket_path} is owned by a running process (c360 serve or c360 run), "

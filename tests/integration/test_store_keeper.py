@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.store.embedded import EmbeddedStore
-from app.store.falkordb_server import KEEPER_LOG_NAME, SOCKET_NAME, ping
+from app.store.falkordb_server import KEEPER_LOG_NAME, SOCKET_NAME, ping, shut_down
 from app.store.store_keeper import keeper_pid
 from tests.conftest import NEO4J_VARIABLES
 from tests.integration.test_ingest import CUSTOMER_HEADER, customer, resident_id, write_csv
@@ -171,3 +171,59 @@ def test_an_attached_process_takes_a_busy_store_for_busy_not_dead(data_dir: Path
 
     assert asyncio.run(attached_through_a_pause()) is None
     assert server_pid(data_dir) == server, "the keeper restarted a server that was only busy"
+
+
+OWNER = """
+import asyncio, sys, time
+from pathlib import Path
+from app.store import CypherQuery
+from app.store.embedded import EmbeddedStore
+
+async def main() -> None:
+    store = EmbeddedStore(Path(sys.argv[1]))
+    await store.start()
+    assert store.server.owned
+    await store.setup_schema()
+    await store.write(CypherQuery("t", "CREATE (:SourceRecord {id: 'kept'})"))
+    print("ready", flush=True)
+    time.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def orphaned_store(data_dir: Path) -> int:
+    """A store whose owner (a process that started it itself) was killed: the server's pid."""
+    env = {k: v for k, v in os.environ.items() if k not in NEO4J_VARIABLES}
+    owner = subprocess.Popen([sys.executable, "-c", OWNER, str(data_dir)], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == "ready"
+        time.sleep(1.2)  # the append-only file is written every second
+    finally:
+        owner.kill()
+        owner.wait()
+    assert ping(data_dir / SOCKET_NAME), "the server went with its owner"
+    return server_pid(data_dir)
+
+
+def test_stop_stops_a_store_whose_owner_died(data_dir: Path) -> None:
+    orphan = orphaned_store(data_dir)
+    try:
+        stopped = cli(data_dir, "store", "stop")
+        assert stopped.returncode == 0, stopped.stderr
+        assert "owner had died" in stopped.stdout
+        assert not ping(data_dir / SOCKET_NAME)
+    finally:
+        shut_down(data_dir / SOCKET_NAME)
+    assert wait_until(lambda: not Path(f"/proc/{orphan}").exists(), 10), "the ownerless server still runs"
+    assert count(data_dir, keep="0") == 1, "the write before the owner died was lost"
+
+
+def test_a_command_puts_a_store_whose_owner_died_under_a_keeper(data_dir: Path) -> None:
+    orphan = orphaned_store(data_dir)
+    try:
+        assert count(data_dir) == 1
+        assert keeper_pid(data_dir) is not None, "no keeper took the ownerless store on"
+        assert server_pid(data_dir) != orphan
+    finally:
+        shut_down(data_dir / SOCKET_NAME)
