@@ -7,6 +7,7 @@ had), and writes in batches of one statement each.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 import tempfile
@@ -47,6 +48,8 @@ ATTACH_HOLDINGS = [
     cypher("resolve/attach_contact_plans"),
     cypher("resolve/attach_consents"),
 ]
+HOLDINGS_ATTACHED = cypher("resolve/holdings_attached")
+CUSTOMER_MARKS = cypher("resolve/customer_marks")
 ATTACH_MANAGERS = cypher("resolve/attach_managers")
 DETACH_MANAGERS = cypher("resolve/detach_managers")
 WRITE_MEMBERSHIPS = cypher("resolve/write_memberships")
@@ -63,6 +66,8 @@ class ResolveReport:
     run_id: str
     summary: dict[str, Any]
     customers_written: int = 0
+    # Customers the run left as they were: same records, and nothing it would write differs.
+    customers_unchanged: int = 0
     candidates_written: int = 0
     memberships: int = 0
     decisions_obeyed: int = 0
@@ -76,16 +81,22 @@ class ResolveReport:
 
 async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None:
     """Accounts, subscriptions, contacts, opportunities, cases, contact plans, consents and managers follow
-    the source records to their customer.
-    Idempotent, so a batch interrupted between these statements is repaired by running again."""
-    for query in ATTACH_HOLDINGS:
-        await store.write(query, {"customers": customers})
+    the source records to their customer. A customer with ``attach: False`` (none of its records moved,
+    and ingest hangs a holding on its record's customer at once) gets its manager only.
+    Idempotent, so a batch interrupted between these statements is repaired by running again: its
+    customers are marked attached only after the last of them."""
+    moved = [c for c in customers if c.get("attach", True)]
+    if moved:
+        for query in ATTACH_HOLDINGS:
+            await store.write(query, {"customers": moved})
     managed = [c for c in customers if c.get("manager")]
     if managed:
         await store.write(ATTACH_MANAGERS, {"customers": managed})
     unmanaged = [c["id"] for c in customers if not c.get("manager")]
     if unmanaged:
         await store.write(DETACH_MANAGERS, {"ids": unmanaged})
+    if moved:
+        await store.write(HOLDINGS_ATTACHED, {"ids": [c["id"] for c in moved], "now": clock.now_iso()})
 
 
 @dataclass(slots=True)
@@ -235,6 +246,20 @@ def _candidate_row(review: PairDecision, customer_of: dict[str, str], now: str) 
     }
 
 
+def written_digest(props: dict[str, Any], manager: str | None, records: list[dict[str, Any]]) -> str:
+    """What a batch run writes of one customer, as a digest kept on it: a later run whose customer
+    has the same records and the same digest would write nothing new, and leaves it (and the kept
+    answers of its view) alone."""
+    written = orjson.dumps([props, manager, records], option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.blake2b(written, digest_size=16).hexdigest()
+
+
+def _holder(customer: dict[str, Any]) -> dict[str, Any]:
+    """A written customer as attach_holdings takes it: without the golden record it need not carry."""
+    records = [r["id"] for r in customer["records"]]
+    return {"id": customer["id"], "manager": customer["manager"], "attach": customer["attach"], "records": records}
+
+
 async def resolve_all(
     store: Store,
     rules: Rules | None = None,
@@ -290,23 +315,41 @@ async def resolve_all(
         writing = [c for c in batch if not late.touches([r["id"] for r in c["records"]])] if late.held else batch
         if writing:
             await store.write(WRITE_CUSTOMERS, {"customers": writing, "now": now})
-            await attach_holdings(
-                store,
-                [{"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]} for c in writing],
-            )
+            await attach_holdings(store, [_holder(c) for c in writing])
         report.customers_written += len(writing)
         if progress:
             progress("write", sum(len(c["records"]) for c in batch))
         batch.clear()
 
+    held = Counter(value[customer_at] for value in stored.values)
+    marks = {row["id"]: (row["digest"], row["attached"]) for row in await store.read(CUSTOMER_MARKS)}
+
+    def moved(customer_id: str, members: list[int]) -> bool:
+        """Whether the customer's holdings must follow: a record joins or leaves it, or they have not
+        followed since it was last written."""
+        return (
+            not marks.get(customer_id, (None, False))[1]
+            or held[customer_id] != len(members)
+            or any(current(ids[i]) != customer_id for i in members)
+        )
+
     for root, members in resolution.cluster_members().items():
         props, manager = deriver.derive([stored.row(position[ids[i]]) for i in members])
+        customer_id = customer_ids[root]
+        links = [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members]
+        digest = written_digest(props, manager, links)
+        attach = moved(customer_id, members)
+        if not attach and marks[customer_id][0] == digest:
+            report.customers_unchanged += 1
+            continue
         batch.append(
             {
-                "id": customer_ids[root],
+                "id": customer_id,
                 "props": props,
                 "manager": manager,
-                "records": [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members],
+                "records": links,
+                "attach": attach,
+                "digest": digest,
             }
         )
         if len(batch) >= WRITE_BATCH:
@@ -330,6 +373,8 @@ async def resolve_all(
     }
     report.summary["timings_seconds"].update({k: round(v, 3) for k, v in report.timings.items()})
     report.summary["steward_decisions"]["left_to_stewards"] = report.left_to_stewards
+    report.summary["customers_written"] = report.customers_written
+    report.summary["customers_unchanged"] = report.customers_unchanged
     await store.write(
         WRITE_RUN,
         {

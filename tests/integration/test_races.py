@@ -75,12 +75,17 @@ async def resolved(graph: Store, tmp_path: Path) -> Store:
 
 
 @pytest.mark.parametrize("lands_before", ["resolve/decisions_since", "resolve/write_customers"])
-async def test_a_split_made_while_a_batch_run_links_is_not_undone(resolved: Store, lands_before: str) -> None:
+async def test_a_split_made_while_a_batch_run_links_is_not_undone(
+    resolved: Store, lands_before: str, tmp_path: Path
+) -> None:
     """Before the run's first look for late decisions, the run leaves the split customers alone;
     after it (between the look and the write), the write undoes the split and the run places the
     records again at its end. Either way the split holds when the run is done."""
     owners = await customer_of(resolved)
     assert owners[rid("S1")] == owners[rid("S2")]
+    # A run writes only customers that changed: S1 gets a second phone, so it has this one to write.
+    changed = {"S1": [*ROWS["S1"][:3], "13300004401;13300004409", *ROWS["S1"][4:]]}
+    await ingest_file(resolved, "probe", "customers", write_rows(tmp_path / "changed.csv", changed))
 
     async def split() -> Any:
         return await Merges(resolved).split(owners[rid("S1")], [rid("S2")], decided_by="steward-race")
