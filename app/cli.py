@@ -440,19 +440,30 @@ cli.add_typer(export_cli, name="export")
 
 @cli.command()
 @run_async
-async def resolve() -> None:
+async def resolve(
+    changed: bool = typer.Option(
+        False,
+        "--changed",
+        help="Only the customer records ingested or changed since the last run, placed one by one with its "
+        "model: as long as the change, not the graph. Without it: every record, and a new model.",
+    ),
+) -> None:
     """Resolve every customer source record into customers (batch), and print the run summary."""
     import orjson
 
+    from app.services.changed_resolution import resolve_since_last_run
     from app.services.resolve import resolve_all
 
     store = await opened_store()
     try:
-        report = await resolve_all(store)
-        await store.compact()
+        if changed:
+            summary = (await resolve_since_last_run(store)).summary
+        else:
+            summary = (await resolve_all(store)).summary
+            await store.compact()
     finally:
         await store.close()
-    typer.echo(orjson.dumps(report.summary, option=orjson.OPT_INDENT_2).decode())
+    typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
 
 @export_cli.command("customers")

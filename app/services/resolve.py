@@ -380,6 +380,7 @@ async def resolve_all(
         {
             "id": report.run_id,
             "now": now,
+            "started_at": clock.instant(timer),
             "mode": "batch",
             "summary": orjson.dumps(report.summary).decode(),
             "model": orjson.dumps(resolution.model.to_dict()).decode(),

@@ -45,6 +45,7 @@ CREATE INDEX FOR (n:StewardDecision) ON (n.right);
 CREATE INDEX FOR (n:Account) ON (n.owner_record);
 CREATE INDEX FOR (n:Opportunity) ON (n.owner_record);
 CREATE INDEX FOR (n:SourceRecord) ON (n.shard);
+CREATE INDEX FOR (n:SourceRecord) ON (n.changed_at);
 CREATE INDEX FOR (n:SourceRecord) ON (n.email);
 CREATE INDEX FOR (n:SourceRecord) ON (n.name);
 CREATE INDEX FOR (n:Subscription) ON (n.owner_record);

@@ -29,6 +29,7 @@ CREATE INDEX customer_segment IF NOT EXISTS FOR (n:Customer) ON (n.segment);
 CREATE INDEX sourcerecord_source IF NOT EXISTS FOR (n:SourceRecord) ON (n.source);
 CREATE INDEX sourcerecord_source_id IF NOT EXISTS FOR (n:SourceRecord) ON (n.source_id);
 CREATE INDEX sourcerecord_kind IF NOT EXISTS FOR (n:SourceRecord) ON (n.kind);
+CREATE INDEX sourcerecord_changed_at IF NOT EXISTS FOR (n:SourceRecord) ON (n.changed_at);
 CREATE INDEX sourcerecord_cert_no IF NOT EXISTS FOR (n:SourceRecord) ON (n.cert_no);
 CREATE INDEX sourcerecord_customer_ref IF NOT EXISTS FOR (n:SourceRecord) ON (n.customer_ref);
 CREATE INDEX subscription_service_no IF NOT EXISTS FOR (n:Subscription) ON (n.service_no);

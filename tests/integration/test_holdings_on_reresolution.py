@@ -14,9 +14,9 @@ import pytest
 from app.services.invariants import check_invariants
 from app.services.resolve import ATTACH_HOLDINGS, resolve_all
 from app.store import CypherQuery, Store
+from tests.conftest import api_client
 from tests.integration.test_holdings_on_ingest import account, ingest, views
 from tests.integration.test_ingest import customer, resident_id
-from tests.conftest import api_client
 from tests.integration.test_steward_api import crosswalk, gql
 
 ATTACH_NAMES = {query.name for query in ATTACH_HOLDINGS}

@@ -36,3 +36,16 @@ async def test_a_batch_attach_scans_for_no_customer_but_the_one_it_attaches_to(
     customer_scans = [line for line in lines if "Scan" in line and ":Customer)" in line]
     assert len(customer_scans) == 1, "\n".join(lines)  # the customer of each row, by its id
     assert not any("All Node Scan" in line or "Label Scan" in line for line in lines), "\n".join(lines)
+
+
+def test_the_changed_records_are_found_through_their_index(embedded_store: EmbeddedStore) -> None:
+    """`c360 resolve --changed` reads as many records as changed, not every record of the graph."""
+    client = redis.Redis(unix_socket_path=str(embedded_store.server.socket_path))
+    try:
+        text = "CYPHER since='2026-12-01T00:00:00.000Z' " + cypher("resolve/records_changed_since").text
+        lines = [line.decode() for line in client.execute_command("GRAPH.EXPLAIN", embedded_store.graph_name, text)]
+    finally:
+        client.close()
+    # The statement's MATCH has no predicate but changed_at: an index scan there is that index.
+    assert any("Index Scan" in line and "SourceRecord" in line for line in lines), "\n".join(lines)
+    assert not any("All Node Scan" in line or "Label Scan" in line for line in lines), "\n".join(lines)
