@@ -18,6 +18,7 @@ from typing import Any
 
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
+from falkordb.asyncio.query_result import QueryResult
 from falkordb.edge import Edge
 from falkordb.node import Node
 from redis.asyncio import BlockingConnectionPool
@@ -26,6 +27,7 @@ from redis.asyncio.connection import UnixDomainSocketConnection
 from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import Health, Row, Store
 from app.store.cypher_params import params_header
+from app.store.falkordb_results import NotPlain, rows_of
 from app.store.falkordb_server import EmbeddedServer
 from app.store.queries import CypherQuery, cypher
 
@@ -136,11 +138,17 @@ class EmbeddedStore(Store):
             text = params_header(params) + text
         except ValueError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
+        command: list[Any] = ["GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY", self.graph_name, text, "--compact"]
+        if read_only:
+            command += ["timeout", timeout]
         try:
-            if read_only:
-                result = await self._graph.ro_query(text, timeout=timeout)
-            else:
-                result = await self._graph.query(text)
+            response = await self._graph.execute_command(*command)
+            try:
+                return rows_of(response)
+            except NotPlain:
+                pass
+            result = QueryResult(self._graph)
+            await result.parse(response)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
             self._look_now.set()
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query=query.name, backend=self.backend) from exc

@@ -1,0 +1,56 @@
+"""FalkorDB's compact result sets read in one synchronous pass. The official client parses every value
+with a coroutine of its own (an await per string): a batch resolution reads twenty values for each of a
+million records, and dueWork a few thousand contacts. Scalars, lists and maps, all our statements
+return, are read here; a row holding anything else (a node, an edge, a path, a point, a temporal value)
+sends the whole response back to the client's own parser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.exceptions import ResponseError
+
+NULL, STRING, INTEGER, BOOLEAN, DOUBLE, ARRAY = 1, 2, 3, 4, 5, 6
+MAP = 10
+
+
+class NotPlain(Exception):
+    """A value only the client's parser reads (it needs the graph's label and property names)."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    return value if isinstance(value, str) else str(value)
+
+
+def _value(cell: list[Any]) -> Any:
+    kind, value = cell
+    if kind == STRING:
+        return value if type(value) is str else _text(value)
+    if kind == NULL:
+        return None
+    if kind == ARRAY:
+        return [_value(item) for item in value]
+    if kind == INTEGER:
+        return int(value)
+    if kind == MAP:
+        return {_text(value[i]): _value(value[i + 1]) for i in range(0, len(value), 2)}
+    if kind == DOUBLE:
+        return float(value)
+    if kind == BOOLEAN:
+        return _text(value) == "true"
+    raise NotPlain(kind)
+
+
+def rows_of(response: list[Any]) -> list[dict[str, Any]]:
+    """The rows of a compact GRAPH.QUERY / GRAPH.RO_QUERY response as dicts by column name.
+    Raises the server's ResponseError, or NotPlain for a value this reader leaves to the client."""
+    if response and isinstance(response[0], ResponseError):
+        raise response[0]
+    if response and isinstance(response[-1], ResponseError):
+        raise response[-1]
+    if len(response) < 3:
+        return []  # statistics only: a statement that returns nothing
+    names = [_text(column[1]) for column in response[0]]
+    return [dict(zip(names, [_value(cell) for cell in row], strict=True)) for row in response[1]]
