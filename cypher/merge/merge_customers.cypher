@@ -7,6 +7,8 @@
 // in the same statement, so that two stewards approving it at once cannot both succeed; so is the
 // steward's decision ($decisions, a must-link that every later resolution obeys), and the keep-apart
 // decisions it replaces ($ended: an unmerge's, awaiting this candidate's decision) end here too.
+// The customer kept loses the marks a batch run leaves a customer alone by (holdings_attached,
+// golden_digest), so the next run writes it and re-attaches its holdings.
 MATCH (s:Customer {id: $survivor}), (a:Customer {id: $absorbed})
 SET s.lock = $event, a.lock = $event
 WITH s, a
@@ -98,7 +100,7 @@ CREATE (e:MergeEvent {id: $event, kind: 'merge', at: $now, decided_by: $decided_
 CREATE (e)-[:SURVIVOR]->(s)
 CREATE (e)-[:ABSORBED]->(a)
 CREATE (a)-[:MERGED_INTO {event: $event}]->(s)
-SET s += $survivor_golden, view_changed(s), s.updated_at = $now,
+SET s += $survivor_golden, view_changed(s), s.updated_at = $now, s.holdings_attached = null, s.golden_digest = null,
     a.status = 'merged', a.merged_into = s.id, view_changed(a), a.updated_at = $now
 REMOVE s.lock, a.lock
 FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END |

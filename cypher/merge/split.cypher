@@ -4,6 +4,8 @@
 // new customer; a MergeEvent of kind 'split' records it, and the steward's decisions ($decisions: the
 // records split out are one customer, and not the customer of those left) with it. No row when the
 // customer changed since read.
+// The customer kept loses the marks a batch run leaves a customer alone by (holdings_attached,
+// golden_digest), so the next run writes it and re-attaches its holdings.
 MATCH (c:Customer {id: $customer})
 SET c.lock = $event
 WITH c
@@ -62,7 +64,7 @@ CREATE (e:MergeEvent {id: $event, kind: 'split', at: $now, decided_by: $decided_
                       survivor: c.id, absorbed: n.id, moved_records: $records})
 CREATE (e)-[:SURVIVOR]->(c)
 CREATE (e)-[:ABSORBED]->(n)
-SET c += $old_golden, view_changed(c), c.updated_at = $now
+SET c += $old_golden, view_changed(c), c.updated_at = $now, c.holdings_attached = null, c.golden_digest = null
 REMOVE c.lock
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, c, records + accounts + subscriptions + contacts + cases + plans + consents AS moved

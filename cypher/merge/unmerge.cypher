@@ -6,6 +6,8 @@
 // only because it sat on this event's survivor, so they must not take it along when undone.
 // The steward's same-customer decisions made by the event end ('undone'); the pair goes back to the
 // review queue as pending ($returned) and is kept apart until decided ($decisions, a keep-apart).
+// Both customers lose the marks a batch run leaves a customer alone by (holdings_attached,
+// golden_digest): a holding that reached the survivor after the merge is moved by the next run.
 MATCH (e:MergeEvent {id: $event})-[:ABSORBED]->(a:Customer)
 MATCH (e)-[:SURVIVOR]->(s:Customer)
 SET e.lock = $now
@@ -117,8 +119,8 @@ OPTIONAL MATCH (a)-[m:MERGED_INTO {event: $event}]->()
 DELETE m
 WITH DISTINCT e, a, s, moved
 SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, view_changed(a),
-    a.updated_at = $now,
-    s += $survivor_golden, view_changed(s), s.updated_at = $now,
+    a.updated_at = $now, a.holdings_attached = null, a.golden_digest = null,
+    s += $survivor_golden, view_changed(s), s.updated_at = $now, s.holdings_attached = null, s.golden_digest = null,
     e.undone_at = $now, e.undone_by = $decided_by
 REMOVE e.lock
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)

@@ -96,6 +96,7 @@ async def test_a_model_trained_for_other_comparison_levels_is_not_used(graph: Em
         {
             "id": "R9999-stale",
             "now": "2999-01-01T00:00:00.000Z",
+            "started_at": "2999-01-01T00:00:00.000Z",
             "mode": "batch",
             "summary": "{}",
             "model": orjson.dumps(stale).decode(),
