@@ -444,8 +444,9 @@ async def resolve(
     changed: bool = typer.Option(
         False,
         "--changed",
-        help="Only the customer records ingested or changed since the last run, placed one by one with its "
-        "model: as long as the change, not the graph. Without it: every record, and a new model.",
+        help="Only the customer records ingested or changed since the last run (up to C360_INCREMENTAL_LIMIT), "
+        "placed one by one with its model: as long as the change, not the graph. Without it: every record, "
+        "and a new model.",
     ),
 ) -> None:
     """Resolve every customer source record into customers (batch), and print the run summary."""

@@ -13,10 +13,12 @@ from typing import Any
 import orjson
 
 from app import clock
+from app.errors import BadInput
 from app.rules import Rules
 from app.services.incremental import RecordDecision, resolve_records
 from app.services.matching import NoModelError
 from app.services.resolve import WRITE_RUN
+from app.settings import get_settings
 from app.store import Store, cypher
 
 LAST_RESOLVED = cypher("resolve/last_resolved")
@@ -42,9 +44,10 @@ class ChangedRun:
         }
 
 
-async def resolve_since_last_run(store: Store, rules: Rules | None = None) -> ChangedRun:
+async def resolve_since_last_run(store: Store, rules: Rules | None = None, limit: int | None = None) -> ChangedRun:
     """Place the records changed since the last run started, and record this run (with the model it
-    placed them with) so the next one starts from here."""
+    placed them with) so the next one starts from here. More than ``limit`` (C360_INCREMENTAL_LIMIT)
+    is refused before anything is placed: one by one they would take far longer than a batch run."""
     started = time.perf_counter()
     started_at = clock.now_iso()
     last = await store.read(LAST_RESOLVED)
@@ -52,6 +55,13 @@ async def resolve_since_last_run(store: Store, rules: Rules | None = None) -> Ch
         raise NoModelError("no resolution run yet: run `c360 resolve` once before `c360 resolve --changed`")
     since = str(last[0]["since"])
     ids = [row["id"] for row in await store.read(CHANGED_SINCE, {"since": since})]
+    limit = get_settings().incremental_limit if limit is None else limit
+    if len(ids) > limit:
+        raise BadInput(
+            f"{len(ids):,} customer records changed since {clock.render(since)}, more than C360_INCREMENTAL_LIMIT "
+            f"({limit:,}) to place one by one: run `c360 resolve`",
+            [("changed", "over the limit")],
+        )
     run = ChangedRun(run_id="R" + started_at, since=since)
     run.decisions = await resolve_records(store, ids, rules) if ids else []
     run.seconds = time.perf_counter() - started

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.errors import BadInput
 from app.services.changed_resolution import resolve_since_last_run
 from app.services.matching import NoModelError
 from app.services.resolve import resolve_all
@@ -53,6 +54,15 @@ async def test_only_the_records_changed_since_the_last_run_are_placed(graph: Sto
     again = await resolve_since_last_run(graph)
     assert again.decisions == [], "records placed by the last run, or not changed, were placed again"
     assert again.since > run.since
+
+
+async def test_more_changes_than_the_limit_are_left_to_a_batch_run(graph: Store, tmp_path: Path) -> None:
+    await ingest(graph, tmp_path, "customers", FIRST, "-first")
+    await resolve_all(graph)
+    await ingest(graph, tmp_path, "customers", LATER, "-later")
+    with pytest.raises(BadInput, match="2 customer records changed since .* run `c360 resolve`"):
+        await resolve_since_last_run(graph, limit=1)
+    assert len((await resolve_since_last_run(graph, limit=2)).decisions) == 2, "the refusal placed some"
 
 
 async def test_before_any_run_it_asks_for_a_batch_run(graph: Store, tmp_path: Path) -> None:
