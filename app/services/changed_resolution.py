@@ -17,11 +17,10 @@ from app.errors import BadInput
 from app.rules import Rules
 from app.services.incremental import RecordDecision, resolve_records
 from app.services.matching import NoModelError
-from app.services.resolve import WRITE_RUN
+from app.services.resolve import LATEST_RUN, WRITE_RUN
 from app.settings import get_settings
 from app.store import Store, cypher
 
-LAST_RESOLVED = cypher("resolve/last_resolved")
 CHANGED_SINCE = cypher("resolve/records_changed_since")
 
 
@@ -50,7 +49,7 @@ async def resolve_since_last_run(store: Store, rules: Rules | None = None, limit
     is refused before anything is placed: one by one they would take far longer than a batch run."""
     started = time.perf_counter()
     started_at = clock.now_iso()
-    last = await store.read(LAST_RESOLVED)
+    last = await store.read(LATEST_RUN)
     if not last or not last[0].get("model"):
         raise NoModelError("no resolution run yet: run `c360 resolve` once before `c360 resolve --changed`")
     since = str(last[0]["since"])
