@@ -12,14 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# `make run` needs only the service; the test and benchmark extras (Splink, pandas, Playwright) are
+# `make run` needs only the service; the test and benchmark extras (Splink, pandas, Playwright, Spark) are
 # installed by `make test`, so the first `make run` on a fresh clone is quick.
 $(RUN_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(RUN_STAMP)
 
 $(TEST_STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench,spark]'
 	touch $(TEST_STAMP) $(RUN_STAMP)
 
 install: $(TEST_STAMP)

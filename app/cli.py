@@ -448,6 +448,19 @@ async def resolve(
         "placed one by one with its model: as long as the change, not the graph. Without it: every record, "
         "and a new model.",
     ),
+    spark: str | None = typer.Option(
+        None,
+        "--spark",
+        metavar="MASTER",
+        help="Find and compare the candidate pairs on Spark (pip install 'c360[spark]'; Java 17): 'local[2]' "
+        "on this machine or a cluster's master URL. The same customers as in this process.",
+    ),
+    spark_work_dir: Path | None = typer.Option(
+        None,
+        "--spark-work-dir",
+        help="Where the records go for Spark to read (default: the system's temporary directory); on a "
+        "cluster, a directory on a mount every executor reads at the same path.",
+    ),
 ) -> None:
     """Resolve every customer source record into customers (batch), and print the run summary."""
     import orjson
@@ -455,15 +468,26 @@ async def resolve(
     from app.services.changed_resolution import resolve_since_last_run
     from app.services.resolve import resolve_all
 
+    if changed and spark:
+        raise C360Error("--spark is for a batch run: --changed places each record in this process")
+    session = None
     store = await opened_store()
     try:
         if changed:
             summary = (await resolve_since_last_run(store)).summary
+        elif spark:
+            from app.resolution.spark_pairs import SparkPairs, spark_session
+
+            session = spark_session(spark)
+            summary = (await resolve_all(store, pairs=SparkPairs(session, spark_work_dir))).summary
+            await store.compact()
         else:
             summary = (await resolve_all(store)).summary
             await store.compact()
     finally:
         await store.close()
+        if session is not None:
+            session.stop()
     typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -8,7 +8,7 @@ constraints. This is the only place that decides whether records merge.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,10 +108,23 @@ class Resolution:
         }
 
 
+# Candidate pairs, their comparison levels and, when a model is given and the finder scores
+# them itself, their match probabilities (None: the linker scores them).
+FoundPairs = tuple[BlockingResult, np.ndarray, np.ndarray | None]
+PairFinder = Callable[[RecordTable, ResolutionRules, MatchModel | None], FoundPairs]
+
+
+def find_pairs(table: RecordTable, rules: ResolutionRules, model: MatchModel | None) -> FoundPairs:
+    """In this process: blocking, then every comparison over the candidate pairs."""
+    blocking = block(table, rules.blocking_rules, rules.max_block_size)
+    return blocking, compare_all(table, blocking.left, blocking.right), None
+
+
 class Linker:
-    def __init__(self, rules: ResolutionRules, model: MatchModel | None = None) -> None:
+    def __init__(self, rules: ResolutionRules, model: MatchModel | None = None, pairs: PairFinder = find_pairs) -> None:
         self.rules = rules
         self.model = model
+        self.pairs = pairs
 
     def resolve(self, records: Iterable[MatchRecord], decisions: InForce | None = None) -> Resolution:
         """Link ``records`` into customers, obeying the steward's standing ``decisions``."""
@@ -126,14 +139,12 @@ class Linker:
 
         table = RecordTable.build(sorted(records, key=lambda r: r.id))
         lap("columns")
-        blocking = block(table, self.rules.blocking_rules, self.rules.max_block_size)
-        lap("blocking")
+        blocking, gamma, scored = self.pairs(table, self.rules, self.model)
+        lap("pairs")
         left, right = blocking.left, blocking.right
-        gamma = compare_all(table, left, right)
-        lap("comparisons")
         model = self.model or self.estimate(table, gamma, blocking)
         lap("estimation")
-        probability = model.probability(gamma)
+        probability = model.probability(gamma) if scored is None else scored
         weight = model.match_weight(gamma)
         policy = apply_policy(table, left, right, gamma, self.rules.policy)
         outcome = _thresholds(policy.outcome, policy.rule, probability, self.rules)

@@ -24,7 +24,7 @@ from app.customer import RECORD_COLUMNS
 from app.golden.derive import GoldenDeriver
 from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
-from app.resolution.linker import Linker, PairDecision, Resolution
+from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
@@ -266,6 +266,7 @@ async def resolve_all(
     *,
     model: MatchModel | None = None,
     progress: Callable[[str, int], None] | None = None,
+    pairs: PairFinder = find_pairs,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
@@ -285,7 +286,7 @@ async def resolve_all(
     records = match_records(stored.rows())
     read_done = clock.now()
     with stored.set_aside():
-        resolution = Linker(rules.resolution, model).resolve(records, decisions)
+        resolution = Linker(rules.resolution, model, pairs).resolve(records, decisions)
         del records
     linked = clock.now()
     now = clock.now_iso()
