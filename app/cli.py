@@ -470,6 +470,10 @@ async def resolve(
 
     if changed and spark:
         raise C360Error("--spark is for a batch run: --changed places each record in this process")
+    if spark_work_dir is not None and not spark:
+        raise C360Error("--spark-work-dir goes with --spark MASTER")
+    if spark_work_dir is not None and not spark_work_dir.is_dir():
+        raise C360Error(f"--spark-work-dir {spark_work_dir}: no such directory")
     session = None
     store = await opened_store()
     try:
@@ -485,9 +489,11 @@ async def resolve(
             summary = (await resolve_all(store)).summary
             await store.compact()
     finally:
-        await store.close()
-        if session is not None:
-            session.stop()
+        try:
+            await store.close()
+        finally:
+            if session is not None:
+                session.stop()
     typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from app.cyclic_gc import cyclic_gc_paused
 from app.errors import C360Error
 from app.ids import record_id
 from app.record_kinds import KINDS, ROW, check_row
@@ -155,19 +155,6 @@ def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """A file's rows are millions of short-lived objects without cycles; the cyclic collector's
-    passes over them (and over the growing sets of known ids) cost a fifth of ingest time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
 def _quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
     """While the preparing thread runs, the event loop waits for the interpreter lock up to the switch
     interval (5 ms by default) each time the store answers, and the store sits idle meanwhile: a
@@ -220,7 +207,7 @@ class Ingest:
         return accepted
 
     async def run(self, path: Path, encoding: str = "utf-8") -> IngestSummary:
-        with _cyclic_gc_paused(), _quick_thread_switches():
+        with cyclic_gc_paused(), _quick_thread_switches():
             return await self._run(path, encoding)
 
     async def _run(self, path: Path, encoding: str) -> IngestSummary:

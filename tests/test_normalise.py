@@ -305,3 +305,12 @@ def _number_type(national: str) -> str | None:
     return _PLAN_KINDS.get(
         phonenumbers.number_type(phonenumbers.PhoneNumber(country_code=86, national_number=int(national)))
     )
+
+
+@given(st.text(max_size=40))
+def test_name_words_are_split_by_single_spaces(raw: str) -> None:
+    """Spark's blocking (app/resolution/spark_pairs.py) splits names into words on a space, Python's
+    blocking with str.split(): the same words only while the normaliser leaves no other whitespace."""
+    words = normalise_name(raw).words
+    assert words == " ".join(words.split())
+    assert words.split(" ") == (words.split() or [""])

@@ -1,12 +1,13 @@
-"""Blocking and scoring on Spark: the linker's candidate pairs, their comparison vectors and, given a
-model, their match probabilities, worked out by a Spark cluster instead of this process.
+"""Blocking and scoring on Spark: the linker's candidate pairs, their comparison levels and, given a
+model, their match probabilities, worked out by Spark's executors instead of this process.
 
-At national scale (hundreds of millions of records) no one machine holds the pairs; Spark joins each
-blocking rule's keys, splits oversized blocks exactly as ``blocking.block`` does and scores the pairs
-in Arrow batches with the same comparison code (``comparisons.compare_all``), so the clusters are the
-in-process linker's. Locally (``local[2]``) it is how that claim is tested; docs/operations.md says how
-a cluster runs it. Clustering under the operator's constraints stays in the linker: it needs every
-merge of a customer at once, and the merges are a small share of the pairs.
+Spark joins each blocking rule's keys, splits oversized blocks exactly as ``blocking.block`` does and
+scores the pairs in Arrow batches with the same comparison code (``comparisons.compare_all``), so the
+customers are the in-process linker's. What it spreads is the work of blocking and comparing, over as
+many executors as a cluster has; the pairs (32 bytes each) and the records' table still come back to
+this process, which estimates the model and clusters under the operator's constraints (clustering
+needs every merge of a customer at once). Locally (``local[2]``) it is how that claim is tested;
+docs/operations.md section 11 says how a cluster runs it and what is not distributed yet.
 """
 
 from __future__ import annotations
@@ -51,24 +52,29 @@ RECORD_SCHEMA = pa.schema([("pos", pa.int64()), *((name, _arrow_type(name)) for 
 
 
 def spark_session(master: str = "local[2]", *, partitions: int = 8, memory: str = "4g") -> Any:
-    """A Spark session for the linker. Local masters run their Python workers on this interpreter
-    (with c360 installed); a cluster's are set by its own configuration."""
+    """A Spark session for the linker. A local master runs its Python workers on this interpreter (with
+    c360 installed) and takes ``partitions`` and ``memory`` here; a cluster keeps its own configuration
+    (spark-defaults.conf, spark-submit), which this leaves alone."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise C360Error("Spark is not installed here: pip install 'c360[spark]' (it needs Java 17)") from exc
-    if master.startswith("local"):
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName("c360-linking")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(partitions))
-        .config("spark.driver.memory", memory)
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "20000")
-        .getOrCreate()
     )
+    if master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = (
+            builder.config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", str(partitions))
+            .config("spark.driver.memory", memory)
+            # Every pair comes back to this process (the default 1 GB stops at about 30 million).
+            .config("spark.driver.maxResultSize", "0")
+        )
+    return builder.getOrCreate()
 
 
 def _key_arrays(F: Any) -> dict[str, Any]:
@@ -78,13 +84,19 @@ def _key_arrays(F: Any) -> dict[str, Any]:
     def one(column: str) -> Any:
         return F.when(F.col(column) != "", F.array(F.col(column))).otherwise(F.array().cast("array<string>"))
 
+    def pair(first: Any, second: Any) -> Any:
+        """Two values as one key, the first's length ahead: no two different pairs make the same key."""
+        return F.concat_ws(SEP, F.length(first), first, second)
+
     def both(first: str, second: str) -> Any:
         return F.when(
-            (F.col(first) != "") & (F.col(second) != ""), F.array(F.concat_ws(SEP, F.col(first), F.col(second)))
+            (F.col(first) != "") & (F.col(second) != ""), F.array(pair(F.col(first), F.col(second)))
         ).otherwise(F.array().cast("array<string>"))
 
+    # The normaliser leaves names with single spaces between words (a test holds it to that), so
+    # splitting on a space is Python's split().
     spaced = F.instr(F.col("name_words"), " ") > 0
-    words = F.when(spaced, F.filter(F.split(F.col("name_words"), r"\s+"), lambda w: w != "")).otherwise(
+    words = F.when(spaced, F.filter(F.split(F.col("name_words"), " "), lambda w: w != "")).otherwise(
         F.array(F.col("name_words"))
     )
     count = F.when(F.col("name_words") == "", F.lit(0)).otherwise(F.size(words))
@@ -93,7 +105,7 @@ def _key_arrays(F: Any) -> dict[str, Any]:
     name_numbers = F.filter(
         F.array(
             *(
-                F.when(F.col(number) != "", F.concat_ws(SEP, word, F.col(number)))
+                F.when(F.col(number) != "", pair(word, F.col(number)))
                 for number in ("address_first_number", "address_last_number")
                 for word in (first_word, last_word)
             )
@@ -126,7 +138,8 @@ def _records_of(batch: pd.DataFrame, side: str) -> list[MatchRecord]:
 
 def _scorer(model: MatchModel | None) -> Any:
     """The function each executor runs over its Arrow batches of joined pairs: the comparison
-    levels of ``compare_all`` on a table of the batch's own records, and the model's weights."""
+    levels of ``compare_all`` on a table of the batch's own records, and the model's probability
+    (the linker works out the weights again from the levels, for the few pairs it explains)."""
 
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
@@ -139,7 +152,6 @@ def _scorer(model: MatchModel | None) -> Any:
                 out[name] = gamma[:, k] if n else np.empty(0, dtype=np.int8)
             if model is not None:
                 out["probability"] = model.probability(gamma) if n else np.empty(0)
-                out["weight"] = model.match_weight(gamma) if n else np.empty(0)
             yield out
 
     return score
@@ -151,25 +163,28 @@ class SparkPairs:
 
     spark: Any
     work_dir: Path | None = None
-    timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def __call__(self, table: RecordTable, rules: ResolutionRules, model: MatchModel | None) -> FoundPairs:
+        unknown = [r for r in rules.blocking_rules if r not in RULES]
+        if unknown:
+            raise ValueError(f"unknown blocking rules {unknown}; known: {sorted(RULES)}")
+        if not rules.blocking_rules or not len(table):
+            columns = ["left", "right", "rule", *GAMMA, "probability"]
+            return _result(pd.DataFrame({c: [] for c in columns}), rules, [], [], model is not None)
         with tempfile.TemporaryDirectory(dir=self.work_dir) as work:
-            path = Path(work) / "records.parquet"
+            path = Path(work).resolve() / "records.parquet"
             write_records(table.records, path)
-            return self.pairs_of(str(path), len(table), rules, model)
+            # A URI: on a cluster a bare path would be read from its default file system (HDFS).
+            return self.pairs_of(path.as_uri(), rules, model)
 
-    def pairs_of(self, records_path: str, n: int, rules: ResolutionRules, model: MatchModel | None) -> FoundPairs:
-        """Pairs of the records at ``records_path`` (Parquet of RECORD_SCHEMA, ``pos`` their place in
+    def pairs_of(self, records_uri: str, rules: ResolutionRules, model: MatchModel | None) -> FoundPairs:
+        """Pairs of the records at ``records_uri`` (Parquet of RECORD_SCHEMA, ``pos`` their place in
         the id order), in the order ``blocking.block`` gives them."""
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        unknown = [r for r in rules.blocking_rules if r not in RULES]
-        if unknown:
-            raise ValueError(f"unknown blocking rules {unknown}; known: {sorted(RULES)}")
         cap = rules.max_block_size
-        records = self.spark.read.parquet(records_path)
+        records = self.spark.read.parquet(records_uri)
         keys = _key_arrays(F)
         keyed = None
         for index, name in enumerate(rules.blocking_rules):
@@ -205,58 +220,63 @@ class SparkPairs:
         )
         grouped = small.unionByName(by_years).unionByName(districts)
         group = ["rule", "key", "year", "district"]
-        grouped = grouped.withColumn("group_size", F.count(F.lit(1)).over(Window.partitionBy(*group))).cache()
+        grouped = grouped.withColumn("group_size", F.count(F.lit(1)).over(Window.partitionBy(*group)))
         capped = (
             grouped.where((F.col("size") > cap) & (F.col("group_size") >= 2))
             .groupBy("rule", "key")
             .agg(F.first("size").alias("size"), F.count(F.lit(1)).alias("kept"))
         )
         oversized = keyed.where(F.col("size") > cap).groupBy("rule", "key").agg(F.first("size").alias("size"))
-        capped_rows = (
-            oversized.join(capped.select("rule", "key", "kept"), ["rule", "key"], "left")
-            .withColumn("dropped", F.col("size") - F.coalesce(F.col("kept"), F.lit(0)))
-            .where(F.col("dropped") > 0)
-            .groupBy("rule")
-            .agg(F.count(F.lit(1)).alias("blocks"), F.sum("dropped").alias("records"))
-            .collect()
-        )
-        members = grouped.where(F.col("group_size") >= 2).select(*group, "pos")
-        a, b = members.alias("a"), members.alias("b")
-        pairs = (
-            a.join(b, [*group])
-            .where(F.col("a.pos") < F.col("b.pos"))
-            .groupBy(F.col("a.pos").alias("left"), F.col("b.pos").alias("right"))
-            .agg(F.min("rule").alias("rule"))
-        )
-        certificates = records.select("pos", "cert_key", "cert_valid")
-        lc = certificates.select(*(F.col(c).alias(f"l_{c}") for c in certificates.columns))
-        rc = certificates.select(*(F.col(c).alias(f"r_{c}") for c in certificates.columns))
-        pairs = (
-            pairs.join(lc, pairs.left == lc.l_pos)
-            .join(rc, pairs.right == rc.r_pos)
-            .withColumn(
-                "apart", F.col("l_cert_valid") & F.col("r_cert_valid") & (F.col("l_cert_key") != F.col("r_cert_key"))
+        grouped.cache()
+        cached = [grouped]
+        try:
+            capped_rows = (
+                oversized.join(capped.select("rule", "key", "kept"), ["rule", "key"], "left")
+                .withColumn("dropped", F.col("size") - F.coalesce(F.col("kept"), F.lit(0)))
+                .where(F.col("dropped") > 0)
+                .groupBy("rule")
+                .agg(F.count(F.lit(1)).alias("blocks"), F.sum("dropped").alias("records"))
+                .collect()
             )
-            .select("left", "right", "rule", "apart")
-            .cache()
-        )
-        counts = pairs.groupBy("rule", "apart").count().collect()
-        kept = pairs.where(~F.col("apart")).drop("apart")
-        left_side = records.select(*(F.col(c).alias(f"l_{c}") for c in records.columns))
-        right_side = records.select(*(F.col(c).alias(f"r_{c}") for c in records.columns))
-        joined = kept.join(left_side, kept.left == left_side.l_pos).join(right_side, kept.right == right_side.r_pos)
-        schema = "left long, right long, rule byte, " + ", ".join(f"{g} byte" for g in GAMMA)
-        if model is not None:
-            schema += ", probability double, weight double"
-        scored = joined.select("rule", *left_side.columns, *right_side.columns).mapInPandas(_scorer(model), schema)
-        found = scored.toPandas()
-        grouped.unpersist()
-        pairs.unpersist()
-        return _result(found, n, rules, counts, capped_rows, model is not None)
+            members = grouped.where(F.col("group_size") >= 2).select(*group, "pos")
+            a, b = members.alias("a"), members.alias("b")
+            pairs = (
+                a.join(b, [*group])
+                .where(F.col("a.pos") < F.col("b.pos"))
+                .groupBy(F.col("a.pos").alias("left"), F.col("b.pos").alias("right"))
+                .agg(F.min("rule").alias("rule"))
+            )
+            certificates = records.select("pos", "cert_key", "cert_valid")
+            lc = certificates.select(*(F.col(c).alias(f"l_{c}") for c in certificates.columns))
+            rc = certificates.select(*(F.col(c).alias(f"r_{c}") for c in certificates.columns))
+            pairs = (
+                pairs.join(lc, pairs.left == lc.l_pos)
+                .join(rc, pairs.right == rc.r_pos)
+                .withColumn(
+                    "apart",
+                    F.col("l_cert_valid") & F.col("r_cert_valid") & (F.col("l_cert_key") != F.col("r_cert_key")),
+                )
+                .select("left", "right", "rule", "apart")
+            )
+            cached.append(pairs.cache())
+            counts = pairs.groupBy("rule", "apart").count().collect()
+            kept = pairs.where(~F.col("apart")).drop("apart")
+            left_side = records.select(*(F.col(c).alias(f"l_{c}") for c in records.columns))
+            right_side = records.select(*(F.col(c).alias(f"r_{c}") for c in records.columns))
+            joined = kept.join(left_side, kept.left == left_side.l_pos).join(right_side, kept.right == right_side.r_pos)
+            schema = "left long, right long, rule byte, " + ", ".join(f"{g} byte" for g in GAMMA)
+            if model is not None:
+                schema += ", probability double"
+            scored = joined.select("rule", *left_side.columns, *right_side.columns).mapInPandas(_scorer(model), schema)
+            found = scored.toPandas()
+        finally:
+            for frame in cached:
+                frame.unpersist()
+        return _result(found, rules, counts, capped_rows, model is not None)
 
 
 def _result(
-    found: pd.DataFrame, n: int, rules: ResolutionRules, counts: list[Any], capped: list[Any], scored: bool
+    found: pd.DataFrame, rules: ResolutionRules, counts: list[Any], capped: list[Any], scored: bool
 ) -> FoundPairs:
     order = np.lexsort((found["right"].to_numpy(), found["left"].to_numpy(), found["rule"].to_numpy()))
     found = found.iloc[order]

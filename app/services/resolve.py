@@ -7,6 +7,7 @@ had), and writes in batches of one statement each.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import pickle
@@ -21,6 +22,7 @@ import orjson
 
 from app import clock
 from app.customer import RECORD_COLUMNS
+from app.cyclic_gc import cyclic_gc_paused
 from app.golden.derive import GoldenDeriver
 from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
@@ -59,6 +61,8 @@ LATEST_RUN = cypher("resolve/latest_run")
 RETIRE_EMPTY = cypher("resolve/retire_empty_customers")
 
 WRITE_BATCH = 2000
+# Shards read at once by a batch run: the store executes one while this process decodes another.
+READS_AT_ONCE = 4
 
 
 @dataclass(slots=True)
@@ -153,14 +157,25 @@ async def renumber_shard_zero(store: Store) -> int:
     return int(rows[0]["renumbered"]) if rows else 0
 
 
-async def read_customer_records(store: Store, progress: Callable[[int], None] | None = None) -> StoredRecords:
+async def read_customer_records(
+    store: Store, progress: Callable[[int], None] | None = None, at_once: int = READS_AT_ONCE
+) -> StoredRecords:
+    """Every customer record, shard by shard, a few shards in flight at once: the store executes one
+    while this process decodes another (the store's own time is a seventh of the read)."""
     await renumber_shard_zero(store)
     records = StoredRecords()
-    for shard in SHARD_NUMBERS:
-        page = await store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS})
-        records.add(page)
-        if progress:
-            progress(len(page))
+    shards = list(SHARD_NUMBERS)
+    for start in range(0, len(shards), at_once):
+        pages = await asyncio.gather(
+            *(
+                store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS})
+                for shard in shards[start : start + at_once]
+            )
+        )
+        for page in pages:
+            records.add(page)
+            if progress:
+                progress(len(page))
     return records
 
 
@@ -267,6 +282,18 @@ async def resolve_all(
     model: MatchModel | None = None,
     progress: Callable[[str, int], None] | None = None,
     pairs: PairFinder = find_pairs,
+) -> ResolveReport:
+    """A batch run over every customer record (CLI and loads; the API never runs one)."""
+    with cyclic_gc_paused():
+        return await _resolve_all(store, rules, model, progress, pairs)
+
+
+async def _resolve_all(
+    store: Store,
+    rules: Rules | None,
+    model: MatchModel | None,
+    progress: Callable[[str, int], None] | None,
+    pairs: PairFinder,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()

@@ -5,6 +5,7 @@ probabilities and customers; and `c360 resolve --spark` through the CLI."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import subprocess
@@ -64,8 +65,11 @@ def crafted() -> list[MatchRecord]:
         record("x:w3", "Smith John Paul Peter Mary", address="7 Harbour Road 350001"),
         record("x:w4", "Mary Peter", address="7 West Lane 12"),
     ]
+    # The normaliser keeps a phone once; a record given one phone twice (another producer of
+    # MatchRecords might) sits twice in its block, and neither path pairs it with itself.
+    repeated = record("x:p1", "林芳", phones="13800000001")
     phones = [
-        record("x:p1", "林芳", phones="13800000001;13800000001"),
+        dataclasses.replace(repeated, phones=(*repeated.phones, *repeated.phones)),
         record("x:p2", "林方", phones="13800000001"),
     ]
     twins = [
@@ -128,6 +132,20 @@ def test_an_unknown_blocking_rule_is_refused(spark: Any, records: list[MatchReco
         SparkPairs(spark)(RecordTable.build(records[:10]), rules, None)
 
 
+@pytest.mark.parametrize("blocking_rules", [[], ["certificate", "phone"]])
+def test_no_rules_or_no_records_find_no_pairs(
+    spark: Any, records: list[MatchRecord], blocking_rules: list[str]
+) -> None:
+    rules = get_rules().resolution.model_copy(update={"blocking_rules": blocking_rules})
+    table = RecordTable.build(records[:10] if not blocking_rules else [])
+    here, _, _ = find_pairs(table, rules, None)
+    model = Linker(get_rules().resolution).resolve(records[:50]).model
+    there, gamma, probability = SparkPairs(spark)(table, rules, model)
+    assert (len(there), gamma.shape, probability is not None and len(probability)) == (0, (0, 7), 0)
+    assert there.pairs_by_rule == here.pairs_by_rule
+    assert there.capped_records == here.capped_records
+
+
 def test_resolve_on_spark_through_the_cli(tmp_path: Path, demo_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in NEO4J_VARIABLES}
     env.update(C360_DATA_DIR=str(tmp_path / "data"), C360_STORE_KEEP_SECONDS="0")
@@ -162,5 +180,10 @@ def test_resolve_on_spark_through_the_cli(tmp_path: Path, demo_dir: Path) -> Non
     assert summary_there["decisions"] == summary_here["decisions"]
     assert len(on_spark) == summary_here["records"] + 1
     assert on_spark == in_process
-    refused = c360("resolve", "--changed", "--spark", "local[2]")
-    assert refused.returncode != 0 and "--spark is for a batch run" in refused.stderr + refused.stdout
+    for args, reason in (
+        (("--changed", "--spark", "local[2]"), "--spark is for a batch run"),
+        (("--spark-work-dir", str(tmp_path)), "--spark-work-dir goes with --spark"),
+        (("--spark", "local[2]", "--spark-work-dir", str(tmp_path / "none")), "no such directory"),
+    ):
+        refused = c360("resolve", *args)
+        assert refused.returncode != 0 and reason in refused.stderr + refused.stdout
