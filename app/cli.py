@@ -249,6 +249,7 @@ async def ingest(
     that fail their rule are quarantined (listed there too) and their rows land without them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from app.services.service_recompute import RECOMPUTE_KINDS
     from loaders.ingest import MAX_REJECTED_SHARE
     from loaders.load import load_files
 
@@ -279,7 +280,7 @@ async def ingest(
                 bar.stop()
                 _print_summaries(summaries)
 
-            await load_files(
+            summaries = await load_files(
                 store,
                 source,
                 kind,
@@ -293,7 +294,7 @@ async def ingest(
                 on_ingested=ingested,
             )
         if kind in RECOMPUTE_KINDS:
-            await recompute_service(store)
+            await recompute_service(store, kind, [rid for summary in summaries for rid in summary.changed_ids])
     finally:
         await store.close()
 
@@ -340,17 +341,16 @@ async def load_directory(store: Store, directory: Path) -> list[Any]:
     return summaries
 
 
-# Kinds whose rows can move a derived service property: a star level (bills, points, flags and cards on
-# customers, brands), a case's clocks, care done on time (contacts).
-RECOMPUTE_KINDS = frozenset({"customers", "subscriptions", "bills", "points", "contacts", "cases", "case_events"})
-
-
-async def recompute_service(store: Store) -> None:
-    """Derived service properties recorded after the data they come from arrived."""
+async def recompute_service(store: Store, kind: str | None = None, record_ids: list[str] | None = None) -> None:
+    """Derived service properties recorded after the data they come from arrived: after one file of
+    ``kind``, the star levels of the customers its ``record_ids`` reach; else every one."""
     from app.rules import get_rules
-    from app.services.service_recompute import recompute
+    from app.services.service_recompute import recompute, recompute_after_ingest
 
-    done = await recompute(store, get_rules())
+    if kind is None:
+        done = await recompute(store, get_rules())
+    else:
+        done = await recompute_after_ingest(store, get_rules(), kind, record_ids or [])
     typer.echo(
         f"as of {clock.render(clock.now_iso())}: star levels of {done.tiers.customers:,} customers "
         f"({done.tiers.changed:,} changed), clocks of {done.cases:,} cases ({done.breached:,} breached), "

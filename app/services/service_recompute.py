@@ -6,7 +6,7 @@ run says when the rules changed since."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib.metadata import version
@@ -27,6 +27,13 @@ RECORD_CLOCKS = cypher("service/record_case_clocks")
 CARD_HOLDERS = cypher("service/card_holders")
 RECORD_CARE = cypher("service/record_care_compliance")
 RECORD_RUN = cypher("service/record_recompute")
+LAST_RUN = cypher("service/last_recompute")
+CUSTOMERS_OF_RECORDS = cypher("service/customers_of_records")
+
+# Kinds whose rows can move a derived service property: a star level (bills, points, flags and cards on
+# customers, brands of subscriptions), a case's clocks, care done on time (contacts).
+RECOMPUTE_KINDS = frozenset({"customers", "subscriptions", "bills", "points", "contacts", "cases", "case_events"})
+TIER_KINDS = frozenset({"customers", "subscriptions", "bills", "points"})
 
 
 @dataclass(slots=True)
@@ -94,4 +101,28 @@ async def recompute(store: Store, rules: Rules, progress: Callable[[int], None] 
     done.cases, done.breached = await record_case_clocks(store, rules, digest)
     done.card_holders = await record_care(store, rules)
     done.rules_changed = bool(before and before[0]["before"] not in (None, digest))
+    return done
+
+
+async def customers_of_records(store: Store, record_ids: Sequence[str], page: int = 10_000) -> list[str]:
+    found: set[str] = set()
+    for start in range(0, len(record_ids), page):
+        rows = await store.read(CUSTOMERS_OF_RECORDS, {"ids": list(record_ids[start : start + page])})
+        found.update(row["id"] for row in rows)
+    return sorted(found)
+
+
+async def recompute_after_ingest(store: Store, rules: Rules, kind: str, record_ids: Sequence[str]) -> Recomputed:
+    """After a file of ``kind``: the star levels of the customers its written records reach, and every case's
+    clocks and card holder's care (far fewer than customers). A thousand bills into a million customers
+    then cost a thousand levels, not a million; the daily `c360 recompute` moves everyone to the new day.
+    When the rules changed since the last recompute (or there was none), everything is computed anew."""
+    digest = rules_digest(rules)
+    last = await store.read(LAST_RUN)
+    if not last or last[0]["rules"] != digest:
+        return await recompute(store, rules)
+    customers = await customers_of_records(store, record_ids) if kind in TIER_KINDS else []
+    done = Recomputed(await record_levels(store, rules, ids=customers))
+    done.cases, done.breached = await record_case_clocks(store, rules, digest)
+    done.card_holders = await record_care(store, rules)
     return done

@@ -17,6 +17,7 @@ from app.rules import get_rules
 from app.services.customer_export import COLUMNS as EXPORT_COLUMNS
 from app.services.customer_export import customer_pages
 from app.services.resolve import resolve_all
+from app.services.service_recompute import customers_of_records, recompute_after_ingest, rules_digest
 from app.services.tier_history import record_levels
 from app.store import Store
 from loaders.ingest import ingest_file
@@ -199,3 +200,33 @@ async def test_pages_of_customers_cover_each_active_customer_once_in_id_order(
     assert all(set(row) == set(EXPORT_COLUMNS) for page in pages for row in page)
     recorded = await record_levels(store, get_rules(), page=2)
     assert recorded.customers == len(active)
+
+
+async def test_after_a_file_only_the_customers_it_reaches_are_levelled_again(
+    store: Store, tmp_path: Path, day: clock.FixedClock
+) -> None:
+    ids = await loaded(store, tmp_path)
+    rules = get_rules()
+    first = await recompute_after_ingest(store, rules, "bills", [])
+    assert first.tiers.customers >= 5  # no recompute yet: everything
+    before = (await tier_of(store, ids["t5"]))["tier"]["starLevel"]
+    day.advance(timedelta(minutes=5))  # a level change is kept by customer and instant
+
+    # t5's November bill corrected from 185 to 2,000 (a changed record) and a first bill for t3's
+    # account in a month outside the window: t5 moves up, t3 is levelled again and stays.
+    bills = [
+        {"source_id": "B5-2026-11", "account_source_id": "A5", "month": "2026-11", "amount": "2000"},
+        {"source_id": "B3-2025-01", "account_source_id": "A3", "month": "2025-01", "amount": "10"},
+    ]
+    summary = await ingest_file(store, "crm", "bills", write_csv(tmp_path / "more_bills.csv", list(bills[0]), bills))
+    assert (summary.created, summary.changed) == (1, 1)
+    assert sorted(await customers_of_records(store, summary.changed_ids)) == sorted([ids["t3"], ids["t5"]])
+    after = await recompute_after_ingest(store, rules, "bills", summary.changed_ids)
+    assert (after.tiers.customers, after.tiers.changed) == (2, 1)
+    assert (await tier_of(store, ids["t5"]))["tier"]["starLevel"] > before
+
+    # Contacts move care, never a level; a rules change since the last recompute means everything.
+    assert (await recompute_after_ingest(store, rules, "contacts", summary.changed_ids)).tiers.customers == 0
+    changed_rules = rules.model_copy(update={"tiers": rules.tiers.model_copy(update={"near_star_share": 0.2})})
+    assert rules_digest(changed_rules) != rules_digest(rules)
+    assert (await recompute_after_ingest(store, changed_rules, "contacts", [])).tiers.customers >= 5
