@@ -74,7 +74,10 @@ def spark_session(master: str = "local[2]", *, partitions: int = 8, memory: str 
             # Every pair comes back to this process (the default 1 GB stops at about 30 million).
             .config("spark.driver.maxResultSize", "0")
         )
-    return builder.getOrCreate()
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # pyspark raises its own kinds, and RuntimeError, when the JVM will not start
+        raise C360Error(f"Spark did not start at {master!r} (it needs Java 17; JAVA_HOME): {exc}") from exc
 
 
 def _key_arrays(F: Any) -> dict[str, Any]:

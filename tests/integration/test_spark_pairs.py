@@ -187,3 +187,7 @@ def test_resolve_on_spark_through_the_cli(tmp_path: Path, demo_dir: Path) -> Non
     ):
         refused = c360("resolve", *args)
         assert refused.returncode != 0 and reason in refused.stderr + refused.stdout
+    env["JAVA_HOME"] = str(tmp_path / "no-java")
+    refused = c360("resolve", "--spark", "local[2]")
+    assert refused.returncode == 1 and "Spark did not start at 'local[2]' (it needs Java 17" in refused.stderr
+    assert crosswalk("after.csv") == in_process
