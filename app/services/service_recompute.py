@@ -94,10 +94,20 @@ async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
     return holders
 
 
-async def recompute(store: Store, rules: Rules, progress: Callable[[int], None] | None = None) -> Recomputed:
+async def recompute(
+    store: Store,
+    rules: Rules,
+    progress: Callable[[int], None] | None = None,
+    *,
+    customers: Sequence[str] | None = None,
+) -> Recomputed:
+    """Star levels of every active customer (or of ``customers`` only), every case's clocks and card
+    holder's care. Only a run over every customer notes its rules and time as the last recompute."""
     digest = rules_digest(rules)
-    before = await store.write(RECORD_RUN, {"rules": digest, "at": clock.now_iso()})
-    done = Recomputed(await record_levels(store, rules, progress=progress))
+    before = None
+    if customers is None:
+        before = await store.write(RECORD_RUN, {"rules": digest, "at": clock.now_iso()})
+    done = Recomputed(await record_levels(store, rules, ids=customers, progress=progress))
     done.cases, done.breached = await record_case_clocks(store, rules, digest)
     done.card_holders = await record_care(store, rules)
     done.rules_changed = bool(before and before[0]["before"] not in (None, digest))
@@ -117,12 +127,8 @@ async def recompute_after_ingest(store: Store, rules: Rules, kind: str, record_i
     clocks and card holder's care (far fewer than customers). A thousand bills into a million customers
     then cost a thousand levels, not a million; the daily `c360 recompute` moves everyone to the new day.
     When the rules changed since the last recompute (or there was none), everything is computed anew."""
-    digest = rules_digest(rules)
     last = await store.read(LAST_RUN)
-    if not last or last[0]["rules"] != digest:
+    if not last or last[0]["rules"] != rules_digest(rules):
         return await recompute(store, rules)
     customers = await customers_of_records(store, record_ids) if kind in TIER_KINDS else []
-    done = Recomputed(await record_levels(store, rules, ids=customers))
-    done.cases, done.breached = await record_case_clocks(store, rules, digest)
-    done.card_holders = await record_care(store, rules)
-    return done
+    return await recompute(store, rules, customers=customers)

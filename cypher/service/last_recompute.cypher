@@ -1,3 +1,3 @@
-// The rules the derived service properties were last computed under, and when.
+// The rules the derived service properties were last computed under (by a run over every customer).
 MATCH (n:Recomputed {id: 'service_standards'})
-RETURN n.rules AS rules, n.at AS at
+RETURN n.rules AS rules
