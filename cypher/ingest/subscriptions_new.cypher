@@ -20,11 +20,14 @@ WITH r, x, known IS NOT NULL AND r.offering_name IS NOT NULL AND coalesce(known.
      AS renamed
 FOREACH (code IN CASE WHEN r.offering IS NULL THEN [] ELSE [r.offering] END |
   MERGE (o:Offering {id: code})
-  SET o.name = coalesce(r.offering_name, o.name)
   CREATE (x)-[:ON_OFFERING]->(o))
 FOREACH (account IN CASE WHEN r.account IS NULL THEN [] ELSE [r.account] END |
   MERGE (a:Account {id: account})
   CREATE (x)-[:BILLED_TO]->(a))
+WITH r, x, renamed
+// Named row by row outside FOREACH: FalkorDB's FOREACH kept an offering's first name of a batch.
+OPTIONAL MATCH (named:Offering {id: coalesce(r.offering, '')})
+SET named.name = coalesce(r.offering_name, named.name)
 WITH r, x, renamed
 CALL { WITH r, renamed
   MATCH (o:Offering {id: r.offering})<-[:ON_OFFERING]-(:Subscription)<-[:OWNS]-(holder:Customer)

@@ -27,6 +27,7 @@ from tests.conftest import cypher_of_tests
 COUNT_RECORDS = cypher_of_tests("count_source_records")
 RECORD = cypher_of_tests("source_record")
 PROPERTIES = cypher_of_tests("source_record_properties")
+NODE = cypher_of_tests("node_of_id")
 
 CUSTOMER_HEADER = ["source_id", *(a.key for a in SOURCE_ATTRIBUTES)]
 
@@ -353,3 +354,38 @@ async def test_opportunities_land_and_a_bad_stage_is_rejected(graph: Store, tmp_
     reject = read_rejects(path)[0]
     assert (reject["source_id"], reject["field"]) == ("O2", "stage") and "is not one of" in reject["reason"]
     assert await count(graph, "opportunities") == 1
+
+
+async def test_an_offering_named_twice_in_one_batch_keeps_the_later_name(graph: Store, tmp_path: Path) -> None:
+    """Row by row, as the file gives them, new or changed: FalkorDB's FOREACH had kept the first."""
+    await ingest_file(graph, "crm", "customers", write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, [customer("1")]))
+    header = [
+        "source_id",
+        "customer_source_id",
+        "service_no",
+        "product_type",
+        "offering_code",
+        "offering_name",
+        "status",
+    ]
+
+    def line(source_id: str, number: str, name: str) -> dict[str, str]:
+        return {
+            "source_id": source_id,
+            "customer_source_id": "1",
+            "service_no": number,
+            "product_type": "mobile",
+            "offering_code": "M58",
+            "offering_name": name,
+            "status": "active",
+        }
+
+    names = ["", "first", "", "later", ""]
+    rows = [line(f"S{n}", f"1380000000{n}", name) for n, name in enumerate(names)]
+    path = write_csv(tmp_path / "s.csv", header, rows)
+    assert (await ingest_file(graph, "crm", "subscriptions", path)).created == 5
+    assert (await graph.read(NODE, {"id": "M58"}))[0]["node"]["name"] == "later"
+    names = ["again", "", "last", "", ""]
+    rows = [line(f"S{n}", f"1380000000{n}", name) for n, name in enumerate(names)]
+    assert (await ingest_file(graph, "crm", "subscriptions", write_csv(path, header, rows))).changed == 4
+    assert (await graph.read(NODE, {"id": "M58"}))[0]["node"]["name"] == "last"
