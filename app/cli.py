@@ -320,7 +320,7 @@ def demo_data(
     typer.echo(f"{summary.people:,} people, {summary.customer_records:,} customer records in {out}")
 
 
-async def load_directory(store: Store, directory: Path) -> list[Any]:
+async def load_directory(store: Store, directory: Path, bulk: bool = True) -> list[Any]:
     """A manifest's directory with a progress bar per file (loaders.load does the work)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -336,8 +336,10 @@ async def load_directory(store: Store, directory: Path) -> list[Any]:
         def ingested(summaries: list[Any]) -> None:
             bar.stop()
             _print_summaries(summaries)
+            if calls := store.stats.by_query.get("bulk"):
+                typer.echo(f"first load into an empty graph: written through the store's bulk path in {calls} calls")
 
-        summaries, _ = await load.load_directory(store, directory, on_file=on_file, on_ingested=ingested)
+        summaries, _ = await load.load_directory(store, directory, bulk=bulk, on_file=on_file, on_ingested=ingested)
     return summaries
 
 
@@ -364,12 +366,15 @@ async def recompute_service(store: Store, kind: str | None = None, record_ids: l
 @run_async
 async def load(
     directory: Path = typer.Argument(..., help="A directory with manifest.json (e.g. from demo-data)."),
+    no_bulk: bool = typer.Option(
+        False, "--no-bulk", help="Write a first load by Cypher statements, as every later load is."
+    ),
 ) -> None:
     """Ingest a whole directory of source files in manifest order, resolve customers, recompute the derived
-    service properties."""
+    service properties. A first load into an empty embedded graph goes through the store's bulk path."""
     store = await opened_store()
     try:
-        await load_directory(store, directory)
+        await load_directory(store, directory, bulk=not no_bulk)
         await recompute_service(store)
     finally:
         await store.close()

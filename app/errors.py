@@ -37,6 +37,13 @@ class StoreError(C360Error):
         super().__init__(f"{who} error{where}: {message}")
 
 
+class NotBulkable(StoreError):
+    """Data a store's bulk path cannot carry (GRAPH.BULK ends a string at a NUL character) or a
+    graph it cannot fill; the load that met it is done the ordinary way instead."""
+
+    code = "NOT_BULKABLE"
+
+
 class StoreUnavailable(StoreError):
     code = "STORE_UNAVAILABLE"
     status = 503

@@ -179,8 +179,10 @@ class Ingest:
         batch_size: int = 5000,
         known: set[str] | None = None,
         progress: Callable[[int], None] | None = None,
+        writer: RecordWriter | None = None,
     ) -> None:
-        self.writer = RecordWriter(store, source, kind, known)
+        """``writer``: where checked rows go (a first load's bulk graph); statements by default."""
+        self.writer = writer or RecordWriter(store, source, kind, known)
         self.store = store
         self.source = source
         self.kind = kind
@@ -290,5 +292,8 @@ async def ingest_file(
     batch_size: int = 5000,
     known: set[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    writer: RecordWriter | None = None,
 ) -> IngestSummary:
-    return await Ingest(store, source, kind, batch_size=batch_size, known=known, progress=progress).run(path, encoding)
+    return await Ingest(store, source, kind, batch_size=batch_size, known=known, progress=progress, writer=writer).run(
+        path, encoding
+    )

@@ -16,8 +16,9 @@ from app.errors import BadInput
 from app.services.graph_counts import source_record_count
 from app.store import Store
 from app.vocabulary import RECORD_KINDS
+from loaders.first_load import bulk_ingest_directory, refuse_interrupted
 from loaders.ingest import MAX_REJECTED_SHARE, IngestSummary, TooManyRejected, check_header, ingest_file
-from loaders.manifest import ManifestEntry, ingest_directory
+from loaders.manifest import ManifestEntry, ingest_directory, read_manifest
 
 if TYPE_CHECKING:
     from app.services.resolve import ResolveReport
@@ -54,6 +55,7 @@ async def load_files(
     for path in files:
         check_header(path, kind, encoding)
     await store.setup_schema()
+    await refuse_interrupted(store)
     known: set[str] = set()
     summaries = [
         await ingest_file(
@@ -90,12 +92,21 @@ async def load_directory(
     directory: Path,
     *,
     batch_size: int = 5000,
+    bulk: bool = True,
     on_file: Callable[[ManifestEntry], Progress | None] | None = None,
     on_ingested: Callable[[list[IngestSummary]], None] | None = None,
 ) -> tuple[list[IngestSummary], ResolveReport]:
-    """Every file a manifest lists, in its order, then a batch resolution of the whole graph."""
+    """Every file a manifest lists, in its order, then a batch resolution of the whole graph. Into an
+    empty embedded graph the files go through the store's bulk path (loaders.first_load) unless
+    ``bulk`` is False; the graph is the same either way."""
     await store.setup_schema()
-    summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
+    await refuse_interrupted(store)
+    entries = read_manifest(directory)
+    summaries = None
+    if bulk:
+        summaries = await bulk_ingest_directory(store, entries, batch_size=batch_size, on_file=on_file)
+    if summaries is None:
+        summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
     if on_ingested:
         on_ingested(summaries)
     from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve

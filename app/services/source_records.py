@@ -280,6 +280,10 @@ class RecordWriter:
         rows = await self.store.read(KNOWN_RECORDS, {"ids": wanted})
         return {r["id"]: r["hash"] for r in rows}
 
+    async def _existing_numbers(self, numbers: set[str]) -> list[str]:
+        rows = await self.store.read(KNOWN_SERVICE_NUMBERS, {"numbers": sorted(numbers)})
+        return [r["service_no"] for r in rows]
+
     async def check_references(self, batch: list[Prepared]) -> tuple[list[Prepared], list[tuple[Checked, Problems]]]:
         """The rows whose references exist, and the others with what each one misses."""
         missing = {rid for row in batch for rid in row.refs.values()} - self.known
@@ -291,8 +295,7 @@ class RecordWriter:
             if self.kind == "contacts" and row.checked.values.get("service_no")
         } - self.known_service_numbers
         if numbers:
-            rows = await self.store.read(KNOWN_SERVICE_NUMBERS, {"numbers": sorted(numbers)})
-            self.known_service_numbers.update(r["service_no"] for r in rows)
+            self.known_service_numbers.update(await self._existing_numbers(numbers))
         accepted: list[Prepared] = []
         refused: list[tuple[Checked, Problems]] = []
         for row in batch:

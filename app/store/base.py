@@ -32,6 +32,26 @@ class Health:
 
 
 @dataclass(slots=True)
+class NodeBlock:
+    """New nodes of one label for a store's bulk path: each row holds the values of ``properties`` in
+    order, or maps them by name (None or absent: left unset); every node also gets ``constants``.
+    The store gives the nodes consecutive internal ids, block after block."""
+
+    label: str
+    properties: list[str]
+    rows: list[list[Any]] | list[dict[str, Any]] = field(default_factory=list)
+    constants: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class EdgeBlock:
+    """New relationships of one type for a store's bulk path, as pairs of internal node ids."""
+
+    type: str
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class StoreStats:
     """Round trips per query name; the API's batching test reads this."""
 
@@ -97,6 +117,21 @@ class Store(ABC):
             if done < batch:
                 await stamp_if_empty(self)
                 return deleted
+
+    async def begin_bulk_load(self) -> int | None:
+        """Make the store ready for :meth:`create_in_bulk` and return the internal id its next new node
+        gets, or None when the backend has no bulk path or the graph holds more than its version stamp
+        (a bulk load only ever fills an empty graph). The graph is marked as being loaded until
+        :meth:`end_bulk_load`, so an interrupted load is not mistaken for a finished one."""
+        return None
+
+    async def create_in_bulk(self, nodes: list[NodeBlock], edges: list[EdgeBlock]) -> None:
+        """Create the nodes (internal ids consecutive, in block and row order) and relationships."""
+        raise NotImplementedError(f"the {self.backend} store has no bulk path")
+
+    async def end_bulk_load(self) -> None:
+        """The bulk load is whole: clear the mark :meth:`begin_bulk_load` set."""
+        raise NotImplementedError(f"the {self.backend} store has no bulk path")
 
     async def compact(self) -> None:  # noqa: B027 (a no-op unless a backend has something to do)
         """After a bulk load: make the store's files quick to start from. Only the embedded

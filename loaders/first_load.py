@@ -1,0 +1,313 @@
+"""A first load into an empty graph through the store's bulk path (FalkorDB's GRAPH.BULK).
+
+Rows are read, checked, quarantined and refused exactly as on the Cypher path (loaders.ingest, with
+the same statement parameters from services.source_records); only the writing differs. Into an
+empty graph the ``cypher/ingest/*_new`` statements find no customers to hang holdings on, so what
+they create is fixed by the rows alone: each source record, the node it describes, and the
+relationships to accounts, offerings, channels, employees, cases and subscriptions already loaded.
+:class:`FirstLoadGraph` builds those nodes and relationships here, with the store's internal ids,
+and hands them to the store in large calls. A test loads the same files both ways and compares the
+two graphs node by node and relationship by relationship, so the two descriptions stay one.
+
+Taken when the store has a bulk path and holds nothing but its version stamp, and the manifest names
+each (source, kind) once; otherwise, or when a value cannot go in bulk, the load is the ordinary one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from app import clock
+from app.customer import INGEST_COLUMNS
+from app.errors import C360Error, NotBulkable
+from app.services.source_records import Prepared, RecordWriter, Written
+from app.store import Store, cypher
+from app.store.base import EdgeBlock, NodeBlock
+from loaders.ingest import IngestSummary, ingest_file
+from loaders.manifest import ManifestEntry
+
+OFFERING_NAMES = cypher("ingest/offering_names.falkordb")
+BULK_LOAD_INTERRUPTED = cypher("admin/bulk_load_interrupted")
+# The node each record kind describes (none for customers and organisation members: their source
+# record is all there is).
+DESCRIBED = {
+    "employees": "Employee",
+    "leaves": "Leave",
+    "accounts": "Account",
+    "subscriptions": "Subscription",
+    "bills": "Bill",
+    "contacts": "Contact",
+    "points": "Points",
+    "opportunities": "Opportunity",
+    "cases": "Case",
+    "case_events": "CaseEvent",
+}
+# New nodes per store call: a call of this many is some tens of megabytes.
+NODES_PER_CALL = 200_000
+log = logging.getLogger(__name__)
+
+
+class InterruptedLoad(C360Error):
+    """A bulk first load began on this graph and never ended; what it left is not the whole of its
+    files, and a load on top would take it for them."""
+
+    code = "INTERRUPTED_LOAD"
+
+
+async def refuse_interrupted(store: Store) -> None:
+    rows = await store.read(BULK_LOAD_INTERRUPTED)
+    if rows:
+        raise InterruptedLoad(
+            f"a first load begun at {rows[0]['started_at']} was interrupted and left part of its files in "
+            "the graph: empty it with `c360 store reset --yes` and run the load again"
+        )
+
+
+def _block(label: str, maps: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> NodeBlock:
+    names: dict[str, Any] = {}
+    for m in maps:
+        names.update(m)
+    return NodeBlock(label, list(names), maps, constants or {})
+
+
+class FirstLoadGraph:
+    """The nodes and relationships of a first load, with internal ids from ``first_id``, written to
+    the store a call at a time. Nodes that Cypher's MERGE would find (accounts, offerings, channels,
+    employees) are kept here by id; an offering renamed after its call is renamed at the end."""
+
+    def __init__(self, store: Store, first_id: int, now: str, nodes_per_call: int | None = None) -> None:
+        self.store = store
+        self.next_id = first_id
+        self.now = now
+        self.nodes_per_call = nodes_per_call or NODES_PER_CALL
+        self._nodes: list[NodeBlock] = []
+        self._edges: dict[str, EdgeBlock] = {}
+        self._pending = 0
+        self.accounts: dict[str, int] = {}
+        self.employees: dict[str, int] = {}
+        self.channels: dict[str, int] = {}
+        self.cases: dict[str, int] = {}
+        self.offerings: dict[str, int] = {}
+        self._offering_names: dict[str, str | None] = {}
+        self._offering_names_sent: dict[str, str | None] = {}
+        self.subscriptions_by_number: dict[str, list[int]] = {}
+        # Service numbers of the subscriptions loaded: contacts that name only a number must name one.
+        self.service_numbers: set[str] = set()
+        self.calls = 0
+        self._sending: asyncio.Task[None] | None = None
+
+    def _add(self, block: NodeBlock) -> int:
+        first = self.next_id
+        self._nodes.append(block)
+        self.next_id += len(block.rows)
+        self._pending += len(block.rows)
+        return first
+
+    def _edge(self, kind: str, source: int, target: int) -> None:
+        block = self._edges.get(kind)
+        if block is None:
+            block = self._edges[kind] = EdgeBlock(kind)
+        block.pairs.append((source, target))
+
+    def _merged(self, index: dict[str, int], label: str, key: str) -> int:
+        """MERGE (n:label {id: key}): the node loaded or created before, else a new one with its id."""
+        found = index.get(key)
+        if found is None:
+            found = index[key] = self._add(NodeBlock(label, ["id"], [[key]]))
+        return found
+
+    def _offering(self, code: str, name: str | None) -> int:
+        found = self.offerings.get(code)
+        if found is None:
+            found = self.offerings[code] = self._add(NodeBlock("Offering", ["id", "name"], [[code, name]]))
+            self._offering_names_sent[code] = name
+        if name is not None:
+            self._offering_names[code] = name
+        return found
+
+    @property
+    def _stamp(self) -> dict[str, Any]:
+        return {"loaded_at": self.now, "version": 1, "changed_at": self.now}
+
+    def add(self, kind: str, source: str, rows: list[Prepared]) -> None:
+        """New records of one kind, as cypher/ingest/<kind>_new (or <kind>, for kinds without one)
+        creates them in a graph without customers."""
+        if not rows:
+            return
+        if kind == "customers":
+            positional: list[list[Any]] = [row.params for row in rows]  # type: ignore[misc]
+            self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, self._stamp))
+            return
+        params: list[dict[str, Any]] = [row.params for row in rows]  # type: ignore[misc]
+        records = self._add(_block("SourceRecord", [p["record"] for p in params], self._stamp))
+        label = DESCRIBED.get(kind)
+        if label is None:
+            return
+        if kind == "employees":
+            named = [p["id"] for p in params if p["id"] in self.employees]
+            if named:
+                raise NotBulkable(f"employee record {named[0]} was named by an earlier file before its own")
+        first = self._add(_block(label, [p["node"] for p in params]))
+        for offset, p in enumerate(params):
+            node = first + offset
+            self._edge("DESCRIBES", records + offset, node)
+            self._relate(kind, p, node)
+        if kind == "employees":
+            for p in params:
+                backup = p["node"].get("backup_record")
+                if backup is not None and backup in self.employees:
+                    self._edge("BACKED_UP_BY", self.employees[p["id"]], self.employees[backup])
+
+    def _relate(self, kind: str, p: dict[str, Any], node: int) -> None:
+        if kind == "accounts":
+            self.accounts[p["id"]] = node
+        elif kind == "employees":
+            self.employees[p["id"]] = node
+        elif kind == "cases":
+            self.cases[p["id"]] = node
+        elif kind == "subscriptions":
+            number = p["node"]["service_no"]
+            self.subscriptions_by_number.setdefault(number, []).append(node)
+            self.service_numbers.add(number)
+            if p.get("offering") is not None:
+                self._edge("ON_OFFERING", node, self._offering(p["offering"], p.get("offering_name")))
+            if p.get("account") is not None:
+                self._edge("BILLED_TO", node, self._merged(self.accounts, "Account", p["account"]))
+        elif kind == "bills":
+            self._edge("BILL_OF", node, self._merged(self.accounts, "Account", p["account"]))
+        elif kind == "points":
+            self._edge("POINTS_OF", node, self._merged(self.accounts, "Account", p["account"]))
+        elif kind == "contacts":
+            self._edge("VIA", node, self._merged(self.channels, "Channel", p["node"]["channel"]))
+            if p.get("employee") is not None:
+                self._edge("HANDLED_BY", node, self._merged(self.employees, "Employee", p["employee"]))
+            for subscription in self.subscriptions_by_number.get(p["node"].get("service_no") or "", ()):
+                self._edge("ABOUT", node, subscription)
+        elif kind == "opportunities":
+            if p.get("employee") is not None:
+                self._edge("CLAIMED_BY", node, self._merged(self.employees, "Employee", p["employee"]))
+        elif kind == "case_events":
+            case = self.cases.get(p.get("case") or "")
+            if case is not None:
+                self._edge("EVENT_OF", node, case)
+        elif kind == "leaves":
+            employee = self.employees.get(p.get("employee") or "")
+            if employee is not None:
+                self._edge("LEAVE_OF", node, employee)
+
+    @property
+    def full(self) -> bool:
+        return self._pending >= self.nodes_per_call
+
+    async def send(self) -> None:
+        """What was added goes to the store in one call, which runs while the next rows are read and
+        checked; the call before it is awaited first, so calls keep their order."""
+        await self._sent()
+        if not self._nodes and not self._edges:
+            return
+        nodes, edges = self._nodes, list(self._edges.values())
+        self._nodes, self._edges, self._pending = [], {}, 0
+        self._sending = asyncio.create_task(self.store.create_in_bulk(nodes, edges))
+        self.calls += 1
+
+    async def _sent(self) -> None:
+        if self._sending is not None:
+            sending, self._sending = self._sending, None
+            await sending
+
+    async def abandon(self) -> None:
+        """A call in flight is let finish (the graph is emptied after)."""
+        with contextlib.suppress(Exception):
+            await self._sent()
+
+    async def finish(self) -> None:
+        await self.send()
+        await self._sent()
+        renamed = [
+            {"id": code, "name": name}
+            for code, name in self._offering_names.items()
+            if name != self._offering_names_sent.get(code)
+        ]
+        if renamed:
+            await self.store.write(OFFERING_NAMES, {"rows": renamed})
+        await self.store.end_bulk_load()
+
+
+class BulkRecordWriter(RecordWriter):
+    """A file's rows, checked as on the Cypher path (references against the records loaded before,
+    kept in ``known``), handed to the first load's graph instead of written by statements."""
+
+    def __init__(self, graph: FirstLoadGraph, store: Store, source: str, kind: str, known: set[str]) -> None:
+        super().__init__(store, source, kind, known)
+        self.graph = graph
+        self.known_service_numbers = graph.service_numbers
+
+    async def _existing(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """Nothing beyond ``known``: the graph was empty, and all it holds now went through it."""
+        return {}
+
+    async def _existing_numbers(self, numbers: set[str]) -> list[str]:
+        return []
+
+    async def write(self, accepted: list[Prepared], counts: Written) -> None:
+        self.graph.add(self.kind, self.source, accepted)
+        counts.created += len(accepted)
+        counts.written += len(accepted)
+        counts.changed_ids.extend(row.rid for row in accepted)
+        self.known.update(row.rid for row in accepted)
+        if self.graph.full:
+            await self.graph.send()
+
+
+def bulk_suitable(entries: list[ManifestEntry]) -> bool:
+    """Each (source, kind) once: a second file of the same records would change records of the first,
+    which only the Cypher path's upserts do."""
+    return len({(e.source, e.kind) for e in entries}) == len(entries)
+
+
+async def bulk_ingest_directory(
+    store: Store,
+    entries: list[ManifestEntry],
+    *,
+    batch_size: int = 5000,
+    on_file: Callable[[ManifestEntry], Callable[[int], None] | None] | None = None,
+) -> list[IngestSummary] | None:
+    """The manifest's files through the bulk path, or None (nothing written) when it cannot be taken:
+    the store has no bulk path or holds data. A value the bulk path cannot carry empties the graph
+    again and also answers None, so the caller loads the ordinary way."""
+    if not bulk_suitable(entries):
+        return None
+    first_id = await store.begin_bulk_load()
+    if first_id is None:
+        return None
+    graph = FirstLoadGraph(store, first_id, clock.now_iso())
+    known: set[str] = set()
+    summaries = []
+    try:
+        for entry in entries:
+            writer = BulkRecordWriter(graph, store, entry.source, entry.kind, known)
+            summaries.append(
+                await ingest_file(
+                    store,
+                    entry.source,
+                    entry.kind,
+                    entry.path,
+                    encoding=entry.encoding,
+                    batch_size=batch_size,
+                    known=known,
+                    progress=on_file(entry) if on_file else None,
+                    writer=writer,
+                )
+            )
+        await graph.finish()
+    except NotBulkable as exc:
+        await graph.abandon()
+        log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
+        await store.clear()
+        return None
+    log.info("first load in bulk: %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
+    return summaries

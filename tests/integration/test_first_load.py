@@ -1,0 +1,247 @@
+"""A first load into an empty embedded graph goes through GRAPH.BULK (loaders/first_load.py) and must
+leave the very graph that the Cypher statements leave: same nodes, same properties, same
+relationships, same summaries and rejects files, and the same customers after resolution."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import loaders.first_load as first_load
+from app import clock
+from app.errors import NotBulkable
+from app.store import Store
+from app.store.base import EdgeBlock, NodeBlock
+from app.store.embedded import EmbeddedStore
+from demo import generate
+from demo.operator import CLOCK_START
+from loaders.first_load import FirstLoadGraph, InterruptedLoad
+from loaders.ingest import IngestSummary
+from loaders.load import load_directory
+from tests.conftest import c360, cypher_of_tests, rewrite
+
+ALL_NODES = cypher_of_tests("all_nodes")
+ALL_RELATIONSHIPS = cypher_of_tests("all_relationships")
+SOURCE_RECORD = cypher_of_tests("source_record_properties")
+
+
+def _key(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _untimed(row: dict[str, Any]) -> dict[str, Any]:
+    """A resolution run's summary without how long its steps took (the one thing two runs differ in)."""
+    if row["labels"] == ["ResolutionRun"]:
+        summary = orjson.loads(row["properties"]["summary"])
+        summary.pop("timings_seconds")
+        return {**row, "properties": {**row["properties"], "summary": summary}}
+    return row
+
+
+async def graph_of(store: Store) -> tuple[list[bytes], list[bytes]]:
+    """Every node and relationship, each as sorted JSON, the lists sorted: comparable whole."""
+    nodes = sorted(_key(_untimed(row)) for row in await store.read(ALL_NODES))
+    relationships = sorted(_key(row) for row in await store.read(ALL_RELATIONSHIPS))
+    return nodes, relationships
+
+
+def outcome(summaries: list[IngestSummary], directory: Path) -> list[Any]:
+    """What a user sees of the files: every summary (but its time) and every rejects and warnings file."""
+    shown = [{k: v for k, v in asdict(s).items() if k != "seconds"} for s in summaries]
+    files = sorted(
+        (str(p.relative_to(directory)), p.read_text(encoding="utf-8"))
+        for p in directory.rglob("*.csv")
+        if p.name.endswith((".rejects.csv", ".warnings.csv"))
+    )
+    return [shown, files]
+
+
+@pytest.fixture
+def demo_clock() -> Iterator[clock.FixedClock]:
+    """The demo's morning, fixed, so two loads stamp the same times."""
+    fixed = clock.FixedClock(CLOCK_START)
+    previous = clock.set_clock(fixed)
+    yield fixed
+    clock.set_clock(previous)
+
+
+@pytest.fixture
+def demo_files(tmp_path: Path) -> Path:
+    """A small demo, with an offering first named late and then renamed (the bulk path has sent the
+    offering by then) and a contact that names only a service number two subscriptions share."""
+    directory = tmp_path / "demo"
+    generate(directory, 400, seed=22)
+    seen: dict[str, int] = {}
+
+    def rename(row: dict[str, str]) -> bool:
+        if row["offering_code"] != "M58":
+            return False
+        seen["M58"] = seen.get("M58", 0) + 1
+        row["offering_name"] = {1: "", 5: "M58 first name", 40: "M58 renamed"}.get(seen["M58"], "")
+        return True
+
+    assert rewrite(directory / "crm" / "subscriptions.csv", "utf-8", rename) > 40
+    contacts = directory / "hall" / "contacts.csv"
+    numbered = {"done": False}
+
+    def by_number(row: dict[str, str]) -> bool:
+        if numbered["done"]:
+            return False
+        numbered["done"] = True
+        row["customer_source_id"], row["service_no"] = "", first_service_no(directory)
+        return True
+
+    rewrite(contacts, "utf-8", by_number)
+    return directory
+
+
+def first_service_no(directory: Path) -> str:
+    lines = (directory / "crm" / "subscriptions.csv").read_text(encoding="utf-8").splitlines()
+    return lines[1].split(",")[3]
+
+
+async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
+    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = embedded_store
+    monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
+    await store.clear()
+    before = store.stats.by_query.get("bulk", 0)
+    summaries, _ = await load_directory(store, demo_files)
+    calls = store.stats.by_query.get("bulk", 0) - before
+    assert calls > 5
+    in_bulk = await graph_of(store), outcome(summaries, demo_files)
+
+    await store.clear()
+    summaries, _ = await load_directory(store, demo_files, bulk=False)
+    assert store.stats.by_query.get("bulk", 0) - before == calls
+    by_statements = await graph_of(store), outcome(summaries, demo_files)
+
+    nodes, relationships = by_statements[0]
+    assert len(nodes) > 5000 and len(relationships) > 5000
+    labels = {orjson.loads(n)["labels"][0] for n in nodes}
+    assert {"Offering", "Channel", "Employee", "Leave", "CaseEvent", "Customer"} <= labels
+    assert {orjson.loads(r)["type"] for r in relationships} >= {
+        "ABOUT",
+        "BACKED_UP_BY",
+        "LEAVE_OF",
+        "EVENT_OF",
+        "ON_OFFERING",
+        "BILLED_TO",
+        "POINTS_OF",
+        "HANDLED_BY",
+        "CLAIMED_BY",
+    }
+    assert any(b'"M58 renamed"' in n for n in nodes)
+    assert in_bulk[1] == by_statements[1]
+    assert in_bulk[0][0] == nodes
+    assert in_bulk[0][1] == relationships
+
+
+async def test_a_graph_holding_records_is_loaded_by_statements(
+    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: clock.FixedClock
+) -> None:
+    await embedded_store.clear()
+    await load_directory(embedded_store, demo_files)
+    demo_clock.advance(timedelta(hours=1))
+    assert await embedded_store.begin_bulk_load() is None
+    before = embedded_store.stats.by_query.get("bulk", 0)
+    summaries, _ = await load_directory(embedded_store, demo_files)
+    assert embedded_store.stats.by_query.get("bulk", 0) == before
+    assert sum(s.unchanged for s in summaries) == sum(s.read - s.rejected for s in summaries) > 0
+
+
+async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
+    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Met half-way (some calls sent): the graph is emptied and the files loaded the ordinary way."""
+    await embedded_store.clear()
+    await load_directory(embedded_store, demo_files, bulk=False)
+    expected = await graph_of(embedded_store)
+
+    monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
+    add = FirstLoadGraph.add
+
+    def refuse_points(self: FirstLoadGraph, kind: str, source: str, rows: list[Any]) -> None:
+        if kind == "points":
+            raise NotBulkable("a value the test says cannot go")
+        add(self, kind, source, rows)
+
+    monkeypatch.setattr(FirstLoadGraph, "add", refuse_points)
+    await embedded_store.clear()
+    before = embedded_store.stats.by_query.get("bulk", 0)
+    await load_directory(embedded_store, demo_files)
+    assert embedded_store.stats.by_query.get("bulk", 0) > before
+    assert await graph_of(embedded_store) == expected
+
+
+async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(embedded_store: EmbeddedStore) -> None:
+    await embedded_store.clear()
+    first = await embedded_store.begin_bulk_load()
+    assert first is not None
+    values = {
+        "id": "t:customers:1",
+        "name": '福州 "Wang" \\ Li\n😀',
+        "count": -(2**40),
+        "amount": 12.5,
+        "flag": False,
+        "phones": ["13900000001", "0591-8765432"],
+        "numbers": [1, 2],
+    }
+    await embedded_store.create_in_bulk(
+        [
+            NodeBlock("SourceRecord", list(values), [values], {"version": 1}),
+            NodeBlock("SourceRecord", ["id", "name"], [["t:customers:2", None]]),
+        ],
+        [EdgeBlock("SAME_AS", [(first, first + 1)])],
+    )
+    await embedded_store.end_bulk_load()
+    row = (await embedded_store.read(SOURCE_RECORD, {"id": "t:customers:1"}))[0]["props"]
+    assert row == {**values, "version": 1}
+    other = (await embedded_store.read(SOURCE_RECORD, {"id": "t:customers:2"}))[0]["props"]
+    assert other == {"id": "t:customers:2"}
+    relationships = [orjson.loads(r) for r in (await graph_of(embedded_store))[1]]
+    assert [(r["type"], r["from_id"], r["to_id"]) for r in relationships] == [
+        ("SAME_AS", "t:customers:1", "t:customers:2")
+    ]
+    await embedded_store.clear()
+    assert await embedded_store.begin_bulk_load() is not None
+    with pytest.raises(NotBulkable, match="NUL"):
+        await embedded_store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["a\x00b"]])], [])
+
+
+async def test_an_interrupted_first_load_is_refused_until_the_graph_is_reset(
+    embedded_store: EmbeddedStore, demo_files: Path, tmp_path: Path
+) -> None:
+    await embedded_store.clear()
+    await embedded_store.begin_bulk_load()
+    await embedded_store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
+    with pytest.raises(InterruptedLoad, match="store reset"):
+        await load_directory(embedded_store, demo_files)
+    copy = tmp_path / "copy"
+    shutil.copytree(demo_files, copy)
+    refused = c360(embedded_store, "load", str(copy))
+    assert refused.returncode != 0 and "was interrupted" in refused.stderr + refused.stdout
+    assert c360(embedded_store, "store", "reset", "--yes").returncode == 0
+    loaded = c360(embedded_store, "load", str(copy))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "bulk path" in loaded.stdout
+
+
+async def test_a_first_load_on_neo4j_is_written_by_statements(graph: Store, demo_files: Path, demo_clock: None) -> None:
+    """Neo4j has no bulk path here (its admin import needs the database stopped): same load, by
+    statements, on both stores."""
+    embedded = isinstance(graph, EmbeddedStore)
+    if not embedded:
+        assert await graph.begin_bulk_load() is None
+    before = graph.stats.by_query.get("bulk", 0)
+    summaries, _ = await load_directory(graph, demo_files)
+    assert sum(s.created for s in summaries) > 5000
+    assert (graph.stats.by_query.get("bulk", 0) > before) == embedded
