@@ -39,13 +39,14 @@ def peak_mb(pid: int) -> float:
     return 0.0
 
 
-def c360_load(demo: Path) -> dict[str, object]:
+def c360_load(demo: Path, bulk: bool = True) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="c360-load-", dir="/tmp") as folder:
         data = Path(folder) / "store"
         env = {**os.environ, "C360_DATA_DIR": str(data), "C360_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
         started = time.perf_counter()
         done = subprocess.run(
-            ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "app.cli", "load", str(demo)],
+            ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "app.cli", "load", str(demo)]
+            + ([] if bulk else ["--no-bulk"]),
             env=env,
             capture_output=True,
             text=True,
@@ -81,6 +82,11 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=360)
     parser.add_argument("--demo", type=Path, help="Keep the demo files here (generated when absent).")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="Also time `c360 load --no-bulk` (a first load by statements).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="c360-demo-", dir="/tmp") as folder:
         demo = args.demo or Path(folder) / "demo"
@@ -93,6 +99,7 @@ def main() -> None:
             )
         truth = demo_truth(demo)
         ours = c360_load(demo)
+        by_statements = c360_load(demo, bulk=False) if args.statements else None
         started = time.perf_counter()
         peer_clusters, peer = raw_demo_splink(demo)
         peer_seconds = time.perf_counter() - started
@@ -109,6 +116,10 @@ def main() -> None:
             },
             "ratio_load_to_splink": round(float(ours["seconds"]) / peer_seconds, 2),  # type: ignore[arg-type]
         }
+        if by_statements is not None:
+            same = by_statements.pop("clusters") == clusters
+            result["c360_load_by_statements"] = {**by_statements, "same_crosswalk_as_bulk": same}
+            result["ratio_statements_to_splink"] = round(float(by_statements["seconds"]) / peer_seconds, 2)  # type: ignore[arg-type]
     print(json.dumps(result, indent=2, default=str))
 
 
