@@ -336,7 +336,8 @@ async def load_directory(store: Store, directory: Path, bulk: bool = True) -> li
         def ingested(summaries: list[Any]) -> None:
             bar.stop()
             _print_summaries(summaries)
-            if calls := store.stats.by_query.get("bulk"):
+            if store.stats.by_query.get("admin/bulk_load_done.falkordb"):
+                calls = store.stats.by_query.get("bulk", 0)
                 typer.echo(f"first load into an empty graph: written through the store's bulk path in {calls} calls")
 
         summaries, _ = await load.load_directory(store, directory, bulk=bulk, on_file=on_file, on_ingested=ingested)

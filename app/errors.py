@@ -44,6 +44,13 @@ class NotBulkable(StoreError):
     code = "NOT_BULKABLE"
 
 
+class InterruptedLoad(StoreError):
+    """A bulk first load began on this graph and never ended: what it left is part of its files, which
+    a load on top would take for the whole."""
+
+    code = "INTERRUPTED_LOAD"
+
+
 class StoreUnavailable(StoreError):
     code = "STORE_UNAVAILABLE"
     status = 503

@@ -16,22 +16,20 @@ each (source, kind) once; otherwise, or when a value cannot go in bulk, the load
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from app import clock
 from app.customer import INGEST_COLUMNS
-from app.errors import C360Error, NotBulkable
+from app.errors import NotBulkable
 from app.services.source_records import Prepared, RecordWriter, Written
 from app.store import Store, cypher
 from app.store.base import EdgeBlock, NodeBlock
-from loaders.ingest import IngestSummary, ingest_file
+from loaders.ingest import IngestSummary, check_header, ingest_file
 from loaders.manifest import ManifestEntry
 
 OFFERING_NAMES = cypher("ingest/offering_names.falkordb")
-BULK_LOAD_INTERRUPTED = cypher("admin/bulk_load_interrupted")
 # The node each record kind describes (none for customers and organisation members: their source
 # record is all there is).
 DESCRIBED = {
@@ -51,22 +49,6 @@ NODES_PER_CALL = 200_000
 log = logging.getLogger(__name__)
 
 
-class InterruptedLoad(C360Error):
-    """A bulk first load began on this graph and never ended; what it left is not the whole of its
-    files, and a load on top would take it for them."""
-
-    code = "INTERRUPTED_LOAD"
-
-
-async def refuse_interrupted(store: Store) -> None:
-    rows = await store.read(BULK_LOAD_INTERRUPTED)
-    if rows:
-        raise InterruptedLoad(
-            f"a first load begun at {rows[0]['started_at']} was interrupted and left part of its files in "
-            "the graph: empty it with `c360 store reset --yes` and run the load again"
-        )
-
-
 def _block(label: str, maps: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> NodeBlock:
     names: dict[str, Any] = {}
     for m in maps:
@@ -79,10 +61,9 @@ class FirstLoadGraph:
     the store a call at a time. Nodes that Cypher's MERGE would find (accounts, offerings, channels,
     employees) are kept here by id; an offering renamed after its call is renamed at the end."""
 
-    def __init__(self, store: Store, first_id: int, now: str, nodes_per_call: int | None = None) -> None:
+    def __init__(self, store: Store, first_id: int, nodes_per_call: int | None = None) -> None:
         self.store = store
         self.next_id = first_id
-        self.now = now
         self.nodes_per_call = nodes_per_call or NODES_PER_CALL
         self._nodes: list[NodeBlock] = []
         self._edges: dict[str, EdgeBlock] = {}
@@ -129,28 +110,21 @@ class FirstLoadGraph:
             self._offering_names[code] = name
         return found
 
-    @property
-    def _stamp(self) -> dict[str, Any]:
-        return {"loaded_at": self.now, "version": 1, "changed_at": self.now}
-
-    def add(self, kind: str, source: str, rows: list[Prepared]) -> None:
+    def add(self, kind: str, rows: list[Prepared], now: str) -> None:
         """New records of one kind, as cypher/ingest/<kind>_new (or <kind>, for kinds without one)
-        creates them in a graph without customers."""
+        creates them in a graph without customers, stamped ``now`` as that statement's batch is."""
         if not rows:
             return
+        stamp = {"loaded_at": now, "version": 1, "changed_at": now}
         if kind == "customers":
             positional: list[list[Any]] = [row.params for row in rows]  # type: ignore[misc]
-            self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, self._stamp))
+            self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, stamp))
             return
         params: list[dict[str, Any]] = [row.params for row in rows]  # type: ignore[misc]
-        records = self._add(_block("SourceRecord", [p["record"] for p in params], self._stamp))
+        records = self._add(_block("SourceRecord", [p["record"] for p in params], stamp))
         label = DESCRIBED.get(kind)
         if label is None:
             return
-        if kind == "employees":
-            named = [p["id"] for p in params if p["id"] in self.employees]
-            if named:
-                raise NotBulkable(f"employee record {named[0]} was named by an earlier file before its own")
         first = self._add(_block(label, [p["node"] for p in params]))
         for offset, p in enumerate(params):
             node = first + offset
@@ -163,12 +137,13 @@ class FirstLoadGraph:
                     self._edge("BACKED_UP_BY", self.employees[p["id"]], self.employees[backup])
 
     def _relate(self, kind: str, p: dict[str, Any], node: int) -> None:
-        if kind == "accounts":
-            self.accounts[p["id"]] = node
-        elif kind == "employees":
-            self.employees[p["id"]] = node
-        elif kind == "cases":
-            self.cases[p["id"]] = node
+        """The relationships the kind's statement creates from the new node, and the node kept by id
+        for the rows that will name it."""
+        if kind in ("accounts", "employees", "cases"):
+            index = {"accounts": self.accounts, "employees": self.employees, "cases": self.cases}[kind]
+            if p["id"] in index:
+                raise NotBulkable(f"record {p['id']} was named by an earlier file before its own")
+            index[p["id"]] = node
         elif kind == "subscriptions":
             number = p["node"]["service_no"]
             self.subscriptions_by_number.setdefault(number, []).append(node)
@@ -215,14 +190,17 @@ class FirstLoadGraph:
         self.calls += 1
 
     async def _sent(self) -> None:
+        """The call in flight, awaited whole: shielded, so a cancelled load still waits for the store's
+        answer before it empties the graph."""
         if self._sending is not None:
-            sending, self._sending = self._sending, None
-            await sending
+            await asyncio.shield(self._sending)
+            self._sending = None
 
     async def abandon(self) -> None:
-        """A call in flight is let finish (the graph is emptied after)."""
-        with contextlib.suppress(Exception):
-            await self._sent()
+        """A call in flight is let finish, whatever it answers (the graph is emptied after)."""
+        if self._sending is not None:
+            await asyncio.wait([self._sending])
+            self._sending = None
 
     async def finish(self) -> None:
         await self.send()
@@ -254,7 +232,7 @@ class BulkRecordWriter(RecordWriter):
         return []
 
     async def write(self, accepted: list[Prepared], counts: Written) -> None:
-        self.graph.add(self.kind, self.source, accepted)
+        self.graph.add(self.kind, accepted, clock.now_iso())
         counts.created += len(accepted)
         counts.written += len(accepted)
         counts.changed_ids.extend(row.rid for row in accepted)
@@ -277,14 +255,17 @@ async def bulk_ingest_directory(
     on_file: Callable[[ManifestEntry], Callable[[int], None] | None] | None = None,
 ) -> list[IngestSummary] | None:
     """The manifest's files through the bulk path, or None (nothing written) when it cannot be taken:
-    the store has no bulk path or holds data. A value the bulk path cannot carry empties the graph
-    again and also answers None, so the caller loads the ordinary way."""
+    the store has no bulk path or holds data. Data the bulk path cannot carry empties the graph again
+    and also answers None, so the caller loads the ordinary way; any other failure (a broken file, an
+    interrupt) empties it and is raised, so the graph is as empty as it was and the load can be rerun."""
     if not bulk_suitable(entries):
         return None
+    for entry in entries:
+        check_header(entry.path, entry.kind, entry.encoding)
     first_id = await store.begin_bulk_load()
     if first_id is None:
         return None
-    graph = FirstLoadGraph(store, first_id, clock.now_iso())
+    graph = FirstLoadGraph(store, first_id)
     known: set[str] = set()
     summaries = []
     try:
@@ -309,5 +290,9 @@ async def bulk_ingest_directory(
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()
         return None
+    except BaseException:
+        await graph.abandon()
+        await store.clear()
+        raise
     log.info("first load in bulk: %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
     return summaries

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.errors import BadInput
+from app.errors import BadInput, InterruptedLoad
 from app.services.graph_counts import source_record_count
 from app.store import Store
 from app.vocabulary import RECORD_KINDS
-from loaders.first_load import bulk_ingest_directory, refuse_interrupted
+from loaders.first_load import bulk_ingest_directory
 from loaders.ingest import MAX_REJECTED_SHARE, IngestSummary, TooManyRejected, check_header, ingest_file
 from loaders.manifest import ManifestEntry, ingest_directory, read_manifest
 
@@ -55,7 +55,7 @@ async def load_files(
     for path in files:
         check_header(path, kind, encoding)
     await store.setup_schema()
-    await refuse_interrupted(store)
+    await store.refuse_interrupted_bulk_load()
     known: set[str] = set()
     summaries = [
         await ingest_file(
@@ -100,7 +100,7 @@ async def load_directory(
     empty embedded graph the files go through the store's bulk path (loaders.first_load) unless
     ``bulk`` is False; the graph is the same either way."""
     await store.setup_schema()
-    await refuse_interrupted(store)
+    await store.refuse_interrupted_bulk_load()
     entries = read_manifest(directory)
     summaries = None
     if bulk:
@@ -142,6 +142,11 @@ async def demo_if_empty(store: Store, directory: Path, people: int, seed: int) -
     be loaded); None when the graph holds source records already or no demo is wanted."""
     if people <= 0:
         return None
+    try:
+        await store.refuse_interrupted_bulk_load()
+    except InterruptedLoad as exc:
+        log.warning("%s; the demo is loaded anew", exc)
+        await store.clear()
     held = await source_record_count(store)
     if held:
         log.info("graph holds %s source records: not loading demo data", held)

@@ -283,7 +283,9 @@ async def resolve_all(
     progress: Callable[[str, int], None] | None = None,
     pairs: PairFinder = find_pairs,
 ) -> ResolveReport:
-    """A batch run over every customer record (CLI and loads; the API never runs one)."""
+    """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
+    interrupted bulk load left: that is part of its files."""
+    await store.refuse_interrupted_bulk_load()
     with cyclic_gc_paused():
         return await _resolve_all(store, rules, model, progress, pairs)
 

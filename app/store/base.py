@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.errors import InterruptedLoad
 from app.store.queries import CypherQuery, cypher
 
 Row = dict[str, Any]
 # Neo4j deletes in batches; the embedded store drops its graph whole (EmbeddedStore.clear).
 CLEAR_GRAPH = cypher("admin/clear_graph.neo4j")
+BULK_LOAD_INTERRUPTED = cypher("admin/bulk_load_interrupted")
 
 
 @dataclass(slots=True)
@@ -124,6 +126,16 @@ class Store(ABC):
         (a bulk load only ever fills an empty graph). The graph is marked as being loaded until
         :meth:`end_bulk_load`, so an interrupted load is not mistaken for a finished one."""
         return None
+
+    async def refuse_interrupted_bulk_load(self) -> None:
+        """Raise :class:`InterruptedLoad` when a bulk load began on this graph and never ended."""
+        rows = await self.read(BULK_LOAD_INTERRUPTED)
+        if rows:
+            raise InterruptedLoad(
+                f"a first load begun at {rows[0]['started_at']} was interrupted and left part of its files "
+                "in the graph: empty it with `c360 store reset --yes` and run the load again",
+                backend=self.backend,
+            )
 
     async def create_in_bulk(self, nodes: list[NodeBlock], edges: list[EdgeBlock]) -> None:
         """Create the nodes (internal ids consecutive, in block and row order) and relationships."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,10 @@ class EmbeddedStore(Store):
         self._supervisor: asyncio.Task[None] | None = None
         self._look_now = asyncio.Event()
         self._closing = False
-        # The internal id GRAPH.BULK gives the next node, while a bulk load runs (else None).
+        # The internal id GRAPH.BULK gives the next node, while a bulk load runs (else None), and the
+        # token its mark on the graph carries.
         self._next_node: int | None = None
+        self._bulk_token = ""
 
     @property
     def location(self) -> str:
@@ -206,7 +209,9 @@ class EmbeddedStore(Store):
         if labels - {"SchemaVersion"}:
             return None
         await self.clear()
-        await self.write(BULK_LOAD_STARTED, {"at": clock.now_iso()})
+        self._bulk_token = secrets.token_hex(8)
+        if not await self.write(BULK_LOAD_STARTED, {"at": clock.now_iso(), "token": self._bulk_token}):
+            raise StoreError("the graph has no version node to mark the load on", query="bulk", backend=self.backend)
         self._next_node = sum(int(row["nodes"]) for row in await self.read(COUNT_NODES))
         return self._next_node
 
@@ -228,9 +233,8 @@ class EmbeddedStore(Store):
     async def _check_ids(self, nodes: list[NodeBlock]) -> None:
         """The first and last new node of the call hold the ids the loader expects at those internal
         ids: relationships were written between the right nodes (else the load stops, marked)."""
-        assert self._next_node is not None
         expected: dict[int, Any] = {}
-        first = self._next_node
+        first = self._next_node or 0
         for block in nodes:
             if block.rows and "id" in block.properties:
                 column = block.properties.index("id")
@@ -248,8 +252,13 @@ class EmbeddedStore(Store):
             )
 
     async def end_bulk_load(self) -> None:
-        await self.write(BULK_LOAD_DONE)
         self._next_node = None
+        if not await self.write(BULK_LOAD_DONE, {"token": self._bulk_token}):
+            raise StoreError(
+                "the graph was cleared or loaded by another process during this bulk load",
+                query="bulk",
+                backend=self.backend,
+            )
 
     async def compact(self, timeout: float = 600.0) -> None:
         """Rewrite the append-only file as a snapshot and wait for it. Redis rewrites on its own only

@@ -1,5 +1,7 @@
-// A bulk first load is whole: its mark taken off the version node.
-MATCH (v:SchemaVersion {id: 'graph'})
+// A bulk first load is whole: its mark taken off the version node, if it is still this load's ($token);
+// no row back means another load replaced the graph meanwhile.
 // view: unchanged (the version node, which no customer view shows)
-SET v.bulk_load_started_at = null
+MATCH (v:SchemaVersion {id: 'graph'})
+WHERE v.bulk_load = $token
+SET v.bulk_load_started_at = null, v.bulk_load = null
 RETURN v.version AS version

@@ -16,15 +16,15 @@ import pytest
 
 import loaders.first_load as first_load
 from app import clock
-from app.errors import NotBulkable
+from app.errors import InterruptedLoad, NotBulkable
 from app.store import Store
 from app.store.base import EdgeBlock, NodeBlock
 from app.store.embedded import EmbeddedStore
 from demo import generate
 from demo.operator import CLOCK_START
-from loaders.first_load import FirstLoadGraph, InterruptedLoad
+from loaders.first_load import FirstLoadGraph
 from loaders.ingest import IngestSummary
-from loaders.load import load_directory
+from loaders.load import demo_if_empty, load_directory
 from tests.conftest import c360, cypher_of_tests, rewrite
 
 ALL_NODES = cypher_of_tests("all_nodes")
@@ -114,13 +114,13 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     await store.clear()
     before = store.stats.by_query.get("bulk", 0)
-    summaries, _ = await load_directory(store, demo_files)
+    summaries, _ = await load_directory(store, demo_files, batch_size=97)
     calls = store.stats.by_query.get("bulk", 0) - before
     assert calls > 5
     in_bulk = await graph_of(store), outcome(summaries, demo_files)
 
     await store.clear()
-    summaries, _ = await load_directory(store, demo_files, bulk=False)
+    summaries, _ = await load_directory(store, demo_files, batch_size=97, bulk=False)
     assert store.stats.by_query.get("bulk", 0) - before == calls
     by_statements = await graph_of(store), outcome(summaries, demo_files)
 
@@ -169,10 +169,10 @@ async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     add = FirstLoadGraph.add
 
-    def refuse_points(self: FirstLoadGraph, kind: str, source: str, rows: list[Any]) -> None:
+    def refuse_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str) -> None:
         if kind == "points":
             raise NotBulkable("a value the test says cannot go")
-        add(self, kind, source, rows)
+        add(self, kind, rows, now)
 
     monkeypatch.setattr(FirstLoadGraph, "add", refuse_points)
     await embedded_store.clear()
@@ -245,3 +245,38 @@ async def test_a_first_load_on_neo4j_is_written_by_statements(graph: Store, demo
     summaries, _ = await load_directory(graph, demo_files)
     assert sum(s.created for s in summaries) > 5000
     assert (graph.stats.by_query.get("bulk", 0) > before) == embedded
+
+
+async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
+    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
+    add = FirstLoadGraph.add
+
+    def break_on_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str) -> None:
+        if kind == "points":
+            raise OSError("the disk the test says is gone")
+        add(self, kind, rows, now)
+
+    monkeypatch.setattr(FirstLoadGraph, "add", break_on_points)
+    await embedded_store.clear()
+    before = embedded_store.stats.by_query.get("bulk", 0)
+    with pytest.raises(OSError, match="disk"):
+        await load_directory(embedded_store, demo_files)
+    assert embedded_store.stats.by_query.get("bulk", 0) > before
+    nodes = [orjson.loads(n) for n in (await graph_of(embedded_store))[0]]
+    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
+    await embedded_store.refuse_interrupted_bulk_load()
+
+
+async def test_the_demo_is_loaded_anew_over_an_interrupted_first_load(
+    embedded_store: EmbeddedStore, tmp_path: Path
+) -> None:
+    await embedded_store.clear()
+    await embedded_store.begin_bulk_load()
+    await embedded_store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
+    directory = await demo_if_empty(embedded_store, tmp_path / "demo", 30, 7)
+    assert directory is not None and (directory / "manifest.json").exists()
+    assert (await graph_of(embedded_store))[0] == [
+        n for n in (await graph_of(embedded_store))[0] if b"SchemaVersion" in n
+    ]
