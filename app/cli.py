@@ -336,11 +336,14 @@ async def load_directory(store: Store, directory: Path, bulk: bool = True) -> li
         def ingested(summaries: list[Any]) -> None:
             bar.stop()
             _print_summaries(summaries)
-            if store.stats.by_query.get("admin/bulk_load_done.falkordb"):
-                calls = store.stats.by_query.get("bulk", 0)
-                typer.echo(f"first load into an empty graph: written through the store's bulk path in {calls} calls")
 
         summaries, _ = await load.load_directory(store, directory, bulk=bulk, on_file=on_file, on_ingested=ingested)
+    if store.stats.by_query.get("admin/bulk_load_done.falkordb"):
+        calls = store.stats.by_query.get("bulk", 0)
+        typer.echo(
+            "first load into an empty graph: files and first resolution written through the store's bulk path "
+            f"in {calls} calls"
+        )
     return summaries
 
 

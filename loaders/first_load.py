@@ -18,16 +18,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import clock
-from app.customer import INGEST_COLUMNS
+from app.customer import INGEST_COLUMNS, RECORD_COLUMNS
 from app.errors import NotBulkable
 from app.services.source_records import Prepared, RecordWriter, Written
 from app.store import Store, cypher
 from app.store.base import EdgeBlock, NodeBlock
 from loaders.ingest import IngestSummary, check_header, ingest_file
 from loaders.manifest import ManifestEntry
+
+if TYPE_CHECKING:
+    from app.services.resolve import ResolveReport
 
 OFFERING_NAMES = cypher("ingest/offering_names.falkordb")
 # The node each record kind describes (none for customers and organisation members: their source
@@ -44,6 +47,21 @@ DESCRIBED = {
     "cases": "Case",
     "case_events": "CaseEvent",
 }
+# The relationship by which each kind's node hangs on the customer of its owner record, as
+# cypher/resolve/attach_* write it (a first resolution in bulk writes them itself).
+HOLDINGS = {
+    "accounts": "HAS_ACCOUNT",
+    "subscriptions": "OWNS",
+    "contacts": "HAD_CONTACT",
+    "opportunities": "HAS_OPPORTUNITY",
+    "cases": "HAS_CASE",
+}
+# Where each of app.customer.RECORD_COLUMNS is in a customers row (INGEST_COLUMNS); None: the
+# batch's time (changed_at).
+_RECORD_AT = tuple(None if c == "changed_at" else INGEST_COLUMNS.index(c) for c in RECORD_COLUMNS)
+_ID_AT = INGEST_COLUMNS.index("id")
+# Properties of the relationships a first resolution writes (resolve/write_customers, attach_managers).
+RELATIONSHIP_PROPERTIES = {"RECORD_OF": ("why", "at"), "MANAGED_BY": ("role",)}
 # New nodes per store call: a call of this many is some tens of megabytes.
 NODES_PER_CALL = 200_000
 log = logging.getLogger(__name__)
@@ -80,6 +98,14 @@ class FirstLoadGraph:
         self.service_numbers: set[str] = set()
         self.calls = 0
         self._sending: asyncio.Task[None] | None = None
+        # What a first resolution in the same load needs (BulkCustomerWrites): the customer records as
+        # resolution reads them, their nodes, the holdings by owner record, the subscriptions a
+        # contact without an owner is about, and each employee's backups.
+        self.customer_records: list[tuple[Any, ...]] = []
+        self.record_nodes: dict[str, int] = {}
+        self.holdings: dict[str, dict[str, list[int]]] = {relation: {} for relation in HOLDINGS.values()}
+        self.asked_about: set[int] = set()
+        self.backups: dict[int, list[int]] = {}
 
     def _add(self, block: NodeBlock) -> int:
         first = self.next_id
@@ -88,11 +114,14 @@ class FirstLoadGraph:
         self._pending += len(block.rows)
         return first
 
-    def _edge(self, kind: str, source: int, target: int) -> None:
+    def _edge(self, kind: str, source: int, target: int, values: list[Any] | None = None) -> None:
+        """``values``: of the relationship type's properties (RELATIONSHIP_PROPERTIES), in order."""
         block = self._edges.get(kind)
         if block is None:
-            block = self._edges[kind] = EdgeBlock(kind)
+            block = self._edges[kind] = EdgeBlock(kind, properties=list(RELATIONSHIP_PROPERTIES.get(kind, ())))
         block.pairs.append((source, target))
+        if block.properties:
+            block.values.append(values or [])
 
     def _merged(self, index: dict[str, int], label: str, key: str) -> int:
         """MERGE (n:label {id: key}): the node loaded or created before, else a new one with its id."""
@@ -118,7 +147,10 @@ class FirstLoadGraph:
         stamp = {"loaded_at": now, "version": 1, "changed_at": now}
         if kind == "customers":
             positional: list[list[Any]] = [row.params for row in rows]  # type: ignore[misc]
-            self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, stamp))
+            first_record = self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, stamp))
+            for offset, values in enumerate(positional):
+                self.record_nodes[values[_ID_AT]] = first_record + offset
+                self.customer_records.append((*(now if at is None else values[at] for at in _RECORD_AT), None))
             return
         params: list[dict[str, Any]] = [row.params for row in rows]  # type: ignore[misc]
         records = self._add(_block("SourceRecord", [p["record"] for p in params], stamp))
@@ -126,15 +158,19 @@ class FirstLoadGraph:
         if label is None:
             return
         first = self._add(_block(label, [p["node"] for p in params]))
+        owned = self.holdings.get(HOLDINGS.get(kind, ""))
         for offset, p in enumerate(params):
             node = first + offset
             self._edge("DESCRIBES", records + offset, node)
             self._relate(kind, p, node)
+            if owned is not None and p["node"].get("owner_record") is not None:
+                owned.setdefault(p["node"]["owner_record"], []).append(node)
         if kind == "employees":
             for p in params:
                 backup = p["node"].get("backup_record")
                 if backup is not None and backup in self.employees:
                     self._edge("BACKED_UP_BY", self.employees[p["id"]], self.employees[backup])
+                    self.backups.setdefault(self.employees[p["id"]], []).append(self.employees[backup])
 
     def _relate(self, kind: str, p: dict[str, Any], node: int) -> None:
         """The relationships the kind's statement creates from the new node, and the node kept by id
@@ -162,6 +198,8 @@ class FirstLoadGraph:
                 self._edge("HANDLED_BY", node, self._merged(self.employees, "Employee", p["employee"]))
             for subscription in self.subscriptions_by_number.get(p["node"].get("service_no") or "", ()):
                 self._edge("ABOUT", node, subscription)
+                if p["node"].get("owner_record") is None:
+                    self.asked_about.add(subscription)
         elif kind == "opportunities":
             if p.get("employee") is not None:
                 self._edge("CLAIMED_BY", node, self._merged(self.employees, "Employee", p["employee"]))
@@ -202,9 +240,13 @@ class FirstLoadGraph:
             await asyncio.wait([self._sending])
             self._sending = None
 
-    async def finish(self) -> None:
+    async def flush(self) -> None:
+        """Everything added is in the graph."""
         await self.send()
         await self._sent()
+
+    async def finish(self) -> None:
+        await self.flush()
         renamed = [
             {"id": code, "name": name}
             for code, name in self._offering_names.items()
@@ -213,6 +255,74 @@ class FirstLoadGraph:
         if renamed:
             await self.store.write(OFFERING_NAMES, {"rows": renamed})
         await self.store.end_bulk_load()
+
+
+class BulkCustomerWrites:
+    """A first load's batch resolution written into its bulk load: what resolve/write_customers,
+    resolve/attach_* and resolve/holdings_attached do in a graph that holds no customer yet, each
+    customer new, each holding hung on the customer of its owner record, its managers after it.
+    Contacts without an owner follow the subscriptions they are about by the statement itself
+    (resolve/attach_contacts_by_number), batch after batch once the rest is in: a contact about two
+    customers' numbers ends on the later one, as by statements. The version counts what the
+    statements would have counted: the write, one per holding hung on it, one for its managers. The
+    test that compares a first load in bulk with one by statements holds the two together."""
+
+    def __init__(self, graph: FirstLoadGraph) -> None:
+        self.graph = graph
+        self.by_number: list[list[dict[str, Any]]] = []
+
+    async def write(self, customers: list[dict[str, Any]], now: str) -> None:
+        graph = self.graph
+        attached = clock.now_iso()
+        rows: list[dict[str, Any]] = []
+        held: list[list[tuple[str, int]]] = []
+        asked: list[dict[str, Any]] = []
+        for c in customers:
+            holdings = [
+                (relation, node)
+                for record in c["records"]
+                for relation, owners in graph.holdings.items()
+                for node in owners.get(record["id"], ())
+            ]
+            held.append(holdings)
+            version = 1 + len(holdings) + (1 if c["manager"] else 0)
+            rows.append(
+                {
+                    "id": c["id"],
+                    "created_at": now,
+                    "version": version,
+                    **c["props"],
+                    "status": "active",
+                    "updated_at": now,
+                    "golden_digest": c["digest"],
+                    "holdings_attached": attached,
+                }
+            )
+            if any(relation == "OWNS" and node in graph.asked_about for relation, node in holdings):
+                asked.append({"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]})
+        first = graph._add(_block("Customer", rows))
+        for offset, c in enumerate(customers):
+            customer = first + offset
+            for record in c["records"]:
+                graph._edge("RECORD_OF", graph.record_nodes[record["id"]], customer, [record["why"], now])
+            for relation, node in held[offset]:
+                graph._edge(relation, customer, node)
+            manager = graph.employees.get(c["manager"]) if c["manager"] else None
+            if manager is not None:
+                graph._edge("MANAGED_BY", customer, manager, ["A"])
+                for backup in graph.backups.get(manager, ()):
+                    graph._edge("MANAGED_BY", customer, backup, ["B"])
+        if asked:
+            self.by_number.append(asked)
+        if graph.full:
+            await graph.send()
+
+    async def finish(self) -> None:
+        from app.services.resolve import ATTACH_CONTACTS_BY_NUMBER
+
+        await self.graph.flush()
+        for customers in self.by_number:
+            await self.graph.store.write(ATTACH_CONTACTS_BY_NUMBER, {"customers": customers})
 
 
 class BulkRecordWriter(RecordWriter):
@@ -247,17 +357,22 @@ def bulk_suitable(entries: list[ManifestEntry]) -> bool:
     return len({(e.source, e.kind) for e in entries}) == len(entries)
 
 
-async def bulk_ingest_directory(
+async def bulk_load_directory(
     store: Store,
     entries: list[ManifestEntry],
     *,
     batch_size: int = 5000,
     on_file: Callable[[ManifestEntry], Callable[[int], None] | None] | None = None,
-) -> list[IngestSummary] | None:
-    """The manifest's files through the bulk path, or None (nothing written) when it cannot be taken:
-    the store has no bulk path or holds data. Data the bulk path cannot carry empties the graph again
-    and also answers None, so the caller loads the ordinary way; any other failure (a broken file, an
-    interrupt) empties it and is raised, so the graph is as empty as it was and the load can be rerun."""
+    on_ingested: Callable[[list[IngestSummary]], None] | None = None,
+) -> tuple[list[IngestSummary], ResolveReport] | None:
+    """The manifest's files, then the first batch resolution, through the bulk path; or None (nothing
+    written) when it cannot be taken: the store has no bulk path or holds data. The resolution's
+    records come from the files as read (not read back from the store); its customers, their records,
+    holdings and managers go in bulk (:class:`BulkCustomerWrites`), memberships, review candidates and
+    the run by statements. Data the bulk path cannot carry empties the graph again and also answers
+    None, so the caller loads the ordinary way; any other failure (a broken file, an interrupt, a
+    failed resolution) empties it and is raised, so the graph is as empty as it was and the load can
+    be rerun. ``on_ingested`` hears of the files' summaries before resolution starts."""
     if not bulk_suitable(entries):
         return None
     for entry in entries:
@@ -265,6 +380,8 @@ async def bulk_ingest_directory(
     first_id = await store.begin_bulk_load()
     if first_id is None:
         return None
+    from app.services.resolve import StoredRecords, resolve_all  # the linker's numpy only when it resolves
+
     graph = FirstLoadGraph(store, first_id)
     known: set[str] = set()
     summaries = []
@@ -284,6 +401,14 @@ async def bulk_ingest_directory(
                     writer=writer,
                 )
             )
+        await graph.flush()
+        log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
+        if on_ingested:
+            on_ingested(summaries)
+        records = StoredRecords()
+        records.extend(graph.customer_records)
+        graph.customer_records = []
+        report = await resolve_all(store, records=records, writes=BulkCustomerWrites(graph))
         await graph.finish()
     except NotBulkable as exc:
         await graph.abandon()
@@ -295,4 +420,4 @@ async def bulk_ingest_directory(
         await store.clear()
         raise
     log.info("first load in bulk: %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
-    return summaries
+    return summaries, report

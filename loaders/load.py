@@ -16,7 +16,7 @@ from app.errors import BadInput, InterruptedLoad
 from app.services.graph_counts import source_record_count
 from app.store import Store
 from app.vocabulary import RECORD_KINDS
-from loaders.first_load import bulk_ingest_directory
+from loaders.first_load import bulk_load_directory
 from loaders.ingest import MAX_REJECTED_SHARE, IngestSummary, TooManyRejected, check_header, ingest_file
 from loaders.manifest import ManifestEntry, ingest_directory, read_manifest
 
@@ -97,21 +97,25 @@ async def load_directory(
     on_ingested: Callable[[list[IngestSummary]], None] | None = None,
 ) -> tuple[list[IngestSummary], ResolveReport]:
     """Every file a manifest lists, in its order, then a batch resolution of the whole graph. Into an
-    empty embedded graph the files go through the store's bulk path (loaders.first_load) unless
-    ``bulk`` is False; the graph is the same either way."""
+    empty embedded graph the files and the resolution's customers go through the store's bulk path
+    (loaders.first_load) unless ``bulk`` is False; the graph is the same either way."""
     await store.setup_schema()
     await store.refuse_interrupted_bulk_load()
     entries = read_manifest(directory)
-    summaries = None
+    loaded = None
     if bulk:
-        summaries = await bulk_ingest_directory(store, entries, batch_size=batch_size, on_file=on_file)
-    if summaries is None:
+        loaded = await bulk_load_directory(
+            store, entries, batch_size=batch_size, on_file=on_file, on_ingested=on_ingested
+        )
+    if loaded is not None:
+        summaries, report = loaded
+    else:
         summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
-    if on_ingested:
-        on_ingested(summaries)
-    from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
+        if on_ingested:
+            on_ingested(summaries)
+        from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
 
-    report = await resolve_all(store)
+        report = await resolve_all(store)
     log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
     await store.compact()
     return summaries, report

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -40,11 +40,12 @@ log = logging.getLogger(__name__)
 CUSTOMER_RECORDS = cypher("resolve/customer_records")
 RENUMBER_SHARD_ZERO = cypher("admin/renumber_shard_zero")
 WRITE_CUSTOMERS = cypher("resolve/write_customers")
+ATTACH_CONTACTS_BY_NUMBER = cypher("resolve/attach_contacts_by_number")
 ATTACH_HOLDINGS = [
     cypher("resolve/attach_accounts"),
     cypher("resolve/attach_subscriptions"),
     cypher("resolve/attach_contacts"),
-    cypher("resolve/attach_contacts_by_number"),
+    ATTACH_CONTACTS_BY_NUMBER,
     cypher("resolve/attach_opportunities"),
     cypher("resolve/attach_cases"),
     cypher("resolve/attach_contact_plans"),
@@ -103,6 +104,29 @@ async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None
         await store.write(HOLDINGS_ATTACHED, {"ids": [c["id"] for c in moved], "now": clock.now_iso()})
 
 
+class CustomerWrites(Protocol):
+    """Where a batch run's customers go: by Cypher statements (:class:`StatementWrites`), or, in a first
+    load, into the store's bulk load with the records (loaders.first_load)."""
+
+    async def write(self, customers: list[dict[str, Any]], now: str) -> None:
+        """Customers as resolve/write_customers takes them, with their holdings and managers after them."""
+
+    async def finish(self) -> None:
+        """Everything written is in the graph: memberships and review candidates are written next."""
+
+
+@dataclass(slots=True)
+class StatementWrites:
+    store: Store
+
+    async def write(self, customers: list[dict[str, Any]], now: str) -> None:
+        await self.store.write(WRITE_CUSTOMERS, {"customers": customers, "now": now})
+        await attach_holdings(self.store, [_holder(c) for c in customers])
+
+    async def finish(self) -> None:
+        return None
+
+
 @dataclass(slots=True)
 class StoredRecords:
     """Every customer source record as read for resolution, one tuple per record in the query's
@@ -136,6 +160,10 @@ class StoredRecords:
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def extend(self, values: list[tuple[Any, ...]]) -> None:
+        """Records held in memory (a first load's), each in ``columns`` order."""
+        self.values.extend(values)
 
     @contextmanager
     def set_aside(self) -> Iterator[None]:
@@ -282,12 +310,17 @@ async def resolve_all(
     model: MatchModel | None = None,
     progress: Callable[[str, int], None] | None = None,
     pairs: PairFinder = find_pairs,
+    records: StoredRecords | None = None,
+    writes: CustomerWrites | None = None,
 ) -> ResolveReport:
     """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
-    interrupted bulk load left: that is part of its files."""
-    await store.refuse_interrupted_bulk_load()
+    interrupted bulk load left: that is part of its files. A first load in bulk hands its records in
+    (``records``, every customer record, none on a customer yet) and takes the customers into its bulk
+    load (``writes``)."""
+    if records is None:
+        await store.refuse_interrupted_bulk_load()
     with cyclic_gc_paused():
-        return await _resolve_all(store, rules, model, progress, pairs)
+        return await _resolve_all(store, rules, model, progress, pairs, records, writes or StatementWrites(store))
 
 
 async def _resolve_all(
@@ -296,10 +329,15 @@ async def _resolve_all(
     model: MatchModel | None,
     progress: Callable[[str, int], None] | None,
     pairs: PairFinder,
+    stored: StoredRecords | None,
+    writes: CustomerWrites,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
-    stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
+    if stored is None:
+        stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
+    elif progress:
+        progress("read", len(stored))
     position = {rid: i for i, rid in enumerate(stored.column("id"))} if stored.columns else {}
     customer_at = stored.columns.index("customer_id") if stored.columns else 0
 
@@ -344,8 +382,7 @@ async def _resolve_all(
         await late.refresh()
         writing = [c for c in batch if not late.touches([r["id"] for r in c["records"]])] if late.held else batch
         if writing:
-            await store.write(WRITE_CUSTOMERS, {"customers": writing, "now": now})
-            await attach_holdings(store, [_holder(c) for c in writing])
+            await writes.write(writing, now)
         report.customers_written += len(writing)
         if progress:
             progress("write", sum(len(c["records"]) for c in batch))
@@ -385,6 +422,7 @@ async def _resolve_all(
         if len(batch) >= WRITE_BATCH:
             await flush()
     await flush()
+    await writes.finish()
     report.left_to_stewards = len(late.held)
     await store.write(RETIRE_EMPTY, {"now": now})
     report.memberships = (await store.write(WRITE_MEMBERSHIPS))[0]["memberships"]

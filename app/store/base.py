@@ -47,10 +47,13 @@ class NodeBlock:
 
 @dataclass(slots=True)
 class EdgeBlock:
-    """New relationships of one type for a store's bulk path, as pairs of internal node ids."""
+    """New relationships of one type for a store's bulk path, as pairs of internal node ids; with
+    ``properties``, ``values`` holds each pair's values of them in order (None: left unset)."""
 
     type: str
     pairs: list[tuple[int, int]] = field(default_factory=list)
+    properties: list[str] = field(default_factory=list)
+    values: list[list[Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

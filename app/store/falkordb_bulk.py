@@ -79,9 +79,17 @@ def node_section(block: NodeBlock) -> bytes:
 
 
 def edge_section(block: EdgeBlock) -> bytes:
-    parts = _header(block.type, ())
+    parts = _header(block.type, block.properties)
     pack = _U64_PAIR.pack
-    parts += [pack(source, target) for source, target in block.pairs]
+    if not block.properties:
+        parts += [pack(source, target) for source, target in block.pairs]
+        return b"".join(parts)
+    if len(block.values) != len(block.pairs):
+        raise ValueError(f"{block.type}: {len(block.pairs)} relationships but {len(block.values)} rows of values")
+    for (source, target), values in zip(block.pairs, block.values):
+        parts.append(pack(source, target))
+        for value in values:
+            _value(value, parts)
     return b"".join(parts)
 
 

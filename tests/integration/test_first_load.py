@@ -114,9 +114,16 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     await store.clear()
     before = store.stats.by_query.get("bulk", 0)
-    summaries, _ = await load_directory(store, demo_files, batch_size=97)
+    statements = dict(store.stats.by_query)
+    summaries, report = await load_directory(store, demo_files, batch_size=97)
     calls = store.stats.by_query.get("bulk", 0) - before
     assert calls > 5
+    ran = {name: n - statements.get(name, 0) for name, n in store.stats.by_query.items()}
+    # The first resolution went into the bulk load (but contacts found by number, by their statement).
+    assert ran.get("resolve/write_customers", 0) == ran.get("resolve/attach_accounts", 0) == 0
+    assert ran.get("resolve/customer_records", 0) == 0
+    assert ran["resolve/attach_contacts_by_number"] >= 1
+    assert report.customers_written > 300
     in_bulk = await graph_of(store), outcome(summaries, demo_files)
 
     await store.clear()
@@ -138,7 +145,16 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
         "POINTS_OF",
         "HANDLED_BY",
         "CLAIMED_BY",
+        "RECORD_OF",
+        "HAS_ACCOUNT",
+        "OWNS",
+        "HAD_CONTACT",
+        "HAS_OPPORTUNITY",
+        "HAS_CASE",
+        "MANAGED_BY",
+        "MEMBER_OF",
     }
+    assert any(b'"role":"B"' in r for r in relationships)
     assert any(b'"M58 renamed"' in n for n in nodes)
     assert in_bulk[1] == by_statements[1]
     assert in_bulk[0][0] == nodes
@@ -158,27 +174,56 @@ async def test_a_graph_holding_records_is_loaded_by_statements(
     assert sum(s.unchanged for s in summaries) == sum(s.read - s.rejected for s in summaries) > 0
 
 
+def fail_customer_batch(monkeypatch: pytest.MonkeyPatch, failing: int, error: Exception) -> dict[str, int]:
+    """A first resolution in bulk writing batches of 100 customers, each sent at once, until batch
+    ``failing`` raises ``error``; the count of batches tried is returned."""
+    write = first_load.BulkCustomerWrites.write
+    written = {"batches": 0}
+
+    async def fail(self: first_load.BulkCustomerWrites, customers: list[Any], now: str) -> None:
+        written["batches"] += 1
+        if written["batches"] == failing:
+            raise error
+        await write(self, customers, now)
+        await self.graph.flush()
+
+    monkeypatch.setattr(first_load.BulkCustomerWrites, "write", fail)
+    monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 100)
+    return written
+
+
+@pytest.mark.parametrize("met_in", ["ingest", "resolution"])
 async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
-    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+    embedded_store: EmbeddedStore,
+    demo_files: Path,
+    demo_clock: None,
+    monkeypatch: pytest.MonkeyPatch,
+    met_in: str,
 ) -> None:
-    """Met half-way (some calls sent): the graph is emptied and the files loaded the ordinary way."""
+    """Met half-way (some calls sent), in the files or in the first resolution after them: the graph is
+    emptied, and the files loaded and resolved the ordinary way."""
     await embedded_store.clear()
     await load_directory(embedded_store, demo_files, bulk=False)
     expected = await graph_of(embedded_store)
 
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
-    add = FirstLoadGraph.add
+    refused = NotBulkable("a value the test says cannot go")
+    if met_in == "resolution":
+        written = fail_customer_batch(monkeypatch, 2, refused)
+    else:
+        add = FirstLoadGraph.add
 
-    def refuse_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str) -> None:
-        if kind == "points":
-            raise NotBulkable("a value the test says cannot go")
-        add(self, kind, rows, now)
+        def refuse_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str) -> None:
+            if kind == "points":
+                raise refused
+            add(self, kind, rows, now)
 
-    monkeypatch.setattr(FirstLoadGraph, "add", refuse_points)
+        monkeypatch.setattr(FirstLoadGraph, "add", refuse_points)
     await embedded_store.clear()
     before = embedded_store.stats.by_query.get("bulk", 0)
     await load_directory(embedded_store, demo_files)
     assert embedded_store.stats.by_query.get("bulk", 0) > before
+    assert met_in == "ingest" or written["batches"] == 2
     assert await graph_of(embedded_store) == expected
 
 
@@ -200,7 +245,10 @@ async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(embedded_s
             NodeBlock("SourceRecord", list(values), [values], {"version": 1}),
             NodeBlock("SourceRecord", ["id", "name"], [["t:customers:2", None]]),
         ],
-        [EdgeBlock("SAME_AS", [(first, first + 1)])],
+        [
+            EdgeBlock("SAME_AS", [(first, first + 1)]),
+            EdgeBlock("RECORD_OF", [(first + 1, first)], ["why", "at", "rank"], [['{"a": "说明"}', None, 2]]),
+        ],
     )
     await embedded_store.end_bulk_load()
     row = (await embedded_store.read(SOURCE_RECORD, {"id": "t:customers:1"}))[0]["props"]
@@ -208,8 +256,9 @@ async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(embedded_s
     other = (await embedded_store.read(SOURCE_RECORD, {"id": "t:customers:2"}))[0]["props"]
     assert other == {"id": "t:customers:2"}
     relationships = [orjson.loads(r) for r in (await graph_of(embedded_store))[1]]
-    assert [(r["type"], r["from_id"], r["to_id"]) for r in relationships] == [
-        ("SAME_AS", "t:customers:1", "t:customers:2")
+    assert sorted((r["type"], r["from_id"], r["to_id"], r["properties"]) for r in relationships) == [
+        ("RECORD_OF", "t:customers:2", "t:customers:1", {"why": '{"a": "说明"}', "rank": 2}),
+        ("SAME_AS", "t:customers:1", "t:customers:2", {}),
     ]
     await embedded_store.clear()
     assert await embedded_store.begin_bulk_load() is not None
@@ -264,6 +313,20 @@ async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
     with pytest.raises(OSError, match="disk"):
         await load_directory(embedded_store, demo_files)
     assert embedded_store.stats.by_query.get("bulk", 0) > before
+    nodes = [orjson.loads(n) for n in (await graph_of(embedded_store))[0]]
+    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
+    await embedded_store.refuse_interrupted_bulk_load()
+
+
+async def test_a_first_load_whose_resolution_fails_leaves_the_graph_empty(
+    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Customers of the first batches are in the graph when a later one fails: all of it goes."""
+    written = fail_customer_batch(monkeypatch, 3, OSError("the disk the test says is gone"))
+    await embedded_store.clear()
+    with pytest.raises(OSError, match="disk"):
+        await load_directory(embedded_store, demo_files)
+    assert written["batches"] == 3
     nodes = [orjson.loads(n) for n in (await graph_of(embedded_store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
     await embedded_store.refuse_interrupted_bulk_load()
