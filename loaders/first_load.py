@@ -214,7 +214,13 @@ class FirstLoadGraph:
 
     @property
     def full(self) -> bool:
-        return self._pending >= self.nodes_per_call
+        edges = sum(len(block.pairs) for block in self._edges.values())
+        return self._pending >= self.nodes_per_call or edges >= 4 * self.nodes_per_call
+
+    def files_done(self) -> None:
+        """The indexes only the files' rows look things up in go before resolution needs the memory."""
+        self.accounts, self.channels, self.cases = {}, {}, {}
+        self.subscriptions_by_number, self.service_numbers = {}, set()
 
     async def send(self) -> None:
         """What was added goes to the store in one call, which runs while the next rows are read and
@@ -402,6 +408,8 @@ async def bulk_load_directory(
                 )
             )
         await graph.flush()
+        graph.files_done()
+        known.clear()
         log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
         if on_ingested:
             on_ingested(summaries)
