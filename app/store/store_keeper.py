@@ -15,6 +15,7 @@ import argparse
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 from pathlib import Path
@@ -65,9 +66,15 @@ def keep(server: EmbeddedServer, idle_seconds: float, stop: threading.Event) -> 
     """Keep ``server`` answering until it has had no client for ``idle_seconds`` or ``stop`` is
     set; returns why it stopped. The keeper's own question about clients is not counted."""
     last_client = time.monotonic()
+    directory = _identity(server.data_dir)
     while not stop.wait(LOOK_EVERY):
-        if not server.data_dir.is_dir():
+        now = _identity(server.data_dir)
+        if now is None:
             return f"its data directory {server.data_dir} is gone"
+        if now != directory:
+            # Removed and made again: the socket a client finds there is not this server's, so none
+            # would ever be counted and the server would be kept for good.
+            return f"its data directory {server.data_dir} was replaced"
         if server.exit_status() is not None:
             server.recover()
             last_client = time.monotonic()
@@ -78,6 +85,14 @@ def keep(server: EmbeddedServer, idle_seconds: float, stop: threading.Event) -> 
         elif time.monotonic() - last_client >= idle_seconds:
             return f"no client for {idle_seconds:g} s"
     return "asked to stop"
+
+
+def _identity(directory: Path) -> tuple[int, int] | None:
+    try:
+        found = directory.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino) if stat.S_ISDIR(found.st_mode) else None
 
 
 def main(argv: list[str] | None = None) -> int:

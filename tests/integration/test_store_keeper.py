@@ -115,6 +115,24 @@ def test_the_store_stops_after_its_idle_time_but_not_while_a_client_is_connected
     assert "no client for 1.5 s" in (data_dir / KEEPER_LOG_NAME).read_text()
 
 
+def test_the_keeper_stops_its_store_when_the_data_directory_is_replaced(data_dir: Path) -> None:
+    """Removed and made again under a running store: no client could ever reach that store again."""
+    assert cli(data_dir, "store", "health").returncode == 0
+    server = server_pid(data_dir)
+    moved = data_dir.with_name(data_dir.name + "-old")
+    data_dir.rename(moved)
+    data_dir.mkdir()
+    try:
+        assert wait_until(lambda: not Path(f"/proc/{server}").exists(), 20), "the store was kept"
+        assert "was replaced" in (moved / KEEPER_LOG_NAME).read_text()
+    finally:
+        kept = keeper_pid(moved)
+        if kept is not None:
+            os.kill(kept, signal.SIGTERM)
+            wait_until(lambda: keeper_pid(moved) is None, 30)
+        shutil.rmtree(moved, ignore_errors=True)
+
+
 def test_the_keeper_restarts_a_store_that_dies(data_dir: Path, customers_file: Path) -> None:
     assert cli(data_dir, "ingest", str(customers_file), "--source", "crm", "--kind", "customers").returncode == 0
     dead = server_pid(data_dir)
