@@ -106,6 +106,8 @@ class FirstLoadGraph:
         self.holdings: dict[str, dict[str, list[int]]] = {relation: {} for relation in HOLDINGS.values()}
         self.asked_about: set[int] = set()
         self.backups: dict[int, list[int]] = {}
+        # Employees of the file being read whose backup was not loaded yet: linked at its end.
+        self._unlinked_backups: list[tuple[int, str]] = []
 
     def _add(self, block: NodeBlock) -> int:
         first = self.next_id
@@ -168,9 +170,22 @@ class FirstLoadGraph:
         if kind == "employees":
             for p in params:
                 backup = p["node"].get("backup_record")
-                if backup is not None and backup in self.employees:
-                    self._edge("BACKED_UP_BY", self.employees[p["id"]], self.employees[backup])
-                    self.backups.setdefault(self.employees[p["id"]], []).append(self.employees[backup])
+                if backup is not None:
+                    self._unlinked_backups.append((self.employees[p["id"]], backup))
+            self.link_backups()
+
+    def link_backups(self, file_done: bool = False) -> None:
+        """Each employee to its backup once that is loaded (cypher/ingest/employees and, at the end of
+        the file, ingest/link_backups); at the file's end the ones still without are left unlinked."""
+        waiting = []
+        for employee, backup in self._unlinked_backups:
+            node = self.employees.get(backup)
+            if node is None:
+                waiting.append((employee, backup))
+                continue
+            self._edge("BACKED_UP_BY", employee, node)
+            self.backups.setdefault(employee, []).append(node)
+        self._unlinked_backups = [] if file_done else waiting
 
     def _relate(self, kind: str, p: dict[str, Any], node: int) -> None:
         """The relationships the kind's statement creates from the new node, and the node kept by id
@@ -218,9 +233,10 @@ class FirstLoadGraph:
         return self._pending >= self.nodes_per_call or edges >= 4 * self.nodes_per_call
 
     def files_done(self) -> None:
-        """The indexes only the files' rows look things up in go before resolution needs the memory."""
-        self.accounts, self.channels, self.cases = {}, {}, {}
-        self.subscriptions_by_number, self.service_numbers = {}, set()
+        """The indexes only the files' rows look things up in go before resolution needs the memory
+        (cleared in place: each file's writer holds the set of service numbers too)."""
+        for index in (self.accounts, self.channels, self.cases, self.subscriptions_by_number, self.service_numbers):
+            index.clear()
 
     async def send(self) -> None:
         """What was added goes to the store in one call, which runs while the next rows are read and
@@ -244,6 +260,8 @@ class FirstLoadGraph:
         """A call in flight is let finish, whatever it answers (the graph is emptied after)."""
         if self._sending is not None:
             await asyncio.wait([self._sending])
+            if not self._sending.cancelled():
+                self._sending.exception()  # retrieved: the failure being handled is the one raised
             self._sending = None
 
     async def flush(self) -> None:
@@ -346,6 +364,9 @@ class BulkRecordWriter(RecordWriter):
 
     async def _existing_numbers(self, numbers: set[str]) -> list[str]:
         return []
+
+    async def file_done(self) -> None:
+        self.graph.link_backups(file_done=True)
 
     async def write(self, accepted: list[Prepared], counts: Written) -> None:
         self.graph.add(self.kind, accepted, clock.now_iso())

@@ -29,10 +29,9 @@ from app.errors import C360Error
 from app.ids import record_id
 from app.record_kinds import KINDS, ROW, check_row
 from app.services.source_records import Prepared, RecordWriter, Written, prepare
-from app.store import Store, cypher
+from app.store import Store
 from loaders.formats import RawRow, SourceFileError, read_header, read_rows
 
-LINK_BACKUPS = cypher("ingest/link_backups")
 REJECT_COLUMNS = ["line", "source_id", "issue", "field", "reason", "row"]
 WARNING_COLUMNS = ["line", "source_id", "field", "reason", "row"]
 # The rejects file's issue column: the row was refused whole, or loaded with the field set aside.
@@ -237,8 +236,7 @@ class Ingest:
                     self.progress(read)
             if pending is not None:
                 await pending
-            if self.kind == "employees":
-                await self.store.write(LINK_BACKUPS, {"source": self.source})
+            await self.writer.file_done()
         finally:
             if pending is not None and not pending.done():
                 pending.cancel()

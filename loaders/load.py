@@ -102,17 +102,22 @@ async def load_directory(
     await store.setup_schema()
     await store.refuse_interrupted_bulk_load()
     entries = read_manifest(directory)
+    told: list[bool] = []
+
+    def ingested(summaries: list[IngestSummary]) -> None:
+        """Once: a bulk load that falls back to statements after its files has told of them already."""
+        if on_ingested and not told:
+            told.append(True)
+            on_ingested(summaries)
+
     loaded = None
     if bulk:
-        loaded = await bulk_load_directory(
-            store, entries, batch_size=batch_size, on_file=on_file, on_ingested=on_ingested
-        )
+        loaded = await bulk_load_directory(store, entries, batch_size=batch_size, on_file=on_file, on_ingested=ingested)
     if loaded is not None:
         summaries, report = loaded
     else:
         summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
-        if on_ingested:
-            on_ingested(summaries)
+        ingested(summaries)
         from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
 
         report = await resolve_all(store)

@@ -138,13 +138,16 @@ class StoredRecords:
     _shared: dict[str, str] = field(default_factory=dict)
 
     def add(self, page: list[dict[str, Any]]) -> None:
-        """Rows of resolve/customer_records (``values`` in RECORD_COLUMNS order, ``customer_id``). The
-        store's client makes a new string for every value; short ones (networks, segments, sources,
-        genders, birth dates, common names) repeat across a million records and are kept once."""
+        """Rows of resolve/customer_records (``values`` in RECORD_COLUMNS order, ``customer_id``)."""
+        self.extend([(*row["values"], row["customer_id"]) for row in page])
+
+    def extend(self, values: list[tuple[Any, ...]]) -> None:
+        """Records in ``columns`` order. The store's client (or a file's reader) makes a new string for
+        every value; short ones (networks, segments, sources, genders, birth dates, common names)
+        repeat across a million records and are kept once."""
         shared = self._shared.setdefault
         self.values.extend(
-            tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in (*row["values"], row["customer_id"]))
-            for row in page
+            tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in value) for value in values
         )
 
     def column(self, name: str) -> list[Any]:
@@ -160,10 +163,6 @@ class StoredRecords:
 
     def __len__(self) -> int:
         return len(self.values)
-
-    def extend(self, values: list[tuple[Any, ...]]) -> None:
-        """Records held in memory (a first load's), each in ``columns`` order."""
-        self.values.extend(values)
 
     @contextmanager
     def set_aside(self) -> Iterator[None]:

@@ -32,6 +32,7 @@ from app.store.shards import shard_of
 
 KNOWN_RECORDS = cypher("ingest/known_records")
 KNOWN_SERVICE_NUMBERS = cypher("ingest/known_service_numbers")
+LINK_BACKUPS = cypher("ingest/link_backups")
 UPSERT = {kind: cypher(f"ingest/{kind}") for kind in KINDS}
 # Kinds whose absent records a CREATE statement writes (no lookups for what cannot exist yet); the
 # rest, and every changed record, go through the kind's upsert.
@@ -327,6 +328,11 @@ class RecordWriter:
                 row = prepare(self.source, self.kind, checked)
             accepted.append(row)
         return accepted, refused
+
+    async def file_done(self) -> None:
+        """After the file's last row: each employee is linked to a backup that came later in it."""
+        if self.kind == "employees":
+            await self.store.write(LINK_BACKUPS, {"source": self.source})
 
     async def write(self, accepted: list[Prepared], counts: Written) -> None:
         """Upsert the rows whose content changed; an unchanged row is not written again."""

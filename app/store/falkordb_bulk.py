@@ -86,7 +86,10 @@ def edge_section(block: EdgeBlock) -> bytes:
         return b"".join(parts)
     if len(block.values) != len(block.pairs):
         raise ValueError(f"{block.type}: {len(block.pairs)} relationships but {len(block.values)} rows of values")
+    width = len(block.properties)
     for (source, target), values in zip(block.pairs, block.values):
+        if len(values) != width:
+            raise ValueError(f"{block.type}: a relationship with {len(values)} values for {width} properties")
         parts.append(pack(source, target))
         for value in values:
             _value(value, parts)
