@@ -13,7 +13,7 @@ import logging
 import pickle
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -139,9 +139,9 @@ class StoredRecords:
 
     def add(self, page: list[dict[str, Any]]) -> None:
         """Rows of resolve/customer_records (``values`` in RECORD_COLUMNS order, ``customer_id``)."""
-        self.extend([(*row["values"], row["customer_id"]) for row in page])
+        self.extend((*row["values"], row["customer_id"]) for row in page)
 
-    def extend(self, values: list[tuple[Any, ...]]) -> None:
+    def extend(self, values: Iterable[tuple[Any, ...]]) -> None:
         """Records in ``columns`` order. The store's client (or a file's reader) makes a new string for
         every value; short ones (networks, segments, sources, genders, birth dates, common names)
         repeat across a million records and are kept once."""
