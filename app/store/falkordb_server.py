@@ -372,6 +372,11 @@ class EmbeddedServer:
             "yes",
             "--loadmodule",
             str(self.module),
+            # FalkorDB 4.16 crashes (signal 11 in GraphBLAS) when two queries traverse relationships a
+            # write is adding to, or that a load left unsettled: one query at a time on the server.
+            # tests/integration/test_embedded_concurrency.py is the burst that took it down.
+            "THREAD_COUNT",
+            "1",
         ]
         log.info("starting embedded store: %s on %s", self.redis_server.name, self.socket_path)
         try:
