@@ -22,16 +22,26 @@ async def count_customers(store: Store) -> int:
     return int((await store.read(COUNT))[0]["n"])
 
 
+async def active_customer_ids(store: Store) -> list[str]:
+    return sorted((await store.read(ACTIVE_IDS))[0]["ids"] or [])
+
+
+async def active_customers_by_ids(store: Store, ids: Sequence[str], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """``id``, ``values`` of ``columns``, ``created_at``, ``updated_at`` of those of ``ids`` still active,
+    in id order."""
+    rows = await store.read(BY_IDS, {"ids": list(ids), "columns": list(columns)})
+    return sorted(rows, key=lambda row: row["id"])
+
+
 async def active_customer_pages(store: Store, columns: Sequence[str], page: int) -> AsyncIterator[list[dict[str, Any]]]:
-    """Active customers (``id``, ``values`` of ``columns``, ``created_at``, ``updated_at``), ``page`` at
-    a time in id order: their ids read once, then each page by id. Keyset pages made FalkorDB sort the
-    rest of the customers for every page: 54 pages of 105,667 customers took 18 s, growing with the
-    square of the customers."""
-    ids = sorted((await store.read(ACTIVE_IDS))[0]["ids"] or [])
+    """Active customers, ``page`` at a time in id order: their ids read once, then each page by id.
+    Keyset pages made FalkorDB sort the rest of the customers for every page: 54 pages of 105,667
+    customers took 18 s, growing with the square of the customers."""
+    ids = await active_customer_ids(store)
     for start in range(0, len(ids), page):
-        rows = await store.read(BY_IDS, {"ids": ids[start : start + page], "columns": list(columns)})
+        rows = await active_customers_by_ids(store, ids[start : start + page], columns)
         if rows:
-            yield sorted(rows, key=lambda row: row["id"])
+            yield rows
 
 
 async def customer_pages(

@@ -5,14 +5,23 @@ each day, since a month's turn moves every window."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app import clock
 from app.rules import Rules
-from app.services.customer_export import active_customer_pages
-from app.services.customer_view import TIER_ATTRIBUTES, Relations, read_customers, read_tier_inputs, tier_facts
+from app.services.customer_export import active_customer_ids, active_customers_by_ids
+from app.services.customer_view import (
+    TIER_ATTRIBUTES,
+    Relations,
+    TierInputs,
+    read_customers,
+    read_tier_inputs,
+    tier_facts,
+)
+from app.services.in_flight import in_flight
 from app.store import Store, cypher
 from app.tiers import tier_as_of
 
@@ -26,9 +35,10 @@ class Recorded:
     changed: int = 0
 
 
-async def _record(store: Store, customers: Sequence[dict[str, Any]], rules: Rules, counts: Recorded) -> None:
+async def _record(
+    store: Store, customers: Sequence[dict[str, Any]], inputs: Sequence[TierInputs], rules: Rules, counts: Recorded
+) -> None:
     today = clock.today()
-    inputs = await read_tier_inputs(store, [c["id"] for c in customers], rules)
     rows = []
     for customer, found in zip(customers, inputs):
         tier = tier_as_of(tier_facts(customer, found, Relations()), rules, today)
@@ -46,19 +56,35 @@ async def record_levels(
     page: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> Recorded:
-    """Every active customer's level (or those of ``ids``), as of the operator's today."""
+    """Every active customer's level (or those of ``ids``), as of the operator's today, a few pages in
+    flight: a page's customers and its bills are read side by side."""
     counts = Recorded()
-    if ids is not None:
-        for start in range(0, len(ids), page):
-            found = [c for c in await read_customers(store, ids[start : start + page]) if c is not None]
-            live = list({c["id"]: c for c in found if c.get("status") == "active"}.values())
-            if live:
-                await _record(store, live, rules, counts)
-        return counts
-    async for rows in active_customer_pages(store, TIER_ATTRIBUTES, page):
-        await _record(store, [{"id": r["id"], **dict(zip(TIER_ATTRIBUTES, r["values"]))} for r in rows], rules, counts)
+
+    async def named(chunk: Sequence[str]) -> None:
+        found = [c for c in await read_customers(store, chunk) if c is not None]
+        live = list({c["id"]: c for c in found if c.get("status") == "active"}.values())
+        if live:
+            inputs = await read_tier_inputs(store, [c["id"] for c in live], rules)
+            await _record(store, live, inputs, rules, counts)
+
+    async def every(chunk: Sequence[str]) -> None:
+        rows, inputs = await asyncio.gather(
+            active_customers_by_ids(store, chunk, TIER_ATTRIBUTES), read_tier_inputs(store, chunk, rules)
+        )
+        by_id = dict(zip(chunk, inputs))
+        customers = [{"id": r["id"], **dict(zip(TIER_ATTRIBUTES, r["values"]))} for r in rows]
+        if customers:
+            await _record(store, customers, [by_id[c["id"]] for c in customers], rules, counts)
         if progress:
-            progress(len(rows))
+            progress(len(customers))
+
+    chosen = list(ids) if ids is not None else await active_customer_ids(store)
+    chunks = [chosen[start : start + page] for start in range(0, len(chosen), page)]
+    if ids is not None:
+        # Named customers may share a survivor: one page at a time keeps two writes of it apart.
+        await in_flight(chunks, named, at_once=1)
+    else:
+        await in_flight(chunks, every)
     return counts
 
 
