@@ -378,8 +378,9 @@ async def load(
     service properties. A first load into an empty embedded graph goes through the store's bulk path."""
     store = await opened_store()
     try:
-        await load_directory(store, directory, bulk=not no_bulk)
-        await recompute_service(store)
+        async with store.compaction_deferred():
+            await load_directory(store, directory, bulk=not no_bulk)
+            await recompute_service(store)
     finally:
         await store.close()
 
@@ -492,11 +493,11 @@ async def resolve(
             from app.resolution.spark_pairs import SparkPairs, spark_session
 
             session = spark_session(spark)
-            summary = (await resolve_all(store, pairs=SparkPairs(session, spark_work_dir))).summary
-            await store.compact()
+            async with store.compaction_deferred():
+                summary = (await resolve_all(store, pairs=SparkPairs(session, spark_work_dir))).summary
         else:
-            summary = (await resolve_all(store)).summary
-            await store.compact()
+            async with store.compaction_deferred():
+                summary = (await resolve_all(store)).summary
     finally:
         try:
             await store.close()

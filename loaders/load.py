@@ -57,24 +57,24 @@ async def load_files(
     await store.setup_schema()
     await store.refuse_interrupted_bulk_load()
     known: set[str] = set()
-    summaries = [
-        await ingest_file(
-            store,
-            source,
-            kind,
-            path,
-            encoding=encoding,
-            batch_size=batch_size,
-            known=known,
-            progress=on_file(path) if on_file else None,
-        )
-        for path in files
-    ]
-    if on_ingested:
-        on_ingested(summaries)
-    if resolve and kind == "customers":
-        await resolve_changed(store, [rid for s in summaries for rid in s.changed_ids], incremental_limit)
-    await store.compact()
+    async with store.compaction_deferred():
+        summaries = [
+            await ingest_file(
+                store,
+                source,
+                kind,
+                path,
+                encoding=encoding,
+                batch_size=batch_size,
+                known=known,
+                progress=on_file(path) if on_file else None,
+            )
+            for path in files
+        ]
+        if on_ingested:
+            on_ingested(summaries)
+        if resolve and kind == "customers":
+            await resolve_changed(store, [rid for s in summaries for rid in s.changed_ids], incremental_limit)
     too_many = [s for s in summaries if s.rejected_share > max_rejected_share]
     if too_many:
         raise TooManyRejected(
@@ -110,19 +110,21 @@ async def load_directory(
             told.append(True)
             on_ingested(summaries)
 
-    loaded = None
-    if bulk:
-        loaded = await bulk_load_directory(store, entries, batch_size=batch_size, on_file=on_file, on_ingested=ingested)
-    if loaded is not None:
-        summaries, report = loaded
-    else:
-        summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
-        ingested(summaries)
-        from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
+    async with store.compaction_deferred():
+        loaded = None
+        if bulk:
+            loaded = await bulk_load_directory(
+                store, entries, batch_size=batch_size, on_file=on_file, on_ingested=ingested
+            )
+        if loaded is not None:
+            summaries, report = loaded
+        else:
+            summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
+            ingested(summaries)
+            from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
 
-        report = await resolve_all(store)
-    log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
-    await store.compact()
+            report = await resolve_all(store)
+        log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
     return summaries, report
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,8 @@ class Store(ABC):
         self.stats = StoreStats()
         self.server_agent = ""
         self.counts_dir: Path | None = None
+        # How many compaction_deferred blocks are open (the outermost holds and compacts).
+        self._compaction_held = 0
 
     @abstractmethod
     async def start(self) -> None:
@@ -151,6 +155,26 @@ class Store(ABC):
     async def compact(self) -> None:  # noqa: B027 (a no-op unless a backend has something to do)
         """After a bulk load: make the store's files quick to start from. Only the embedded
         backend has anything to do (Neo4j keeps its own store files)."""
+
+    async def hold_compaction(self, held: bool) -> None:  # noqa: B027 (as compact)
+        """Stop (or let again) the store compacting its files on its own while writes go on."""
+
+    @asynccontextmanager
+    async def compaction_deferred(self) -> AsyncIterator[None]:
+        """Writes in bulk (a load, a batch run, a recompute) with the store's own compaction held
+        back, and :meth:`compact` once when the outermost of them ends well."""
+        outermost = not self._compaction_held
+        if outermost:
+            await self.hold_compaction(True)
+        self._compaction_held += 1
+        try:
+            yield
+        finally:
+            self._compaction_held -= 1
+            if outermost:
+                await self.hold_compaction(False)
+        if outermost:
+            await self.compact()
 
     @abstractmethod
     async def health(self) -> Health: ...

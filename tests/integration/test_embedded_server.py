@@ -220,3 +220,50 @@ def test_an_interrupted_start_stops_the_server_it_started() -> None:
         assert fresh.owned and ping(fresh.socket_path)
     finally:
         fresh.stop()
+
+
+async def test_a_load_holds_the_servers_own_rewrites_and_compacts_once_at_its_end() -> None:
+    """Redis rewrites the append-only file each time it doubles; inside compaction_deferred (a load,
+    a batch run) it must not, the outermost block compacts once when it ends well, and the server's
+    setting comes back whether the block ends well or not."""
+    data = short_tmpdir("c360s-")
+    store = EmbeddedStore(data)
+    await store.start()
+
+    async def rewrites() -> int:
+        while (info := await store._graph.execute_command("INFO", "persistence"))["aof_rewrite_in_progress"]:  # type: ignore[union-attr]
+            await asyncio.sleep(0.05)
+        return int(info["aof_rewrites"])
+
+    async def percentage() -> str:
+        found = await store._graph.execute_command("CONFIG", "GET", "auto-aof-rewrite-percentage")  # type: ignore[union-attr]
+        return str(found["auto-aof-rewrite-percentage"])
+
+    async def write(rounds: int, tag: str) -> None:
+        for batch in range(rounds):
+            rows = [{"id": f"{tag}{batch}-{k}", "value": k, "tags": ["x" * 400]} for k in range(100)]
+            await store.write(PUT, {"rows": rows})
+            await asyncio.sleep(0.25)  # the server looks at the file's size ten times a second
+
+    try:
+        await store._graph.execute_command("CONFIG", "SET", "auto-aof-rewrite-min-size", "65536")  # type: ignore[union-attr]
+        await write(8, "free")
+        on_its_own = await rewrites()
+        assert on_its_own >= 2 and await percentage() == "100"
+
+        async with store.compaction_deferred():
+            async with store.compaction_deferred():
+                assert await percentage() == "0"
+                await write(8, "held")
+            assert await rewrites() == on_its_own and await percentage() == "0"
+            await write(8, "held-outer")
+            assert await rewrites() == on_its_own
+        assert await rewrites() == on_its_own + 1 and await percentage() == "100"
+
+        with pytest.raises(RuntimeError):
+            async with store.compaction_deferred():
+                await write(2, "failed")
+                raise RuntimeError("the load failed")
+        assert await rewrites() == on_its_own + 1 and await percentage() == "100"
+    finally:
+        await store.close()
