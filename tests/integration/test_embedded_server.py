@@ -37,6 +37,7 @@ async def test_start_persists_with_aof_and_stops_cleanly() -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert any((data / "appendonlydir").iterdir())
+    assert not (data / "c360.rdb").exists()  # the append-only file is all a start reads
     reopened = EmbeddedStore(data)
     await reopened.start()
     try:
