@@ -36,10 +36,10 @@ LOG_NAME = "falkordb.log"
 LOCK_NAME = "store.lock"
 KEEPER_PID_NAME = "store-keeper.pid"
 KEEPER_LOG_NAME = "store-keeper.log"
-# sun_path is 108 bytes on Linux, including the terminating NUL.
 # Redis rewrites the append-only file once it has grown by this share since the last rewrite (its
 # default); loads hold that off and rewrite once at their end (EmbeddedStore.hold_compaction).
 AOF_REWRITE_PERCENTAGE = 100
+# sun_path is 108 bytes on Linux, including the terminating NUL.
 MAX_SOCKET_PATH = 107
 
 
