@@ -168,7 +168,9 @@ def _first_visit_done(facts: CustomerFacts, card: CardCare, rules: Rules) -> boo
     return bool(card.first_call_days and calls and calls[0] <= since + timedelta(days=card.first_call_days))
 
 
-def _regular(kind: CareKind, modes: tuple[str, ...], every: int, facts: CustomerFacts, today: date) -> CareItem | None:
+def _regular(
+    kind: CareKind, modes: tuple[str, ...], every: int, facts: CustomerFacts, today: date, until: date
+) -> CareItem | None:
     if not every:
         return None
     done = _care_days(facts, modes, facts.vip_card_since)
@@ -176,17 +178,23 @@ def _regular(kind: CareKind, modes: tuple[str, ...], every: int, facts: Customer
     base = last or facts.vip_card_since
     what = "visit" if kind == "visit" else "call"
     if base is None:
+        if today > until:
+            return None
         return CareItem(kind, today, modes, f"a {what} every {every} month(s) by the card; none on record", None)
     due = add_months(base, every)
+    if due > until:
+        return None
     since = f"the last {what} on {last}" if last else f"the card on {base}"
     reason = f"a {what} every {every} month(s) by the {facts.vip_card} card, counted from {since}"
     return CareItem(kind, due, modes, reason, last, today > due)
 
 
-def _first_visit(facts: CustomerFacts, card: CardCare, rules: Rules, today: date) -> CareItem:
+def _first_visit(facts: CustomerFacts, card: CardCare, rules: Rules, today: date, until: date) -> CareItem | None:
     since = facts.vip_card_since
     assert since is not None
     due = add_months(since, card.first_visit_months)
+    if due > until:
+        return None
     alternative = None
     reason = f"first visit within {card.first_visit_months} month(s) of the {facts.vip_card} card made on {since}"
     if card.first_call_days:
@@ -197,22 +205,21 @@ def _first_visit(facts: CustomerFacts, card: CardCare, rules: Rules, today: date
     return CareItem("first_visit", due, ("visit",), reason, None, today > due, alternative=alternative)
 
 
-def _birthday(facts: CustomerFacts, card: CardCare, rules: Rules, today: date) -> list[CareItem]:
+def _birthday(facts: CustomerFacts, card: CardCare, rules: Rules, today: date, until: date) -> list[CareItem]:
     if facts.birth_date is None:
         return []
     birthday = birthday_in(facts.birth_date, today.year, rules)
     if birthday < today:
         birthday = birthday_in(facts.birth_date, today.year + 1, rules)
-    if birthday in _care_days(facts, _call_modes(rules), birthday):
-        return []
     days = rules.care.birthday_reminder_days
+    reminder = birthday - timedelta(days=days)
+    if reminder > until or birthday in _care_days(facts, _call_modes(rules), birthday):
+        return []
     gift = f", gift {card.birthday_gift}" if card.birthday_gift else ""
-    return [
-        CareItem(
-            "birthday_reminder", birthday - timedelta(days=days), (), f"birthday on {birthday} in {days} days{gift}"
-        ),
-        CareItem("birthday_call", birthday, ("call",), f"birthday call on the day, {birthday}"),
-    ]
+    items = [CareItem("birthday_reminder", reminder, (), f"birthday on {birthday} in {days} days{gift}")]
+    if birthday <= until:
+        items.append(CareItem("birthday_call", birthday, ("call",), f"birthday call on the day, {birthday}"))
+    return items
 
 
 def _notice_due(announced: date, card: CardCare, calendar: WorkingCalendar) -> date | None:
@@ -222,7 +229,9 @@ def _notice_due(announced: date, card: CardCare, calendar: WorkingCalendar) -> d
         return None
 
 
-def _notices(facts: CustomerFacts, card: CardCare, calendar: WorkingCalendar, today: date) -> list[CareItem]:
+def _notices(
+    facts: CustomerFacts, card: CardCare, calendar: WorkingCalendar, today: date, until: date
+) -> list[CareItem]:
     items = []
     modes = tuple(card.new_service_modes)
     for announcement in facts.announcements:
@@ -231,6 +240,8 @@ def _notices(facts: CustomerFacts, card: CardCare, calendar: WorkingCalendar, to
         if _care_days(facts, modes, announcement.announced):
             continue
         due = _notice_due(announcement.announced, card, calendar)
+        if due is not None and due > until:
+            continue
         reason = (
             f"tell of {announcement.name} (announced {announcement.announced}) within "
             f"{card.new_service_working_days} working days by {' or '.join(modes)}"
@@ -240,12 +251,14 @@ def _notices(facts: CustomerFacts, card: CardCare, calendar: WorkingCalendar, to
     return items
 
 
-def _trials(facts: CustomerFacts, card: CardCare, today: date) -> list[CareItem]:
+def _trials(facts: CustomerFacts, card: CardCare, today: date, until: date) -> list[CareItem]:
     items = []
     for trial in facts.trials:
         if trial.ended is not None:
             continue
         due = add_months(trial.started, card.trial_months)
+        if due > until:
+            continue
         reason = f"free trial of {trial.name} from {trial.started} ends by {due} ({card.trial_months} month(s))"
         items.append(CareItem("trial_end", due, (), reason, None, today > due))
     return items
@@ -274,26 +287,30 @@ def _retry(facts: CustomerFacts, rules: Rules, calendar: WorkingCalendar, today:
     return CareItem("retry_unreachable", today, ("call",), reason, today, at is None, at=at)
 
 
-def care_due(facts: CustomerFacts, rules: Rules, calendar: WorkingCalendar, today: date) -> list[CareItem]:
+def care_due(
+    facts: CustomerFacts, rules: Rules, calendar: WorkingCalendar, today: date, until: date = date.max
+) -> list[CareItem]:
     """The open care work of one customer as of ``today``: each recurring contact's next due day (late ones
-    flagged), the coming birthday, untold announcements, trials to end and today's retries."""
+    flagged), the coming birthday, untold announcements, trials to end and today's retries. Only work due
+    by ``until`` (or on no day a calendar knows): a day plan builds no words for next year's birthday."""
     items: list[CareItem] = []
-    retry = _retry(facts, rules, calendar, today)
+    retry = _retry(facts, rules, calendar, today) if today <= until else None
     if retry is not None:
         items.append(retry)
     card = rules.care.cards.get(facts.vip_card) if facts.vip_card else None
     if card is None:
         return items
     if not _first_visit_done(facts, card, rules):
-        items.append(_first_visit(facts, card, rules, today))
+        first = _first_visit(facts, card, rules, today, until)
+        items.extend([first] if first else [])
     else:
-        visit = _regular("visit", ("visit",), card.visit_every_months, facts, today)
+        visit = _regular("visit", ("visit",), card.visit_every_months, facts, today, until)
         items.extend([visit] if visit else [])
-    call = _regular("call", _call_modes(rules), card.call_every_months, facts, today)
+    call = _regular("call", _call_modes(rules), card.call_every_months, facts, today, until)
     items.extend([call] if call else [])
-    items.extend(_birthday(facts, card, rules, today))
-    items.extend(_notices(facts, card, calendar, today))
-    items.extend(_trials(facts, card, today))
+    items.extend(_birthday(facts, card, rules, today, until))
+    items.extend(_notices(facts, card, calendar, today, until))
+    items.extend(_trials(facts, card, today, until))
     return sorted(items, key=lambda item: (item.due or date.max, item.kind))
 
 

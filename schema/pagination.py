@@ -13,6 +13,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -169,25 +170,25 @@ def in_memory(
 ) -> Connection[T]:
     """A connection over a list read whole (a customer's holdings): both directions, exact counts.
     The list is put in its order here, so its cursors hold whatever the caller read."""
-    ordered = sorted(items, key=keys, reverse=descending)
+    # Each item's keys worked out once: the sort, the bounds and the cursors all read them.
+    ordered = sorted(((keys(item), item) for item in items), key=itemgetter(0), reverse=descending)
     after, before = order.after(window.after), order.after(window.before)
 
-    def beyond(item: Any, bound: Key, forward: bool) -> bool:
-        key = keys(item)
+    def beyond(key: Key, bound: Key, forward: bool) -> bool:
         return (key < bound) if descending == forward else (key > bound)
 
     chosen = [
-        item
-        for item in ordered
-        if (after is None or beyond(item, after, True)) and (before is None or beyond(item, before, False))
+        pair
+        for pair in ordered
+        if (after is None or beyond(pair[0], after, True)) and (before is None or beyond(pair[0], before, False))
     ]
-    has_previous = after is not None and any(not beyond(i, after, True) for i in ordered)
-    has_next = before is not None and any(not beyond(i, before, False) for i in ordered)
+    has_previous = after is not None and any(not beyond(key, after, True) for key, _ in ordered)
+    has_next = before is not None and any(not beyond(key, before, False) for key, _ in ordered)
     if window.first is not None and len(chosen) > window.first:
         chosen, has_next = chosen[: window.first], True
     if window.last is not None and len(chosen) > window.last:
         chosen, has_previous = chosen[-window.last :], True
-    page = edges(order, chosen, keys, node)
+    page = edges(order, chosen, itemgetter(0), lambda pair: node(pair[1]))
     return Connection(
         edges=page,
         nodes=[e.node for e in page],

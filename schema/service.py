@@ -208,8 +208,16 @@ class DueItem:
     late: bool = strawberry.field(description="Overdue care or a breached case: listed first.")
     warning: bool = strawberry.field(description="A case's deadline is near.")
     reason: str = strawberry.field(description="What and why, in words.")
-    care: CareItem | None = strawberry.field(description="The care item, for care work.")
-    case: ServiceCase | None = strawberry.field(description="The case, for case work.")
+    # Built only when asked for: a day plan's page is mostly read for its lines.
+    found: strawberry.Private[DueResult]
+
+    @strawberry.field(description="The care item, for care work.")
+    def care(self) -> CareItem | None:
+        return care_item(self.found.care) if self.found.care else None
+
+    @strawberry.field(description="The case, for case work.")
+    def case(self) -> ServiceCase | None:
+        return service_case(self.found.case) if self.found.case else None
 
 
 def due_item(item: DueResult) -> DueItem:
@@ -221,8 +229,7 @@ def due_item(item: DueResult) -> DueItem:
         late=item.late,
         warning=item.warning,
         reason=item.reason,
-        care=care_item(item.care) if item.care else None,
-        case=service_case(item.case) if item.case else None,
+        found=item,
     )
 
 

@@ -207,7 +207,7 @@ def care_horizon(rules: Rules, today: date) -> date:
 
 
 async def read_care(store: Store, employee: str, start: date, end: date, rules: Rules) -> list[CareStanding]:
-    """Care owed and open cases as of now of each customer ``employee`` acts for on a day of
+    """Care owed by ``end`` and open cases as of now of each customer ``employee`` acts for on a day of
     ``start``..``end``: three reads anchored on the employee, at once."""
     now = clock.now()
     today = clock.today()
@@ -234,7 +234,7 @@ async def read_care(store: Store, employee: str, start: date, end: date, rules: 
                 for at, mode, outcome in contacts_of.get(row["id"], ())
             ),
         )
-        care = tuple(care_due(facts, rules, calendar, today)) if facts.vip_card or facts.contacts else ()
+        care = tuple(care_due(facts, rules, calendar, today, end)) if facts.vip_card or facts.contacts else ()
         cases = tuple(clocked(c, row["id"], rules, now) for c in cases_of.get(row["id"], ()))
         leaves = tuple((first, last) for first, last in row["leaves"])
         found.append(CareStanding(row["id"], row["role"], leaves, care, cases))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.care_schedule import (
     Announcement,
@@ -315,3 +317,48 @@ def test_the_care_kinds_are_the_vocabularys() -> None:
 
     assert get_args(CareKind) == CARE_ITEM_KINDS
     assert get_args(StageName) == LIFECYCLE_STAGES
+
+
+MODES = ("visit", "call", "sms", "email", "in_person")
+days = st.dates(date(2024, 1, 1), date(2027, 12, 31))
+
+
+@st.composite
+def care_facts(draw: st.DrawFn) -> tuple[CustomerFacts, date]:
+    today = draw(days)
+    made = draw(
+        st.lists(
+            st.tuples(
+                days,
+                st.sampled_from(MODES),
+                st.sampled_from(["outbound", "inbound"]),
+                st.sampled_from([None, "no_answer", "reached"]),
+                st.integers(0, 23),
+            ),
+            max_size=8,
+        )
+    )
+    todays = draw(st.lists(st.sampled_from([None, "no_answer"]), max_size=3))
+    contacts = [contact(d, m, direction, outcome, hour) for d, m, direction, outcome, hour in made]
+    contacts += [contact(today, "call", "outbound", outcome, 9 + k) for k, outcome in enumerate(todays)]
+    facts = CustomerFacts(
+        "c1",
+        draw(st.sampled_from([None, *RULES.care.cards])),
+        draw(st.none() | days),
+        birth_date=draw(
+            st.none() | st.sampled_from([date(1988, 2, 29)]) | st.dates(date(1950, 1, 1), date(2005, 12, 31))
+        ),
+        contacts=tuple(contacts),
+        announcements=tuple(Announcement(f"a{k}", d) for k, d in enumerate(draw(st.lists(days, max_size=2)))),
+        trials=tuple(Trial(f"t{k}", d) for k, d in enumerate(draw(st.lists(days, max_size=2)))),
+    )
+    return facts, today
+
+
+@settings(max_examples=400, deadline=None)
+@given(care_facts(), st.integers(-40, 400))
+def test_care_due_by_a_day_is_the_whole_schedule_cut_at_that_day(case: tuple[CustomerFacts, date], ahead: int) -> None:
+    facts, today = case
+    until = today + timedelta(days=ahead)
+    whole = care_due(facts, RULES, CALENDAR, today)
+    assert care_due(facts, RULES, CALENDAR, today, until) == [i for i in whole if i.due is None or i.due <= until]
