@@ -24,7 +24,6 @@ from app.working_calendar import working_calendar
 CUSTOMER_FACTS = cypher("service/customer_facts")
 CARE_OF_EMPLOYEE = cypher("service/care_of_employee")
 CARE_CONTACTS_OF_EMPLOYEE = cypher("service/care_contacts_of_employee")
-OPEN_CASES = cypher("service/open_cases_of")
 OPEN_CASES_OF_EMPLOYEE = cypher("service/open_cases_of_employee")
 
 
@@ -155,19 +154,16 @@ async def read_service(
     first = min(today - timedelta(days=31 * months), contacts_since or today)
     since = datetime.combine(first, datetime.min.time(), clock.operator_zone())
     window = complete_months(today, months)
-    rows, with_cases = await asyncio.gather(
-        store.read(
-            CUSTOMER_FACTS,
-            {
-                "ids": list(ids),
-                "contacts_since": clock.instant(since),
-                "since_month": window[0],
-                "until_month": months_back(today, 0),
-            },
-        ),
-        store.read(OPEN_CASES, {"ids": list(ids), "closing": closing_events(rules)}),
+    rows = await store.read(
+        CUSTOMER_FACTS,
+        {
+            "ids": list(ids),
+            "contacts_since": clock.instant(since),
+            "since_month": window[0],
+            "until_month": months_back(today, 0),
+            "closing": closing_events(rules),
+        },
     )
-    cases_of = {row["id"]: row["cases"] for row in with_cases}
     calendar = working_calendar(rules)
     found: dict[str, CustomerService] = {}
     for row in rows:
@@ -178,7 +174,7 @@ async def read_service(
             facts=facts,
             cases=tuple(
                 sorted(
-                    (clocked(c, facts.customer_id, rules, now) for c in cases_of.get(row["id"], ())),
+                    (clocked(c, facts.customer_id, rules, now) for c in row["cases"]),
                     key=lambda o: (o.state.next_due or datetime.max.replace(tzinfo=UTC), o.case.id),
                 )
             ),

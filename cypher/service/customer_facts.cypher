@@ -1,7 +1,9 @@
 // What the service standards read of several customers (app/services/service_view.py), one row each:
 // the customer, its contacts since $contacts_since (care, churn signals), subscriptions (contract
 // expiry, brands), the days its accounts opened (tenure), its bills of $since_month..$until_month by
-// account and month. Its open cases come from service/open_cases_of.
+// account and month, and its cases that no event in $closing has closed, each
+// [id, kind, channel, opened_at, employee_record, summary, events], each event
+// [id, event, at, employee_record, reason].
 UNWIND $ids AS id
 MATCH (c:Customer {id: id})
 CALL {
@@ -28,5 +30,13 @@ CALL {
   WHERE b.month >= $since_month AND b.month <= $until_month
   RETURN collect(CASE WHEN b IS NULL THEN NULL ELSE {month: b.month, amount: b.amount} END) AS bills
 }
+CALL {
+  WITH c
+  MATCH (c)-[:HAS_CASE]->(x:Case)
+  OPTIONAL MATCH (x)<-[:EVENT_OF]-(e:CaseEvent)
+  WITH x, collect(CASE WHEN e IS NULL THEN NULL ELSE [e.id, e.event, e.at, e.employee_record, e.reason] END) AS events
+  WHERE NONE(e IN events WHERE e[1] IN $closing)
+  RETURN collect([x.id, x.kind, x.channel, x.opened_at, x.employee_record, x.summary, events]) AS cases
+}
 RETURN id, c {.id, .name, .vip_card, .vip_card_since, .birth_date, .local_network, .segment} AS customer,
-       contacts, subscriptions, opened, bills
+       contacts, subscriptions, opened, bills, cases

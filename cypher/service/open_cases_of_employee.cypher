@@ -1,6 +1,6 @@
 // The cases of the customers an employee manages (as A or B; the caller keeps those it acts for) that
 // no event in $closing has closed, each with its events, one row per customer that has any, in
-// open_cases_of's shape: id, cases [[id, kind, channel, opened_at, employee_record, summary, events]],
+// service/customer_facts' shape: id, cases [[id, kind, channel, opened_at, employee_record, summary, events]],
 // each event [id, event, at, employee_record, reason]. Anchored on the employee, like care_of_employee.
 MATCH (:Employee {id: $employee})<-[:MANAGED_BY]-(c:Customer)-[:HAS_CASE]->(x:Case)
 WITH c, x
