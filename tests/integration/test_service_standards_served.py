@@ -231,6 +231,52 @@ async def test_a_customers_open_cases_care_and_warnings(store: Store, tmp_path: 
     assert (visit["due"], visit["overdue"]) == ("2027-01-01", False)
 
 
+async def test_customers_without_a_case_or_with_only_closed_ones_keep_their_service(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """The cases are a subquery of the service read's one statement: a customer with none, or whose
+    cases an event closed, must still come back (an aggregation over no rows is one row of nothing)."""
+    people = [customer("v3", "周无", phones="13900000013"), customer("v4", "吴结", phones="13900000014")]
+    cases = [
+        {
+            "source_id": "C4",
+            "customer_source_id": "v4",
+            "kind": "consultation",
+            "channel": "hotline",
+            "opened_at": t("12-01T09:00"),
+            "employee_id": "E1",
+            "summary": "roaming",
+        }
+    ]
+    events = [
+        {
+            "source_id": "V3",
+            "case_source_id": "C4",
+            "event": "closed",
+            "at": t("12-01T09:30"),
+            "employee_id": "E1",
+            "reason": "",
+        }
+    ]
+    more = tmp_path / "more"
+    more.mkdir()
+    for source, kind, path in [
+        *files(tmp_path),
+        ("am_app", "customers", write_csv(more / "customers.csv", CUSTOMER_HEADER, people)),
+        ("am_app", "cases", write_csv(more / "cases.csv", list(cases[0]), cases)),
+        ("am_app", "case_events", write_csv(more / "events.csv", list(events[0]), events)),
+    ]:
+        summary = await ingest_file(store, source, kind, path)
+        assert (summary.rejected, summary.quarantined) == (0, 0), (kind, summary)
+    await resolve_all(store)
+    ids = await crosswalk(store)
+    for name in ("v3", "v4"):
+        answer = await ask(store, SERVICE, id=ids[f"am_app:customers:{name}"])
+        assert answer.get("errors") is None, answer
+        service = answer["data"]["customer"]["service"]
+        assert (service["openCases"], service["care"]) == ([], [])
+
+
 async def test_a_merged_id_answers_the_survivors_service(
     store: Store, tmp_path: Path, at_now: clock.FixedClock
 ) -> None:
