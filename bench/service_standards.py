@@ -11,8 +11,8 @@
    /tmp/c360-before 1c80227`), read first (no kept answers on either side), in alternating pairs on
    the same graph, as a ratio of requests per second.
 
-The server is pinned to core 0 and the client to core 1; the clock starts at the demo's reference
-morning on both, so both see the same day.
+The server is pinned to core 0 (its embedded store with it, unless ``--store-cpus`` says where) and
+the client to core 1; the clock starts at the demo's reference morning on both, so both see the same day.
 """
 
 from __future__ import annotations
@@ -67,9 +67,16 @@ RETURN count(c) AS given
 """
 
 
-def serve(cwd: Path, data_dir: Path, keys: Path, port: int, clock_start: str) -> subprocess.Popen[bytes]:
-    """A server of the tree ``cwd`` keeping no answers, its clock at the demo's morning."""
-    return api_load.serve(data_dir, keys, port, cwd, C360_VIEW_CACHE_SIZE="0", C360_CLOCK_START=clock_start)
+def serve(
+    cwd: Path, data_dir: Path, keys: Path, port: int, clock_start: str, store_cpus: str | None = None
+) -> subprocess.Popen[bytes]:
+    """A server of the tree ``cwd`` keeping no answers, its clock at the demo's morning. Its embedded
+    store is its child and so shares its core, unless ``store_cpus`` moves the store's server there."""
+    proc = api_load.serve(data_dir, keys, port, cwd, C360_VIEW_CACHE_SIZE="0", C360_CLOCK_START=clock_start)
+    if store_cpus:
+        pid = (data_dir / "falkordb.pid").read_text().strip()
+        subprocess.run(["taskset", "-a", "-p", "-c", store_cpus, pid], check=True, stdout=subprocess.DEVNULL)
+    return proc
 
 
 def timed(port: int, key: str, query: str, variables: list[dict[str, str]]) -> list[float]:
@@ -153,7 +160,7 @@ def due_pairs(
             order.reverse()
         pair: dict[str, object] = {}
         for name, cwd in order:
-            proc = serve(cwd, data_dir, keys, args.port, clock_start)
+            proc = serve(cwd, data_dir, keys, args.port, clock_start, args.store_cpus)
             try:
                 timed(args.port, key, DUE, plan * 20)  # warm-up
                 pair[name] = summary(timed(args.port, key, DUE, plan * args.requests))
@@ -175,6 +182,11 @@ def main() -> None:
     parser.add_argument(
         "--due-before", type=Path, help="A worktree of an earlier commit: dueWork in alternating pairs against it."
     )
+    parser.add_argument(
+        "--store-cpus",
+        help="Move the embedded store's server to these cores (taskset list, e.g. 1); by default it shares "
+        "the API server's core 0.",
+    )
     args = parser.parse_args()
     data_dir = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -184,9 +196,14 @@ def main() -> None:
     key = add_key(keys, "bench", "admin", None, exempt_from_rate_limits=True)
     day = clock_start[:10]
     week_end = (date.fromisoformat(day) + timedelta(days=6)).isoformat()
-    results: dict[str, object] = {"machine": machine(), "customers": args.customers, "manager": manager}
+    results: dict[str, object] = {
+        "machine": machine(),
+        "customers": args.customers,
+        "manager": manager,
+        "placement": f"API server on core 0, its store on cores {args.store_cpus or '0'}, the client on core 1",
+    }
 
-    proc = serve(ROOT, data_dir, keys, args.port, clock_start)
+    proc = serve(ROOT, data_dir, keys, args.port, clock_start, args.store_cpus)
     try:
         timed(args.port, key, DUE, [{"employee": manager, "from": day, "to": day}] * 20)  # warm-up
         results["due_work_day"] = summary(
@@ -209,7 +226,7 @@ def main() -> None:
             order.reverse()
         pair = {}
         for name, cwd, query in order:
-            proc = serve(cwd, data_dir, keys, args.port, clock_start)
+            proc = serve(cwd, data_dir, keys, args.port, clock_start, args.store_cpus)
             try:
                 timed(args.port, key, query, views[:50])  # warm-up
                 pair[name] = summary(timed(args.port, key, query, views))
