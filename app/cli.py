@@ -338,7 +338,7 @@ async def load_directory(store: Store, directory: Path, bulk: bool = True) -> li
             _print_summaries(summaries)
 
         summaries, _ = await load.load_directory(store, directory, bulk=bulk, on_file=on_file, on_ingested=ingested)
-    if store.stats.by_query.get("admin/bulk_load_done.falkordb"):
+    if store.stats.by_query.get("admin/bulk_load_done"):
         calls = store.stats.by_query.get("bulk", 0)
         typer.echo(
             "first load into an empty graph: files and first resolution written through the store's bulk path "

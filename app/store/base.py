@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,13 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import InterruptedLoad
+from app import clock
+from app.errors import InterruptedLoad, StoreError
 from app.store.queries import CypherQuery, cypher
 
 Row = dict[str, Any]
 # Neo4j deletes in batches; the embedded store drops its graph whole (EmbeddedStore.clear).
 CLEAR_GRAPH = cypher("admin/clear_graph.neo4j")
 BULK_LOAD_INTERRUPTED = cypher("admin/bulk_load_interrupted")
+BULK_LOAD_STARTED = cypher("admin/bulk_load_started")
+BULK_LOAD_DONE = cypher("admin/bulk_load_done")
+COUNT_NODES = cypher("admin/count_nodes")
 
 
 @dataclass(slots=True)
@@ -79,6 +84,8 @@ class Store(ABC):
         self.counts_dir: Path | None = None
         # How many compaction_deferred blocks are open (the outermost holds and compacts).
         self._compaction_held = 0
+        # Names the bulk load this process began on the graph (its mark on the version node).
+        self._bulk_token = ""
 
     @abstractmethod
     async def start(self) -> None:
@@ -133,6 +140,23 @@ class Store(ABC):
         (a bulk load only ever fills an empty graph). The graph is marked as being loaded until
         :meth:`end_bulk_load`, so an interrupted load is not mistaken for a finished one."""
         return None
+
+    async def _holds_only_its_stamp(self) -> bool:
+        labels = {row["label"] for row in await self.read(COUNT_NODES)}
+        return not labels - {"SchemaVersion"}
+
+    async def _mark_bulk_load_started(self) -> None:
+        self._bulk_token = secrets.token_hex(8)
+        if not await self.write(BULK_LOAD_STARTED, {"at": clock.now_iso(), "token": self._bulk_token}):
+            raise StoreError("the graph has no version node to mark the load on", query="bulk", backend=self.backend)
+
+    async def _mark_bulk_load_done(self) -> None:
+        if not await self.write(BULK_LOAD_DONE, {"token": self._bulk_token}):
+            raise StoreError(
+                "the graph was cleared or loaded by another process during this bulk load",
+                query="bulk",
+                backend=self.backend,
+            )
 
     async def refuse_interrupted_bulk_load(self) -> None:
         """Raise :class:`InterruptedLoad` when a bulk load began on this graph and never ended."""

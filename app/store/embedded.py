@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,8 @@ from falkordb.node import Node
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import UnixDomainSocketConnection
 
-from app import clock
 from app.errors import StoreError, StoreStartError, StoreUnavailable
-from app.store.base import EdgeBlock, Health, NodeBlock, Row, Store
+from app.store.base import COUNT_NODES, EdgeBlock, Health, NodeBlock, Row, Store
 from app.store.cypher_params import params_header
 from app.store.falkordb_bulk import bulk_arguments
 from app.store.falkordb_results import NotPlain, rows_of
@@ -37,11 +35,8 @@ from app.store.queries import CypherQuery, cypher
 log = logging.getLogger(__name__)
 
 SCHEMA = cypher("schema/falkordb")
-COUNT_NODES = cypher("admin/count_nodes")
 UNIQUE_CONSTRAINTS = cypher("schema/falkordb_unique")
 HEALTH = cypher("store/health")
-BULK_LOAD_STARTED = cypher("admin/bulk_load_started.falkordb")
-BULK_LOAD_DONE = cypher("admin/bulk_load_done.falkordb")
 NODE_IDS = cypher("admin/node_ids.falkordb")
 _ALREADY = ("already indexed", "already exists")
 
@@ -96,10 +91,8 @@ class EmbeddedStore(Store):
         self._supervisor: asyncio.Task[None] | None = None
         self._look_now = asyncio.Event()
         self._closing = False
-        # The internal id GRAPH.BULK gives the next node, while a bulk load runs (else None), and the
-        # token its mark on the graph carries.
+        # The internal id GRAPH.BULK gives the next node, while a bulk load runs (else None).
         self._next_node: int | None = None
-        self._bulk_token = ""
 
     @property
     def location(self) -> str:
@@ -205,13 +198,10 @@ class EmbeddedStore(Store):
     async def begin_bulk_load(self) -> int | None:
         """The graph key is dropped and set up anew (schema, version stamp): a new key hands out node
         ids from zero with no freed ids to reuse, so the ids GRAPH.BULK gives are known in advance."""
-        labels = {row["label"] for row in await self.read(COUNT_NODES)}
-        if labels - {"SchemaVersion"}:
+        if not await self._holds_only_its_stamp():
             return None
         await self.clear()
-        self._bulk_token = secrets.token_hex(8)
-        if not await self.write(BULK_LOAD_STARTED, {"at": clock.now_iso(), "token": self._bulk_token}):
-            raise StoreError("the graph has no version node to mark the load on", query="bulk", backend=self.backend)
+        await self._mark_bulk_load_started()
         self._next_node = sum(int(row["nodes"]) for row in await self.read(COUNT_NODES))
         return self._next_node
 
@@ -253,12 +243,7 @@ class EmbeddedStore(Store):
 
     async def end_bulk_load(self) -> None:
         self._next_node = None
-        if not await self.write(BULK_LOAD_DONE, {"token": self._bulk_token}):
-            raise StoreError(
-                "the graph was cleared or loaded by another process during this bulk load",
-                query="bulk",
-                backend=self.backend,
-            )
+        await self._mark_bulk_load_done()
 
     async def compact(self, timeout: float = 600.0) -> None:
         """Rewrite the append-only file as a snapshot and wait for it. Redis rewrites on its own only

@@ -1,6 +1,7 @@
-"""A first load into an empty embedded graph goes through GRAPH.BULK (loaders/first_load.py) and must
-leave the very graph that the Cypher statements leave: same nodes, same properties, same
-relationships, same summaries and rejects files, and the same customers after resolution."""
+"""A first load into an empty graph goes through the store's bulk path (loaders/first_load.py: GRAPH.BULK
+on the embedded store, large UNWIND transactions on Neo4j) and must leave the very graph that the
+Cypher statements leave: same nodes, same properties, same relationships, same summaries and rejects
+files, and the same customers after resolution."""
 
 from __future__ import annotations
 
@@ -113,10 +114,10 @@ def first_service_no(directory: Path) -> str:
 
 
 async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
-    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = embedded_store
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
+    monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
     await store.clear()
     before = store.stats.by_query.get("bulk", 0)
@@ -168,15 +169,15 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
 
 
 async def test_a_graph_holding_records_is_loaded_by_statements(
-    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: clock.FixedClock
+    store: Store, demo_files: Path, demo_clock: clock.FixedClock
 ) -> None:
-    await embedded_store.clear()
-    await load_directory(embedded_store, demo_files)
+    await store.clear()
+    await load_directory(store, demo_files)
     demo_clock.advance(timedelta(hours=1))
-    assert await embedded_store.begin_bulk_load() is None
-    before = embedded_store.stats.by_query.get("bulk", 0)
-    summaries, _ = await load_directory(embedded_store, demo_files)
-    assert embedded_store.stats.by_query.get("bulk", 0) == before
+    assert await store.begin_bulk_load() is None
+    before = store.stats.by_query.get("bulk", 0)
+    summaries, _ = await load_directory(store, demo_files)
+    assert store.stats.by_query.get("bulk", 0) == before
     assert sum(s.unchanged for s in summaries) == sum(s.read - s.rejected for s in summaries) > 0
 
 
@@ -200,7 +201,7 @@ def fail_customer_batch(monkeypatch: pytest.MonkeyPatch, failing: int, error: Ex
 
 @pytest.mark.parametrize("met_in", ["ingest", "resolution"])
 async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
-    embedded_store: EmbeddedStore,
+    store: Store,
     demo_files: Path,
     demo_clock: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -208,9 +209,9 @@ async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
 ) -> None:
     """Met half-way (some calls sent), in the files or in the first resolution after them: the graph is
     emptied, and the files loaded and resolved the ordinary way."""
-    await embedded_store.clear()
-    await load_directory(embedded_store, demo_files, bulk=False)
-    expected = await graph_of(embedded_store)
+    await store.clear()
+    await load_directory(store, demo_files, bulk=False)
+    expected = await graph_of(store)
 
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     refused = NotBulkable("a value the test says cannot go")
@@ -225,17 +226,16 @@ async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
             add(self, kind, rows, now)
 
         monkeypatch.setattr(FirstLoadGraph, "add", refuse_points)
-    await embedded_store.clear()
-    before = embedded_store.stats.by_query.get("bulk", 0)
-    await load_directory(embedded_store, demo_files)
-    assert embedded_store.stats.by_query.get("bulk", 0) > before
+    await store.clear()
+    before = store.stats.by_query.get("bulk", 0)
+    await load_directory(store, demo_files)
+    assert store.stats.by_query.get("bulk", 0) > before
     assert met_in == "ingest" or written["batches"] == 2
-    assert await graph_of(embedded_store) == expected
+    assert await graph_of(store) == expected
 
 
-async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(embedded_store: EmbeddedStore) -> None:
-    await embedded_store.clear()
-    first = await embedded_store.begin_bulk_load()
+async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(store: Store) -> None:
+    first = await store.begin_bulk_load()
     assert first is not None
     values = {
         "id": "t:customers:1",
@@ -246,7 +246,7 @@ async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(embedded_s
         "phones": ["13900000001", "0591-8765432"],
         "numbers": [1, 2],
     }
-    await embedded_store.create_in_bulk(
+    await store.create_in_bulk(
         [
             NodeBlock("SourceRecord", list(values), [values], {"version": 1}),
             NodeBlock("SourceRecord", ["id", "name"], [["t:customers:2", None]]),
@@ -256,54 +256,47 @@ async def test_every_value_type_goes_in_bulk_as_cypher_would_write_it(embedded_s
             EdgeBlock("RECORD_OF", [(first + 1, first)], ["why", "at", "rank"], [['{"a": "说明"}', None, 2]]),
         ],
     )
-    await embedded_store.end_bulk_load()
-    row = (await embedded_store.read(SOURCE_RECORD, {"id": "t:customers:1"}))[0]["props"]
+    await store.end_bulk_load()
+    row = (await store.read(SOURCE_RECORD, {"id": "t:customers:1"}))[0]["props"]
     assert row == {**values, "version": 1}
-    other = (await embedded_store.read(SOURCE_RECORD, {"id": "t:customers:2"}))[0]["props"]
+    other = (await store.read(SOURCE_RECORD, {"id": "t:customers:2"}))[0]["props"]
     assert other == {"id": "t:customers:2"}
-    relationships = [orjson.loads(r) for r in (await graph_of(embedded_store))[1]]
+    relationships = [orjson.loads(r) for r in (await graph_of(store))[1]]
     assert sorted((r["type"], r["from_id"], r["to_id"], r["properties"]) for r in relationships) == [
         ("RECORD_OF", "t:customers:2", "t:customers:1", {"why": '{"a": "说明"}', "rank": 2}),
         ("SAME_AS", "t:customers:1", "t:customers:2", {}),
     ]
-    await embedded_store.clear()
-    assert await embedded_store.begin_bulk_load() is not None
-    with pytest.raises(NotBulkable, match="NUL"):
-        await embedded_store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["a\x00b"]])], [])
+    await store.clear()
+    assert await store.begin_bulk_load() is not None
+    if isinstance(store, EmbeddedStore):
+        with pytest.raises(NotBulkable, match="NUL"):
+            await store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["a\x00b"]])], [])
+    else:
+        # Neo4j stores a NUL as its statements would: in bulk too.
+        await store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["a\x00b"]])], [])
+        await store.end_bulk_load()
+        assert await store.read(SOURCE_RECORD, {"id": "a\x00b"})
 
 
 async def test_an_interrupted_first_load_is_refused_until_the_graph_is_reset(
-    embedded_store: EmbeddedStore, demo_files: Path, tmp_path: Path
+    store: Store, demo_files: Path, tmp_path: Path
 ) -> None:
-    await embedded_store.clear()
-    await embedded_store.begin_bulk_load()
-    await embedded_store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
+    await store.begin_bulk_load()
+    await store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
     with pytest.raises(InterruptedLoad, match="store reset"):
-        await load_directory(embedded_store, demo_files)
+        await load_directory(store, demo_files)
     copy = tmp_path / "copy"
     shutil.copytree(demo_files, copy)
-    refused = c360(embedded_store, "load", str(copy))
+    refused = c360(store, "load", str(copy))
     assert refused.returncode != 0 and "was interrupted" in refused.stderr + refused.stdout
-    assert c360(embedded_store, "store", "reset", "--yes").returncode == 0
-    loaded = c360(embedded_store, "load", str(copy))
+    assert c360(store, "store", "reset", "--yes").returncode == 0
+    loaded = c360(store, "load", str(copy))
     assert loaded.returncode == 0, loaded.stderr
     assert "bulk path" in loaded.stdout
 
 
-async def test_a_first_load_on_neo4j_is_written_by_statements(graph: Store, demo_files: Path, demo_clock: None) -> None:
-    """Neo4j has no bulk path here (its admin import needs the database stopped): same load, by
-    statements, on both stores."""
-    embedded = isinstance(graph, EmbeddedStore)
-    if not embedded:
-        assert await graph.begin_bulk_load() is None
-    before = graph.stats.by_query.get("bulk", 0)
-    summaries, _ = await load_directory(graph, demo_files)
-    assert sum(s.created for s in summaries) > 5000
-    assert (graph.stats.by_query.get("bulk", 0) > before) == embedded
-
-
 async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
-    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     add = FirstLoadGraph.add
@@ -314,38 +307,34 @@ async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
         add(self, kind, rows, now)
 
     monkeypatch.setattr(FirstLoadGraph, "add", break_on_points)
-    await embedded_store.clear()
-    before = embedded_store.stats.by_query.get("bulk", 0)
+    await store.clear()
+    before = store.stats.by_query.get("bulk", 0)
     with pytest.raises(OSError, match="disk"):
-        await load_directory(embedded_store, demo_files)
-    assert embedded_store.stats.by_query.get("bulk", 0) > before
-    nodes = [orjson.loads(n) for n in (await graph_of(embedded_store))[0]]
+        await load_directory(store, demo_files)
+    assert store.stats.by_query.get("bulk", 0) > before
+    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
-    await embedded_store.refuse_interrupted_bulk_load()
+    await store.refuse_interrupted_bulk_load()
 
 
 async def test_a_first_load_whose_resolution_fails_leaves_the_graph_empty(
-    embedded_store: EmbeddedStore, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Customers of the first batches are in the graph when a later one fails: all of it goes."""
     written = fail_customer_batch(monkeypatch, 3, OSError("the disk the test says is gone"))
-    await embedded_store.clear()
+    await store.clear()
     with pytest.raises(OSError, match="disk"):
-        await load_directory(embedded_store, demo_files)
+        await load_directory(store, demo_files)
     assert written["batches"] == 3
-    nodes = [orjson.loads(n) for n in (await graph_of(embedded_store))[0]]
+    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
-    await embedded_store.refuse_interrupted_bulk_load()
+    await store.refuse_interrupted_bulk_load()
 
 
-async def test_the_demo_is_loaded_anew_over_an_interrupted_first_load(
-    embedded_store: EmbeddedStore, tmp_path: Path
-) -> None:
-    await embedded_store.clear()
-    await embedded_store.begin_bulk_load()
-    await embedded_store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
-    directory = await demo_if_empty(embedded_store, tmp_path / "demo", 30, 7)
+async def test_the_demo_is_loaded_anew_over_an_interrupted_first_load(store: Store, tmp_path: Path) -> None:
+    await store.clear()
+    await store.begin_bulk_load()
+    await store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
+    directory = await demo_if_empty(store, tmp_path / "demo", 30, 7)
     assert directory is not None and (directory / "manifest.json").exists()
-    assert (await graph_of(embedded_store))[0] == [
-        n for n in (await graph_of(embedded_store))[0] if b"SchemaVersion" in n
-    ]
+    assert (await graph_of(store))[0] == [n for n in (await graph_of(store))[0] if b"SchemaVersion" in n]
