@@ -2,11 +2,13 @@
 as a real process on a fresh embedded store, timed, against Splink (DuckDB) clustering the same
 customer records on their raw fields in the same run (bench/peer_splink.raw_demo_splink).
 
-    python bench/product_path.py --customers 100000 [--demo /tmp/demo-100k]
+    python bench/product_path.py --customers 100000 [--demo /tmp/demo-100k] [--statements] [--neo4j]
 
 ``--demo`` keeps the generated files there (generated when absent) instead of in a temporary
-directory. The peak memory figures are each process's high-water mark: `c360 load`'s, and its
-store's (the keeper's FalkorDB server, read from /proc before it is stopped).
+directory. ``--neo4j`` also loads the files into a fresh Neo4j Community server (tools/neo4j, its
+own heap and page cache; a new server for each load). The peak memory figures are each process's
+high-water mark: `c360 load`'s, and its store's (the keeper's FalkorDB server or Neo4j's JVM, read
+from /proc before it is stopped).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,6 +32,7 @@ from measure import machine  # noqa: E402
 from peer_splink import raw_demo_splink  # noqa: E402
 
 from app.resolution.evaluation import score_clusters  # noqa: E402
+from tools.neo4j.server import Neo4jServer  # noqa: E402
 
 
 def peak_mb(pid: int) -> float:
@@ -39,10 +43,15 @@ def peak_mb(pid: int) -> float:
     return 0.0
 
 
-def c360_load(demo: Path, bulk: bool = True) -> dict[str, object]:
-    with tempfile.TemporaryDirectory(prefix="c360-load-", dir="/tmp") as folder:
+def c360_load(demo: Path, bulk: bool = True, neo4j: tuple[str, str] | None = None) -> dict[str, object]:
+    """``neo4j``: (heap, page cache) of a fresh Neo4j server to load into, else the embedded store."""
+    with tempfile.TemporaryDirectory(prefix="c360-load-", dir="/tmp") as folder, ExitStack() as servers:
         data = Path(folder) / "store"
         env = {**os.environ, "C360_DATA_DIR": str(data), "C360_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
+        server = None
+        if neo4j is not None:
+            server = servers.enter_context(Neo4jServer(Path(folder) / "neo4j", heap=neo4j[0], pagecache=neo4j[1]))
+            env.update(server.environment())
         started = time.perf_counter()
         done = subprocess.run(
             ["/usr/bin/time", "-f", "maxrss_kb=%M", sys.executable, "-m", "app.cli", "load", str(demo)]
@@ -54,7 +63,7 @@ def c360_load(demo: Path, bulk: bool = True) -> dict[str, object]:
         seconds = time.perf_counter() - started
         if done.returncode != 0:
             raise SystemExit(f"c360 load failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-        store_mb = peak_mb(int((data / "falkordb.pid").read_text()))
+        store_mb = peak_mb(server.pid if server else int((data / "falkordb.pid").read_text()))
         crosswalk = Path(folder) / "crosswalk.csv"
         subprocess.run(
             [sys.executable, "-m", "app.cli", "export", "crosswalk", "--out", str(crosswalk)],
@@ -62,7 +71,8 @@ def c360_load(demo: Path, bulk: bool = True) -> dict[str, object]:
             check=True,
             capture_output=True,
         )
-        subprocess.run([sys.executable, "-m", "app.cli", "store", "stop"], env=env, check=True, capture_output=True)
+        if server is None:
+            subprocess.run([sys.executable, "-m", "app.cli", "store", "stop"], env=env, check=True, capture_output=True)
         import csv
 
         with crosswalk.open(encoding="utf-8") as handle:
@@ -87,7 +97,11 @@ def main() -> None:
         action="store_true",
         help="Also time `c360 load --no-bulk` (a first load by statements).",
     )
+    parser.add_argument("--neo4j", action="store_true", help="Also load into a fresh Neo4j server (each way).")
+    parser.add_argument("--neo4j-heap", default="4g")
+    parser.add_argument("--neo4j-pagecache", default="2g")
     args = parser.parse_args()
+    neo4j = (args.neo4j_heap, args.neo4j_pagecache)
     with tempfile.TemporaryDirectory(prefix="c360-demo-", dir="/tmp") as folder:
         demo = args.demo or Path(folder) / "demo"
         if not (demo / "manifest.json").exists():
@@ -100,6 +114,8 @@ def main() -> None:
         truth = demo_truth(demo)
         ours = c360_load(demo)
         by_statements = c360_load(demo, bulk=False) if args.statements else None
+        on_neo4j = c360_load(demo, neo4j=neo4j) if args.neo4j else None
+        on_neo4j_by_statements = c360_load(demo, bulk=False, neo4j=neo4j) if args.neo4j and args.statements else None
         started = time.perf_counter()
         peer_clusters, peer = raw_demo_splink(demo)
         peer_seconds = time.perf_counter() - started
@@ -120,6 +136,11 @@ def main() -> None:
             same = by_statements.pop("clusters") == clusters
             result["c360_load_by_statements"] = {**by_statements, "same_crosswalk_as_bulk": same}
             result["ratio_statements_to_splink"] = round(float(by_statements["seconds"]) / peer_seconds, 2)  # type: ignore[arg-type]
+        for name, run in (("neo4j", on_neo4j), ("neo4j_by_statements", on_neo4j_by_statements)):
+            if run is not None:
+                same = run.pop("clusters") == clusters
+                result[f"c360_load_{name}"] = {**run, "same_crosswalk_as_embedded_bulk": same}
+                result[f"ratio_{name}_to_splink"] = round(float(run["seconds"]) / peer_seconds, 2)  # type: ignore[arg-type]
     print(json.dumps(result, indent=2, default=str))
 
 

@@ -11,6 +11,7 @@ for every session of the process, so a read on any connection sees the writes be
 from __future__ import annotations
 
 import logging
+import re
 from array import array
 from typing import Any
 
@@ -36,6 +37,12 @@ SCHEMA = cypher("schema/neo4j")
 HEALTH = cypher("store/health")
 BULK_NODES = cypher("admin/bulk_nodes.neo4j")
 BULK_RELATIONSHIPS = cypher("admin/bulk_relationships.neo4j")
+INDEX_NAMES = cypher("admin/index_names.neo4j")
+# An index the schema declares (not a constraint's): a first load drops these and builds them again
+# whole at its end, which Neo4j does far faster than keeping a dozen indexes up row by row.
+_INDEX = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT |POINT )?INDEX (\w+) ", re.IGNORECASE)
+# How long a first load waits for its indexes to be built again, in seconds.
+INDEX_BUILD_SECONDS = 3600
 # Rows of one bulk transaction: large enough that each statement's fixed cost is small, small enough
 # for the 2 GB heap the tests give the server.
 BULK_ROWS = 10_000
@@ -172,19 +179,41 @@ class Neo4jStore(Store):
         except DriverError as exc:
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
 
-    async def _create_schema(self) -> None:
+    async def _create_schema(self, wait_seconds: int = 300) -> None:
         for statement in SCHEMA.statements():
             await self._run(SCHEMA, statement, None, False, None)
-        await self._run(SCHEMA, "CALL db.awaitIndexes(300)", None, False, None)
+        await self._run(SCHEMA, f"CALL db.awaitIndexes({int(wait_seconds)})", None, False, None)
+
+    @staticmethod
+    def _lookup_indexes() -> list[str]:
+        """The schema's own indexes that back no constraint (their names from schema/neo4j.cypher)."""
+        return [found.group(1) for statement in SCHEMA.statements() if (found := _INDEX.match(statement))]
+
+    async def _drop_indexes(self) -> None:
+        """The uniqueness constraints stay, for the statements that find nodes by id during the load."""
+        for name in self._lookup_indexes():
+            await self._run(SCHEMA, f"DROP INDEX {name} IF EXISTS", None, False, None)
+
+    async def clear(self, batch: int = 20_000) -> int:
+        """As every store clears, and with the indexes a first load dropped built again if it failed or
+        was killed before it ended."""
+        deleted = await super().clear(batch)
+        present = {row["name"] for row in await self.read(INDEX_NAMES)}
+        if set(self._lookup_indexes()) - present:
+            await self._create_schema()
+        return deleted
 
     async def begin_bulk_load(self) -> int | None:
         """Neo4j's offline import needs the database stopped and its files at hand, which a server the
         API only reaches by Bolt does not offer; into an empty graph the load's nodes and relationships
         go instead in large UNWIND transactions that create without looking anything up. The loader's
-        ids run from zero; Neo4j's own ids are kept to place the relationships."""
+        ids run from zero; Neo4j's own ids are kept to place the relationships. The lookup and full-text
+        indexes are built again when the load ends; one left without them (the load killed) is refused
+        by the next load until `c360 store reset`, whose schema set-up builds them."""
         if not await self._holds_only_its_stamp():
             return None
         await self._mark_bulk_load_started()
+        await self._drop_indexes()
         self._bulk_nodes = array("q")
         return 0
 
@@ -199,10 +228,10 @@ class Neo4jStore(Store):
                 chunk = block.rows[start : start + BULK_ROWS]
                 rows = [r if isinstance(r, dict) else dict(zip(names, r, strict=True)) for r in chunk]
                 ids = [0] * len(rows)
-                for row in await self.write(
-                    BULK_NODES, {"label": block.label, "rows": rows, "constants": block.constants}
-                ):
-                    ids[row["at"]] = row["node"]
+                params = {"label": block.label, "rows": rows, "constants": block.constants}
+                answer = await self.write(BULK_NODES, params)
+                for at, node in answer[0]["nodes"]:
+                    ids[at] = node
                 created.extend(ids)
         for edge in edges:
             names = edge.properties
@@ -221,6 +250,7 @@ class Neo4jStore(Store):
 
     async def end_bulk_load(self) -> None:
         self._bulk_nodes = None
+        await self._create_schema(INDEX_BUILD_SECONDS)
         await self._mark_bulk_load_done()
 
     async def health(self) -> Health:

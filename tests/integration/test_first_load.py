@@ -21,6 +21,7 @@ from app.errors import InterruptedLoad, NotBulkable
 from app.store import Store
 from app.store.base import EdgeBlock, NodeBlock
 from app.store.embedded import EmbeddedStore
+from app.store.neo4j_backend import INDEX_NAMES, Neo4jStore
 from demo import generate
 from demo.operator import CLOCK_START
 from loaders.first_load import FirstLoadGraph
@@ -31,6 +32,14 @@ from tests.conftest import c360, cypher_of_tests, rewrite
 ALL_NODES = cypher_of_tests("all_nodes")
 ALL_RELATIONSHIPS = cypher_of_tests("all_relationships")
 SOURCE_RECORD = cypher_of_tests("source_record_properties")
+
+
+async def missing_indexes(store: Store) -> set[str]:
+    """The schema's lookup indexes Neo4j lacks (a first load drops them and builds them at its end);
+    none on the embedded store, which keeps its indexes through a load."""
+    if not isinstance(store, Neo4jStore):
+        return set()
+    return set(store._lookup_indexes()) - {row["name"] for row in await store.read(INDEX_NAMES)}
 
 
 def _key(value: Any) -> bytes:
@@ -131,6 +140,7 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     assert ran.get("resolve/customer_records", 0) == 0
     assert ran["resolve/attach_contacts_by_number"] >= 1
     assert report.customers_written > 300
+    assert not await missing_indexes(store)
     in_bulk = await graph_of(store), outcome(summaries, demo_files)
 
     await store.clear()
@@ -295,6 +305,17 @@ async def test_an_interrupted_first_load_is_refused_until_the_graph_is_reset(
     assert "bulk path" in loaded.stdout
 
 
+async def test_a_reset_after_a_killed_first_load_leaves_the_graph_its_indexes(store: Store) -> None:
+    """On Neo4j a first load drops its lookup indexes until it ends; a load killed before that leaves a
+    graph without them, and the reset the refusal asks for builds them again (from another process)."""
+    await store.begin_bulk_load()
+    await store.create_in_bulk([NodeBlock("SourceRecord", ["id"], [["crm:customers:X1"]])], [])
+    assert bool(await missing_indexes(store)) == isinstance(store, Neo4jStore)
+    assert c360(store, "store", "reset", "--yes").returncode == 0
+    assert not await missing_indexes(store)
+    assert [n["labels"] for n in map(orjson.loads, (await graph_of(store))[0])] == [["SchemaVersion"]]
+
+
 async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
     store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -314,6 +335,7 @@ async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
     assert store.stats.by_query.get("bulk", 0) > before
     nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
+    assert not await missing_indexes(store)
     await store.refuse_interrupted_bulk_load()
 
 
