@@ -17,6 +17,9 @@ from rich.logging import RichHandler
 # traceback (the API logs each error itself, schema/limits.py), uvicorn's access log the URL of a GET.
 QUIET_LOGGERS = ("strawberry.execution",)
 ACCESS_LOGGER = "uvicorn.access"
+# The Neo4j driver warns of each transaction it retries (a deadlock between two batches of a recompute,
+# a leader switch); the retry is the driver doing its job, and a write that still fails is raised.
+NEO4J_SESSION_LOGGER = "neo4j.session"
 
 
 def query_digest(text: str | None) -> str:
@@ -40,6 +43,15 @@ class _PathOnly(logging.Filter):
         return True
 
 
+class _RetriedAsInfo(logging.Filter):
+    """A retried transaction told at INFO, not as a warning: the store's own error says when one fails."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith("Transaction failed and will be retried"):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return record.levelno >= logging.getLogger().getEffectiveLevel()
+
+
 def quiet_libraries() -> None:
     """Idempotent: the app calls it when it builds its schema, whether or not :func:`configure` ran."""
     for name in QUIET_LOGGERS:
@@ -47,6 +59,9 @@ def quiet_libraries() -> None:
     access = logging.getLogger(ACCESS_LOGGER)
     if not any(isinstance(f, _PathOnly) for f in access.filters):
         access.addFilter(_PathOnly())
+    session = logging.getLogger(NEO4J_SESSION_LOGGER)
+    if not any(isinstance(f, _RetriedAsInfo) for f in session.filters):
+        session.addFilter(_RetriedAsInfo())
 
 
 def configure(level: str = "INFO") -> None:
