@@ -20,6 +20,7 @@ ACCESS_LOGGER = "uvicorn.access"
 # The Neo4j driver warns of each transaction it retries (a deadlock between two batches of a recompute,
 # a leader switch); the retry is the driver doing its job, and a write that still fails is raised.
 NEO4J_SESSION_LOGGER = "neo4j.session"
+NEO4J_RETRY = "Transaction failed and will be retried"
 
 
 def query_digest(text: str | None) -> str:
@@ -47,9 +48,10 @@ class _RetriedAsInfo(logging.Filter):
     """A retried transaction told at INFO, not as a warning: the store's own error says when one fails."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and str(record.msg).startswith("Transaction failed and will be retried"):
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return record.levelno >= logging.getLogger().getEffectiveLevel()
+        if record.levelno != logging.WARNING or not str(record.msg).startswith(NEO4J_RETRY):
+            return True
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        return logging.getLogger(record.name).isEnabledFor(logging.INFO)
 
 
 def quiet_libraries() -> None:

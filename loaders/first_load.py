@@ -1,4 +1,5 @@
-"""A first load into an empty graph through the store's bulk path (FalkorDB's GRAPH.BULK).
+"""A first load into an empty graph through the store's bulk path (FalkorDB's GRAPH.BULK; on Neo4j,
+large UNWIND transactions, app/store/neo4j_backend.py).
 
 Rows are read, checked, quarantined and refused exactly as on the Cypher path (loaders.ingest, with
 the same statement parameters from services.source_records); only the writing differs. Into an

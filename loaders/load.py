@@ -97,7 +97,7 @@ async def load_directory(
     on_ingested: Callable[[list[IngestSummary]], None] | None = None,
 ) -> tuple[list[IngestSummary], ResolveReport]:
     """Every file a manifest lists, in its order, then a batch resolution of the whole graph. Into an
-    empty embedded graph the files and the resolution's customers go through the store's bulk path
+    empty graph the files and the resolution's customers go through the store's bulk path
     (loaders.first_load) unless ``bulk`` is False; the graph is the same either way."""
     await store.setup_schema()
     await store.refuse_interrupted_bulk_load()

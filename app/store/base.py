@@ -148,7 +148,11 @@ class Store(ABC):
     async def _mark_bulk_load_started(self) -> None:
         self._bulk_token = secrets.token_hex(8)
         if not await self.write(BULK_LOAD_STARTED, {"at": clock.now_iso(), "token": self._bulk_token}):
-            raise StoreError("the graph has no version node to mark the load on", query="bulk", backend=self.backend)
+            raise StoreError(
+                "another first load began on this graph (or it has no version node to mark the load on)",
+                query="bulk",
+                backend=self.backend,
+            )
 
     async def _mark_bulk_load_done(self) -> None:
         if not await self.write(BULK_LOAD_DONE, {"token": self._bulk_token}):

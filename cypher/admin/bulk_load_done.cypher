@@ -3,5 +3,5 @@
 // view: unchanged (the version node, which no customer view shows)
 MATCH (v:SchemaVersion {id: 'graph'})
 WHERE v.bulk_load = $token
-SET v.bulk_load_started_at = null, v.bulk_load = null
+SET v.bulk_load_started_at = null, v.bulk_load = null, v.bulk_load_tried_at = null
 RETURN v.version AS version

@@ -1,4 +1,4 @@
-// The names of the indexes the database has (Neo4jStore: after a first load dropped its lookup
-// indexes, a clear builds any that are missing again).
-SHOW INDEXES YIELD name
-RETURN name
+// The indexes the database has and their state (Neo4jStore: after a first load dropped its lookup
+// indexes, a clear builds any that are missing or failed again).
+SHOW INDEXES YIELD name, state
+RETURN name, state

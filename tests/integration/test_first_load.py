@@ -5,6 +5,7 @@ files, and the same customers after resolution."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -17,7 +18,7 @@ import pytest
 
 import loaders.first_load as first_load
 from app import clock
-from app.errors import InterruptedLoad, NotBulkable
+from app.errors import InterruptedLoad, NotBulkable, StoreError
 from app.store import Store
 from app.store.base import EdgeBlock, NodeBlock
 from app.store.embedded import EmbeddedStore
@@ -303,6 +304,22 @@ async def test_an_interrupted_first_load_is_refused_until_the_graph_is_reset(
     loaded = c360(store, "load", str(copy))
     assert loaded.returncode == 0, loaded.stderr
     assert "bulk path" in loaded.stdout
+
+
+async def test_of_two_first_loads_begun_at_once_on_neo4j_one_goes_on(neo4j_store: Neo4jStore) -> None:
+    """Two processes loading the same empty graph: the second is refused before it writes anything
+    (on the embedded store the server runs one statement at a time)."""
+    await neo4j_store.clear()
+    other = Neo4jStore(neo4j_store.uri, neo4j_store.user, neo4j_store.password, neo4j_store.database)
+    await other.start()
+    try:
+        begun = await asyncio.gather(neo4j_store.begin_bulk_load(), other.begin_bulk_load(), return_exceptions=True)
+    finally:
+        await other.close()
+    assert sorted(type(b).__name__ for b in begun) == ["StoreError", "int"], begun
+    assert "another first load" in str(next(b for b in begun if isinstance(b, StoreError)))
+    await neo4j_store.clear()
+    assert not await missing_indexes(neo4j_store)
 
 
 async def test_a_reset_after_a_killed_first_load_leaves_the_graph_its_indexes(store: Store) -> None:
