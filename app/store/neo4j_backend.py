@@ -39,7 +39,7 @@ BULK_NODES = cypher("admin/bulk_nodes.neo4j")
 BULK_RELATIONSHIPS = cypher("admin/bulk_relationships.neo4j")
 INDEX_NAMES = cypher("admin/index_names.neo4j")
 # An index the schema declares (not a constraint's): a first load drops these and builds them again
-# whole at its end, which Neo4j does far faster than keeping a dozen indexes up row by row.
+# whole at its end (7-10% of a load of the 20,000-person demo, docs/benchmarks.md).
 _INDEX = re.compile(r"CREATE (?:FULLTEXT |RANGE |TEXT |POINT )?INDEX (\w+) ", re.IGNORECASE)
 # How long a first load waits for its indexes to be built again, in seconds.
 INDEX_BUILD_SECONDS = 3600
