@@ -375,7 +375,7 @@ async def load(
     ),
 ) -> None:
     """Ingest a whole directory of source files in manifest order, resolve customers, recompute the derived
-    service properties. A first load into an empty embedded graph goes through the store's bulk path."""
+    service properties. A first load into an empty graph (either store) goes through the store's bulk path."""
     store = await opened_store()
     try:
         async with store.compaction_deferred():
