@@ -180,8 +180,15 @@ class Neo4jStore(Store):
             raise StoreError(str(exc), query=query.name, backend=self.backend) from exc
 
     async def _create_schema(self) -> None:
+        """A lookup index that failed to build is dropped first, so its declaration builds it anew."""
+        for name, state in (await self._index_states()).items():
+            if state == "FAILED" and name in self._lookup_indexes():
+                await self._run(SCHEMA, f"DROP INDEX {name} IF EXISTS", None, False, None)
         await self._schema_statements()
         await self._await_indexes(300)
+
+    async def _index_states(self) -> dict[str, str]:
+        return {row["name"]: row["state"] for row in await self.read(INDEX_NAMES)}
 
     async def _schema_statements(self) -> None:
         for statement in SCHEMA.statements():
@@ -205,12 +212,8 @@ class Neo4jStore(Store):
         was killed before it ended (and any that failed to build, dropped and built again)."""
         self._bulk_nodes = None
         deleted = await super().clear(batch)
-        online = {row["name"]: row["state"] == "ONLINE" for row in await self.read(INDEX_NAMES)}
-        wanted = self._lookup_indexes()
-        if not all(online.get(name) for name in wanted):
-            for name in wanted:
-                if online.get(name) is False:
-                    await self._run(SCHEMA, f"DROP INDEX {name} IF EXISTS", None, False, None)
+        states = await self._index_states()
+        if any(states.get(name) != "ONLINE" for name in self._lookup_indexes()):
             await self._create_schema()
         return deleted
 
@@ -268,7 +271,7 @@ class Neo4jStore(Store):
     async def end_bulk_load(self) -> None:
         """The load is whole once its indexes are declared again; their building is waited for after
         the mark is off, so an index slow or failing to build costs no loaded data (the next clear or
-        schema set-up builds a failed one again)."""
+        schema set-up, the API's start or a load, builds a failed one anew)."""
         self._bulk_nodes = None
         await self._schema_statements()
         await self._mark_bulk_load_done()
