@@ -4,11 +4,18 @@ where the data keeps them so (bills), and calendar dates where a rule counts the
 
 from __future__ import annotations
 
-from calendar import monthrange
+from calendar import isleap
 from datetime import date
 from typing import TypeVar
 
 Day = TypeVar("Day", bound=date)
+# Days of each month in a common year; calendar.monthrange works out the month's first weekday too,
+# a third of a day plan's month arithmetic.
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_days(year: int, month: int) -> int:
+    return 29 if month == 2 and isleap(year) else _MONTH_DAYS[month - 1]
 
 
 def month_key(day: date) -> str:
@@ -38,4 +45,4 @@ def add_months(day: Day, months: int) -> Day:
     """The same day (and time, for a datetime) ``months`` later, or the month's last day where it is
     shorter: 31 January + 1 is 28 or 29 February, 30 November + 3 is 28 February."""
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return day.replace(year=year, month=month + 1, day=min(day.day, monthrange(year, month + 1)[1]))
+    return day.replace(year=year, month=month + 1, day=min(day.day, month_days(year, month + 1)))

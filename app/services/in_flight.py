@@ -1,14 +1,17 @@
-"""Pages of work a few at a time: the store executes one page's reads while this process works out
-another's answers, which on two cores nearly halves a recompute (one page at a time left each idle
-half of the time)."""
+"""Store work and this process's work side by side: the store executes one read while this process
+works out the answers of another. Pages a few at a time nearly halve a recompute on two cores (one page
+at a time left each idle half of the time); a day plan's reads, sent at once and used as they come,
+spare it the store's time on the reads it needs last."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 Item = TypeVar("Item")
+Answer = TypeVar("Answer")
 
 AT_ONCE = 3
 
@@ -24,3 +27,19 @@ async def in_flight(items: Iterable[Item], work: Callable[[Item], Awaitable[None
     async with asyncio.TaskGroup() as group:
         for item in items:
             group.create_task(one(item))
+
+
+@asynccontextmanager
+async def started(*reads: Awaitable[Answer]) -> AsyncIterator[list[asyncio.Future[Answer]]]:
+    """``reads`` sent at once in this order, which is the order one store executes them in; each is
+    awaited where its answer is needed. Leaving the block cancels the reads not awaited and takes the
+    failures of those that ended, so none is left running or unretrieved."""
+    futures: list[asyncio.Future[Answer]] = [asyncio.ensure_future(read) for read in reads]
+    try:
+        yield futures
+    finally:
+        for future in futures:
+            if not future.done():
+                future.cancel()
+            elif not future.cancelled():
+                future.exception()

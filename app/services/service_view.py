@@ -5,7 +5,6 @@ breach is never older than the request."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +16,7 @@ from app.churn import ChurnWarning, churn_warnings
 from app.lifecycle import Stage, lifecycle_stage
 from app.months import complete_months, months_back
 from app.rules import Rules
+from app.services.in_flight import started
 from app.sla import Case, CaseEvent, SlaState, sla_state
 from app.store import Store, cypher
 from app.working_calendar import working_calendar
@@ -204,34 +204,44 @@ def care_horizon(rules: Rules, today: date) -> date:
 
 async def read_care(store: Store, employee: str, start: date, end: date, rules: Rules) -> list[CareStanding]:
     """Care owed by ``end`` and open cases as of now of each customer ``employee`` acts for on a day of
-    ``start``..``end``: three reads anchored on the employee, at once."""
+    ``start``..``end``: three reads anchored on the employee, sent at once and worked on as they come
+    back (the store executes the later ones while this process reads the contacts and works out care)."""
     now = clock.now()
     today = clock.today()
     since = datetime.combine(care_horizon(rules, today), datetime.min.time(), clock.operator_zone())
     days = {"employee": employee, "from": start.isoformat(), "to": end.isoformat()}
-    rows, with_contacts, with_cases = await asyncio.gather(
-        store.read(CARE_OF_EMPLOYEE, days),
-        store.read(CARE_CONTACTS_OF_EMPLOYEE, {"employee": employee, "since": clock.instant(since)}),
-        store.read(OPEN_CASES_OF_EMPLOYEE, {"employee": employee, "closing": closing_events(rules)}),
-    )
-    contacts_of = {row["id"]: row["contacts"] for row in with_contacts}
-    cases_of = {row["id"]: row["cases"] for row in with_cases}
     calendar = working_calendar(rules)
-    found = []
-    for row in rows:
-        card, card_since, birth = row["customer"]
-        facts = CustomerFacts(
-            customer_id=row["id"],
-            vip_card=card or None,
-            vip_card_since=_day(card_since),
-            birth_date=_day(birth),
-            contacts=tuple(
-                Contact(clock.parse(at), "", mode, "outbound", outcome)
-                for at, mode, outcome in contacts_of.get(row["id"], ())
-            ),
+    owed: list[tuple[dict[str, Any], tuple[CareItem, ...]]] = []
+    async with started(
+        store.read(CARE_CONTACTS_OF_EMPLOYEE, {"employee": employee, "since": clock.instant(since)}),
+        store.read(CARE_OF_EMPLOYEE, days),
+        store.read(OPEN_CASES_OF_EMPLOYEE, {"employee": employee, "closing": closing_events(rules)}),
+    ) as (with_contacts, acted_for, with_cases):
+        contacts_of = {
+            row["id"]: tuple(
+                Contact(clock.parse(at), "", mode, "outbound", outcome) for at, mode, outcome in row["contacts"]
+            )
+            for row in await with_contacts
+        }
+        for row in await acted_for:
+            card, card_since, birth = row["customer"]
+            facts = CustomerFacts(
+                customer_id=row["id"],
+                vip_card=card or None,
+                vip_card_since=_day(card_since),
+                birth_date=_day(birth),
+                contacts=contacts_of.get(row["id"], ()),
+            )
+            care = tuple(care_due(facts, rules, calendar, today, end)) if facts.vip_card or facts.contacts else ()
+            owed.append((row, care))
+        cases_of = {row["id"]: row["cases"] for row in await with_cases}
+    return [
+        CareStanding(
+            row["id"],
+            row["role"],
+            tuple((first, last) for first, last in row["leaves"]),
+            care,
+            tuple(clocked(c, row["id"], rules, now) for c in cases_of.get(row["id"], ())),
         )
-        care = tuple(care_due(facts, rules, calendar, today, end)) if facts.vip_card or facts.contacts else ()
-        cases = tuple(clocked(c, row["id"], rules, now) for c in cases_of.get(row["id"], ()))
-        leaves = tuple((first, last) for first, last in row["leaves"])
-        found.append(CareStanding(row["id"], row["role"], leaves, care, cases))
-    return found
+        for row, care in owed
+    ]

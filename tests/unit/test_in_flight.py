@@ -1,0 +1,74 @@
+"""Work side by side with the store: pages a few at a time, and reads sent at once and used as they come."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import pytest
+
+from app.services.in_flight import in_flight, started
+
+
+async def test_reads_start_in_their_order_and_each_answer_is_used_when_it_comes() -> None:
+    sent: list[str] = []
+    release = {name: asyncio.Event() for name in ("first", "second")}
+
+    async def read(name: str) -> str:
+        sent.append(name)
+        await release[name].wait()
+        return name.upper()
+
+    async with started(read("first"), read("second")) as (first, second):
+        await asyncio.sleep(0)
+        assert sent == ["first", "second"], "both reads are out before either answer is awaited"
+        release["first"].set()
+        assert await first == "FIRST"
+        assert not second.done(), "the second read is still with the store while the first is worked on"
+        release["second"].set()
+        assert await second == "SECOND"
+
+
+async def test_leaving_on_a_failure_cancels_the_reads_not_awaited_and_leaves_no_failure_unretrieved() -> None:
+    unretrieved: list[object] = []
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: unretrieved.append(context))
+    never = asyncio.Event()
+
+    async def fails() -> str:
+        raise RuntimeError("store gone")
+
+    async def hangs() -> str:
+        await never.wait()
+        return "late"
+
+    try:
+        with pytest.raises(RuntimeError, match="store gone"):
+            async with started(fails(), fails(), hangs()) as (broken, also_broken, waiting):
+                await asyncio.sleep(0)
+                await broken
+        await asyncio.sleep(0)
+        assert waiting.cancelled()
+        assert also_broken.done()
+        del broken, also_broken, waiting
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(previous)
+    assert unretrieved == []
+
+
+async def test_in_flight_keeps_at_most_so_many_running() -> None:
+    running = 0
+    most = 0
+
+    async def work(item: int) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0)
+        running -= 1
+
+    await in_flight(range(10), work, at_once=3)
+    assert most == 3
