@@ -6,7 +6,8 @@ spare it the store's time on the reads it needs last."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -43,3 +44,31 @@ async def started(*reads: Awaitable[Answer]) -> AsyncIterator[list[asyncio.Futur
                 future.cancel()
             elif not future.cancelled():
                 future.exception()
+
+
+async def in_order(reads: Iterable[Awaitable[Answer]], at_once: int = AT_ONCE) -> AsyncGenerator[Answer, None]:
+    """Each read's answer in the order of ``reads``, ``at_once`` of them in flight: the next is sent
+    as soon as an answer is taken, before it is worked on, so the store always has one to execute
+    while this process works (sending a batch and waiting for its last answer left the store idle).
+    Closing the iteration early cancels the reads still in flight."""
+    pending: deque[asyncio.Future[Answer]] = deque()
+    coming = iter(reads)
+
+    def send() -> None:
+        read = next(coming, None)
+        if read is not None:
+            pending.append(asyncio.ensure_future(read))
+
+    for _ in range(at_once):
+        send()
+    try:
+        while pending:
+            answer = await pending.popleft()
+            send()
+            yield answer
+    finally:
+        for future in pending:
+            future.cancel()
+        for read in coming:
+            if asyncio.iscoroutine(read):
+                read.close()

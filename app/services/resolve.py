@@ -7,14 +7,13 @@ had), and writes in batches of one statement each.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import pickle
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,6 +30,7 @@ from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
+from app.services.in_flight import in_order
 from app.services.late_decisions import LateDecisions
 from app.store import Store, cypher
 from app.store.shards import SHARD_NUMBERS
@@ -147,7 +147,7 @@ class StoredRecords:
         repeat across a million records and are kept once."""
         shared = self._shared.setdefault
         self.values.extend(
-            tuple(shared(v, v) if type(v) is str and len(v) <= 12 else v for v in value) for value in values
+            tuple([shared(v, v) if type(v) is str and len(v) <= 12 else v for v in value]) for value in values
         )
 
     def column(self, name: str) -> list[Any]:
@@ -187,19 +187,13 @@ async def renumber_shard_zero(store: Store) -> int:
 async def read_customer_records(
     store: Store, progress: Callable[[int], None] | None = None, at_once: int = READS_AT_ONCE
 ) -> StoredRecords:
-    """Every customer record, shard by shard, a few shards in flight at once: the store executes one
-    while this process decodes another (the store's own time is a seventh of the read)."""
+    """Every customer record, shard by shard, a few shards in flight: the store executes the next while
+    this process decodes and keeps one."""
     await renumber_shard_zero(store)
     records = StoredRecords()
-    shards = list(SHARD_NUMBERS)
-    for start in range(0, len(shards), at_once):
-        pages = await asyncio.gather(
-            *(
-                store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS})
-                for shard in shards[start : start + at_once]
-            )
-        )
-        for page in pages:
+    reads = (store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS}) for shard in SHARD_NUMBERS)
+    async with aclosing(in_order(reads, at_once)) as pages:
+        async for page in pages:
             records.add(page)
             if progress:
                 progress(len(page))

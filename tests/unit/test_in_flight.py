@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
+from contextlib import aclosing
 
 import pytest
 
-from app.services.in_flight import in_flight, started
+from app.services.in_flight import in_flight, in_order, started
 
 
 async def test_reads_start_in_their_order_and_each_answer_is_used_when_it_comes() -> None:
@@ -72,3 +74,47 @@ async def test_in_flight_keeps_at_most_so_many_running() -> None:
 
     await in_flight(range(10), work, at_once=3)
     assert most == 3
+
+
+async def test_in_order_answers_in_the_reads_order_with_the_next_sent_before_an_answer_is_worked_on() -> None:
+    sent: list[int] = []
+    in_store = 0
+    most = 0
+
+    async def read(n: int) -> int:
+        nonlocal in_store, most
+        sent.append(n)
+        in_store += 1
+        most = max(most, in_store)
+        await asyncio.sleep(0.001 * (5 - n % 5))  # later reads can finish first
+        in_store -= 1
+        return n * 10
+
+    answers: list[int] = []
+    async for answer in in_order((read(n) for n in range(12)), at_once=3):
+        await asyncio.sleep(0)
+        assert len(sent) == min(12, len(answers) + 4), "the next read went out before this answer is worked on"
+        answers.append(answer)
+    assert answers == [n * 10 for n in range(12)]
+    assert most == 3
+
+
+async def test_in_order_closed_early_cancels_the_reads_in_flight_and_sends_no_more() -> None:
+    sent: list[int] = []
+    never = asyncio.Event()
+
+    async def read(n: int) -> int:
+        sent.append(n)
+        if n:
+            await never.wait()
+        return n
+
+    reads = [read(n) for n in range(6)]
+    pages = in_order(reads, at_once=3)
+    async with aclosing(pages):
+        async for first in pages:
+            assert first == 0
+            break
+    await asyncio.sleep(0)
+    assert sent == [0, 1, 2], "the read sent as the first answer was taken is cancelled before it runs"
+    assert all(inspect.getcoroutinestate(read) == inspect.CORO_CLOSED for read in reads), "none left unfinished"
