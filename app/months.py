@@ -9,8 +9,7 @@ from datetime import date
 from typing import TypeVar
 
 Day = TypeVar("Day", bound=date)
-# Days of each month in a common year; calendar.monthrange works out the month's first weekday too,
-# a third of a day plan's month arithmetic.
+# Days of each month in a common year (calendar.monthrange works out the month's first weekday too).
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
