@@ -6,6 +6,7 @@ The shipped [care] table is pinned against the operator's table first, so the da
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -22,6 +23,7 @@ from app.care_schedule import (
     care_compliance,
     care_due,
 )
+from app.months import month_days
 from app.rules import Rules, get_rules
 from app.working_calendar import working_calendar
 
@@ -87,6 +89,11 @@ def test_the_shipped_table_is_the_operators() -> None:
 )
 def test_a_month_later_stays_in_its_month(start: date, months: int, expected: date) -> None:
     assert add_months(start, months) == expected
+
+
+def test_month_lengths_are_the_calendars_for_every_month_of_every_year() -> None:
+    lengths = [(year, month, month_days(year, month)) for year in range(1, 10_000) for month in range(1, 13)]
+    assert lengths == [(year, month, monthrange(year, month)[1]) for year, month, _ in lengths]
 
 
 def test_first_visit_is_due_a_month_after_the_card_at_a_month_end() -> None:
