@@ -19,11 +19,10 @@ from app.care_schedule import (
     Contact,
     CustomerFacts,
     Trial,
-    add_months,
     care_compliance,
     care_due,
 )
-from app.months import month_days
+from app.months import add_months, month_days
 from app.rules import Rules, get_rules
 from app.working_calendar import working_calendar
 
