@@ -205,7 +205,9 @@ def care_horizon(rules: Rules, today: date) -> date:
 async def read_care(store: Store, employee: str, start: date, end: date, rules: Rules) -> list[CareStanding]:
     """Care owed by ``end`` and open cases as of now of each customer ``employee`` acts for on a day of
     ``start``..``end``: three reads anchored on the employee, sent at once and worked on as they come
-    back (the store executes the later ones while this process reads the contacts and works out care)."""
+    back (the store executes the later ones while this process reads the contacts and works out care).
+    The contacts of a backup's customers it does not act for are read too: that happens while the store
+    works, and waiting to know whom it acts for measured 0.5-2.5 ms slower."""
     now = clock.now()
     today = clock.today()
     since = datetime.combine(care_horizon(rules, today), datetime.min.time(), clock.operator_zone())
