@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cyclic_gc import cyclic_gc_paused
 from app.errors import BadInput, InterruptedLoad
 from app.services.graph_counts import source_record_count
 from app.store import Store
@@ -98,7 +99,9 @@ async def load_directory(
 ) -> tuple[list[IngestSummary], ResolveReport]:
     """Every file a manifest lists, in its order, then a batch resolution of the whole graph. Into an
     empty graph the files and the resolution's customers go through the store's bulk path
-    (loaders.first_load) unless ``bulk`` is False; the graph is the same either way."""
+    (loaders.first_load) unless ``bulk`` is False; the graph is the same either way. The cyclic collector
+    stays paused throughout (app/cyclic_gc.py), not only inside each file and the resolution: between
+    them its passes over the records held for the first resolution took 5 s of a 100,000-person load."""
     await store.setup_schema()
     await store.refuse_interrupted_bulk_load()
     entries = read_manifest(directory)
@@ -110,21 +113,32 @@ async def load_directory(
             told.append(True)
             on_ingested(summaries)
 
-    async with store.compaction_deferred():
-        loaded = None
-        if bulk:
-            loaded = await bulk_load_directory(
-                store, entries, batch_size=batch_size, on_file=on_file, on_ingested=ingested
-            )
-        if loaded is not None:
-            summaries, report = loaded
-        else:
-            summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
-            ingested(summaries)
-            from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
+    with cyclic_gc_paused():
+        async with store.compaction_deferred():
+            return await _load(store, directory, entries, batch_size, bulk, on_file, ingested)
 
-            report = await resolve_all(store)
-        log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
+
+async def _load(
+    store: Store,
+    directory: Path,
+    entries: list[ManifestEntry],
+    batch_size: int,
+    bulk: bool,
+    on_file: Callable[[ManifestEntry], Progress | None] | None,
+    ingested: Callable[[list[IngestSummary]], None],
+) -> tuple[list[IngestSummary], ResolveReport]:
+    loaded = None
+    if bulk:
+        loaded = await bulk_load_directory(store, entries, batch_size=batch_size, on_file=on_file, on_ingested=ingested)
+    if loaded is not None:
+        summaries, report = loaded
+    else:
+        summaries = await ingest_directory(store, directory, batch_size=batch_size, on_file=on_file)
+        ingested(summaries)
+        from app.services.resolve import resolve_all  # the linker's numpy only for commands that resolve
+
+        report = await resolve_all(store)
+    log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
     return summaries, report
 
 
