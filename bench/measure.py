@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
 import time
@@ -33,3 +34,10 @@ def machine() -> str:
     import os
 
     return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a running process has used (from /proc), to apportion a served
+    request's time between the API process and its store's server."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
