@@ -31,8 +31,6 @@ def measured() -> Iterator[Measured]:
 
 
 def machine() -> str:
-    import os
-
     return f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 

@@ -104,8 +104,8 @@ async def recompute(
 ) -> Recomputed:
     """Star levels of every active customer (or of ``customers`` only), every case's clocks and card
     holder's care. Only a run over every customer notes its rules and time as the last recompute.
-    Bulk work, so the cyclic collector is paused (app/cyclic_gc.py): run at the end of `c360 load`,
-    whose process still held the load's objects, its passes over them were 20 of the recompute's 34 s."""
+    Bulk work, so the cyclic collector is paused (app/cyclic_gc.py): at the end of `c360 load` the process
+    still holds the load's objects, and the collector's passes over them were 20 of the recompute's 34 s."""
     digest = rules_digest(rules)
     before = None
     with cyclic_gc_paused():
