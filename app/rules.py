@@ -422,6 +422,8 @@ class ContactRules(Strict):
     consent_kept_months: int = Field(default=5, ge=5)
     # Only one channel plans marketing with a customer in one calendar week (Monday to Sunday).
     one_channel_a_week: bool = True
+    # A touch is asked about or planned at most this many days after now (and at earliest in 1900).
+    plan_horizon_days: int = Field(default=366, ge=1)
 
     @model_validator(mode="after")
     def _windows_nest(self) -> ContactRules:

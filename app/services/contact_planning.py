@@ -19,7 +19,7 @@ from app import clock
 from app import vocabulary as v
 from app.contact_permission import Ask, Consent, Permission, Touch, permission
 from app.errors import BadInput, ConflictError, NotFoundError
-from app.fields import Invalid, one_of
+from app.fields import EARLIEST_TIME, Invalid, one_of
 from app.months import add_months
 from app.rules import Rules
 from app.store import CypherQuery, Store, cypher
@@ -96,11 +96,21 @@ async def consents_of(store: Store, customer_id: str) -> tuple[str, list[dict[st
     return str(rows[0]["customer_id"]), [dict(x) for x in rows[0]["consents"] if x.get("id")]
 
 
-def _ask(channel: str, purpose: str, mode: str | None, at: datetime, planning: bool) -> Ask:
+EARLIEST_TOUCH = datetime.fromisoformat(EARLIEST_TIME)
+
+
+def _ask(rules: Rules, channel: str, purpose: str, mode: str | None, at: datetime, planning: bool) -> Ask:
+    """A question about a touch; its moment within the days the rules look (a touch in year 1 or 9999
+    is a typing error, and the caps' windows around it would fall off the calendar)."""
+    moment = clock.aware(at)
+    horizon = rules.contact_rules.plan_horizon_days
+    if moment < EARLIEST_TOUCH or moment > clock.now() + timedelta(days=horizon):
+        reason = f"{moment.isoformat()} is not a plausible time of a touch: from 1900 to {horizon} days from now"
+        raise BadInput(f"at {reason}", [("at", reason)])
     return Ask(
         one_of(v.CHANNELS)(channel),
         one_of(v.CONTACT_PURPOSES)(purpose),
-        clock.aware(at),
+        moment,
         one_of(v.CONTACT_MODES)(mode) if mode else None,
         planning,
     )
@@ -117,7 +127,7 @@ async def contact_permission(
     store: Store, rules: Rules, customer_id: str, channel: str, purpose: str, mode: str | None, at: datetime | None
 ) -> Answer:
     """May ``channel`` touch the customer at ``at`` (now if not given) for ``purpose``?"""
-    ask = _ask(channel, purpose, mode, at or clock.now(), True)
+    ask = _ask(rules, channel, purpose, mode, at or clock.now(), True)
     facts = await read_facts(store, customer_id, ask.at)
     return Answer(facts.customer_id, judge(rules, facts, ask))
 
@@ -137,7 +147,7 @@ async def violations(
         )
     if contact.get("purpose") != "marketing" or contact.get("direction") == "inbound":
         return []
-    ask = _ask(channel, "marketing", contact.get("mode"), at, False)
+    ask = _ask(rules, channel, "marketing", contact.get("mode"), at, False)
     return [r.rule for r in judge(rules, facts, ask, leaving_out=plan_id).reasons]
 
 
@@ -157,7 +167,7 @@ async def plan_contact(store: Store, rules: Rules, plan: PlanInput, caller: str)
     Judged again when another plan for the customer was written between the read and the write."""
     if plan.summary is not None and len(plan.summary) > SUMMARY_MAX:
         raise BadInput(f"summary has more than {SUMMARY_MAX} characters", [("summary", "too long")])
-    ask = _ask(plan.channel, plan.purpose, plan.mode, plan.at, True)
+    ask = _ask(rules, plan.channel, plan.purpose, plan.mode, plan.at, True)
     for _ in range(PLAN_ATTEMPTS):
         facts = await read_facts(store, plan.customer_id, ask.at)
         answer = judge(rules, facts, ask)

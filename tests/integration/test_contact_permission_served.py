@@ -191,6 +191,33 @@ async def test_a_marketing_call_is_refused_at_planning_made_anyway_flagged_and_c
     assert rows["agent"]["rate"] == 0.5 and rows["agent"]["no_consent"] == 0
 
 
+async def test_a_touch_asked_about_or_planned_outside_the_plausible_days_is_bad_input(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """Year 1 and year 9999 once took the API down with an overflow (the caps' windows fell off the
+    calendar; found by tests/integration/test_fuzz_api.py); before 1900 or past the rules' horizon is
+    the caller's mistake, said so, and the horizon's last day still answers."""
+    p1 = (await loaded(store, tmp_path))["p1"]
+    async with api_client(store, "agent", "agent-1") as agent:
+        # Year 1 in Beijing is no instant at all (UTC's year 0): the DateTime scalar refuses it.
+        scalar = await gql(agent, PERMISSION, c=p1, p="MARKETING", m="CALL", at="0001-01-01T00:00:00+08:00")
+        assert scalar["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", scalar
+        for at in ("0001-01-01T00:00:00+00:00", "1899-12-31T23:59:59+00:00", "9999-12-31T23:59:59+00:00"):
+            asked = await gql(agent, PERMISSION, c=p1, p="MARKETING", m="CALL", at=at)
+            [error] = asked["errors"]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", asked
+            assert "not a plausible time of a touch" in error["message"] and at in error["message"], asked
+        planned = await gql(
+            agent, PLAN, plan={"customerId": p1, "purpose": "SERVICE", "at": "2028-01-01T10:00:00+08:00"}
+        )
+        [error] = planned["data"]["planContact"]["userErrors"]
+        assert (error["field"], error["code"]) == (["plan", "at"], "BAD_USER_INPUT"), planned
+        assert "2028-01-01T10:00:00+08:00 is not a plausible time of a touch" in error["message"], planned
+        assert "366 days from now" in error["message"] and planned["data"]["planContact"]["plan"] is None, planned
+        last_day = await gql(agent, PERMISSION, c=p1, p="SERVICE", at="2027-12-02T15:00:00+08:00")
+        assert last_day["data"]["contactPermission"]["allowed"] is True, last_day
+
+
 async def test_two_channels_planning_the_same_customer_the_same_week_the_second_is_refused(
     store: Store, tmp_path: Path, at_now: clock.FixedClock
 ) -> None:
