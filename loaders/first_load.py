@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app import clock
 from app.customer import INGEST_COLUMNS, RECORD_COLUMNS
 from app.errors import NotBulkable
-from app.services.source_records import Prepared, RecordWriter, Written
 from app.store import Store, cypher
 from app.store.base import EdgeBlock, NodeBlock
-from loaders.ingest import IngestSummary, check_header, ingest_file
+from loaders.checking_process import Accepted, CheckingProcess
+from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class FirstLoadGraph:
             self._offering_names[code] = name
         return found
 
-    def add(self, kind: str, rows: list[Prepared], now: str) -> None:
+    def add(self, kind: str, rows: Sequence[Accepted], now: str) -> None:
         """New records of one kind, as cypher/ingest/<kind>_new (or <kind>, for kinds without one)
         creates them in a graph without customers, stamped ``now`` as that statement's batch is."""
         if not rows:
@@ -350,33 +350,35 @@ class BulkCustomerWrites:
             await self.graph.store.write(ATTACH_CONTACTS_BY_NUMBER, {"customers": customers})
 
 
-class BulkRecordWriter(RecordWriter):
-    """A file's rows, checked as on the Cypher path (references against the records loaded before,
-    kept in ``known``), handed to the first load's graph instead of written by statements."""
-
-    def __init__(self, graph: FirstLoadGraph, store: Store, source: str, kind: str, known: set[str]) -> None:
-        super().__init__(store, source, kind, known)
-        self.graph = graph
-        self.known_service_numbers = graph.service_numbers
-
-    async def _existing(self, ids: Iterable[str]) -> dict[str, str | None]:
-        """Nothing beyond ``known``: the graph was empty, and all it holds now went through it."""
-        return {}
-
-    async def _existing_numbers(self, numbers: set[str]) -> list[str]:
-        return []
-
-    async def file_done(self) -> None:
-        self.graph.link_backups(file_done=True)
-
-    async def write(self, accepted: list[Prepared], counts: Written) -> None:
-        self.graph.add(self.kind, accepted, clock.now_iso())
-        counts.created += len(accepted)
-        counts.written += len(accepted)
-        counts.changed_ids.extend(row.rid for row in accepted)
-        self.known.update(row.rid for row in accepted)
-        if self.graph.full:
-            await self.graph.send()
+async def _add_file(
+    graph: FirstLoadGraph,
+    checking: CheckingProcess,
+    entry: ManifestEntry,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> IngestSummary:
+    """A file's rows, checked in the second process as on the Cypher path, added to the graph a batch at
+    a time; a full graph goes to the store while the next batch is checked."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    added: list[str] = []
+    async for answer in checking.checked(entry.path, entry.encoding, entry.source, entry.kind, batch_size):
+        if isinstance(answer, IngestSummary):
+            summary = answer
+            break
+        read, rows = answer
+        graph.add(entry.kind, rows, clock.now_iso())
+        added.extend(row.rid for row in rows)
+        if graph.full:
+            await graph.send()
+        if progress:
+            progress(read)
+    if entry.kind == "employees":
+        graph.link_backups(file_done=True)
+    summary.created = summary.written = len(added)
+    summary.changed_ids = added
+    summary.seconds = loop.time() - started
+    return summary
 
 
 def bulk_suitable(entries: list[ManifestEntry]) -> bool:
@@ -411,27 +413,15 @@ async def bulk_load_directory(
     from app.services.resolve import StoredRecords, resolve_all  # the linker's numpy only when it resolves
 
     graph = FirstLoadGraph(store, first_id)
-    known: set[str] = set()
     summaries = []
     try:
-        for entry in entries:
-            writer = BulkRecordWriter(graph, store, entry.source, entry.kind, known)
-            summaries.append(
-                await ingest_file(
-                    store,
-                    entry.source,
-                    entry.kind,
-                    entry.path,
-                    encoding=entry.encoding,
-                    batch_size=batch_size,
-                    known=known,
-                    progress=on_file(entry) if on_file else None,
-                    writer=writer,
-                )
-            )
+        async with CheckingProcess() as checking:
+            with quick_thread_switches():
+                for entry in entries:
+                    progress = on_file(entry) if on_file else None
+                    summaries.append(await _add_file(graph, checking, entry, batch_size, progress))
         await graph.flush()
         graph.files_done()
-        known.clear()
         log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
         if on_ingested:
             on_ingested(summaries)

@@ -27,8 +27,8 @@ import orjson
 from app.cyclic_gc import cyclic_gc_paused
 from app.errors import C360Error
 from app.ids import record_id
-from app.record_kinds import KINDS, ROW, check_row
-from app.services.source_records import Prepared, RecordWriter, Written, prepare
+from app.record_kinds import KINDS, ROW, Checked, check_row
+from app.services.source_records import Prepared, Problems, RecordWriter, Written, prepare
 from app.store import Store
 from loaders.formats import RawRow, SourceFileError, read_header, read_rows
 
@@ -92,6 +92,15 @@ class IngestSummary(Written):
     warnings_file: str | None = None
     seconds: float = 0.0
 
+    def note_rejects(self, reject: RejectWriter, warned: RejectWriter) -> None:
+        """What the file's rejects and warnings files took, once they are closed."""
+        self.rejected = reject.count
+        self.quarantined = reject.fields
+        self.quarantined_rows = reject.field_rows
+        self.rejects_file = str(reject.path) if reject.count or reject.fields else None
+        self.warned = warned.count
+        self.warnings_file = str(warned.path) if warned.count else None
+
     @property
     def rows_per_second(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
@@ -148,13 +157,13 @@ class RejectWriter:
             self._handle.close()
 
 
-def _batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
+def batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
     while batch := list(islice(rows, size)):
         yield batch
 
 
 @contextmanager
-def _quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
+def quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
     """While the preparing thread runs, the event loop waits for the interpreter lock up to the switch
     interval (5 ms by default) each time the store answers, and the store sits idle meanwhile: a
     tenth of that is a quarter less time per row."""
@@ -164,6 +173,49 @@ def _quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(before)
+
+
+# A row refused before its references were checked: line, source id, every reason, the row as read.
+Refused = tuple[int, str, list[tuple[str, str]], dict[str, Any] | None]
+
+
+def prepare_rows(
+    source: str, kind: str, raw_batch: list[RawRow], seen_in_file: set[str]
+) -> tuple[list[Prepared], list[Refused]]:
+    """Valid rows with their parameters made ahead, as if every one were to be written: most are,
+    and the write then only picks rows, so the store is not kept waiting for Python."""
+    prepared: list[Prepared] = []
+    refused: list[Refused] = []
+    for raw in raw_batch:
+        if raw.fields is None:
+            refused.append((raw.line, "", [(ROW, raw.error or "unreadable")], None))
+            continue
+        checked = check_row(kind, raw.line, raw.fields)
+        rid = record_id(source, kind, checked.source_id)
+        if not checked.problems and rid in seen_in_file:
+            checked.problems.append(("source_id", f"{checked.source_id!r} appears twice in this file"))
+        if checked.problems:
+            refused.append((raw.line, checked.source_id, checked.faults, raw.fields))
+            continue
+        seen_in_file.add(rid)
+        prepared.append(prepare(source, kind, checked))
+    return prepared, refused
+
+
+def note_checked(
+    accepted: list[Prepared], refused: list[tuple[Checked, Problems]], reject: RejectWriter, warned: RejectWriter
+) -> None:
+    """The rows a reference check refused, and the accepted rows' set-aside fields and warnings."""
+    for checked, problems in refused:
+        reject.add(checked.line, checked.source_id, checked.faults + problems, checked.original)
+    for row in accepted:
+        checked = row.checked
+        if checked.quarantined:
+            reject.add_fields(
+                checked.line, checked.source_id, [(q.field, q.reason) for q in checked.quarantined], checked.original
+            )
+        if checked.warnings:
+            warned.add(checked.line, checked.source_id, checked.warnings, checked.original)
 
 
 class Ingest:
@@ -192,23 +244,11 @@ class Ingest:
         self, batch: list[Prepared], reject: RejectWriter, warned: RejectWriter
     ) -> list[Prepared]:
         accepted, refused = await self.writer.check_references(batch)
-        for checked, problems in refused:
-            reject.add(checked.line, checked.source_id, checked.faults + problems, checked.original)
-        for row in accepted:
-            checked = row.checked
-            if checked.quarantined:
-                reject.add_fields(
-                    checked.line,
-                    checked.source_id,
-                    [(q.field, q.reason) for q in checked.quarantined],
-                    checked.original,
-                )
-            if checked.warnings:
-                warned.add(checked.line, checked.source_id, checked.warnings, checked.original)
+        note_checked(accepted, refused, reject, warned)
         return accepted
 
     async def run(self, path: Path, encoding: str = "utf-8") -> IngestSummary:
-        with cyclic_gc_paused(), _quick_thread_switches():
+        with cyclic_gc_paused(), quick_thread_switches():
             return await self._run(path, encoding)
 
     async def _run(self, path: Path, encoding: str) -> IngestSummary:
@@ -219,12 +259,12 @@ class Ingest:
         warned = RejectWriter(warnings_path(path), issues=False)
         pending: asyncio.Task[None] | None = None
         seen_in_file: set[str] = set()
-        batches = _batches(read_rows(path, encoding), self.batch_size)
+        batches_read = batches(read_rows(path, encoding), self.batch_size)
         try:
             while True:
                 # The next batch is read, checked and turned into statement parameters in a thread
                 # while the store writes the last one: Python works on one core, the store on the other.
-                read, prepared = await asyncio.to_thread(self._prepare_next, batches, reject, seen_in_file)
+                read, prepared = await asyncio.to_thread(self._prepare_next, batches_read, reject, seen_in_file)
                 if not read:
                     break
                 summary.read += read
@@ -242,41 +282,22 @@ class Ingest:
                 pending.cancel()
             reject.close()
             warned.close()
-        summary.rejected = reject.count
-        summary.quarantined = reject.fields
-        summary.quarantined_rows = reject.field_rows
-        summary.rejects_file = str(reject.path) if reject.count or reject.fields else None
-        summary.warned = warned.count
-        summary.warnings_file = str(warned.path) if warned.count else None
+        summary.note_rejects(reject, warned)
         summary.seconds = asyncio.get_running_loop().time() - started
         return summary
 
     def _prepare_next(
-        self, batches: Iterator[list[RawRow]], reject: RejectWriter, seen_in_file: set[str]
+        self, rows: Iterator[list[RawRow]], reject: RejectWriter, seen_in_file: set[str]
     ) -> tuple[int, list[Prepared]]:
-        raw_batch = next(batches, None)
+        raw_batch = next(rows, None)
         if raw_batch is None:
             return 0, []
         return len(raw_batch), self._prepare(raw_batch, reject, seen_in_file)
 
     def _prepare(self, raw_batch: list[RawRow], reject: RejectWriter, seen_in_file: set[str]) -> list[Prepared]:
-        """Valid rows with their parameters made ahead, as if every one were to be written: most are,
-        and the write then only picks rows, so the store is not kept waiting for Python."""
-        prepared: list[Prepared] = []
-        source, kind = self.source, self.kind
-        for raw in raw_batch:
-            if raw.fields is None:
-                reject.add(raw.line, "", [(ROW, raw.error or "unreadable")], None)
-                continue
-            checked = check_row(kind, raw.line, raw.fields)
-            rid = record_id(source, kind, checked.source_id)
-            if not checked.problems and rid in seen_in_file:
-                checked.problems.append(("source_id", f"{checked.source_id!r} appears twice in this file"))
-            if checked.problems:
-                reject.add(raw.line, checked.source_id, checked.faults, raw.fields)
-                continue
-            seen_in_file.add(rid)
-            prepared.append(prepare(source, kind, checked))
+        prepared, refused = prepare_rows(self.source, self.kind, raw_batch, seen_in_file)
+        for line, source_id, problems, row in refused:
+            reject.add(line, source_id, problems, row)
         return prepared
 
 

@@ -6,10 +6,11 @@ files, and the same customers after resolution."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from app.store.neo4j_backend import INDEX_NAMES, Neo4jStore
 from demo import generate
 from demo.operator import CLOCK_START
 from loaders.first_load import FirstLoadGraph
+from loaders.formats import SourceFileError
 from loaders.ingest import IngestSummary
 from loaders.load import demo_if_empty, load_directory
 from tests.conftest import c360, cypher_of_tests, rewrite
@@ -377,3 +379,107 @@ async def test_the_demo_is_loaded_anew_over_an_interrupted_first_load(store: Sto
     directory = await demo_if_empty(store, tmp_path / "demo", 30, 7)
     assert directory is not None and (directory / "manifest.json").exists()
     assert (await graph_of(store))[0] == [n for n in (await graph_of(store))[0] if b"SchemaVersion" in n]
+
+
+def _checking_processes() -> list[int]:
+    """This process's children that check a first load's rows (loaders/checking_process.py)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if lines.get("PPid", "").strip() == str(os.getpid()) and b"loaders.checking_process" in command:
+            found.append(int(status.parent.name))
+    return found
+
+
+@pytest.fixture
+def flawed_demo_files(demo_files: Path) -> Path:
+    """The small demo with rows the checks refuse or set aside: a bill of an account no file has, a
+    bill whose id repeats, a birth date after the fixed clock's day (before the wall clock's), a contact
+    handled by an employee no file has, and a line that no encoding reads."""
+    bills = {"done": 0}
+
+    def break_bills(row: dict[str, str]) -> bool:
+        bills["done"] += 1
+        if bills["done"] == 3:
+            row["account_source_id"] = "CA_NOWHERE"
+            return True
+        if bills["done"] == 5:
+            row["source_id"] = "CB00000001"
+            return True
+        return False
+
+    assert rewrite(demo_files / "crm" / "bills.csv", "utf-8", break_bills) == 2
+    born = (CLOCK_START + timedelta(days=5)).date().isoformat()
+    assert born < date.today().isoformat()
+    customers = {"done": False}
+
+    def unborn(row: dict[str, str]) -> bool:
+        if customers["done"] or not row["birth_date"]:
+            return False
+        customers["done"] = True
+        row["birth_date"] = born
+        return True
+
+    assert rewrite(demo_files / "web" / "customers.csv", "utf-8", unborn) == 1
+    handled = {"done": False}
+
+    def by_nobody(row: dict[str, str]) -> bool:
+        if handled["done"] or not row["employee_id"] or not row["customer_source_id"]:
+            return False
+        handled["done"] = True
+        row["employee_id"] = "HE_NOBODY"
+        return True
+
+    assert rewrite(demo_files / "am_app" / "contacts.csv", "utf-8", by_nobody) == 1
+    contacts = demo_files / "hotline" / "contacts.csv"
+    lines = contacts.read_bytes().splitlines(keepends=True)
+    contacts.write_bytes(b"".join(lines[:4]) + b"\xff\xff broken line\n" + b"".join(lines[4:]))
+    return demo_files
+
+
+async def test_rows_a_first_load_refuses_or_sets_aside_are_the_statements_own(
+    store: Store, flawed_demo_files: Path, demo_clock: None
+) -> None:
+    """Checked in the second process as of this one's (fixed) clock, with the same rejects files,
+    summaries and graph as the statements' checks in this process."""
+    await store.clear()
+    before = store.stats.by_query.get("bulk", 0)
+    summaries, _ = await load_directory(store, flawed_demo_files, batch_size=7)
+    assert store.stats.by_query.get("bulk", 0) > before
+    assert not _checking_processes()
+    in_bulk = await graph_of(store), outcome(summaries, flawed_demo_files)
+    await store.clear()
+    summaries, _ = await load_directory(store, flawed_demo_files, batch_size=7, bulk=False)
+    by_statements = await graph_of(store), outcome(summaries, flawed_demo_files)
+    assert in_bulk == by_statements
+
+    rejects = {name: text for name, text in in_bulk[1][1] if name.endswith(".rejects.csv")}
+    bills = rejects["crm/bills.csv.rejects.csv"]
+    assert "CA_NOWHERE" in bills and "does not exist" in bills
+    assert "'CB00000001' appears twice in this file" in bills
+    assert "is not a plausible birth date" in rejects["web/customers.csv.rejects.csv"]
+    assert ",field,employee_id," in rejects["am_app/contacts.csv.rejects.csv"]
+    assert "5,,row,(row),bytes do not decode as utf-8" in rejects["hotline/contacts.csv.rejects.csv"]
+    shown = {(s["source"], s["kind"]): s for s in in_bulk[1][0]}
+    assert shown[("crm", "bills")]["rejected"] == 2
+    assert shown[("web", "customers")]["quarantined"] == 1
+    assert shown[("hotline", "contacts")]["rejected"] == 1
+
+
+async def test_a_file_the_checking_process_cannot_read_fails_the_first_load_naming_it(
+    store: Store, demo_files: Path, demo_clock: None
+) -> None:
+    """Read in the second process, a file in another encoding than the manifest's stops the load with
+    the reader's own message, the graph is left empty and the process is gone."""
+    customers = demo_files / "crm" / "customers.csv"
+    customers.write_bytes(customers.read_text(encoding="utf-8").encode("gb18030"))
+    await store.clear()
+    with pytest.raises(SourceFileError, match=r"crm/customers\.csv: line 2 does not decode as utf-8.*gb18030"):
+        await load_directory(store, demo_files)
+    assert not _checking_processes()
+    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
+    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
