@@ -432,15 +432,18 @@ class EmbeddedServer:
             return self.process.poll() is None
         return listening(self.socket_path)
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """Stop the server if we own it; SIGTERM makes Redis flush the append-only file first."""
+    def stop(self, timeout: float = 15.0, *, graceful: bool = True) -> None:
+        """Stop the server if we own it; SIGTERM makes Redis flush the append-only file first. Not
+        ``graceful``: killed at once, for a server whose data directory was removed under it: Redis
+        would remove its socket and pid files by path on the way out, and those paths may be another
+        store's now."""
         with self._guard:
-            self._stop(timeout)
+            self._stop(timeout, signal.SIGTERM if graceful else signal.SIGKILL)
 
-    def _stop(self, timeout: float = 15.0) -> None:
+    def _stop(self, timeout: float = 15.0, how: signal.Signals = signal.SIGTERM) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(how)
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

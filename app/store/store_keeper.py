@@ -62,11 +62,11 @@ def stop_kept_store(data_dir: Path, timeout: float = 60.0) -> str:
     raise StoreError(f"the store keeper (pid {pid}) did not stop within {timeout:g} s", backend="embedded")
 
 
-def keep(server: EmbeddedServer, idle_seconds: float, stop: threading.Event) -> str:
-    """Keep ``server`` answering until it has had no client for ``idle_seconds`` or ``stop`` is
-    set; returns why it stopped. The keeper's own question about clients is not counted."""
+def keep(server: EmbeddedServer, idle_seconds: float, stop: threading.Event, directory: tuple[int, int] | None) -> str:
+    """Keep ``server`` answering until it has had no client for ``idle_seconds``, ``stop`` is set or
+    its data ``directory`` (as it was at the start) is gone; returns why it stopped. The keeper's own
+    question about clients is not counted."""
     last_client = time.monotonic()
-    directory = _identity(server.data_dir)
     while not stop.wait(LOOK_EVERY):
         now = _identity(server.data_dir)
         if now is None:
@@ -118,12 +118,17 @@ def main(argv: list[str] | None = None) -> int:
     pid_file = server.data_dir / KEEPER_PID_NAME
     pid_file.write_text(f"{os.getpid()}\n")
     log.info("keeping the store on %s (pid %s) until %g s without a client", server.socket_path, os.getpid(), args.idle)
+    directory = _identity(server.data_dir)
     try:
-        why = keep(server, args.idle, stop)
+        why = keep(server, args.idle, stop, directory)
         log.info("stopping the store: %s", why)
     finally:
-        server.stop()
-        pid_file.unlink(missing_ok=True)
+        if _identity(server.data_dir) == directory:
+            server.stop()
+            pid_file.unlink(missing_ok=True)
+        else:
+            # The paths may be a new store's by now: its socket and pid files are left alone.
+            server.stop(graceful=False)
     return 0
 
 

@@ -133,6 +133,26 @@ def test_the_keeper_stops_its_store_when_the_data_directory_is_replaced(data_dir
         shutil.rmtree(moved, ignore_errors=True)
 
 
+def test_a_store_in_a_data_directory_made_anew_outlives_the_old_store(data_dir: Path) -> None:
+    """Removed and made again, and a store started in it at once: the old keeper's store goes without
+    taking the new one's socket and pid files with it (Redis removes them by path when it shuts down)."""
+    assert cli(data_dir, "store", "health").returncode == 0
+    old_server, old_keeper = server_pid(data_dir), keeper_pid(data_dir)
+    shutil.rmtree(data_dir)
+    data_dir.mkdir()
+    assert cli(data_dir, "store", "health").returncode == 0
+    new_server, new_keeper = server_pid(data_dir), keeper_pid(data_dir)
+    assert new_server != old_server and new_keeper not in (None, old_keeper)
+    assert wait_until(lambda: not Path(f"/proc/{old_server}").exists(), 20), "the old store was kept"
+    assert wait_until(lambda: not Path(f"/proc/{old_keeper}").exists(), 20), "the old keeper was kept"
+    assert (data_dir / SOCKET_NAME).exists() and ping(data_dir / SOCKET_NAME)
+    assert server_pid(data_dir) == new_server and keeper_pid(data_dir) == new_keeper
+    started = time.monotonic()
+    done = cli(data_dir, "store", "health")
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 20
+
+
 def test_the_keeper_restarts_a_store_that_dies(data_dir: Path, customers_file: Path) -> None:
     assert cli(data_dir, "ingest", str(customers_file), "--source", "crm", "--kind", "customers").returncode == 0
     dead = server_pid(data_dir)
