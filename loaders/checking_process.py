@@ -166,7 +166,13 @@ class CheckingProcess:
     async def __aenter__(self) -> CheckingProcess:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            # Out of the terminal's process group: Ctrl-C is the load's to handle, and the load ends
+            # this process by closing its stdin (as a load that dies does).
+            start_new_session=True,
         )
         with contextlib.suppress(AttributeError, OSError):  # Linux's larger pipe: fewer waits for the lock
             fcntl.fcntl(self._process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[union-attr]

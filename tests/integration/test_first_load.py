@@ -8,6 +8,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -30,7 +35,7 @@ from loaders.first_load import FirstLoadGraph
 from loaders.formats import SourceFileError
 from loaders.ingest import IngestSummary
 from loaders.load import demo_if_empty, load_directory
-from tests.conftest import c360, cypher_of_tests, rewrite
+from tests.conftest import NEO4J_VARIABLES, c360, cypher_of_tests, rewrite
 
 ALL_NODES = cypher_of_tests("all_nodes")
 ALL_RELATIONSHIPS = cypher_of_tests("all_relationships")
@@ -381,8 +386,8 @@ async def test_the_demo_is_loaded_anew_over_an_interrupted_first_load(store: Sto
     assert (await graph_of(store))[0] == [n for n in (await graph_of(store))[0] if b"SchemaVersion" in n]
 
 
-def _checking_processes() -> list[int]:
-    """This process's children that check a first load's rows (loaders/checking_process.py)."""
+def _checking_processes(parent: int | None = None) -> list[int]:
+    """The children of ``parent`` (this process) that check a first load's rows (loaders/checking_process.py)."""
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -390,7 +395,7 @@ def _checking_processes() -> list[int]:
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if lines.get("PPid", "").strip() == str(os.getpid()) and b"loaders.checking_process" in command:
+        if lines.get("PPid", "").strip() == str(parent or os.getpid()) and b"loaders.checking_process" in command:
             found.append(int(status.parent.name))
     return found
 
@@ -483,3 +488,39 @@ async def test_a_file_the_checking_process_cannot_read_fails_the_first_load_nami
     assert not _checking_processes()
     nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
+
+
+def test_ctrl_c_during_a_first_load_ends_both_processes_quietly(tmp_path: Path) -> None:
+    """Ctrl-C reaches the load and its checking process together (one process group): the load stops,
+    ends the checking process, empties the graph and exits 130; no traceback, no process left."""
+    demo = tmp_path / "demo"
+    generate(demo, 3000, seed=5)
+    data = Path(tempfile.mkdtemp(prefix="c360-int-", dir="/tmp"))  # a short path for the store's socket
+    env = {k: v for k, v in os.environ.items() if k not in NEO4J_VARIABLES}
+    env.update(C360_DATA_DIR=str(data), C360_STORE_KEEP_SECONDS="0")
+    try:
+        load = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "load", str(demo)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        deadline = time.monotonic() + 60
+        while not _checking_processes(load.pid) and load.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        checker = _checking_processes(load.pid)
+        assert checker, "no checking process was seen while the load ran"
+        os.killpg(load.pid, signal.SIGINT)
+        output, _ = load.communicate(timeout=60)
+        assert load.returncode == 130, output
+        assert "Traceback" not in output.decode()
+        assert not Path(f"/proc/{checker[0]}").exists()
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "load", str(demo)], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "bulk path" in done.stdout
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
