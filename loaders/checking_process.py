@@ -21,24 +21,32 @@ import struct
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from app import clock
+from app.errors import C360Error
 from app.services.source_records import RecordWriter
 from app.store import Store
-from loaders.formats import SourceFileError, read_rows
+from loaders.formats import read_rows
 from loaders.ingest import IngestSummary, RejectWriter, batches, note_checked, prepare_rows, rejects_path, warnings_path
 
 _LENGTH = struct.Struct("<Q")
-_ROOT = Path(__file__).resolve().parents[1]
 # An answer is a few megabytes; a pipe of a megabyte (Linux's most without privileges) takes it in a
 # few reads, each of which waits for this process's interpreter lock.
 _PIPE_BYTES = 1 << 20
 # Batches the second process may check ahead of the graph's building.
 AHEAD = 2
+
+
+class CheckingProcessFailed(C360Error):
+    """The second process ended, or failed in a way it could not send back as its own error: not a
+    fault of the files."""
+
+    code = "LOAD_CHECKS_FAILED"
 
 
 class Accepted(NamedTuple):
@@ -139,7 +147,8 @@ def _serve() -> None:
         try:
             answer = (token, load.answer(token, now, opening))
         except Exception as exc:  # noqa: BLE001 - the file's reader raises it in the loading process
-            answer = (token, exc if _picklable(exc) else SourceFileError(f"{type(exc).__name__}: {exc}"))
+            exc.add_note(traceback.format_exc())  # notes are pickled; the traceback is not
+            answer = (token, exc if _picklable(exc) else CheckingProcessFailed(traceback.format_exc()))
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         answers.write(_LENGTH.pack(len(data)) + data)
         answers.flush()
@@ -164,9 +173,11 @@ class CheckingProcess:
         self._tokens = 0
 
     async def __aenter__(self) -> CheckingProcess:
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])))
+        # This process's own path, not the working directory's (-P): a loaders/ or app/ package where
+        # the load was started must not stand in for the project's.
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
+            [sys.executable, "-P", "-m", __name__],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -187,7 +198,8 @@ class CheckingProcess:
             return
         self._process = None
         if process.stdin is not None:
-            process.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # it died first: nothing to tell it
+                process.stdin.close()
         try:
             await asyncio.to_thread(process.wait, 30)
         except subprocess.TimeoutExpired:
@@ -199,16 +211,29 @@ class CheckingProcess:
     def _read(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._process is not None and self._process.stdout is not None
         answers = self._process.stdout
-        while len(head := answers.read(_LENGTH.size)) == _LENGTH.size:
-            data = answers.read(_LENGTH.unpack(head)[0])
-            loop.call_soon_threadsafe(self._arrived.put_nowait, data)
-        loop.call_soon_threadsafe(self._arrived.put_nowait, None)
+        with contextlib.suppress(RuntimeError):  # the loop closed first: nobody waits for answers
+            while len(head := answers.read(_LENGTH.size)) == _LENGTH.size:
+                size = _LENGTH.unpack(head)[0]
+                if len(data := answers.read(size)) != size:
+                    break  # cut off mid-answer: it died
+                loop.call_soon_threadsafe(self._arrived.put_nowait, data)
+            loop.call_soon_threadsafe(self._arrived.put_nowait, None)
 
     def _ask(self, token: int, opening: tuple[Any, ...] | None = None) -> None:
         assert self._process is not None and self._process.stdin is not None
         data = pickle.dumps((token, clock.now(), opening), protocol=pickle.HIGHEST_PROTOCOL)
-        self._process.stdin.write(_LENGTH.pack(len(data)) + data)
-        self._process.stdin.flush()
+        try:
+            self._process.stdin.write(_LENGTH.pack(len(data)) + data)
+            self._process.stdin.flush()
+        except BrokenPipeError:
+            raise self._ended() from None
+
+    def _ended(self) -> CheckingProcessFailed:
+        code = None
+        if self._process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self._process.wait(timeout=5)
+        return CheckingProcessFailed(f"the process checking the load's rows ended (exit code {code}); see above")
 
     async def _answer(self, token: int) -> Any:
         """The next answer for ``token``; answers left over from a file given up on are passed by."""
@@ -216,8 +241,7 @@ class CheckingProcess:
             data = await self._arrived.get()
             if data is None:
                 self._arrived.put_nowait(None)
-                code = self._process.poll() if self._process else None
-                raise SourceFileError(f"the process checking the load's rows ended (exit code {code}); see above")
+                raise self._ended()
             found, answer = pickle.loads(data)
             if found != token:
                 continue

@@ -17,6 +17,7 @@ each (source, kind) once; otherwise, or when a value cannot go in bulk, the load
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from app.customer import INGEST_COLUMNS, RECORD_COLUMNS
 from app.errors import NotBulkable
 from app.store import Store, cypher
 from app.store.base import EdgeBlock, NodeBlock
-from loaders.checking_process import Accepted, CheckingProcess
+from loaders.checking_process import Accepted, CheckingProcess, CheckingProcessFailed
 from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
@@ -95,8 +96,6 @@ class FirstLoadGraph:
         self._offering_names: dict[str, str | None] = {}
         self._offering_names_sent: dict[str, str | None] = {}
         self.subscriptions_by_number: dict[str, list[int]] = {}
-        # Service numbers of the subscriptions loaded: contacts that name only a number must name one.
-        self.service_numbers: set[str] = set()
         self.calls = 0
         self._sending: asyncio.Task[None] | None = None
         # What a first resolution in the same load needs (BulkCustomerWrites): the customer records as
@@ -199,7 +198,6 @@ class FirstLoadGraph:
         elif kind == "subscriptions":
             number = p["node"]["service_no"]
             self.subscriptions_by_number.setdefault(number, []).append(node)
-            self.service_numbers.add(number)
             if p.get("offering") is not None:
                 self._edge("ON_OFFERING", node, self._offering(p["offering"], p.get("offering_name")))
             if p.get("account") is not None:
@@ -234,9 +232,8 @@ class FirstLoadGraph:
         return self._pending >= self.nodes_per_call or edges >= 4 * self.nodes_per_call
 
     def files_done(self) -> None:
-        """The indexes only the files' rows look things up in go before resolution needs the memory
-        (cleared in place: each file's writer holds the set of service numbers too)."""
-        for index in (self.accounts, self.channels, self.cases, self.subscriptions_by_number, self.service_numbers):
+        """The indexes only the files' rows look things up in go before resolution needs the memory."""
+        for index in (self.accounts, self.channels, self.cases, self.subscriptions_by_number):
             index.clear()
 
     async def send(self) -> None:
@@ -362,17 +359,22 @@ async def _add_file(
     loop = asyncio.get_running_loop()
     started = loop.time()
     added: list[str] = []
-    async for answer in checking.checked(entry.path, entry.encoding, entry.source, entry.kind, batch_size):
-        if isinstance(answer, IngestSummary):
-            summary = answer
-            break
-        read, rows = answer
-        graph.add(entry.kind, rows, clock.now_iso())
-        added.extend(row.rid for row in rows)
-        if graph.full:
-            await graph.send()
-        if progress:
-            progress(read)
+    summary = None
+    checked = checking.checked(entry.path, entry.encoding, entry.source, entry.kind, batch_size)
+    async with contextlib.aclosing(checked):
+        async for answer in checked:
+            if isinstance(answer, IngestSummary):
+                summary = answer
+                break
+            read, rows = answer
+            graph.add(entry.kind, rows, clock.now_iso())
+            added.extend(row.rid for row in rows)
+            if graph.full:
+                await graph.send()
+            if progress:
+                progress(read)
+    if summary is None:
+        raise CheckingProcessFailed(f"{entry.path}: the checking process ended the file without its summary")
     if entry.kind == "employees":
         graph.link_backups(file_done=True)
     summary.created = summary.written = len(added)

@@ -176,7 +176,7 @@ def quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
 
 
 # A row refused before its references were checked: line, source id, every reason, the row as read.
-Refused = tuple[int, str, list[tuple[str, str]], dict[str, Any] | None]
+Refused = tuple[int, str, Problems, dict[str, Any] | None]
 
 
 def prepare_rows(
@@ -230,10 +230,8 @@ class Ingest:
         batch_size: int = 5000,
         known: set[str] | None = None,
         progress: Callable[[int], None] | None = None,
-        writer: RecordWriter | None = None,
     ) -> None:
-        """``writer``: where checked rows go (a first load's bulk graph); statements by default."""
-        self.writer = writer or RecordWriter(store, source, kind, known)
+        self.writer = RecordWriter(store, source, kind, known)
         self.store = store
         self.source = source
         self.kind = kind
@@ -311,8 +309,5 @@ async def ingest_file(
     batch_size: int = 5000,
     known: set[str] | None = None,
     progress: Callable[[int], None] | None = None,
-    writer: RecordWriter | None = None,
 ) -> IngestSummary:
-    return await Ingest(store, source, kind, batch_size=batch_size, known=known, progress=progress, writer=writer).run(
-        path, encoding
-    )
+    return await Ingest(store, source, kind, batch_size=batch_size, known=known, progress=progress).run(path, encoding)

@@ -11,6 +11,7 @@ becoming the owner itself.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -35,6 +36,7 @@ SOCKET_NAME = "falkordb.sock"
 LOG_NAME = "falkordb.log"
 LOCK_NAME = "store.lock"
 KEEPER_PID_NAME = "store-keeper.pid"
+SERVER_PID_NAME = "falkordb.pid"
 KEEPER_LOG_NAME = "store-keeper.log"
 # Redis rewrites the append-only file once it has grown by this share since the last rewrite (its
 # default); loads hold that off and rewrite once at their end (EmbeddedStore.hold_compaction).
@@ -374,7 +376,7 @@ class EmbeddedServer:
             "--logfile",
             str(self.log_path),
             "--pidfile",
-            str(self.data_dir / "falkordb.pid"),
+            str(self.data_dir / SERVER_PID_NAME),
             "--daemonize",
             "no",
             "--protected-mode",
@@ -443,7 +445,12 @@ class EmbeddedServer:
     def _stop(self, timeout: float = 15.0, how: signal.Signals = signal.SIGTERM) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
-            process.send_signal(how)
+            if how == signal.SIGKILL:
+                # Its whole session (it leads one): an append-only file rewrite it forked goes with it.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.send_signal(how)
             try:
                 process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:

@@ -12,6 +12,7 @@ keeper that finds another process owning the server exits at once.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -22,7 +23,14 @@ from pathlib import Path
 from types import FrameType
 
 from app.errors import StoreError
-from app.store.falkordb_server import KEEPER_PID_NAME, SOCKET_NAME, EmbeddedServer, connected_clients, ping
+from app.store.falkordb_server import (
+    KEEPER_PID_NAME,
+    SERVER_PID_NAME,
+    SOCKET_NAME,
+    EmbeddedServer,
+    connected_clients,
+    ping,
+)
 
 log = logging.getLogger("app.store.store_keeper")
 # How often the keeper looks at the server: a crash is noticed, and idleness measured, this finely.
@@ -90,7 +98,7 @@ def keep(server: EmbeddedServer, idle_seconds: float, stop: threading.Event, dir
 def _identity(directory: Path) -> tuple[int, int] | None:
     try:
         found = directory.stat()
-    except FileNotFoundError:
+    except OSError:  # gone, or no longer reachable: either way no client finds it there
         return None
     return (found.st_dev, found.st_ino) if stat.S_ISDIR(found.st_mode) else None
 
@@ -119,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     pid_file.write_text(f"{os.getpid()}\n")
     log.info("keeping the store on %s (pid %s) until %g s without a client", server.socket_path, os.getpid(), args.idle)
     directory = _identity(server.data_dir)
+    # The directory itself, whatever its name becomes: a moved one's files are removed from it alone.
+    held = os.open(server.data_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         why = keep(server, args.idle, stop, directory)
         log.info("stopping the store: %s", why)
@@ -127,8 +137,12 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
             pid_file.unlink(missing_ok=True)
         else:
-            # The paths may be a new store's by now: its socket and pid files are left alone.
+            # The paths may be a new store's by now: killed, Redis removes nothing by path.
             server.stop(graceful=False)
+            for name in (SOCKET_NAME, SERVER_PID_NAME, KEEPER_PID_NAME):
+                with contextlib.suppress(OSError):
+                    os.unlink(name, dir_fd=held)
+        os.close(held)
     return 0
 
 

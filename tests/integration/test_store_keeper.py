@@ -125,6 +125,9 @@ def test_the_keeper_stops_its_store_when_the_data_directory_is_replaced(data_dir
     try:
         assert wait_until(lambda: not Path(f"/proc/{server}").exists(), 20), "the store was kept"
         assert "was replaced" in (moved / KEEPER_LOG_NAME).read_text()
+        # Its files go from where they are now, so no later `c360 store stop` there signals a reused pid.
+        assert wait_until(lambda: keeper_pid(moved) is None, 20)
+        assert not [p.name for p in moved.iterdir() if p.name in (SOCKET_NAME, "falkordb.pid", "store-keeper.pid")]
     finally:
         kept = keeper_pid(moved)
         if kept is not None:
