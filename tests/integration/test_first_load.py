@@ -31,6 +31,7 @@ from app.store.embedded import EmbeddedStore
 from app.store.neo4j_backend import INDEX_NAMES, Neo4jStore
 from demo import generate
 from demo.operator import CLOCK_START
+from loaders.checking_process import CheckingProcessFailed
 from loaders.first_load import FirstLoadGraph
 from loaders.formats import SourceFileError
 from loaders.ingest import IngestSummary
@@ -524,3 +525,21 @@ def test_ctrl_c_during_a_first_load_ends_both_processes_quietly(tmp_path: Path) 
         assert "bulk path" in done.stdout
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+async def test_a_checking_process_that_dies_fails_the_first_load_as_its_own_error(
+    store: Store, demo_files: Path, demo_clock: None
+) -> None:
+    """Killed mid-load (the kernel's out-of-memory killer, say): the load fails at once naming the
+    process, not a file, and the graph is left empty."""
+    await store.clear()
+    loading = asyncio.create_task(load_directory(store, demo_files, batch_size=7))
+    deadline = time.monotonic() + 60
+    while not (found := _checking_processes()) and not loading.done() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert found, "no checking process was seen while the load ran"
+    os.kill(found[0], signal.SIGKILL)
+    with pytest.raises(CheckingProcessFailed, match=r"the process checking the load's rows ended \(exit code -9\)"):
+        await asyncio.wait_for(loading, 60)
+    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
+    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
