@@ -2,7 +2,8 @@
 large UNWIND transactions, app/store/neo4j_backend.py).
 
 Rows are read, checked, quarantined and refused exactly as on the Cypher path (loaders.ingest, with
-the same statement parameters from services.source_records); only the writing differs. Into an
+the same statement parameters from services.source_records), in a second process beside this one
+(loaders.checking_process); only the writing differs. Into an
 empty graph the ``cypher/ingest/*_new`` statements find no customers to hang holdings on, so what
 they create is fixed by the rows alone: each source record, the node it describes, and the
 relationships to accounts, offerings, channels, employees, cases and subscriptions already loaded.
