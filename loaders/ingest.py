@@ -164,9 +164,10 @@ def batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 @contextmanager
 def quick_thread_switches(interval: float = 0.0005) -> Iterator[None]:
-    """While the preparing thread runs, the event loop waits for the interpreter lock up to the switch
-    interval (5 ms by default) each time the store answers, and the store sits idle meanwhile: a
-    tenth of that is a quarter less time per row."""
+    """While a helper thread runs (the one preparing rows here, the one taking a first load's checked rows
+    off its pipe), the event loop waits for the interpreter lock up to the switch interval (5 ms by
+    default) each time the store answers, and the store sits idle meanwhile: a tenth of that is a
+    quarter less time per row."""
     before = sys.getswitchinterval()
     sys.setswitchinterval(min(before, interval))
     try:
