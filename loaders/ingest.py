@@ -247,7 +247,7 @@ class Ingest:
         return accepted
 
     async def run(self, path: Path, encoding: str = "utf-8") -> IngestSummary:
-        with cyclic_gc_paused(), quick_thread_switches():
+        with cyclic_gc_paused(keep_young=self.store.leaves_reference_cycles), quick_thread_switches():
             return await self._run(path, encoding)
 
     async def _run(self, path: Path, encoding: str) -> IngestSummary:

@@ -113,7 +113,7 @@ async def load_directory(
             told.append(True)
             on_ingested(summaries)
 
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
         async with store.compaction_deferred():
             return await _load(store, directory, entries, batch_size, bulk, on_file, ingested)
 

@@ -312,7 +312,7 @@ async def resolve_all(
     load (``writes``)."""
     if records is None:
         await store.refuse_interrupted_bulk_load()
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
         return await _resolve_all(store, rules, model, progress, pairs, records, writes or StatementWrites(store))
 
 

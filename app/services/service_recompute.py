@@ -104,11 +104,11 @@ async def recompute(
 ) -> Recomputed:
     """Star levels of every active customer (or of ``customers`` only), every case's clocks and card
     holder's care. Only a run over every customer notes its rules and time as the last recompute.
-    Bulk work, so the cyclic collector is paused (app/cyclic_gc.py): at the end of `c360 load` the process
+    Bulk work, so full collections are paused (app/cyclic_gc.py): at the end of `c360 load` the process
     still holds the load's objects, and the collector's passes over them were 20 of the recompute's 34 s."""
     digest = rules_digest(rules)
     before = None
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
         if customers is None:
             before = await store.write(RECORD_RUN, {"rules": digest, "at": clock.now_iso()})
         done = Recomputed(await record_levels(store, rules, ids=customers, progress=progress))

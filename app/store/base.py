@@ -77,6 +77,8 @@ class StoreStats:
 
 class Store(ABC):
     backend: str
+    # Its driver leaves a reference cycle per statement, so bulk work keeps young collections on.
+    leaves_reference_cycles: bool = False
 
     def __init__(self) -> None:
         self.stats = StoreStats()

@@ -65,6 +65,7 @@ ROUTING_SCHEMES = {"neo4j", "neo4j+s", "neo4j+ssc"}
 
 class Neo4jStore(Store):
     backend = "neo4j"
+    leaves_reference_cycles = True
 
     def __init__(
         self,
