@@ -41,6 +41,8 @@ KEEPER_LOG_NAME = "store-keeper.log"
 # Redis rewrites the append-only file once it has grown by this share since the last rewrite (its
 # default); loads hold that off and rewrite once at their end (EmbeddedStore.hold_compaction).
 AOF_REWRITE_PERCENTAGE = 100
+# The longest a rewrite of the append-only file is waited for (a compaction, a graceful stop).
+REWRITE_SECONDS = 600.0
 # sun_path is 108 bytes on Linux, including the terminating NUL.
 MAX_SOCKET_PATH = 107
 
@@ -107,26 +109,47 @@ def shut_down(socket_path: Path, timeout: float = 60.0) -> bool:
     return True
 
 
-def connected_clients(socket_path: Path, timeout: float = 1.0) -> int | None:
-    """How many clients the server on the socket has, this question's own connection included;
-    None when nothing answers."""
+def server_info(socket_path: Path, section: str, timeout: float = 1.0) -> dict[str, str] | None:
+    """One section of the server's INFO, by field; None when nothing answers."""
+    name = section.encode()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             sock.connect(str(socket_path))
-            sock.sendall(b"*2\r\n$4\r\nINFO\r\n$7\r\nclients\r\n")
+            sock.sendall(b"*2\r\n$4\r\nINFO\r\n$%d\r\n%s\r\n" % (len(name), name))
             reply = b""
-            while b"connected_clients:" not in reply or not reply.endswith(b"\r\n\r\n"):
+            while not reply.endswith(b"\r\n\r\n"):
                 chunk = sock.recv(4096)
                 if not chunk:
                     break
                 reply += chunk
     except OSError:
         return None
-    for line in reply.decode(errors="replace").splitlines():
-        if line.startswith("connected_clients:"):
-            return int(line.split(":", 1)[1])
-    return None
+    fields = dict(line.split(":", 1) for line in reply.decode(errors="replace").splitlines() if ":" in line)
+    return fields or None
+
+
+def connected_clients(socket_path: Path, timeout: float = 1.0) -> int | None:
+    """How many clients the server on the socket has, this question's own connection included;
+    None when nothing answers."""
+    found = server_info(socket_path, "clients", timeout)
+    return int(found["connected_clients"]) if found and "connected_clients" in found else None
+
+
+def rewrite_finished(socket_path: Path, timeout: float = REWRITE_SECONDS) -> bool:
+    """Wait while the server rewrites its append-only file (a compaction a command started and did not
+    wait for); False when it still does after ``timeout``. A server stopped mid-rewrite drops the
+    rewrite, and its next start replays every statement since the last one."""
+    deadline = time.monotonic() + timeout
+    while (found := server_info(socket_path, "persistence")) is not None:
+        if found.get("aof_rewrite_in_progress") != "1" and found.get("aof_rewrite_scheduled") != "1":
+            if found.get("aof_last_bgrewrite_status") not in (None, "ok"):
+                log.warning("the last rewrite of the append-only file on %s failed; see %s", socket_path, LOG_NAME)
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -435,7 +458,8 @@ class EmbeddedServer:
         return listening(self.socket_path)
 
     def stop(self, timeout: float = 15.0, *, graceful: bool = True) -> None:
-        """Stop the server if we own it; SIGTERM makes Redis flush the append-only file first. Not
+        """Stop the server if we own it, once a rewrite of its append-only file has finished (a command
+        may have started one and gone); SIGTERM makes Redis flush the append-only file first. Not
         ``graceful``: killed at once, for a server whose data directory was removed under it: Redis
         would remove its socket and pid files by path on the way out, and those paths may be another
         store's now."""
@@ -450,6 +474,8 @@ class EmbeddedServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
             else:
+                if not rewrite_finished(self.socket_path):
+                    log.warning("the append-only file's rewrite went on past %.0f s; stopping anyway", REWRITE_SECONDS)
                 process.send_signal(how)
             try:
                 process.wait(timeout=timeout)

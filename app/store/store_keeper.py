@@ -25,6 +25,7 @@ from types import FrameType
 from app.errors import StoreError
 from app.store.falkordb_server import (
     KEEPER_PID_NAME,
+    REWRITE_SECONDS,
     SERVER_PID_NAME,
     SOCKET_NAME,
     EmbeddedServer,
@@ -47,8 +48,9 @@ def keeper_pid(data_dir: Path) -> int | None:
     return pid
 
 
-def stop_kept_store(data_dir: Path, timeout: float = 60.0) -> str:
-    """Ask the keeper of ``data_dir``'s store to stop it and wait until it has; says what it did."""
+def stop_kept_store(data_dir: Path, timeout: float = 60.0 + REWRITE_SECONDS) -> str:
+    """Ask the keeper of ``data_dir``'s store to stop it and wait until it has (a rewrite of its
+    append-only file a command left running is waited for first); says what it did."""
     socket_path = data_dir.resolve() / SOCKET_NAME
     pid = keeper_pid(data_dir)
     if pid is None:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -275,3 +276,54 @@ def test_a_command_puts_a_store_whose_owner_died_under_a_keeper(data_dir: Path) 
         assert server_pid(data_dir) != orphan
     finally:
         shut_down(data_dir / SOCKET_NAME)
+
+
+def server_command(data_dir: Path, *words: str) -> bytes:
+    """One command to the store's server over its socket, its raw reply."""
+    request = b"*%d\r\n" % len(words) + b"".join(b"$%d\r\n%s\r\n" % (len(w), w.encode()) for w in words)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(10)
+        sock.connect(str(data_dir / SOCKET_NAME))
+        sock.sendall(request)
+        return sock.recv(65536)
+
+
+def base_sequence(data_dir: Path) -> int:
+    """The append-only file's snapshot number: each finished rewrite makes the next."""
+    manifest = (data_dir / "appendonlydir" / "c360.aof.manifest").read_text()
+    return max(int(line.split()[3]) for line in manifest.splitlines() if line.split()[-1] == "b")
+
+
+def test_a_command_leaves_its_compaction_running_and_a_stop_lets_it_finish(data_dir: Path, tmp_path: Path) -> None:
+    """A command attached to a kept store starts the rewrite of the append-only file and returns (the
+    graph is whole and answering); the keeper lets the rewrite finish before it stops the server, or
+    the next start would replay every statement since the last snapshot."""
+    first = cli(
+        data_dir,
+        "ingest",
+        str(write_csv(tmp_path / "a.csv", CUSTOMER_HEADER, [customer("a1", "甲", "", "")])),
+        "--source",
+        "crm",
+        "--kind",
+        "customers",
+    )
+    assert first.returncode == 0, first.stderr
+    assert wait_until(lambda: b"aof_rewrite_in_progress:0" in server_command(data_dir, "INFO", "persistence"), 30)
+    # Each key the rewrite saves now takes two seconds.
+    assert server_command(data_dir, "CONFIG", "SET", "rdb-key-save-delay", "2000000").startswith(b"+OK")
+    before = base_sequence(data_dir)
+    second = cli(
+        data_dir,
+        "ingest",
+        str(write_csv(tmp_path / "b.csv", CUSTOMER_HEADER, [customer("b1", "乙", "", "")])),
+        "--source",
+        "crm",
+        "--kind",
+        "customers",
+    )
+    assert second.returncode == 0, second.stderr
+    assert b"aof_rewrite_in_progress:1" in server_command(data_dir, "INFO", "persistence"), "the command waited"
+    stopped = cli(data_dir, "store", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert base_sequence(data_dir) == before + 1, "the stop cut the rewrite short"
+    assert count(data_dir) == 2
