@@ -354,6 +354,7 @@ async def _add_file(
     entry: ManifestEntry,
     batch_size: int,
     progress: Callable[[int], None] | None,
+    customers_added: Callable[[], None],
 ) -> IngestSummary:
     """A file's rows, checked in the second process as on the Cypher path, added to the graph a batch at
     a time; a full graph goes to the store while the next batch is checked."""
@@ -369,6 +370,8 @@ async def _add_file(
                 break
             read, rows = answer
             graph.add(entry.kind, rows, clock.now_iso())
+            if graph.customer_records:
+                customers_added()
             added.extend(row.rid for row in rows)
             if graph.full:
                 await graph.send()
@@ -413,32 +416,45 @@ async def bulk_load_directory(
     first_id = await store.begin_bulk_load()
     if first_id is None:
         return None
-    from app.services.resolve import StoredRecords, resolve_all  # the linker's numpy only when it resolves
+    # The linker's numpy only when it resolves.
+    from app.resolution.prepare import MatchRecordsAhead
+    from app.services.resolve import STORED_COLUMNS, StoredRecords, resolve_all
 
     graph = FirstLoadGraph(store, first_id)
     summaries = []
+    records = StoredRecords()
+    matched = MatchRecordsAhead(STORED_COLUMNS)
+
+    def customers_added() -> None:
+        """The graph's new customer records, as resolution holds them (short strings shared: linking
+        the 100,000-person demo took 14.5 s of CPU instead of 10.8 on records normalised from
+        unshared ones), and their normalisation begun."""
+        start = len(records)
+        records.extend(graph.customer_records)
+        graph.customer_records = []
+        matched.add(records.values[start:])
+
     try:
         async with CheckingProcess() as checking:
             with quick_thread_switches():
                 for entry in entries:
                     progress = on_file(entry) if on_file else None
-                    summaries.append(await _add_file(graph, checking, entry, batch_size, progress))
+                    summaries.append(await _add_file(graph, checking, entry, batch_size, progress, customers_added))
         await graph.flush()
         graph.files_done()
         log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
         if on_ingested:
             on_ingested(summaries)
-        records = StoredRecords()
-        records.extend(graph.customer_records)
-        graph.customer_records = []
-        report = await resolve_all(store, records=records, writes=BulkCustomerWrites(graph))
+        report = await resolve_all(store, records=records, writes=BulkCustomerWrites(graph), matched=matched)
         await graph.finish()
     except NotBulkable as exc:
+        matched.close()
         await graph.abandon()
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()
         return None
     except BaseException:
+        matched.close()
         await graph.abandon()
         await store.clear()
         raise

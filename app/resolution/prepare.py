@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from app.record_kinds import INVALID_FIELDS, invalid_fields
@@ -126,3 +127,44 @@ def match_records(
 def _chunks(rows: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
     while part := list(itertools.islice(rows, size)):
         yield part
+
+
+def _prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> list[MatchRecord]:
+    return [match_record(dict(zip(columns, value))) for value in values]
+
+
+class MatchRecordsAhead:
+    """Records normalised while they still arrive: a first load reads its customer files long before
+    it resolves them, and meanwhile its own process mostly waits on the process checking its rows. A
+    worker forked before that (small, and before any thread of the load) takes each chunk as it fills;
+    :meth:`records` gives them all, in the order added, as :func:`match_records` would."""
+
+    def __init__(self, columns: tuple[str, ...], chunk: int = 20_000, workers: int = 1) -> None:
+        self.columns = columns
+        self.chunk = chunk
+        self._pool = multiprocessing.get_context("fork").Pool(workers)
+        self._parts: list[AsyncResult[list[MatchRecord]]] = []
+        self._waiting: list[tuple[Any, ...]] = []
+
+    def add(self, values: Iterable[tuple[Any, ...]]) -> None:
+        """Records as tuples in ``columns`` order."""
+        self._waiting.extend(values)
+        while len(self._waiting) >= self.chunk:
+            self._send(self._waiting[: self.chunk])
+            del self._waiting[: self.chunk]
+
+    def _send(self, values: list[tuple[Any, ...]]) -> None:
+        self._parts.append(self._pool.apply_async(_prepare_values, (self.columns, values)))
+
+    def records(self) -> list[MatchRecord]:
+        if self._waiting:
+            self._send(self._waiting)
+            self._waiting = []
+        done = [record for part in self._parts for record in part.get()]
+        self.close()
+        return done
+
+    def close(self) -> None:
+        self._parts = []
+        self._pool.terminate()
+        self._pool.join()

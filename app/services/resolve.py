@@ -27,7 +27,7 @@ from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
 from app.resolution.model import MatchModel
-from app.resolution.prepare import match_records
+from app.resolution.prepare import MatchRecordsAhead, match_records
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
 from app.services.in_flight import in_order
@@ -127,12 +127,16 @@ class StatementWrites:
         return None
 
 
+# A stored record's values as resolution holds them: resolve/customer_records' columns, then its customer.
+STORED_COLUMNS = (*RECORD_COLUMNS, "customer_id")
+
+
 @dataclass(slots=True)
 class StoredRecords:
     """Every customer source record as read for resolution, one tuple per record in the query's
     column order: a million dicts of eighteen keys cost a gigabyte more than the same values in tuples."""
 
-    columns: tuple[str, ...] = (*RECORD_COLUMNS, "customer_id")
+    columns: tuple[str, ...] = STORED_COLUMNS
     values: list[tuple[Any, ...]] = field(default_factory=list)
 
     _shared: dict[str, str] = field(default_factory=dict)
@@ -305,15 +309,18 @@ async def resolve_all(
     pairs: PairFinder = find_pairs,
     records: StoredRecords | None = None,
     writes: CustomerWrites | None = None,
+    matched: MatchRecordsAhead | None = None,
 ) -> ResolveReport:
     """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
     interrupted bulk load left: that is part of its files. A first load in bulk hands its records in
     (``records``, every customer record, none on a customer yet) and takes the customers into its bulk
-    load (``writes``)."""
+    load (``writes``), with their normalisation begun while its files were read (``matched``)."""
     if records is None:
         await store.refuse_interrupted_bulk_load()
     with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
-        return await _resolve_all(store, rules, model, progress, pairs, records, writes or StatementWrites(store))
+        return await _resolve_all(
+            store, rules, model, progress, pairs, records, writes or StatementWrites(store), matched
+        )
 
 
 async def _resolve_all(
@@ -324,6 +331,7 @@ async def _resolve_all(
     pairs: PairFinder,
     stored: StoredRecords | None,
     writes: CustomerWrites,
+    matched: MatchRecordsAhead | None = None,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
@@ -343,7 +351,9 @@ async def _resolve_all(
     late = LateDecisions(
         store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
     )
-    records = match_records(stored.rows())
+    records = matched.records() if matched is not None else match_records(stored.rows())
+    if len(records) != len(stored):
+        raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
     read_done = clock.now()
     with stored.set_aside():
         resolution = Linker(rules.resolution, model, pairs).resolve(records, decisions)

@@ -1,0 +1,31 @@
+"""A first load's records normalised while its files are read: the same records, in the same order,
+as normalising them all at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from app.resolution.prepare import MatchRecordsAhead, match_record
+from app.services.resolve import STORED_COLUMNS
+from bench.demo_records import customer_rows
+from demo import generate
+
+
+def test_records_normalised_ahead_are_those_of_one_pass_in_the_order_added(tmp_path: Path) -> None:
+    generate(tmp_path, 150, seed=5)
+    values = [tuple(row.get(name) or None for name in STORED_COLUMNS) for row in customer_rows(tmp_path)]
+    assert len(values) > 200
+    ahead = MatchRecordsAhead(STORED_COLUMNS, chunk=50, workers=2)
+    for start, end in ((0, 7), (7, 137), (137, 138), (138, len(values))):
+        ahead.add(values[start:end])
+    expected = [match_record(dict(zip(STORED_COLUMNS, value))) for value in values]
+    assert ahead.records() == expected
+    assert not multiprocessing.active_children()
+
+
+def test_a_load_that_fails_leaves_no_worker_behind() -> None:
+    ahead = MatchRecordsAhead(STORED_COLUMNS, chunk=2)
+    ahead.add([tuple(None for _ in STORED_COLUMNS)] * 5)
+    ahead.close()
+    assert not multiprocessing.active_children()
