@@ -17,9 +17,13 @@ from app.vocabulary import ORGANISATION_SEGMENTS
 
 
 class GoldenDeriver:
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules, name_pinyin: Mapping[str, str] | None = None) -> None:
+        """``name_pinyin``: names already normalised (a batch run's records), by name as given; pinyin is
+        the costly part of a name's normalisation, and the run's were made in other processes, so
+        this one's cache of them is empty (3 s of the 100,000-person demo's first load)."""
         self.rules = rules
         self.survivorship = Survivorship(rules.survivorship, rules.resolution.policy.group_order)
+        self.name_pinyin = name_pinyin or {}
 
     def derive(self, records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], str | None]:
         """Golden properties (every key of GOLDEN_KEYS, None where absent, so a SET clears stale values)
@@ -28,10 +32,12 @@ class GoldenDeriver:
         values = dict(golden.values)
         manager = values.pop("manager_record", None)
         segment = values.get("segment") or ""
+        name = str(values.get("name") or "")
+        pinyin = self.name_pinyin.get(name)
         values.update(
             provenance=orjson.dumps(golden.provenance, option=orjson.OPT_SORT_KEYS).decode(),
             record_count=len(records),
-            name_pinyin=normalise_name(str(values.get("name") or "")).pinyin,
+            name_pinyin=pinyin if pinyin is not None else normalise_name(name).pinyin,
             is_organisation=any(r.get("segment") in ORGANISATION_SEGMENTS for r in records),
             customer_group=self.rules.resolution.policy.groups.get(segment, ""),
             sources=sorted({str(r.get("source")) for r in records if r.get("source")}),

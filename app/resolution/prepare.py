@@ -105,6 +105,11 @@ def match_record(row: Mapping[str, Any]) -> MatchRecord:
     )
 
 
+def name_pinyins(names: Iterable[Any], records: Iterable[MatchRecord]) -> dict[str, str]:
+    """Each record's name as given, to the pinyin its normalisation found (GoldenDeriver's name_pinyin)."""
+    return {name: record.name_pinyin for name, record in zip(names, records) if type(name) is str}
+
+
 def _prepare_chunk(rows: list[Mapping[str, Any]]) -> list[MatchRecord]:
     return [match_record(row) for row in rows]
 

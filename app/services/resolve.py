@@ -27,7 +27,7 @@ from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
 from app.resolution.model import MatchModel
-from app.resolution.prepare import MatchRecordsAhead, match_records
+from app.resolution.prepare import MatchRecordsAhead, match_records, name_pinyins
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
 from app.services.in_flight import in_order
@@ -354,13 +354,14 @@ async def _resolve_all(
     records = matched.records() if matched is not None else match_records(stored.rows())
     if len(records) != len(stored):
         raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+    name_pinyin = name_pinyins(stored.column("name"), records)
     read_done = clock.now()
     with stored.set_aside():
         resolution = Linker(rules.resolution, model, pairs).resolve(records, decisions)
         del records
     linked = clock.now()
     now = clock.now_iso()
-    deriver = GoldenDeriver(rules)
+    deriver = GoldenDeriver(rules, name_pinyin)
     customer_ids = assign_customer_ids(resolution, current)
     report = ResolveReport(run_id="R" + now, summary=resolution.summary())
     report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(resolution.suspended)
