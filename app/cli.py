@@ -18,7 +18,7 @@ from app.errors import C360Error
 from app.logs import configure
 from app.settings import Settings, get_settings
 from app.store import Store, open_store
-from app.store.falkordb_server import REWRITE_SECONDS
+from app.store.falkordb_server import STOP_SECONDS
 from app.store.migrations import CURRENT_VERSION, check_version, migrate, schema_version
 from app.vocabulary import RECORD_KINDS
 
@@ -71,7 +71,7 @@ def main_options(log_level: str = typer.Option(None, help="Log level (default fr
 @store_cli.command("stop")
 @run_async
 async def store_stop(
-    timeout: float = typer.Option(60.0 + REWRITE_SECONDS, "--timeout", help="Seconds to wait for it to stop."),
+    timeout: float = typer.Option(STOP_SECONDS, "--timeout", help="Seconds to wait for it to stop."),
 ) -> None:
     """Stop the embedded store a CLI command left running (its keeper lets a rewrite of the append-only
     file a load started finish, then flushes the file). A store served by `c360 serve` or `c360 run`

@@ -423,18 +423,20 @@ async def bulk_load_directory(
     graph = FirstLoadGraph(store, first_id)
     summaries = []
     records = StoredRecords()
-    matched = MatchRecordsAhead(STORED_COLUMNS)
+    matched: MatchRecordsAhead | None = None
 
     def customers_added() -> None:
         """The graph's new customer records, as resolution holds them (short strings shared: linking
         the 100,000-person demo took 14.5 s of CPU instead of 10.8 on records normalised from
         unshared ones), and their normalisation begun."""
+        assert matched is not None
         start = len(records)
         records.extend(graph.customer_records)
         graph.customer_records = []
         matched.add(records.values[start:])
 
     try:
+        matched = MatchRecordsAhead(STORED_COLUMNS)
         async with CheckingProcess() as checking:
             with quick_thread_switches():
                 for entry in entries:
@@ -448,13 +450,15 @@ async def bulk_load_directory(
         report = await resolve_all(store, records=records, writes=BulkCustomerWrites(graph), matched=matched)
         await graph.finish()
     except NotBulkable as exc:
-        matched.close()
+        if matched is not None:
+            matched.close()
         await graph.abandon()
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()
         return None
     except BaseException:
-        matched.close()
+        if matched is not None:
+            matched.close()
         await graph.abandon()
         await store.clear()
         raise

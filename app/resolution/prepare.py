@@ -6,8 +6,9 @@ import itertools
 import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Iterable, Iterator, Mapping
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from app.record_kinds import INVALID_FIELDS, invalid_fields
@@ -135,20 +136,29 @@ def _chunks(rows: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mappi
 
 
 def _prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> list[MatchRecord]:
-    return [match_record(dict(zip(columns, value))) for value in values]
+    return _prepare_chunk([dict(zip(columns, value)) for value in values])
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the load's to handle: it ends the worker, which must not print a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class MatchRecordsAhead:
     """Records normalised while they still arrive: a first load reads its customer files long before
     it resolves them, and meanwhile its own process mostly waits on the process checking its rows. A
-    worker forked before that (small, and before any thread of the load) takes each chunk as it fills;
-    :meth:`records` gives them all, in the order added, as :func:`match_records` would."""
+    worker forked at the load's start (while the process is small) takes each chunk as it fills;
+    :meth:`records` gives them all, in the order added, as :func:`match_records` would. A worker that
+    dies fails the load (BrokenProcessPool) rather than leaving it waiting."""
 
     def __init__(self, columns: tuple[str, ...], chunk: int = 20_000, workers: int = 1) -> None:
         self.columns = columns
         self.chunk = chunk
-        self._pool = multiprocessing.get_context("fork").Pool(workers)
-        self._parts: list[AsyncResult[list[MatchRecord]]] = []
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts
+        )
+        self._pool.submit(int).result()  # forked now, not when the first chunk is full
+        self._parts: list[Future[list[MatchRecord]]] = []
         self._waiting: list[tuple[Any, ...]] = []
 
     def add(self, values: Iterable[tuple[Any, ...]]) -> None:
@@ -159,17 +169,18 @@ class MatchRecordsAhead:
             del self._waiting[: self.chunk]
 
     def _send(self, values: list[tuple[Any, ...]]) -> None:
-        self._parts.append(self._pool.apply_async(_prepare_values, (self.columns, values)))
+        self._parts.append(self._pool.submit(_prepare_values, self.columns, values))
 
     def records(self) -> list[MatchRecord]:
         if self._waiting:
             self._send(self._waiting)
             self._waiting = []
-        done = [record for part in self._parts for record in part.get()]
-        self.close()
-        return done
+        try:
+            return [record for part in self._parts for record in part.result()]
+        finally:
+            self.close()
 
     def close(self) -> None:
+        """Chunks not begun are dropped; the one being normalised is waited for (about a second)."""
         self._parts = []
-        self._pool.terminate()
-        self._pool.join()
+        self._pool.shutdown(wait=True, cancel_futures=True)

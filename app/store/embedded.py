@@ -255,6 +255,9 @@ class EmbeddedStore(Store):
         if self._graph is None:
             raise StoreUnavailable("store is not started", query="compact", backend=self.backend)
         try:
+            last = await self._graph.execute_command("INFO", "persistence")
+            if last.get("aof_last_bgrewrite_status") not in (None, "ok"):
+                log.warning("the last rewrite of the append-only file failed; see %s", self.server.log_path)
             try:
                 await self._graph.execute_command("BGREWRITEAOF")
             except redis.exceptions.ResponseError as exc:

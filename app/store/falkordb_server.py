@@ -43,6 +43,8 @@ KEEPER_LOG_NAME = "store-keeper.log"
 AOF_REWRITE_PERCENTAGE = 100
 # The longest a rewrite of the append-only file is waited for (a compaction, a graceful stop).
 REWRITE_SECONDS = 600.0
+# The longest `c360 store stop` waits for a kept store: its rewrite, then the server's own stop.
+STOP_SECONDS = 60.0 + REWRITE_SECONDS
 # sun_path is 108 bytes on Linux, including the terminating NUL.
 MAX_SOCKET_PATH = 107
 
@@ -139,17 +141,25 @@ def connected_clients(socket_path: Path, timeout: float = 1.0) -> int | None:
 def rewrite_finished(socket_path: Path, timeout: float = REWRITE_SECONDS) -> bool:
     """Wait while the server rewrites its append-only file (a compaction a command started and did not
     wait for); False when it still does after ``timeout``. A server stopped mid-rewrite drops the
-    rewrite, and its next start replays every statement since the last one."""
+    rewrite, and its next start replays every statement since the last one. A server busy with a long
+    statement answers nothing meanwhile: it is waited for too, unless it no longer takes connections."""
     deadline = time.monotonic() + timeout
-    while (found := server_info(socket_path, "persistence")) is not None:
-        if found.get("aof_rewrite_in_progress") != "1" and found.get("aof_rewrite_scheduled") != "1":
+    while True:
+        found = server_info(socket_path, "persistence")
+        if found is None and not listening(socket_path, timeout=0.5):
+            return True
+        if found is not None and not rewriting(found):
             if found.get("aof_last_bgrewrite_status") not in (None, "ok"):
                 log.warning("the last rewrite of the append-only file on %s failed; see %s", socket_path, LOG_NAME)
             return True
         if time.monotonic() > deadline:
             return False
         time.sleep(0.2)
-    return True
+
+
+def rewriting(persistence: dict[str, str]) -> bool:
+    """Whether INFO persistence says a rewrite of the append-only file runs or waits to."""
+    return persistence.get("aof_rewrite_in_progress") == "1" or persistence.get("aof_rewrite_scheduled") == "1"
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -278,6 +288,7 @@ class EmbeddedServer:
             if not in_use_too and (clients is None or clients > 1):
                 return False
             log.warning("the store on %s has no owner (its owner died); stopping it", self.socket_path)
+            rewrite_finished(self.socket_path)
             if not shut_down(self.socket_path, self.start_timeout):
                 raise StoreStartError(
                     f"an ownerless store on {self.socket_path} did not stop within {self.start_timeout:.0f}s",

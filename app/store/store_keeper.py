@@ -25,12 +25,14 @@ from types import FrameType
 from app.errors import StoreError
 from app.store.falkordb_server import (
     KEEPER_PID_NAME,
-    REWRITE_SECONDS,
     SERVER_PID_NAME,
     SOCKET_NAME,
+    STOP_SECONDS,
     EmbeddedServer,
     connected_clients,
     ping,
+    rewriting,
+    server_info,
 )
 
 log = logging.getLogger("app.store.store_keeper")
@@ -48,7 +50,7 @@ def keeper_pid(data_dir: Path) -> int | None:
     return pid
 
 
-def stop_kept_store(data_dir: Path, timeout: float = 60.0 + REWRITE_SECONDS) -> str:
+def stop_kept_store(data_dir: Path, timeout: float = STOP_SECONDS) -> str:
     """Ask the keeper of ``data_dir``'s store to stop it and wait until it has (a rewrite of its
     append-only file a command left running is waited for first); says what it did."""
     socket_path = data_dir.resolve() / SOCKET_NAME
@@ -90,11 +92,17 @@ def keep(server: EmbeddedServer, idle_seconds: float, stop: threading.Event, dir
             last_client = time.monotonic()
             continue
         clients = connected_clients(server.socket_path)
-        if clients is None or clients > 1:
+        if clients is None or clients > 1 or rewrite_running(server.socket_path):
+            # A rewrite a command left running counts as use: stopped, the server would drop it.
             last_client = time.monotonic()
         elif time.monotonic() - last_client >= idle_seconds:
             return f"no client for {idle_seconds:g} s"
     return "asked to stop"
+
+
+def rewrite_running(socket_path: Path) -> bool:
+    found = server_info(socket_path, "persistence")
+    return found is not None and rewriting(found)
 
 
 def _identity(directory: Path) -> tuple[int, int] | None:

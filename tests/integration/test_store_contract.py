@@ -109,4 +109,5 @@ async def test_the_store_says_truly_whether_its_statements_leave_reference_cycle
         unreachable = gc.collect()
     finally:
         gc.enable()
-    assert (unreachable >= 40) == store.leaves_reference_cycles, unreachable
+    # Neo4j leaves about 85 objects a statement; a store that leaves none may still show a few of asyncio's.
+    assert (unreachable >= 400) == store.leaves_reference_cycles, unreachable

@@ -22,3 +22,6 @@ def test_golden_records_with_the_runs_pinyin_are_those_made_without(tmp_path: Pa
     with_known, alone = GoldenDeriver(rules, known), GoldenDeriver(rules)
     for row in rows:
         assert with_known.derive([row]) == alone.derive([row])
+    # The map is what the deriver uses, where it has the name.
+    told = GoldenDeriver(rules, {" 張三 ": "told"})
+    assert told.derive([rows[-3]])[0]["name_pinyin"] == "told"

@@ -4,7 +4,12 @@ as normalising them all at once."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
+import pytest
 
 from app.resolution.prepare import MatchRecordsAhead, match_record
 from app.services.resolve import STORED_COLUMNS
@@ -28,4 +33,14 @@ def test_a_load_that_fails_leaves_no_worker_behind() -> None:
     ahead = MatchRecordsAhead(STORED_COLUMNS, chunk=2)
     ahead.add([tuple(None for _ in STORED_COLUMNS)] * 5)
     ahead.close()
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_fails_the_records_instead_of_waiting_for_them() -> None:
+    ahead = MatchRecordsAhead(STORED_COLUMNS, chunk=2)
+    (worker,) = multiprocessing.active_children()
+    os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    ahead.add([tuple(None for _ in STORED_COLUMNS)] * 3)
+    with pytest.raises(BrokenProcessPool):
+        ahead.records()
     assert not multiprocessing.active_children()
