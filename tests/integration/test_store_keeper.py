@@ -294,33 +294,23 @@ def base_sequence(data_dir: Path) -> int:
     return max(int(line.split()[3]) for line in manifest.splitlines() if line.split()[-1] == "b")
 
 
+def ingest_one(data_dir: Path, folder: Path, source_id: str, name: str) -> subprocess.CompletedProcess[str]:
+    """A real `c360 ingest` of a customers file of one row."""
+    path = write_csv(folder / f"{source_id}.csv", CUSTOMER_HEADER, [customer(source_id, name, "", "")])
+    return cli(data_dir, "ingest", str(path), "--source", "crm", "--kind", "customers")
+
+
 def test_a_command_leaves_its_compaction_running_and_a_stop_lets_it_finish(data_dir: Path, tmp_path: Path) -> None:
     """A command attached to a kept store starts the rewrite of the append-only file and returns (the
     graph is whole and answering); the keeper lets the rewrite finish before it stops the server, or
     the next start would replay every statement since the last snapshot."""
-    first = cli(
-        data_dir,
-        "ingest",
-        str(write_csv(tmp_path / "a.csv", CUSTOMER_HEADER, [customer("a1", "甲", "", "")])),
-        "--source",
-        "crm",
-        "--kind",
-        "customers",
-    )
+    first = ingest_one(data_dir, tmp_path, "a1", "甲")
     assert first.returncode == 0, first.stderr
     assert wait_until(lambda: b"aof_rewrite_in_progress:0" in server_command(data_dir, "INFO", "persistence"), 30)
     # Each key the rewrite saves now takes ten seconds: longer than the second command takes to end.
     assert server_command(data_dir, "CONFIG", "SET", "rdb-key-save-delay", "10000000").startswith(b"+OK")
     before = base_sequence(data_dir)
-    second = cli(
-        data_dir,
-        "ingest",
-        str(write_csv(tmp_path / "b.csv", CUSTOMER_HEADER, [customer("b1", "乙", "", "")])),
-        "--source",
-        "crm",
-        "--kind",
-        "customers",
-    )
+    second = ingest_one(data_dir, tmp_path, "b1", "乙")
     assert second.returncode == 0, second.stderr
     assert b"aof_rewrite_in_progress:1" in server_command(data_dir, "INFO", "persistence"), "the command waited"
     stopped = cli(data_dir, "store", "stop")
