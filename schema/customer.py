@@ -413,8 +413,8 @@ class Customer(Node):
         description="The customer's open service items as of now: open cases with their deadlines, the VIP care it is "
         "owed, churn warnings and lifecycle stage (never a kept answer: deadlines move with the clock)."
     )
-    async def service(self, info: Info) -> CustomerService:
-        return await load_service(info, self.raw["id"])
+    def service(self, info: Info) -> CustomerService:
+        return load_service(info, self.raw["id"])
 
     @strawberry.field(
         description="Suspected duplicates (疑似可归并) waiting on this customer's records, with the check a channel "

@@ -85,9 +85,6 @@ class CustomerLoaders:
 
     async def _customers(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         parts = self.parts
-        if parts.service:
-            # Started now, the service read runs beside the view's; a merged id's survivor is read again.
-            self.service.load_many(list(ids))
         if parts.pending_duplicates:
             self.pending_duplicates.load_many(list(ids))
         if not parts:
@@ -108,6 +105,8 @@ class CustomerLoaders:
             self.tier_inputs.prime(live, found.tier)
         for size in parts.contact_pages:
             self.contacts.prime(ContactPage(live, size), (found.contact_total, found.contacts[: size + 1]))
+        if found.service is not None:
+            self.service.prime(live, found.service)
 
     async def tier(self, customer: dict[str, Any]) -> Tier:
         return view.tier_of(

@@ -20,6 +20,7 @@ from app.services.service_view import OpenCase, is_open_item
 from app.services.sla_report import breach_report
 from schema.context import Info
 from schema.enums import CareItemKind, CaseEventKind, CaseKind, Channel, ContactMode, DueWorkKind, LifecycleStage
+from schema.loaders import now_or_later
 from schema.pagination import DUE_WORK, SLA_BREACHES, Connection, in_memory, window
 from schema.scalars import DateTime
 
@@ -238,11 +239,15 @@ DUE_WORK_DAYS = 31
 REPORT_DAYS = 92
 
 
-async def load_service(info: Info, customer_id: str) -> CustomerService:
-    found = await info.context.loaders.service.load(customer_id)
-    if found is None:
-        raise NotFoundError(f"no customer with id {customer_id!r}")
-    return customer_service(info, found)
+def load_service(info: Info, customer_id: str) -> CustomerService:
+    """At once when the customer's view primed it, else an awaitable (schema.loaders.now_or_later)."""
+
+    def build(found: ServiceResult | None) -> CustomerService:
+        if found is None:
+            raise NotFoundError(f"no customer with id {customer_id!r}")
+        return customer_service(info, found)
+
+    return now_or_later(info.context.loaders.service, customer_id, build)
 
 
 def _due_keys(item: DueResult) -> tuple[int, str, str, str, str]:

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from app import clock
 from app.rules import Rules
-from app.store import Store, cypher
+from app.services.service_view import CustomerService, ServiceWindow, closing_events, standing
+from app.store import CypherQuery, Store, cypher
+from app.store.queries import part
 from app.tiers import Tier, TierFacts, points_year, spend_window, tier_as_of
 
 CUSTOMERS_BY_IDS = cypher("view/customers_by_ids")
@@ -49,7 +53,7 @@ class ViewParts:
     relations: bool = False
     tier: bool = False
     contact_pages: frozenset[int] = frozenset()
-    # The service standing (app/services/service_view): its own read, started beside the view's.
+    # The service standing (app/services/service_view), its facts read with the view's.
     service: bool = False
     # The pending suspected duplicates (app/services/contact_confirmation): likewise.
     pending_duplicates: bool = False
@@ -64,11 +68,30 @@ class ViewParts:
             self.pending_duplicates or other.pending_duplicates,
         )
 
-    def names(self) -> list[str]:
-        return [name for name in ("holdings", "relations", "tier") if getattr(self, name)]
+    def statement_parts(self) -> tuple[str, ...]:
+        """The subqueries (cypher/fragments/view/) the view's statement needs for these parts, each
+        once: the tier and the service standing share the subscriptions and a window of bills, and
+        the contact page and the service standing one read of the contacts."""
+        chosen: list[str] = []
+        if self.holdings:
+            chosen += ["accounts", "held_subscriptions", "opportunities"]
+        else:
+            chosen += ["accounts"] if self.service else []
+            chosen += ["subscriptions"] if self.tier or self.service else []
+        if self.relations:
+            chosen += ["managers", "member_of", "members", "households"]
+        if self.tier or self.service:
+            chosen.append("bills")
+        if self.tier:
+            chosen.append("points")
+        if self.contact_pages or self.service:
+            chosen.append("contacts")
+        if self.service:
+            chosen.append("cases")
+        return tuple(chosen)
 
     def __bool__(self) -> bool:
-        return self.holdings or self.relations or self.tier or bool(self.contact_pages)
+        return self.holdings or self.relations or self.tier or self.service or bool(self.contact_pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,30 +194,83 @@ class CustomerView:
     tier: TierInputs | None
     contact_total: int
     contacts: list[dict[str, Any]]
+    service: CustomerService | None
+
+
+@lru_cache(maxsize=64)
+def _statement(parts: tuple[str, ...]) -> CypherQuery:
+    return CUSTOMER_VIEWS.with_parts(tuple(part(f"view/{name}") for name in parts))
+
+
+def _months(bills: list[dict[str, Any]], since: str, until: str) -> list[dict[str, Any]]:
+    return [b for b in bills if since <= b["month"] <= until]
+
+
+def _brands(subscriptions: list[dict[str, Any]]) -> list[str]:
+    """The brands of active subscriptions (the tier's 4-star condition)."""
+    props = (s["props"] for s in subscriptions)
+    return sorted({p["brand"] for p in props if p.get("status") == "active" and p.get("brand") is not None})
+
+
+def _service(
+    row: dict[str, Any],
+    subscriptions: list[dict[str, Any]],
+    window: ServiceWindow,
+    rules: Rules,
+    now: datetime,
+    today: date,
+) -> CustomerService:
+    """The service standing from the view's parts, in the shape service/customer_facts reads it."""
+    facts = {
+        "customer": row["customer"],
+        "contacts": row["recent_contacts"],
+        "subscriptions": [s["props"] for s in subscriptions],
+        "opened": [a["props"].get("opened_at") for a in row["accounts"]],
+        "bills": _months(row["bills"], window.since_month, window.until_month),
+        "cases": row["cases"],
+    }
+    return standing(facts, rules, now, today)
 
 
 async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: Rules) -> dict[str, CustomerView]:
-    """By id asked for; ids without a customer are absent."""
+    """By id asked for; ids without a customer are absent. The service standing's facts come in the
+    same statement and it is worked out here, as of the same instant for every customer."""
+    now = clock.now()
+    today = clock.today()
+    tier = tier_params(rules)
+    window = ServiceWindow.as_of(rules, today)
+    bill_months = [tier["since"], tier["until"]] if parts.tier else []
+    bill_months += [window.since_month, window.until_month] if parts.service else []
     rows = await store.read(
-        CUSTOMER_VIEWS,
+        _statement(parts.statement_parts()),
         {
             "ids": list(ids),
-            "parts": parts.names(),
-            **tier_params(rules),
+            **tier,
+            "bills_since": min(bill_months, default=""),
+            "bills_until": max(bill_months, default=""),
+            # Later than any instant: no contact is read twice when the service standing is not wanted.
+            "contacts_since": window.contacts_since if parts.service else "~",
             "contacts_first": max(parts.contact_pages, default=0),
+            "closing": closing_events(rules),
         },
     )
-    return {
-        row["wanted"]: CustomerView(
+    views: dict[str, CustomerView] = {}
+    for row in rows:
+        subscriptions = row.get("subscriptions", [])
+        views[row["wanted"]] = CustomerView(
             row["customer"],
-            _holdings(row["holdings"]) if parts.holdings else None,
-            _relations(row["relations"]) if parts.relations else None,
-            _tier_inputs(row["bills"], row["points"], row["brands"]) if parts.tier else None,
-            row["contact_total"],
-            row["contacts"],
+            _holdings(row["accounts"] + subscriptions + row["opportunities"]) if parts.holdings else None,
+            _relations([*row["managers"], *row["member_of"], *row["members"], *row["households"]])
+            if parts.relations
+            else None,
+            _tier_inputs(_months(row["bills"], tier["since"], tier["until"]), row["points"], _brands(subscriptions))
+            if parts.tier
+            else None,
+            row.get("contact_total", 0),
+            row.get("contacts", []),
+            _service(row, subscriptions, window, rules, now, today) if parts.service else None,
         )
-        for row in rows
-    }
+    return views
 
 
 async def read_holdings(store: Store, ids: Sequence[str]) -> list[Holdings]:

@@ -105,6 +105,13 @@ def clocked(values: list[Any], customer_id: str | None, rules: Rules, now: datet
     return OpenCase(case, events, customer_id, summary, state)
 
 
+def _contact_order(contact: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(contact.get(key) or "") for key in CONTACT_KEYS)
+
+
+CONTACT_KEYS = ("at", "kind", "mode", "direction", "outcome", "employee_record", "service_no", "called_number")
+
+
 def _facts(row: dict[str, Any]) -> CustomerFacts:
     customer = row["customer"]
     spend: dict[str, float] = {}
@@ -115,6 +122,7 @@ def _facts(row: dict[str, Any]) -> CustomerFacts:
         vip_card=customer.get("vip_card") or None,
         vip_card_since=_day(customer.get("vip_card_since")),
         birth_date=_day(customer.get("birth_date")),
+        # Oldest first, whichever read brought them (a view's newest-first page or customer_facts).
         contacts=tuple(
             Contact(
                 clock.parse(k["at"]),
@@ -126,7 +134,7 @@ def _facts(row: dict[str, Any]) -> CustomerFacts:
                 k.get("service_no"),
                 k.get("called_number"),
             )
-            for k in row["contacts"]
+            for k in sorted(row["contacts"], key=_contact_order)
         ),
         subscriptions=tuple(
             Subscription(
@@ -143,6 +151,44 @@ def _facts(row: dict[str, Any]) -> CustomerFacts:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceWindow:
+    """How far back a service standing reads as of a day: contacts since an instant, bills of a
+    span of months (the longest care interval, the churn and lifecycle windows)."""
+
+    contacts_since: str
+    since_month: str
+    until_month: str
+
+    @classmethod
+    def as_of(cls, rules: Rules, today: date, contacts_since: date | None = None) -> ServiceWindow:
+        """Contacts back as far as the rules look, or to ``contacts_since`` when that is earlier."""
+        months = _months_read(rules)
+        first = min(today - timedelta(days=31 * months), contacts_since or today)
+        since = datetime.combine(first, datetime.min.time(), clock.operator_zone())
+        return cls(clock.instant(since), complete_months(today, months)[0], months_back(today, 0))
+
+
+def standing(row: dict[str, Any], rules: Rules, now: datetime, today: date) -> CustomerService:
+    """A customer's service standing from what customer_facts (or the view's service parts) read of it:
+    ``customer``, ``contacts``, ``subscriptions``, ``opened``, ``bills`` and ``cases``."""
+    facts = _facts(row)
+    warnings = churn_warnings(facts, rules, today)
+    return CustomerService(
+        customer_id=facts.customer_id,
+        facts=facts,
+        cases=tuple(
+            sorted(
+                (clocked(c, facts.customer_id, rules, now) for c in row["cases"]),
+                key=lambda o: (o.state.next_due or datetime.max.replace(tzinfo=UTC), o.case.id),
+            )
+        ),
+        care=tuple(care_due(facts, rules, working_calendar(rules), today)),
+        churn=tuple(warnings),
+        stage=lifecycle_stage(facts, rules, today, warnings),
+    )
+
+
 async def read_service(
     store: Store, ids: Sequence[str], rules: Rules, *, contacts_since: date | None = None
 ) -> list[CustomerService | None]:
@@ -150,38 +196,18 @@ async def read_service(
     contacts are read back as far as the rules look, or to ``contacts_since`` when that is earlier."""
     now = clock.now()
     today = clock.today()
-    months = _months_read(rules)
-    first = min(today - timedelta(days=31 * months), contacts_since or today)
-    since = datetime.combine(first, datetime.min.time(), clock.operator_zone())
-    window = complete_months(today, months)
+    window = ServiceWindow.as_of(rules, today, contacts_since)
     rows = await store.read(
         CUSTOMER_FACTS,
         {
             "ids": list(ids),
-            "contacts_since": clock.instant(since),
-            "since_month": window[0],
-            "until_month": months_back(today, 0),
+            "contacts_since": window.contacts_since,
+            "since_month": window.since_month,
+            "until_month": window.until_month,
             "closing": closing_events(rules),
         },
     )
-    calendar = working_calendar(rules)
-    found: dict[str, CustomerService] = {}
-    for row in rows:
-        facts = _facts(row)
-        warnings = churn_warnings(facts, rules, today)
-        found[row["id"]] = CustomerService(
-            customer_id=facts.customer_id,
-            facts=facts,
-            cases=tuple(
-                sorted(
-                    (clocked(c, facts.customer_id, rules, now) for c in row["cases"]),
-                    key=lambda o: (o.state.next_due or datetime.max.replace(tzinfo=UTC), o.case.id),
-                )
-            ),
-            care=tuple(care_due(facts, rules, calendar, today)),
-            churn=tuple(warnings),
-            stage=lifecycle_stage(facts, rules, today, warnings),
-        )
+    found = {row["id"]: standing(row, rules, now, today) for row in rows}
     return [found.get(i) for i in ids]
 
 

@@ -18,6 +18,7 @@ from app.errors import ConfigError
 SUFFIX = ".cypher"
 _root = resources.files("cypher")
 _declared: dict[str, CypherQuery] = {}
+_parts: dict[str, CypherQuery] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,18 @@ class CypherQuery:
         """Split a multi-statement file (schema files) on ``;`` at line ends, dropping comments."""
         body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
         return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
+
+    def with_parts(self, parts: tuple[CypherQuery, ...]) -> CypherQuery:
+        """This statement with subqueries (:func:`part`) put ahead of its last line, a ``RETURN``, and
+        their columns added to it. The name stays this statement's: it is one query with optional parts."""
+        if not parts:
+            return self
+        lines = self.text.rstrip().splitlines()
+        if not lines[-1].startswith("RETURN "):
+            raise ConfigError(f"{self.name}: parts need a statement whose last line is its RETURN")
+        body = "\n".join(_body(p.text) for p in parts)
+        columns = ", ".join(c for p in parts for c in part_columns(p))
+        return CypherQuery(self.name, "\n".join([*lines[:-1], body, f"{lines[-1]}, {columns}"]))
 
     @classmethod
     def from_path(cls, path: Path) -> CypherQuery:
@@ -44,6 +57,31 @@ def _file_text(name: str) -> str:
     if not resource.is_file():
         raise ConfigError(f"no Cypher file for query '{name}' (expected cypher/{name}{SUFFIX})")
     return resource.read_text(encoding="utf-8")
+
+
+def _body(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("//"))
+
+
+PART_RETURN = re.compile(r"\bRETURN\b(?!.*\bRETURN\b)(.*)\}\s*$", re.S)
+PART_COLUMN = re.compile(r"\bAS\s+(\w+)\s*(?:,|$)")
+
+
+def part_columns(part: CypherQuery) -> list[str]:
+    """The columns a part's subquery returns, read from its last RETURN."""
+    found = PART_RETURN.search(_body(part.text))
+    if found is None:
+        raise ConfigError(f"{part.name}: a part is one CALL {{ ... RETURN ... }} subquery")
+    return PART_COLUMN.findall(found.group(1))
+
+
+def part(name: str) -> CypherQuery:
+    """``cypher/fragments/<name>.cypher``: a subquery that :meth:`CypherQuery.with_parts` adds to a
+    statement, read once (a missing file fails the import, as for a query)."""
+    key = f"fragments/{name}"
+    if key not in _parts:
+        _parts[key] = CypherQuery(name=key, text=_file_text(key))
+    return _parts[key]
 
 
 VIEW_CHANGED = re.compile(r"\bview_changed\((\w+)\)")
