@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from app.months import complete_months, months_back
 from app.rules import Rules, StarRules
@@ -27,6 +28,16 @@ def spend_window(today: date, rules: Rules) -> tuple[str, str]:
 def points_year(today: date) -> int:
     """Six stars look at the previous calendar year's points (上一年度积分)."""
     return today.year - 1
+
+
+def monthly_spend(bills: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Billed amount per month over bill rows (``month``, ``amount``), several accounts' bills of one
+    month added up in whole fen, so the sum does not depend on the order the rows arrive in."""
+    fen: dict[str, int] = {}
+    for bill in bills:
+        month = bill["month"]
+        fen[month] = fen.get(month, 0) + round(float(bill["amount"]) * 100)
+    return {month: total / 100 for month, total in fen.items()}
 
 
 def average_monthly_spend(monthly: Mapping[str, float], months: int) -> float:

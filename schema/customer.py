@@ -401,9 +401,9 @@ class Customer(Node):
         )
 
     members = held(
-        "relations",
+        "members",
         ORGANISATION_LINKS,
-        lambda relations, _: _organisation_links(relations.members),
+        lambda members, _: _organisation_links(members),
         lambda m: (str(m.customer_id),),
         OrganisationLink,
         "For an organisation or a household: its members and key persons, by id.",

@@ -69,6 +69,7 @@ class CustomerLoaders:
         self.holdings = DataLoader(lambda ids: view.read_holdings(store, ids))
         self.contacts = DataLoader(lambda pages: view.read_contacts(store, pages), cache_key_fn=lambda page: page)
         self.relations = DataLoader(lambda ids: view.read_relations(store, ids))
+        self.members = DataLoader(lambda ids: view.read_members(store, ids))
         self.tier_inputs = DataLoader(lambda ids: view.read_tier_inputs(store, ids, rules))
         self.source_records = DataLoader(lambda ids: view.read_source_records(store, ids))
         self.merge_history = DataLoader(lambda ids: merge_histories(store, ids))
@@ -107,6 +108,8 @@ class CustomerLoaders:
             self.contacts.prime(ContactPage(live, size), (found.contact_total, found.contacts[: size + 1]))
         if found.service is not None:
             self.service.prime(live, found.service)
+        if found.members is not None:
+            self.members.prime(live, found.members)
 
     async def tier(self, customer: dict[str, Any]) -> Tier:
         return view.tier_of(

@@ -28,7 +28,8 @@ from schema.context import Info
 from schema.limits import DEFAULT_PAGE, MAX_PAGE
 
 HOLDINGS = frozenset({"accounts", "subscriptions", "offerings", "opportunities"})
-RELATIONS = frozenset({"accountManagers", "memberOf", "members", "household", "tier"})
+RELATIONS = frozenset({"accountManagers", "memberOf", "household", "tier"})
+MEMBERS = "members"
 TIER = frozenset({"tier"})
 SERVICE = "service"
 PENDING_DUPLICATES = "pendingDuplicates"
@@ -89,4 +90,5 @@ def view_parts(info: Info, *, relations: bool = False, tier: bool = False) -> Vi
         contact_pages=frozenset(pages),
         service=SERVICE in names,
         pending_duplicates=PENDING_DUPLICATES in names,
+        members=MEMBERS in names,
     )

@@ -19,7 +19,7 @@ from app.rules import Rules
 from app.services.service_view import CustomerService, ServiceWindow, closing_events, standing
 from app.store import CypherQuery, Store, cypher
 from app.store.queries import part
-from app.tiers import Tier, TierFacts, points_year, spend_window, tier_as_of
+from app.tiers import Tier, TierFacts, monthly_spend, points_year, spend_window, tier_as_of
 
 CUSTOMERS_BY_IDS = cypher("view/customers_by_ids")
 CUSTOMER_VIEWS = cypher("view/customer_views")
@@ -55,8 +55,10 @@ class ViewParts:
     contact_pages: frozenset[int] = frozenset()
     # The service standing (app/services/service_view), its facts read with the view's.
     service: bool = False
-    # The pending suspected duplicates (app/services/contact_confirmation): likewise.
+    # The pending suspected duplicates (app/services/contact_confirmation): its own read, beside the view's.
     pending_duplicates: bool = False
+    # An organisation's members: apart from the other relations, since few views show them.
+    members: bool = False
 
     def __or__(self, other: ViewParts) -> ViewParts:
         return ViewParts(
@@ -66,24 +68,24 @@ class ViewParts:
             self.contact_pages | other.contact_pages,
             self.service or other.service,
             self.pending_duplicates or other.pending_duplicates,
+            self.members or other.members,
         )
 
     def statement_parts(self) -> tuple[str, ...]:
         """The subqueries (cypher/fragments/view/) the view's statement needs for these parts, each
-        once: the tier and the service standing share the subscriptions and a window of bills, and
-        the contact page and the service standing one read of the contacts."""
+        once: holdings, the tier and the service standing share the accounts (with their bills and
+        points) and the subscriptions, the contact page and the service standing one read of contacts."""
         chosen: list[str] = []
+        if self.holdings or self.tier or self.service:
+            chosen.append("accounts")
         if self.holdings:
-            chosen += ["accounts", "held_subscriptions", "opportunities"]
-        else:
-            chosen += ["accounts"] if self.service else []
-            chosen += ["subscriptions"] if self.tier or self.service else []
+            chosen += ["held_subscriptions", "opportunities"]
+        elif self.tier or self.service:
+            chosen.append("subscriptions")
         if self.relations:
-            chosen += ["managers", "member_of", "members", "households"]
-        if self.tier or self.service:
-            chosen.append("bills")
-        if self.tier:
-            chosen.append("points")
+            chosen += ["managers", "member_of"]
+        if self.members:
+            chosen.append("members")
         if self.contact_pages or self.service:
             chosen.append("contacts")
         if self.service:
@@ -91,7 +93,7 @@ class ViewParts:
         return tuple(chosen)
 
     def __bool__(self) -> bool:
-        return self.holdings or self.relations or self.tier or self.service or bool(self.contact_pages)
+        return self.holdings or self.relations or self.tier or self.service or self.members or bool(self.contact_pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +119,6 @@ class Holdings:
 class Relations:
     managers: list[dict[str, Any]] = field(default_factory=list)
     member_of: list[dict[str, Any]] = field(default_factory=list)
-    members: list[dict[str, Any]] = field(default_factory=list)
-    households: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,27 +154,26 @@ def _holdings(rows: list[dict[str, Any]]) -> Holdings:
     return holdings
 
 
+def _link(row: dict[str, Any]) -> dict[str, Any]:
+    return {**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"], "title": row["title"]}
+
+
 def _relations(rows: list[dict[str, Any]]) -> Relations:
     relations = Relations()
-    lists = {
-        "manager": relations.managers,
-        "member_of": relations.member_of,
-        "member": relations.members,
-        "household": relations.households,
-    }
+    lists = {"manager": relations.managers, "member_of": relations.member_of}
     for row in rows:
-        lists[row["link"]].append(
-            {**(row["other"] or {}), "role": row["role"], "key_person": row["key_person"], "title": row["title"]}
-        )
+        if row["link"] in lists:
+            lists[row["link"]].append(_link(row))
     return relations
 
 
+def _members(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_link(row) for row in rows if row["link"] == "member"]
+
+
 def _tier_inputs(bills: list[dict[str, Any]], points: Any, brands: list[str]) -> TierInputs:
-    """Billed amount per month (several accounts' bills of one month add up), points and brands."""
-    spend: dict[str, float] = {}
-    for row in bills:
-        spend[row["month"]] = spend.get(row["month"], 0.0) + float(row["amount"])
-    return TierInputs(spend, int(points or 0), frozenset(brands or ()))
+    """Billed amount per month, points and brands."""
+    return TierInputs(monthly_spend(bills), int(points or 0), frozenset(brands or ()))
 
 
 async def read_customers(store: Store, ids: Sequence[str]) -> list[dict[str, Any] | None]:
@@ -195,6 +194,7 @@ class CustomerView:
     contact_total: int
     contacts: list[dict[str, Any]]
     service: CustomerService | None
+    members: list[dict[str, Any]] | None
 
 
 @lru_cache(maxsize=64)
@@ -215,6 +215,7 @@ def _brands(subscriptions: list[dict[str, Any]]) -> list[str]:
 def _service(
     row: dict[str, Any],
     subscriptions: list[dict[str, Any]],
+    bills: list[dict[str, Any]],
     window: ServiceWindow,
     rules: Rules,
     now: datetime,
@@ -226,7 +227,7 @@ def _service(
         "contacts": row["recent_contacts"],
         "subscriptions": [s["props"] for s in subscriptions],
         "opened": [a["props"].get("opened_at") for a in row["accounts"]],
-        "bills": _months(row["bills"], window.since_month, window.until_month),
+        "bills": _months(bills, window.since_month, window.until_month),
         "cases": row["cases"],
     }
     return standing(facts, rules, now, today)
@@ -257,18 +258,22 @@ async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: 
     views: dict[str, CustomerView] = {}
     for row in rows:
         subscriptions = row.get("subscriptions", [])
+        bills = [b for a in row.get("accounts", ()) for b in a["bills"]]
         views[row["wanted"]] = CustomerView(
             row["customer"],
             _holdings(row["accounts"] + subscriptions + row["opportunities"]) if parts.holdings else None,
-            _relations([*row["managers"], *row["member_of"], *row["members"], *row["households"]])
-            if parts.relations
-            else None,
-            _tier_inputs(_months(row["bills"], tier["since"], tier["until"]), row["points"], _brands(subscriptions))
+            _relations([*row["managers"], *row["member_of"]]) if parts.relations else None,
+            _tier_inputs(
+                _months(bills, tier["since"], tier["until"]),
+                sum(a["points"] or 0 for a in row["accounts"]),
+                _brands(subscriptions),
+            )
             if parts.tier
             else None,
             row.get("contact_total", 0),
             row.get("contacts", []),
-            _service(row, subscriptions, window, rules, now, today) if parts.service else None,
+            _service(row, subscriptions, bills, window, rules, now, today) if parts.service else None,
+            _members(row["members"]) if parts.members else None,
         )
     return views
 
@@ -302,6 +307,12 @@ async def read_contacts(store: Store, pages: Sequence[ContactPage]) -> list[tupl
 async def read_relations(store: Store, ids: Sequence[str]) -> list[Relations]:
     rows = await store.read(RELATIONS, {"ids": list(ids)})
     return [_relations(group) for group in _by_customer(rows, ids)]
+
+
+async def read_members(store: Store, ids: Sequence[str]) -> list[list[dict[str, Any]]]:
+    """An organisation's (or a household's) members, by id asked for."""
+    rows = await store.read(RELATIONS, {"ids": list(ids)})
+    return [_members(group) for group in _by_customer(rows, ids)]
 
 
 async def read_tier_inputs(store: Store, ids: Sequence[str], rules: Rules) -> list[TierInputs]:

@@ -19,6 +19,7 @@ from app.rules import Rules
 from app.services.in_flight import started
 from app.sla import Case, CaseEvent, SlaState, sla_state
 from app.store import Store, cypher
+from app.tiers import monthly_spend
 from app.working_calendar import working_calendar
 
 CUSTOMER_FACTS = cypher("service/customer_facts")
@@ -105,18 +106,12 @@ def clocked(values: list[Any], customer_id: str | None, rules: Rules, now: datet
     return OpenCase(case, events, customer_id, summary, state)
 
 
-def _contact_order(contact: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(str(contact.get(key) or "") for key in CONTACT_KEYS)
-
-
-CONTACT_KEYS = ("at", "kind", "mode", "direction", "outcome", "employee_record", "service_no", "called_number")
+def _contact_order(contact: dict[str, Any]) -> tuple[str, str]:
+    return contact["at"], contact["id"]
 
 
 def _facts(row: dict[str, Any]) -> CustomerFacts:
     customer = row["customer"]
-    spend: dict[str, float] = {}
-    for bill in row["bills"]:
-        spend[bill["month"]] = spend.get(bill["month"], 0.0) + float(bill["amount"])
     return CustomerFacts(
         customer_id=customer["id"],
         vip_card=customer.get("vip_card") or None,
@@ -144,10 +139,10 @@ def _facts(row: dict[str, Any]) -> CustomerFacts:
                 _day(s.get("start_date")),
                 _day(s.get("end_date")),
             )
-            for s in row["subscriptions"]
+            for s in sorted(row["subscriptions"], key=lambda s: (s.get("service_no") or "", s.get("start_date") or ""))
         ),
-        accounts_opened=tuple(d for d in map(_day, row["opened"]) if d is not None),
-        monthly_spend=spend,
+        accounts_opened=tuple(sorted(d for d in map(_day, row["opened"]) if d is not None)),
+        monthly_spend=monthly_spend(row["bills"]),
     )
 
 

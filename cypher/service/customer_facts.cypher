@@ -12,7 +12,7 @@ CALL {
   OPTIONAL MATCH (c)-[:HAD_CONTACT]->(k)
   WHERE k.at >= $contacts_since
   RETURN collect(CASE WHEN k IS NULL THEN NULL ELSE
-                 k {.at, .kind, .mode, .direction, .outcome, .employee_record, .service_no, .called_number} END) AS contacts
+                 k {.id, .at, .kind, .mode, .direction, .outcome, .employee_record, .service_no, .called_number} END) AS contacts
 }
 CALL {
   WITH c

@@ -1,4 +1,4 @@
-// Account managers, organisation links and household of several customers, one row per link.
+// Account managers and organisation links (a household's among them) of several customers, one row per link.
 UNWIND $ids AS id
 MATCH (c:Customer {id: id})
 CALL {
@@ -15,9 +15,5 @@ CALL {
   MATCH (c)<-[r:MEMBER_OF]-(m:Customer)
   RETURN 'member' AS link, null AS role, m {.id, .name, .segment} AS other,
          r.key_person AS key_person, r.title AS title
-  UNION
-  WITH c
-  MATCH (c)-[:IN_HOUSEHOLD]->(h:Household)
-  RETURN 'household' AS link, null AS role, h {.*} AS other, null AS key_person, null AS title
 }
 RETURN id, link, role, other, key_person, title

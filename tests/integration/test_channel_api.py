@@ -310,7 +310,11 @@ async def test_parts_fetched_with_the_customer_equal_the_parts_fetched_alone(
                 },
             )
     together = CustomerLoaders(store, get_rules())
-    together.want(ViewParts(holdings=True, relations=True, tier=True, contact_pages=frozenset({2, 20}), service=True))
+    together.want(
+        ViewParts(
+            holdings=True, relations=True, tier=True, contact_pages=frozenset({2, 20}), service=True, members=True
+        )
+    )
     alone = CustomerLoaders(store, get_rules())
     raws = await together.customer.load_many(customers)
     assert await alone.customer.load_many(customers) == raws
@@ -326,8 +330,9 @@ async def test_parts_fetched_with_the_customer_equal_the_parts_fetched_alone(
         assert await together.relations.load(live) == await alone.relations.load(live)
         assert await together.tier(raw) == await alone.tier(raw)
         assert await together.service.load(live) == await alone.service.load(live)
+        assert await together.members.load(live) == await alone.members.load(live)
     # Every part of ``together`` came primed: the round trips above are all ``alone``'s.
-    assert store.stats.round_trips - before == len(raws) * 6
+    assert store.stats.round_trips - before == len(raws) * 7
     assert any([(await together.holdings.load(r["id"])).accounts for r in raws if r])
     assert any([(await together.contacts.load(ContactPage(r["id"], 2)))[0] >= 3 for r in raws if r])
     assert any([(await together.service.load(r["id"])).cases for r in raws if r])
@@ -336,7 +341,7 @@ async def test_parts_fetched_with_the_customer_equal_the_parts_fetched_alone(
 async def test_every_combination_of_view_parts_reads_what_the_whole_view_reads(
     demo: tuple[Store, Path], fixed_clock: object
 ) -> None:
-    """Each of the 32 statements the view's parts make runs on the backend, and a part reads the same
+    """Each of the 64 statements the view's parts make runs on the backend, and a part reads the same
     with or without the others (a part's subquery must not depend on another's being there)."""
     import itertools
 
@@ -349,12 +354,14 @@ async def test_every_combination_of_view_parts_reads_what_the_whole_view_reads(
     # Mid-October: the demo's October bills are then in the service standing's window (which takes the
     # month in progress) and not the tier's (complete months only).
     fixed_clock.advance(timedelta(days=-46))  # type: ignore[attr-defined]
-    whole = await read_views(store, ids, ViewParts(True, True, True, frozenset({3}), True), rules)
+    whole = await read_views(store, ids, ViewParts(True, True, True, frozenset({3}), True, members=True), rules)
     assert len(whole) == len(ids)
     service_months = {m for v in whole.values() if v.service for m in v.service.facts.monthly_spend}
     assert service_months - {m for v in whole.values() if v.tier for m in v.tier.spend}
-    for holdings, relations, tier, contacts, service in itertools.product((False, True), repeat=5):
-        parts = ViewParts(holdings, relations, tier, frozenset({3}) if contacts else frozenset(), service)
+    for holdings, relations, tier, contacts, service, members in itertools.product((False, True), repeat=6):
+        parts = ViewParts(
+            holdings, relations, tier, frozenset({3}) if contacts else frozenset(), service, members=members
+        )
         views = await read_views(store, ids, parts, rules)
         assert views.keys() == whole.keys()
         for wanted, view in views.items():
@@ -364,6 +371,7 @@ async def test_every_combination_of_view_parts_reads_what_the_whole_view_reads(
             assert view.relations == (full.relations if relations else None)
             assert view.tier == (full.tier if tier else None)
             assert view.service == (full.service if service else None)
+            assert view.members == (full.members if members else None)
             if contacts:
                 assert (view.contact_total, view.contacts) == (full.contact_total, full.contacts)
 

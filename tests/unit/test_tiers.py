@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 from app import clock
 from app.rules import Entitlement, Rules, StarRules, load_rules
 from app.services.customer_view import Relations, TierInputs, tier_of, tier_params
-from app.tiers import TierFacts, average_monthly_spend, entitlements, months_back, spend_window, tier_as_of
+from app.tiers import (
+    TierFacts,
+    average_monthly_spend,
+    entitlements,
+    monthly_spend,
+    months_back,
+    spend_window,
+    tier_as_of,
+)
 
 RULES = load_rules()
 CHINA = timezone(timedelta(hours=8))
@@ -323,3 +331,13 @@ def test_a_rules_file_of_the_release_before_keeps_its_amounts() -> None:
     rules = RULES.model_copy(update={"tiers": tiers})
     assert star(TierFacts(monthly_spend=spending(479.99)), rules=rules) == 4
     assert star(TierFacts(monthly_spend=spending(480.0)), rules=rules) == 5
+
+
+def test_monthly_spend_adds_a_months_bills_in_fen_whatever_their_order() -> None:
+    """Two reads of the same bills (a view's, per account; customer_facts', in the graph's order)
+    give the same amounts: a float sum would differ in the last digits."""
+    june = [120.13, 356.13, 45.67]
+    assert june[0] + june[1] + june[2] != june[2] + june[1] + june[0]
+    bills = [{"month": "2026-06", "amount": a} for a in june] + [{"month": "2026-07", "amount": 9.99}]
+    forward, backward = monthly_spend(bills), monthly_spend(list(reversed(bills)))
+    assert forward == backward == {"2026-06": 521.93, "2026-07": 9.99}

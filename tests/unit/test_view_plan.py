@@ -70,7 +70,6 @@ def test_a_holding_field_plans_the_holdings_part(selection: str) -> None:
     [
         "accountManagers { role }",
         "memberOf { nodes { customerId keyPerson } }",
-        "members { nodes { customerId } }",
         "household { customerId }",
     ],
 )
@@ -79,11 +78,18 @@ def test_a_relation_field_plans_the_relations_part(selection: str) -> None:
     assert parts == ViewParts(relations=True)
 
 
+def test_members_plan_their_own_part() -> None:
+    """Few views show an organisation's members: they are not read with the other relations."""
+    parts = plan('{ customer(id: "C1") { id members { nodes { customerId } } } }')
+    assert parts == ViewParts(members=True)
+    assert parts.statement_parts() == ("members",)
+
+
 def test_the_tier_plans_its_facts_and_relations() -> None:
     """A tier needs the bills of the window and the key-person links (its tags)."""
     parts = plan('{ customer(id: "C1") { tier { starLevel entitlements } } }')
     assert parts == ViewParts(relations=True, tier=True)
-    assert "bills" in parts.statement_parts() and "member_of" in parts.statement_parts()
+    assert "accounts" in parts.statement_parts() and "member_of" in parts.statement_parts()
 
 
 def test_contacts_plan_a_page_of_the_size_asked_or_the_default() -> None:

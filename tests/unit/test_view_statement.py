@@ -17,8 +17,10 @@ PARTS_DIR = Path(__file__).resolve().parents[2] / "cypher" / "fragments" / "view
 
 def every_view_parts() -> list[ViewParts]:
     return [
-        ViewParts(holdings=h, relations=r, tier=t, contact_pages=frozenset({10}) if c else frozenset(), service=s)
-        for h, r, t, c, s in itertools.product((False, True), repeat=5)
+        ViewParts(
+            holdings=h, relations=r, tier=t, contact_pages=frozenset({10}) if c else frozenset(), service=s, members=m
+        )
+        for h, r, t, c, s, m in itertools.product((False, True), repeat=6)
     ]
 
 
@@ -44,7 +46,7 @@ def test_a_composed_view_returns_each_column_once_and_ends_with_its_return(parts
 
 def test_the_columns_of_a_part_are_those_its_last_return_names() -> None:
     assert part_columns(part("view/contacts")) == ["contact_total", "contacts", "recent_contacts"]
-    assert part_columns(part("view/points")) == ["points"]
+    assert part_columns(part("view/accounts")) == ["accounts"]
 
 
 def test_a_part_that_is_no_subquery_is_refused() -> None:
@@ -55,4 +57,4 @@ def test_a_part_that_is_no_subquery_is_refused() -> None:
 def test_parts_need_a_statement_ending_in_its_return() -> None:
     statement = CypherQuery("view/x", "MATCH (c) RETURN c\nORDER BY c.id")
     with pytest.raises(ConfigError, match="last line is its RETURN"):
-        statement.with_parts((part("view/points"),))
+        statement.with_parts((part("view/accounts"),))

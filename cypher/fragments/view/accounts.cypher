@@ -1,7 +1,15 @@
-// The customer's accounts (holdings; the days they opened, for the service standing's tenure).
+// The customer's accounts, each with its bills of $bills_since..$bills_until and its points of
+// $points_year from $points_source: holdings, the tier's spend and 6 stars, the service standing's
+// tenure and spend trend. One window of bills covers every reader; each keeps its own months.
 CALL {
   WITH live
   OPTIONAL MATCH (live)-[:HAS_ACCOUNT]->(a)
+  OPTIONAL MATCH (a)<-[:BILL_OF]-(b)
+  WHERE b.month >= $bills_since AND b.month <= $bills_until
+  WITH a, collect(CASE WHEN b IS NULL THEN NULL ELSE {month: b.month, amount: b.amount} END) AS bills
+  OPTIONAL MATCH (a)<-[:POINTS_OF]-(p)
+  WHERE p.source = $points_source AND p.year = $points_year
+  WITH a, bills, sum(coalesce(p.points, 0)) AS points
   RETURN collect(CASE WHEN a IS NULL THEN NULL ELSE
-                 {item: 'account', props: a {.*}, account: null, offering: null} END) AS accounts
+                 {item: 'account', props: a {.*}, account: null, offering: null, bills: bills, points: points} END) AS accounts
 }
