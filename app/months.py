@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from calendar import isleap
 from datetime import date
+from functools import lru_cache
 from typing import TypeVar
 
 Day = TypeVar("Day", bound=date)
@@ -34,10 +35,12 @@ def months_back(today: date, months: int) -> str:
     return month_of(today.year * 12 + today.month - 1 - months)
 
 
-def complete_months(today: date, count: int) -> list[str]:
-    """The ``count`` calendar months before ``today``'s (which is not complete yet), oldest first."""
+@lru_cache(maxsize=256)
+def complete_months(today: date, count: int) -> tuple[str, ...]:
+    """The ``count`` calendar months before ``today``'s (which is not complete yet), oldest first.
+    Kept: every customer of a request asks for the same few windows of the same day."""
     index = today.year * 12 + today.month - 1
-    return [month_of(i) for i in range(index - count, index)]
+    return tuple(month_of(i) for i in range(index - count, index))
 
 
 def add_months(day: Day, months: int) -> Day:

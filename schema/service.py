@@ -191,10 +191,15 @@ def reads_birth_date(info: Info, customer_id: str | None, day: date | None) -> b
 
 
 def customer_service(info: Info, service: ServiceResult) -> CustomerService:
-    birthdays = reads_birth_date(info, service.customer_id, service.facts.birth_date)
+    """The birth date is asked for (and its full read audited) only when a birthday item would show it."""
+    care = service.care
+    if any(i.kind in BIRTHDAY for i in care) and not reads_birth_date(
+        info, service.customer_id, service.facts.birth_date
+    ):
+        care = tuple(i for i in care if i.kind not in BIRTHDAY)
     return CustomerService(
         open_cases=[service_case(c) for c in service.cases if is_open_item(c.state)],
-        care=[care_item(i) for i in service.care if birthdays or i.kind not in BIRTHDAY],
+        care=[care_item(i) for i in care],
         churn_warnings=[ChurnWarning(rule=w.rule, evidence=w.evidence, since_day=w.since) for w in service.churn],
         lifecycle=Lifecycle(stage=service.stage.stage, reasons=list(service.stage.reasons)),
     )

@@ -10,6 +10,7 @@ not through strawberry's ``selected_fields``, which rebuilds it and cost 6% of a
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from graphql.language import (
@@ -74,20 +75,44 @@ def _plain_page(node: FieldNode, variables: dict[str, Any]) -> int | None:
     return first if isinstance(first, int) and 0 < first <= MAX_PAGE else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    """What a root field's selection holds, whatever the variables: its field names and contact pages."""
+
+    names: frozenset[str]
+    contacts: tuple[FieldNode, ...]
+
+
+# By the root field's nodes, which the parser cache hands to every request of the same query text. The
+# entry keeps the nodes it was made for, so an id is never taken for another query's once freed.
+_walks: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], _Walk]] = {}
+WALKS_KEPT = 256
+
+
+def _walk(field_nodes: tuple[FieldNode, ...], fragments: dict[str, Any]) -> _Walk:
+    key = tuple(map(id, field_nodes))
+    kept = _walks.get(key)
+    if kept is not None and all(a is b for a, b in zip(kept[0], field_nodes, strict=True)):
+        return kept[1]
+    nodes = list(_fields(field_nodes, fragments, set()))
+    walk = _Walk(frozenset(n.name.value for n in nodes), tuple(n for n in nodes if n.name.value == "contacts"))
+    if len(_walks) >= WALKS_KEPT:
+        _walks.clear()
+    _walks[key] = (field_nodes, walk)
+    return walk
+
+
 def view_parts(info: Info, *, relations: bool = False, tier: bool = False) -> ViewParts:
     """``relations`` and ``tier`` force parts the resolver itself reads (search filters)."""
     raw = info._raw_info  # graphql-core's info: strawberry gives no public way to the field nodes
-    names: set[str] = set()
-    pages: set[int] = set()
-    for node in _fields(raw.field_nodes, raw.fragments, set()):
-        names.add(node.name.value)
-        if node.name.value == "contacts" and (size := _plain_page(node, raw.variable_values)) is not None:
-            pages.add(size)
+    walk = _walk(tuple(raw.field_nodes), raw.fragments)
+    names = walk.names
+    pages = frozenset(size for node in walk.contacts if (size := _plain_page(node, raw.variable_values)) is not None)
     return ViewParts(
         holdings=bool(names & HOLDINGS),
         relations=relations or bool(names & RELATIONS),
         tier=tier or bool(names & TIER),
-        contact_pages=frozenset(pages),
+        contact_pages=pages,
         service=SERVICE in names,
         pending_duplicates=PENDING_DUPLICATES in names,
         members=MEMBERS in names,

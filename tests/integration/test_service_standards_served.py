@@ -82,6 +82,8 @@ def files(tmp_path: Path) -> list[tuple[str, str, Path]]:
             vip_card_since="2026-01-10",
             account_manager_id="E1",
         ),
+        # No card and no manager: owed no care, so no birthday either.
+        customer("v3", "吴普", phones="13900000013", birth_date="1990-06-01"),
     ]
     contacts = [
         {
@@ -188,7 +190,7 @@ async def loaded(store: Store, tmp_path: Path) -> dict[str, str]:
         assert (summary.rejected, summary.quarantined) == (0, 0), (kind, summary)
     await resolve_all(store)
     mapping = await crosswalk(store)
-    return {n: mapping[f"am_app:customers:{n}"] for n in ("v1", "v2")}
+    return {n: mapping[f"am_app:customers:{n}"] for n in ("v1", "v2", "v3")}
 
 
 async def ask(store: Store, query: str, role: str = "admin", bound: str | None = None, **variables: Any) -> Any:
@@ -417,7 +419,7 @@ async def test_recompute_records_what_the_api_answers_for_analysts(
     [load] = await store.read(cypher("analytics/customers_per_manager"), {"norm": 400})
     assert (load["manager_id"], load["customers"], load["vip_customers"], load["load"]) == (E1, 2, 2, 0.005)
     stars = await store.read(cypher("analytics/stars_by_network"), {"min_star": 1})
-    assert stars == [{"local_network": "0591", "star_level": 1, "customers": 2, "share": 1.0}]
+    assert stars == [{"local_network": "0591", "star_level": 1, "customers": 3, "share": 1.0}]
 
     today = clock.today()
     since = add_months(today, -rules.care.compliance_months)
@@ -430,3 +432,21 @@ async def test_recompute_records_what_the_api_answers_for_analysts(
     [care] = await store.read(cypher("analytics/care_compliance_by_manager"), {"min_due": 0})
     assert (care["manager_id"], care["card_holders"], care["due"], care["met"]) == (E1, 2, due, met)
     assert due > 0
+
+
+async def test_the_birth_date_is_read_and_audited_only_when_a_birthday_item_shows_it(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """v1 holds a card, so care owes it birthday items; v3 holds none: a service read tells v1's birth date
+    and is audited as a full read of it, and tells nothing of v3's, so no birth-date line names v3."""
+    ids = await loaded(store, tmp_path)
+    audit = Path("var/audit.log")
+    before = audit.read_text(encoding="utf-8").count("\n") if audit.exists() else 0
+    v1 = (await ask(store, SERVICE, id=ids["v1"]))["data"]["customer"]["service"]
+    v3 = (await ask(store, SERVICE, id=ids["v3"]))["data"]["customer"]["service"]
+    assert "BIRTHDAY_REMINDER" in {c["kind"] for c in v1["care"]}
+    assert v3["care"] == []
+    lines = audit.read_text(encoding="utf-8").splitlines()[before:]
+    birth_date_reads = [line for line in lines if "birth_date" in line]
+    assert any(f"customer={ids['v1']} " in line for line in birth_date_reads), lines
+    assert not any(f"customer={ids['v3']} " in line for line in birth_date_reads), lines

@@ -61,7 +61,7 @@ def test_the_shipped_rules_name_the_competitors_not_the_operator() -> None:
     ],
 )
 def test_complete_months_never_include_the_current_one(today: date, months: list[str]) -> None:
-    assert complete_months(today, 3) == months
+    assert complete_months(today, 3) == tuple(months)
 
 
 def spend(last: float | None, earlier: float = 100.0) -> CustomerFacts:

@@ -226,3 +226,16 @@ def test_the_stand_in_reads_like_strawberrys_own_info() -> None:
     assert result.errors is None
     assert PLANS == [plan(query, {"n": 4})]
     assert PLANS[0] == ViewParts(holdings=True, relations=True, tier=True, contact_pages=frozenset({4}))
+
+
+def test_one_parsed_query_plans_each_requests_own_contact_page() -> None:
+    """The parser cache hands every request of one query text the same nodes; the plan kept for them
+    holds names, never the page sizes, which come from each request's variables."""
+    query = 'query($n: Int) { customer(id: "C1") { contacts(first: $n) { totalCount } } }'
+    info = info_for(query, {"n": 5})
+    first = view_parts(info)  # type: ignore[arg-type]
+    info._raw_info.variable_values = {"n": 7}
+    again = view_parts(info)  # type: ignore[arg-type]
+    assert (first.contact_pages, again.contact_pages) == (frozenset({5}), frozenset({7}))
+    other = info_for('{ customer(id: "C1") { tier { starLevel } } }')
+    assert view_parts(other).tier and not view_parts(other).contact_pages  # type: ignore[arg-type]
