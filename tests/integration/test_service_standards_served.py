@@ -83,7 +83,7 @@ def files(tmp_path: Path) -> list[tuple[str, str, Path]]:
             account_manager_id="E1",
         ),
         # No card and no manager: owed no care, so no birthday either.
-        customer("v3", "吴普", phones="13900000013", birth_date="1990-06-01"),
+        customer("v5", "吴普", phones="13900000015", birth_date="1990-06-01"),
     ]
     contacts = [
         {
@@ -190,7 +190,7 @@ async def loaded(store: Store, tmp_path: Path) -> dict[str, str]:
         assert (summary.rejected, summary.quarantined) == (0, 0), (kind, summary)
     await resolve_all(store)
     mapping = await crosswalk(store)
-    return {n: mapping[f"am_app:customers:{n}"] for n in ("v1", "v2", "v3")}
+    return {n: mapping[f"am_app:customers:{n}"] for n in ("v1", "v2", "v5")}
 
 
 async def ask(store: Store, query: str, role: str = "admin", bound: str | None = None, **variables: Any) -> Any:
@@ -437,16 +437,35 @@ async def test_recompute_records_what_the_api_answers_for_analysts(
 async def test_the_birth_date_is_read_and_audited_only_when_a_birthday_item_shows_it(
     store: Store, tmp_path: Path, at_now: clock.FixedClock
 ) -> None:
-    """v1 holds a card, so care owes it birthday items; v3 holds none: a service read tells v1's birth date
-    and is audited as a full read of it, and tells nothing of v3's, so no birth-date line names v3."""
+    """v1 holds a card, so care owes it birthday items; v5 holds none: a service read tells v1's birth date
+    and is audited as a full read of it, and tells nothing of v5's, so no birth-date line names v5."""
     ids = await loaded(store, tmp_path)
     audit = Path("var/audit.log")
     before = audit.read_text(encoding="utf-8").count("\n") if audit.exists() else 0
     v1 = (await ask(store, SERVICE, id=ids["v1"]))["data"]["customer"]["service"]
-    v3 = (await ask(store, SERVICE, id=ids["v3"]))["data"]["customer"]["service"]
+    v5 = (await ask(store, SERVICE, id=ids["v5"]))["data"]["customer"]["service"]
     assert "BIRTHDAY_REMINDER" in {c["kind"] for c in v1["care"]}
-    assert v3["care"] == []
+    assert v5["care"] == []
     lines = audit.read_text(encoding="utf-8").splitlines()[before:]
     birth_date_reads = [line for line in lines if "birth_date" in line]
     assert any(f"customer={ids['v1']} " in line for line in birth_date_reads), lines
-    assert not any(f"customer={ids['v3']} " in line for line in birth_date_reads), lines
+    assert not any(f"customer={ids['v5']} " in line for line in birth_date_reads), lines
+
+
+async def test_a_case_no_clock_can_read_fails_that_customers_service_alone(
+    store: Store, tmp_path: Path, at_now: clock.FixedClock
+) -> None:
+    """The service standing is worked out with the view's read. A fact the rules cannot read makes that
+    customer's `service` an error, never the other customers read in the same request."""
+    from tests.conftest import cypher_of_tests
+
+    ids = await loaded(store, tmp_path)
+    [spoiled] = await store.write(cypher_of_tests("spoil_case_time"), {"customer": ids["v1"], "value": "not a time"})
+    assert spoiled["spoiled"] >= 1
+    both = """query($ids: [ID!]!) { nodes(ids: $ids) {
+      ... on Customer { id name service { openCases { id kind } lifecycle { stage } } } } }"""
+    answer = await ask(store, both, ids=[f"Customer:{ids['v1']}", f"Customer:{ids['v2']}"])
+    first, second = answer["data"]["nodes"]
+    assert first is None
+    assert [e["path"] for e in answer["errors"]] == [["nodes", 0, "service"]]
+    assert second["id"] == ids["v2"] and second["service"]["openCases"]
