@@ -77,14 +77,13 @@ class ViewParts:
     def statement_parts(self) -> tuple[str, ...]:
         """The subqueries (cypher/fragments/view/) the view's statement needs for these parts, each
         once: holdings, the tier and the service standing share the accounts (with their bills and
-        points) and the subscriptions, the contact page and the service standing one read of contacts."""
+        points) and the subscriptions, read whole for holdings and only as far as the others look
+        without; the contact page and the service standing share one read of contacts."""
         chosen: list[str] = []
-        if self.holdings or self.tier or self.service:
-            chosen.append("accounts")
         if self.holdings:
-            chosen += ["held_subscriptions", "opportunities"]
+            chosen += ["accounts", "held_subscriptions", "opportunities"]
         elif self.tier or self.service:
-            chosen.append("subscriptions")
+            chosen += ["account_facts", "subscriptions"]
         if self.relations:
             chosen += ["managers", "member_of"]
         if self.members:

@@ -89,7 +89,7 @@ def test_the_tier_plans_its_facts_and_relations() -> None:
     """A tier needs the bills of the window and the key-person links (its tags)."""
     parts = plan('{ customer(id: "C1") { tier { starLevel entitlements } } }')
     assert parts == ViewParts(relations=True, tier=True)
-    assert "accounts" in parts.statement_parts() and "member_of" in parts.statement_parts()
+    assert "account_facts" in parts.statement_parts() and "member_of" in parts.statement_parts()
 
 
 def test_contacts_plan_a_page_of_the_size_asked_or_the_default() -> None:
