@@ -78,7 +78,8 @@ class ViewParts:
         """The subqueries (cypher/fragments/view/) the view's statement needs for these parts, each
         once: holdings, the tier and the service standing share the accounts (with their bills and
         points) and the subscriptions, read whole for holdings and only as far as the others look
-        without; the contact page and the service standing share one read of contacts."""
+        without; the contact page and the service standing share one read of contacts, and the standing
+        alone reads only the recent ones."""
         chosen: list[str] = []
         if self.holdings:
             chosen += ["accounts", "held_subscriptions", "opportunities"]
@@ -88,8 +89,10 @@ class ViewParts:
             chosen += ["managers", "member_of"]
         if self.members:
             chosen.append("members")
-        if self.contact_pages or self.service:
+        if self.contact_pages:
             chosen.append("contacts")
+        elif self.service:
+            chosen.append("recent_contacts")
         if self.service:
             chosen.append("cases")
         return tuple(chosen)
