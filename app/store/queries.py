@@ -28,7 +28,7 @@ class CypherQuery:
 
     def statements(self) -> list[str]:
         """Split a multi-statement file (schema files) on ``;`` at line ends, dropping comments."""
-        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("//"))
+        body = _body(self.text)
         return [s.strip() for s in re.split(r";\s*(?:\n|$)", body) if s.strip()]
 
     def with_parts(self, parts: tuple[CypherQuery, ...]) -> CypherQuery:
@@ -60,6 +60,7 @@ def _file_text(name: str) -> str:
 
 
 def _body(text: str) -> str:
+    """The text without its comment lines and blank lines."""
     return "\n".join(line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("//"))
 
 
@@ -90,11 +91,7 @@ VIEW_CHANGED_FRAGMENT = "fragments/view_changed"
 
 def _view_changed(variable: str) -> str:
     """cypher/fragments/view_changed.cypher for the statement's variable (written there as ``customer``)."""
-    body = " ".join(
-        line.strip()
-        for line in _file_text(VIEW_CHANGED_FRAGMENT).splitlines()
-        if line.strip() and not line.lstrip().startswith("//")
-    )
+    body = " ".join(line.strip() for line in _body(_file_text(VIEW_CHANGED_FRAGMENT)).splitlines())
     return re.sub(r"\bcustomer\b", variable, body)
 
 
