@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import weakref
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar, cast
 
@@ -65,7 +66,10 @@ class CustomerLoaders:
     def __init__(self, store: Store, rules: Rules) -> None:
         self.store = store
         self.rules = rules
-        self.customer = DataLoader(self._customers)
+        # Through a weak reference: a loader holding its owner's bound method would make a reference
+        # cycle, and the request's every loaded value would wait for Python's cyclic collector.
+        owner = weakref.proxy(self)
+        self.customer = DataLoader(lambda ids: owner._customers(ids))
         self.holdings = DataLoader(lambda ids: view.read_holdings(store, ids))
         self.contacts = DataLoader(lambda pages: view.read_contacts(store, pages), cache_key_fn=lambda page: page)
         self.relations = DataLoader(lambda ids: view.read_relations(store, ids))

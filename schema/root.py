@@ -15,6 +15,7 @@ from schema.contact_planning import ContactPlanningMutation, ContactPlanningQuer
 from schema.context import Info
 from schema.customer import Customer, fetch_customer
 from schema.enums import CertificateType, MatchDecision, value_of
+from schema.execution import LeanExecutor
 from schema.limits import MAX_PAGE, extensions
 from schema.node import Node, fetch_node
 from schema.opportunities import OpportunityMutation, OpportunityQuery
@@ -133,4 +134,5 @@ def build_schema(production: bool = False, caches: bool = True) -> strawberry.Sc
         mutation=Mutation,
         extensions=extensions(production, caches),
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=LeanExecutor,
     )

@@ -1,0 +1,124 @@
+"""How the schema's operations are executed: strawberry's executor, less two costs a customer view
+paid for nothing (measured in docs/benchmarks.md, nineteenth session).
+
+- A reference cycle. graphql-core's executor keeps the resolvers' helpers as its own bound methods,
+  so the executor, the request's context, its loaders and every value they loaded were freed only by
+  Python's cyclic collector: about 300 objects a view, a tenth of the API's time.
+- Per-field machinery for plain fields. Most of a view's fields are attributes of a strawberry type
+  with a scalar or enum type (a month's amount, a care item's due date, an entitlement's name), yet
+  graphql-core builds a resolve info, walks the wrapping types and checks for awaitables for each of
+  them and each item of their lists. Such a field's value is read and coerced here in one step;
+  anything else, and any value that is not plainly valid (a null where none may be, a value its type
+  refuses), goes the library's way, which also gives the error its place."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
+from graphql.type.definition import GraphQLResolveInfoHelpers
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+_SLOW = object()  # "let the library complete it"
+
+
+def _leaf(leaf: GraphQLLeafType, nullable: bool) -> Callable[[Any], Any]:
+    coerce = leaf.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        if value is None or value is Undefined:
+            return None if nullable else _SLOW
+        if isinstance(value, Exception):
+            return _SLOW
+        try:
+            out = coerce(value)
+        except Exception:
+            return _SLOW
+        return _SLOW if out is None or out is Undefined else out
+
+    return complete
+
+
+def _list(item: Callable[[Any], Any], nullable: bool) -> Callable[[Any], Any]:
+    def complete(value: Any) -> Any:
+        if value is None or value is Undefined:
+            return None if nullable else _SLOW
+        if type(value) is not list and type(value) is not tuple:
+            return _SLOW
+        out = [item(v) for v in value]
+        return _SLOW if _SLOW in out else out
+
+    return complete
+
+
+def _completion(output: GraphQLOutputType, nullable: bool = True) -> Callable[[Any], Any] | None:
+    """How to complete a value of ``output`` in one step, or None if it is not a scalar, an enum or a
+    list of them."""
+    if isinstance(output, GraphQLNonNull):
+        return _completion(output.of_type, nullable=False)
+    if isinstance(output, GraphQLList):
+        item = _completion(output.of_type)
+        return None if item is None else _list(item, nullable)
+    if is_leaf_type(output):
+        return _leaf(output, nullable)  # type: ignore[arg-type]
+    return None
+
+
+def _plan(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """A strawberry attribute without resolver, arguments or extensions, of a plain type."""
+    if field.args or not getattr(field.resolve, "_is_default", False):
+        return None
+    return _completion(field.type)
+
+
+class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor without a reference cycle, plain fields completed in one step. Its
+    helpers reach it through a weak reference: the schema has no subscriptions, @defer or @stream,
+    whose sub-executors could outlive it."""
+
+    _plans: dict[int, tuple[GraphQLField, Callable[[Any], Any] | None]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        me = weakref.proxy(self)
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=lambda values: me.gather_async_work(values), track=lambda values: me.track_async_work(values)
+        )
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        node = field_details_list[0].node
+        wrapped = self.middleware_manager is not None and self.middleware_manager.middlewares
+        if not node.directives and not wrapped:
+            field = self.schema.get_field(parent_type, node.name.value)
+            if field is not None:
+                known = self._plans.get(id(field))
+                if known is None or known[0] is not field:
+                    known = self._plans[id(field)] = (field, _plan(field))
+                complete = known[1]
+                if complete is not None:
+                    value = field.resolve(source, None)  # type: ignore[misc]
+                    if not self.is_awaitable(value):
+                        done = complete(value)
+                        if done is not _SLOW:
+                            return done
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)

@@ -1,0 +1,151 @@
+"""The schema's executor (schema/execution.py): plain fields completed in one step answer exactly what
+the library's own completion answers, errors included, and a request's objects are freed without
+Python's cyclic collector."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from collections.abc import Iterator
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+
+from app.rules import get_rules
+from schema.execution import LeanExecutor
+from schema.loaders import CustomerLoaders
+
+
+@strawberry.enum
+class Kind(Enum):
+    VISIT = "visit"
+    CALL = "call"
+
+
+@strawberry.type
+class Item:
+    name: str
+    kind: Kind
+    due: date | None
+    amount: float
+
+
+def _item(name: str, kind: Any, due: date | None, amount: Any) -> Item:
+    return Item(name=name, kind=kind, due=due, amount=amount)
+
+
+@strawberry.type
+class Holder:
+    id: strawberry.ID
+    count: int
+    ok: bool
+    note: str | None
+    names: list[str]
+    kinds: list[Kind]
+    maybe: list[int | None]
+    optional_names: list[str] | None
+    items: list[Item]
+
+    @strawberry.field
+    def computed(self) -> str:
+        return f"computed {self.count}"
+
+
+def _holder(**changes: Any) -> Holder:
+    values: dict[str, Any] = {
+        "id": strawberry.ID("h1"),
+        "count": 3,
+        "ok": True,
+        "note": None,
+        "names": ["a", "b"],
+        "kinds": [Kind.VISIT, Kind.CALL],
+        "maybe": [1, None, 3],
+        "optional_names": None,
+        "items": [_item("x", Kind.CALL, date(2026, 12, 31), 1.5), _item("y", Kind.VISIT, None, 0.0)],
+    }
+    values.update(changes)
+    return Holder(**values)
+
+
+HOLDER: dict[str, Holder] = {}
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def holder(self) -> Holder:
+        return HOLDER["now"]
+
+
+QUERY = "{ holder { id count ok note names kinds maybe optionalNames computed items { name kind due amount } } }"
+
+
+def _run(executor: type[LeanExecutor] | None, holder: Holder, query: str = QUERY) -> tuple[Any, list[tuple[str, Any]]]:
+    HOLDER["now"] = holder
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    result = asyncio.run(schema.execute(query))
+    return result.data, [(e.message, e.path) for e in result.errors or ()]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"note": "a note", "optional_names": ["p", "q"], "maybe": []},
+        # Values the library refuses or nulls where none may be: the library's errors, in place.
+        {"count": None},
+        {"names": ["a", None, "c"]},
+        {"kinds": [Kind.CALL, "not a kind"]},
+        {"count": "three"},
+        {"items": [_item("x", "bad", None, 1.0)]},
+        {"names": "not a list"},
+        {"names": ("a", "b")},
+        {"items": [_item("x", Kind.CALL, None, None)]},
+    ],
+)
+def test_plain_fields_answer_what_the_library_answers(changes: dict[str, Any]) -> None:
+    assert _run(LeanExecutor, _holder(**changes)) == _run(None, _holder(**changes))
+
+
+def test_a_refused_value_is_an_error_at_its_field() -> None:
+    data, errors = _run(LeanExecutor, _holder(names=["a", None]))
+    assert data is None
+    assert errors == [("Cannot return null for non-nullable field Holder.names.", ["holder", "names", 1])]
+
+
+@pytest.fixture
+def no_collector() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+class Context:
+    pass
+
+
+def test_a_request_is_freed_without_the_cyclic_collector(no_collector: None) -> None:
+    HOLDER["now"] = _holder()
+    schema = strawberry.Schema(query=Query, execution_context_class=LeanExecutor)
+    context = Context()
+    gone = weakref.ref(context)
+    result = asyncio.run(schema.execute(QUERY, context_value=context))
+    assert not result.errors
+    del context, result
+    assert gone() is None
+
+
+def test_a_request_s_loaders_are_freed_without_the_cyclic_collector(no_collector: None) -> None:
+    loaders = CustomerLoaders(None, get_rules())  # type: ignore[arg-type]
+    gone = weakref.ref(loaders)
+    del loaders
+    assert gone() is None
