@@ -35,7 +35,7 @@ def _value(cell: list[Any]) -> Any:
     if kind == INTEGER:
         return int(value)
     if kind == MAP:
-        return {_text(value[i]): _value(value[i + 1]) for i in range(0, len(value), 2)}
+        return _map(value)
     if kind == DOUBLE:
         return float(value)
     if kind == BOOLEAN:
@@ -54,6 +54,24 @@ def _items(cells: list[list[Any]]) -> list[Any]:
             out.append(None)
         else:
             out.append(_value([kind, value]))
+    return out
+
+
+def _map(cells: list[Any]) -> dict[str, Any]:
+    """A map's entries, its keys (names, already text) and its strings and nulls read in line, as in
+    a list: a customer view's reply is mostly maps."""
+    out: dict[str, Any] = {}
+    for i in range(0, len(cells), 2):
+        key = cells[i]
+        if type(key) is not str:
+            key = _text(key)
+        kind, value = cell = cells[i + 1]
+        if kind == STRING and type(value) is str:
+            out[key] = value
+        elif kind == NULL:
+            out[key] = None
+        else:
+            out[key] = _value(cell)
     return out
 
 
