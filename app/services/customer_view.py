@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -217,6 +217,16 @@ def _brands(subscriptions: list[dict[str, Any]]) -> list[str]:
     return sorted({p["brand"] for p in props if p.get("status") == "active" and p.get("brand") is not None})
 
 
+def _recent_contacts(row: dict[str, Any], since: str) -> list[dict[str, Any]]:
+    """The contacts since ``since``: read as such (fragments/view/recent_contacts), or those of the
+    contact page and the rest beyond it (fragments/view/contacts)."""
+    if "recent_contacts" in row:
+        recent: list[dict[str, Any]] = row["recent_contacts"]
+        return recent
+    beyond: list[dict[str, Any]] = row["recent_beyond_page"]
+    return [c for c in row["contacts"] if (c.get("at") or "") >= since] + beyond
+
+
 def _service(
     row: dict[str, Any],
     subscriptions: list[dict[str, Any]],
@@ -229,7 +239,7 @@ def _service(
     """The service standing from the view's parts, in the shape service/customer_facts reads it."""
     facts = {
         "customer": row["customer"],
-        "contacts": row["recent_contacts"],
+        "contacts": _recent_contacts(row, window.contacts_since),
         "subscriptions": [s["props"] for s in subscriptions],
         "opened": [a["props"].get("opened_at") for a in row["accounts"]],
         "bills": _months(bills, window.since_month, window.until_month),
@@ -244,13 +254,38 @@ def _service(
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class _ViewDay:
+    """What a view's reads take from the rules on an operator day: the same for every view that day."""
+
+    rules: Rules
+    today: date
+    zone: tzinfo
+    tier: dict[str, Any]
+    window: ServiceWindow
+    closing: list[str]
+
+
+_view_day: list[_ViewDay] = []
+
+
+def _day_of(rules: Rules, today: date) -> _ViewDay:
+    zone = clock.operator_zone()
+    if _view_day and _view_day[0].rules is rules and _view_day[0].today == today and _view_day[0].zone == zone:
+        return _view_day[0]
+    window = ServiceWindow.as_of(rules, today)
+    day = _ViewDay(rules, today, zone, tier_params(rules, today), window, closing_events(rules))
+    _view_day[:] = [day]
+    return day
+
+
 async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: Rules) -> dict[str, CustomerView]:
     """By id asked for; ids without a customer are absent. The service standing's facts come in the
     same statement and it is worked out here, as of the same instant for every customer."""
     now = clock.now()
     today = clock.today()
-    tier = tier_params(rules, today)
-    window = ServiceWindow.as_of(rules, today)
+    day = _day_of(rules, today)
+    tier, window = day.tier, day.window
     bill_months = [tier["since"], tier["until"]] if parts.tier else []
     bill_months += [window.since_month, window.until_month] if parts.service else []
     rows = await store.read(
@@ -263,7 +298,7 @@ async def read_views(store: Store, ids: Sequence[str], parts: ViewParts, rules: 
             # Later than any instant: no contact is read twice when the service standing is not wanted.
             "contacts_since": window.contacts_since if parts.service else "~",
             "contacts_first": max(parts.contact_pages, default=0),
-            "closing": closing_events(rules),
+            "closing": day.closing,
         },
     )
     views: dict[str, CustomerView] = {}

@@ -45,7 +45,7 @@ def test_a_composed_view_returns_each_column_once_and_ends_with_its_return(parts
 
 
 def test_the_columns_of_a_part_are_those_its_last_return_names() -> None:
-    assert part_columns(part("view/contacts")) == ["contact_total", "contacts", "recent_contacts"]
+    assert part_columns(part("view/contacts")) == ["contact_total", "contacts", "recent_beyond_page"]
     assert part_columns(part("view/accounts")) == ["accounts"]
 
 
