@@ -172,7 +172,7 @@ def entitlements(star: int, vip_card: str | None, tags: Iterable[str], rules: Ru
     tagged = set(tags)
     granted = []
     for name, rule in rules.entitlements.items():
-        if star >= rule.min_star or (vip_card and vip_card in rule.vip_cards) or tagged & set(rule.tags):
+        if star >= rule.min_star or (vip_card and vip_card in rule.vip_cards) or not tagged.isdisjoint(rule.tags):
             granted.append(name)
     return granted
 

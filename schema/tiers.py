@@ -54,8 +54,13 @@ class Tier:
     vip_card: VipCard | None = strawberry.field(description="The customer's VIP card (大客户卡), if any.")
     tags: list[str] = strawberry.field(description="Identification tags (识别标签), such as organisation key person.")
     entitlements: list[str] = strawberry.field(description="What the stars, card and tags entitle the customer to.")
-    granted: list[GrantedEntitlement] = strawberry.field(description="The same entitlements with their labels.")
+
+    @strawberry.field(description="The same entitlements with their labels.")
+    def granted(self) -> list[GrantedEntitlement]:
+        return [GrantedEntitlement(name=n, label=self.rules.entitlements[n].label) for n in self.entitlements]
+
     next_level: NextLevel | None = strawberry.field(description="What the next level takes; null at six stars.")
+    rules: strawberry.Private[Rules]
 
 
 def tier_type(tier: TierResult, rules: Rules) -> Tier:
@@ -74,7 +79,6 @@ def tier_type(tier: TierResult, rules: Rules) -> Tier:
         vip_card=tier.vip_card,
         tags=list(tier.tags),
         entitlements=list(tier.entitlements),
-        granted=[GrantedEntitlement(name=n, label=rules.entitlements[n].label) for n in tier.entitlements],
         next_level=None
         if following is None
         else NextLevel(
@@ -86,6 +90,7 @@ def tier_type(tier: TierResult, rules: Rules) -> Tier:
             near=following.near,
             text=following.text,
         ),
+        rules=rules,
     )
 
 
