@@ -13,6 +13,10 @@
 
 The server is pinned to core 0 (its embedded store with it, unless ``--store-cpus`` says where) and
 the client to core 1; the clock starts at the demo's reference morning on both, so both see the same day.
+
+With ``--interleaved`` the view is also compared with both servers up at once, each on its own copy of the
+graph and both on core 0, one request to each in turn (which goes first alternating): a slow spell of
+this shared machine, which moves a server's CPU per request by half in the pairs, falls on both sides.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -185,6 +190,67 @@ def due_pairs(
     return pairs
 
 
+def twin_of(data_dir: Path) -> Path:
+    """A copy of the (stopped) graph's directory for the other server, made anew each run."""
+    twin = data_dir.with_name(data_dir.name + "-twin")
+    shutil.rmtree(twin, ignore_errors=True)
+    shutil.copytree(data_dir, twin, ignore=shutil.ignore_patterns("*.sock", "*.pid", "*.lock", "audit.log*"))
+    return twin
+
+
+def interleaved(
+    args: argparse.Namespace, data_dir: Path, keys: Path, key: str, views: list[dict[str, str]], clock_start: str
+) -> dict[str, object]:
+    """Both servers up at once, one request to each in turn; per chunk of the run and over all of it."""
+    twin = twin_of(data_dir)
+    sides = {
+        "now": (serve(ROOT, data_dir, keys, args.port, clock_start), data_dir, VIEW, args.port),
+        "before": (
+            serve(args.before.resolve(), twin, keys, args.port + 1, clock_start),
+            twin,
+            BEFORE_VIEW,
+            args.port + 1,
+        ),
+    }
+    clients = {
+        name: httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"})
+        for name, (_, _, _, port) in sides.items()
+    }
+    try:
+        for _, _, query, port in sides.values():
+            timed(port, key, query, views[:50])  # warm-up
+        store_pids = {name: int((d / "falkordb.pid").read_text().strip()) for name, (_, d, _, _) in sides.items()}
+        cpu0 = {name: (cpu_seconds(p.pid), cpu_seconds(store_pids[name])) for name, (p, _, _, _) in sides.items()}
+        ms: dict[str, list[float]] = {"now": [], "before": []}
+        for n, v in enumerate(views * args.pairs):
+            for name in ("now", "before") if n % 2 else ("before", "now"):
+                started = time.perf_counter()
+                answer = clients[name].post("/graphql", json={"query": sides[name][2], "variables": v}, timeout=30)
+                ms[name].append((time.perf_counter() - started) * 1000)
+                if answer.json().get("errors"):
+                    raise SystemExit(f"{name} answered {answer.json()['errors'][:1]}")
+        out: dict[str, object] = {}
+        for name, (proc, _, _, _) in sides.items():
+            api, store = cpu0[name]
+            side = summary(ms[name])
+            side["api_cpu_ms"] = round((cpu_seconds(proc.pid) - api) * 1000 / len(ms[name]), 2)
+            side["store_cpu_ms"] = round((cpu_seconds(store_pids[name]) - store) * 1000 / len(ms[name]), 2)
+            out[name] = side
+        chunk = len(views)
+        out["ratio"] = round(out["now"]["per_s"] / out["before"]["per_s"], 3)  # type: ignore[index]
+        out["chunk_ratios"] = [
+            round(sum(ms["before"][i : i + chunk]) / sum(ms["now"][i : i + chunk]), 3)
+            for i in range(0, len(ms["now"]), chunk)
+        ]
+        return out
+    finally:
+        for client in clients.values():
+            client.close()
+        for proc, _, _, _ in sides.values():
+            stop(proc)
+        shutil.rmtree(twin, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path, required=True)
@@ -195,6 +261,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8910)
     parser.add_argument(
         "--due-before", type=Path, help="A worktree of an earlier commit: dueWork in alternating pairs against it."
+    )
+    parser.add_argument(
+        "--interleaved",
+        action="store_true",
+        help="Also compare the view with both servers up at once, a request to each in turn (--pairs rounds).",
     )
     parser.add_argument(
         "--store-cpus",
@@ -250,6 +321,9 @@ def main() -> None:
         pairs.append(pair)
         print(json.dumps(pair), flush=True)
     results["view_pairs"] = pairs
+    if args.interleaved:
+        results["view_interleaved"] = interleaved(args, data_dir, keys, key, views, clock_start)
+        print(json.dumps({"view_interleaved": results["view_interleaved"]}), flush=True)
     print(json.dumps(results, indent=2))
 
 
