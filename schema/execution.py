@@ -31,6 +31,8 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
 
 _SLOW = object()  # "let the library complete it"
 
@@ -78,8 +80,10 @@ def _completion(output: GraphQLOutputType, nullable: bool = True) -> Callable[[A
 
 
 def _plan(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """A strawberry attribute without resolver, arguments or extensions, of a plain type."""
-    if field.args or not getattr(field.resolve, "_is_default", False):
+    """A strawberry attribute without resolver, arguments or extensions (strawberry's basic field,
+    which it resolves without an info), of a plain type."""
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if field.args or not isinstance(definition, StrawberryField) or not definition.is_basic_field:
         return None
     return _completion(field.type)
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from enum import Enum
 from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import FieldExtension
 
 from app.rules import get_rules
 from schema.execution import LeanExecutor
@@ -38,6 +39,11 @@ def _item(name: str, kind: Any, due: date | None, amount: Any) -> Item:
     return Item(name=name, kind=kind, due=due, amount=amount)
 
 
+class Shout(FieldExtension):
+    def resolve(self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        return f"{info.field_name} {next_(source, info, **kwargs)}".upper()
+
+
 @strawberry.type
 class Holder:
     id: strawberry.ID
@@ -49,6 +55,7 @@ class Holder:
     maybe: list[int | None]
     optional_names: list[str] | None
     items: list[Item]
+    loud: str = strawberry.field(extensions=[Shout()], default="quiet")
 
     @strawberry.field
     def computed(self) -> str:
@@ -81,7 +88,7 @@ class Query:
         return HOLDER["now"]
 
 
-QUERY = "{ holder { id count ok note names kinds maybe optionalNames computed items { name kind due amount } } }"
+QUERY = "{ holder { id count ok note names kinds maybe optionalNames computed loud items { name kind due amount } } }"
 
 
 def _run(executor: type[LeanExecutor] | None, holder: Holder, query: str = QUERY) -> tuple[Any, list[tuple[str, Any]]]:
@@ -109,6 +116,12 @@ def _run(executor: type[LeanExecutor] | None, holder: Holder, query: str = QUERY
 )
 def test_plain_fields_answer_what_the_library_answers(changes: dict[str, Any]) -> None:
     assert _run(LeanExecutor, _holder(**changes)) == _run(None, _holder(**changes))
+
+
+def test_a_field_with_an_extension_goes_through_it() -> None:
+    data, errors = _run(LeanExecutor, _holder())
+    assert not errors
+    assert data["holder"]["loud"] == "LOUD QUIET"
 
 
 def test_a_refused_value_is_an_error_at_its_field() -> None:
