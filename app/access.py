@@ -6,7 +6,6 @@ Which role sees which personal field in full, masked, or not at all is data
 
 from __future__ import annotations
 
-import logging
 import re
 import tomllib
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from app import clock
+from app.audit_trail import AuditTrail
 from app.customer import PERSONAL_BY_KEY, PERSONAL_FIELDS
 from app.errors import C360Error, ConfigError
 from app.fields import PHONE_SEPARATORS
@@ -26,10 +26,6 @@ from app.resolution.normalise import region_length
 from app.vocabulary import CERT_TYPES
 
 Visibility = Literal["full", "masked", "denied"]
-audit_log = logging.getLogger("c360.audit")
-# Audit lines go to the audit file only: they name customers and the fields read, which the
-# console log must not repeat (and rendering each one there cost a full view's time).
-audit_log.propagate = False
 
 
 class Forbidden(C360Error):
@@ -323,16 +319,17 @@ class Caller:
                 shown[key] = _free_text(value)
         return shown
 
-    def write_audit(self) -> None:
-        """One audit line per customer whose personal data this request showed in full."""
+    def write_audit(self, trail: AuditTrail) -> None:
+        """One audit line per customer whose personal data this request showed in full, to the audit
+        file only: the lines name customers and the fields read, which no console log may repeat."""
+        if not self.revealed:
+            return
         at = clock.now_iso()
-        for customer_id, fields in sorted(self.revealed.items()):
-            audit_log.info(
-                "read caller=%s role=%s customer=%s fields=%s at=%s",
-                self.name,
-                self.role_name,
-                customer_id,
-                ",".join(sorted(fields)),
-                at,
-            )
+        trail.write(
+            [
+                f"read caller={self.name} role={self.role_name} customer={customer_id} "
+                f"fields={','.join(sorted(fields))} at={at}"
+                for customer_id, fields in sorted(self.revealed.items())
+            ]
+        )
         self.revealed.clear()

@@ -27,11 +27,12 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
-from app.access import Unauthenticated, audit_log
+from app.access import Unauthenticated
 from app.api.rate_limits import RateLimiter, mentions_lookup, misses_in
 from app.api.request_limits import RequestLimits
 from app.api.trusted_documents import TrustedDocuments
 from app.api_keys import ApiKey, KeyRing
+from app.audit_trail import AuditTrail
 from app.errors import C360Error, RateLimited, SchemaVersionError, StoreError
 from app.rules import Rules, get_rules
 from app.services.kept_answers import ViewCache
@@ -209,16 +210,6 @@ def _bearer(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def configure_audit(path: Path) -> None:
-    if any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in audit_log.handlers):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    audit_log.addHandler(handler)
-    audit_log.setLevel(logging.INFO)
-
-
 class _Asgi:
     """Starlette treats plain functions as request handlers; an object is mounted as a raw ASGI app."""
 
@@ -251,7 +242,7 @@ def create_app(
     keys = keyring or KeyRing.watching(settings.api_keys_path)
     limiter = rate_limiter or RateLimiter()
     ref = StoreRef(store)
-    configure_audit(settings.data_dir / "audit.log")
+    audit = AuditTrail.at(settings.data_dir / "audit.log")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -325,7 +316,7 @@ def create_app(
         except RateLimited as exc:
             await _refusal(exc, 429, {"Retry-After": str(exc.retry_after)})(scope, receive, send)
         finally:
-            caller.write_audit()
+            caller.write_audit(audit)
 
     steward_page = StaticFiles(directory=STEWARD_PAGE, html=True)
     return Starlette(

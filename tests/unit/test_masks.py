@@ -7,9 +7,9 @@ province changing how many characters a mask keeps changes what is expected, not
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -22,9 +22,9 @@ from app.access import (
     Mask,
     access_policy,
     apply_mask,
-    audit_log,
     mask,
 )
+from app.audit_trail import AuditTrail
 from app.customer import PERSONAL_FIELDS
 from app.resolution.normalise import region_length
 from app.vocabulary import CERT_TYPES
@@ -187,25 +187,14 @@ def test_an_empty_value_passes_through_for_every_role_and_is_not_audited() -> No
 
 
 @pytest.fixture
-def audit_lines() -> Iterator[list[str]]:
-    """The audit logger does not propagate (its lines name customers), so listen to it directly."""
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(record.getMessage())
-
-    handler, level = Collect(), audit_log.level
-    audit_log.addHandler(handler)
-    audit_log.setLevel(logging.INFO)
+def audit_trail(tmp_path: Path) -> Iterator[AuditTrail]:
+    """The audit file of a data directory of its own, with the clock fixed so lines can be compared."""
     previous = clock.set_clock(clock.FixedClock(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)))
-    yield lines
+    yield AuditTrail.at(tmp_path / "audit.log")
     clock.set_clock(previous)
-    audit_log.setLevel(level)
-    audit_log.removeHandler(handler)
 
 
-def test_the_audit_writes_one_line_per_customer_read_in_full_then_forgets(audit_lines: list[str]) -> None:
+def test_the_audit_writes_one_line_per_customer_read_in_full_then_forgets(audit_trail: AuditTrail) -> None:
     full = roles_seeing("full")
     role = next(r for r, _ in full if sum(name == r for name, _ in full) >= 2)
     field, other = [f for r, f in full if r == role][:2]
@@ -214,12 +203,12 @@ def test_the_audit_writes_one_line_per_customer_read_in_full_then_forgets(audit_
     reader.show(field, VALUES[field], "C1")
     reader.show(other, VALUES[other], "C1")
     reader.show(field, "", "C3")
-    reader.write_audit()
+    reader.write_audit(audit_trail)
     at = "2026-12-31T23:59:59.000Z"
-    assert audit_lines == [
+    assert audit_trail.lines() == [
         f"read caller=alice role={role} customer=C1 fields={','.join(sorted({field, other}))} at={at}",
         f"read caller=alice role={role} customer=C2 fields={other} at={at}",
     ]
     assert reader.revealed == {}
-    reader.write_audit()
-    assert len(audit_lines) == 2
+    reader.write_audit(audit_trail)
+    assert len(audit_trail.lines()) == 2
