@@ -7,14 +7,17 @@ paid for nothing (measured in docs/benchmarks.md, nineteenth session).
 - Per-field machinery for plain fields. Most of a view's fields are attributes of a strawberry type
   with a scalar or enum type (a month's amount, a care item's due date, an entitlement's name), yet
   graphql-core builds a resolve info, walks the wrapping types and checks for awaitables for each of
-  them and each item of their lists. Such a field's value is read and coerced here in one step;
-  anything else, and any value that is not plainly valid (a null where none may be, a value its type
-  refuses), goes the library's way, which also gives the error its place."""
+  them and each item of their lists, and strawberry calls three functions to read the attribute.
+  Such a field's value is read as strawberry reads it (the schema's default resolver) and coerced
+  here in one step; anything else, and any value that is not plainly valid (a null where none may be,
+  a value its type refuses, an awaitable), goes the library's way, which also gives the error its
+  place."""
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -35,6 +38,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 _SLOW = object()  # "let the library complete it"
+_UNPLANNED: Any = object()
 
 
 def _leaf(leaf: GraphQLLeafType, nullable: bool) -> Callable[[Any], Any]:
@@ -79,13 +83,27 @@ def _completion(output: GraphQLOutputType, nullable: bool = True) -> Callable[[A
     return None
 
 
-def _plan(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """A strawberry attribute without resolver, arguments or extensions (strawberry's basic field,
-    which it resolves without an info), of a plain type."""
-    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if field.args or not isinstance(definition, StrawberryField) or not definition.is_basic_field:
+@dataclass(frozen=True, slots=True)
+class _Plain:
+    """How a plain field's value is read and completed: strawberry's own attribute read (its
+    configured default resolver and the attribute's Python name), then one-step completion."""
+
+    parent: GraphQLObjectType
+    read: Callable[[Any, str], Any]
+    attribute: str
+    complete: Callable[[Any], Any]
+
+
+def _plan(parent: GraphQLObjectType, field: GraphQLField | None) -> _Plain | None:
+    """A field strawberry resolves as a bare attribute read (its basic-field resolver, which it gives
+    no info, arguments or extensions, and only where no exception handler applies), of a plain type."""
+    if field is None or field.args or not getattr(field.resolve, "_is_default", False):
         return None
-    return _completion(field.type)
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or not definition.is_basic_field or not definition.python_name:
+        return None
+    complete = _completion(field.type)
+    return None if complete is None else _Plain(parent, definition.default_resolver, definition.python_name, complete)
 
 
 class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -93,7 +111,8 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     helpers reach it through a weak reference: the schema has no subscriptions, @defer or @stream,
     whose sub-executors could outlive it."""
 
-    _plans: dict[int, tuple[GraphQLField, Callable[[Any], Any] | None]] = {}
+    # By parent type and field name; an entry keeps its type, so an id is never taken for another's.
+    _plans: dict[tuple[int, str], _Plain | None] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -111,18 +130,15 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         node = field_details_list[0].node
-        wrapped = self.middleware_manager is not None and self.middleware_manager.middlewares
-        if not node.directives and not wrapped:
-            field = self.schema.get_field(parent_type, node.name.value)
-            if field is not None:
-                known = self._plans.get(id(field))
-                if known is None or known[0] is not field:
-                    known = self._plans[id(field)] = (field, _plan(field))
-                complete = known[1]
-                if complete is not None:
-                    value = field.resolve(source, None)  # type: ignore[misc]
-                    if not self.is_awaitable(value):
-                        done = complete(value)
-                        if done is not _SLOW:
-                            return done
+        if not node.directives and not (self.middleware_manager and self.middleware_manager.middlewares):
+            key = (id(parent_type), node.name.value)
+            plain = self._plans.get(key, _UNPLANNED)
+            if plain is _UNPLANNED or (plain is not None and plain.parent is not parent_type):
+                plain = self._plans[key] = _plan(parent_type, self.schema.get_field(parent_type, key[1]))
+            if plain is not None:
+                # An awaitable or anything else not plainly valid fails completion and goes the
+                # library's way, which reads the attribute again: the same object, so nothing is lost.
+                done = plain.complete(plain.read(source, plain.attribute))
+                if done is not _SLOW:
+                    return done
         return super().execute_field(parent_type, source, field_details_list, path, position_context)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.extensions import FieldExtension
+from strawberry.schema.config import StrawberryConfig
 
 from app.rules import get_rules
 from schema.execution import LeanExecutor
@@ -116,6 +118,41 @@ def _run(executor: type[LeanExecutor] | None, holder: Holder, query: str = QUERY
 )
 def test_plain_fields_answer_what_the_library_answers(changes: dict[str, Any]) -> None:
     assert _run(LeanExecutor, _holder(**changes)) == _run(None, _holder(**changes))
+
+
+def _shouting(source: Any, name: str) -> Any:
+    value = getattr(source, name)
+    return value.upper() if isinstance(value, str) else value
+
+
+def test_plain_fields_are_read_by_the_schema_s_default_resolver() -> None:
+    HOLDER["now"] = _holder(note="a note")
+    answers = []
+    for executor in (LeanExecutor, None):
+        config = StrawberryConfig(default_resolver=_shouting)
+        schema = strawberry.Schema(query=Query, execution_context_class=executor, config=config)
+        answers.append(asyncio.run(schema.execute("{ holder { id note names items { name } } }")).data)
+    assert answers[0] == answers[1]
+    assert answers[0]["holder"]["note"] == "A NOTE"
+
+
+def test_an_awaitable_attribute_is_awaited_once_as_the_library_does() -> None:
+    async def later() -> int:
+        return 7
+
+    async def both() -> list[Any]:
+        answers = []
+        for executor in (LeanExecutor, None):
+            HOLDER["now"] = _holder(count=later())
+            schema = strawberry.Schema(query=Query, execution_context_class=executor)
+            result = await schema.execute("{ holder { count } }")
+            answers.append((result.data, result.errors))
+        return answers
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours, library = asyncio.run(both())
+    assert ours == library == ({"holder": {"count": 7}}, None)
 
 
 def test_a_field_with_an_extension_goes_through_it() -> None:
