@@ -11,12 +11,16 @@ paid for nothing (measured in docs/benchmarks.md, nineteenth session).
   Such a field's value is read as strawberry reads it (the schema's default resolver) and coerced
   here in one step; anything else, and any value that is not plainly valid (a null where none may be,
   a value its type refuses, an awaitable), goes the library's way, which also gives the error its
-  place."""
+  place.
+- Collecting each object's subfields again for every request. The parser cache hands every request of
+  the same query text the same syntax tree, and a selection with no directive (no @skip, @include or
+  @defer to read the variables of) collects to the same fields whatever the request: kept by type and
+  field node, as the library keeps it within one request."""
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +34,8 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, FragmentDetails
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionNode
 from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -39,6 +44,8 @@ from strawberry.types.field import StrawberryField
 
 _SLOW = object()  # "let the library complete it"
 _UNPLANNED: Any = object()
+# Collected selections kept: many more than the distinct object fields of the queries a channel sends.
+COLLECTED_KEPT = 4096
 
 
 def _leaf(leaf: GraphQLLeafType, nullable: bool) -> Callable[[Any], Any]:
@@ -106,6 +113,28 @@ def _plan(parent: GraphQLObjectType, field: GraphQLField | None) -> _Plain | Non
     return None if complete is None else _Plain(parent, definition.default_resolver, definition.python_name, complete)
 
 
+def _fixed(selections: Iterable[SelectionNode], fragments: dict[str, FragmentDetails], seen: set[str]) -> bool:
+    """Whether a selection collects to the same fields for any request: no directive on it or on the
+    fragments it spreads (into fields' own selections is another collection), no fragment arguments."""
+    for selection in selections:
+        if selection.directives:
+            return False
+        if isinstance(selection, InlineFragmentNode):
+            if not _fixed(selection.selection_set.selections, fragments, seen):
+                return False
+        elif isinstance(selection, FragmentSpreadNode):
+            if selection.arguments:
+                return False
+            fragment = fragments.get(selection.name.value)
+            if fragment is None or fragment.variable_signatures:
+                return False
+            if selection.name.value not in seen:
+                seen.add(selection.name.value)
+                if not _fixed(fragment.definition.selection_set.selections, fragments, seen):
+                    return False
+    return True
+
+
 class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor without a reference cycle, plain fields completed in one step. Its
     helpers reach it through a weak reference: the schema has no subscriptions, @defer or @stream,
@@ -113,6 +142,9 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
 
     # By parent type and field name; an entry keeps its type, so an id is never taken for another's.
     _plans: dict[tuple[int, str], _Plain | None] = {}
+
+    # By object type and field node: (type, node, its collected subfields), for fixed selections only.
+    _collected: dict[tuple[int, int], tuple[GraphQLObjectType, FieldNode, CollectedFields]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,3 +174,24 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                 if done is not _SLOW:
                     return done
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        if len(field_details_list) != 1:
+            return super().collect_subfields(return_type, field_details_list)
+        details = field_details_list[0]
+        node = details.node
+        if details.defer_usage is not None or details.fragment_variable_values is not None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (id(return_type), id(node))
+        kept = self._collected.get(key)
+        if kept is not None and kept[0] is return_type and kept[1] is node:
+            return kept[2]
+        collected = super().collect_subfields(return_type, field_details_list)
+        selections = node.selection_set.selections if node.selection_set else ()
+        if not collected.new_defer_usages and _fixed(selections, self.fragments, set()):
+            if len(self._collected) >= COLLECTED_KEPT:
+                self._collected.clear()
+            self._collected[key] = (return_type, node, collected)
+        return collected

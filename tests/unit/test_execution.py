@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import strawberry
-from strawberry.extensions import FieldExtension
+from strawberry.extensions import FieldExtension, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
 from app.rules import get_rules
@@ -153,6 +153,41 @@ def test_an_awaitable_attribute_is_awaited_once_as_the_library_does() -> None:
         warnings.simplefilter("error")
         ours, library = asyncio.run(both())
     assert ours == library == ({"holder": {"count": 7}}, None)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query($v: Boolean!) { holder { count note @skip(if: $v) items { name due @include(if: $v) } } }",
+        "query($v: Boolean!) { holder { ...H } } fragment H on Holder { count note @skip(if: $v) }",
+        "query($v: Boolean!) { holder { count ... on Holder @skip(if: $v) { note } } }",
+        "query($v: Boolean!) { holder { count ... { ...H } } } fragment H on Holder { ... @include(if: $v) { ok } }",
+    ],
+)
+def test_a_selection_with_directives_is_collected_for_each_request_s_variables(query: str) -> None:
+    HOLDER["now"] = _holder(note="a note")
+    schemas = {
+        executor: strawberry.Schema(query=Query, execution_context_class=executor, extensions=[ParserCache])
+        for executor in (LeanExecutor, None)
+    }
+    for flag in (True, False, True):
+        ours, library = (asyncio.run(schemas[e].execute(query, variable_values={"v": flag})) for e in schemas)
+        assert not ours.errors
+        assert ours.data == library.data
+
+
+def test_a_fixed_selection_is_collected_once_for_every_request_of_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(LeanExecutor, "_collected", {})
+    HOLDER["now"] = _holder()
+    schema = strawberry.Schema(query=Query, execution_context_class=LeanExecutor, extensions=[ParserCache])
+    query = "{ holder { ...H items { name } } } fragment H on Holder { count ... { ok } }"
+    first = asyncio.run(schema.execute(query))
+    kept = dict(LeanExecutor._collected)
+    again = asyncio.run(schema.execute(query))
+    assert first.data == again.data == {"holder": {"count": 3, "ok": True, "items": [{"name": "x"}, {"name": "y"}]}}
+    holder = [v for v in kept.values() if v[1].name.value == "holder"]
+    assert len(holder) == 1 and list(holder[0][2].grouped_field_set) == ["count", "ok", "items"]
+    assert LeanExecutor._collected == kept
 
 
 def test_a_field_with_an_extension_goes_through_it() -> None:
