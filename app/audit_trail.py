@@ -23,8 +23,11 @@ class AuditTrail:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # Readable by its owner only: its lines name customers and what was read of them.
+        # Readable by its owner only: its lines name customers and what was read of them. A file left by
+        # a release that made it readable to all is narrowed too, where this process owns it.
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        if os.fstat(self._fd).st_uid == os.geteuid():
+            os.fchmod(self._fd, 0o600)
 
     @classmethod
     def at(cls, path: Path) -> AuditTrail:

@@ -27,6 +27,16 @@ def test_the_file_is_its_owners_alone_and_shared_by_apps_on_one_data_directory(t
     assert stat.S_IMODE((tmp_path / "var" / "audit.log").stat().st_mode) == 0o600
 
 
+def test_a_file_readable_by_all_is_narrowed_to_its_owner_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "audit.log"
+    path.write_text("an earlier line\n", encoding="utf-8")
+    path.chmod(0o644)
+    trail = AuditTrail.at(path)
+    trail.write(["a new line"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert trail.lines() == ["an earlier line", "a new line"]
+
+
 def test_lines_of_writers_in_several_processes_never_interleave(tmp_path: Path) -> None:
     path = tmp_path / "audit.log"
     spawn = multiprocessing.get_context("spawn")
