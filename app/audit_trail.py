@@ -9,9 +9,13 @@ date."""
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 import threading
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class AuditTrail:
@@ -23,11 +27,18 @@ class AuditTrail:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # Readable by its owner only: its lines name customers and what was read of them. A file left by
-        # a release that made it readable to all is narrowed too, where this process owns it.
+        # Its lines name customers and what was read of them: created for its owner only, and a file
+        # others may read or write (as an earlier release left it) loses their rights, the owner's and
+        # group's choice kept; where this process cannot change it, it says so.
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        if os.fstat(self._fd).st_uid == os.geteuid():
-            os.fchmod(self._fd, 0o600)
+        found = os.fstat(self._fd)
+        if found.st_mode & 0o007:
+            if found.st_uid == os.geteuid():
+                os.fchmod(self._fd, stat.S_IMODE(found.st_mode) & ~0o007)
+            else:
+                log.warning("the audit file %s is open to every user and not this process's to narrow", path)
+        # Set when a write failed part-way: the next write starts on a line of its own.
+        self._torn = False
 
     @classmethod
     def at(cls, path: Path) -> AuditTrail:
@@ -40,12 +51,23 @@ class AuditTrail:
             return trail
 
     def write(self, lines: list[str]) -> None:
-        """Appends ``lines`` in one write; nothing when there are none."""
+        """Appends ``lines`` in one write; nothing when there are none. A write the system refuses (a full
+        disk, a size limit) is logged with how many lines it lost, not raised: the answer these lines
+        audit has been sent, and the next request's lines may still go in."""
         if not lines:
             return
         data = "".join(f"{line}\n" for line in lines).encode("utf-8")
-        while data:
-            data = data[os.write(self._fd, data) :]
+        if self._torn:
+            data = b"\n" + data
+        written = 0
+        try:
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+        except OSError as exc:
+            self._torn = self._torn or written > 0
+            log.error("audit: %d line(s) not written to %s: %s", len(lines), self.path, exc.strerror or exc)
+            return
+        self._torn = False
 
     def lines(self) -> list[str]:
         """What the file holds, line by line (tests and the operations guide's checks)."""

@@ -1,5 +1,5 @@
-"""How the schema's operations are executed: strawberry's executor, less two costs a customer view
-paid for nothing (measured in docs/benchmarks.md, nineteenth session).
+"""How the schema's operations are executed: strawberry's executor, less three costs a customer view
+paid for nothing (measured in docs/benchmarks.md, nineteenth and twentieth sessions).
 
 - A reference cycle. graphql-core's executor keeps the resolvers' helpers as its own bound methods,
   so the executor, the request's context, its loaders and every value they loaded were freed only by
@@ -9,19 +9,22 @@ paid for nothing (measured in docs/benchmarks.md, nineteenth session).
   graphql-core builds a resolve info, walks the wrapping types and checks for awaitables for each of
   them and each item of their lists, and strawberry calls three functions to read the attribute.
   Such a field's value is read as strawberry reads it (the schema's default resolver) and coerced
-  here in one step; anything else, and any value that is not plainly valid (a null where none may be,
-  a value its type refuses, an awaitable), goes the library's way, which also gives the error its
-  place.
+  here in one step; anything else, a read that fails and any value that is not plainly valid (a null
+  where none may be, a value its type refuses, an error, an awaitable), goes the library's way, which
+  reads the attribute again and gives the error its place.
 - Collecting each object's subfields again for every request. The parser cache hands every request of
   the same query text the same syntax tree, and a selection with no directive (no @skip, @include or
   @defer to read the variables of) collects to the same fields whatever the request: kept by type and
-  field node, as the library keeps it within one request."""
+  field node, as the library keeps it within one request, for as long as the query's syntax tree
+  lives (the parser cache's document, not the entry of a query text seen once)."""
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from graphql import (
@@ -35,8 +38,8 @@ from graphql import (
     is_leaf_type,
 )
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, FragmentDetails
-from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionNode
-from graphql.pyutils import Path
+from graphql.language import FieldNode, FragmentSpreadNode, InlineFragmentNode, OperationDefinitionNode, SelectionNode
+from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -44,8 +47,8 @@ from strawberry.types.field import StrawberryField
 
 _SLOW = object()  # "let the library complete it"
 _UNPLANNED: Any = object()
-# Collected selections kept: many more than the distinct object fields of the queries a channel sends.
-COLLECTED_KEPT = 4096
+# Types no value of which is an error or an awaitable: checked first, since most values are of them.
+_PLAIN = frozenset({str, int, float, bool, dict, list, date, datetime, Decimal})
 
 
 def _leaf(leaf: GraphQLLeafType, nullable: bool) -> Callable[[Any], Any]:
@@ -54,7 +57,9 @@ def _leaf(leaf: GraphQLLeafType, nullable: bool) -> Callable[[Any], Any]:
     def complete(value: Any) -> Any:
         if value is None or value is Undefined:
             return None if nullable else _SLOW
-        if isinstance(value, Exception):
+        # An error or an awaitable is the library's to place or await: a lenient scalar (JSON) would
+        # pass either through.
+        if type(value) not in _PLAIN and (isinstance(value, Exception) or is_awaitable(value)):
             return _SLOW
         try:
             out = coerce(value)
@@ -103,7 +108,7 @@ class _Plain:
 
 def _plan(parent: GraphQLObjectType, field: GraphQLField | None) -> _Plain | None:
     """A field strawberry resolves as a bare attribute read (its basic-field resolver, which it gives
-    no info, arguments or extensions, and only where no exception handler applies), of a plain type."""
+    no info, arguments or extensions), of a plain type."""
     if field is None or field.args or not getattr(field.resolve, "_is_default", False):
         return None
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
@@ -135,6 +140,9 @@ def _fixed(selections: Iterable[SelectionNode], fragments: dict[str, FragmentDet
     return True
 
 
+_Collected = tuple[GraphQLObjectType, FieldNode, CollectedFields]
+
+
 class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor without a reference cycle, plain fields completed in one step. Its
     helpers reach it through a weak reference: the schema has no subscriptions, @defer or @stream,
@@ -143,8 +151,11 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     # By parent type and field name; an entry keeps its type, so an id is never taken for another's.
     _plans: dict[tuple[int, str], _Plain | None] = {}
 
-    # By object type and field node: (type, node, its collected subfields), for fixed selections only.
-    _collected: dict[tuple[int, int], tuple[GraphQLObjectType, FieldNode, CollectedFields]] = {}
+    # Per operation (as long as the parser cache keeps its document, and no longer), by object type and
+    # field node: (type, node, its collected subfields), for fixed selections only.
+    _collected: weakref.WeakKeyDictionary[OperationDefinitionNode, dict[tuple[int, int], _Collected]] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,9 +179,12 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             if plain is _UNPLANNED or (plain is not None and plain.parent is not parent_type):
                 plain = self._plans[key] = _plan(parent_type, self.schema.get_field(parent_type, key[1]))
             if plain is not None:
-                # An awaitable or anything else not plainly valid fails completion and goes the
-                # library's way, which reads the attribute again: the same object, so nothing is lost.
-                done = plain.complete(plain.read(source, plain.attribute))
+                # A read that fails, or a value not plainly valid, goes the library's way, which reads
+                # the attribute again and places the error.
+                try:
+                    done = plain.complete(plain.read(source, plain.attribute))
+                except Exception:
+                    done = _SLOW
                 if done is not _SLOW:
                     return done
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
@@ -185,13 +199,14 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         if details.defer_usage is not None or details.fragment_variable_values is not None:
             return super().collect_subfields(return_type, field_details_list)
         key = (id(return_type), id(node))
-        kept = self._collected.get(key)
+        here = self._collected.get(self.operation)
+        kept = here.get(key) if here is not None else None
         if kept is not None and kept[0] is return_type and kept[1] is node:
             return kept[2]
         collected = super().collect_subfields(return_type, field_details_list)
         selections = node.selection_set.selections if node.selection_set else ()
         if not collected.new_defer_usages and _fixed(selections, self.fragments, set()):
-            if len(self._collected) >= COLLECTED_KEPT:
-                self._collected.clear()
-            self._collected[key] = (return_type, node, collected)
+            if here is None:
+                here = self._collected.setdefault(self.operation, {})
+            here[key] = (return_type, node, collected)
         return collected

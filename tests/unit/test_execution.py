@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import strawberry
 from strawberry.extensions import FieldExtension, ParserCache
+from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 
 from app.rules import get_rules
@@ -176,18 +177,110 @@ def test_a_selection_with_directives_is_collected_for_each_request_s_variables(q
         assert ours.data == library.data
 
 
+def _collected(monkeypatch: pytest.MonkeyPatch) -> weakref.WeakKeyDictionary[Any, dict[Any, Any]]:
+    fresh = type(LeanExecutor._collected)()  # an empty one of the kind the executor keeps
+    monkeypatch.setattr(LeanExecutor, "_collected", fresh)
+    return fresh
+
+
 def test_a_fixed_selection_is_collected_once_for_every_request_of_its_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(LeanExecutor, "_collected", {})
+    collected = _collected(monkeypatch)
     HOLDER["now"] = _holder()
     schema = strawberry.Schema(query=Query, execution_context_class=LeanExecutor, extensions=[ParserCache])
     query = "{ holder { ...H items { name } } } fragment H on Holder { count ... { ok } }"
     first = asyncio.run(schema.execute(query))
-    kept = dict(LeanExecutor._collected)
+    (operation,) = collected.keys()
+    kept = dict(collected[operation])
     again = asyncio.run(schema.execute(query))
     assert first.data == again.data == {"holder": {"count": 3, "ok": True, "items": [{"name": "x"}, {"name": "y"}]}}
     holder = [v for v in kept.values() if v[1].name.value == "holder"]
     assert len(holder) == 1 and list(holder[0][2].grouped_field_set) == ["count", "ok", "items"]
-    assert LeanExecutor._collected == kept
+    assert list(collected.keys()) == [operation] and collected[operation] == kept
+
+
+def test_collected_selections_go_with_their_query_s_syntax_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    collected = _collected(monkeypatch)
+    HOLDER["now"] = _holder()
+    schema = strawberry.Schema(query=Query, execution_context_class=LeanExecutor)
+    for n in range(3):
+        result = asyncio.run(schema.execute(f"{{ holder {{ count items {{ name }} }} a{n}: holder {{ ok }} }}"))
+        assert not result.errors
+    gc.collect()
+    assert len(collected) == 0
+
+
+@strawberry.type
+class Loose:
+    one: JSON | None
+    many: list[JSON | None]
+    strict: int
+
+
+LOOSE: dict[str, Any] = {}
+
+
+@strawberry.type
+class LooseQuery:
+    @strawberry.field
+    def loose(self) -> Loose | None:
+        return LOOSE["now"]()
+
+
+async def _later(value: Any) -> Any:
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
+@pytest.mark.parametrize(
+    ("query", "made", "expected"),
+    [
+        (
+            "{ loose { one many } }",
+            lambda: Loose(one=_later({"a": 1}), many=[_later(2), _later(ValueError("no"))], strict=0),
+            {"loose": {"one": {"a": 1}, "many": [2, None]}},
+        ),
+        ("{ loose { strict } }", lambda: Loose(one=None, many=[], strict=_later(None)), {"loose": None}),
+    ],
+)
+def test_an_awaitable_passed_by_a_lenient_scalar_is_awaited_and_placed_as_the_library_does(
+    query: str, made: Callable[[], Loose], expected: dict[str, Any]
+) -> None:
+    LOOSE["now"] = made
+
+    async def both() -> list[Any]:
+        answers = []
+        for executor in (LeanExecutor, None):
+            schema = strawberry.Schema(query=LooseQuery, execution_context_class=executor)
+            result = await schema.execute(query)
+            answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
+        return answers
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours, library = asyncio.run(both())
+    assert ours == library
+    assert ours[0] == expected and ours[1]
+
+
+class BrokenHolder(Holder):
+    """A holder whose count cannot be read."""
+
+    @property  # type: ignore[override]
+    def count(self) -> int:
+        raise RuntimeError("unreadable")
+
+
+def test_an_attribute_that_cannot_be_read_is_an_error_at_its_field() -> None:
+    broken = object.__new__(BrokenHolder)
+    broken.__dict__.update({k: v for k, v in vars(_holder()).items() if k != "count"})
+    HOLDER["now"] = broken
+    answers = []
+    for executor in (LeanExecutor, None):
+        schema = strawberry.Schema(query=Query, execution_context_class=executor)
+        result = asyncio.run(schema.execute("{ holder { ok count } }"))
+        answers.append((result.data, [(e.message, e.path) for e in result.errors or ()]))
+    assert answers[0] == answers[1] == (None, [("unreadable", ["holder", "count"])])
 
 
 def test_a_field_with_an_extension_goes_through_it() -> None:
