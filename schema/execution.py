@@ -151,11 +151,10 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     # By parent type and field name; an entry keeps its type, so an id is never taken for another's.
     _plans: dict[tuple[int, str], _Plain | None] = {}
 
-    # Per operation (as long as the parser cache keeps its document, and no longer), by object type and
-    # field node: (type, node, its collected subfields), for fixed selections only.
-    _collected: weakref.WeakKeyDictionary[OperationDefinitionNode, dict[tuple[int, int], _Collected]] = (
-        weakref.WeakKeyDictionary()
-    )
+    # By operation node's id (the entry goes when the node does: as long as the parser cache keeps its
+    # document, and no longer; not a WeakKeyDictionary, since a node's hash walks its whole tree), then
+    # by object type and field node: (type, node, its collected subfields), for fixed selections only.
+    _collected: dict[int, tuple[weakref.ref[OperationDefinitionNode], dict[tuple[int, int], _Collected]]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -199,7 +198,9 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         if details.defer_usage is not None or details.fragment_variable_values is not None:
             return super().collect_subfields(return_type, field_details_list)
         key = (id(return_type), id(node))
-        here = self._collected.get(self.operation)
+        operation = self.operation
+        entry = self._collected.get(id(operation))
+        here = entry[1] if entry is not None and entry[0]() is operation else None
         kept = here.get(key) if here is not None else None
         if kept is not None and kept[0] is return_type and kept[1] is node:
             return kept[2]
@@ -207,6 +208,17 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         selections = node.selection_set.selections if node.selection_set else ()
         if not collected.new_defer_usages and _fixed(selections, self.fragments, set()):
             if here is None:
-                here = self._collected.setdefault(self.operation, {})
+                here = self._kept_for(operation)
             here[key] = (return_type, node, collected)
         return collected
+
+    def _kept_for(self, operation: OperationDefinitionNode) -> dict[tuple[int, int], _Collected]:
+        everything, key = self._collected, id(operation)
+
+        def gone(ref: weakref.ref[OperationDefinitionNode]) -> None:
+            if everything.get(key, (None,))[0] is ref:
+                del everything[key]
+
+        here: dict[tuple[int, int], _Collected] = {}
+        everything[key] = (weakref.ref(operation, gone), here)
+        return here

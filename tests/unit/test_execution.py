@@ -177,7 +177,7 @@ def test_a_selection_with_directives_is_collected_for_each_request_s_variables(q
         assert ours.data == library.data
 
 
-def _collected(monkeypatch: pytest.MonkeyPatch) -> weakref.WeakKeyDictionary[Any, dict[Any, Any]]:
+def _collected(monkeypatch: pytest.MonkeyPatch) -> dict[Any, Any]:
     fresh = type(LeanExecutor._collected)()  # an empty one of the kind the executor keeps
     monkeypatch.setattr(LeanExecutor, "_collected", fresh)
     return fresh
@@ -189,13 +189,13 @@ def test_a_fixed_selection_is_collected_once_for_every_request_of_its_text(monke
     schema = strawberry.Schema(query=Query, execution_context_class=LeanExecutor, extensions=[ParserCache])
     query = "{ holder { ...H items { name } } } fragment H on Holder { count ... { ok } }"
     first = asyncio.run(schema.execute(query))
-    (operation,) = collected.keys()
-    kept = dict(collected[operation])
+    ((operation, kept_here),) = collected.values()
+    kept = dict(kept_here)
     again = asyncio.run(schema.execute(query))
     assert first.data == again.data == {"holder": {"count": 3, "ok": True, "items": [{"name": "x"}, {"name": "y"}]}}
     holder = [v for v in kept.values() if v[1].name.value == "holder"]
     assert len(holder) == 1 and list(holder[0][2].grouped_field_set) == ["count", "ok", "items"]
-    assert list(collected.keys()) == [operation] and collected[operation] == kept
+    assert [(ref(), here) for ref, here in collected.values()] == [(operation(), kept)]
 
 
 def test_collected_selections_go_with_their_query_s_syntax_tree(monkeypatch: pytest.MonkeyPatch) -> None:
