@@ -68,7 +68,3 @@ class AuditTrail:
             log.error("audit: %d line(s) not written to %s: %s", len(lines), self.path, exc.strerror or exc)
             return
         self._torn = False
-
-    def lines(self) -> list[str]:
-        """What the file holds, line by line (tests and the operations guide's checks)."""
-        return self.path.read_text(encoding="utf-8").splitlines()

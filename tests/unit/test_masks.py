@@ -205,10 +205,10 @@ def test_the_audit_writes_one_line_per_customer_read_in_full_then_forgets(audit_
     reader.show(field, "", "C3")
     reader.write_audit(audit_trail)
     at = "2026-12-31T23:59:59.000Z"
-    assert audit_trail.lines() == [
+    assert audit_trail.path.read_text(encoding="utf-8").splitlines() == [
         f"read caller=alice role={role} customer=C1 fields={','.join(sorted({field, other}))} at={at}",
         f"read caller=alice role={role} customer=C2 fields={other} at={at}",
     ]
     assert reader.revealed == {}
     reader.write_audit(audit_trail)
-    assert len(audit_trail.lines()) == 2
+    assert len(audit_trail.path.read_text(encoding="utf-8").splitlines()) == 2
