@@ -7,7 +7,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from app.store import Store, open_store
 from app.store.falkordb_server import STOP_SECONDS
 from app.store.migrations import CURRENT_VERSION, check_version, migrate, schema_version
 from app.vocabulary import RECORD_KINDS
+
+if TYPE_CHECKING:
+    from app.services.tier_history import Recorded
 
 log = logging.getLogger("c360")
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="c360: customer 360 for telecom operators.")
@@ -324,8 +327,9 @@ def demo_data(
     typer.echo(f"{summary.people:,} people, {summary.customer_records:,} customer records in {out}")
 
 
-async def load_directory(store: Store, directory: Path, bulk: bool = True) -> list[Any]:
-    """A manifest's directory with a progress bar per file (loaders.load does the work)."""
+async def load_directory(store: Store, directory: Path, bulk: bool = True) -> Recorded | None:
+    """A manifest's directory with a progress bar per file (loaders.load does the work); the star levels
+    a first load in bulk recorded."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from loaders import load
@@ -341,24 +345,27 @@ async def load_directory(store: Store, directory: Path, bulk: bool = True) -> li
             bar.stop()
             _print_summaries(summaries)
 
-        summaries, _ = await load.load_directory(store, directory, bulk=bulk, on_file=on_file, on_ingested=ingested)
+        _, report = await load.load_directory(store, directory, bulk=bulk, on_file=on_file, on_ingested=ingested)
     if store.stats.by_query.get("admin/bulk_load_done"):
         calls = store.stats.by_query.get("bulk", 0)
         typer.echo(
             "first load into an empty graph: files and first resolution written through the store's bulk path "
             f"in {calls} calls"
         )
-    return summaries
+    return report.levels
 
 
-async def recompute_service(store: Store, kind: str | None = None, record_ids: list[str] | None = None) -> None:
+async def recompute_service(
+    store: Store, kind: str | None = None, record_ids: list[str] | None = None, levels: Recorded | None = None
+) -> None:
     """Derived service properties recorded after the data they come from arrived: after one file of
-    ``kind``, the star levels of the customers its ``record_ids`` reach; else every one."""
+    ``kind``, the star levels of the customers its ``record_ids`` reach; else every one (but the
+    ``levels`` a first load in bulk recorded today)."""
     from app.rules import get_rules
     from app.services.service_recompute import recompute, recompute_after_ingest
 
     if kind is None:
-        done = await recompute(store, get_rules())
+        done = await recompute(store, get_rules(), levels=levels)
     else:
         done = await recompute_after_ingest(store, get_rules(), kind, record_ids or [])
     typer.echo(
@@ -383,8 +390,8 @@ async def load(
     store = await opened_store()
     try:
         async with store.compaction_deferred():
-            await load_directory(store, directory, bulk=not no_bulk)
-            await recompute_service(store)
+            levels = await load_directory(store, directory, bulk=not no_bulk)
+            await recompute_service(store, levels=levels)
     finally:
         await store.close()
 
@@ -679,8 +686,8 @@ async def load_demo_if_empty(store: Store, settings: Settings) -> None:
             clock.render(clock.now_iso()),
         )
     if directory is not None:
-        await load_directory(store, directory)
-        await recompute_service(store)
+        levels = await load_directory(store, directory)
+        await recompute_service(store, levels=levels)
         await demo_traffic_week(store, demo)
     found = examples(demo) if (demo / "manifest.json").is_file() else None
     if found is not None:

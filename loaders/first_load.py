@@ -26,9 +26,12 @@ from typing import TYPE_CHECKING, Any
 from app import clock
 from app.customer import INGEST_COLUMNS, RECORD_COLUMNS
 from app.errors import NotBulkable
+from app.rules import get_rules
+from app.services.tier_history import Recorded, level_row
 from app.store import Store, cypher
 from app.store.base import EdgeBlock, NodeBlock
 from loaders.checking_process import Accepted, CheckingProcess, CheckingProcessFailed
+from loaders.first_levels import FileTierInputs
 from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
@@ -65,6 +68,8 @@ _RECORD_AT = tuple(None if c == "changed_at" else INGEST_COLUMNS.index(c) for c 
 _ID_AT = INGEST_COLUMNS.index("id")
 # Properties of the relationships a first resolution writes (resolve/write_customers, attach_managers).
 RELATIONSHIP_PROPERTIES = {"RECORD_OF": ("why", "at"), "MANAGED_BY": ("role",)}
+# A customer's first TierChange as tiers/record_levels creates it (its from_star is null).
+TIER_CHANGE = ("id", "customer", "to_star", "reason", "as_of", "at")
 # New nodes per store call: a call of this many is some tens of megabytes.
 NODES_PER_CALL = 200_000
 log = logging.getLogger(__name__)
@@ -82,8 +87,12 @@ class FirstLoadGraph:
     the store a call at a time. Nodes that Cypher's MERGE would find (accounts, offerings, channels,
     employees) are kept here by id; an offering renamed after its call is renamed at the end."""
 
-    def __init__(self, store: Store, first_id: int, nodes_per_call: int | None = None) -> None:
+    def __init__(
+        self, store: Store, first_id: int, nodes_per_call: int | None = None, levels: FileTierInputs | None = None
+    ) -> None:
         self.store = store
+        # The star levels' inputs, kept as the rows pass for the first resolution to write the levels.
+        self.levels = levels
         self.next_id = first_id
         self.nodes_per_call = nodes_per_call or NODES_PER_CALL
         self._nodes: list[NodeBlock] = []
@@ -197,6 +206,8 @@ class FirstLoadGraph:
                 raise NotBulkable(f"record {p['id']} was named by an earlier file before its own")
             index[p["id"]] = node
         elif kind == "subscriptions":
+            if self.levels is not None:
+                self.levels.subscription(node, p["node"])
             number = p["node"]["service_no"]
             self.subscriptions_by_number.setdefault(number, []).append(node)
             if p.get("offering") is not None:
@@ -204,9 +215,15 @@ class FirstLoadGraph:
             if p.get("account") is not None:
                 self._edge("BILLED_TO", node, self._merged(self.accounts, "Account", p["account"]))
         elif kind == "bills":
-            self._edge("BILL_OF", node, self._merged(self.accounts, "Account", p["account"]))
+            account = self._merged(self.accounts, "Account", p["account"])
+            self._edge("BILL_OF", node, account)
+            if self.levels is not None:
+                self.levels.bill(account, p["node"])
         elif kind == "points":
-            self._edge("POINTS_OF", node, self._merged(self.accounts, "Account", p["account"]))
+            account = self._merged(self.accounts, "Account", p["account"])
+            self._edge("POINTS_OF", node, account)
+            if self.levels is not None:
+                self.levels.points_of(account, p["node"])
         elif kind == "contacts":
             self._edge("VIA", node, self._merged(self.channels, "Channel", p["node"]["channel"]))
             if p.get("employee") is not None:
@@ -293,6 +310,9 @@ class BulkCustomerWrites:
     def __init__(self, graph: FirstLoadGraph) -> None:
         self.graph = graph
         self.by_number: list[list[dict[str, Any]]] = []
+        today = clock.today()
+        # Each customer's star level as of one day, as tiers/record_levels would write it right after.
+        self.levels = Recorded(as_of=today) if graph.levels is not None and graph.levels.covers(today) else None
 
     async def write(self, customers: list[dict[str, Any]], now: str) -> None:
         graph = self.graph
@@ -300,6 +320,7 @@ class BulkCustomerWrites:
         rows: list[dict[str, Any]] = []
         held: list[list[tuple[str, int]]] = []
         asked: list[dict[str, Any]] = []
+        changes: list[list[Any]] = []
         for c in customers:
             holdings = [
                 (relation, node)
@@ -309,21 +330,26 @@ class BulkCustomerWrites:
             ]
             held.append(holdings)
             version = 1 + len(holdings) + (1 if c["manager"] else 0)
-            rows.append(
-                {
-                    "id": c["id"],
-                    "created_at": now,
-                    "version": version,
-                    **c["props"],
-                    "status": "active",
-                    "updated_at": now,
-                    "golden_digest": c["digest"],
-                    "holdings_attached": attached,
-                }
-            )
+            row = {
+                "id": c["id"],
+                "created_at": now,
+                "version": version,
+                **c["props"],
+                "status": "active",
+                "updated_at": now,
+                "golden_digest": c["digest"],
+                "holdings_attached": attached,
+            }
+            if self.levels is not None:
+                changes.append(self._level(row, holdings, attached))
+            rows.append(row)
             if any(relation == "OWNS" and node in graph.asked_about for relation, node in holdings):
                 asked.append({"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]})
         first = graph._add(_block("Customer", rows))
+        if changes:
+            change = graph._add(NodeBlock("TierChange", list(TIER_CHANGE), changes))
+            for offset in range(len(changes)):
+                graph._edge("TIER_OF", change + offset, first + offset)
         for offset, c in enumerate(customers):
             customer = first + offset
             for record in c["records"]:
@@ -339,6 +365,19 @@ class BulkCustomerWrites:
             self.by_number.append(asked)
         if graph.full:
             await graph.send()
+
+    def _level(self, row: dict[str, Any], holdings: list[tuple[str, int]], at: str) -> list[Any]:
+        """The new customer's level set on its row, and its first TierChange's values (TIER_CHANGE)."""
+        levels, recorded = self.graph.levels, self.levels
+        assert levels is not None and recorded is not None and recorded.as_of is not None
+        level = level_row(row, levels.inputs(holdings, recorded.as_of), levels.rules, recorded.as_of)
+        as_of = recorded.as_of.isoformat()
+        row["star_level"], row["star_as_of"] = level["star"], as_of
+        row["star_reason"], row["average_monthly_spend"] = level["reason"], level["average"]
+        row["version"] += 1
+        recorded.customers += 1
+        recorded.changed += 1
+        return [row["id"] + "@" + at, row["id"], level["star"], level["reason"], as_of, at]
 
     async def finish(self) -> None:
         from app.services.resolve import ATTACH_CONTACTS_BY_NUMBER
@@ -420,7 +459,7 @@ async def bulk_load_directory(
     from app.resolution.prepare import MatchRecordsAhead
     from app.services.resolve import STORED_COLUMNS, StoredRecords, resolve_all
 
-    graph = FirstLoadGraph(store, first_id)
+    graph = FirstLoadGraph(store, first_id, levels=FileTierInputs(get_rules(), clock.today()))
     summaries = []
     records = StoredRecords()
     matched: MatchRecordsAhead | None = None
@@ -447,7 +486,9 @@ async def bulk_load_directory(
         log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
         if on_ingested:
             on_ingested(summaries)
-        report = await resolve_all(store, records=records, writes=BulkCustomerWrites(graph), matched=matched)
+        writes = BulkCustomerWrites(graph)
+        report = await resolve_all(store, records=records, writes=writes, matched=matched)
+        report.levels = writes.levels
         await graph.finish()
     except NotBulkable as exc:
         if matched is not None:

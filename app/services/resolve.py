@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -34,6 +34,9 @@ from app.services.in_flight import in_order
 from app.services.late_decisions import LateDecisions
 from app.store import Store, cypher
 from app.store.shards import SHARD_NUMBERS
+
+if TYPE_CHECKING:
+    from app.services.tier_history import Recorded
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,9 @@ class ResolveReport:
     # Decisions recorded while the run was writing that one of its writes undid: placed again afterwards.
     overtaken: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # The star levels a first load in bulk wrote with its customers (loaders/first_levels.py), which the
+    # recompute after it need not work out again.
+    levels: Recorded | None = None
 
 
 async def attach_holdings(store: Store, customers: list[dict[str, Any]]) -> None:

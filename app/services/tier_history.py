@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app import clock
@@ -33,16 +34,22 @@ HISTORY = cypher("tiers/history_of_customers")
 class Recorded:
     customers: int = 0
     changed: int = 0
+    # Set by a first load in bulk, which works every customer's level out as of this day.
+    as_of: date | None = None
+
+
+def level_row(customer: dict[str, Any], inputs: TierInputs, rules: Rules, today: date) -> dict[str, Any]:
+    """What tiers/record_levels writes of one customer; a first load in bulk writes the same
+    (loaders/first_levels.py)."""
+    tier = tier_as_of(tier_facts(customer, inputs, Relations()), rules, today)
+    return {"id": customer["id"], "star": tier.star, "reason": tier.reason, "average": tier.average_spend}
 
 
 async def _record(
     store: Store, customers: Sequence[dict[str, Any]], inputs: Sequence[TierInputs], rules: Rules, counts: Recorded
 ) -> None:
     today = clock.today()
-    rows = []
-    for customer, found in zip(customers, inputs):
-        tier = tier_as_of(tier_facts(customer, found, Relations()), rules, today)
-        rows.append({"id": customer["id"], "star": tier.star, "reason": tier.reason, "average": tier.average_spend})
+    rows = [level_row(customer, found, rules, today) for customer, found in zip(customers, inputs)]
     result = await store.write(RECORD, {"rows": rows, "at": clock.now_iso(), "as_of": today.isoformat()})
     counts.customers += len(rows)
     counts.changed += sum(int(row["changed"]) for row in result)

@@ -25,6 +25,9 @@ import pytest
 import loaders.first_load as first_load
 from app import clock
 from app.errors import InterruptedLoad, NotBulkable, StoreError
+from app.rules import get_rules
+from app.services.service_recompute import recompute
+from app.services.tier_history import record_levels
 from app.store import Store
 from app.store.base import EdgeBlock, NodeBlock
 from app.store.embedded import EmbeddedStore
@@ -150,11 +153,19 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     assert ran["resolve/attach_contacts_by_number"] >= 1
     assert report.customers_written > 300
     assert not await missing_indexes(store)
+    # The star levels went in with the customers: the recompute after the load leaves them.
+    assert report.levels is not None and report.levels.customers == report.customers_written
+    recorded = store.stats.by_query.get("tiers/record_levels", 0)
+    done = await recompute(store, get_rules(), levels=report.levels)
+    assert store.stats.by_query.get("tiers/record_levels", 0) == recorded
+    assert done.tiers.customers == done.tiers.changed == report.customers_written
     in_bulk = await graph_of(store), outcome(summaries, demo_files)
+    assert (await record_levels(store, get_rules())).changed == 0
 
     await store.clear()
     summaries, _ = await load_directory(store, demo_files, batch_size=7, bulk=False)
     assert store.stats.by_query.get("bulk", 0) - before == calls
+    assert (await recompute(store, get_rules())).tiers.changed == report.customers_written
     by_statements = await graph_of(store), outcome(summaries, demo_files)
 
     nodes, relationships = by_statements[0]
@@ -181,10 +192,30 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
         "MEMBER_OF",
     }
     assert any(b'"role":"B"' in r for r in relationships)
+    levels = [orjson.loads(n)["properties"] for n in nodes if b'"TierChange"' in n]
+    assert len(levels) == report.customers_written
+    assert {level["to_star"] for level in levels} >= {1, 2, 3, 4}, "levels of every kind are compared"
+    assert any("points" in level["reason"] for level in levels) or any("notable" in level["reason"] for level in levels)
     assert any(b'"M58 renamed"' in n for n in nodes)
     assert in_bulk[1] == by_statements[1]
     assert in_bulk[0][0] == nodes
     assert in_bulk[0][1] == relationships
+
+
+async def test_levels_a_first_load_wrote_are_worked_out_again_by_a_recompute_on_a_later_day(
+    store: Store, tmp_path: Path, demo_clock: clock.FixedClock
+) -> None:
+    generate(tmp_path / "demo", 60, seed=5)
+    await store.clear()
+    _, report = await load_directory(store, tmp_path / "demo")
+    assert report.levels is not None and report.levels.as_of == clock.today()
+    recorded = store.stats.by_query.get("tiers/record_levels", 0)
+    demo_clock.advance(timedelta(days=31))
+    done = await recompute(store, get_rules(), levels=report.levels)
+    assert store.stats.by_query.get("tiers/record_levels", 0) > recorded
+    assert done.tiers.customers == report.customers_written
+    days = await store.read(cypher_of_tests("star_days"))
+    assert [row["as_of"] for row in days] == [clock.today().isoformat()]
 
 
 async def test_a_graph_holding_records_is_loaded_by_statements(
@@ -454,12 +485,14 @@ async def test_rows_a_first_load_refuses_or_sets_aside_are_the_statements_own(
     summaries and graph as the statements' checks in this process."""
     await store.clear()
     before = store.stats.by_query.get("bulk", 0)
-    summaries, _ = await load_directory(store, flawed_demo_files, batch_size=7)
+    summaries, report = await load_directory(store, flawed_demo_files, batch_size=7)
+    await recompute(store, get_rules(), levels=report.levels)
     assert store.stats.by_query.get("bulk", 0) > before
     assert not _checking_processes()
     in_bulk = await graph_of(store), outcome(summaries, flawed_demo_files)
     await store.clear()
     summaries, _ = await load_directory(store, flawed_demo_files, batch_size=7, bulk=False)
+    await recompute(store, get_rules())
     by_statements = await graph_of(store), outcome(summaries, flawed_demo_files)
     assert in_bulk == by_statements
 
