@@ -47,3 +47,14 @@ class GoldenDeriver:
             else None,
         )
         return {key: values.get(key) for key in GOLDEN_KEYS}, manager
+
+
+def for_update(golden: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, None]]]:
+    """A golden record as a statement writes it onto a customer that exists: its values, which ``+=``
+    sets, and the attributes it has no value for as one-key maps ``{key: None}``, which the statement
+    removes one per ``FOREACH`` iteration. FalkorDB 4.16 (the embedded store) can remove the wrong
+    property when one update removes two or more properties of a node; Neo4j does the same either way."""
+    return (
+        {key: value for key, value in golden.items() if value is not None},
+        [{key: None} for key, value in golden.items() if value is None],
+    )

@@ -18,7 +18,7 @@ import orjson
 
 from app import clock
 from app.errors import ConflictError
-from app.golden.derive import GoldenDeriver
+from app.golden.derive import GoldenDeriver, for_update
 from app.resolution.clustering import KEPT_APART
 from app.resolution.linker import Linker, PairDecision
 from app.resolution.merge_rules import Refusal, check_sides
@@ -138,10 +138,12 @@ async def _write_placed(store: Store, placing: _Placing, row: dict[str, Any], pl
         refusal = check_sides(others, [match_record(row)], placing.policy, placed.departments, reviewed=placed.reviewed)
         if refusal is not None:
             return _CHANGED
-    props, manager = placing.deriver.derive(record_rows)
+    golden, manager = placing.deriver.derive(record_rows)
+    props, cleared = for_update(golden)
     customer = {
         "id": target,
         "props": props,
+        "cleared": cleared,
         "records": [{"id": row["id"], "why": _why_json(placed.explanation(), placed.decision, placed.why)}],
         "version": version,
     }

@@ -17,7 +17,7 @@ import orjson
 
 from app import clock
 from app.errors import BadInput, ConflictError, MergeRuleError, NotFoundError
-from app.golden.derive import GoldenDeriver
+from app.golden.derive import GoldenDeriver, for_update
 from app.ids import candidate_id, merge_event_id, new_customer_id, split_customer_id
 from app.resolution.constraints import CANNOT, MUST, STANDING, StewardDecision, refuse_joining, refuse_splitting
 from app.resolution.merge_rules import check_sides
@@ -176,6 +176,7 @@ class Merges:
             else []
         )
         ended = [d.id for d in standing if d.kind == CANNOT and candidate and d.candidate == candidate]
+        survivor_golden, survivor_cleared = for_update(golden)
         rows = await self.store.write(
             MERGE,
             {
@@ -189,7 +190,8 @@ class Merges:
                 "absorbed_version": a["version"],
                 "moved": moved,
                 "candidate": candidate,
-                "survivor_golden": golden,
+                "survivor_golden": survivor_golden,
+                "survivor_cleared": survivor_cleared,
                 "survivor_before": orjson.dumps({k: s[k] for k in MOVABLE}).decode(),
                 "absorbed_before": orjson.dumps({k: a[k] for k in MOVABLE}).decode(),
                 "decisions": decisions,
@@ -244,14 +246,18 @@ class Merges:
             for d in made
             if d.status == STANDING
         ]
+        absorbed_golden, absorbed_cleared = for_update(await self._golden(absorbed_records))
+        survivor_golden, survivor_cleared = for_update(await self._golden(survivor_records))
         rows = await self.store.write(
             UNMERGE,
             {
                 "event": event,
                 "now": clock.now_iso(),
                 "decided_by": decided_by,
-                "absorbed_golden": await self._golden(absorbed_records),
-                "survivor_golden": await self._golden(survivor_records),
+                "absorbed_golden": absorbed_golden,
+                "absorbed_cleared": absorbed_cleared,
+                "survivor_golden": survivor_golden,
+                "survivor_cleared": survivor_cleared,
                 "decisions": keep_apart,
                 "returned": returned,
             },
@@ -288,6 +294,7 @@ class Merges:
             steward_decisions.decision(CANNOT, first, other, decided_by=decided_by, why=why, event=event).row()
             for other in remaining
         ]
+        old_golden, old_cleared = for_update(await self._golden(remaining))
         rows = await self.store.write(
             SPLIT,
             {
@@ -300,7 +307,8 @@ class Merges:
                 "version": state["version"],
                 "explanation": orjson.dumps({"reason": reason, "records": chosen}).decode(),
                 "new_golden": await self._golden(chosen),
-                "old_golden": await self._golden(remaining),
+                "old_golden": old_golden,
+                "old_cleared": old_cleared,
                 "decisions": decisions,
             },
         )

@@ -22,7 +22,7 @@ import orjson
 from app import clock
 from app.customer import RECORD_COLUMNS
 from app.cyclic_gc import cyclic_gc_paused
-from app.golden.derive import GoldenDeriver
+from app.golden.derive import GoldenDeriver, for_update
 from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
@@ -126,7 +126,7 @@ class StatementWrites:
     store: Store
 
     async def write(self, customers: list[dict[str, Any]], now: str) -> None:
-        await self.store.write(WRITE_CUSTOMERS, {"customers": customers, "now": now})
+        await self.store.write(WRITE_CUSTOMERS, {"customers": [_for_statement(c) for c in customers], "now": now})
         await attach_holdings(self.store, [_holder(c) for c in customers])
 
     async def finish(self) -> None:
@@ -298,6 +298,13 @@ def written_digest(props: dict[str, Any], manager: str | None, records: list[dic
     answers of its view) alone."""
     written = orjson.dumps([props, manager, records], option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.blake2b(written, digest_size=16).hexdigest()
+
+
+def _for_statement(customer: dict[str, Any]) -> dict[str, Any]:
+    """A customer as resolve/write_customers takes it: golden values in props, the attributes without
+    one in cleared (app.golden.derive.for_update); the digest stays the one of the whole golden record."""
+    props, cleared = for_update(customer["props"])
+    return {**customer, "props": props, "cleared": cleared}
 
 
 def _holder(customer: dict[str, Any]) -> dict[str, Any]:

@@ -3,5 +3,9 @@
 // view: unchanged (the version node, which no customer view shows)
 MATCH (v:SchemaVersion {id: 'graph'})
 WHERE v.bulk_load = $token
-SET v.bulk_load_started_at = null, v.bulk_load = null, v.bulk_load_tried_at = null
+REMOVE v.bulk_load_started_at
+WITH v
+REMOVE v.bulk_load
+WITH v
+REMOVE v.bulk_load_tried_at
 RETURN v.version AS version

@@ -6,6 +6,7 @@
 MATCH (v:SchemaVersion {id: 'graph'})
 SET v.bulk_load_tried_at = $at
 WITH v
+WITH v
 WHERE v.bulk_load_started_at IS NULL
 SET v.bulk_load_started_at = $at, v.bulk_load = $token
 RETURN v.version AS version

@@ -11,8 +11,10 @@ WITH coalesce(survivor, asked) AS c
 WHERE c.status = 'active'
 SET c.lock = $fields.planned_at
 WITH c
-WHERE coalesce(c.plans_version, 0) = $seen
 REMOVE c.lock
+WITH c
+WITH c
+WHERE coalesce(c.plans_version, 0) = $seen
 SET c.plans_version = $seen + 1
 WITH c
 OPTIONAL MATCH (c)<-[:RECORD_OF]-(owner:SourceRecord)

@@ -12,10 +12,16 @@
 MATCH (s:Customer {id: $survivor}), (a:Customer {id: $absorbed})
 SET s.lock = $event, a.lock = $event
 WITH s, a
+REMOVE s.lock, a.lock
+WITH s, a
+WITH s, a
 WHERE s.status = 'active' AND a.status = 'active'
   AND s.version = $survivor_version AND a.version = $absorbed_version
 OPTIONAL MATCH (mc:MatchCandidate {id: $candidate})
 SET mc.lock = $event
+WITH s, a, mc
+FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END | REMOVE x.lock)
+WITH s, a, mc
 WITH s, a, mc
 WHERE $candidate IS NULL OR mc.status = 'pending'
 CALL { WITH s, a
@@ -100,12 +106,13 @@ CREATE (e:MergeEvent {id: $event, kind: 'merge', at: $now, decided_by: $decided_
 CREATE (e)-[:SURVIVOR]->(s)
 CREATE (e)-[:ABSORBED]->(a)
 CREATE (a)-[:MERGED_INTO {event: $event}]->(s)
-SET s += $survivor_golden, view_changed(s), s.updated_at = $now, s.holdings_attached = null, s.golden_digest = null,
+// The golden values come without nulls; the attributes it no longer has are removed one per FOREACH
+// iteration (FalkorDB 4.16 can remove the wrong one of several removed at once: docs/graph-model.md).
+SET s += $survivor_golden, view_changed(s), s.updated_at = $now,
     a.status = 'merged', a.merged_into = s.id, view_changed(a), a.updated_at = $now
-REMOVE s.lock, a.lock
+FOREACH (gone IN $survivor_cleared + [{holdings_attached: null}, {golden_digest: null}] | SET s += gone)
 FOREACH (x IN CASE WHEN mc IS NULL THEN [] ELSE [mc] END |
-  SET x.status = 'approved', x.decided_by = $decided_by, x.decided_at = $now, x.merge_event = $event
-  REMOVE x.lock)
+  SET x.status = 'approved', x.decided_by = $decided_by, x.decided_at = $now, x.merge_event = $event)
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, s, records + accounts + subscriptions + contacts + opportunities + cases + managers + member_of
        + members + households AS moved

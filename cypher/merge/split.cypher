@@ -9,6 +9,9 @@
 MATCH (c:Customer {id: $customer})
 SET c.lock = $event
 WITH c
+REMOVE c.lock
+WITH c
+WITH c
 WHERE c.status = 'active' AND c.version = $version
 CREATE (n:Customer {id: $new_customer, status: 'active', version: 1, created_at: $now, updated_at: $now})
 SET n += $new_golden
@@ -64,8 +67,10 @@ CREATE (e:MergeEvent {id: $event, kind: 'split', at: $now, decided_by: $decided_
                       survivor: c.id, absorbed: n.id, moved_records: $records})
 CREATE (e)-[:SURVIVOR]->(c)
 CREATE (e)-[:ABSORBED]->(n)
-SET c += $old_golden, view_changed(c), c.updated_at = $now, c.holdings_attached = null, c.golden_digest = null
-REMOVE c.lock
+// The golden values come without nulls; the attributes it no longer has are removed one per FOREACH
+// iteration (FalkorDB 4.16 can remove the wrong one of several removed at once: docs/graph-model.md).
+SET c += $old_golden, view_changed(c), c.updated_at = $now
+FOREACH (gone IN $old_cleared + [{holdings_attached: null}, {golden_digest: null}] | SET c += gone)
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, c, records + accounts + subscriptions + contacts + cases + plans + consents AS moved
 CALL { WITH c

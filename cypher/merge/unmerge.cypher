@@ -12,6 +12,9 @@ MATCH (e:MergeEvent {id: $event})-[:ABSORBED]->(a:Customer)
 MATCH (e)-[:SURVIVOR]->(s:Customer)
 SET e.lock = $now
 WITH e, a, s
+REMOVE e.lock
+WITH e, a, s
+WITH e, a, s
 WHERE e.undone_at IS NULL AND e.kind = 'merge' AND a.status = 'merged'
 CALL { WITH e, a
   UNWIND e.moved_records AS tid
@@ -118,11 +121,13 @@ WITH e, a, s, records + accounts + subscriptions + contacts + opportunities + ca
 OPTIONAL MATCH (a)-[m:MERGED_INTO {event: $event}]->()
 DELETE m
 WITH DISTINCT e, a, s, moved
-SET a += $absorbed_golden, a.status = 'active', a.merged_into = null, view_changed(a),
-    a.updated_at = $now, a.holdings_attached = null, a.golden_digest = null,
-    s += $survivor_golden, view_changed(s), s.updated_at = $now, s.holdings_attached = null, s.golden_digest = null,
+// The golden values come without nulls; the attributes it no longer has are removed one per FOREACH
+// iteration (FalkorDB 4.16 can remove the wrong one of several removed at once: docs/graph-model.md).
+SET a += $absorbed_golden, a.status = 'active', view_changed(a), a.updated_at = $now,
+    s += $survivor_golden, view_changed(s), s.updated_at = $now,
     e.undone_at = $now, e.undone_by = $decided_by
-REMOVE e.lock
+FOREACH (gone IN $absorbed_cleared + [{merged_into: null}, {holdings_attached: null}, {golden_digest: null}] | SET a += gone)
+FOREACH (gone IN $survivor_cleared + [{holdings_attached: null}, {golden_digest: null}] | SET s += gone)
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)
 WITH e, a, s, moved
 CALL { WITH e

@@ -4,14 +4,17 @@
 MATCH (o:Opportunity {id: $id})
 SET o.lock = $now
 WITH o
-WHERE o.stage = 'handed_over' AND o.routed_to = $employee
 REMOVE o.lock
+WITH o
+WITH o
+WHERE o.stage = 'handed_over' AND o.routed_to = $employee
 SET o.stage = 'claimed', o.owner = $employee, o.claimed_at = $now
 WITH o
 OPTIONAL MATCH (e:Employee {id: $employee})
 FOREACH (x IN CASE WHEN e IS NULL THEN [] ELSE [e] END | CREATE (o)-[:CLAIMED_BY]->(x))
 CREATE (step:OpportunityEvent)
 SET o.steps = coalesce(o.steps, 0) + 1
+WITH o, step
 SET step = $event, step.seq = o.steps
 CREATE (o)-[:HAD_EVENT]->(step)
 WITH o

@@ -4,11 +4,14 @@
 MATCH (o:Opportunity {id: $id})
 SET o.lock = $now
 WITH o
-WHERE o.stage = 'claimed' AND o.owner = $employee
 REMOVE o.lock
+WITH o
+WITH o
+WHERE o.stage = 'claimed' AND o.owner = $employee
 SET o.stage = $stage, o.closed_at = $now
 CREATE (step:OpportunityEvent)
 SET o.steps = coalesce(o.steps, 0) + 1
+WITH o, step
 SET step = $event, step.seq = o.steps
 CREATE (o)-[:HAD_EVENT]->(step)
 FOREACH (task IN CASE WHEN $call_back IS NULL THEN [] ELSE [$call_back] END |

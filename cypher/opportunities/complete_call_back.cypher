@@ -5,8 +5,10 @@
 MATCH (o:Opportunity)-[:CALL_BACK]->(b:CallBack {id: $id})
 SET b.lock = $now
 WITH o, b
-WHERE b.done_at IS NULL AND ($anyone OR b.employee = $employee)
 REMOVE b.lock
+WITH o, b
+WITH o, b
+WHERE b.done_at IS NULL AND ($anyone OR b.employee = $employee)
 SET b.done_at = $now, b.done_by = $done_by
 WITH o, b
 OPTIONAL MATCH (c:Customer)-[:HAS_OPPORTUNITY]->(o)

@@ -6,8 +6,16 @@ MATCH (e:Employee {id: $employee})
 MATCH (o:Opportunity {id: $id})
 SET o.lock = $now
 WITH o, e
+REMOVE o.lock
+WITH o, e
+WITH o, e
 WHERE o.stage IN ['captured', 'handed_over', 'claimed', 'returned']
-REMOVE o.lock, o.covered_by, o.owner, o.claimed_at
+REMOVE o.covered_by
+WITH o, e
+REMOVE o.owner
+WITH o, e
+REMOVE o.claimed_at
+WITH o, e
 SET o.stage = 'handed_over', o.queue = $channel, o.routed_to = $employee
 WITH o, e
 OPTIONAL MATCH (o)-[held]->(:Employee)
@@ -16,6 +24,7 @@ WITH DISTINCT o, e
 CREATE (o)-[:ROUTED_TO]->(e)
 CREATE (step:OpportunityEvent)
 SET o.steps = coalesce(o.steps, 0) + 1
+WITH o, step
 SET step = $event, step.seq = o.steps
 CREATE (o)-[:HAD_EVENT]->(step)
 WITH o

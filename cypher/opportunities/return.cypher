@@ -4,8 +4,18 @@
 MATCH (o:Opportunity {id: $id})
 SET o.lock = $now
 WITH o
+REMOVE o.lock
+WITH o
+WITH o
 WHERE o.stage IN ['handed_over', 'claimed'] AND (o.routed_to = $employee OR o.owner = $employee)
-REMOVE o.lock, o.routed_to, o.covered_by, o.owner, o.claimed_at
+REMOVE o.routed_to
+WITH o
+REMOVE o.covered_by
+WITH o
+REMOVE o.owner
+WITH o
+REMOVE o.claimed_at
+WITH o
 SET o.stage = 'returned', o.queue = 'operations_centre'
 WITH o
 OPTIONAL MATCH (o)-[held]->(:Employee)
@@ -13,6 +23,7 @@ DELETE held
 WITH DISTINCT o
 CREATE (step:OpportunityEvent)
 SET o.steps = coalesce(o.steps, 0) + 1
+WITH o, step
 SET step = $event, step.seq = o.steps
 CREATE (o)-[:HAD_EVENT]->(step)
 WITH o

@@ -17,8 +17,14 @@ MERGE (x:Customer {id: c.id})
 ON CREATE SET x.created_at = $now, x.version = 0
 FOREACH (_ IN CASE WHEN c.version IS NULL THEN [] ELSE [1] END | SET x.lock = $now)
 WITH x, c
+REMOVE x.lock
+WITH x, c
+WITH x, c
 WHERE c.version IS NULL OR x.version = c.version
+// c.props: the golden values (no nulls); c.cleared: [{key: null}] for the attributes it no longer has, removed
+// one per FOREACH iteration (FalkorDB 4.16 can remove the wrong one of several: docs/graph-model.md).
 SET x += c.props, x.status = 'active', x.updated_at = $now, x.golden_digest = c.digest, view_changed(x)
+FOREACH (gone IN coalesce(c.cleared, []) | SET x += gone)
 FOREACH (_ IN CASE WHEN coalesce(c.attach, true) THEN [1] ELSE [] END | SET x.holdings_attached = null)
 WITH x, c
 OPTIONAL MATCH (x)-[:MEMBER_OF]-(shown:Customer)

@@ -9,10 +9,12 @@ OPTIONAL MATCH (l)-[:RECORD_OF]->(lc:Customer)
 OPTIONAL MATCH (r)-[:RECORD_OF]->(rc:Customer)
 SET m.lock = $now
 WITH m, l, r, lc, rc
+REMOVE m.lock
+WITH m, l, r, lc, rc
+WITH m, l, r, lc, rc
 WHERE m.status = 'pending' AND lc.version = $left_version AND rc.version = $right_version
 SET m.status = 'rejected', m.decided_by = $decided_by, m.decided_at = $now, m.note = $note,
     m.left_hash = l.content_hash, m.right_hash = r.content_hash
-REMOVE m.lock
 SET view_changed(lc)
 FOREACH (c IN CASE WHEN rc = lc THEN [] ELSE [rc] END | SET view_changed(c))
 FOREACH (x IN $decisions | CREATE (d:StewardDecision) SET d = x)

@@ -18,7 +18,7 @@ from app import clock
 from app.services.resolve import resolve_all
 from app.store import Store
 from loaders.ingest import ingest_file
-from tests.conftest import api_client
+from tests.conftest import api_client, cypher_of_tests
 from tests.integration.test_ingest import CUSTOMER_HEADER, GOOD_ID, customer, write_csv
 from tests.integration.test_service_standards_served import ask
 from tests.integration.test_steward_api import crosswalk, gql
@@ -206,6 +206,11 @@ async def test_captured_at_the_hall_routed_claimed_returned_redispatched_won_and
     assert (steps[4]["channel"], steps[4]["toEmployeeId"], steps[4]["bySystem"]) == ("OPERATIONS_CENTRE", AG1, False)
     one = (await ask(store, ONE, "service_hall", id=oid))["data"]["opportunity"]
     assert kinds(one) == kinds(seen)
+    # Each step counted and numbered in turn; no step's lock or a returned owner left on it.
+    [state] = await store.read(cypher_of_tests("opportunity_state"), {"id": oid})
+    assert sorted(state["seqs"]) == list(range(1, 8)) and state["props"]["steps"] == 7
+    assert not {"lock", "covered_by"} & set(state["props"])
+    assert (state["props"]["owner"], state["props"]["routed_to"], state["props"]["stage"]) == (AG1, AG1, "won")
     # The customer's opportunities show the same history on every channel.
     [mine] = (await ask(store, OF_CUSTOMER, "hotline", id=ids["c1"]))["data"]["customer"]["opportunities"]["nodes"]
     assert kinds(mine) == kinds(seen)
