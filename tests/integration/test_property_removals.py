@@ -7,7 +7,6 @@ as the product writes them, every property compared with what the statements say
 
 from __future__ import annotations
 
-import csv
 import random
 from pathlib import Path
 from typing import Any
@@ -18,16 +17,13 @@ from app import clock
 from app.golden.derive import GoldenDeriver, for_update
 from app.rules import get_rules
 from app.services.merges import Merges
-from app.services.resolve import StatementWrites, resolve_all, written_digest
+from app.services.resolve import StatementWrites, written_digest
 from app.services.source_records import customer_records
 from app.services.tier_history import record_levels
 from app.store import Store
-from demo import generate
-from loaders.ingest import ingest_file
-from loaders.manifest import ingest_directory
 from tests.conftest import cypher_of_tests
+from tests.integration.test_merge_properties import loaded_graph
 
-UNCERTIFIED = ["冯一鸣", "卫二宝", "蒋三省", "沈四海"]
 # Counted or stamped by every write: compared by their own tests.
 NOT_COMPARED = {"version", "updated_at"}
 
@@ -80,16 +76,7 @@ def expected(before: dict[str, Any], golden: dict[str, Any], *gone: str, **value
 
 
 async def test_merge_unmerge_and_split_change_only_what_they_say(store: Store, tmp_path: Path) -> None:
-    generate(tmp_path / "demo", 6, seed=3)
-    await ingest_directory(store, tmp_path / "demo")
-    path = tmp_path / "uncertified.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source_id", "name", "cert_type", "phones", "local_network", "segment"])
-        for k, name in enumerate(UNCERTIFIED):
-            writer.writerow([f"U{k}", name, "blank", f"1330000{k:04d}", "0591", "individual"])
-    await ingest_file(store, "hall", "customers", path)
-    await resolve_all(store)
+    mergeable = await loaded_graph(store, tmp_path)
     rules = get_rules()
     await record_levels(store, rules)
     # Written again as a batch run writes a customer whose records moved: its marks stored after its level.
@@ -119,7 +106,7 @@ async def test_merge_unmerge_and_split_change_only_what_they_say(store: Store, t
         return [r["id"] for r in await store.read(cypher_of_tests("records_of_customer"), {"id": customer})]
 
     merges = Merges(store, rules)
-    survivor, absorbed = [r["id"] for r in await store.read(cypher_of_tests("uncertified_customers"))][:2]
+    survivor, absorbed = mergeable[:2]
     on_survivor, on_absorbed = await record_ids(survivor), await record_ids(absorbed)
     before = await customers(store)
     assert {"star_reason", "holdings_attached", "golden_digest"} <= set(before[survivor])
