@@ -88,11 +88,11 @@ class FirstLoadGraph:
     employees) are kept here by id; an offering renamed after its call is renamed at the end."""
 
     def __init__(
-        self, store: Store, first_id: int, nodes_per_call: int | None = None, levels: FileTierInputs | None = None
+        self, store: Store, first_id: int, nodes_per_call: int | None = None, tier_inputs: FileTierInputs | None = None
     ) -> None:
         self.store = store
         # The star levels' inputs, kept as the rows pass for the first resolution to write the levels.
-        self.levels = levels
+        self.tier_inputs = tier_inputs
         self.next_id = first_id
         self.nodes_per_call = nodes_per_call or NODES_PER_CALL
         self._nodes: list[NodeBlock] = []
@@ -206,8 +206,8 @@ class FirstLoadGraph:
                 raise NotBulkable(f"record {p['id']} was named by an earlier file before its own")
             index[p["id"]] = node
         elif kind == "subscriptions":
-            if self.levels is not None:
-                self.levels.subscription(node, p["node"])
+            if self.tier_inputs is not None:
+                self.tier_inputs.subscription(node, p["node"])
             number = p["node"]["service_no"]
             self.subscriptions_by_number.setdefault(number, []).append(node)
             if p.get("offering") is not None:
@@ -217,13 +217,13 @@ class FirstLoadGraph:
         elif kind == "bills":
             account = self._merged(self.accounts, "Account", p["account"])
             self._edge("BILL_OF", node, account)
-            if self.levels is not None:
-                self.levels.bill(account, p["node"])
+            if self.tier_inputs is not None:
+                self.tier_inputs.bill(account, p["node"])
         elif kind == "points":
             account = self._merged(self.accounts, "Account", p["account"])
             self._edge("POINTS_OF", node, account)
-            if self.levels is not None:
-                self.levels.points_of(account, p["node"])
+            if self.tier_inputs is not None:
+                self.tier_inputs.points_of(account, p["node"])
         elif kind == "contacts":
             self._edge("VIA", node, self._merged(self.channels, "Channel", p["node"]["channel"]))
             if p.get("employee") is not None:
@@ -304,15 +304,18 @@ class BulkCustomerWrites:
     Contacts without an owner follow the subscriptions they are about by the statement itself
     (resolve/attach_contacts_by_number), batch after batch once the rest is in: a contact about two
     customers' numbers ends on the later one, as by statements. The version counts what the
-    statements would have counted: the write, one per holding hung on it, one for its managers. The
-    test that compares a first load in bulk with one by statements holds the two together."""
+    statements would have counted: the write, one per holding hung on it, one for its managers, and
+    one for its first star level (tiers/record_levels in the recompute after the load, which then
+    leaves the levels). The test that compares a first load in bulk and its recompute with one by
+    statements holds the two together."""
 
     def __init__(self, graph: FirstLoadGraph) -> None:
         self.graph = graph
         self.by_number: list[list[dict[str, Any]]] = []
         today = clock.today()
         # Each customer's star level as of one day, as tiers/record_levels would write it right after.
-        self.levels = Recorded(as_of=today) if graph.levels is not None and graph.levels.covers(today) else None
+        inputs = graph.tier_inputs
+        self.levels = Recorded(as_of=today) if inputs is not None and inputs.covers(today) else None
 
     async def write(self, customers: list[dict[str, Any]], now: str) -> None:
         graph = self.graph
@@ -368,9 +371,9 @@ class BulkCustomerWrites:
 
     def _level(self, row: dict[str, Any], holdings: list[tuple[str, int]], at: str) -> list[Any]:
         """The new customer's level set on its row, and its first TierChange's values (TIER_CHANGE)."""
-        levels, recorded = self.graph.levels, self.levels
-        assert levels is not None and recorded is not None and recorded.as_of is not None
-        level = level_row(row, levels.inputs(holdings, recorded.as_of), levels.rules, recorded.as_of)
+        inputs, recorded = self.graph.tier_inputs, self.levels
+        assert inputs is not None and recorded is not None and recorded.as_of is not None
+        level = level_row(row, inputs.inputs(holdings, recorded.as_of), inputs.rules, recorded.as_of)
         as_of = recorded.as_of.isoformat()
         row["star_level"], row["star_as_of"] = level["star"], as_of
         row["star_reason"], row["average_monthly_spend"] = level["reason"], level["average"]
@@ -459,7 +462,7 @@ async def bulk_load_directory(
     from app.resolution.prepare import MatchRecordsAhead
     from app.services.resolve import STORED_COLUMNS, StoredRecords, resolve_all
 
-    graph = FirstLoadGraph(store, first_id, levels=FileTierInputs(get_rules(), clock.today()))
+    graph = FirstLoadGraph(store, first_id, tier_inputs=FileTierInputs(get_rules(), clock.today()))
     summaries = []
     records = StoredRecords()
     matched: MatchRecordsAhead | None = None

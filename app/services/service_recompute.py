@@ -17,6 +17,7 @@ from app.care_schedule import care_compliance
 from app.cyclic_gc import cyclic_gc_paused
 from app.months import add_months
 from app.rules import Rules
+from app.services.customer_export import count_customers
 from app.services.service_view import open_case, read_service
 from app.services.tier_history import Recorded, record_levels
 from app.store import Store, cypher
@@ -95,6 +96,12 @@ async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
     return holders
 
 
+async def _levels_hold(store: Store, levels: Recorded) -> bool:
+    """A first load's levels stand for today's when they were worked out today for every active customer
+    (one a statement made after them, or a day turned since, has them worked out again)."""
+    return levels.as_of == clock.today() and levels.customers == await count_customers(store)
+
+
 async def recompute(
     store: Store,
     rules: Rules,
@@ -114,7 +121,7 @@ async def recompute(
     with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
         if customers is None:
             before = await store.write(RECORD_RUN, {"rules": digest, "at": clock.now_iso()})
-        if customers is None and levels is not None and levels.as_of == clock.today():
+        if customers is None and levels is not None and await _levels_hold(store, levels):
             done = Recomputed(levels)
         else:
             done = Recomputed(await record_levels(store, rules, ids=customers, progress=progress))

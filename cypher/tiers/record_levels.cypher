@@ -2,7 +2,7 @@
 // keep the history: a level that differs from the one recorded gets a TierChange with its reason.
 // $rows: [{id, star, reason, average}]; $at: now, as stored; $as_of: the operator's day (YYYY-MM-DD).
 // The change is created in a FOREACH, not after a WITH ... WHERE: FalkorDB moves such a filter below
-// the SET, which then reaches only the changed customers (tests/integration/test_filters_after_writes.py).
+// the SET, which then reaches only the changed customers (docs/graph-model.md).
 UNWIND $rows AS r
 MATCH (c:Customer {id: r.id})
 WITH c, r, c.star_level AS before

