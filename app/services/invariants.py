@@ -14,6 +14,7 @@ CHECKS = {
     ),
     "no relationship hangs on a merged-away customer": cypher("check/relationships_on_merged_customers"),
     "every merge event can be undone": cypher("check/merges_that_cannot_be_undone"),
+    "a customer points to a survivor exactly while it is merged away": cypher("check/merged_into_without_merge"),
     "accounts, subscriptions, contacts, opportunities and cases hang on their record's customer": cypher(
         "check/holdings_not_on_their_customer"
     ),

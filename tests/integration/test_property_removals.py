@@ -16,6 +16,7 @@ import pytest
 from app import clock
 from app.golden.derive import GoldenDeriver, for_update
 from app.rules import get_rules
+from app.services.invariants import check_invariants
 from app.services.merges import Merges
 from app.services.resolve import StatementWrites, written_digest
 from app.services.source_records import customer_records
@@ -118,6 +119,8 @@ async def test_merge_unmerge_and_split_change_only_what_they_say(store: Store, t
 
     before = after
     await merges.unmerge(event, decided_by="steward-1")
+    report = await check_invariants(store)
+    assert report.ok, report.violations
     after = await customers(store)
     gone = ("holdings_attached", "golden_digest")
     assert after[absorbed] == expected(
