@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from app.care_schedule import Contact, CustomerFacts
 from app.months import complete_months
 from app.rules import ChurnRules, Rules
+from app.tiers import fen
 
 FAULT_REPORT = "fault_report"
 CANCELLED = "cancelled"
@@ -26,11 +27,6 @@ class ChurnWarning:
     evidence: str
     # The first day the signal stood (the dropped month's first day, the first call counted, ...).
     since: date
-
-
-def fen(amount: float) -> int:
-    """Whole fen, so that comparing spends is exact whatever order the bills were summed in."""
-    return round(amount * 100)
 
 
 def yuan(amount_fen: float) -> str:

@@ -14,9 +14,10 @@ from datetime import date
 from typing import Literal
 
 from app.care_schedule import CustomerFacts
-from app.churn import ChurnWarning, churn_warnings, fen, yuan
+from app.churn import ChurnWarning, churn_warnings, yuan
 from app.months import add_months, complete_months
 from app.rules import Rules
+from app.tiers import fen
 
 StageName = Literal["joining", "growth", "maturity", "decline"]
 Finding = tuple[StageName | None, str]

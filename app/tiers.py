@@ -30,20 +30,26 @@ def points_year(today: date) -> int:
     return today.year - 1
 
 
+def fen(amount: Any) -> int:
+    """An amount (a number, or a bill's text) in whole fen, so that sums and comparisons of spends are
+    exact whatever order the bills were added in."""
+    return round(float(amount) * 100)
+
+
 def monthly_spend(bills: Iterable[Mapping[str, Any]]) -> dict[str, float]:
     """Billed amount per month over bill rows (``month``, ``amount``), several accounts' bills of one
     month added up in whole fen, so the sum does not depend on the order the rows arrive in."""
-    fen: dict[str, int] = {}
+    fen_by_month: dict[str, int] = {}
     for bill in bills:
         month = bill["month"]
-        fen[month] = fen.get(month, 0) + round(float(bill["amount"]) * 100)
-    return {month: total / 100 for month, total in fen.items()}
+        fen_by_month[month] = fen_by_month.get(month, 0) + fen(bill["amount"])
+    return {month: total / 100 for month, total in fen_by_month.items()}
 
 
 def average_monthly_spend(monthly: Mapping[str, float], months: int) -> float:
     """Summed in whole fen: a float sum depends on the order the bills arrive in, and the star
     level and the amount shown must not differ between two ways of reading the same bills."""
-    return sum(round(amount * 100) for amount in monthly.values()) / 100 / months if months else 0.0
+    return sum(fen(amount) for amount in monthly.values()) / 100 / months if months else 0.0
 
 
 @dataclass(frozen=True, slots=True)

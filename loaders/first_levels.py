@@ -16,7 +16,7 @@ from typing import Any
 
 from app.rules import Rules
 from app.services.customer_view import TierInputs
-from app.tiers import points_year, spend_window
+from app.tiers import fen, points_year, spend_window
 
 
 class FileTierInputs:
@@ -37,7 +37,7 @@ class FileTierInputs:
         month = node["month"]
         if month >= self.since:
             months = self.spend.setdefault(account, {})
-            months[month] = months.get(month, 0) + round(float(node["amount"]) * 100)
+            months[month] = months.get(month, 0) + fen(node["amount"])
 
     def points_of(self, account: int, node: dict[str, Any]) -> None:
         if node["source"] == self.rules.tiers.points_source and node["year"] >= self.year:
