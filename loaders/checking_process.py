@@ -1,12 +1,19 @@
-"""A first load's rows read, checked and refused in a second process, while this one builds and writes the graph.
+"""A first load's rows read, checked and refused in two more processes, while this one builds and writes the graph.
 
 Python runs one thread at a time: the reading thread of an ordinary ingest and the graph's building took
 turns on one core while the other mostly idled. Into an empty graph every reference is to a record the
 same load accepted before, so the checks need no store, and the whole of a file's checking can move:
-the second process reads each file, checks its rows (loaders.ingest.prepare_rows, the rules every path
-uses), checks their references against the records it accepted earlier in the load, and writes the
-rejects and warnings files; this process gets each batch's accepted rows as ``(record id, statement
-parameters)`` pairs, the least that crosses between processes, and at the file's end its counts.
+a checking process reads each file, checks its rows (loaders.ingest.prepare_rows, the rules every path
+uses), checks their references against the records the load accepted before in the files they can name,
+and writes the rejects and warnings files; this process gets each batch's accepted rows as ``(record
+id, statement parameters)`` pairs, the least that crosses between processes, and at the file's end its
+counts.
+
+One checking process was the load's slowest part. Two take the files between them: a file goes to a
+free process once every earlier file it can refer to is checked (:func:`referenced_files`), so the
+crm bills are checked beside the crm subscriptions, and the hall's customers beside the crm's. The
+accepted ids of a file that others refer to pass between the processes through a file in a directory
+of the load's own. This process still takes the files' rows in the manifest's order.
 """
 
 from __future__ import annotations
@@ -20,30 +27,47 @@ import pickle
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from app import clock
 from app.errors import C360Error
+from app.record_kinds import KINDS
 from app.services.source_records import RecordWriter
 from app.store import Store
+from app.store.base import EncodedNodes, NodeBlock
 from loaders.formats import read_rows
 from loaders.ingest import IngestSummary, RejectWriter, batches, note_checked, prepare_rows, rejects_path, warnings_path
+from loaders.manifest import ManifestEntry
 
+# An ask: its length. An answer: its length, then the file's number and what it is (below), so this
+# process routes answers to their files without reading them.
 _LENGTH = struct.Struct("<Q")
+_ANSWER = struct.Struct("<QIB")
+_BATCH, _SUMMARY, _FAILED, _NOTHING = range(4)
 # An answer is a few megabytes; a pipe of a megabyte (Linux's most without privileges) takes it in a
 # few reads, each of which waits for this process's interpreter lock.
 _PIPE_BYTES = 1 << 20
-# Batches the second process may check ahead of the graph's building.
-AHEAD = 2
+PROCESSES = 2
+# Batches a file may be checked ahead of the graph's building: a file taken ahead waits, checked this
+# far, until this process comes to it (some tens of megabytes).
+AHEAD = 40
+# In a session of its own, each checking process is an autogroup of Linux's scheduler, with as much of
+# the machine as the loading process's whole group: the graph's building and the store fell behind and
+# finished long after the checks (files 68-70 s against 63-64 at this nice, 100,000-person demo).
+_AUTOGROUP_NICE = 10
+# The kinds other kinds refer to: the ids (or, for subscriptions, the service numbers) a file of one
+# of these leaves for the files after it.
+REFERRED_TO = frozenset(target.split(".")[0] for spec in KINDS.values() for target in spec.references.values())
 
 
 class CheckingProcessFailed(C360Error):
-    """The second process ended, or failed in a way it could not send back as its own error: not a
+    """A checking process ended, or failed in a way it could not send back as its own error: not a
     fault of the files."""
 
     code = "LOAD_CHECKS_FAILED"
@@ -54,6 +78,20 @@ class Accepted(NamedTuple):
 
     rid: str
     params: Any
+
+
+def referenced_files(entries: Sequence[ManifestEntry], index: int) -> tuple[int, ...]:
+    """The earlier files whose records the file at ``index`` can name: of the kinds it refers to, in its
+    own source (a customer's manager, an account's customer), and every earlier subscriptions file for
+    a service number (of any source). A record of a later file does not exist yet, as on the Cypher
+    path, which loads in the manifest's order."""
+    entry = entries[index]
+    targets = set(KINDS[entry.kind].references.values())
+    return tuple(
+        number
+        for number, earlier in enumerate(entries[:index])
+        if (earlier.source == entry.source and earlier.kind in targets) or f"{earlier.kind}.service_no" in targets
+    )
 
 
 class LoadedBefore(RecordWriter):
@@ -71,24 +109,54 @@ class LoadedBefore(RecordWriter):
         return []
 
 
+class Opening(NamedTuple):
+    """What a checking process needs to begin a file: the manifest's line, the batch size, the files
+    it can refer to (referenced_files), where the accepted ids of checked files are left, and the
+    store's bulk encoder, when the store takes source records encoded here (Store.bulk_encoder)."""
+
+    path: Path
+    encoding: str
+    source: str
+    kind: str
+    batch_size: int
+    referenced: tuple[int, ...]
+    shared: Path
+    encoder: Callable[[NodeBlock], bytes] | None = None
+
+
 class _FileChecks:
-    """One file in the second process: its batches, the ids seen in it, its rejects and warnings."""
+    """One file in a checking process: its batches, the ids seen in it, its rejects and warnings."""
 
-    def __init__(self, load: _LoadChecks, path: Path, encoding: str, source: str, kind: str, batch_size: int) -> None:
-        self.load, self.kind = load, kind
-        self.summary = IngestSummary(source=source, kind=kind, path=str(path))
-        self.rows = batches(read_rows(path, encoding), batch_size)
+    def __init__(self, load: _LoadChecks, number: int, opening: Opening) -> None:
+        self.load, self.number, self.kind = load, number, opening.kind
+        self.shared = opening.shared
+        # A customers file's source records are positional rows the loading process reads anyway.
+        self.encoder = opening.encoder if opening.kind != "customers" else None
+        self.summary = IngestSummary(source=opening.source, kind=opening.kind, path=str(opening.path))
+        self.rows = batches(read_rows(opening.path, opening.encoding), opening.batch_size)
         self.seen: set[str] = set()
-        self.references = LoadedBefore(source, kind, load.known, load.service_numbers)
-        self.reject = RejectWriter(rejects_path(path))
-        self.warned = RejectWriter(warnings_path(path), issues=False)
+        known: set[str] = set()
+        numbers: set[str] = set()
+        for earlier in opening.referenced:
+            ids, service_numbers = load.accepted_in(earlier, opening.shared)
+            known |= ids
+            numbers |= service_numbers
+        self.references = LoadedBefore(opening.source, opening.kind, known, numbers)
+        # What later files may refer to: the accepted ids, and a subscription's service number.
+        self.accepted: set[str] = set()
+        self.service_numbers: set[str] = set()
+        self.reject = RejectWriter(rejects_path(opening.path))
+        self.warned = RejectWriter(warnings_path(opening.path), issues=False)
 
-    def next(self) -> tuple[int, list[tuple[str, Any]]] | IngestSummary:
-        """A batch's rows read and accepted; at the file's end, its summary as far as checking goes."""
+    def next(self) -> tuple[int, list[tuple[str, Any]], EncodedNodes | None] | IngestSummary:
+        """A batch's rows read and accepted, with their source records encoded for the store when it
+        takes them so (then left out of the rows: they are most of what would cross); at the file's end,
+        its summary as far as checking goes."""
         raw = next(self.rows, None)
         if raw is None:
             self.close()
             self.summary.note_rejects(self.reject, self.warned)
+            self.load.leave(self)
             return self.summary
         self.summary.read += len(raw)
         prepared, refused = prepare_rows(self.references.source, self.kind, raw, self.seen)
@@ -96,10 +164,19 @@ class _FileChecks:
             self.reject.add(line, source_id, problems, row)
         accepted, unknown = self.load.loop.run_until_complete(self.references.check_references(prepared))
         note_checked(accepted, unknown, self.reject, self.warned)
-        self.load.known.update(row.rid for row in accepted)
-        if self.kind == "subscriptions":
-            self.load.service_numbers.update(row.params["node"]["service_no"] for row in accepted)  # type: ignore[call-overload]
-        return len(raw), [(row.rid, row.params) for row in accepted]
+        if self.kind in REFERRED_TO:
+            self.accepted.update(row.rid for row in accepted)
+            if self.kind == "subscriptions":
+                self.service_numbers.update(row.params["node"]["service_no"] for row in accepted)  # type: ignore[call-overload]
+        rows = [(row.rid, row.params) for row in accepted]
+        if self.encoder is None or not rows:
+            return len(raw), rows, None
+        from loaders.first_load import source_records_block  # it imports this module
+
+        records = [params.pop("record") for _, params in rows]  # type: ignore[union-attr]
+        block = source_records_block(records, clock.now_iso())
+        encoded = EncodedNodes(block.label, block.count, self.encoder(block), (records[0]["id"], records[-1]["id"]))
+        return len(raw), rows, encoded
 
     def close(self) -> None:
         self.reject.close()
@@ -107,50 +184,75 @@ class _FileChecks:
 
 
 class _LoadChecks:
-    """The second process's side of a load: the records accepted so far, by id, and the service numbers
-    of its subscriptions (a contact that names only a number must name one of them)."""
+    """A checking process's side of a load: its open files, and the accepted ids and service numbers
+    of the files checked so far that later files can refer to, its own and the other process's."""
 
     def __init__(self) -> None:
-        self.known: set[str] = set()
-        self.service_numbers: set[str] = set()
         self.files: dict[int, _FileChecks] = {}
+        self.checked: dict[int, tuple[set[str], set[str]]] = {}
         self.loop = asyncio.new_event_loop()
 
-    def answer(self, token: int, now: datetime, opening: tuple[Any, ...] | None) -> Any:
+    def accepted_in(self, number: int, shared: Path) -> tuple[set[str], set[str]]:
+        found = self.checked.get(number)
+        if found is None:
+            with (shared / f"{number}.ids").open("rb") as handle:
+                found = self.checked[number] = pickle.load(handle)
+        return found
+
+    def leave(self, checks: _FileChecks) -> None:
+        """A checked file's ids kept, and left for the other process, before its summary is sent: the
+        loading process opens a file that refers to this one only once the summary has come."""
+        if checks.kind not in REFERRED_TO:
+            return
+        found = self.checked[checks.number] = (checks.accepted, checks.service_numbers)
+        written = checks.shared / f"{checks.number}.ids.part"
+        with written.open("wb") as handle:
+            pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        written.rename(checks.shared / f"{checks.number}.ids")
+
+    def answer(self, number: int, now: datetime, opening: Opening | None) -> Any:
         """A file's next batch, checked as of the asking process's now (a fixed or demo clock is not this
         process's own). The first ask opens the file; asks made ahead past its end find nothing more."""
         clock.set_clock(clock.FixedClock(now))
         if opening is not None:
-            self.files[token] = _FileChecks(self, *opening)
-        checks = self.files.get(token)
+            self.files[number] = _FileChecks(self, number, opening)
+        checks = self.files.get(number)
         if checks is None:
             return None
         try:
             answer = checks.next()
         except BaseException:
             checks.close()
-            del self.files[token]
+            del self.files[number]
             raise
         if isinstance(answer, IngestSummary):
-            del self.files[token]
+            del self.files[number]
         return answer
 
 
 def _serve() -> None:
-    """The second process: asks on stdin, answers on stdout (each a pickle after its length) in the
-    order asked, until stdin closes."""
+    """A checking process: asks on stdin, answers on stdout in the order asked, until stdin closes. The
+    answers keep the pipe to themselves: whatever else would print to this process's stdout (a
+    library, a profiler attached to it) goes to stderr."""
     gc.disable()  # as in the load's own process: many objects made, few kept
+    with contextlib.suppress(OSError):  # not Linux, or no autogroups
+        Path("/proc/self/autogroup").write_text(str(_AUTOGROUP_NICE))
     load = _LoadChecks()
-    asks, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout.flush()
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    asks = sys.stdin.buffer
     while len(head := asks.read(_LENGTH.size)) == _LENGTH.size:
-        token, now, opening = pickle.loads(asks.read(_LENGTH.unpack(head)[0]))
+        number, now, opening = pickle.loads(asks.read(_LENGTH.unpack(head)[0]))
         try:
-            answer = (token, load.answer(token, now, opening))
+            answer = load.answer(number, now, opening)
+            what = _NOTHING if answer is None else _SUMMARY if isinstance(answer, IngestSummary) else _BATCH
         except Exception as exc:  # noqa: BLE001 - the file's reader raises it in the loading process
             exc.add_note(traceback.format_exc())  # notes are pickled; the traceback is not
-            answer = (token, exc if _picklable(exc) else CheckingProcessFailed(traceback.format_exc()))
+            answer = exc if _picklable(exc) else CheckingProcessFailed(traceback.format_exc())
+            what = _FAILED
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        answers.write(_LENGTH.pack(len(data)) + data)
+        answers.write(_ANSWER.pack(len(data), number, what) + data)
         answers.flush()
 
 
@@ -162,17 +264,25 @@ def _picklable(exc: BaseException) -> bool:
     return True
 
 
+# What a checking process sent: the file's number, what the answer is, the answer as sent; None when
+# the process ended.
+Arrival = tuple[int, int, bytes] | None
+
+
 class CheckingProcess:
-    """The second process, from the load's side. A thread takes its answers off the pipe as they come,
-    so it checks ahead while this process is busy building the graph."""
+    """One checking process, from the load's side. A thread takes its answers off the pipe as they
+    come, so it checks ahead while this process is busy building the graph, and hands each to
+    ``arrived`` in the event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, arrived: Callable[[CheckingProcess, Arrival], None]) -> None:
         self._process: subprocess.Popen[bytes] | None = None
-        self._arrived: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._reader: threading.Thread | None = None
-        self._tokens = 0
+        self._arrived = arrived
+        # The files open in it, by number.
+        self.files: set[int] = set()
+        self.ended = False
 
-    async def __aenter__(self) -> CheckingProcess:
+    def start(self) -> None:
         # This process's own path, not the working directory's (-P): a loaders/ or app/ package where
         # the load was started must not stand in for the project's.
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
@@ -190,9 +300,8 @@ class CheckingProcess:
         loop = asyncio.get_running_loop()
         self._reader = threading.Thread(target=self._read, args=(loop,), name="first-load-checks", daemon=True)
         self._reader.start()
-        return self
 
-    async def __aexit__(self, *_: object) -> None:
+    async def stop(self) -> None:
         process = self._process
         if process is None:
             return
@@ -212,61 +321,163 @@ class CheckingProcess:
         assert self._process is not None and self._process.stdout is not None
         answers = self._process.stdout
         with contextlib.suppress(RuntimeError):  # the loop closed first: nobody waits for answers
-            while len(head := answers.read(_LENGTH.size)) == _LENGTH.size:
-                size = _LENGTH.unpack(head)[0]
+            while len(head := answers.read(_ANSWER.size)) == _ANSWER.size:
+                size, number, what = _ANSWER.unpack(head)
                 if len(data := answers.read(size)) != size:
                     break  # cut off mid-answer: it died
-                loop.call_soon_threadsafe(self._arrived.put_nowait, data)
-            loop.call_soon_threadsafe(self._arrived.put_nowait, None)
+                loop.call_soon_threadsafe(self._arrived, self, (number, what, data))
+            loop.call_soon_threadsafe(self._arrived, self, None)
 
-    def _ask(self, token: int, opening: tuple[Any, ...] | None = None) -> None:
-        assert self._process is not None and self._process.stdin is not None
-        data = pickle.dumps((token, clock.now(), opening), protocol=pickle.HIGHEST_PROTOCOL)
+    def ask(self, number: int, opening: Opening | None = None) -> None:
+        if self._process is None or self._process.stdin is None:
+            return  # stopped: the load is ending
+        data = pickle.dumps((number, clock.now(), opening), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             self._process.stdin.write(_LENGTH.pack(len(data)) + data)
             self._process.stdin.flush()
         except BrokenPipeError:
-            raise self._ended() from None
+            self.ended = True  # its reader hears of it and fails the files it had
 
-    def _ended(self) -> CheckingProcessFailed:
+    def failure(self) -> CheckingProcessFailed:
         code = None
         if self._process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 code = self._process.wait(timeout=5)
         return CheckingProcessFailed(f"the process checking the load's rows ended (exit code {code}); see above")
 
-    async def _answer(self, token: int) -> Any:
-        """The next answer for ``token``; answers left over from a file given up on are passed by."""
-        while True:
-            data = await self._arrived.get()
-            if data is None:
-                self._arrived.put_nowait(None)
-                raise self._ended()
-            found, answer = pickle.loads(data)
-            if found != token:
+
+class LoadChecking:
+    """The checking processes of one first load and the files between them. A file is opened in a
+    free process once the files it refers to are checked, the earliest first; the file this process
+    waits for is opened at once, in either process, so taking files ahead never keeps it waiting."""
+
+    def __init__(
+        self,
+        entries: Sequence[ManifestEntry],
+        batch_size: int,
+        encoder: Callable[[NodeBlock], bytes] | None = None,
+        processes: int = PROCESSES,
+    ) -> None:
+        self.entries = entries
+        self.batch_size = batch_size
+        self.encoder = encoder
+        self.referenced = [referenced_files(entries, number) for number in range(len(entries))]
+        self._processes = [CheckingProcess(self._arrived) for _ in range(processes)]
+        self._answers: list[asyncio.Queue[tuple[int, bytes] | BaseException]] = [asyncio.Queue() for _ in entries]
+        self._in: dict[int, CheckingProcess] = {}
+        # Which process took each file, by their numbers.
+        self.placement: dict[int, int] = {}
+        self._checked: set[int] = set()
+        self._shared: tempfile.TemporaryDirectory[str] | None = None
+        self._closing = False
+
+    async def __aenter__(self) -> LoadChecking:
+        self._shared = tempfile.TemporaryDirectory(prefix="c360-checks-")
+        try:
+            for process in self._processes:
+                process.start()
+        except BaseException:
+            await self.__aexit__()
+            raise
+        self._schedule()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self._closing = True
+        for process in self._processes:
+            await process.stop()
+        if self._shared is not None:
+            self._shared.cleanup()
+            self._shared = None
+
+    def _open(self, number: int, process: CheckingProcess) -> None:
+        entry = self.entries[number]
+        assert self._shared is not None
+        opening = Opening(
+            entry.path,
+            entry.encoding,
+            entry.source,
+            entry.kind,
+            self.batch_size,
+            self.referenced[number],
+            Path(self._shared.name),
+            self.encoder,
+        )
+        self._in[number] = process
+        self.placement[number] = self._processes.index(process)
+        process.files.add(number)
+        process.ask(number, opening)
+        for _ in range(AHEAD - 1):
+            process.ask(number)
+
+    def _schedule(self, wanted: int | None = None) -> None:
+        """Free processes take the earliest files they can; the file ``wanted`` now is opened anyway."""
+        live = [process for process in self._processes if not process.ended]
+        if not live:
+            return
+        for process in live:
+            if process.files:
                 continue
-            if isinstance(answer, BaseException):
-                raise answer
-            return answer
+            ready = next(
+                (
+                    number
+                    for number in range(len(self.entries))
+                    if number not in self._in and all(earlier in self._checked for earlier in self.referenced[number])
+                ),
+                None,
+            )
+            if ready is None:
+                break
+            self._open(ready, process)
+        if wanted is not None and wanted not in self._in:
+            self._open(wanted, min(live, key=lambda process: len(process.files)))
+
+    def _arrived(self, process: CheckingProcess, arrival: Arrival) -> None:
+        if self._closing:
+            return
+        if arrival is None:
+            process.ended = True
+            # A process that died (the out-of-memory killer, say) fails the load, whatever it held.
+            failure = process.failure()
+            for number, answers in enumerate(self._answers):
+                if number not in self._checked:
+                    answers.put_nowait(failure)
+            process.files.clear()
+            return
+        number, what, data = arrival
+        if what == _NOTHING:
+            return
+        self._answers[number].put_nowait((what, data))
+        if what in (_SUMMARY, _FAILED):
+            process.files.discard(number)
+            if what == _SUMMARY:
+                self._checked.add(number)
+            self._schedule()
 
     async def checked(
-        self, path: Path, encoding: str, source: str, kind: str, batch_size: int
-    ) -> AsyncIterator[tuple[int, list[Accepted]] | IngestSummary]:
-        """A file's batches as (rows read, rows accepted), then its summary as far as checking goes
-        (rows read, refused and set aside, its rejects and warnings files)."""
-        token = self._tokens
-        self._tokens += 1
-        self._ask(token, (path, encoding, source, kind, batch_size))
-        for _ in range(AHEAD - 1):
-            self._ask(token)
+        self, number: int
+    ) -> AsyncIterator[tuple[int, list[Accepted], EncodedNodes | None] | IngestSummary]:
+        """The file's batches as (rows read, rows accepted, their source records encoded or None), then
+        its summary as far as checking goes (rows read, refused and set aside, its rejects and warnings
+        files)."""
+        self._schedule(wanted=number)
+        answers = self._answers[number]
         while True:
-            answer = await self._answer(token)
-            if isinstance(answer, IngestSummary):
+            arrival = await answers.get()
+            if isinstance(arrival, BaseException):
+                raise arrival
+            what, data = arrival
+            answer = pickle.loads(data)
+            if what == _FAILED:
+                raise answer
+            if what == _SUMMARY:
                 yield answer
                 return
-            self._ask(token)
-            read, rows = answer
-            yield read, [Accepted(rid, params) for rid, params in rows]
+            process = self._in[number]
+            if not process.ended:
+                process.ask(number)
+            read, rows, encoded = answer
+            yield read, [Accepted(rid, params) for rid, params in rows], encoded
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 large UNWIND transactions, app/store/neo4j_backend.py).
 
 Rows are read, checked, quarantined and refused exactly as on the Cypher path (loaders.ingest, with
-the same statement parameters from services.source_records), in a second process beside this one
+the same statement parameters from services.source_records), in checking processes beside this one
 (loaders.checking_process); only the writing differs. Into an
 empty graph the ``cypher/ingest/*_new`` statements find no customers to hang holdings on, so what
 they create is fixed by the rows alone: each source record, the node it describes, and the
@@ -29,8 +29,8 @@ from app.errors import NotBulkable
 from app.rules import get_rules
 from app.services.tier_history import Recorded, level_row
 from app.store import Store, cypher
-from app.store.base import EdgeBlock, NodeBlock
-from loaders.checking_process import Accepted, CheckingProcess, CheckingProcessFailed
+from app.store.base import EdgeBlock, EncodedNodes, NewNodes, NodeBlock
+from loaders.checking_process import Accepted, CheckingProcessFailed, LoadChecking
 from loaders.first_levels import FileTierInputs
 from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
@@ -75,11 +75,15 @@ NODES_PER_CALL = 200_000
 log = logging.getLogger(__name__)
 
 
-def _block(label: str, maps: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> NodeBlock:
-    names: dict[str, Any] = {}
-    for m in maps:
-        names.update(m)
-    return NodeBlock(label, list(names), maps, constants or {})
+def _stamp(now: str) -> dict[str, Any]:
+    return {"loaded_at": now, "version": 1, "changed_at": now}
+
+
+def source_records_block(records: list[dict[str, Any]], now: str) -> NodeBlock:
+    """New source records as cypher/ingest/<kind>_new creates them, stamped ``now`` as that statement's
+    batch is (a customers file's rows are positional: FirstLoadGraph.add). The checking processes
+    encode this block ahead for a store that takes it so (loaders.checking_process)."""
+    return NodeBlock.of_maps("SourceRecord", records, _stamp(now))
 
 
 class FirstLoadGraph:
@@ -95,7 +99,7 @@ class FirstLoadGraph:
         self.tier_inputs = tier_inputs
         self.next_id = first_id
         self.nodes_per_call = nodes_per_call or NODES_PER_CALL
-        self._nodes: list[NodeBlock] = []
+        self._nodes: list[NewNodes] = []
         self._edges: dict[str, EdgeBlock] = {}
         self._pending = 0
         self.accounts: dict[str, int] = {}
@@ -119,11 +123,11 @@ class FirstLoadGraph:
         # Employees of the file being read whose backup was not loaded yet: linked at its end.
         self._unlinked_backups: list[tuple[int, str]] = []
 
-    def _add(self, block: NodeBlock) -> int:
+    def _add(self, block: NewNodes) -> int:
         first = self.next_id
         self._nodes.append(block)
-        self.next_id += len(block.rows)
-        self._pending += len(block.rows)
+        self.next_id += block.count
+        self._pending += block.count
         return first
 
     def _edge(self, kind: str, source: int, target: int, values: list[Any] | None = None) -> None:
@@ -151,25 +155,25 @@ class FirstLoadGraph:
             self._offering_names[code] = name
         return found
 
-    def add(self, kind: str, rows: Sequence[Accepted], now: str) -> None:
+    def add(self, kind: str, rows: Sequence[Accepted], now: str, records_encoded: EncodedNodes | None = None) -> None:
         """New records of one kind, as cypher/ingest/<kind>_new (or <kind>, for kinds without one)
-        creates them in a graph without customers, stamped ``now`` as that statement's batch is."""
+        creates them in a graph without customers, stamped ``now`` as that statement's batch is; their
+        source records given ``records_encoded`` when a checking process encoded them."""
         if not rows:
             return
-        stamp = {"loaded_at": now, "version": 1, "changed_at": now}
         if kind == "customers":
             positional: list[list[Any]] = [row.params for row in rows]  # type: ignore[misc]
-            first_record = self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, stamp))
+            first_record = self._add(NodeBlock("SourceRecord", list(INGEST_COLUMNS), positional, _stamp(now)))
             for offset, values in enumerate(positional):
                 self.record_nodes[values[_ID_AT]] = first_record + offset
                 self.customer_records.append((*(now if at is None else values[at] for at in _RECORD_AT), None))
             return
         params: list[dict[str, Any]] = [row.params for row in rows]  # type: ignore[misc]
-        records = self._add(_block("SourceRecord", [p["record"] for p in params], stamp))
+        records = self._add(records_encoded or source_records_block([p["record"] for p in params], now))
         label = DESCRIBED.get(kind)
         if label is None:
             return
-        first = self._add(_block(label, [p["node"] for p in params]))
+        first = self._add(NodeBlock.of_maps(label, [p["node"] for p in params]))
         owned = self.holdings.get(HOLDINGS.get(kind, ""))
         for offset, p in enumerate(params):
             node = first + offset
@@ -348,7 +352,7 @@ class BulkCustomerWrites:
             rows.append(row)
             if any(relation == "OWNS" and node in graph.asked_about for relation, node in holdings):
                 asked.append({"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]})
-        first = graph._add(_block("Customer", rows))
+        first = graph._add(NodeBlock.of_maps("Customer", rows))
         if changes:
             change = graph._add(NodeBlock("TierChange", list(TIER_CHANGE), changes))
             for offset in range(len(changes)):
@@ -392,26 +396,26 @@ class BulkCustomerWrites:
 
 async def _add_file(
     graph: FirstLoadGraph,
-    checking: CheckingProcess,
-    entry: ManifestEntry,
-    batch_size: int,
+    checking: LoadChecking,
+    number: int,
     progress: Callable[[int], None] | None,
     customers_added: Callable[[], None],
 ) -> IngestSummary:
-    """A file's rows, checked in the second process as on the Cypher path, added to the graph a batch at
-    a time; a full graph goes to the store while the next batch is checked."""
+    """A file's rows, checked in a checking process as on the Cypher path, added to the graph a batch at
+    a time; a full graph goes to the store while the next batches are checked."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     added: list[str] = []
     summary = None
-    checked = checking.checked(entry.path, entry.encoding, entry.source, entry.kind, batch_size)
+    entry = checking.entries[number]
+    checked = checking.checked(number)
     async with contextlib.aclosing(checked):
         async for answer in checked:
             if isinstance(answer, IngestSummary):
                 summary = answer
                 break
-            read, rows = answer
-            graph.add(entry.kind, rows, clock.now_iso())
+            read, rows, encoded = answer
+            graph.add(entry.kind, rows, clock.now_iso(), encoded)
             if graph.customer_records:
                 customers_added()
             added.extend(row.rid for row in rows)
@@ -479,11 +483,11 @@ async def bulk_load_directory(
 
     try:
         matched = MatchRecordsAhead(STORED_COLUMNS)
-        async with CheckingProcess() as checking:
+        async with LoadChecking(entries, batch_size, store.bulk_encoder()) as checking:
             with quick_thread_switches():
-                for entry in entries:
+                for number, entry in enumerate(entries):
                     progress = on_file(entry) if on_file else None
-                    summaries.append(await _add_file(graph, checking, entry, batch_size, progress, customers_added))
+                    summaries.append(await _add_file(graph, checking, number, progress, customers_added))
         await graph.flush()
         graph.files_done()
         log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)

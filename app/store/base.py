@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,33 @@ class NodeBlock:
     properties: list[str]
     rows: list[list[Any]] | list[dict[str, Any]] = field(default_factory=list)
     constants: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_maps(cls, label: str, maps: list[dict[str, Any]], constants: dict[str, Any] | None = None) -> NodeBlock:
+        """Nodes given as maps, their properties every name any of them has."""
+        names: dict[str, Any] = {}
+        for m in maps:
+            names.update(m)
+        return cls(label, list(names), maps, constants or {})
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(slots=True)
+class EncodedNodes:
+    """A :class:`NodeBlock` already in the store's own bulk encoding (Store.bulk_encoder), made in the
+    process that checked its rows, so the loading process only passes it on. ``ids``: the id property
+    of its first and last node, which the store checks after the call."""
+
+    label: str
+    count: int
+    section: bytes
+    ids: tuple[Any, Any]
+
+
+NewNodes = NodeBlock | EncodedNodes
 
 
 @dataclass(slots=True)
@@ -174,7 +201,13 @@ class Store(ABC):
                 backend=self.backend,
             )
 
-    async def create_in_bulk(self, nodes: list[NodeBlock], edges: list[EdgeBlock]) -> None:
+    def bulk_encoder(self) -> Callable[[NodeBlock], bytes] | None:
+        """The function that puts a block of new nodes in this store's bulk encoding, when the store
+        takes blocks encoded elsewhere (:class:`EncodedNodes`): a module's function, so another process
+        can be given it."""
+        return None
+
+    async def create_in_bulk(self, nodes: list[NewNodes], edges: list[EdgeBlock]) -> None:
         """Create the nodes (internal ids consecutive, in block and row order) and relationships."""
         raise NotImplementedError(f"the {self.backend} store has no bulk path")
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import UnixDomainSocketConnection
 
 from app.errors import StoreError, StoreStartError, StoreUnavailable
-from app.store.base import COUNT_NODES, EdgeBlock, Health, NodeBlock, Row, Store
+from app.store.base import COUNT_NODES, EdgeBlock, EncodedNodes, Health, NewNodes, NodeBlock, Row, Store
 from app.store.cypher_params import params_header
-from app.store.falkordb_bulk import bulk_arguments
+from app.store.falkordb_bulk import bulk_arguments, node_section
 from app.store.falkordb_results import NotPlain, rows_of
 from app.store.falkordb_server import AOF_REWRITE_PERCENTAGE, REWRITE_SECONDS, EmbeddedServer
 from app.store.queries import CypherQuery, cypher
@@ -205,7 +206,10 @@ class EmbeddedStore(Store):
         self._next_node = sum(int(row["nodes"]) for row in await self.read(COUNT_NODES))
         return self._next_node
 
-    async def create_in_bulk(self, nodes: list[NodeBlock], edges: list[EdgeBlock]) -> None:
+    def bulk_encoder(self) -> Callable[[NodeBlock], bytes]:
+        return node_section
+
+    async def create_in_bulk(self, nodes: list[NewNodes], edges: list[EdgeBlock]) -> None:
         if self._graph is None or self._next_node is None:
             raise StoreError("no bulk load has begun", query="bulk", backend=self.backend)
         arguments = bulk_arguments(nodes, edges)
@@ -220,17 +224,19 @@ class EmbeddedStore(Store):
         await self._check_ids(nodes)
         self._next_node += arguments[0]
 
-    async def _check_ids(self, nodes: list[NodeBlock]) -> None:
+    async def _check_ids(self, nodes: list[NewNodes]) -> None:
         """The first and last new node of the call hold the ids the loader expects at those internal
         ids: relationships were written between the right nodes (else the load stops, marked)."""
         expected: dict[int, Any] = {}
         first = self._next_node or 0
         for block in nodes:
-            if block.rows and "id" in block.properties:
+            if isinstance(block, EncodedNodes):
+                expected[first], expected[first + block.count - 1] = block.ids
+            elif block.rows and "id" in block.properties:
                 column = block.properties.index("id")
                 for at, row in ((first, block.rows[0]), (first + len(block.rows) - 1, block.rows[-1])):
                     expected[at] = row.get("id") if isinstance(row, dict) else row[column]
-            first += len(block.rows)
+            first += block.count
         if not expected:
             return
         found = {row["internal"]: row["id"] for row in await self.read(NODE_IDS, {"internal": list(expected)})}

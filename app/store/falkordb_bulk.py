@@ -14,7 +14,7 @@ from struct import Struct
 from typing import Any
 
 from app.errors import NotBulkable
-from app.store.base import EdgeBlock, NodeBlock
+from app.store.base import EdgeBlock, EncodedNodes, NewNodes, NodeBlock
 
 _NULL, _TRUE, _FALSE = b"\x00", b"\x01\x01", b"\x01\x00"
 _DOUBLE, _STRING, _LONG, _ARRAY = b"\x02", b"\x03", b"\x04", b"\x05"
@@ -96,11 +96,13 @@ def edge_section(block: EdgeBlock) -> bytes:
     return b"".join(parts)
 
 
-def bulk_arguments(nodes: Sequence[NodeBlock], edges: Sequence[EdgeBlock]) -> list[Any]:
+def bulk_arguments(nodes: Sequence[NewNodes], edges: Sequence[EdgeBlock]) -> list[Any]:
     """GRAPH.BULK's arguments after the graph name: counts, then the node and relationship sections.
     Nodes get internal ids in the order of their sections and rows, from the graph's next free id."""
-    node_sections = [node_section(block) for block in nodes if block.rows]
+    node_sections = [
+        block.section if isinstance(block, EncodedNodes) else node_section(block) for block in nodes if block.count
+    ]
     edge_sections = [edge_section(block) for block in edges if block.pairs]
-    node_count = sum(len(block.rows) for block in nodes)
+    node_count = sum(block.count for block in nodes)
     edge_count = sum(len(block.pairs) for block in edges)
     return [node_count, edge_count, len(node_sections), len(edge_sections), *node_sections, *edge_sections]

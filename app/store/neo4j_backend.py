@@ -28,7 +28,7 @@ from neo4j.exceptions import (
 )
 
 from app.errors import StoreError, StoreStartError, StoreUnavailable
-from app.store.base import EdgeBlock, Health, NodeBlock, Row, Store
+from app.store.base import EdgeBlock, EncodedNodes, Health, NewNodes, Row, Store
 from app.store.queries import CypherQuery, cypher
 
 log = logging.getLogger(__name__)
@@ -232,12 +232,14 @@ class Neo4jStore(Store):
         self._bulk_nodes = array("q")
         return 0
 
-    async def create_in_bulk(self, nodes: list[NodeBlock], edges: list[EdgeBlock]) -> None:
+    async def create_in_bulk(self, nodes: list[NewNodes], edges: list[EdgeBlock]) -> None:
         if self._bulk_nodes is None:
             raise StoreError("no bulk load has begun", query="bulk", backend=self.backend)
         created = self._bulk_nodes
         self.stats.count("bulk")
         for block in nodes:
+            if isinstance(block, EncodedNodes):  # bulk_encoder is None here: a loader's mistake
+                raise StoreError("nodes encoded for another store's bulk path", query="bulk", backend=self.backend)
             names = block.properties
             for start in range(0, len(block.rows), BULK_ROWS):
                 chunk = block.rows[start : start + BULK_ROWS]

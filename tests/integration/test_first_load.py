@@ -34,11 +34,12 @@ from app.store.embedded import EmbeddedStore
 from app.store.neo4j_backend import INDEX_NAMES, Neo4jStore
 from demo import generate
 from demo.operator import CLOCK_START
-from loaders.checking_process import CheckingProcessFailed
+from loaders.checking_process import CheckingProcessFailed, LoadChecking
 from loaders.first_load import FirstLoadGraph
 from loaders.formats import SourceFileError
 from loaders.ingest import IngestSummary
 from loaders.load import demo_if_empty, load_directory
+from loaders.manifest import read_manifest
 from tests.conftest import NEO4J_VARIABLES, c360, cypher_of_tests, rewrite
 
 ALL_NODES = cypher_of_tests("all_nodes")
@@ -270,10 +271,10 @@ async def test_a_load_the_bulk_path_cannot_carry_is_loaded_by_statements(
     else:
         add = FirstLoadGraph.add
 
-        def refuse_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str) -> None:
+        def refuse_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str, *encoded: Any) -> None:
             if kind == "points":
                 raise refused
-            add(self, kind, rows, now)
+            add(self, kind, rows, now, *encoded)
 
         monkeypatch.setattr(FirstLoadGraph, "add", refuse_points)
     await store.clear()
@@ -378,10 +379,10 @@ async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     add = FirstLoadGraph.add
 
-    def break_on_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str) -> None:
+    def break_on_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str, *encoded: Any) -> None:
         if kind == "points":
             raise OSError("the disk the test says is gone")
-        add(self, kind, rows, now)
+        add(self, kind, rows, now, *encoded)
 
     monkeypatch.setattr(FirstLoadGraph, "add", break_on_points)
     await store.clear()
@@ -507,6 +508,40 @@ async def test_rows_a_first_load_refuses_or_sets_aside_are_the_statements_own(
     assert shown[("crm", "bills")]["rejected"] == 2
     assert shown[("web", "customers")]["quarantined"] == 1
     assert shown[("hotline", "contacts")]["rejected"] == 1
+
+
+async def test_two_checking_processes_answer_as_one_does(flawed_demo_files: Path, demo_clock: None) -> None:
+    """Files taken ahead by a second process, with the ids of files the other one checked: the same
+    rows accepted, refused and set aside, batch by batch, and the same rejects files, as one process
+    taking every file in the manifest's order."""
+    entries = read_manifest(flawed_demo_files)
+
+    async def checked(processes: int) -> tuple[list[Any], dict[str, str], dict[int, int]]:
+        answers: list[Any] = []
+        async with LoadChecking(entries, 7, processes=processes) as checking:
+            for number in range(len(entries)):
+                async for answer in checking.checked(number):
+                    answers.append(asdict(answer) if isinstance(answer, IngestSummary) else answer[:2])
+            placement = checking.placement
+        written = {
+            str(path.relative_to(flawed_demo_files)): path.read_text(encoding="utf-8")
+            for path in sorted(flawed_demo_files.rglob("*.csv.*.csv"))
+        }
+        return answers, written, placement
+
+    one, one_written, _ = await checked(1)
+    two, two_written, placement = await checked(2)
+    assert two == one
+    assert two_written == one_written and "crm/bills.csv.rejects.csv" in two_written
+    assert set(placement.values()) == {0, 1}
+    checking = LoadChecking(entries, 7)
+    crossed = [
+        (number, earlier)
+        for number in range(len(entries))
+        for earlier in checking.referenced[number]
+        if placement[earlier] != placement[number]
+    ]
+    assert crossed, placement
 
 
 async def test_a_file_the_checking_process_cannot_read_fails_the_first_load_naming_it(
