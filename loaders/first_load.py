@@ -459,7 +459,6 @@ async def bulk_load_directory(
         return None
     for entry in entries:
         check_header(entry.path, entry.kind, entry.encoding)
-    empty_at = clock.now_iso()
     first_id = await store.begin_bulk_load()
     if first_id is None:
         return None
@@ -489,13 +488,13 @@ async def bulk_load_directory(
                 for number, entry in enumerate(entries):
                     progress = on_file(entry) if on_file else None
                     summaries.append(await _add_file(graph, checking, number, progress, customers_added))
-        await graph.send()  # the last files' call goes on in the store while the records are linked
+        await graph.flush()
         graph.files_done()
-        log.info("first load in bulk: files sent, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
+        log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
         if on_ingested:
             on_ingested(summaries)
         writes = BulkCustomerWrites(graph)
-        report = await resolve_all(store, records=records, writes=writes, matched=matched, empty_at=empty_at)
+        report = await resolve_all(store, records=records, writes=writes, matched=matched)
         report.levels = writes.levels
         await graph.finish()
     except NotBulkable as exc:

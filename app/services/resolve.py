@@ -323,19 +323,16 @@ async def resolve_all(
     records: StoredRecords | None = None,
     writes: CustomerWrites | None = None,
     matched: MatchRecordsAhead | None = None,
-    empty_at: str | None = None,
 ) -> ResolveReport:
     """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
     interrupted bulk load left: that is part of its files. A first load in bulk hands its records in
     (``records``, every customer record, none on a customer yet) and takes the customers into its bulk
-    load (``writes``), with their normalisation begun while its files were read (``matched``). It also
-    says when its graph was empty (``empty_at``): no steward decision stood then, and one made since
-    is a late one, so the run links without asking the store, which is still writing the last files."""
+    load (``writes``), with their normalisation begun while its files were read (``matched``)."""
     if records is None:
         await store.refuse_interrupted_bulk_load()
     with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
         return await _resolve_all(
-            store, rules, model, progress, pairs, records, writes or StatementWrites(store), matched, empty_at
+            store, rules, model, progress, pairs, records, writes or StatementWrites(store), matched
         )
 
 
@@ -348,7 +345,6 @@ async def _resolve_all(
     stored: StoredRecords | None,
     writes: CustomerWrites,
     matched: MatchRecordsAhead | None = None,
-    empty_at: str | None = None,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
@@ -363,11 +359,8 @@ async def _resolve_all(
         """The customer a record belongs to now, read from the stored records (no second index)."""
         return stored.values[position[record_id]][customer_at]
 
-    if empty_at is None:
-        decisions_read_at = clock.now_iso()
-        decisions = await _decisions_in_force(store, stored, position)
-    else:
-        decisions_read_at, decisions = empty_at, InForce()
+    decisions_read_at = clock.now_iso()
+    decisions = await _decisions_in_force(store, stored, position)
     late = LateDecisions(
         store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
     )
