@@ -24,6 +24,7 @@ import fcntl
 import gc
 import os
 import pickle
+import secrets
 import struct
 import subprocess
 import sys
@@ -122,6 +123,8 @@ class Opening(NamedTuple):
     referenced: tuple[int, ...]
     shared: Path
     encoder: Callable[[NodeBlock], bytes] | None = None
+    # Stands for the time the loading process adds the batch, which it writes in its place (EncodedNodes).
+    stamp: str = ""
 
 
 class _FileChecks:
@@ -132,6 +135,7 @@ class _FileChecks:
         self.shared = opening.shared
         # A customers file's source records are positional rows the loading process reads anyway.
         self.encoder = opening.encoder if opening.kind != "customers" else None
+        self.stamp = opening.stamp
         self.summary = IngestSummary(source=opening.source, kind=opening.kind, path=str(opening.path))
         self.rows = batches(read_rows(opening.path, opening.encoding), opening.batch_size)
         self.seen: set[str] = set()
@@ -174,7 +178,7 @@ class _FileChecks:
         from loaders.first_load import source_records_block  # it imports this module
 
         records = [params.pop("record") for _, params in rows]  # type: ignore[union-attr]
-        block = source_records_block(records, clock.now_iso())
+        block = source_records_block(records, self.stamp)
         encoded = EncodedNodes(block.label, block.count, self.encoder(block), (records[0]["id"], records[-1]["id"]))
         return len(raw), rows, encoded
 
@@ -301,11 +305,14 @@ class CheckingProcess:
         self._reader = threading.Thread(target=self._read, args=(loop,), name="first-load-checks", daemon=True)
         self._reader.start()
 
-    async def stop(self) -> None:
+    async def stop(self, at_once: bool = False) -> None:
         process = self._process
         if process is None:
             return
         self._process = None
+        if at_once:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
         if process.stdin is not None:
             with contextlib.suppress(BrokenPipeError):  # it died first: nothing to tell it
                 process.stdin.close()
@@ -361,6 +368,7 @@ class LoadChecking:
         self.entries = entries
         self.batch_size = batch_size
         self.encoder = encoder
+        self.stamp = f"c360-stamp-{secrets.token_hex(16)}"
         self.referenced = [referenced_files(entries, number) for number in range(len(entries))]
         self._processes = [CheckingProcess(self._arrived) for _ in range(processes)]
         self._answers: list[asyncio.Queue[tuple[int, bytes] | BaseException]] = [asyncio.Queue() for _ in entries]
@@ -370,25 +378,38 @@ class LoadChecking:
         self._checked: set[int] = set()
         self._shared: tempfile.TemporaryDirectory[str] | None = None
         self._closing = False
+        # Batches arrived and not yet taken: files are opened ahead only while few are.
+        self._waiting = 0
 
     async def __aenter__(self) -> LoadChecking:
-        self._shared = tempfile.TemporaryDirectory(prefix="c360-checks-")
+        self._shared = tempfile.TemporaryDirectory(prefix="c360-checks-", ignore_cleanup_errors=True)
         try:
             for process in self._processes:
                 process.start()
-        except BaseException:
-            await self.__aexit__()
+            self._schedule()
+        except BaseException as exc:
+            await self.__aexit__(type(exc))
             raise
-        self._schedule()
         return self
 
-    async def __aexit__(self, *_: object) -> None:
+    async def __aexit__(self, kind: type[BaseException] | None = None, *_: object) -> None:
+        """A failed or cancelled load ends the processes at once (they may have files half checked
+        ahead); a finished one lets them end on their own. Both are waited for together."""
         self._closing = True
-        for process in self._processes:
-            await process.stop()
-        if self._shared is not None:
-            self._shared.cleanup()
-            self._shared = None
+        try:
+            await asyncio.shield(
+                asyncio.gather(*(process.stop(at_once=kind is not None) for process in self._processes))
+            )
+        finally:
+            if self._shared is not None:
+                self._shared.cleanup()
+                self._shared = None
+
+    def stamped(self, encoded: EncodedNodes, now: str) -> EncodedNodes:
+        """A batch's source records stamped ``now``, when this process adds them, as the Cypher path
+        stamps a batch when it writes it: they were encoded, maybe long before, with ``stamp``."""
+        encoded.section = encoded.section.replace(self.stamp.encode(), now.encode())
+        return encoded
 
     def _open(self, number: int, process: CheckingProcess) -> None:
         entry = self.entries[number]
@@ -402,6 +423,7 @@ class LoadChecking:
             self.referenced[number],
             Path(self._shared.name),
             self.encoder,
+            self.stamp,
         )
         self._in[number] = process
         self.placement[number] = self._processes.index(process)
@@ -416,7 +438,7 @@ class LoadChecking:
         if not live:
             return
         for process in live:
-            if process.files:
+            if process.files or self._waiting >= AHEAD:
                 continue
             ready = next(
                 (
@@ -435,6 +457,15 @@ class LoadChecking:
     def _arrived(self, process: CheckingProcess, arrival: Arrival) -> None:
         if self._closing:
             return
+        try:
+            self._take(process, arrival)
+        except Exception as exc:  # noqa: BLE001 - raised to the load by every file not done
+            failure = CheckingProcessFailed(f"the load's checks could not go on: {exc!r}")
+            for number, answers in enumerate(self._answers):
+                if number not in self._checked:
+                    answers.put_nowait(failure)
+
+    def _take(self, process: CheckingProcess, arrival: Arrival) -> None:
         if arrival is None:
             process.ended = True
             # A process that died (the out-of-memory killer, say) fails the load, whatever it held.
@@ -448,6 +479,8 @@ class LoadChecking:
         if what == _NOTHING:
             return
         self._answers[number].put_nowait((what, data))
+        if what == _BATCH:
+            self._waiting += 1
         if what in (_SUMMARY, _FAILED):
             process.files.discard(number)
             if what == _SUMMARY:
@@ -473,9 +506,11 @@ class LoadChecking:
             if what == _SUMMARY:
                 yield answer
                 return
+            self._waiting -= 1
             process = self._in[number]
             if not process.ended:
                 process.ask(number)
+            self._schedule()
             read, rows, encoded = answer
             yield read, [Accepted(rid, params) for rid, params in rows], encoded
 

@@ -415,7 +415,8 @@ async def _add_file(
                 summary = answer
                 break
             read, rows, encoded = answer
-            graph.add(entry.kind, rows, clock.now_iso(), encoded)
+            now = clock.now_iso()
+            graph.add(entry.kind, rows, now, encoded and checking.stamped(encoded, now))
             if graph.customer_records:
                 customers_added()
             added.extend(row.rid for row in rows)

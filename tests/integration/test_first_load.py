@@ -544,6 +544,32 @@ async def test_two_checking_processes_answer_as_one_does(flawed_demo_files: Path
     assert crossed, placement
 
 
+async def test_source_records_checked_ahead_are_stamped_when_this_process_adds_them(
+    store: Store, demo_files: Path, demo_clock: clock.FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoded by a checking process, maybe long before (points are checked while the bills are added),
+    a batch's source records still carry the time the load adds the batch, as the Cypher path stamps a
+    batch when it writes it."""
+    add = FirstLoadGraph.add
+    later = CLOCK_START + timedelta(hours=1)
+
+    def an_hour_on_at_the_bills(self: FirstLoadGraph, kind: str, rows: list[Any], now: str, *encoded: Any) -> None:
+        add(self, kind, rows, now, *encoded)
+        if kind == "bills" and demo_clock.now() < later:
+            demo_clock.advance(later - demo_clock.now())
+
+    await store.clear()
+    monkeypatch.setattr(FirstLoadGraph, "add", an_hour_on_at_the_bills)
+    await load_directory(store, demo_files, batch_size=7)
+    points = [
+        row["properties"]
+        for row in await store.read(ALL_NODES)
+        if row["labels"] == ["SourceRecord"] and row["properties"].get("kind") == "points"
+    ]
+    assert len(points) > 7
+    assert {(p["loaded_at"], p["changed_at"]) for p in points} == {(clock.instant(later),) * 2}
+
+
 async def test_a_file_the_checking_process_cannot_read_fails_the_first_load_naming_it(
     store: Store, demo_files: Path, demo_clock: None
 ) -> None:
