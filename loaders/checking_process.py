@@ -62,6 +62,10 @@ AHEAD = 40
 # the machine as the loading process's whole group: the graph's building and the store fell behind and
 # finished long after the checks (files 68-70 s against 63-64 at this nice, 100,000-person demo).
 _AUTOGROUP_NICE = 10
+# Batches arrived and not yet taken above which no file is opened ahead: at AHEAD alone (what the file
+# being added may have waiting) a load took 125.7 s instead of 91-102; the bytes of a batch are a few
+# megabytes at most.
+WAITING = 4 * AHEAD
 # The kinds other kinds refer to: the ids (or, for subscriptions, the service numbers) a file of one
 # of these leaves for the files after it.
 REFERRED_TO = frozenset(target.split(".")[0] for spec in KINDS.values() for target in spec.references.values())
@@ -378,7 +382,7 @@ class LoadChecking:
         self._checked: set[int] = set()
         self._shared: tempfile.TemporaryDirectory[str] | None = None
         self._closing = False
-        # Batches arrived and not yet taken: files are opened ahead only while few are.
+        # Batches arrived and not yet taken: files are opened ahead only while not too many are (WAITING).
         self._waiting = 0
 
     async def __aenter__(self) -> LoadChecking:
@@ -438,7 +442,7 @@ class LoadChecking:
         if not live:
             return
         for process in live:
-            if process.files or self._waiting >= AHEAD:
+            if process.files or self._waiting >= WAITING:
                 continue
             ready = next(
                 (
