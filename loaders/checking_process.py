@@ -377,8 +377,6 @@ class LoadChecking:
         self._processes = [CheckingProcess(self._arrived) for _ in range(processes)]
         self._answers: list[asyncio.Queue[tuple[int, bytes] | BaseException]] = [asyncio.Queue() for _ in entries]
         self._in: dict[int, CheckingProcess] = {}
-        # Which process took each file, by their numbers.
-        self.placement: dict[int, int] = {}
         self._checked: set[int] = set()
         self._shared: tempfile.TemporaryDirectory[str] | None = None
         self._closing = False
@@ -409,6 +407,11 @@ class LoadChecking:
                 self._shared.cleanup()
                 self._shared = None
 
+    @property
+    def placement(self) -> dict[int, int]:
+        """Which process took each file, by their numbers."""
+        return {number: self._processes.index(process) for number, process in self._in.items()}
+
     def stamped(self, encoded: EncodedNodes, now: str) -> EncodedNodes:
         """A batch's source records stamped ``now``, when this process adds them, as the Cypher path
         stamps a batch when it writes it: they were encoded, maybe long before, with ``stamp``."""
@@ -430,7 +433,6 @@ class LoadChecking:
             self.stamp,
         )
         self._in[number] = process
-        self.placement[number] = self._processes.index(process)
         process.files.add(number)
         process.ask(number, opening)
         for _ in range(AHEAD - 1):
