@@ -183,16 +183,31 @@ def entitlements(star: int, vip_card: str | None, tags: Iterable[str], rules: Ru
     return granted
 
 
-def tier_as_of(facts: TierFacts, rules: Rules, today: date) -> Tier:
-    """The level on ``today`` with the reason in words and what the next level takes."""
+@dataclass(frozen=True, slots=True)
+class Star:
+    """The level and the reason for it, all a recorded level keeps (tiers/record_levels): what the
+    recompute of every customer works out, without the explanation a channel shows (Tier)."""
+
+    star: int
+    reason: str
+    rule_set: str
+    lines: StarRules
+    months: dict[str, float]
+    average: float
+    brand: str | None
+    points_year: int
+
+
+def star_as_of(facts: TierFacts, rules: Rules, today: date) -> Star:
+    """The level on ``today`` with the reason in words."""
     name, lines = rule_set_for(facts.local_network, rules)
     window = complete_months(today, rules.tiers.months)
     first, last = window[0], window[-1]
-    used = {m: facts.monthly_spend.get(m, 0.0) for m in window}
+    spend = facts.monthly_spend
+    used = {m: spend.get(m, 0.0) for m in window}
     average = average_monthly_spend(used, len(window))
-    brand = next((b for b in lines.four_star_brands if b in facts.brands), None)
+    brand = next((b for b in lines.four_star_brands if b in facts.brands), None) if facts.brands else None
     year = points_year(today)
-    over = f"over {first} to {last}"
     if facts.notable:
         star, reason = TOP_STAR, "6 stars: marked for notable social standing (社会知名度)"
     elif facts.points >= lines.six_star_points:
@@ -201,7 +216,7 @@ def tier_as_of(facts: TierFacts, rules: Rules, today: date) -> Tier:
     else:
         star = spend_star(average, brand, lines)
         line = _line_of(star, brand, lines)
-        spent = f"average monthly spend {_yuan(average)} yuan {over}"
+        spent = f"average monthly spend {_yuan(average)} yuan over {first} to {last}"
         if star == 1:
             reason = f"1 star: {spent} is below the 2-star line of {_yuan(lines.two_star_spend)}"
         elif star == 4 and brand and average < lines.four_star_spend:
@@ -210,20 +225,26 @@ def tier_as_of(facts: TierFacts, rules: Rules, today: date) -> Tier:
             reason = f"{star} stars: {spent} reaches the {star}-star line of {_yuan(line)}"
     if name != "default":
         reason += f" (rule set {name})"
+    return Star(star, reason, name, lines, used, average, brand, year)
+
+
+def tier_as_of(facts: TierFacts, rules: Rules, today: date) -> Tier:
+    """The level on ``today`` with the reason in words and what the next level takes."""
+    level = star_as_of(facts, rules, today)
     tags = tags_of(facts, rules)
     return Tier(
-        star=star,
+        star=level.star,
         as_of=today,
-        rule_set=name,
-        months=tuple(MonthSpend(m, round(a, 2)) for m, a in used.items()),
-        average_spend=round(average, 2),
-        points_year=year,
+        rule_set=level.rule_set,
+        months=tuple(MonthSpend(m, round(a, 2)) for m, a in level.months.items()),
+        average_spend=round(level.average, 2),
+        points_year=level.points_year,
         points=facts.points,
         notable=facts.notable,
-        brand=brand,
+        brand=level.brand,
         vip_card=facts.vip_card,
         tags=tags,
-        entitlements=tuple(entitlements(star, facts.vip_card, tags, rules)),
-        reason=reason,
-        next_level=_next_level(star, average, facts.points, brand, lines, rules),
+        entitlements=tuple(entitlements(level.star, facts.vip_card, tags, rules)),
+        reason=level.reason,
+        next_level=_next_level(level.star, level.average, facts.points, level.brand, level.lines, rules),
     )

@@ -24,7 +24,7 @@ from app.services.customer_view import (
 )
 from app.services.in_flight import in_flight
 from app.store import Store, cypher
-from app.tiers import tier_as_of
+from app.tiers import star_as_of
 
 RECORD = cypher("tiers/record_levels")
 HISTORY = cypher("tiers/history_of_customers")
@@ -41,8 +41,8 @@ class Recorded:
 def level_row(customer: dict[str, Any], inputs: TierInputs, rules: Rules, today: date) -> dict[str, Any]:
     """What tiers/record_levels writes of one customer; a first load in bulk writes the same
     (loaders/first_levels.py)."""
-    tier = tier_as_of(tier_facts(customer, inputs, Relations()), rules, today)
-    return {"id": customer["id"], "star": tier.star, "reason": tier.reason, "average": tier.average_spend}
+    level = star_as_of(tier_facts(customer, inputs, Relations()), rules, today)
+    return {"id": customer["id"], "star": level.star, "reason": level.reason, "average": round(level.average, 2)}
 
 
 async def _record(
