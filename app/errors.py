@@ -60,6 +60,13 @@ class StoreStartError(StoreError):
     code = "STORE_START_FAILED"
 
 
+class HelperProcessEnded(C360Error):
+    """A process a run hands work to (normalising, deriving customers) ended without answering:
+    killed, or out of memory. The run fails whole; nothing of it is kept."""
+
+    code = "HELPER_PROCESS_ENDED"
+
+
 class ConflictError(C360Error):
     code = "CONFLICT"
 

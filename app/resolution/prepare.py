@@ -9,8 +9,10 @@ import re
 import signal
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from app.errors import HelperProcessEnded
 from app.record_kinds import INVALID_FIELDS, invalid_fields
 from app.resolution.normalise import (
     certificate_key,
@@ -139,9 +141,12 @@ def _prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> 
     return _prepare_chunk([dict(zip(columns, value)) for value in values])
 
 
-def _ignore_interrupts() -> None:
+def ignore_interrupts() -> None:
     """Ctrl-C is the load's to handle: it ends the worker, which must not print a traceback of its own."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+ENDED = "the process normalising the customer records ended without answering (killed, or out of memory?)"
 
 
 class MatchRecordsAhead:
@@ -149,13 +154,13 @@ class MatchRecordsAhead:
     it resolves them, and meanwhile its own process mostly waits on the process checking its rows. A
     worker forked at the load's start (while the process is small) takes each chunk as it fills;
     :meth:`records` gives them all, in the order added, as :func:`match_records` would. A worker that
-    dies fails the load (BrokenProcessPool) rather than leaving it waiting."""
+    dies fails the load (HelperProcessEnded) rather than leaving it waiting."""
 
     def __init__(self, columns: tuple[str, ...], chunk: int = 20_000, workers: int = 1) -> None:
         self.columns = columns
         self.chunk = chunk
         self._pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=_ignore_interrupts
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts
         )
         self._pool.submit(int).result()  # forked now, not when the first chunk is full
         self._parts: list[Future[list[MatchRecord]]] = []
@@ -169,7 +174,10 @@ class MatchRecordsAhead:
             del self._waiting[: self.chunk]
 
     def _send(self, values: list[tuple[Any, ...]]) -> None:
-        self._parts.append(self._pool.submit(_prepare_values, self.columns, values))
+        try:
+            self._parts.append(self._pool.submit(_prepare_values, self.columns, values))
+        except BrokenProcessPool:
+            raise HelperProcessEnded(ENDED) from None
 
     def records(self) -> list[MatchRecord]:
         if self._waiting:
@@ -177,6 +185,8 @@ class MatchRecordsAhead:
             self._waiting = []
         try:
             return [record for part in self._parts for record in part.result()]
+        except BrokenProcessPool:
+            raise HelperProcessEnded(ENDED) from None
         finally:
             self.close()
 

@@ -30,6 +30,7 @@ from app.resolution.model import MatchModel
 from app.resolution.prepare import MatchRecordsAhead, match_records, name_pinyins
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
+from app.services.customer_derivation import Clusters, derived
 from app.services.in_flight import in_order
 from app.services.late_decisions import LateDecisions
 from app.store import Store, cypher
@@ -417,27 +418,33 @@ async def _resolve_all(
             or any(current(ids[i]) != customer_id for i in members)
         )
 
-    for root, members in resolution.cluster_members().items():
-        props, manager = deriver.derive([stored.row(position[ids[i]]) for i in members])
-        customer_id = customer_ids[root]
-        links = [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members]
-        digest = written_digest(props, manager, links)
-        attach = moved(customer_id, members)
-        if not attach and marks[customer_id][0] == digest:
-            report.customers_unchanged += 1
-            continue
-        batch.append(
-            {
-                "id": customer_id,
-                "props": props,
-                "manager": manager,
-                "records": links,
-                "attach": attach,
-                "digest": digest,
-            }
-        )
-        if len(batch) >= WRITE_BATCH:
-            await flush()
+    clusters = Clusters(
+        list(resolution.cluster_members().items()),
+        ids,
+        lambda record_id: stored.row(position[record_id]),
+        reasons,
+        deriver,
+        written_digest,
+    )
+    async with aclosing(derived(clusters)) as customers:
+        async for customer in customers:
+            customer_id = customer_ids[customer.root]
+            attach = moved(customer_id, customer.members)
+            if not attach and marks[customer_id][0] == customer.digest:
+                report.customers_unchanged += 1
+                continue
+            batch.append(
+                {
+                    "id": customer_id,
+                    "props": customer.props,
+                    "manager": customer.manager,
+                    "records": customer.links,
+                    "attach": attach,
+                    "digest": customer.digest,
+                }
+            )
+            if len(batch) >= WRITE_BATCH:
+                await flush()
     await flush()
     await writes.finish()
     report.left_to_stewards = len(late.held)

@@ -24,8 +24,9 @@ import pytest
 
 import loaders.first_load as first_load
 from app import clock
-from app.errors import InterruptedLoad, NotBulkable, StoreError
+from app.errors import HelperProcessEnded, InterruptedLoad, NotBulkable, StoreError
 from app.rules import get_rules
+from app.services import customer_derivation
 from app.services.service_recompute import recompute
 from app.services.tier_history import record_levels
 from app.store import Store
@@ -141,6 +142,17 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
+    # The bulk run derives its customers in a second process, 50 clusters an answer; the statements here.
+    asked: list[tuple[int, int]] = []
+
+    class Asked(customer_derivation.ProcessPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            asked.append(args)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(customer_derivation, "ProcessPoolExecutor", Asked)
+    monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
+    monkeypatch.setattr(customer_derivation, "RANGE", 50)
     await store.clear()
     before = store.stats.by_query.get("bulk", 0)
     statements = dict(store.stats.by_query)
@@ -163,8 +175,11 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     in_bulk = await graph_of(store), outcome(summaries, demo_files)
     assert (await record_levels(store, get_rules())).changed == 0
 
+    assert len(asked) == -(-report.summary["customers"] // 50) > 5
+    monkeypatch.setattr(customer_derivation, "APART_FROM", 10**9)
     await store.clear()
     summaries, _ = await load_directory(store, demo_files, batch_size=7, bulk=False)
+    assert len(asked) == -(-report.summary["customers"] // 50)
     assert store.stats.by_query.get("bulk", 0) - before == calls
     assert (await recompute(store, get_rules())).tiers.changed == report.customers_written
     by_statements = await graph_of(store), outcome(summaries, demo_files)
@@ -405,6 +420,30 @@ async def test_a_first_load_whose_resolution_fails_leaves_the_graph_empty(
     with pytest.raises(OSError, match="disk"):
         await load_directory(store, demo_files)
     assert written["batches"] == 3
+    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
+    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
+    await store.refuse_interrupted_bulk_load()
+
+
+async def test_a_first_load_whose_deriving_process_dies_fails_and_leaves_the_graph_empty(
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process deriving customers apart is killed at its third answer: the run fails as its own
+    error instead of waiting, and the customers already written go with the rest."""
+    answer = customer_derivation.Clusters.answer
+
+    def dies_at_the_third(self: customer_derivation.Clusters, start: int, end: int) -> Any:
+        if start == 100:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return answer(self, start, end)
+
+    monkeypatch.setattr(customer_derivation.Clusters, "answer", dies_at_the_third)
+    monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
+    monkeypatch.setattr(customer_derivation, "RANGE", 50)
+    monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
+    await store.clear()
+    with pytest.raises(HelperProcessEnded, match="deriving the customers"):
+        await load_directory(store, demo_files)
     nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
     await store.refuse_interrupted_bulk_load()

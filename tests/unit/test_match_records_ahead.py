@@ -6,11 +6,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
 
+from app.errors import HelperProcessEnded
 from app.resolution.prepare import MatchRecordsAhead, match_record
 from app.services.resolve import STORED_COLUMNS
 from bench.demo_records import customer_rows
@@ -40,7 +40,7 @@ def test_a_worker_that_dies_fails_the_records_instead_of_waiting_for_them() -> N
     ahead = MatchRecordsAhead(STORED_COLUMNS, chunk=2)
     (worker,) = multiprocessing.active_children()
     os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
-    ahead.add([tuple(None for _ in STORED_COLUMNS)] * 3)
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(HelperProcessEnded, match="normalising"):
+        ahead.add([tuple(None for _ in STORED_COLUMNS)] * 3)
         ahead.records()
     assert not multiprocessing.active_children()
