@@ -18,6 +18,7 @@ from app.cyclic_gc import cyclic_gc_paused
 from app.months import add_months
 from app.rules import Rules
 from app.services.customer_export import count_customers
+from app.services.in_flight import in_flight
 from app.services.service_view import open_case, read_service
 from app.services.tier_history import Recorded, record_levels
 from app.store import Store, cypher
@@ -54,16 +55,19 @@ def rules_digest(rules: Rules) -> str:
 
 
 async def record_case_clocks(store: Store, rules: Rules, digest: str, page: int = 2000) -> tuple[int, int]:
+    """A few pages in flight (app/services/in_flight.py): the store reads or writes one while this
+    process works out the clocks of another."""
     now = clock.now()
     at = clock.instant(now)
     ids = sorted((await store.read(CASE_IDS))[0]["ids"] or [])
-    cases, breached = 0, 0
-    for start in range(0, len(ids), page):
-        rows = await store.read(CASES_BY_IDS, {"ids": ids[start : start + page]})
+    counted = [0, 0]
+
+    async def clocks(chunk: list[str]) -> None:
+        rows = await store.read(CASES_BY_IDS, {"ids": chunk})
         written: list[dict[str, Any]] = []
         for row in rows:
             state = open_case(row, None, rules, now).state
-            breached += state.breached
+            counted[1] += state.breached
             written.append(
                 {
                     "id": row["case"]["id"],
@@ -74,26 +78,31 @@ async def record_case_clocks(store: Store, rules: Rules, digest: str, page: int 
                 }
             )
         await store.write(RECORD_CLOCKS, {"rows": written, "at": at, "rules": digest})
-        cases += len(rows)
-    return cases, breached
+        counted[0] += len(rows)
+
+    await in_flight([ids[start : start + page] for start in range(0, len(ids), page)], clocks)
+    return counted[0], counted[1]
 
 
 async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
+    """A few pages in flight, as the case clocks."""
     today = clock.today()
     since = add_months(today, -rules.care.compliance_months)
     calendar = working_calendar(rules)
-    holders = 0
+    holders = [0]
     card_holders = sorted((await store.read(CARD_HOLDERS))[0]["ids"] or [])
-    for start in range(0, len(card_holders), page):
-        ids = card_holders[start : start + page]
+
+    async def care(chunk: list[str]) -> None:
         written = []
-        for service in await read_service(store, ids, rules, contacts_since=since - timedelta(days=1)):
+        for service in await read_service(store, chunk, rules, contacts_since=since - timedelta(days=1)):
             if service is not None:
                 done = care_compliance(service.facts, rules, calendar, since, today)
                 written.append({"id": service.customer_id, "due": done.due, "met": done.met})
         await store.write(RECORD_CARE, {"rows": written, "since": since.isoformat(), "as_of": today.isoformat()})
-        holders += len(written)
-    return holders
+        holders[0] += len(written)
+
+    await in_flight([card_holders[start : start + page] for start in range(0, len(card_holders), page)], care)
+    return holders[0]
 
 
 async def _levels_hold(store: Store, levels: Recorded) -> bool:
