@@ -329,12 +329,7 @@ class BulkCustomerWrites:
         asked: list[dict[str, Any]] = []
         changes: list[list[Any]] = []
         for c in customers:
-            holdings = [
-                (relation, node)
-                for record in c["records"]
-                for relation, owners in graph.holdings.items()
-                for node in owners.get(record["id"], ())
-            ]
+            holdings = self._holdings([record["id"] for record in c["records"]])
             held.append(holdings)
             version = 1 + len(holdings) + (1 if c["manager"] else 0)
             row = {
@@ -348,7 +343,7 @@ class BulkCustomerWrites:
                 "holdings_attached": attached,
             }
             if self.levels is not None:
-                changes.append(self._level(row, holdings, attached))
+                changes.append(self._level(row, c.get("worked_out"), attached))
             rows.append(row)
             if any(relation == "OWNS" and node in graph.asked_about for relation, node in holdings):
                 asked.append({"id": c["id"], "records": [r["id"] for r in c["records"]], "manager": c["manager"]})
@@ -373,11 +368,27 @@ class BulkCustomerWrites:
         if graph.full:
             await graph.send()
 
-    def _level(self, row: dict[str, Any], holdings: list[tuple[str, int]], at: str) -> list[Any]:
-        """The new customer's level set on its row, and its first TierChange's values (TIER_CHANGE)."""
+    def _holdings(self, records: list[str]) -> list[tuple[str, int]]:
+        return [
+            (relation, node)
+            for record in records
+            for relation, owners in self.graph.holdings.items()
+            for node in owners.get(record, ())
+        ]
+
+    def worked_out(self, records: list[str], props: dict[str, Any]) -> dict[str, Any] | None:
+        """The customer's first star level (level_row's), from the holdings its records have in the
+        files: worked out where the customer is derived, in a second process for a large load."""
         inputs, recorded = self.graph.tier_inputs, self.levels
-        assert inputs is not None and recorded is not None and recorded.as_of is not None
-        level = level_row(row, inputs.inputs(holdings, recorded.as_of), inputs.rules, recorded.as_of)
+        if inputs is None or recorded is None or recorded.as_of is None:
+            return None
+        held = self._holdings(records)
+        return level_row({"id": None, **props}, inputs.inputs(held, recorded.as_of), inputs.rules, recorded.as_of)
+
+    def _level(self, row: dict[str, Any], level: dict[str, Any] | None, at: str) -> list[Any]:
+        """The new customer's level set on its row, and its first TierChange's values (TIER_CHANGE)."""
+        recorded = self.levels
+        assert level is not None and recorded is not None and recorded.as_of is not None
         as_of = recorded.as_of.isoformat()
         row["star_level"], row["star_as_of"] = level["star"], as_of
         row["star_reason"], row["average_monthly_spend"] = level["reason"], level["average"]

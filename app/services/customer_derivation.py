@@ -41,6 +41,12 @@ class Derived:
     manager: str | None
     links: list[dict[str, str]]
     digest: str
+    # What the run's writes work out beside the golden record (CustomerWrites.worked_out).
+    worked_out: Any
+
+
+# A Derived without its cluster: what the deriving process sends back.
+Answer = tuple[dict[str, Any], str | None, list[dict[str, str]], str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +60,28 @@ class Clusters:
     reasons: Mapping[str, str]
     deriver: GoldenDeriver
     digest: Callable[[dict[str, Any], str | None, list[dict[str, Any]]], str]
+    worked_out: Callable[[list[str], dict[str, Any]], Any]
 
     def derive(self, start: int, end: int) -> list[Derived]:
         ids, reasons, out = self.ids, self.reasons, []
         for root, members in self.members[start:end]:
-            props, manager = self.deriver.derive([self.row(ids[i]) for i in members])
-            links = [{"id": ids[i], "why": reasons.get(ids[i], "")} for i in members]
-            out.append(Derived(root, members, props, manager, links, self.digest(props, manager, links)))
+            records = [ids[i] for i in members]
+            props, manager = self.deriver.derive([self.row(record) for record in records])
+            links = [{"id": record, "why": reasons.get(record, "")} for record in records]
+            digest = self.digest(props, manager, links)
+            out.append(Derived(root, members, props, manager, links, digest, self.worked_out(records, props)))
         return out
 
-    def answer(self, start: int, end: int) -> list[tuple[dict[str, Any], str | None, list[dict[str, str]], str]]:
+    def answer(self, start: int, end: int) -> list[Answer]:
         """Without the cluster itself, which the asking process has."""
-        return [(d.props, d.manager, d.links, d.digest) for d in self.derive(start, end)]
+        return [(d.props, d.manager, d.links, d.digest, d.worked_out) for d in self.derive(start, end)]
 
 
 # Set in this process just before the fork, so the forked one finds what it derives from.
 _forked: Clusters | None = None
 
 
-def _answer(start: int, end: int) -> list[tuple[dict[str, Any], str | None, list[dict[str, str]], str]]:
+def _answer(start: int, end: int) -> list[Answer]:
     assert _forked is not None
     return _forked.answer(start, end)
 
@@ -100,19 +109,16 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
         _forked = None  # forked at the first ask; this process needs no second reference
         while asked:
             start, future = asked.popleft()
-            try:
-                answers = await asyncio.wrap_future(future)
-            except BrokenProcessPool:
-                raise HelperProcessEnded(
-                    "the process deriving the customers ended without answering (killed, or out of memory?)"
-                ) from None
+            answers = await asyncio.wrap_future(future)
             following = next(waiting, None)
             if following is not None:
                 asked.append((following[0], pool.submit(_answer, *following)))
-            for (root, members), (props, manager, links, digest) in zip(
-                clusters.members[start : start + len(answers)], answers
-            ):
-                yield Derived(root, members, props, manager, links, digest)
+            for (root, members), answer in zip(clusters.members[start : start + len(answers)], answers):
+                yield Derived(root, members, *answer)
+    except BrokenProcessPool:
+        raise HelperProcessEnded(
+            "the process deriving the customers ended without answering (killed, or out of memory?)"
+        ) from None
     finally:
         _forked = None
         pool.shutdown(wait=True, cancel_futures=True)

@@ -121,10 +121,18 @@ class CustomerWrites(Protocol):
     async def finish(self) -> None:
         """Everything written is in the graph: memberships and review candidates are written next."""
 
+    def worked_out(self, records: list[str], props: dict[str, Any]) -> Any:
+        """What this way of writing works out of a customer's record ids and golden values where the
+        customer is derived (app/services/customer_derivation.py), handed to :meth:`write` as the
+        customer's ``worked_out``: a first load's star level; nothing for statements."""
+
 
 @dataclass(slots=True)
 class StatementWrites:
     store: Store
+
+    def worked_out(self, records: list[str], props: dict[str, Any]) -> Any:
+        return None
 
     async def write(self, customers: list[dict[str, Any]], now: str) -> None:
         await self.store.write(WRITE_CUSTOMERS, {"customers": [_for_statement(c) for c in customers], "now": now})
@@ -425,6 +433,7 @@ async def _resolve_all(
         reasons,
         deriver,
         written_digest,
+        writes.worked_out,
     )
     async with aclosing(derived(clusters)) as customers:
         async for customer in customers:
@@ -441,6 +450,7 @@ async def _resolve_all(
                     "records": customer.links,
                     "attach": attach,
                     "digest": customer.digest,
+                    **({"worked_out": customer.worked_out} if customer.worked_out is not None else {}),
                 }
             )
             if len(batch) >= WRITE_BATCH:
