@@ -27,8 +27,10 @@ from app.resolution.prepare import ignore_interrupts
 # Clusters from which deriving goes to a second process, and how many it derives per answer.
 APART_FROM = 20_000
 RANGE = 2000
-# Ranges asked ahead of the one being written: the answers wait in this process's memory.
-AHEAD = 4
+# Processes deriving, and ranges asked ahead of the one being written (the answers wait in this
+# process's memory).
+PROCESSES = 2
+AHEAD = 3 * PROCESSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
         return
     global _forked
     _forked = clusters
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
     try:
         asked: deque[tuple[int, Future[Any]]] = deque()
         waiting = iter(ranges)
