@@ -1,12 +1,13 @@
-"""A batch run's golden records, derived in a second process while this one writes the ones before.
+"""A batch run's golden records, derived in two other processes while this one writes the ones before.
 
 After linking, a run derives one golden record per cluster (survivorship, the reasons of its links, the
 digest of what it writes) and writes it: 105,667 customers of the 100,000-person demo took 12 s of
-deriving and as long again of writing, one after the other on one core while the other stood idle. A
-process forked once the clusters are known holds the records, clusters and reasons as this one does, so
-it is sent nothing but ranges of clusters and answers with what it derived; this process writes a
-range while the next is derived. Small runs derive here: a fork costs more than it saves.
-"""
+deriving and as long again of writing, one after the other on one core while the other stood idle.
+Processes forked once the clusters are known hold the records, clusters and reasons as this one does, so
+they are sent nothing but ranges of clusters and answer with what they derived (and what the run's writes
+work out beside it: a first load's star levels); this process writes a range while the next ones are
+derived. Two, not one: one alone left this process waiting on it. Small runs derive here: a fork costs
+more than it saves."""
 
 from __future__ import annotations
 
