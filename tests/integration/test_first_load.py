@@ -27,6 +27,7 @@ from app import clock
 from app.errors import HelperProcessEnded, InterruptedLoad, NotBulkable, StoreError
 from app.rules import get_rules
 from app.services import customer_derivation
+from app.services.resolve import resolve_all
 from app.services.service_recompute import recompute
 from app.services.tier_history import record_levels
 from app.store import Store
@@ -137,7 +138,7 @@ def first_service_no(directory: Path) -> str:
 
 
 async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
-    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+    store: Store, demo_files: Path, demo_clock: clock.FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
@@ -183,6 +184,12 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     assert store.stats.by_query.get("bulk", 0) - before == calls
     assert (await recompute(store, get_rules())).tiers.changed == report.customers_written
     by_statements = await graph_of(store), outcome(summaries, demo_files)
+    # A batch run by statements deriving apart finds every customer as the one before derived it here.
+    monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
+    demo_clock.advance(timedelta(minutes=1))
+    again = await resolve_all(store)
+    assert len(asked) > -(-report.summary["customers"] // 50)
+    assert (again.customers_written, again.customers_unchanged) == (0, report.customers_written)
 
     nodes, relationships = by_statements[0]
     assert len(nodes) > 5000 and len(relationships) > 5000
