@@ -61,8 +61,9 @@ class StoreStartError(StoreError):
 
 
 class HelperProcessEnded(C360Error):
-    """A process a run hands work to (normalising, deriving customers) ended without answering:
-    killed, or out of memory. The run fails whole; nothing of it is kept."""
+    """A process a run hands work to (normalising, deriving customers) ended without answering
+    (killed, or out of memory) or could not be forked. A first load leaves the graph empty; a batch run
+    by statements keeps the customers it wrote before and records no run: run it again."""
 
     code = "HELPER_PROCESS_ENDED"
 

@@ -6,13 +6,13 @@ import itertools
 import multiprocessing
 import os
 import re
-import signal
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from app.errors import HelperProcessEnded
+from app.helper_process import started_by
 from app.record_kinds import INVALID_FIELDS, invalid_fields
 from app.resolution.normalise import (
     certificate_key,
@@ -141,11 +141,6 @@ def _prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> 
     return _prepare_chunk([dict(zip(columns, value)) for value in values])
 
 
-def ignore_interrupts() -> None:
-    """Ctrl-C is the load's to handle: it ends the worker, which must not print a traceback of its own."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 ENDED = "the process normalising the customer records ended without answering (killed, or out of memory?)"
 
 
@@ -160,7 +155,7 @@ class MatchRecordsAhead:
         self.columns = columns
         self.chunk = chunk
         self._pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
         )
         self._pool.submit(int).result()  # forked now, not when the first chunk is full
         self._parts: list[Future[list[MatchRecord]]] = []

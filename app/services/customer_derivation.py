@@ -23,12 +23,12 @@ from typing import Any
 
 from app.errors import HelperProcessEnded
 from app.golden.derive import GoldenDeriver
-from app.resolution.prepare import ignore_interrupts
+from app.helper_process import started_by
 
-# Clusters from which deriving goes to a second process, and how many it derives per answer.
+# Clusters from which deriving goes to other processes, and how many one answer holds.
 APART_FROM = 20_000
 RANGE = 2000
-# Processes deriving, and ranges asked ahead of the one being written (the answers wait in this
+# Processes deriving, and ranges asked ahead of the one being written (their answers wait in this
 # process's memory).
 PROCESSES = 2
 AHEAD = 3 * PROCESSES
@@ -80,7 +80,7 @@ class Clusters:
         return [(d.props, d.manager, d.links, d.digest, d.worked_out) for d in self.derive(start, end)]
 
 
-# Set in this process just before the fork, so the forked one finds what it derives from.
+# Set in this process just before the fork, so the forked ones find what they derive from.
 _forked: Clusters | None = None
 
 
@@ -89,39 +89,54 @@ def _answer(start: int, end: int) -> list[Answer]:
     return _forked.answer(start, end)
 
 
+def _cores() -> int:
+    """The cores this process may run on (an affinity or a container's set), not the machine's."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
-    """Every cluster's customer, in cluster order. A process that dies fails the run
-    (HelperProcessEnded); a cancelled run ends it."""
+    """Every cluster's customer, in cluster order. A process that dies (or cannot be forked) fails the
+    run (HelperProcessEnded); a run that fails or is cancelled ends them."""
     count = len(clusters.members)
     ranges = [(start, min(start + RANGE, count)) for start in range(0, count, RANGE)]
-    if count < APART_FROM or (os.cpu_count() or 1) < 2:
+    if count < APART_FROM or _cores() < 2:
         for start, end in ranges:
             for one in clusters.derive(start, end):
                 yield one
         return
     global _forked
-    _forked = clusters
-    pool = ProcessPoolExecutor(PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=ignore_interrupts)
+    pool: ProcessPoolExecutor | None = None
     try:
-        asked: deque[tuple[int, Future[Any]]] = deque()
+        _forked = clusters
+        pool = ProcessPoolExecutor(
+            PROCESSES,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=started_by,
+            initargs=(os.getpid(),),
+        )
+        asked: deque[tuple[int, int, Future[list[Answer]]]] = deque()
         waiting = iter(ranges)
         for start, end in waiting:
-            asked.append((start, pool.submit(_answer, start, end)))
-            if len(asked) > AHEAD:
+            asked.append((start, end, pool.submit(_answer, start, end)))
+            if len(asked) >= AHEAD:
                 break
         _forked = None  # forked at the first ask; this process needs no second reference
         while asked:
-            start, future = asked.popleft()
+            start, end, future = asked.popleft()
             answers = await asyncio.wrap_future(future)
             following = next(waiting, None)
             if following is not None:
-                asked.append((following[0], pool.submit(_answer, *following)))
-            for (root, members), answer in zip(clusters.members[start : start + len(answers)], answers):
+                asked.append((*following, pool.submit(_answer, *following)))
+            for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
                 yield Derived(root, members, *answer)
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError) as exc:
         raise HelperProcessEnded(
             "the process deriving the customers ended without answering (killed, or out of memory?)"
+            if isinstance(exc, BrokenProcessPool)
+            else f"no process could be forked to derive the customers: {exc}"
         ) from None
     finally:
         _forked = None
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            # Off the event loop: the ranges being derived are let finish (a fraction of a second).
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)

@@ -25,9 +25,13 @@ async def in_flight(items: Iterable[Item], work: Callable[[Item], Awaitable[None
         async with gate:
             await work(item)
 
-    async with asyncio.TaskGroup() as group:
-        for item in items:
-            group.create_task(one(item))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for item in items:
+                group.create_task(one(item))
+    except BaseExceptionGroup as failed:
+        # The first failure as itself: the CLI reports our errors in one line, not a group's traceback.
+        raise failed.exceptions[0] from None
 
 
 @asynccontextmanager

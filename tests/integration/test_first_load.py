@@ -143,7 +143,7 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
     monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
-    # The bulk run derives its customers in a second process, 50 clusters an answer; the statements here.
+    # The bulk run derives its customers in two other processes, 50 clusters an answer; the statements here.
     asked: list[tuple[int, int]] = []
 
     class Asked(customer_derivation.ProcessPoolExecutor):
@@ -152,6 +152,7 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
             return super().submit(fn, *args, **kwargs)
 
     monkeypatch.setattr(customer_derivation, "ProcessPoolExecutor", Asked)
+    monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
     monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
     monkeypatch.setattr(customer_derivation, "RANGE", 50)
     await store.clear()
@@ -445,6 +446,7 @@ async def test_a_first_load_whose_deriving_process_dies_fails_and_leaves_the_gra
         return answer(self, start, end)
 
     monkeypatch.setattr(customer_derivation.Clusters, "answer", dies_at_the_third)
+    monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
     monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
     monkeypatch.setattr(customer_derivation, "RANGE", 50)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)

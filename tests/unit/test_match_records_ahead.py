@@ -6,6 +6,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,3 +47,35 @@ def test_a_worker_that_dies_fails_the_records_instead_of_waiting_for_them() -> N
         ahead.add([tuple(None for _ in STORED_COLUMNS)] * 3)
         ahead.records()
     assert not multiprocessing.active_children()
+
+
+def test_a_worker_dies_with_the_process_that_forked_it() -> None:
+    """The out-of-memory killer ends the load's process, the largest: its worker must not wait on for
+    ever holding a copy of the load's memory."""
+    code = (
+        "import multiprocessing, time\n"
+        "from app.resolution.prepare import MatchRecordsAhead\n"
+        "from app.services.resolve import STORED_COLUMNS\n"
+        "ahead = MatchRecordsAhead(STORED_COLUMNS)\n"
+        "print(multiprocessing.active_children()[0].pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    load = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert load.stdout is not None
+    worker = int(load.stdout.readline())
+    assert _alive(worker)
+    load.kill()
+    load.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
