@@ -9,6 +9,7 @@ from contextlib import aclosing
 
 import pytest
 
+from app.errors import StoreError
 from app.services.in_flight import in_flight, in_order, started
 
 
@@ -74,6 +75,21 @@ async def test_in_flight_keeps_at_most_so_many_running() -> None:
 
     await in_flight(range(10), work, at_once=3)
     assert most == 3
+
+
+async def test_in_flight_raises_the_first_failure_as_itself_and_cancels_the_rest() -> None:
+    """The CLI reports our errors in one line: a StoreError inside an ExceptionGroup would be a traceback."""
+    started: list[int] = []
+
+    async def work(item: int) -> None:
+        started.append(item)
+        if item == 1:
+            raise StoreError("the store went away", query="q", backend="embedded")
+        await asyncio.sleep(1)
+
+    with pytest.raises(StoreError, match="went away"):
+        await in_flight(range(10), work, at_once=3)
+    assert len(started) < 10, "the items after the failure are not started"
 
 
 async def test_in_order_answers_in_the_reads_order_with_the_next_sent_before_an_answer_is_worked_on() -> None:
