@@ -8,6 +8,8 @@ import ctypes
 import os
 import signal
 
+from app.errors import HelperProcessEnded
+
 _PR_SET_PDEATHSIG = 1
 
 
@@ -21,3 +23,8 @@ def started_by(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the run died before the line above
         os._exit(1)
+
+
+def ended(doing: str) -> HelperProcessEnded:
+    """The error of a run whose helper, ``doing`` its work, ended without answering."""
+    return HelperProcessEnded(f"the process {doing} ended without answering (killed, or out of memory?)")

@@ -11,8 +11,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from app.errors import HelperProcessEnded
-from app.helper_process import started_by
+from app.helper_process import ended, started_by
 from app.record_kinds import INVALID_FIELDS, invalid_fields
 from app.resolution.normalise import (
     certificate_key,
@@ -141,7 +140,7 @@ def _prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> 
     return _prepare_chunk([dict(zip(columns, value)) for value in values])
 
 
-ENDED = "the process normalising the customer records ended without answering (killed, or out of memory?)"
+NORMALISING = "normalising the customer records"
 
 
 class MatchRecordsAhead:
@@ -172,7 +171,7 @@ class MatchRecordsAhead:
         try:
             self._parts.append(self._pool.submit(_prepare_values, self.columns, values))
         except BrokenProcessPool:
-            raise HelperProcessEnded(ENDED) from None
+            raise ended(NORMALISING) from None
 
     def records(self) -> list[MatchRecord]:
         if self._waiting:
@@ -181,7 +180,7 @@ class MatchRecordsAhead:
         try:
             return [record for part in self._parts for record in part.result()]
         except BrokenProcessPool:
-            raise HelperProcessEnded(ENDED) from None
+            raise ended(NORMALISING) from None
         finally:
             self.close()
 

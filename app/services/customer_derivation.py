@@ -23,7 +23,7 @@ from typing import Any
 
 from app.errors import HelperProcessEnded
 from app.golden.derive import GoldenDeriver
-from app.helper_process import started_by
+from app.helper_process import ended, started_by
 
 # Clusters from which deriving goes to other processes, and how many one answer holds.
 APART_FROM = 20_000
@@ -130,11 +130,9 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
             for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
                 yield Derived(root, members, *answer)
     except (BrokenProcessPool, OSError) as exc:
-        raise HelperProcessEnded(
-            "the process deriving the customers ended without answering (killed, or out of memory?)"
-            if isinstance(exc, BrokenProcessPool)
-            else f"no process could be forked to derive the customers: {exc}"
-        ) from None
+        if isinstance(exc, BrokenProcessPool):
+            raise ended("deriving the customers") from None
+        raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
     finally:
         _forked = None
         if pool is not None:
