@@ -116,10 +116,13 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
         )
         asked: deque[tuple[int, int, Future[list[Answer]]]] = deque()
         waiting = iter(ranges)
-        for start, end in waiting:
-            asked.append((start, end, pool.submit(_answer, start, end)))
-            if len(asked) >= AHEAD:
-                break
+        try:
+            for start, end in waiting:
+                asked.append((start, end, pool.submit(_answer, start, end)))
+                if len(asked) >= AHEAD:
+                    break
+        except OSError as exc:  # the fork itself (no memory, no processes left)
+            raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
         _forked = None  # forked at the first ask; this process needs no second reference
         while asked:
             start, end, future = asked.popleft()
@@ -129,10 +132,8 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
                 asked.append((*following, pool.submit(_answer, *following)))
             for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
                 yield Derived(root, members, *answer)
-    except (BrokenProcessPool, OSError) as exc:
-        if isinstance(exc, BrokenProcessPool):
-            raise ended("deriving the customers") from None
-        raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
+    except BrokenProcessPool:
+        raise ended("deriving the customers") from None
     finally:
         _forked = None
         if pool is not None:
