@@ -72,6 +72,9 @@ RELATIONSHIP_PROPERTIES = {"RECORD_OF": ("why", "at"), "MANAGED_BY": ("role",)}
 TIER_CHANGE = ("id", "customer", "to_star", "reason", "as_of", "at")
 # New nodes per store call: a call of this many is some tens of megabytes.
 NODES_PER_CALL = 200_000
+# Customers per store call: each comes with its records' and holdings' relationships, and the store
+# writes one call while the next customers are derived, not all of them after the last.
+CUSTOMERS_PER_CALL = 20_000
 log = logging.getLogger(__name__)
 
 
@@ -316,6 +319,7 @@ class BulkCustomerWrites:
     def __init__(self, graph: FirstLoadGraph) -> None:
         self.graph = graph
         self.by_number: list[list[dict[str, Any]]] = []
+        self.unsent = 0
         today = clock.today()
         # Each customer's star level as of one day, as tiers/record_levels would write it right after.
         inputs = graph.tier_inputs
@@ -365,7 +369,9 @@ class BulkCustomerWrites:
                     graph._edge("MANAGED_BY", customer, backup, ["B"])
         if asked:
             self.by_number.append(asked)
-        if graph.full:
+        self.unsent += len(customers)
+        if graph.full or self.unsent >= CUSTOMERS_PER_CALL:
+            self.unsent = 0
             await graph.send()
 
     def _holdings(self, records: list[str]) -> list[tuple[str, int]]:

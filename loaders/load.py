@@ -139,6 +139,7 @@ async def _load(
 
         report = await resolve_all(store)
     log.info("resolved: %s", {k: v for k, v in report.summary.items() if not isinstance(v, (dict, list))})
+    log.info("resolution's steps (seconds): %s", report.summary.get("timings_seconds"))
     return summaries, report
 
 

@@ -5,11 +5,15 @@ that read and the write. Before each write the run asks which decisions it has n
 the records they name, and every record of the customers now holding them, where the steward put
 them. A decision that lands between that question and the write it follows is found by a later
 question; if that write undid it, the run places its records again at the end, as incremental
-resolution does, which obeys it.
+resolution does, which obeys it. The question waits behind a long write of the store (a first load's
+bulk calls hold the graph for seconds): the run then writes on without its answer, which a later
+write or the end finds, rather than leave the processes that derive its customers idle.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -28,6 +32,7 @@ class LateDecisions:
     seen: set[str]  # ids of the decisions it read
     held: set[str] = field(default_factory=set)  # records the run leaves where they are
     found: list[str] = field(default_factory=list)  # ids of the late decisions
+    asking: asyncio.Task[list[str]] | None = None  # a question still waiting for the store
 
     async def refresh(self) -> list[str]:
         """Read the decisions recorded since ``since`` and not seen yet; returns their ids."""
@@ -43,12 +48,36 @@ class LateDecisions:
         self.held |= records | {m["record"] for m in members}
         return [r["id"] for r in rows]
 
+    async def keep_up(self, patience: float = 0.05) -> None:
+        """A refresh before a write, waited for at most ``patience`` seconds (a free store answers in
+        milliseconds); one that is still waiting goes on, and no second one is asked meanwhile."""
+        if self.asking is None or self.asking.done():
+            if self.asking is not None:
+                self.asking.result()
+            self.asking = asyncio.create_task(self.refresh())
+        await asyncio.wait([self.asking], timeout=patience)
+
+    async def settle(self) -> None:
+        """The question in flight answered (its failure raised), before the last refresh or the end."""
+        if self.asking is not None:
+            asking, self.asking = self.asking, None
+            await asking
+
+    async def abandon(self) -> None:
+        """A run that failed leaves no question behind."""
+        if self.asking is not None:
+            self.asking.cancel()
+            with contextlib.suppress(BaseException):
+                await self.asking
+            self.asking = None
+
     def touches(self, record_ids: Collection[str]) -> bool:
         return not self.held.isdisjoint(record_ids)
 
     async def overtaken(self) -> list[dict[str, str]]:
         """The late decisions the graph does not hold now: a write of the run that was under way when
-        one landed undid it (one statement's window at most)."""
+        one landed, or made while the question about it waited for the store, undid it."""
+        await self.settle()
         await self.refresh()
         if not self.found:
             return []

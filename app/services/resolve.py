@@ -405,7 +405,7 @@ async def _resolve_all(
     batch: list[dict[str, Any]] = []
 
     async def flush() -> None:
-        await late.refresh()
+        await late.keep_up()
         writing = [c for c in batch if not late.touches([r["id"] for r in c["records"]])] if late.held else batch
         if writing:
             await writes.write(writing, now)
@@ -435,30 +435,36 @@ async def _resolve_all(
         written_digest,
         writes.worked_out,
     )
-    async with aclosing(derived(clusters)) as customers:
-        async for customer in customers:
-            customer_id = customer_ids[customer.root]
-            attach = moved(customer_id, customer.members)
-            if not attach and marks[customer_id][0] == customer.digest:
-                report.customers_unchanged += 1
-                continue
-            batch.append(
-                {
-                    "id": customer_id,
-                    "props": customer.props,
-                    "manager": customer.manager,
-                    "records": customer.links,
-                    "attach": attach,
-                    "digest": customer.digest,
-                    **({"worked_out": customer.worked_out} if customer.worked_out is not None else {}),
-                }
-            )
-            if len(batch) >= WRITE_BATCH:
-                await flush()
-    await flush()
-    await writes.finish()
+    try:
+        async with aclosing(derived(clusters)) as customers:
+            async for customer in customers:
+                customer_id = customer_ids[customer.root]
+                attach = moved(customer_id, customer.members)
+                if not attach and marks[customer_id][0] == customer.digest:
+                    report.customers_unchanged += 1
+                    continue
+                batch.append(
+                    {
+                        "id": customer_id,
+                        "props": customer.props,
+                        "manager": customer.manager,
+                        "records": customer.links,
+                        "attach": attach,
+                        "digest": customer.digest,
+                        **({"worked_out": customer.worked_out} if customer.worked_out is not None else {}),
+                    }
+                )
+                if len(batch) >= WRITE_BATCH:
+                    await flush()
+        await flush()
+        await writes.finish()
+        await late.settle()
+    except BaseException:
+        await late.abandon()
+        raise
     report.left_to_stewards = len(late.held)
-    await store.write(RETIRE_EMPTY, {"now": now})
+    if marks:  # with no live customer before, each one now has the records it was written with
+        await store.write(RETIRE_EMPTY, {"now": now})
     report.memberships = (await store.write(WRITE_MEMBERSHIPS))[0]["memberships"]
     candidates = [
         _candidate_row(r, customer_of, now) for r in resolution.reviews if not late.touches((r.left, r.right))

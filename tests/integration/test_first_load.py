@@ -141,6 +141,7 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     store: Store, demo_files: Path, demo_clock: clock.FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(first_load, "NODES_PER_CALL", 700)
+    monkeypatch.setattr(first_load, "CUSTOMERS_PER_CALL", 111)
     monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
     # The bulk run derives its customers in two other processes, 50 clusters an answer; the statements here.

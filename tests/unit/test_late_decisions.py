@@ -1,0 +1,90 @@
+"""A batch run's question about late steward decisions, asked before each write: a store held up by a
+long write (a first load's bulk call) must not hold the run up, and what the question finds is not lost."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+import pytest
+
+from app.errors import StoreError
+from app.services.late_decisions import CUSTOMER_OF, DECISIONS_SINCE, RECORDS_OF_CUSTOMERS, LateDecisions
+from app.store import Store
+from app.store.base import CypherQuery
+
+
+class HeldStore:
+    """Answers the decisions question only once released; the other two questions at once."""
+
+    def __init__(self, decisions: list[dict[str, str]], failure: Exception | None = None) -> None:
+        self.released = asyncio.Event()
+        self.asked = 0
+        self.decisions = decisions
+        self.failure = failure
+
+    async def read(self, query: CypherQuery, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if query is DECISIONS_SINCE:
+            self.asked += 1
+            await self.released.wait()
+            if self.failure is not None:
+                raise self.failure
+            return self.decisions
+        if query is CUSTOMER_OF:
+            return [{"record": rid, "customer_id": "C1"} for rid in params["ids"]]
+        assert query is RECORDS_OF_CUSTOMERS
+        return [{"record": "crm:customers:3"}]
+
+
+def late_on(store: HeldStore) -> LateDecisions:
+    return LateDecisions(cast(Store, store), "2026-12-01T00:00:00.000Z", set())
+
+
+async def test_a_question_held_up_by_the_store_lets_the_writes_go_on_and_is_answered_by_the_end() -> None:
+    store = HeldStore([{"id": "D1", "left": "crm:customers:1", "right": "hall:customers:2"}])
+    late = late_on(store)
+    await asyncio.wait_for(late.keep_up(patience=0.01), timeout=1)
+    await asyncio.wait_for(late.keep_up(patience=0.01), timeout=1)
+    assert store.asked == 1, "no second question while the first still waits"
+    assert not late.held
+    store.released.set()
+    await late.settle()
+    assert late.found == ["D1"]
+    assert late.held == {"crm:customers:1", "hall:customers:2", "crm:customers:3"}
+    assert late.touches(["crm:customers:3"])
+
+
+async def test_a_free_store_is_answered_before_the_write() -> None:
+    store = HeldStore([{"id": "D1", "left": "crm:customers:1", "right": "hall:customers:2"}])
+    store.released.set()
+    late = late_on(store)
+    await late.keep_up(patience=1)
+    assert late.touches(["hall:customers:2"])
+    await late.keep_up(patience=1)
+    assert store.asked == 2, "each write asks again once the last question is answered"
+
+
+async def test_a_failed_question_fails_the_run_at_the_next_write_or_the_end() -> None:
+    store = HeldStore([], failure=StoreError("store gone"))
+    late = late_on(store)
+    await late.keep_up(patience=0.01)
+    store.released.set()
+    assert late.asking is not None
+    await asyncio.wait([late.asking])
+    with pytest.raises(StoreError, match="store gone"):
+        await late.keep_up(patience=0.01)
+    held = late_on(HeldStore([], failure=StoreError("store gone")))
+    await held.keep_up(patience=0.01)
+    cast(HeldStore, held.store).released.set()
+    with pytest.raises(StoreError, match="store gone"):
+        await held.settle()
+
+
+async def test_a_failed_run_leaves_no_question_behind() -> None:
+    store = HeldStore([])
+    late = late_on(store)
+    await late.keep_up(patience=0.01)
+    asking = late.asking
+    assert asking is not None and not asking.done()
+    await late.abandon()
+    assert asking.cancelled() and late.asking is None
