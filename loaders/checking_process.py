@@ -34,7 +34,7 @@ import traceback
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, BinaryIO, NamedTuple, cast
 
 from app import clock
 from app.errors import C360Error
@@ -238,17 +238,15 @@ class _LoadChecks:
         return answer
 
 
-def _serve() -> None:
-    """A checking process: asks on stdin, answers on stdout in the order asked, until stdin closes. The
-    answers keep the pipe to themselves: whatever else would print to this process's stdout (a
-    library, a profiler attached to it) goes to stderr."""
+def _serve(answers_fd: int) -> None:
+    """A checking process: asks on stdin, answers on a pipe of their own (``answers_fd``) in the order
+    asked, until stdin closes. Whatever prints to stdout, from the interpreter's start on (a site
+    module, a library as it is imported, a profiler), goes to the load's stderr, not into the answers."""
     gc.disable()  # as in the load's own process: many objects made, few kept
     with contextlib.suppress(OSError):  # not Linux, or no autogroups
         Path("/proc/self/autogroup").write_text(str(_AUTOGROUP_NICE))
     load = _LoadChecks()
-    sys.stdout.flush()
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    answers = os.fdopen(answers_fd, "wb")
     asks = sys.stdin.buffer
     while len(head := asks.read(_LENGTH.size)) == _LENGTH.size:
         number, now, opening = pickle.loads(asks.read(_LENGTH.unpack(head)[0]))
@@ -272,6 +270,14 @@ def _picklable(exc: BaseException) -> bool:
     return True
 
 
+def _stderr() -> int:
+    """This process's stderr, where a checking process's prints go; nowhere when there is none."""
+    try:
+        return sys.__stderr__.fileno()  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return subprocess.DEVNULL
+
+
 # What a checking process sent: the file's number, what the answer is, the answer as sent; None when
 # the process ended.
 Arrival = tuple[int, int, bytes] | None
@@ -284,6 +290,7 @@ class CheckingProcess:
 
     def __init__(self, arrived: Callable[[CheckingProcess, Arrival], None]) -> None:
         self._process: subprocess.Popen[bytes] | None = None
+        self._answers: BinaryIO | None = None
         self._reader: threading.Thread | None = None
         self._arrived = arrived
         # The files open in it, by number.
@@ -294,17 +301,26 @@ class CheckingProcess:
         # This process's own path, not the working directory's (-P): a loaders/ or app/ package where
         # the load was started must not stand in for the project's.
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        self._process = subprocess.Popen(
-            [sys.executable, "-P", "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            # Out of the terminal's process group: Ctrl-C is the load's to handle, and the load ends
-            # this process by closing its stdin (as a load that dies does).
-            start_new_session=True,
-        )
+        answers, answered = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-m", __name__, str(answered)],
+                stdin=subprocess.PIPE,
+                stdout=_stderr(),
+                pass_fds=(answered,),
+                env=env,
+                # Out of the terminal's process group: Ctrl-C is the load's to handle, and the load ends
+                # this process by closing its stdin (as a load that dies does).
+                start_new_session=True,
+            )
+        except BaseException:
+            os.close(answers)
+            raise
+        finally:
+            os.close(answered)
+        self._answers = os.fdopen(answers, "rb")
         with contextlib.suppress(AttributeError, OSError):  # Linux's larger pipe: fewer waits for the lock
-            fcntl.fcntl(self._process.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[union-attr]
+            fcntl.fcntl(answers, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
         loop = asyncio.get_running_loop()
         self._reader = threading.Thread(target=self._read, args=(loop,), name="first-load-checks", daemon=True)
         self._reader.start()
@@ -327,10 +343,13 @@ class CheckingProcess:
             await asyncio.to_thread(process.wait)
         if self._reader is not None:
             await asyncio.to_thread(self._reader.join)
+        if self._answers is not None:
+            self._answers.close()
+            self._answers = None
 
     def _read(self, loop: asyncio.AbstractEventLoop) -> None:
-        assert self._process is not None and self._process.stdout is not None
-        answers = self._process.stdout
+        assert self._answers is not None
+        answers = self._answers
         with contextlib.suppress(RuntimeError):  # the loop closed first: nobody waits for answers
             while len(head := answers.read(_ANSWER.size)) == _ANSWER.size:
                 size, number, what = _ANSWER.unpack(head)
@@ -525,4 +544,4 @@ if __name__ == "__main__":
     # By its module's name, so what it pickles names loaders.checking_process, not __main__.
     from loaders.checking_process import _serve as serve
 
-    serve()
+    serve(int(sys.argv[1]))

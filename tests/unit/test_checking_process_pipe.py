@@ -1,44 +1,56 @@
-"""A checking process's answers have its stdout to themselves: whatever else prints there (a library, a
-profiler attached to it) goes to stderr, where it garbled the answers before and failed the load."""
+"""A checking process's answers have a pipe to themselves: whatever else prints to its stdout, from the
+interpreter's start on (a site module, a library as it is imported or as it works, a profiler), goes to
+the load's stderr. Printed into the answers, it garbled them and failed the load."""
 
-import os
+from __future__ import annotations
+
+import asyncio
 import pickle
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loaders.checking_process import _ANSWER, _BATCH, _LENGTH, _SUMMARY, Opening
+import pytest
 
-# A checking process whose every answer is preceded by a line printed to its stdout.
-NOISY = """
+from app import clock
+from loaders.checking_process import _BATCH, _SUMMARY, Arrival, CheckingProcess, Opening
+
+# Run by the checking process's interpreter before anything else (a sitecustomize on its path).
+NOISY_SITE = """
+print("printed as the interpreter starts")
 import loaders.checking_process as checking
 answer = checking._LoadChecks.answer
 def noisy(self, *args):
     print("a library's chatter")
     return answer(self, *args)
 checking._LoadChecks.answer = noisy
-checking._serve()
 """
 
 
-def test_what_else_a_checking_process_prints_goes_to_stderr(tmp_path: Path) -> None:
+async def test_what_else_a_checking_process_prints_goes_to_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NOISY_SITE, encoding="utf-8")
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
     rows = tmp_path / "employees.csv"
     rows.write_text("source_id,name,role,local_network\nE1,林一,account_manager,0591\n", encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    opening = Opening(rows, "utf-8", "crm", "employees", 10, (), tmp_path)
-    asks = b"".join(
-        _LENGTH.pack(len(data)) + data
-        for data in (pickle.dumps((0, datetime(2026, 11, 2, tzinfo=UTC), ask)) for ask in (opening, None))
-    )
-    done = subprocess.run([sys.executable, "-c", NOISY], input=asks, capture_output=True, env=env, timeout=60)
-    assert done.returncode == 0, done.stderr.decode()
-    assert b"a library's chatter" in done.stderr
-    answers, out = [], done.stdout
-    while out:
-        size, number, what = _ANSWER.unpack(out[: _ANSWER.size])
-        answers.append((number, what, pickle.loads(out[_ANSWER.size : _ANSWER.size + size])))
-        out = out[_ANSWER.size + size :]
-    assert [(number, what) for number, what, _ in answers] == [(0, _BATCH), (0, _SUMMARY)]
-    read, accepted, encoded = answers[0][2]
+    before = clock.set_clock(clock.FixedClock(datetime(2026, 11, 2, tzinfo=UTC)))
+    arrivals: asyncio.Queue[Arrival] = asyncio.Queue()
+    process = CheckingProcess(lambda _, arrival: arrivals.put_nowait(arrival))
+    process.start()
+    try:
+        process.ask(0, Opening(rows, "utf-8", "crm", "employees", 10, (), tmp_path))
+        process.ask(0)
+        answers = [await asyncio.wait_for(arrivals.get(), timeout=60) for _ in range(2)]
+    finally:
+        await process.stop()
+        clock.set_clock(before)
+    assert all(answer is not None for answer in answers)
+    assert [(number, what) for number, what, _ in answers] == [(0, _BATCH), (0, _SUMMARY)]  # type: ignore[misc]
+    read, accepted, encoded = pickle.loads(answers[0][2])  # type: ignore[index]
     assert (read, [rid for rid, _ in accepted], encoded) == (1, ["crm:employees:E1"], None)
+    printed = capfd.readouterr().err
+    assert "printed as the interpreter starts" in printed
+    assert printed.count("a library's chatter") == 2
