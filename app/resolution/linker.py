@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,10 +140,15 @@ class Linker:
 
         table = RecordTable.build(sorted(records, key=lambda r: r.id))
         lap("columns")
-        blocking, gamma, scored = self.pairs(table, self.rules, self.model)
-        lap("pairs")
+        with ThreadPoolExecutor(1) as beside:
+            # u from random pairs needs no candidate pairs: sampled while they are found, mostly in C
+            # loops (numpy, rapidfuzz) that leave the interpreter to the other thread.
+            sampled = beside.submit(self.sample_u, table) if self.model is None else None
+            blocking, gamma, scored = self.pairs(table, self.rules, self.model)
+            lap("pairs")
+            model = self.model if sampled is None else self.estimate(gamma, blocking, sampled.result(), len(table))
+        assert model is not None
         left, right = blocking.left, blocking.right
-        model = self.model or self.estimate(table, gamma, blocking)
         lap("estimation")
         probability = model.probability(gamma) if scored is None else scored
         weight = model.match_weight(gamma)
@@ -224,15 +230,17 @@ class Linker:
         decisions = [explain(k, DECISION_NAMES[int(outcome[k])]) for k in range(len(others))]
         return sorted(decisions, key=lambda d: (-d.probability, d.right))
 
-    def estimate(self, table: RecordTable, gamma: np.ndarray, blocking: BlockingResult) -> MatchModel:
-        u = estimate_u(table, self.rules.u_sample_pairs, self.rules.random_seed)
+    def sample_u(self, table: RecordTable) -> list[np.ndarray]:
+        return estimate_u(table, self.rules.u_sample_pairs, self.rules.random_seed)
+
+    def estimate(self, gamma: np.ndarray, blocking: BlockingResult, u: list[np.ndarray], records: int) -> MatchModel:
         overrides = {name: o.model_dump() for name, o in self.rules.overrides.items()}
         return train_by_rule(
             gamma,
             blocking.rule_names,
             RULE_FIELDS,
             u,
-            records=len(table),
+            records=records,
             max_iterations=self.rules.em_max_iterations,
             tolerance=self.rules.em_tolerance,
             overrides=overrides,
