@@ -272,6 +272,11 @@ class FirstLoadGraph:
         self._sending = asyncio.create_task(self.store.create_in_bulk(nodes, edges))
         self.calls += 1
 
+    @property
+    def sending(self) -> bool:
+        """A call is with the store."""
+        return self._sending is not None and not self._sending.done()
+
     async def _sent(self) -> None:
         """The call in flight, awaited whole: shielded, so a cancelled load still waits for the store's
         answer before it empties the graph."""
@@ -373,6 +378,9 @@ class BulkCustomerWrites:
         if graph.full or self.unsent >= CUSTOMERS_PER_CALL:
             self.unsent = 0
             await graph.send()
+
+    def busy(self) -> bool:
+        return self.graph.sending
 
     def _holdings(self, records: list[str]) -> list[tuple[str, int]]:
         return [

@@ -140,13 +140,16 @@ class Linker:
 
         table = RecordTable.build(sorted(records, key=lambda r: r.id))
         lap("columns")
-        with ThreadPoolExecutor(1) as beside:
-            # u from random pairs needs no candidate pairs: sampled while they are found, mostly in C
-            # loops (numpy, rapidfuzz) that leave the interpreter to the other thread.
+        # u from random pairs needs no candidate pairs: sampled while they are found, mostly in C loops
+        # (numpy, rapidfuzz) that leave the interpreter to the other thread.
+        beside = ThreadPoolExecutor(1)
+        try:
             sampled = beside.submit(self.sample_u, table) if self.model is None else None
             blocking, gamma, scored = self.pairs(table, self.rules, self.model)
             lap("pairs")
             model = self.model if sampled is None else self.estimate(gamma, blocking, sampled.result(), len(table))
+        finally:
+            beside.shutdown(wait=False, cancel_futures=True)  # a failed or interrupted run does not wait for it
         assert model is not None
         left, right = blocking.left, blocking.right
         lap("estimation")

@@ -5,9 +5,9 @@ that read and the write. Before each write the run asks which decisions it has n
 the records they name, and every record of the customers now holding them, where the steward put
 them. A decision that lands between that question and the write it follows is found by a later
 question; if that write undid it, the run places its records again at the end, as incremental
-resolution does, which obeys it. The question waits behind a long write of the store (a first load's
-bulk calls hold the graph for seconds): the run then writes on without its answer, which a later
-write or the end finds, rather than leave the processes that derive its customers idle.
+resolution does, which obeys it. Behind a long write of the store (a first load's bulk calls hold the
+graph for seconds) the question would wait as long: the run then writes on without its answer, which
+a later write or the end takes, rather than leave the processes that derive its customers idle.
 """
 
 from __future__ import annotations
@@ -48,14 +48,18 @@ class LateDecisions:
         self.held |= records | {m["record"] for m in members}
         return [r["id"] for r in rows]
 
-    async def keep_up(self, patience: float = 0.05) -> None:
-        """A refresh before a write, waited for at most ``patience`` seconds (a free store answers in
-        milliseconds); one that is still waiting goes on, and no second one is asked meanwhile."""
+    async def keep_up(self, store_busy: bool = False) -> None:
+        """A refresh before a write, its answer awaited; unless the store is busy with a long write of the
+        run (a first load's bulk call), behind which the question would wait for seconds: it then goes
+        on in the background, no second one is asked meanwhile, and the next write or the end takes
+        its answer."""
+        if not store_busy:
+            await self.settle()
+            await self.refresh()
+            return
         if self.asking is None or self.asking.done():
-            if self.asking is not None:
-                self.asking.result()
+            await self.settle()
             self.asking = asyncio.create_task(self.refresh())
-        await asyncio.wait([self.asking], timeout=patience)
 
     async def settle(self) -> None:
         """The question in flight answered (its failure raised), before the last refresh or the end."""

@@ -126,6 +126,10 @@ class CustomerWrites(Protocol):
         customer is derived (app/services/customer_derivation.py), handed to :meth:`write` as the
         customer's ``worked_out``: a first load's star level; nothing for statements."""
 
+    def busy(self) -> bool:
+        """Whether a write of this run still holds the store (a first load's bulk call in flight), so a
+        read now would wait for it: statements are awaited, and hold nothing after them."""
+
 
 @dataclass(slots=True)
 class StatementWrites:
@@ -133,6 +137,9 @@ class StatementWrites:
 
     def worked_out(self, records: list[str], props: dict[str, Any]) -> Any:
         return None
+
+    def busy(self) -> bool:
+        return False
 
     async def write(self, customers: list[dict[str, Any]], now: str) -> None:
         await self.store.write(WRITE_CUSTOMERS, {"customers": [_for_statement(c) for c in customers], "now": now})
@@ -405,7 +412,7 @@ async def _resolve_all(
     batch: list[dict[str, Any]] = []
 
     async def flush() -> None:
-        await late.keep_up()
+        await late.keep_up(store_busy=writes.busy())
         writing = [c for c in batch if not late.touches([r["id"] for r in c["records"]])] if late.held else batch
         if writing:
             await writes.write(writing, now)
@@ -458,7 +465,7 @@ async def _resolve_all(
                     await flush()
         await flush()
         await writes.finish()
-        await late.settle()
+        await late.keep_up()  # everything written: the store is free, and candidates are written next
     except BaseException:
         await late.abandon()
         raise
@@ -500,7 +507,7 @@ async def _resolve_all(
 
         report.overtaken = [row["decision"] for row in overtaken]
         report.summary["steward_decisions"]["overtaken_and_placed_again"] = report.overtaken
-        log.warning("steward decisions overtaken by the run's last write, placed again: %s", report.overtaken)
+        log.warning("steward decisions overtaken by a write of the run, placed again: %s", report.overtaken)
         await resolve_records(store, sorted({row[side] for row in overtaken for side in ("left", "right")}))
     return report
 

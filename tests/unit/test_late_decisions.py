@@ -1,5 +1,6 @@
-"""A batch run's question about late steward decisions, asked before each write: a store held up by a
-long write (a first load's bulk call) must not hold the run up, and what the question finds is not lost."""
+"""A batch run's question about late steward decisions, asked before each write: answered before the
+write when the store is free, and, behind a long write of the run (a first load's bulk call), not
+waited for, without losing what it finds."""
 
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ def late_on(store: HeldStore) -> LateDecisions:
 async def test_a_question_held_up_by_the_store_lets_the_writes_go_on_and_is_answered_by_the_end() -> None:
     store = HeldStore([{"id": "D1", "left": "crm:customers:1", "right": "hall:customers:2"}])
     late = late_on(store)
-    await asyncio.wait_for(late.keep_up(patience=0.01), timeout=1)
-    await asyncio.wait_for(late.keep_up(patience=0.01), timeout=1)
+    await asyncio.wait_for(late.keep_up(store_busy=True), timeout=1)
+    await asyncio.wait_for(late.keep_up(store_busy=True), timeout=1)
     assert store.asked == 1, "no second question while the first still waits"
     assert not late.held
     store.released.set()
@@ -58,23 +59,34 @@ async def test_a_free_store_is_answered_before_the_write() -> None:
     store = HeldStore([{"id": "D1", "left": "crm:customers:1", "right": "hall:customers:2"}])
     store.released.set()
     late = late_on(store)
-    await late.keep_up(patience=1)
+    await late.keep_up()
     assert late.touches(["hall:customers:2"])
-    await late.keep_up(patience=1)
-    assert store.asked == 2, "each write asks again once the last question is answered"
+    await late.keep_up()
+    assert store.asked == 2, "each write asks again"
+
+
+async def test_once_the_store_is_free_a_write_waits_for_a_question_asked_then() -> None:
+    store = HeldStore([{"id": "D1", "left": "crm:customers:1", "right": "hall:customers:2"}])
+    late = late_on(store)
+    await late.keep_up(store_busy=True)
+    answering = asyncio.get_running_loop().call_later(0.05, store.released.set)
+    await asyncio.wait_for(late.keep_up(), timeout=5)
+    answering.cancel()
+    assert store.asked == 2, "the question asked behind the busy store is answered, and a new one asked"
+    assert late.asking is None and late.touches(["crm:customers:1"])
 
 
 async def test_a_failed_question_fails_the_run_at_the_next_write_or_the_end() -> None:
     store = HeldStore([], failure=StoreError("store gone"))
     late = late_on(store)
-    await late.keep_up(patience=0.01)
+    await late.keep_up(store_busy=True)
     store.released.set()
     assert late.asking is not None
     await asyncio.wait([late.asking])
     with pytest.raises(StoreError, match="store gone"):
-        await late.keep_up(patience=0.01)
+        await late.keep_up(store_busy=True)
     held = late_on(HeldStore([], failure=StoreError("store gone")))
-    await held.keep_up(patience=0.01)
+    await held.keep_up(store_busy=True)
     cast(HeldStore, held.store).released.set()
     with pytest.raises(StoreError, match="store gone"):
         await held.settle()
@@ -83,7 +95,7 @@ async def test_a_failed_question_fails_the_run_at_the_next_write_or_the_end() ->
 async def test_a_failed_run_leaves_no_question_behind() -> None:
     store = HeldStore([])
     late = late_on(store)
-    await late.keep_up(patience=0.01)
+    await late.keep_up(store_busy=True)
     asking = late.asking
     assert asking is not None and not asking.done()
     await late.abandon()
