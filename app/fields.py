@@ -104,9 +104,16 @@ def a_month(value: str) -> str:
     return value.strip()
 
 
+# An amount as nearly every row gives it, which float() reads as Decimal would (both round correctly).
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,15}(?:\.[0-9]{0,2})?")
+
+
 def an_amount(value: str) -> float:
+    text = value.strip()
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return float(text)
     try:
-        amount = Decimal(value.strip())
+        amount = Decimal(text)
     except InvalidOperation:
         raise Invalid(f"{value!r} is not an amount") from None
     if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]

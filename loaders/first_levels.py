@@ -32,6 +32,7 @@ class FileTierInputs:
         self.spend: dict[int, dict[str, int]] = {}
         self.points: dict[int, dict[int, Any]] = {}
         self.brands: dict[int, str] = {}
+        self._window = (today, spend_window(today, rules))
 
     def bill(self, account: int, node: dict[str, Any]) -> None:
         month = node["month"]
@@ -54,7 +55,9 @@ class FileTierInputs:
 
     def inputs(self, held: Iterable[tuple[str, int]], today: date) -> TierInputs:
         """A customer's inputs from the accounts (HAS_ACCOUNT) and subscriptions (OWNS) it holds."""
-        since, until = spend_window(today, self.rules)
+        if self._window[0] != today:  # one day for the whole run: worked out once, not per customer
+            self._window = (today, spend_window(today, self.rules))
+        since, until = self._window[1]
         year = points_year(today)
         fen: dict[str, int] = {}
         points: Any = 0

@@ -116,11 +116,12 @@ class FirstLoadGraph:
         self.calls = 0
         self._sending: asyncio.Task[None] | None = None
         # What a first resolution in the same load needs (BulkCustomerWrites): the customer records as
-        # resolution reads them, their nodes, the holdings by owner record, the subscriptions a
-        # contact without an owner is about, and each employee's backups.
+        # resolution reads them, their nodes, the holdings by owner record (each as its relationship
+        # and node: a customer's are gathered from its records twice, once to derive it, once to write
+        # it), the subscriptions a contact without an owner is about, and each employee's backups.
         self.customer_records: list[tuple[Any, ...]] = []
         self.record_nodes: dict[str, int] = {}
-        self.holdings: dict[str, dict[str, list[int]]] = {relation: {} for relation in HOLDINGS.values()}
+        self.holdings: dict[str, list[tuple[str, int]]] = {}
         self.asked_about: set[int] = set()
         self.backups: dict[int, list[int]] = {}
         # Employees of the file being read whose backup was not loaded yet: linked at its end.
@@ -177,13 +178,14 @@ class FirstLoadGraph:
         if label is None:
             return
         first = self._add(NodeBlock.of_maps(label, [p["node"] for p in params]))
-        owned = self.holdings.get(HOLDINGS.get(kind, ""))
+        relation = HOLDINGS.get(kind)
+        held = self.holdings
         for offset, p in enumerate(params):
             node = first + offset
             self._edge("DESCRIBES", records + offset, node)
             self._relate(kind, p, node)
-            if owned is not None and p["node"].get("owner_record") is not None:
-                owned.setdefault(p["node"]["owner_record"], []).append(node)
+            if relation is not None and (owner := p["node"].get("owner_record")) is not None:
+                held.setdefault(owner, []).append((relation, node))
         if kind == "employees":
             for p in params:
                 backup = p["node"].get("backup_record")
@@ -383,12 +385,10 @@ class BulkCustomerWrites:
         return self.graph.sending
 
     def _holdings(self, records: list[str]) -> list[tuple[str, int]]:
-        return [
-            (relation, node)
-            for record in records
-            for relation, owners in self.graph.holdings.items()
-            for node in owners.get(record, ())
-        ]
+        held = self.graph.holdings
+        if len(records) == 1:
+            return held.get(records[0], [])
+        return [holding for record in records for holding in held.get(record, ())]
 
     def worked_out(self, records: list[str], props: dict[str, Any]) -> dict[str, Any] | None:
         """The customer's first star level (level_row's), from the holdings its records have in the

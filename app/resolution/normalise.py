@@ -75,7 +75,8 @@ def _syllables() -> Callable[[str], list[str]]:
 @lru_cache(maxsize=_CACHE)
 def normalise_name(raw: str) -> NameKey:
     """Simplified, lower-case, without spaces or punctuation; pinyin without tones for homophones."""
-    text = _NOT_NAME.sub("", to_simplified(_clean(raw)).lower())
+    simplified = to_simplified(_clean(raw)).lower()
+    text = _NOT_NAME.sub("", simplified)
     if not text:
         return NameKey("", "", "", "", "", True)
     syllables = [s for s in _syllables()(text) if s.strip()]
@@ -86,7 +87,7 @@ def normalise_name(raw: str) -> NameKey:
         if core.endswith(form) and len(core) > len(form) + 1:
             core = core[: -len(form)]
     has_han = bool(re.search(rf"[{_HAN}]", text))
-    words = " ".join(_NOT_NAME.split(to_simplified(_clean(raw)).lower())).strip()
+    words = " ".join(_NOT_NAME.split(simplified)).strip()
     return NameKey(
         text=text,
         pinyin=pinyin,
