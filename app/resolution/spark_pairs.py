@@ -16,6 +16,7 @@ import dataclasses
 import os
 import sys
 import tempfile
+import typing
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,16 +35,17 @@ from app.resolution.records import PHONES_COMPARED, WORDS_COMPARED, MatchRecord,
 from app.rules import ResolutionRules
 
 # The record's fields Spark carries: every matching field of MatchRecord (notes are for people).
-FIELDS = tuple(f.name for f in dataclasses.fields(MatchRecord) if f.name != "notes")
+FIELDS = tuple(name for name in MatchRecord._fields if name != "notes")
+_FIELD_TYPES = typing.get_type_hints(MatchRecord)
 GAMMA = tuple(f"gamma_{c.name}" for c in COMPARISONS)
 SEP = "\x1f"
 
 
 def _arrow_type(name: str) -> pa.DataType:
-    kind = MatchRecord.__dataclass_fields__[name].type
-    if kind == "bool":
+    kind = _FIELD_TYPES[name]
+    if kind is bool:
         return pa.bool_()
-    if kind.startswith("tuple"):
+    if typing.get_origin(kind) is tuple:
         return pa.list_(pa.string())
     return pa.string()
 

@@ -5,7 +5,6 @@ probabilities and customers; and `c360 resolve --spark` through the CLI."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import os
 import subprocess
@@ -69,7 +68,7 @@ def crafted() -> list[MatchRecord]:
     # MatchRecords might) sits twice in its block, and neither path pairs it with itself.
     repeated = record("x:p1", "林芳", phones="13800000001")
     phones = [
-        dataclasses.replace(repeated, phones=(*repeated.phones, *repeated.phones)),
+        repeated._replace(phones=(*repeated.phones, *repeated.phones)),
         record("x:p2", "林方", phones="13800000001"),
     ]
     twins = [
