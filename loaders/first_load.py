@@ -485,6 +485,9 @@ async def bulk_load_directory(
         return None
     for entry in entries:
         check_header(entry.path, entry.kind, entry.encoding)
+    # Before the graph is found empty: a steward decision recorded after it is a late one to the
+    # resolution (services.late_decisions), and none was in force.
+    no_decisions_before = clock.now_iso()
     first_id = await store.begin_bulk_load()
     if first_id is None:
         return None
@@ -514,13 +517,16 @@ async def bulk_load_directory(
                 for number, entry in enumerate(entries):
                     progress = on_file(entry) if on_file else None
                     summaries.append(await _add_file(graph, checking, number, progress, customers_added))
-        await graph.flush()
+        # The files' last call is linked beside, not waited for: the customers' first call waits for it.
+        await graph.send()
         graph.files_done()
-        log.info("first load in bulk: files written, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
+        log.info("first load in bulk: files sent, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
         if on_ingested:
             on_ingested(summaries)
         writes = BulkCustomerWrites(graph)
-        report = await resolve_all(store, records=records, writes=writes, matched=matched)
+        report = await resolve_all(
+            store, records=records, writes=writes, matched=matched, no_decisions_before=no_decisions_before
+        )
         report.levels = writes.levels
         await graph.finish()
     except NotBulkable as exc:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from app import clock
 from app.services.incremental import resolve_records
 from app.services.merges import Merges
 from app.services.resolve import resolve_all
@@ -129,4 +130,19 @@ async def test_two_records_placed_at_once_never_give_a_customer_two_certificates
     owners = await customer_of(resolved)
     joined = [x for x in ("X1", "X2") if owners[rid(x)] == alone]
     assert len(joined) == 1, (placed, owners[rid("X1")], owners[rid("X2")], alone)
+    await assert_checks_hold(resolved)
+
+
+async def test_a_decision_recorded_after_a_first_loads_empty_graph_is_obeyed_as_a_late_one(resolved: Store) -> None:
+    """A first load's resolution reads no decisions (its graph held none when the load began): one
+    recorded since that moment is found late, and the run leaves its records where the steward put them."""
+    owners = await customer_of(resolved)
+    assert owners[rid("S1")] == owners[rid("S2")]
+    began = clock.now_iso()
+    await asyncio.sleep(0.002)  # the split is recorded after the moment, as during a load
+    await Merges(resolved).split(owners[rid("S1")], [rid("S2")], decided_by="steward-during-load")
+    report = await resolve_all(resolved, no_decisions_before=began)
+    owners = await customer_of(resolved)
+    assert owners[rid("S1")] != owners[rid("S2")], report.summary
+    assert report.summary["steward_decisions"]["obeyed"] == 0
     await assert_checks_hold(resolved)
