@@ -27,12 +27,12 @@ class FileTierInputs:
     def __init__(self, rules: Rules, today: date) -> None:
         self.rules = rules
         self.began = today
-        self.since, _ = spend_window(today, rules)
+        self._window = (today, spend_window(today, rules))
+        self.since = self._window[1][0]
         self.year = points_year(today)
         self.spend: dict[int, dict[str, int]] = {}
         self.points: dict[int, dict[int, Any]] = {}
         self.brands: dict[int, str] = {}
-        self._window = (today, spend_window(today, rules))
 
     def bill(self, account: int, node: dict[str, Any]) -> None:
         month = node["month"]
