@@ -386,7 +386,8 @@ async def load(
     ),
 ) -> None:
     """Ingest a whole directory of source files in manifest order, resolve customers, recompute the derived
-    service properties. A first load into an empty graph (either store) goes through the store's bulk path."""
+    service properties. A first load into an empty graph (either store) goes through the store's bulk path,
+    adding employees and customers ahead where no reference forbids it, with the same outcome."""
     store = await opened_store()
     try:
         async with store.compaction_deferred():

@@ -13,7 +13,8 @@ One checking process was the load's slowest part. Two take the files between the
 free process once every earlier file it can refer to is checked (:func:`referenced_files`), so the
 crm bills are checked beside the crm subscriptions, and the hall's customers beside the crm's. The
 accepted ids of a file that others refer to pass between the processes through a file in a directory
-of the load's own. This process still takes the files' rows in the manifest's order.
+of the load's own. This process takes the files' rows in :func:`adding_order`: employees and
+customers ahead of the rest where the manifest allows, so the customer records are linked early.
 """
 
 from __future__ import annotations
@@ -85,18 +86,45 @@ class Accepted(NamedTuple):
     params: Any
 
 
+def refers_to(entry: ManifestEntry, other: ManifestEntry) -> bool:
+    """Whether rows of ``entry`` can name records of ``other``: of the kinds it refers to, in its own
+    source (a customer's manager, an account's customer), or a subscription's service number of any
+    source."""
+    targets = KINDS[entry.kind].references.values()
+    return (other.source == entry.source and other.kind in targets) or f"{other.kind}.service_no" in targets
+
+
 def referenced_files(entries: Sequence[ManifestEntry], index: int) -> tuple[int, ...]:
-    """The earlier files whose records the file at ``index`` can name: of the kinds it refers to, in its
-    own source (a customer's manager, an account's customer), and every earlier subscriptions file for
-    a service number (of any source). A record of a later file does not exist yet, as on the Cypher
-    path, which loads in the manifest's order."""
+    """The earlier files whose records the file at ``index`` can name (:func:`refers_to`). A record of a
+    later file does not exist yet, as on the Cypher path, which loads in the manifest's order."""
     entry = entries[index]
-    targets = set(KINDS[entry.kind].references.values())
-    return tuple(
-        number
-        for number, earlier in enumerate(entries[:index])
-        if (earlier.source == entry.source and earlier.kind in targets) or f"{earlier.kind}.service_no" in targets
-    )
+    return tuple(number for number, earlier in enumerate(entries[:index]) if refers_to(entry, earlier))
+
+
+# What a first load adds ahead of the rest where the manifest allows: the customer records, and the
+# employees they name as managers.
+ADDED_AHEAD = {"employees": 0, "customers": 1}
+
+
+def adding_order(entries: Sequence[ManifestEntry]) -> list[int]:
+    """The manifest's files in the order a first load adds them: employees and customers first, so the
+    customer records are normalised and linked while the accounts, bills and contacts are still read. A
+    file goes ahead of an earlier one only when neither can name the other's records: every row finds
+    exactly the records the manifest's order gives it, and the files not added ahead keep their order."""
+    rank = [ADDED_AHEAD.get(entry.kind, len(ADDED_AHEAD)) for entry in entries]
+    after = [
+        {n for n, earlier in enumerate(entries[:number]) if refers_to(entry, earlier) or refers_to(earlier, entry)}
+        for number, entry in enumerate(entries)
+    ]
+    order: list[int] = []
+    placed: set[int] = set()
+    while len(order) < len(entries):
+        number = min(
+            (n for n in range(len(entries)) if n not in placed and after[n] <= placed), key=lambda n: (rank[n], n)
+        )
+        order.append(number)
+        placed.add(number)
+    return order
 
 
 class LoadedBefore(RecordWriter):

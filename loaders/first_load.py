@@ -11,6 +11,11 @@ relationships to accounts, offerings, channels, employees, cases and subscriptio
 and hands them to the store in large calls. A test loads the same files both ways and compares the
 two graphs node by node and relationship by relationship, so the two descriptions stay one.
 
+The employees and customers files are added ahead of the rest where no reference forbids it
+(loaders.checking_process.adding_order): once the last customers file is in, the customer records are
+linked in a thread while the accounts, bills and contacts are still checked and added, and only the
+customers are derived and written at the end.
+
 Taken when the store has a bulk path and holds nothing but its version stamp, and the manifest names
 each (source, kind) once; otherwise, or when a value cannot go in bulk, the load is the ordinary one.
 """
@@ -30,7 +35,7 @@ from app.rules import get_rules
 from app.services.tier_history import Recorded, level_row
 from app.store import Store, cypher
 from app.store.base import EdgeBlock, EncodedNodes, NewNodes, NodeBlock
-from loaders.checking_process import Accepted, CheckingProcessFailed, LoadChecking
+from loaders.checking_process import Accepted, CheckingProcessFailed, LoadChecking, adding_order
 from loaders.first_levels import FileTierInputs
 from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
@@ -493,12 +498,16 @@ async def bulk_load_directory(
         return None
     # The linker's numpy only when it resolves.
     from app.resolution.prepare import MatchRecordsAhead
-    from app.services.resolve import STORED_COLUMNS, StoredRecords, resolve_all
+    from app.services.resolve import STORED_COLUMNS, LinkedAhead, StoredRecords, link_ahead, resolve_all
 
     graph = FirstLoadGraph(store, first_id, tier_inputs=FileTierInputs(get_rules(), clock.today()))
-    summaries = []
+    order = adding_order(entries)
+    ordered = [entries[number] for number in order]
+    last_customers = max((k for k, entry in enumerate(ordered) if entry.kind == "customers"), default=None)
+    summaries: list[IngestSummary | None] = [None] * len(entries)
     records = StoredRecords()
     matched: MatchRecordsAhead | None = None
+    linking: asyncio.Task[LinkedAhead] | None = None
 
     def customers_added() -> None:
         """The graph's new customer records, as resolution holds them (short strings shared: linking
@@ -512,24 +521,34 @@ async def bulk_load_directory(
 
     try:
         matched = MatchRecordsAhead(STORED_COLUMNS)
-        async with LoadChecking(entries, batch_size, store.bulk_encoder()) as checking:
+        async with LoadChecking(ordered, batch_size, store.bulk_encoder()) as checking:
             with quick_thread_switches():
-                for number, entry in enumerate(entries):
+                for number, entry in enumerate(ordered):
                     progress = on_file(entry) if on_file else None
-                    summaries.append(await _add_file(graph, checking, number, progress, customers_added))
+                    summaries[order[number]] = await _add_file(graph, checking, number, progress, customers_added)
+                    if number == last_customers:
+                        linking = asyncio.create_task(asyncio.to_thread(link_ahead, matched, records))
         # The files' last call is linked beside, not waited for: the customers' first call waits for it.
         await graph.send()
         graph.files_done()
         log.info("first load in bulk: files sent, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
+        ingested = [summary for summary in summaries if summary is not None]
         if on_ingested:
-            on_ingested(summaries)
+            on_ingested(ingested)
         writes = BulkCustomerWrites(graph)
         report = await resolve_all(
-            store, records=records, writes=writes, matched=matched, no_decisions_before=no_decisions_before
+            store,
+            records=records,
+            writes=writes,
+            matched=matched,
+            no_decisions_before=no_decisions_before,
+            ahead=linking,
         )
         report.levels = writes.levels
         await graph.finish()
     except NotBulkable as exc:
+        if linking is not None:
+            linking.cancel()
         if matched is not None:
             matched.close()
         await graph.abandon()
@@ -537,10 +556,12 @@ async def bulk_load_directory(
         await store.clear()
         return None
     except BaseException:
+        if linking is not None:
+            linking.cancel()
         if matched is not None:
             matched.close()
         await graph.abandon()
         await store.clear()
         raise
     log.info("first load in bulk: %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
-    return summaries, report
+    return ingested, report

@@ -13,10 +13,10 @@ import logging
 import pickle
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 
@@ -29,6 +29,7 @@ from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
 from app.resolution.model import MatchModel
 from app.resolution.prepare import MatchRecordsAhead, match_records, name_pinyins
+from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
 from app.services.customer_derivation import Clusters, derived
@@ -337,6 +338,27 @@ def _holder(customer: dict[str, Any]) -> dict[str, Any]:
     return {"id": customer["id"], "manager": customer["manager"], "attach": customer["attach"], "records": records}
 
 
+class LinkedAhead(NamedTuple):
+    """A first load's customer records normalised and linked before its last files were added."""
+
+    records: list[MatchRecord]
+    resolution: Resolution
+
+
+def link_ahead(matched: MatchRecordsAhead, stored: StoredRecords, rules: Rules | None = None) -> LinkedAhead:
+    """Link a first load's customer records once its last customers file is added, in a thread, while
+    the accounts, bills and contacts after it are still checked and added: linking used one core of two
+    at the load's end. As a batch run over the load's records would: every customer record is in
+    ``stored``, no steward decision stands (the graph was empty; one recorded since is a late one), and
+    the model is trained on them."""
+    records = matched.records()
+    if len(records) != len(stored):
+        raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+    with stored.set_aside():
+        resolution = Linker((rules or get_rules()).resolution, None, find_pairs).resolve(records, InForce())
+    return LinkedAhead(records, resolution)
+
+
 async def resolve_all(
     store: Store,
     rules: Rules | None = None,
@@ -348,6 +370,7 @@ async def resolve_all(
     writes: CustomerWrites | None = None,
     matched: MatchRecordsAhead | None = None,
     no_decisions_before: str | None = None,
+    ahead: Awaitable[LinkedAhead] | None = None,
 ) -> ResolveReport:
     """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
     interrupted bulk load left: that is part of its files. A first load in bulk hands its records in
@@ -355,7 +378,10 @@ async def resolve_all(
     load (``writes``), with their normalisation begun while its files were read (``matched``).
     ``no_decisions_before``: an instant at which the graph held no steward decision (a first load's
     empty graph); the run then reads none before it links, which would wait behind the store's last
-    call of the files, and every decision recorded since is a late one (services.late_decisions)."""
+    call of the files, and every decision recorded since is a late one (services.late_decisions).
+    ``ahead``: the records already linked (:func:`link_ahead`), with ``no_decisions_before``."""
+    if ahead is not None and (records is None or no_decisions_before is None):
+        raise ValueError("records linked ahead are a first load's, which reads no decisions")
     if records is None:
         await store.refuse_interrupted_bulk_load()
     with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
@@ -369,6 +395,7 @@ async def resolve_all(
             writes or StatementWrites(store),
             matched,
             no_decisions_before,
+            ahead,
         )
 
 
@@ -382,9 +409,12 @@ async def _resolve_all(
     writes: CustomerWrites,
     matched: MatchRecordsAhead | None = None,
     no_decisions_before: str | None = None,
+    ahead: Awaitable[LinkedAhead] | None = None,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
+    # A first load's records, none on a customer yet: the graph holds no customer to compare with.
+    first_load = stored is not None
     if stored is None:
         stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
     elif progress:
@@ -404,19 +434,23 @@ async def _resolve_all(
     late = LateDecisions(
         store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
     )
-    # Linking is in a thread: this one goes on with what the store is sent meanwhile (a first load's
-    # last call of its files, tens of megabytes written to the store's socket as it takes them).
-    if matched is not None:
-        records = await asyncio.to_thread(matched.records)
+    if ahead is not None:
+        records, resolution = await ahead
+        read_done = clock.now()
     else:
-        records = match_records(stored.rows())
-    if len(records) != len(stored):
-        raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+        # Linking is in a thread: this one goes on with what the store is sent meanwhile (a first load's
+        # last call of its files, tens of megabytes written to the store's socket as it takes them).
+        if matched is not None:
+            records = await asyncio.to_thread(matched.records)
+        else:
+            records = match_records(stored.rows())
+        if len(records) != len(stored):
+            raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+        read_done = clock.now()
+        with stored.set_aside():
+            resolution = await asyncio.to_thread(Linker(rules.resolution, model, pairs).resolve, records, decisions)
     name_pinyin = name_pinyins(stored.column("name"), records)
-    read_done = clock.now()
-    with stored.set_aside():
-        resolution = await asyncio.to_thread(Linker(rules.resolution, model, pairs).resolve, records, decisions)
-        del records
+    del records
     linked = clock.now()
     now = clock.now_iso()
     deriver = GoldenDeriver(rules, name_pinyin)
@@ -451,7 +485,10 @@ async def _resolve_all(
         batch.clear()
 
     held = Counter(value[customer_at] for value in stored.values)
-    marks = {row["id"]: (row["digest"], row["attached"]) for row in await store.read(CUSTOMER_MARKS)}
+    # Not read after a first load's files: it would wait behind their last call to the store.
+    marks = (
+        {} if first_load else {row["id"]: (row["digest"], row["attached"]) for row in await store.read(CUSTOMER_MARKS)}
+    )
 
     def moved(customer_id: str, members: list[int]) -> bool:
         """Whether the customer's holdings must follow: a record joins or leaves it, or they have not

@@ -559,6 +559,40 @@ async def test_rows_a_first_load_refuses_or_sets_aside_are_the_statements_own(
     assert shown[("hotline", "contacts")]["rejected"] == 1
 
 
+async def test_files_added_ahead_find_the_records_the_manifests_order_gives_them(
+    store: Store, demo_files: Path, demo_clock: None
+) -> None:
+    """A first load adds employees and customers ahead of the other files (adding_order), but never past
+    a file that names them or that they name: with the account-manager app's contacts listed before its
+    customers and its employees after them, the contacts are refused and the managers set aside as by
+    statements, which load in the manifest's order; the summaries come in that order too."""
+    manifest = demo_files / "manifest.json"
+    entries = orjson.loads(manifest.read_bytes())
+
+    def at(kind: str) -> int:
+        return next(n for n, entry in enumerate(entries) if (entry["source"], entry["kind"]) == ("am_app", kind))
+
+    entries.insert(at("customers"), entries.pop(at("contacts")))
+    entries.insert(at("customers") + 1, entries.pop(at("employees")))
+    manifest.write_bytes(orjson.dumps(entries))
+    await store.clear()
+    summaries, report = await load_directory(store, demo_files, batch_size=7)
+    assert report.customers_written > 300
+    await recompute(store, get_rules(), levels=report.levels)
+    in_bulk = await graph_of(store), outcome(summaries, demo_files)
+    await store.clear()
+    summaries, _ = await load_directory(store, demo_files, batch_size=7, bulk=False)
+    await recompute(store, get_rules())
+    assert in_bulk == (await graph_of(store), outcome(summaries, demo_files))
+
+    assert [(s.source, s.kind) for s in summaries] == [(e["source"], e["kind"]) for e in entries]
+    shown = {(s.source, s.kind): s for s in summaries}
+    assert shown[("am_app", "contacts")].rejected > 0
+    assert shown[("am_app", "customers")].quarantined > 0
+    rejects = (demo_files / "am_app" / "customers.csv.rejects.csv").read_text(encoding="utf-8")
+    assert ",field,account_manager_id," in rejects and "does not exist" in rejects
+
+
 async def test_two_checking_processes_answer_as_one_does(flawed_demo_files: Path, demo_clock: None) -> None:
     """Files taken ahead by a second process, with the ids of files the other one checked: the same
     rows accepted, refused and set aside, batch by batch, and the same rejects files, as one process

@@ -4,7 +4,10 @@ accepts) and no later ones (one accepted that it refuses)."""
 
 from pathlib import Path
 
-from loaders.checking_process import referenced_files
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loaders.checking_process import ADDED_AHEAD, adding_order, referenced_files, refers_to
 from loaders.manifest import ManifestEntry
 
 ENTRIES = [
@@ -42,3 +45,69 @@ def test_a_file_never_refers_to_a_later_one() -> None:
     assert referenced_files(ENTRIES, 9) == (7, 8)
     upside_down = [ManifestEntry("crm", "accounts", Path("a")), ManifestEntry("crm", "customers", Path("c"))]
     assert referenced_files(upside_down, 0) == ()
+
+
+KINDS_OF_A_SOURCE = ["employees", "customers", "accounts", "subscriptions", "bills", "contacts", "cases", "case_events"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["crm", "hall", "web"]), st.sampled_from(KINDS_OF_A_SOURCE)),
+        unique=True,
+        max_size=16,
+    )
+)
+def test_a_first_load_adds_files_in_an_order_where_every_row_finds_what_the_manifests_order_gives_it(
+    files: list[tuple[str, str]],
+) -> None:
+    entries = [ManifestEntry(source, kind, Path(f"{source}-{kind}")) for source, kind in files]
+    order = adding_order(entries)
+    assert sorted(order) == list(range(len(entries)))
+    ordered = [entries[number] for number in order]
+    for position, number in enumerate(order):
+        # The same earlier files, by the manifest's numbers: no reference found or lost by the order.
+        assert {order[k] for k in referenced_files(ordered, position)} == set(referenced_files(entries, number))
+        # Nor did a later file that can name this one's records, or that this one can name, go before it.
+        later_ahead = [entries[k] for k in order[:position] if k > number]
+        assert not any(refers_to(other, entries[number]) or refers_to(entries[number], other) for other in later_ahead)
+    # The files not added ahead keep their order (a later subscriptions file renames an offering last).
+    rest = [number for number in order if entries[number].kind not in ADDED_AHEAD]
+    assert rest == sorted(rest)
+
+
+def test_customers_go_ahead_of_the_files_that_cannot_name_them_and_no_further() -> None:
+    ordered = [(ENTRIES[number].source, ENTRIES[number].kind) for number in adding_order(ENTRIES)]
+    # The hall's employees come after its customers in the manifest: they stay there, and its customers
+    # name no manager.
+    assert ordered == [
+        ("crm", "employees"),
+        ("crm", "customers"),
+        ("hall", "customers"),
+        ("crm", "accounts"),
+        ("crm", "subscriptions"),
+        ("hall", "contacts"),
+        # Behind the files that name employees, ahead of the rest.
+        ("hall", "employees"),
+        ("crm", "bills"),
+        ("hall", "cases"),
+        ("hall", "case_events"),
+    ]
+    ahead = [
+        ManifestEntry("crm", "employees", Path("e")),
+        ManifestEntry("crm", "accounts", Path("a")),
+        ManifestEntry("crm", "customers", Path("c")),
+        ManifestEntry("hall", "employees", Path("he")),
+        ManifestEntry("crm", "bills", Path("b")),
+        ManifestEntry("hall", "customers", Path("hc")),
+        ManifestEntry("hall", "contacts", Path("hk")),
+    ]
+    assert [(ahead[n].source, ahead[n].kind) for n in adding_order(ahead)] == [
+        ("crm", "employees"),
+        ("hall", "employees"),
+        ("hall", "customers"),
+        # Behind the crm's accounts, which cannot name them (they come before them in the manifest).
+        ("crm", "accounts"),
+        ("crm", "customers"),
+        ("crm", "bills"),
+        ("hall", "contacts"),
+    ]
