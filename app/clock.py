@@ -92,8 +92,19 @@ def aware(moment: datetime) -> datetime:
 
 
 def instant(moment: datetime) -> str:
-    """The stored form of ``moment``; a naive ``moment`` is a wall-clock time in the operator's zone."""
-    return aware(moment).astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"  # less "+00:00"
+    """The stored form of ``moment``; a naive ``moment`` is a wall-clock time in the operator's zone.
+    Formatted by hand: isoformat(timespec=...) took 3.5 us of a file time's 7 us check on this machine,
+    this 2.6 us, the same in format specifiers 4.9 us."""
+    utc = aware(moment).astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond // 1000,
+    )
 
 
 def is_instant(text: str) -> bool:

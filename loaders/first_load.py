@@ -41,6 +41,7 @@ from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
 if TYPE_CHECKING:
+    from app.resolution.prepare import MatchRecordsAhead
     from app.services.resolve import ResolveReport
 
 OFFERING_NAMES = cypher("ingest/offering_names.falkordb")
@@ -120,6 +121,9 @@ class FirstLoadGraph:
         self.subscriptions_by_number: dict[str, list[int]] = {}
         self.calls = 0
         self._sending: asyncio.Task[None] | None = None
+        # One send at a time: the files' last one may still wait for the call before it when the
+        # customers' first one comes.
+        self._one_send = asyncio.Lock()
         # What a first resolution in the same load needs (BulkCustomerWrites): the customer records as
         # resolution reads them, their nodes, the holdings by owner record (each as its relationship
         # and node: a customer's are gathered from its records twice, once to derive it, once to write
@@ -271,13 +275,14 @@ class FirstLoadGraph:
     async def send(self) -> None:
         """What was added goes to the store in one call, which runs while the next rows are read and
         checked; the call before it is awaited first, so calls keep their order."""
-        await self._sent()
-        if not self._nodes and not self._edges:
-            return
-        nodes, edges = self._nodes, list(self._edges.values())
-        self._nodes, self._edges, self._pending = [], {}, 0
-        self._sending = asyncio.create_task(self.store.create_in_bulk(nodes, edges))
-        self.calls += 1
+        async with self._one_send:
+            await self._sent()
+            if not self._nodes and not self._edges:
+                return
+            nodes, edges = self._nodes, list(self._edges.values())
+            self._nodes, self._edges, self._pending = [], {}, 0
+            self._sending = asyncio.create_task(self.store.create_in_bulk(nodes, edges))
+            self.calls += 1
 
     @property
     def sending(self) -> bool:
@@ -464,6 +469,20 @@ async def _add_file(
     return summary
 
 
+async def _stop(
+    linking: asyncio.Task[Any] | None, last_files_call: asyncio.Task[None] | None, matched: MatchRecordsAhead | None
+) -> None:
+    """A failed first load's work in progress stopped: a send not yet begun never begins (one begun is
+    the graph's to let finish), a link in progress is no longer waited for, the normalising ends."""
+    if last_files_call is not None and not last_files_call.done():
+        last_files_call.cancel()
+        await asyncio.wait([last_files_call])
+    if linking is not None:
+        linking.cancel()
+    if matched is not None:
+        matched.close()
+
+
 def bulk_suitable(entries: list[ManifestEntry]) -> bool:
     """Each (source, kind) once: a second file of the same records would change records of the first,
     which only the Cypher path's upserts do."""
@@ -508,6 +527,7 @@ async def bulk_load_directory(
     records = StoredRecords()
     matched: MatchRecordsAhead | None = None
     linking: asyncio.Task[LinkedAhead] | None = None
+    last_files_call: asyncio.Task[None] | None = None
 
     def customers_added() -> None:
         """The graph's new customer records, as resolution holds them (short strings shared: linking
@@ -528,10 +548,12 @@ async def bulk_load_directory(
                     summaries[order[number]] = await _add_file(graph, checking, number, progress, customers_added)
                     if number == last_customers:
                         linking = asyncio.create_task(asyncio.to_thread(link_ahead, matched, records))
-        # The files' last call is linked beside, not waited for: the customers' first call waits for it.
-        await graph.send()
+                        log.info("first load in bulk: linking %d customer records beside the other files", len(records))
+        # The files' last call goes out when the call before it is done, while the customers are derived;
+        # the customers' first call waits for it.
+        last_files_call = asyncio.create_task(graph.send())
         graph.files_done()
-        log.info("first load in bulk: files sent, %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
+        log.info("first load in bulk: files added, %d nodes", graph.next_id - first_id)
         ingested = [summary for summary in summaries if summary is not None]
         if on_ingested:
             on_ingested(ingested)
@@ -546,20 +568,15 @@ async def bulk_load_directory(
         )
         report.levels = writes.levels
         await graph.finish()
+        await last_files_call
     except NotBulkable as exc:
-        if linking is not None:
-            linking.cancel()
-        if matched is not None:
-            matched.close()
+        await _stop(linking, last_files_call, matched)
         await graph.abandon()
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()
         return None
     except BaseException:
-        if linking is not None:
-            linking.cancel()
-        if matched is not None:
-            matched.close()
+        await _stop(linking, last_files_call, matched)
         await graph.abandon()
         await store.clear()
         raise

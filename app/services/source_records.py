@@ -297,6 +297,8 @@ class RecordWriter:
         } - self.known_service_numbers
         if numbers:
             self.known_service_numbers.update(await self._existing_numbers(numbers))
+        if not (missing - self.known or numbers - self.known_service_numbers):
+            return list(batch), []  # every reference found: nearly every batch of a file
         accepted: list[Prepared] = []
         refused: list[tuple[Checked, Problems]] = []
         for row in batch:

@@ -89,6 +89,7 @@ def test_text_order_of_instants_is_time_order_whatever_the_offsets(
     assert (clock.instant(a) < clock.instant(b)) == (a_ms < b_ms)
     assert (clock.instant(a) == clock.instant(b)) == (a_ms == b_ms)
     assert clock.instant_of(a.isoformat()) == clock.instant(a)
+    assert datetime.fromisoformat(clock.instant(a)) == a_ms and len(clock.instant(a)) == clock.INSTANT_LENGTH
 
 
 def test_times_are_shown_in_the_operators_zone(zone: None, monkeypatch: pytest.MonkeyPatch) -> None:
