@@ -470,15 +470,30 @@ async def _add_file(
 
 
 async def _stop(
-    linking: asyncio.Task[Any] | None, last_files_call: asyncio.Task[None] | None, matched: MatchRecordsAhead | None
+    linking: asyncio.Task[Any] | None,
+    last_files_call: asyncio.Task[None] | None,
+    matched: MatchRecordsAhead | None,
+    *,
+    linked_first: bool = False,
 ) -> None:
     """A failed first load's work in progress stopped: a send not yet begun never begins (one begun is
-    the graph's to let finish), a link in progress is no longer waited for, the normalising ends."""
-    if last_files_call is not None and not last_files_call.done():
-        last_files_call.cancel()
+    the graph's to let finish), the normalising ends, and a link in progress is no longer waited for,
+    or, with ``linked_first`` (the load goes on by statements), ends before anything else runs beside
+    it. What they failed with, if they did, is not the failure being handled."""
+    if last_files_call is not None:
+        if not last_files_call.done():
+            last_files_call.cancel()
         await asyncio.wait([last_files_call])
+        if not last_files_call.cancelled():
+            last_files_call.exception()
     if linking is not None:
-        linking.cancel()
+        if linked_first:
+            await asyncio.wait([linking])
+        else:
+            linking.cancel()  # the thread ends on its own; a Ctrl-C's exit waits for it
+            await asyncio.wait([linking])
+        if not linking.cancelled():
+            linking.exception()
     if matched is not None:
         matched.close()
 
@@ -570,7 +585,7 @@ async def bulk_load_directory(
         await graph.finish()
         await last_files_call
     except NotBulkable as exc:
-        await _stop(linking, last_files_call, matched)
+        await _stop(linking, last_files_call, matched, linked_first=True)
         await graph.abandon()
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()

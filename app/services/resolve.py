@@ -380,8 +380,10 @@ async def resolve_all(
     empty graph); the run then reads none before it links, which would wait behind the store's last
     call of the files, and every decision recorded since is a late one (services.late_decisions).
     ``ahead``: the records already linked (:func:`link_ahead`), with ``no_decisions_before``."""
-    if ahead is not None and (records is None or no_decisions_before is None):
-        raise ValueError("records linked ahead are a first load's, which reads no decisions")
+    if ahead is not None and (
+        records is None or no_decisions_before is None or model is not None or pairs is not find_pairs
+    ):
+        raise ValueError("records linked ahead are a first load's: no decisions read, a model trained in process")
     if records is None:
         await store.refuse_interrupted_bulk_load()
     with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
@@ -419,6 +421,8 @@ async def _resolve_all(
         stored = await read_customer_records(store, (lambda n: progress("read", n)) if progress else None)
     elif progress:
         progress("read", len(stored))
+    # Records linked ahead are set aside (StoredRecords.set_aside) until their link is done.
+    linked_ahead = await ahead if ahead is not None else None
     position = {rid: i for i, rid in enumerate(stored.column("id"))} if stored.columns else {}
     customer_at = stored.columns.index("customer_id") if stored.columns else 0
 
@@ -434,8 +438,8 @@ async def _resolve_all(
     late = LateDecisions(
         store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
     )
-    if ahead is not None:
-        records, resolution = await ahead
+    if linked_ahead is not None:
+        records, resolution = linked_ahead
         read_done = clock.now()
     else:
         # Linking is in a thread: this one goes on with what the store is sent meanwhile (a first load's

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -27,6 +28,7 @@ from app import clock
 from app.errors import HelperProcessEnded, InterruptedLoad, NotBulkable, StoreError
 from app.rules import get_rules
 from app.services import customer_derivation
+from app.services import resolve as resolve_service
 from app.services.resolve import resolve_all
 from app.services.service_recompute import recompute
 from app.services.tier_history import record_levels
@@ -591,6 +593,32 @@ async def test_files_added_ahead_find_the_records_the_manifests_order_gives_them
     assert shown[("am_app", "customers")].quarantined > 0
     rejects = (demo_files / "am_app" / "customers.csv.rejects.csv").read_text(encoding="utf-8")
     assert ",field,account_manager_id," in rejects and "does not exist" in rejects
+
+
+async def test_records_set_aside_while_linked_beside_the_files_are_back_before_the_run_reads_them(
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run of 500,000 records or more sets them aside while it links (SET_ASIDE_FROM); a first load
+    links beside its files, and the link may outlast them: the run reads the records only once they are
+    back, so the customers are those of a link that ends first."""
+    files_done = threading.Event()
+    link = resolve_service.Linker.resolve
+
+    def outlasting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        files_done.wait(timeout=120)
+        time.sleep(1.0)  # the run begins meanwhile
+        return link(self, *args, **kwargs)
+
+    await store.clear()
+    _, first = await load_directory(store, demo_files, batch_size=7)
+    expected = await graph_of(store)
+    await store.clear()
+    monkeypatch.setattr(resolve_service, "SET_ASIDE_FROM", 1)
+    monkeypatch.setattr(resolve_service.Linker, "resolve", outlasting)
+    _, report = await load_directory(store, demo_files, batch_size=7, on_ingested=lambda _: files_done.set())
+    assert files_done.is_set()
+    assert (report.summary["records"], report.customers_written) == (first.summary["records"], first.customers_written)
+    assert await graph_of(store) == expected
 
 
 async def test_two_checking_processes_answer_as_one_does(flawed_demo_files: Path, demo_clock: None) -> None:
