@@ -487,11 +487,9 @@ async def _stop(
         if not last_files_call.cancelled():
             last_files_call.exception()
     if linking is not None:
-        if linked_first:
-            await asyncio.wait([linking])
-        else:
+        if not linked_first:
             linking.cancel()  # the thread ends on its own; a Ctrl-C's exit waits for it
-            await asyncio.wait([linking])
+        await asyncio.wait([linking])
         if not linking.cancelled():
             linking.exception()
     if matched is not None:

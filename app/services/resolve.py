@@ -345,15 +345,19 @@ class LinkedAhead(NamedTuple):
     resolution: Resolution
 
 
+def _all_normalised(records: list[MatchRecord], stored: StoredRecords) -> list[MatchRecord]:
+    if len(records) != len(stored):
+        raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+    return records
+
+
 def link_ahead(matched: MatchRecordsAhead, stored: StoredRecords, rules: Rules | None = None) -> LinkedAhead:
     """Link a first load's customer records once its last customers file is added, in a thread, while
     the accounts, bills and contacts after it are still checked and added: linking used one core of two
     at the load's end. As a batch run over the load's records would: every customer record is in
     ``stored``, no steward decision stands (the graph was empty; one recorded since is a late one), and
     the model is trained on them."""
-    records = matched.records()
-    if len(records) != len(stored):
-        raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+    records = _all_normalised(matched.records(), stored)
     with stored.set_aside():
         resolution = Linker((rules or get_rules()).resolution, None, find_pairs).resolve(records, InForce())
     return LinkedAhead(records, resolution)
@@ -445,11 +449,9 @@ async def _resolve_all(
         # Linking is in a thread: this one goes on with what the store is sent meanwhile (a first load's
         # last call of its files, tens of megabytes written to the store's socket as it takes them).
         if matched is not None:
-            records = await asyncio.to_thread(matched.records)
+            records = _all_normalised(await asyncio.to_thread(matched.records), stored)
         else:
-            records = match_records(stored.rows())
-        if len(records) != len(stored):
-            raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
+            records = _all_normalised(match_records(stored.rows()), stored)
         read_done = clock.now()
         with stored.set_aside():
             resolution = await asyncio.to_thread(Linker(rules.resolution, model, pairs).resolve, records, decisions)
