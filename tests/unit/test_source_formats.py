@@ -68,3 +68,21 @@ def test_an_undecodable_line_is_a_reject_of_its_own_and_the_others_keep_their_nu
     assert [r.line for r in rows] == [2, 3, 4]
     assert rows[1].fields is None and "do not decode as utf-8" in str(rows[1].error)
     assert rows[2].fields == {"source_id": "3", "name": "客户", "address": "d"}
+
+
+def test_a_quote_inside_an_unquoted_value_does_not_renumber_the_rows_after_it(tmp_path: Path) -> None:
+    """csv reads 12"屏 as text; counting quotes to find where rows start took every later row for a
+    continuation of that one and gave them all its line."""
+    text = 'source_id,name,address\n1,12"屏,z\n2,a,b\n3,c,d\n'
+    rows = list(read_rows(write(tmp_path / "c.csv", text)))
+    assert [(r.line, r.fields and r.fields["source_id"]) for r in rows] == [(2, "1"), (3, "2"), (4, "3")]
+    undecodable = tmp_path / "u.csv"
+    undecodable.write_bytes(text.encode() + b"4,\xff,e\n5,f,g\n")
+    rows = list(read_rows(undecodable))
+    assert [(r.line, r.fields and r.fields["source_id"]) for r in rows] == [
+        (2, "1"),
+        (3, "2"),
+        (4, "3"),
+        (5, None),
+        (6, "5"),
+    ]
