@@ -343,8 +343,8 @@ class BulkCustomerWrites:
     customer new, each holding hung on the customer of its owner record, its managers after it.
     Contacts without an owner follow the subscriptions they are about by the statement itself
     (resolve/attach_contacts_by_number), batch after batch once the rest is in: a contact about two
-    customers' numbers ends on the later one, as by statements. Each batch's run in the store call that
-    writes its customers, after them, while the next batch is derived (3 s at the end of the
+    customers' numbers ends on the later one, as by statements. Each batch's statement runs in the store
+    call that writes its customers, after them, while the next batch is derived (3 s at the end of the
     100,000-person demo's load when they all waited for the last call). The version counts what the
     statements would have counted: the write, one per holding hung on it, one for its managers, and
     one for its first star level (tiers/record_levels in the recompute after the load, which then
