@@ -135,7 +135,7 @@ def _decodes_whole(path: Path, encoding: str, chunk: int = 1 << 20) -> bool:
 
 def _read_csv(path: Path, encoding: str) -> Iterator[RawRow]:
     """A file that decodes whole (nearly every one) is read by csv from a text file, which counts its
-    lines itself: a third of the time of feeding it lines one by one. One with undecodable lines goes
+    lines itself (the demo's bills: 1.76 s of CPU against 2.20 fed line by line). One with undecodable lines goes
     line by line, so each such line is a reject of its own."""
     return _read_decoded_csv(path, encoding) if _decodes_whole(path, encoding) else _read_csv_by_line(path, encoding)
 
