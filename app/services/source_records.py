@@ -87,17 +87,17 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
             record_id(source, "employees", manager) if manager else None,
             invalid,
         ]
-    record = {k: val for k, val in values.items() if k != "source_id"}
-    record.update(
-        id=rid,
-        source=source,
-        kind=kind,
-        source_id=checked.source_id,
-        content_hash=digest,
-        shard=shard_of(rid),
-        fields=original,
-    )
-    record[INVALID_FIELDS] = invalid
+    # The record's properties without nulls, as written item by item: one pass over the values.
+    record = {k: val for k, val in values.items() if val is not None and k != "source_id"}
+    record["id"] = rid
+    record["source"] = source
+    record["kind"] = kind
+    record["source_id"] = checked.source_id
+    record["content_hash"] = digest
+    record["shard"] = shard_of(rid)
+    record["fields"] = original
+    if invalid is not None:
+        record[INVALID_FIELDS] = invalid
     row: dict[str, Any] = {"id": rid}
 
     def ref(name: str, target: str) -> str | None:
@@ -219,10 +219,12 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
         row["employee"] = ref("employee_id", "employees")
         row["node"] = {"id": rid, "source": source, "first_day": values["from"], "last_day": values["to"]}
     elif kind == "organisation_members":
-        record["organisation_record"] = ref("organisation_source_id", "customers")
-        record["member_record"] = ref("member_source_id", "customers")
-    record["owner_record"] = owner
-    row["record"] = {k: val for k, val in record.items() if val is not None}
+        for name, given in (("organisation_record", "organisation_source_id"), ("member_record", "member_source_id")):
+            if (found := ref(given, "customers")) is not None:
+                record[name] = found
+    if owner is not None:
+        record["owner_record"] = owner
+    row["record"] = record
     if "node" in row:
         row["node"] = {k: val for k, val in row["node"].items() if val is not None}
     return row
