@@ -19,7 +19,7 @@ from app.months import add_months
 from app.rules import Rules
 from app.services.customer_export import count_customers
 from app.services.in_flight import in_flight
-from app.services.service_view import open_case, read_service
+from app.services.service_view import open_case, read_facts
 from app.services.tier_history import Recorded, record_levels
 from app.store import Store, cypher
 from app.working_calendar import working_calendar
@@ -94,10 +94,10 @@ async def record_care(store: Store, rules: Rules, page: int = 500) -> int:
 
     async def care(chunk: list[str]) -> None:
         written = []
-        for service in await read_service(store, chunk, rules, contacts_since=since - timedelta(days=1)):
-            if service is not None:
-                done = care_compliance(service.facts, rules, calendar, since, today)
-                written.append({"id": service.customer_id, "due": done.due, "met": done.met})
+        for facts in await read_facts(store, chunk, rules, contacts_since=since - timedelta(days=1)):
+            if facts is not None:
+                done = care_compliance(facts, rules, calendar, since, today)
+                written.append({"id": facts.customer_id, "due": done.due, "met": done.met})
         await store.write(RECORD_CARE, {"rows": written, "since": since.isoformat(), "as_of": today.isoformat()})
         holders[0] += len(written)
 

@@ -191,8 +191,26 @@ async def read_service(
     contacts are read back as far as the rules look, or to ``contacts_since`` when that is earlier."""
     now = clock.now()
     today = clock.today()
+    rows = await _customer_facts(store, ids, rules, today, contacts_since)
+    found = {row["id"]: standing(row, rules, now, today) for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def read_facts(
+    store: Store, ids: Sequence[str], rules: Rules, *, contacts_since: date | None = None
+) -> list[CustomerFacts | None]:
+    """The facts alone, as :func:`read_service` reads them: a recompute of care done on time needs
+    no churn warnings, case clocks or lifecycle (half the work of a card holder's standing)."""
+    rows = await _customer_facts(store, ids, rules, clock.today(), contacts_since)
+    found = {row["id"]: _facts(row) for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def _customer_facts(
+    store: Store, ids: Sequence[str], rules: Rules, today: date, contacts_since: date | None
+) -> list[dict[str, Any]]:
     window = ServiceWindow.as_of(rules, today, contacts_since)
-    rows = await store.read(
+    return await store.read(
         CUSTOMER_FACTS,
         {
             "ids": list(ids),
@@ -202,8 +220,6 @@ async def read_service(
             "closing": closing_events(rules),
         },
     )
-    found = {row["id"]: standing(row, rules, now, today) for row in rows}
-    return [found.get(i) for i in ids]
 
 
 @dataclass(frozen=True, slots=True)
