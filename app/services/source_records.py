@@ -65,11 +65,12 @@ def _reference_ids(source: str, kind: str, checked: Checked) -> dict[str, str]:
     return refs
 
 
-def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict[str, Any] | list[Any]:
-    """The parameters of one row for the kind's upsert statement. Customer files are the big ones
-    (a million rows): their rows are positional lists, which orjson writes in a couple of
-    microseconds and the store parses faster than maps."""
-    rid = record_id(source, kind, checked.source_id)
+def _write_params(
+    source: str, kind: str, checked: Checked, digest: str, rid: str, refs: dict[str, str]
+) -> dict[str, Any] | list[Any]:
+    """The parameters of one row for the kind's upsert statement (``refs``: _reference_ids). Customer
+    files are the big ones (a million rows): their rows are positional lists, which orjson writes in
+    a couple of microseconds and the store parses faster than maps."""
     values = checked.values
     original = orjson.dumps(shown_original(checked)).decode()
     invalid = invalid_fields_json(checked.quarantined)
@@ -101,6 +102,8 @@ def _write_params(source: str, kind: str, checked: Checked, digest: str) -> dict
     row: dict[str, Any] = {"id": rid}
 
     def ref(name: str, target: str) -> str | None:
+        if name in refs:
+            return refs[name]
         return record_id(source, target, values[name]) if values.get(name) else None
 
     owner = ref("customer_source_id", "customers")
@@ -246,9 +249,8 @@ def prepare(source: str, kind: str, checked: Checked) -> Prepared:
     characters is still a change."""
     rid = record_id(source, kind, checked.source_id)
     digest = content_hash(checked.original)
-    return Prepared(
-        checked, rid, digest, _reference_ids(source, kind, checked), _write_params(source, kind, checked, digest)
-    )
+    refs = _reference_ids(source, kind, checked)
+    return Prepared(checked, rid, digest, refs, _write_params(source, kind, checked, digest, rid, refs))
 
 
 @dataclass(slots=True)
