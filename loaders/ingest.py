@@ -199,7 +199,7 @@ def prepare_rows(
             refused.append((raw.line, checked.source_id, checked.faults, raw.fields))
             continue
         seen_in_file.add(rid)
-        prepared.append(prepare(source, kind, checked))
+        prepared.append(prepare(source, kind, checked, rid))
     return prepared, refused
 
 

@@ -244,10 +244,10 @@ class Prepared:
     params: dict[str, Any] | list[Any]
 
 
-def prepare(source: str, kind: str, checked: Checked) -> Prepared:
+def prepare(source: str, kind: str, checked: Checked, rid: str | None = None) -> Prepared:
     """The content hash is of the row as given, whole: a change past an over-long value's kept
-    characters is still a change."""
-    rid = record_id(source, kind, checked.source_id)
+    characters is still a change. ``rid``: the record's id, when the caller has it already."""
+    rid = rid or record_id(source, kind, checked.source_id)
     digest = content_hash(checked.original)
     refs = _reference_ids(source, kind, checked)
     return Prepared(checked, rid, digest, refs, _write_params(source, kind, checked, digest, rid, refs))
