@@ -93,18 +93,16 @@ def aware(moment: datetime) -> datetime:
 
 def instant(moment: datetime) -> str:
     """The stored form of ``moment``; a naive ``moment`` is a wall-clock time in the operator's zone.
-    Formatted by hand: isoformat(timespec=...) took 3.5 us of a file time's 7 us check on this machine,
-    this 2.6 us, the same in format specifiers 4.9 us."""
+    The day's text is kept per day and the time's made by time.isoformat: 1.6 us of a file time's
+    check on this machine, against 2.7 written out with format specifiers and 3.5 by isoformat with a
+    timespec on the aware datetime."""
     utc = aware(moment).astimezone(UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
-        utc.year,
-        utc.month,
-        utc.day,
-        utc.hour,
-        utc.minute,
-        utc.second,
-        utc.microsecond // 1000,
-    )
+    return f"{_day_text(utc.toordinal())}T{utc.time().isoformat('milliseconds')}Z"
+
+
+@lru_cache(maxsize=4096)
+def _day_text(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
 
 
 def is_instant(text: str) -> bool:
