@@ -79,6 +79,16 @@ class EncodedNodes:
 NewNodes = NodeBlock | EncodedNodes
 
 
+def encoded_ahead(block: NewNodes, encode: Callable[[NodeBlock], bytes]) -> NewNodes:
+    """A block in the store's bulk encoding, made before its call (while the store still works on the
+    call before it) rather than in it; a block without ids to check after the call stays as it is."""
+    if isinstance(block, EncodedNodes) or not block.rows or "id" not in block.properties:
+        return block
+    at = block.properties.index("id")
+    first, last = (row.get("id") if isinstance(row, dict) else row[at] for row in (block.rows[0], block.rows[-1]))
+    return EncodedNodes(block.label, block.count, encode(block), (first, last))
+
+
 @dataclass(slots=True)
 class EdgeBlock:
     """New relationships of one type for a store's bulk path, as pairs of internal node ids; with

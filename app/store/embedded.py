@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import redis
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
 from falkordb.asyncio.query_result import QueryResult
@@ -215,7 +216,7 @@ class EmbeddedStore(Store):
         arguments = bulk_arguments(nodes, edges)
         try:
             self.stats.count("bulk")
-            await self._graph.execute_command("GRAPH.BULK", self.graph_name, *arguments)
+            await asyncio.to_thread(self._bulk_call, arguments)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
             self._look_now.set()
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}", query="bulk", backend=self.backend) from exc
@@ -223,6 +224,18 @@ class EmbeddedStore(Store):
             raise StoreError(str(exc), query="bulk", backend=self.backend) from exc
         await self._check_ids(nodes)
         self._next_node += arguments[0]
+
+    def _bulk_call(self, arguments: list[Any]) -> None:
+        """GRAPH.BULK from a thread, on a connection of its own: a call is up to a hundred megabytes,
+        which the event loop would write a socket buffer at a time between the loader's other work
+        (a customers' call of the 100,000-person demo: 2.8 s to its answer, 2.5 from a thread, whose
+        writes wait for nothing but the store)."""
+        with redis.Redis(
+            unix_socket_path=str(self.server.socket_path),
+            socket_timeout=self.socket_timeout,
+            socket_connect_timeout=2.0,
+        ) as client:
+            client.execute_command("GRAPH.BULK", self.graph_name, *arguments)
 
     async def _check_ids(self, nodes: list[NewNodes]) -> None:
         """The first and last new node of the call hold the ids the loader expects at those internal

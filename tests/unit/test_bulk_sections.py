@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import NotBulkable
-from app.store.base import NodeBlock
+from app.store.base import EncodedNodes, NodeBlock, encoded_ahead
 from app.store.falkordb_bulk import _header, _value, node_section
 
 SCALAR = st.one_of(
@@ -69,3 +69,20 @@ def test_a_value_holding_a_nul_is_refused(row: list[Any]) -> None:
 def test_rows_after_the_first_are_encoded_whichever_way_the_first_took(rows: list[list[Any]]) -> None:
     block = NodeBlock("Label", ["x", "y", "z"], rows, {"version": 1})
     assert node_section(block) == by_each_value(block)
+
+
+def test_a_block_encoded_ahead_is_its_section_with_its_first_and_last_ids() -> None:
+    """A first load encodes a call's nodes while the store works on the call before
+    (loaders.first_load.FirstLoadGraph.send): the store checks the ids after the call, so they must be
+    the block's first and last, for rows as maps or positional; a block without ids stays as it was."""
+    maps = NodeBlock("Customer", ["id", "score"], [{"id": "C1", "score": 1.5}, {"id": "C2"}, {"id": "C3", "score": 2}])
+    rows = NodeBlock("TierChange", ["to_star", "id"], [[3, "T1"], [4, "T2"]])
+    for block, ids in ((maps, ("C1", "C3")), (rows, ("T1", "T2"))):
+        encoded = encoded_ahead(block, node_section)
+        assert isinstance(encoded, EncodedNodes)
+        assert (encoded.label, encoded.count, encoded.ids) == (block.label, block.count, ids)
+        assert encoded.section == node_section(block) == by_each_value(block)
+        assert encoded_ahead(encoded, node_section) is encoded
+    no_ids = NodeBlock("Points", ["balance"], [[1], [2]])
+    assert encoded_ahead(no_ids, node_section) is no_ids
+    assert encoded_ahead(NodeBlock("Customer", ["id"], []), node_section).count == 0
