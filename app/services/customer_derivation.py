@@ -4,21 +4,29 @@ After linking, a run derives one golden record per cluster (survivorship, the re
 digest of what it writes) and writes it: 105,667 customers of the 100,000-person demo took 12 s of
 deriving and as long again of writing, one after the other on one core while the other stood idle.
 Processes forked once the clusters are known hold the records, clusters and reasons as this one does, so
-they are sent nothing but ranges of clusters and answer with what they derived (and what the run's writes
-work out beside it: a first load's star levels); this process writes a range while the next ones are
-derived. Two, not one: one alone left this process waiting on it. Small runs derive here: a fork costs
-more than it saves."""
+each takes every other range of clusters from the start and answers with what it derived (and what the
+run's writes work out beside it: a first load's star levels); this process writes a range while the
+next ones are derived. Two, not one: one alone left this process waiting on it. Small runs derive here:
+a fork costs more than it saves.
+
+An answer goes through a file, and only its number through a pipe: a process pool's answers came
+through a thread of this process, which waited for the interpreter lock while this one built the
+customers' writes, and the deriving processes waited on it at half their speed (the 100,000-person
+demo's writing waited 0.1-0.2 s for each range of 2,000)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
-from collections import deque
+import pickle
+import struct
+import tempfile
+import traceback
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from app.errors import HelperProcessEnded
@@ -28,10 +36,12 @@ from app.helper_process import ended, started_by
 # Clusters from which deriving goes to other processes, and how many one answer holds.
 APART_FROM = 20_000
 RANGE = 2000
-# Processes deriving, and ranges asked ahead of the one being written (their answers wait in this
-# process's memory).
+# Processes deriving, and the ranges each may derive ahead of the one being written (their answers
+# wait in files, some megabytes each).
 PROCESSES = 2
-AHEAD = 3 * PROCESSES
+AHEAD = 16
+# A range's number, sent when its answer is in its file.
+_READY = struct.Struct("<q")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,18 +90,115 @@ class Clusters:
         return [(d.props, d.manager, d.links, d.digest, d.worked_out) for d in self.derive(start, end)]
 
 
-# Set in this process just before the fork, so the forked ones find what they derive from.
-_forked: Clusters | None = None
-
-
-def _answer(start: int, end: int) -> list[Answer]:
-    assert _forked is not None
-    return _forked.answer(start, end)
-
-
 def _cores() -> int:
     """The cores this process may run on (an affinity or a container's set), not the machine's."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _derive_apart(
+    clusters: Clusters,
+    ranges: list[tuple[int, int]],
+    mine: range,
+    folder: str,
+    ready: int,
+    budget: Any,
+    parent: int,
+) -> None:
+    """A forked process's work: its ranges in order, each answer in a file of its number, at most
+    AHEAD ahead of the one being written. A failure is answered as the exception, pickled."""
+    started_by(parent)
+    for index in mine:
+        budget.acquire()
+        try:
+            answer: Any = clusters.answer(*ranges[index])
+        except Exception as exc:  # noqa: BLE001 (sent back whole, raised in the run)
+            answer = _Failed(exc, traceback.format_exc())
+        try:
+            data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 (an exception that does not pickle: its text does)
+            answer = _Failed(RuntimeError(traceback.format_exc()), "")
+            data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+        path = Path(folder, str(index))
+        path.with_suffix(".part").write_bytes(data)
+        path.with_suffix(".part").rename(path)
+        os.write(ready, _READY.pack(index))
+        if isinstance(answer, _Failed):
+            return
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: BaseException
+    trace: str
+
+
+class _Deriving:
+    """One forked process and the pipe on which it says which answers are ready."""
+
+    def __init__(self, clusters: Clusters, ranges: list[tuple[int, int]], first: int, folder: str) -> None:
+        context = multiprocessing.get_context("fork")
+        self.folder = folder
+        self.budget = context.Semaphore(AHEAD)
+        self.ready: set[int] = set()
+        self.ended = False
+        self._changed = asyncio.Event()
+        self._unread = b""
+        read, write = os.pipe()
+        self._read = read
+        mine = range(first, len(ranges), PROCESSES)
+        self.process = context.Process(
+            target=_derive_apart,
+            args=(clusters, ranges, mine, folder, write, self.budget, os.getpid()),
+            daemon=True,
+        )
+        try:
+            self.process.start()
+        except OSError as exc:  # the fork itself (no memory, no processes left)
+            os.close(read)
+            raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
+        finally:
+            os.close(write)
+        asyncio.get_running_loop().add_reader(read, self._readable)
+
+    def _readable(self) -> None:
+        data = os.read(self._read, 4096)
+        if not data:
+            self.ended = True
+            asyncio.get_running_loop().remove_reader(self._read)
+        self._unread += data
+        whole = len(self._unread) - len(self._unread) % _READY.size
+        self.ready.update(number for (number,) in _READY.iter_unpack(self._unread[:whole]))
+        self._unread = self._unread[whole:]
+        self._changed.set()
+
+    async def answer(self, index: int) -> Any:
+        while index not in self.ready:
+            if self.ended:
+                raise ended("deriving the customers")
+            self._changed.clear()
+            await self._changed.wait()
+        self.ready.discard(index)
+        answer = _read_answer(Path(self.folder, str(index)))
+        self.budget.release()
+        if isinstance(answer, _Failed):
+            raise answer.error
+        return answer
+
+    async def stop(self) -> None:
+        """Ended whether or not it is done (a failed or cancelled run does not wait for it)."""
+        if not self.ended:
+            asyncio.get_running_loop().remove_reader(self._read)
+        os.close(self._read)
+        if self.process.is_alive():
+            self.process.kill()
+        await asyncio.to_thread(self.process.join)
+
+
+def _read_answer(path: Path) -> Any:
+    try:
+        return pickle.loads(path.read_bytes())
+    finally:
+        path.unlink()
 
 
 async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
@@ -104,38 +211,16 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
             for one in clusters.derive(start, end):
                 yield one
         return
-    global _forked
-    pool: ProcessPoolExecutor | None = None
-    try:
-        _forked = clusters
-        pool = ProcessPoolExecutor(
-            PROCESSES,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=started_by,
-            initargs=(os.getpid(),),
-        )
-        asked: deque[tuple[int, int, Future[list[Answer]]]] = deque()
-        waiting = iter(ranges)
+    with tempfile.TemporaryDirectory(prefix="c360-derive-") as folder:
+        deriving: list[_Deriving] = []
         try:
-            for start, end in waiting:
-                asked.append((start, end, pool.submit(_answer, start, end)))
-                if len(asked) >= AHEAD:
-                    break
-        except OSError as exc:  # the fork itself (no memory, no processes left)
-            raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
-        _forked = None  # forked at the first ask; this process needs no second reference
-        while asked:
-            start, end, future = asked.popleft()
-            answers = await asyncio.wrap_future(future)
-            following = next(waiting, None)
-            if following is not None:
-                asked.append((*following, pool.submit(_answer, *following)))
-            for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
-                yield Derived(root, members, *answer)
-    except BrokenProcessPool:
-        raise ended("deriving the customers") from None
-    finally:
-        _forked = None
-        if pool is not None:
-            # Off the event loop: the ranges being derived are let finish (a fraction of a second).
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            for first in range(min(PROCESSES, len(ranges))):
+                deriving.append(_Deriving(clusters, ranges, first, folder))
+            for index, (start, end) in enumerate(ranges):
+                answers = await deriving[index % PROCESSES].answer(index)
+                for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
+                    yield Derived(root, members, *answer)
+        finally:
+            for process in deriving:
+                with contextlib.suppress(OSError):
+                    await process.stop()

@@ -147,14 +147,14 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
     # The bulk run derives its customers in two other processes, 50 clusters an answer; the statements here.
-    asked: list[tuple[int, int]] = []
+    asked: list[Path] = []
+    read_answer = customer_derivation._read_answer
 
-    class Asked(customer_derivation.ProcessPoolExecutor):
-        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-            asked.append(args)
-            return super().submit(fn, *args, **kwargs)
+    def counted(path: Path) -> Any:
+        asked.append(path)
+        return read_answer(path)
 
-    monkeypatch.setattr(customer_derivation, "ProcessPoolExecutor", Asked)
+    monkeypatch.setattr(customer_derivation, "_read_answer", counted)
     monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
     monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
     monkeypatch.setattr(customer_derivation, "RANGE", 50)
@@ -455,6 +455,30 @@ async def test_a_first_load_whose_deriving_process_dies_fails_and_leaves_the_gra
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
     await store.clear()
     with pytest.raises(HelperProcessEnded, match="deriving the customers"):
+        await load_directory(store, demo_files)
+    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
+    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
+    await store.refuse_interrupted_bulk_load()
+
+
+async def test_a_first_load_whose_deriving_fails_raises_that_failure_and_leaves_the_graph_empty(
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range that fails to derive in a process apart fails the run with its own error, not as a
+    process that ended, and the graph is emptied."""
+    answer = customer_derivation.Clusters.answer
+
+    def fails_at_the_third(self: customer_derivation.Clusters, start: int, end: int) -> Any:
+        if start == 100:
+            raise ValueError(f"a cluster of range {start}-{end} could not be derived")
+        return answer(self, start, end)
+
+    monkeypatch.setattr(customer_derivation.Clusters, "answer", fails_at_the_third)
+    monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
+    monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
+    monkeypatch.setattr(customer_derivation, "RANGE", 50)
+    await store.clear()
+    with pytest.raises(ValueError, match="range 100-150 could not be derived"):
         await load_directory(store, demo_files)
     nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
