@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -436,49 +436,45 @@ async def test_a_first_load_whose_resolution_fails_leaves_the_graph_empty(
     await store.refuse_interrupted_bulk_load()
 
 
-async def test_a_first_load_whose_deriving_process_dies_fails_and_leaves_the_graph_empty(
-    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+def _killed(start: int, end: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _failing(start: int, end: int) -> None:
+    raise ValueError(f"a cluster of range {start}-{end} could not be derived")
+
+
+@pytest.mark.parametrize(
+    ("at_the_third", "raised", "message"),
+    [(_killed, HelperProcessEnded, "deriving the customers"), (_failing, ValueError, "range 100-150 could not")],
+    ids=["killed", "failing"],
+)
+async def test_a_first_load_whose_deriving_fails_raises_and_leaves_the_graph_empty(
+    store: Store,
+    demo_files: Path,
+    demo_clock: None,
+    monkeypatch: pytest.MonkeyPatch,
+    at_the_third: Callable[[int, int], None],
+    raised: type[Exception],
+    message: str,
 ) -> None:
-    """The process deriving customers apart is killed at its third answer: the run fails as its own
-    error instead of waiting, and the customers already written go with the rest."""
+    """The process deriving customers apart is killed at its third answer, or the range fails to
+    derive: the run fails as its own error (a process that ended, or the range's failure) instead of
+    waiting, and the customers already written go with the rest."""
     answer = customer_derivation.Clusters.answer
 
-    def dies_at_the_third(self: customer_derivation.Clusters, start: int, end: int) -> Any:
+    def third(self: customer_derivation.Clusters, start: int, end: int) -> Any:
         if start == 100:
-            os.kill(os.getpid(), signal.SIGKILL)
+            at_the_third(start, end)
         return answer(self, start, end)
 
-    monkeypatch.setattr(customer_derivation.Clusters, "answer", dies_at_the_third)
+    monkeypatch.setattr(customer_derivation.Clusters, "answer", third)
     monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
     monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
     monkeypatch.setattr(customer_derivation, "RANGE", 50)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
     await store.clear()
-    with pytest.raises(HelperProcessEnded, match="deriving the customers"):
-        await load_directory(store, demo_files)
-    nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
-    assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
-    await store.refuse_interrupted_bulk_load()
-
-
-async def test_a_first_load_whose_deriving_fails_raises_that_failure_and_leaves_the_graph_empty(
-    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A range that fails to derive in a process apart fails the run with its own error, not as a
-    process that ended, and the graph is emptied."""
-    answer = customer_derivation.Clusters.answer
-
-    def fails_at_the_third(self: customer_derivation.Clusters, start: int, end: int) -> Any:
-        if start == 100:
-            raise ValueError(f"a cluster of range {start}-{end} could not be derived")
-        return answer(self, start, end)
-
-    monkeypatch.setattr(customer_derivation.Clusters, "answer", fails_at_the_third)
-    monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
-    monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
-    monkeypatch.setattr(customer_derivation, "RANGE", 50)
-    await store.clear()
-    with pytest.raises(ValueError, match="range 100-150 could not be derived"):
+    with pytest.raises(raised, match=message):
         await load_directory(store, demo_files)
     nodes = [orjson.loads(n) for n in (await graph_of(store))[0]]
     assert [n["labels"] for n in nodes] == [["SchemaVersion"]]
