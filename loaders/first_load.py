@@ -287,10 +287,14 @@ class FirstLoadGraph:
             nodes, edges, after = self._nodes, list(self._edges.values()), self._after
             self._nodes, self._edges, self._pending, self._after = [], {}, 0, []
             encode = self.store.bulk_encoder()
-            if encode is not None:
-                nodes = [encoded_ahead(block, encode) for block in nodes]
+            failure: Exception | None = None
+            try:
+                if encode is not None:
+                    nodes = [encoded_ahead(block, encode) for block in nodes]
+            except Exception as exc:  # noqa: BLE001 (raised where the call's own failure would be)
+                failure = exc
             await self._sent()
-            self._sending = asyncio.create_task(self._call(nodes, edges, after))
+            self._sending = asyncio.create_task(self._call(nodes, edges, after) if failure is None else _raise(failure))
             self.calls += 1
 
     async def _call(
@@ -342,6 +346,12 @@ class FirstLoadGraph:
         if renamed:
             await self.store.write(OFFERING_NAMES, {"rows": renamed})
         await self.store.end_bulk_load()
+
+
+async def _raise(failure: Exception) -> None:
+    """A call that failed before it was sent: its failure comes where the call's answer would, so no
+    later call goes out with the internal ids out of step."""
+    raise failure
 
 
 class BulkCustomerWrites:

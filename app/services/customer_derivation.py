@@ -115,8 +115,11 @@ def _derive_apart(
             answer = _Failed(exc, traceback.format_exc())
         try:
             data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 (an exception that does not pickle: its text does)
-            answer = _Failed(RuntimeError(traceback.format_exc()), "")
+            if isinstance(answer, _Failed):
+                pickle.loads(data)  # an exception whose class does not unpickle from its arguments
+        except Exception:  # noqa: BLE001 (an exception that does not go through pickle: its text does)
+            trace = answer.trace if isinstance(answer, _Failed) else traceback.format_exc()
+            answer = _Failed(RuntimeError(trace), trace)
             data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
         path = Path(folder, str(index))
         path.with_suffix(".part").write_bytes(data)
@@ -156,6 +159,9 @@ class _Deriving:
         except OSError as exc:  # the fork itself (no memory, no processes left)
             os.close(read)
             raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
+        except BaseException:
+            os.close(read)
+            raise
         finally:
             os.close(write)
         asyncio.get_running_loop().add_reader(read, self._readable)
@@ -181,17 +187,25 @@ class _Deriving:
         answer = _read_answer(Path(self.folder, str(index)))
         self.budget.release()
         if isinstance(answer, _Failed):
+            answer.error.add_note(f"in the process deriving customers:\n{answer.trace}")
             raise answer.error
         return answer
 
-    async def stop(self) -> None:
-        """Ended whether or not it is done (a failed or cancelled run does not wait for it)."""
+    def end(self) -> None:
+        """Ended whether or not it is done (a failed or cancelled run does not wait for it); not yet
+        joined (:func:`_joined`)."""
         if not self.ended:
             asyncio.get_running_loop().remove_reader(self._read)
-        os.close(self._read)
+            self.ended = True
         if self.process.is_alive():
             self.process.kill()
-        await asyncio.to_thread(self.process.join)
+        with contextlib.suppress(OSError):
+            os.close(self._read)
+
+
+def _joined(deriving: list[_Deriving]) -> None:
+    for process in deriving:
+        process.process.join()
 
 
 def _read_answer(path: Path) -> Any:
@@ -222,5 +236,6 @@ async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
                     yield Derived(root, members, *answer)
         finally:
             for process in deriving:
-                with contextlib.suppress(OSError):
-                    await process.stop()
+                process.end()
+            # Shielded: a second cancellation does not leave a process writing into the folder removed next.
+            await asyncio.shield(asyncio.to_thread(_joined, deriving))

@@ -25,6 +25,8 @@ from falkordb.edge import Edge
 from falkordb.node import Node
 from redis.asyncio import BlockingConnectionPool
 from redis.asyncio.connection import UnixDomainSocketConnection
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import COUNT_NODES, EdgeBlock, EncodedNodes, Health, NewNodes, NodeBlock, Row, Store
@@ -234,6 +236,7 @@ class EmbeddedStore(Store):
             unix_socket_path=str(self.server.socket_path),
             socket_timeout=self.socket_timeout,
             socket_connect_timeout=2.0,
+            retry=Retry(NoBackoff(), 0),  # never sent twice: a second copy of a call would add its nodes again
         ) as client:
             client.execute_command("GRAPH.BULK", self.graph_name, *arguments)
 
