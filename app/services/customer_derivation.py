@@ -131,6 +131,9 @@ def _derive_apart(
 
 @dataclass(frozen=True, slots=True)
 class _Failed:
+    """A range that failed where it was derived: raised in the run as its own error, with the deriving
+    process's traceback as a note (a process pool attached it the same way)."""
+
     error: BaseException
     trace: str
 
