@@ -63,6 +63,15 @@ class NodeBlock:
     def count(self) -> int:
         return len(self.rows)
 
+    def end_ids(self) -> tuple[Any, Any] | None:
+        """The id property of the block's first and last node, which a store checks after its call;
+        None for a block without ids (or without nodes)."""
+        if not self.rows or "id" not in self.properties:
+            return None
+        at = self.properties.index("id")
+        first, last = (row.get("id") if isinstance(row, dict) else row[at] for row in (self.rows[0], self.rows[-1]))
+        return first, last
+
 
 @dataclass(slots=True)
 class EncodedNodes:
@@ -82,11 +91,9 @@ NewNodes = NodeBlock | EncodedNodes
 def encoded_ahead(block: NewNodes, encode: Callable[[NodeBlock], bytes]) -> NewNodes:
     """A block in the store's bulk encoding, made before its call (while the store still works on the
     call before it) rather than in it; a block without ids to check after the call stays as it is."""
-    if isinstance(block, EncodedNodes) or not block.rows or "id" not in block.properties:
+    if isinstance(block, EncodedNodes) or (ids := block.end_ids()) is None:
         return block
-    at = block.properties.index("id")
-    first, last = (row.get("id") if isinstance(row, dict) else row[at] for row in (block.rows[0], block.rows[-1]))
-    return EncodedNodes(block.label, block.count, encode(block), (first, last))
+    return EncodedNodes(block.label, block.count, encode(block), ids)
 
 
 @dataclass(slots=True)

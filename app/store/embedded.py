@@ -246,12 +246,9 @@ class EmbeddedStore(Store):
         expected: dict[int, Any] = {}
         first = self._next_node or 0
         for block in nodes:
-            if isinstance(block, EncodedNodes):
-                expected[first], expected[first + block.count - 1] = block.ids
-            elif block.rows and "id" in block.properties:
-                column = block.properties.index("id")
-                for at, row in ((first, block.rows[0]), (first + len(block.rows) - 1, block.rows[-1])):
-                    expected[at] = row.get("id") if isinstance(row, dict) else row[column]
+            ids = block.ids if isinstance(block, EncodedNodes) else block.end_ids()
+            if ids is not None:
+                expected[first], expected[first + block.count - 1] = ids
             first += block.count
         if not expected:
             return
