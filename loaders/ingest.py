@@ -157,9 +157,17 @@ class RejectWriter:
             self._handle.close()
 
 
-def batches(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
-    while batch := list(islice(rows, size)):
+# A file's first batches grow from this size to the full one, doubling.
+FIRST_BATCH = 500
+
+
+def batches(rows: Iterator[RawRow], size: int, first: int | None = None) -> Iterator[list[RawRow]]:
+    """Batches of ``size`` rows; from ``first`` rows up, doubling, when given: the first batch is made
+    while the store waits, and a small one sets the store to work sooner."""
+    step = min(first or size, size)
+    while batch := list(islice(rows, step)):
         yield batch
+        step = min(step * 2, size)
 
 
 @contextmanager
@@ -258,7 +266,7 @@ class Ingest:
         warned = RejectWriter(warnings_path(path), issues=False)
         pending: asyncio.Task[None] | None = None
         seen_in_file: set[str] = set()
-        batches_read = batches(read_rows(path, encoding), self.batch_size)
+        batches_read = batches(read_rows(path, encoding), self.batch_size, FIRST_BATCH)
         try:
             while True:
                 # The next batch is read, checked and turned into statement parameters in a thread
@@ -297,6 +305,9 @@ class Ingest:
         prepared, refused = prepare_rows(self.source, self.kind, raw_batch, seen_in_file)
         for line, source_id, problems, row in refused:
             reject.add(line, source_id, problems, row)
+        if (encode := self.store.row_encoder()) is not None:
+            for row in prepared:
+                row.params = encode(row.params)
         return prepared
 
 

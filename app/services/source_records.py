@@ -235,13 +235,14 @@ def _write_params(
 
 @dataclass(slots=True)
 class Prepared:
-    """A valid row ready to write: its record id, content hash, references and statement parameters."""
+    """A valid row ready to write: its record id, content hash, references and statement parameters
+    (on a file's path, as the store's row encoder wrote them: app/store/base.Store.row_encoder)."""
 
     checked: Checked
     rid: str
     digest: str
     refs: dict[str, str]
-    params: dict[str, Any] | list[Any]
+    params: Any
 
 
 def prepare(source: str, kind: str, checked: Checked, rid: str | None = None) -> Prepared:

@@ -224,6 +224,12 @@ class Store(ABC):
         can be given it."""
         return None
 
+    def row_encoder(self) -> Callable[[Any], Any] | None:
+        """The function that writes a row of a batch statement's parameters in this store's own form
+        ahead of the statement, where the row is made; what it returns goes into the statement's
+        parameters in place of the row. None where the driver encodes parameters itself."""
+        return None
+
     async def create_in_bulk(self, nodes: list[NewNodes], edges: list[EdgeBlock]) -> None:
         """Create the nodes (internal ids consecutive, in block and row order) and relationships."""
         raise NotImplementedError(f"the {self.backend} store has no bulk path")

@@ -51,7 +51,18 @@ def _map(value: dict[Any, Any]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+class CypherText(str):
+    """A value already written as Cypher (:func:`encoded_row`): a batch's rows are written this way
+    where they are made, in a thread beside the store's work, so the statement's header only joins
+    them while the store waits."""
+
+
+def encoded_row(value: Any) -> CypherText:
+    return CypherText(to_literal(value))
+
+
 _BY_TYPE: dict[type, Callable[[Any], str]] = {
+    CypherText: str.__str__,
     str: _string,
     int: repr,
     float: repr,
@@ -81,8 +92,12 @@ def _fast_literal(value: Any) -> str | None:
 
     orjson writes NaN and infinities as null; no parameter of ours carries them.
     """
-    if isinstance(value, dict) or (isinstance(value, (list, tuple)) and value and isinstance(value[0], dict)):
-        return None
+    if isinstance(value, (dict, CypherText)) or (
+        isinstance(value, (list, tuple))
+        and value
+        and (isinstance(value[0], dict) or any(type(item) is CypherText for item in value))
+    ):
+        return None  # orjson would quote a row written ahead as a string
     try:
         text = orjson.dumps(value).decode()
     except TypeError:

@@ -30,7 +30,7 @@ from redis.retry import Retry
 
 from app.errors import StoreError, StoreStartError, StoreUnavailable
 from app.store.base import COUNT_NODES, EdgeBlock, EncodedNodes, Health, NewNodes, NodeBlock, Row, Store
-from app.store.cypher_params import params_header
+from app.store.cypher_params import encoded_row, params_header
 from app.store.falkordb_bulk import bulk_arguments, node_section
 from app.store.falkordb_results import NotPlain, rows_of
 from app.store.falkordb_server import AOF_REWRITE_PERCENTAGE, REWRITE_SECONDS, EmbeddedServer
@@ -211,6 +211,9 @@ class EmbeddedStore(Store):
 
     def bulk_encoder(self) -> Callable[[NodeBlock], bytes]:
         return node_section
+
+    def row_encoder(self) -> Callable[[Any], Any]:
+        return encoded_row
 
     async def create_in_bulk(self, nodes: list[NewNodes], edges: list[EdgeBlock]) -> None:
         if self._graph is None or self._next_node is None:

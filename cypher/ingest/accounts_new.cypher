@@ -8,7 +8,7 @@ CREATE (a:Account)
 SET a = r.node
 CREATE (s)-[:DESCRIBES]->(a)
 WITH a
-OPTIONAL MATCH (:SourceRecord {id: coalesce(a.owner_record, '')})-[:RECORD_OF]->(customer:Customer)
+OPTIONAL MATCH (:SourceRecord {id: coalesce(a.owner_record, '')})-[:RECORD_OF]->(customer)
 WITH a, CASE WHEN customer.status = 'active' THEN customer END AS holder
 FOREACH (c IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END | CREATE (c)-[:HAS_ACCOUNT]->(a) SET view_changed(c))
 RETURN count(a) AS written

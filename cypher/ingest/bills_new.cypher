@@ -14,12 +14,12 @@ WITH a, count(b) AS billed
 OPTIONAL MATCH (owned:SourceRecord {id: coalesce(a.owner_record, '')})
 WHERE NOT (a)<-[:HAS_ACCOUNT]-(:Customer)
 WITH a, billed, owned
-OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer:Customer)
+OPTIONAL MATCH (owned)-[:RECORD_OF]->(customer)
 WITH a, billed, CASE WHEN customer.status = 'active' THEN customer END AS holder
 FOREACH (x IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END | CREATE (x)-[:HAS_ACCOUNT]->(a))
 WITH a, billed
 CALL { WITH a
-  MATCH (owner:Customer)-[:HAS_ACCOUNT]->(a)
+  MATCH (owner)-[:HAS_ACCOUNT]->(a)
   SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN sum(billed) AS written

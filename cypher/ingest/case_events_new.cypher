@@ -7,12 +7,12 @@ SET s = r.record, s.loaded_at = $now, s.version = 1, s.changed_at = $now
 CREATE (e:CaseEvent)
 SET e = r.node
 CREATE (s)-[:DESCRIBES]->(e)
-WITH r, e
-MATCH (k:Case {id: r.case})
+WITH e, r.case AS case
+MATCH (k:Case {id: case})
 CREATE (e)-[:EVENT_OF]->(k)
 WITH k, count(e) AS events
 CALL { WITH k
-  MATCH (owner:Customer)-[:HAS_CASE]->(k)
+  MATCH (owner)-[:HAS_CASE]->(k)
   SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN sum(events) AS written

@@ -8,7 +8,7 @@ CREATE (k:Case)
 SET k = r.node
 CREATE (s)-[:DESCRIBES]->(k)
 WITH k
-OPTIONAL MATCH (:SourceRecord {id: coalesce(k.owner_record, '')})-[:RECORD_OF]->(customer:Customer)
+OPTIONAL MATCH (:SourceRecord {id: coalesce(k.owner_record, '')})-[:RECORD_OF]->(customer)
 WITH k, CASE WHEN customer.status = 'active' THEN customer END AS holder
 FOREACH (c IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END |
   CREATE (c)-[:HAS_CASE]->(k) SET view_changed(c))

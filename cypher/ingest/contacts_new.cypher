@@ -3,26 +3,33 @@
 // repeat the batch with ingest/contacts). Same $rows as that file. A contact hangs at once on the live
 // customer of its customer record or, when it names only a service number, on the live customers owning
 // a subscription with that number; each customer it reaches gets a new version.
+// The batch's few channels are merged once and picked from a list; the rows carry only what the lookups
+// after their creation need, and the lookups name no label a relationship already implies: on FalkorDB
+// each of these costs a measurable share of a row (docs/benchmarks.md, thirtieth session).
+UNWIND $rows AS r
+WITH DISTINCT r.node.channel AS name
+MERGE (ch:Channel {id: name})
+WITH collect(ch) AS channels
 UNWIND $rows AS r
 CREATE (s:SourceRecord)
 SET s = r.record, s.loaded_at = $now, s.version = 1, s.changed_at = $now
 CREATE (c:Contact)
 SET c = r.node
 CREATE (s)-[:DESCRIBES]->(c)
-MERGE (ch:Channel {id: r.node.channel})
+WITH c, [x IN channels WHERE x.id = r.node.channel][0] AS ch, r.employee AS employee,
+     r.node.owner_record AS owner, r.node.service_no AS number
 CREATE (c)-[:VIA]->(ch)
-FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END |
-  MERGE (e:Employee {id: employee})
+FOREACH (id IN CASE WHEN employee IS NULL THEN [] ELSE [employee] END |
+  MERGE (e:Employee {id: id})
   CREATE (c)-[:HANDLED_BY]->(e))
-WITH r, c
-OPTIONAL MATCH (x:Subscription {service_no: coalesce(r.node.service_no, '')})
-WITH r, c, collect(x) AS subscriptions
+WITH c, owner, number
+OPTIONAL MATCH (:SourceRecord {id: coalesce(owner, '')})-[:RECORD_OF]->(customer)
+WITH c, owner, number, CASE WHEN customer.status = 'active' THEN customer END AS mine
+OPTIONAL MATCH (x:Subscription {service_no: coalesce(number, '')})
+OPTIONAL MATCH (x)<-[:OWNS]-(numbered)
+WHERE owner IS NULL AND numbered.status = 'active'
+WITH c, mine, collect(DISTINCT x) AS subscriptions, collect(DISTINCT numbered) AS by_number
 FOREACH (x IN subscriptions | CREATE (c)-[:ABOUT]->(x))
-WITH r, c
-OPTIONAL MATCH (:SourceRecord {id: coalesce(r.node.owner_record, '')})-[:RECORD_OF]->(customer:Customer)
-WITH r, c, CASE WHEN customer.status = 'active' THEN customer END AS mine
-OPTIONAL MATCH (c)-[:ABOUT]->(:Subscription)<-[:OWNS]-(numbered:Customer)
-WHERE r.node.owner_record IS NULL
-WITH c, collect(DISTINCT mine) + collect(DISTINCT CASE WHEN numbered.status = 'active' THEN numbered END) AS holders
+WITH c, CASE WHEN mine IS NULL THEN by_number ELSE [mine] END AS holders
 FOREACH (holder IN holders | CREATE (holder)-[:HAD_CONTACT]->(c) SET view_changed(holder))
 RETURN count(c) AS written

@@ -12,7 +12,7 @@ FOREACH (employee IN CASE WHEN r.employee IS NULL THEN [] ELSE [r.employee] END 
   MERGE (e:Employee {id: employee})
   CREATE (o)-[:CLAIMED_BY]->(e))
 WITH o
-OPTIONAL MATCH (:SourceRecord {id: coalesce(o.owner_record, '')})-[:RECORD_OF]->(customer:Customer)
+OPTIONAL MATCH (:SourceRecord {id: coalesce(o.owner_record, '')})-[:RECORD_OF]->(customer)
 WITH o, CASE WHEN customer.status = 'active' THEN customer END AS holder
 FOREACH (c IN CASE WHEN holder IS NULL THEN [] ELSE [holder] END |
   CREATE (c)-[:HAS_OPPORTUNITY]->(o) SET view_changed(c))

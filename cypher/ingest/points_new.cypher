@@ -11,7 +11,7 @@ MERGE (a:Account {id: r.account})
 CREATE (p)-[:POINTS_OF]->(a)
 WITH a, count(p) AS pointed
 CALL { WITH a
-  MATCH (owner:Customer)-[:HAS_ACCOUNT]->(a)
+  MATCH (owner)-[:HAS_ACCOUNT]->(a)
   SET view_changed(owner)
   RETURN count(owner) AS owners }
 RETURN sum(pointed) AS written

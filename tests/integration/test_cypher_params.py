@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from app.errors import StoreError
 from app.store import Store, cypher
-from app.store.cypher_params import _fast_literal, _literal, to_literal
+from app.store.cypher_params import _fast_literal, _literal, encoded_row, to_literal
 from app.store.embedded import EmbeddedStore
 
 ECHO = cypher("contract/echo")
@@ -61,6 +61,19 @@ def test_braces_inside_text_keep_the_fast_route_and_a_map_at_any_depth_leaves_it
     for rows in ([["C1", fields, [{"a": 1}]]], [["C1", {}]], [["ends with {", {"a": 1}]]):
         assert _fast_literal(rows) is None
         assert "`a`:" in to_literal(rows) or "{}" in to_literal(rows)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(values, min_size=1, max_size=5), ahead=st.lists(st.booleans(), min_size=5, max_size=5))
+async def test_rows_written_ahead_read_as_the_rows_themselves_mixed_with_rows_that_were_not(
+    embedded_store: EmbeddedStore, rows: list[Any], ahead: list[bool]
+) -> None:
+    """A file's rows are written as Cypher where they are made; one prepared again later (a reference
+    set aside) is not, and may come first: each must still reach the store as itself, not as text."""
+    sent = [encoded_row(row) if early else row for row, early in zip(rows, ahead)]
+    assert to_literal(sent) == to_literal(rows)
+    got = (await embedded_store.read(ECHO, {"value": sent}))[0]["value"]
+    assert same(rows, got), (rows, got)
 
 
 async def test_a_nul_character_is_a_clear_error_not_a_truncated_query(embedded_store: EmbeddedStore) -> None:
