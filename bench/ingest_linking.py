@@ -39,21 +39,26 @@ async def main(demo: Path, backend: str) -> dict[str, object]:
                 if entry.kind in ("customers", "employees"):
                     await ingest_file(store, entry.source, entry.kind, entry.path, encoding=entry.encoding)
             await resolve_all(store)
+            # The graph as a day finds it: the resolution's writes already in the store's snapshot.
+            await store.compact()
             rows = 0
             by_kind: dict[str, list[float]] = {}
             started = time.perf_counter()
-            for entry in entries:
-                if entry.kind in ("customers", "employees"):
-                    continue
-                began, python, server = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
-                summary = await ingest_file(store, entry.source, entry.kind, entry.path, encoding=entry.encoding)
-                rows += summary.read
-                kind = by_kind.setdefault(entry.kind, [0.0, 0, 0.0, 0.0])
-                kind[0] += time.perf_counter() - began
-                kind[1] += summary.read
-                kind[2] += time.process_time() - python
-                kind[3] += cpu_seconds(server_pid) - server
-            seconds = time.perf_counter() - started
+            # As `c360 load` into a populated graph: the store's own rewrites held, one at the end.
+            async with store.compaction_deferred():
+                for entry in entries:
+                    if entry.kind in ("customers", "employees"):
+                        continue
+                    began, python, server = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
+                    summary = await ingest_file(store, entry.source, entry.kind, entry.path, encoding=entry.encoding)
+                    rows += summary.read
+                    kind = by_kind.setdefault(entry.kind, [0.0, 0, 0.0, 0.0])
+                    kind[0] += time.perf_counter() - began
+                    kind[1] += summary.read
+                    kind[2] += time.process_time() - python
+                    kind[3] += cpu_seconds(server_pid) - server
+                seconds = time.perf_counter() - started
+            compacting = time.perf_counter() - started - seconds
             return {
                 "machine": machine(),
                 "backend": backend,
@@ -61,6 +66,7 @@ async def main(demo: Path, backend: str) -> dict[str, object]:
                 "holding_rows": rows,
                 "seconds": round(seconds, 2),
                 "rows_per_second": round(rows / seconds),
+                "compaction_after_s": round(compacting, 2),
                 "by_kind": {
                     name: {
                         "rows": int(n),

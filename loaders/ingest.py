@@ -250,7 +250,7 @@ class Ingest:
     async def _check_references(
         self, batch: list[Prepared], reject: RejectWriter, warned: RejectWriter
     ) -> list[Prepared]:
-        accepted, refused = await self.writer.check_references(batch)
+        accepted, refused = await self.writer.check_references(batch, read_hashes=True)
         note_checked(accepted, refused, reject, warned)
         return accepted
 

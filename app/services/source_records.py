@@ -278,6 +278,8 @@ class RecordWriter:
         self.kind = kind
         self.known: set[str] = known if known is not None else set()
         self.known_service_numbers: set[str] = set()
+        # The content hashes of the batch whose references were checked last, read in the same call.
+        self._hashes_read: dict[str, str | None] | None = None
 
     async def _existing(self, ids: Iterable[str]) -> dict[str, str | None]:
         wanted = list(ids)
@@ -290,11 +292,19 @@ class RecordWriter:
         rows = await self.store.read(KNOWN_SERVICE_NUMBERS, {"numbers": sorted(numbers)})
         return [r["service_no"] for r in rows]
 
-    async def check_references(self, batch: list[Prepared]) -> tuple[list[Prepared], list[tuple[Checked, Problems]]]:
-        """The rows whose references exist, and the others with what each one misses."""
+    async def check_references(
+        self, batch: list[Prepared], *, read_hashes: bool = False
+    ) -> tuple[list[Prepared], list[tuple[Checked, Problems]]]:
+        """The rows whose references exist, and the others with what each one misses. With
+        ``read_hashes`` the batch's own records are looked up in the same read, for the :meth:`write`
+        of these rows that follows: one read of the store a batch instead of two."""
         missing = {rid for row in batch for rid in row.refs.values()} - self.known
-        if missing:
-            self.known.update(await self._existing(missing))
+        own = {row.rid for row in batch} if read_hashes else set()
+        if missing or own:
+            found = await self._existing(missing | own)
+            self.known.update(found)
+            if read_hashes:
+                self._hashes_read = {rid: found[rid] for rid in own if rid in found}
         numbers = {
             row.checked.values["service_no"]
             for row in batch
@@ -344,7 +354,9 @@ class RecordWriter:
     async def write(self, accepted: list[Prepared], counts: Written) -> None:
         """Upsert the rows whose content changed; an unchanged row is not written again."""
         ids = [row.rid for row in accepted]
-        existing = await self._existing(ids)
+        existing, self._hashes_read = self._hashes_read, None
+        if existing is None:
+            existing = await self._existing(ids)
         new: list[Any] = []
         changed: list[Any] = []
         for row in accepted:

@@ -237,6 +237,26 @@ async def test_reingest_is_idempotent_and_changes_update(graph: Store, tmp_path:
     assert await count(graph, "customers") == 30
 
 
+async def test_a_batch_reads_the_store_once_before_it_is_written_and_the_first_batches_grow(
+    graph: Store, tmp_path: Path
+) -> None:
+    """The batch's own records are looked up with its references (one read, not two), and a file's
+    first batch is small, so the store starts writing while the next one is prepared."""
+    rows = [customer(str(i), name=f"客户{i}") for i in range(1300)]
+    path = write_csv(tmp_path / "c.csv", CUSTOMER_HEADER, rows)
+    before = dict(graph.stats.by_query)
+
+    def calls(name: str) -> int:
+        return graph.stats.by_query.get(name, 0) - before.get(name, 0)
+
+    first = await ingest_file(graph, "crm", "customers", path, batch_size=1000)
+    assert first.created == 1300
+    assert (calls("ingest/known_records"), calls("ingest/customers_new")) == (2, 2)  # 500 rows, then 800
+    again = await ingest_file(graph, "crm", "customers", path, batch_size=1000)
+    assert (again.unchanged, again.written) == (1300, 0)
+    assert (calls("ingest/known_records"), calls("ingest/customers_new"), calls("ingest/customers")) == (4, 2, 0)
+
+
 class BlindWriter(RecordWriter):
     """Sees no existing records, as a writer racing another one would a moment before it writes."""
 
