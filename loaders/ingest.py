@@ -157,7 +157,8 @@ class RejectWriter:
             self._handle.close()
 
 
-# A file's first batches grow from this size to the full one, doubling.
+# A file's first batches grow from this size to the full one, doubling. (Statements that give a customer
+# a new version once per statement give it one per batch: a version counts changes seen, not rows.)
 FIRST_BATCH = 500
 
 

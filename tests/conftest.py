@@ -20,6 +20,8 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
+    from loaders.ingest import IngestSummary
+
 from app import clock
 from app.settings import Settings
 from app.store import Store, open_store
@@ -131,6 +133,20 @@ def c360(store: Store, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=180,
     )
+
+
+async def ingest_created(store: Store, source: str, kind: str, path: Path) -> IngestSummary:
+    """``ingest_file``, holding that rows new to the graph went through the kind's CREATE statement: a
+    CREATE batch that fails falls back to the kind's upsert (as a race with another writer does), which
+    would hide a statement broken on one store behind tests that pass."""
+    from app.services.source_records import CREATE_NEW, UPSERT
+    from loaders.ingest import ingest_file
+
+    before = store.stats.by_query.get(UPSERT[kind].name, 0)
+    summary = await ingest_file(store, source, kind, path)
+    if kind in CREATE_NEW and summary.created and not summary.changed:
+        assert store.stats.by_query.get(UPSERT[kind].name, 0) == before, f"{kind}: new rows fell back to the upsert"
+    return summary
 
 
 def rewrite(path: Path, encoding: str, change: Callable[[dict[str, str]], bool]) -> int:

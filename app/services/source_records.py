@@ -236,7 +236,8 @@ def _write_params(
 @dataclass(slots=True)
 class Prepared:
     """A valid row ready to write: its record id, content hash, references and statement parameters
-    (on a file's path, as the store's row encoder wrote them: app/store/base.Store.row_encoder)."""
+    (on a file's path, as the store's row encoder wrote them, app/store/base.Store.row_encoder, unless
+    the row was prepared again after a reference was set aside)."""
 
     checked: Checked
     rid: str
@@ -298,6 +299,7 @@ class RecordWriter:
         """The rows whose references exist, and the others with what each one misses. With
         ``read_hashes`` the batch's own records are looked up in the same read, for the :meth:`write`
         of these rows that follows: one read of the store a batch instead of two."""
+        self._hashes_read = None
         missing = {rid for row in batch for rid in row.refs.values()} - self.known
         own = {row.rid for row in batch} if read_hashes else set()
         if missing or own:

@@ -58,6 +58,9 @@ class CypherText(str):
 
 
 def encoded_row(value: Any) -> CypherText:
+    """A row of a batch statement's parameters as Cypher, for a list of rows that may also hold rows
+    not written ahead (a row prepared again after a field was set aside). Only a list's own items are
+    looked at: a row written ahead sits at the top of the rows, never deeper."""
     return CypherText(to_literal(value))
 
 

@@ -7,8 +7,8 @@ SET s = r.record, s.loaded_at = $now, s.version = 1, s.changed_at = $now
 CREATE (e:CaseEvent)
 SET e = r.node
 CREATE (s)-[:DESCRIBES]->(e)
-WITH e, r.case AS case
-MATCH (k:Case {id: case})
+WITH e, r.case AS case_id
+MATCH (k:Case {id: case_id})
 CREATE (e)-[:EVENT_OF]->(k)
 WITH k, count(e) AS events
 CALL { WITH k

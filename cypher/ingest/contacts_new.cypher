@@ -28,8 +28,8 @@ WITH c, owner, number, CASE WHEN customer.status = 'active' THEN customer END AS
 OPTIONAL MATCH (x:Subscription {service_no: coalesce(number, '')})
 OPTIONAL MATCH (x)<-[:OWNS]-(numbered)
 WHERE owner IS NULL AND numbered.status = 'active'
-WITH c, mine, collect(DISTINCT x) AS subscriptions, collect(DISTINCT numbered) AS by_number
+WITH c, collect(DISTINCT mine) AS mine, collect(DISTINCT x) AS subscriptions, collect(DISTINCT numbered) AS by_number
 FOREACH (x IN subscriptions | CREATE (c)-[:ABOUT]->(x))
-WITH c, CASE WHEN mine IS NULL THEN by_number ELSE [mine] END AS holders
+WITH c, mine + by_number AS holders
 FOREACH (holder IN holders | CREATE (holder)-[:HAD_CONTACT]->(c) SET view_changed(holder))
 RETURN count(c) AS written

@@ -4,7 +4,6 @@
 // statement, and the ingest then repeats the batch with ingest/subscriptions). Same $rows as that file.
 // The customer a subscription reaches and, when an offering is renamed, every customer holding it get a
 // new version.
-// Named row by row outside FOREACH: FalkorDB's FOREACH kept an offering's first name of a batch.
 // The rows carry only what the lookups after their creation need, and the owner's customer is reached
 // without naming the label RECORD_OF implies (docs/benchmarks.md, thirtieth session).
 UNWIND $rows AS r

@@ -16,8 +16,8 @@ from app.services.incremental import resolve_records
 from app.services.resolve import resolve_all
 from app.services.source_records import RecordWriter
 from app.store import Store, cypher
-from loaders.ingest import Ingest, ingest_file
-from tests.conftest import api_client, cypher_of_tests
+from loaders.ingest import Ingest
+from tests.conftest import api_client, cypher_of_tests, ingest_created
 from tests.integration.test_ingest import CUSTOMER_HEADER, customer, write_csv
 from tests.integration.test_steward_api import crosswalk, gql
 
@@ -100,7 +100,7 @@ def holdings() -> dict[str, list[dict[str, str]]]:
 async def ingest(store: Store, tmp_path: Path, kind: str, rows: list[dict[str, str]], name: str = "") -> None:
     header = CUSTOMER_HEADER if kind == "customers" else HEADERS[kind]
     path = write_csv(tmp_path / f"{kind}{name}.csv", header, rows)
-    summary = await ingest_file(store, "crm", kind, path)
+    summary = await ingest_created(store, "crm", kind, path)
     assert (summary.rejected, summary.quarantined) == (0, 0), kind
 
 
@@ -127,6 +127,8 @@ async def violations(store: Store) -> list[dict[str, Any]]:
     return await store.read(NOT_ON_THEIR_CUSTOMER, {"limit": 20})
 
 
+SECOND_RECORD_OF = cypher_of_tests("second_record_of")
+CONTACT_EDGES = cypher_of_tests("contact_edges")
 NONE_PENDING = {"Account": 0, "Subscription": 0, "Contact": 0, "Opportunity": 0, "Case": 0}
 
 
@@ -155,6 +157,48 @@ async def test_holdings_ingested_after_their_customers_are_in_the_view_at_once(
     assert [e["node"]["id"] for e in after_li["contacts"]["edges"]] == ["crm:contacts:K2"]
     for after in (after_zhang, after_li):
         assert after["version"] > before[after["id"]]["version"]
+
+
+async def test_a_contact_of_a_record_on_two_customers_gets_each_edge_once(graph: Store, tmp_path: Path) -> None:
+    """A record left on a retired customer as well as its own (a state the checks report) makes the
+    owner's lookup answer twice; the contact still gets one edge to each subscription its number names
+    and one to its live customer, and counts once."""
+    await customers(graph, tmp_path, "c1", "c2", "c3")
+    await resolve_all(graph)
+    ids = await crosswalk(graph)
+    await ingest(graph, tmp_path, "accounts", [account("A1", "c1"), account("A2", "c2")])
+    lines = [
+        {
+            "source_id": f"S{n}",
+            "customer_source_id": f"c{n}",
+            "account_source_id": f"A{n}",
+            "service_no": "13900000009",
+            "product_type": "mobile",
+            "status": "active",
+        }
+        for n in (1, 2)
+    ]
+    await ingest(graph, tmp_path, "subscriptions", lines)
+    await graph.write(SECOND_RECORD_OF, {"record": "crm:customers:c1", "customer": ids["crm:customers:c3"]})
+    contact = {
+        "source_id": "K9",
+        "channel": "hotline",
+        "kind": "query",
+        "at": "2026-11-02T10:00:00+08:00",
+        "customer_source_id": "c1",
+        "service_no": "13900000009",
+    }
+    path = write_csv(tmp_path / "contacts9.csv", HEADERS["contacts"], [contact])
+    summary = await ingest_created(graph, "crm", "contacts", path)
+    assert (summary.read, summary.created, summary.written) == (1, 1, 1)
+    edges = [(row["relationship"], row["target"]) for row in await graph.read(CONTACT_EDGES, {"id": "crm:contacts:K9"})]
+    assert edges == [
+        ("ABOUT", "crm:subscriptions:S1"),
+        ("ABOUT", "crm:subscriptions:S2"),
+        ("DESCRIBES", "crm:contacts:K9"),
+        ("HAD_CONTACT", ids["crm:customers:c1"]),
+        ("VIA", "hotline"),
+    ]
 
 
 async def test_holdings_of_records_awaiting_resolution_are_pending_until_resolved(graph: Store, tmp_path: Path) -> None:

@@ -20,9 +20,9 @@ from app.services.kept_answers import read_versions
 from app.services.merges import Merges
 from app.services.resolve import resolve_all
 from app.store import Store, cypher
-from loaders.ingest import IngestSummary, ingest_file, rejects_path
+from loaders.ingest import IngestSummary, rejects_path
 from loaders.load import load_directory
-from tests.conftest import api_client, cypher_of_tests
+from tests.conftest import api_client, cypher_of_tests, ingest_created
 from tests.integration.test_ingest import CUSTOMER_HEADER, GOOD_ID, customer, write_csv
 from tests.integration.test_steward_api import crosswalk, gql
 
@@ -68,7 +68,7 @@ def person(source_id: str, **extra: str) -> dict[str, str]:
 
 async def ingest(store: Store, tmp_path: Path, kind: str, rows: list[dict[str, str]], name: str = "") -> IngestSummary:
     header = CUSTOMER_HEADER if kind == "customers" else HEADERS[kind]
-    return await ingest_file(store, "crm", kind, write_csv(tmp_path / f"{kind}{name}.csv", header, rows))
+    return await ingest_created(store, "crm", kind, write_csv(tmp_path / f"{kind}{name}.csv", header, rows))
 
 
 def rejects(summary: IngestSummary) -> list[tuple[str, str, str, str]]:
