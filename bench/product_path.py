@@ -43,6 +43,20 @@ def peak_mb(pid: int) -> float:
     return 0.0
 
 
+def exported_clusters(env: dict[str, str], folder: Path, stop_store: bool) -> dict[str, str]:
+    """Each customer record's customer, from `c360 export crosswalk` of the loaded store; the embedded
+    store stopped after it when ``stop_store``."""
+    import csv
+
+    crosswalk = folder / "crosswalk.csv"
+    command = [sys.executable, "-m", "app.cli", "export", "crosswalk", "--out", str(crosswalk)]
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    if stop_store:
+        subprocess.run([sys.executable, "-m", "app.cli", "store", "stop"], env=env, check=True, capture_output=True)
+    with crosswalk.open(encoding="utf-8") as handle:
+        return {f"{r['source']}:customers:{r['source_id']}": r["customer_id"] for r in csv.DictReader(handle)}
+
+
 def c360_load(demo: Path, bulk: bool = True, neo4j: tuple[str, str] | None = None) -> dict[str, object]:
     """``neo4j``: (heap, page cache) of a fresh Neo4j server to load into, else the embedded store."""
     with tempfile.TemporaryDirectory(prefix="c360-load-", dir="/tmp") as folder, ExitStack() as servers:
@@ -64,19 +78,7 @@ def c360_load(demo: Path, bulk: bool = True, neo4j: tuple[str, str] | None = Non
         if done.returncode != 0:
             raise SystemExit(f"c360 load failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         store_mb = peak_mb(server.pid if server else int((data / "falkordb.pid").read_text()))
-        crosswalk = Path(folder) / "crosswalk.csv"
-        subprocess.run(
-            [sys.executable, "-m", "app.cli", "export", "crosswalk", "--out", str(crosswalk)],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        if server is None:
-            subprocess.run([sys.executable, "-m", "app.cli", "store", "stop"], env=env, check=True, capture_output=True)
-        import csv
-
-        with crosswalk.open(encoding="utf-8") as handle:
-            clusters = {f"{r['source']}:customers:{r['source_id']}": r["customer_id"] for r in csv.DictReader(handle)}
+        clusters = exported_clusters(env, Path(folder), stop_store=server is None)
     found = re.search(r"maxrss_kb=(\d+)", done.stderr)
     return {
         "seconds": round(seconds, 1),
