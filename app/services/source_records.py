@@ -261,6 +261,7 @@ class Written:
     created: int = 0
     changed: int = 0
     unchanged: int = 0
+    # Of records created or changed by statements; a first load in bulk counts them only.
     changed_ids: list[str] = field(default_factory=list)
 
 

@@ -80,8 +80,9 @@ async def graph_of(store: Store) -> tuple[list[bytes], list[bytes]]:
 
 
 def outcome(summaries: list[IngestSummary], directory: Path) -> list[Any]:
-    """What a user sees of the files: every summary (but its time) and every rejects and warnings file."""
-    shown = [{k: v for k, v in asdict(s).items() if k != "seconds"} for s in summaries]
+    """What a user sees of the files: every summary (but its time, and the ids a load by statements
+    lists and one in bulk only counts) and every rejects and warnings file."""
+    shown = [{k: v for k, v in asdict(s).items() if k not in ("seconds", "changed_ids")} for s in summaries]
     files = sorted(
         (str(p.relative_to(directory)), p.read_text(encoding="utf-8"))
         for p in directory.rglob("*.csv")
