@@ -17,7 +17,8 @@ from app import clock
 from app.errors import BadInput
 from app.resolution.normalise import normalise_email, normalise_phone, normalise_service_number
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# ASCII digits only: months are compared as text (a full-width year would sort outside every window).
+MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
 class Invalid(BadInput):

@@ -75,6 +75,7 @@ class ProcessesMemory:
         self.marker = marker
         self.interval = interval
         self.peak_mb = 0.0
+        # The largest single process of each command (forked workers share their parent's command line).
         self.by_process_mb: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)

@@ -87,6 +87,8 @@ def test_an_over_long_value_keeps_its_first_characters_and_its_length() -> None:
 def test_required_fields_of_a_holding_refuse_the_row_and_optional_ones_are_set_aside() -> None:
     bill = check_row("bills", 2, {"source_id": "b1", "account_source_id": "a1", "month": "2026-13", "amount": "9"})
     assert [f for f, _ in bill.problems] == ["month"] and bill.quarantined == []
+    wide = check_row("bills", 3, {"source_id": "b2", "account_source_id": "a1", "month": "２０２６-10", "amount": "9"})
+    assert [f for f, _ in wide.problems] == ["month"], "a full-width year is not YYYY-MM"
     account = {"source_id": "a1", "customer_source_id": "c1", "account_type": "prepaid", "status": "active"}
     checked = check_row("accounts", 2, {**account, "opened_at": "someday"})
     assert checked.problems == [] and [q.field for q in checked.quarantined] == ["opened_at"]
