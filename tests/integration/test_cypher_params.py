@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.errors import StoreError
@@ -65,13 +65,15 @@ def test_braces_inside_text_keep_the_fast_route_and_a_map_at_any_depth_leaves_it
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(values, min_size=1, max_size=5), ahead=st.lists(st.booleans(), min_size=5, max_size=5))
+@example(rows=[None, None, "\r"], ahead=[False, True, False, False, False])
 async def test_rows_written_ahead_read_as_the_rows_themselves_mixed_with_rows_that_were_not(
     embedded_store: EmbeddedStore, rows: list[Any], ahead: list[bool]
 ) -> None:
     """A file's rows are written as Cypher where they are made; one prepared again later (a reference
-    set aside) is not, and may come first: each must still reach the store as itself, not as text."""
+    set aside) is not, and may come first: each must still reach the store as itself, not as text. The
+    text may differ (a list with a row written ahead is walked, and the walk writes a carriage return as
+    itself where orjson escapes it); what the store reads may not."""
     sent = [encoded_row(row) if early else row for row, early in zip(rows, ahead)]
-    assert to_literal(sent) == to_literal(rows)
     got = (await embedded_store.read(ECHO, {"value": sent}))[0]["value"]
     assert same(rows, got), (rows, got)
 
