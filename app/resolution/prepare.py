@@ -113,7 +113,7 @@ def name_pinyins(names: Iterable[Any], records: Iterable[MatchRecord]) -> dict[s
 
 
 # Fields whose values repeat across records: each kept once per chunk, so a chunk pickled to the process
-# that links carries each value once and the records made from it there share it (about 300 bytes a
+# that links carries each value once and the records made from it there share it (about 250 bytes a
 # record of the 100,000-person demo's held through the whole load).
 _REPEATED = tuple(
     MatchRecord._fields.index(name)
