@@ -13,6 +13,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 class HeldByRecord:
@@ -48,13 +49,8 @@ class HeldByRecord:
         import numpy as np
 
         order = np.argsort(np.frombuffer(self._owner, dtype=np.int64), kind="stable")
-        self._owner = _taken(self._owner, order, np.int64)
-        self._relation = _taken(self._relation, order, np.int8)
-        self._node = _taken(self._node, order, np.int64)
+        self._owner, self._relation, self._node = (_taken(a, order) for a in (self._owner, self._relation, self._node))
         self._closed = True
-
-    def __len__(self) -> int:
-        return len(self._owner)
 
     def of(self, owners: Iterable[int]) -> list[tuple[str, int]]:
         """The holdings of these owner records' nodes, as (relationship, node), owner by owner."""
@@ -70,10 +66,10 @@ class HeldByRecord:
         return held
 
 
-def _taken(values: array[int], order: object, dtype: object) -> array[int]:
+def _taken(values: array[int], order: Any) -> array[int]:
     """``values`` in ``order`` (a numpy index), as an array of the same type."""
     import numpy as np
 
     taken = array(values.typecode)
-    taken.frombytes(np.frombuffer(values, dtype=dtype)[order].tobytes())  # type: ignore[call-overload,index]
+    taken.frombytes(np.frombuffer(values, dtype=values.typecode)[order].tobytes())
     return taken
