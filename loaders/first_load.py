@@ -26,12 +26,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from app import clock
 from app.customer import INGEST_COLUMNS, RECORD_COLUMNS
 from app.errors import NotBulkable
-from app.rules import get_rules
+from app.rules import Rules, get_rules
+from app.services.customer_view import TierInputs
 from app.services.tier_history import Recorded, level_row
 from app.store import CypherQuery, Store, cypher
 from app.store.base import EdgeBlock, EncodedNodes, NewNodes, NodeBlock, encoded_ahead
@@ -357,6 +360,18 @@ async def _raise(failure: Exception) -> None:
     raise failure
 
 
+@dataclass(frozen=True, slots=True)
+class FirstLevel:
+    """A new customer's first star level (level_row's) from its tier inputs and golden values: worked
+    out where the customer is derived, in another process for a large load."""
+
+    rules: Rules
+    as_of: date
+
+    def __call__(self, inputs: TierInputs | None, props: dict[str, Any]) -> dict[str, Any] | None:
+        return None if inputs is None else level_row({"id": None, **props}, inputs, self.rules, self.as_of)
+
+
 class BulkCustomerWrites:
     """A first load's batch resolution written into its bulk load: what resolve/write_customers,
     resolve/attach_* and resolve/holdings_attached do in a graph that holds no customer yet, each
@@ -437,14 +452,20 @@ class BulkCustomerWrites:
         nodes = self.graph.record_nodes
         return self.graph.holdings.of(nodes[record] for record in records)
 
-    def worked_out(self, records: list[str], props: dict[str, Any]) -> dict[str, Any] | None:
-        """The customer's first star level (level_row's), from the holdings its records have in the
-        files: worked out where the customer is derived, in a second process for a large load."""
+    def worked_in(self, records: list[str]) -> TierInputs | None:
+        """The customer's tier inputs, from the holdings its records have in the files (gathered here,
+        where the files' sums are)."""
         inputs, recorded = self.graph.tier_inputs, self.levels
         if inputs is None or recorded is None or recorded.as_of is None:
             return None
-        held = self._holdings(records)
-        return level_row({"id": None, **props}, inputs.inputs(held, recorded.as_of), inputs.rules, recorded.as_of)
+        return inputs.inputs(self._holdings(records), recorded.as_of)
+
+    @property
+    def work_out(self) -> FirstLevel | None:
+        recorded = self.levels
+        if self.graph.tier_inputs is None or recorded is None or recorded.as_of is None:
+            return None
+        return FirstLevel(self.graph.tier_inputs.rules, recorded.as_of)
 
     def _level(self, row: dict[str, Any], level: dict[str, Any] | None, at: str) -> list[Any]:
         """The new customer's level set on its row, and its first TierChange's values (TIER_CHANGE)."""

@@ -25,15 +25,18 @@ class GoldenDeriver:
         self.survivorship = Survivorship(rules.survivorship, rules.resolution.policy.group_order)
         self.name_pinyin = name_pinyin or {}
 
-    def derive(self, records: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], str | None]:
+    def derive(
+        self, records: Sequence[Mapping[str, Any]], name_pinyin: Mapping[str, str] | None = None
+    ) -> tuple[dict[str, Any], str | None]:
         """Golden properties (every key of GOLDEN_KEYS, None where absent, so a SET clears stale values)
-        and the account manager's employee record id."""
+        and the account manager's employee record id. ``name_pinyin``: instead of the deriver's own
+        (a deriving process is given its range's, app/services/customer_derivation.py)."""
         golden = self.survivorship.derive(records)
         values = dict(golden.values)
         manager = values.pop("manager_record", None)
         segment = values.get("segment") or ""
         name = str(values.get("name") or "")
-        pinyin = self.name_pinyin.get(name)
+        pinyin = (self.name_pinyin if name_pinyin is None else name_pinyin).get(name)
         values.update(
             provenance=orjson.dumps(golden.provenance, option=orjson.OPT_SORT_KEYS).decode(),
             record_count=len(records),

@@ -3,14 +3,17 @@
 After linking, a run derives one golden record per cluster (survivorship, the reasons of its links, the
 digest of what it writes) and writes it: 105,667 customers of the 100,000-person demo took 12 s of
 deriving and as long again of writing, one after the other on one core while the other stood idle.
-Processes forked once the clusters are known hold the records, clusters and reasons as this one does, so
-each takes every other range of clusters from the start and answers with what it derived (and what the
-run's writes work out beside it: a first load's star levels); this process writes a range while the
-next ones are derived. Two, not one: one alone left this process waiting on it. Small runs derive here:
-a fork costs more than it saves.
+Two processes forked once the clusters are known each take every other range of clusters, and this
+process writes a range while the next ones are derived. Two, not one: one alone left this process
+waiting on it. Small runs derive here: a fork costs more than it saves.
 
-An answer goes through a file, and only its number through a pipe: a process pool's answers came
-through a thread of this process, which waited for the interpreter lock while this one built the
+A range's inputs (its records' stored values, why each is on its customer, their names' pinyin, what
+the run's writes need worked out beside it) are gathered here and handed over, so the deriving
+processes read nothing of this one's objects: reading them wrote their reference counts, which copied
+their pages, and each deriving process of a million-record first load held 1.7 GB of its own.
+
+Inputs and answers go through files, and only their numbers through pipes: a process pool's answers
+came through a thread of this process, which waited for the interpreter lock while this one built the
 customers' writes, and the deriving processes waited on it at half their speed (the 100,000-person
 demo's writing waited 0.1-0.2 s for each range of 2,000)."""
 
@@ -27,20 +30,21 @@ import traceback
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.errors import HelperProcessEnded
 from app.golden.derive import GoldenDeriver
 from app.helper_process import ended, started_by
+from app.rules import Rules
 
 # Clusters from which deriving goes to other processes, and how many one answer holds.
 APART_FROM = 20_000
 RANGE = 2000
-# Processes deriving, and the ranges each may derive ahead of the one being written (their answers
-# wait in files, some megabytes each).
+# Processes deriving, and the ranges each may be given ahead of the one being written (their inputs
+# and answers wait in files, some megabytes each).
 PROCESSES = 2
 AHEAD = 16
-# A range's number, sent when its answer is in its file.
+# A range's number, sent when its inputs or its answer are in their file.
 _READY = struct.Struct("<q")
 
 
@@ -54,40 +58,77 @@ class Derived:
     manager: str | None
     links: list[dict[str, str]]
     digest: str
-    # What the run's writes work out beside the golden record (CustomerWrites.worked_out).
+    # What the run's writes work out beside the golden record (CustomerWrites.work_out).
     worked_out: Any
 
 
 # A Derived without its cluster: what the deriving process sends back.
 Answer = tuple[dict[str, Any], str | None, list[dict[str, str]], str, Any]
+# One cluster's inputs: its records' stored values, why each is on the customer, and what the writes
+# work out from (CustomerWrites.worked_in).
+ClusterInputs = tuple[list[tuple[Any, ...]], list[str], Any]
+
+
+class RangeInputs(NamedTuple):
+    """What deriving one range of clusters reads, gathered by the run: the names' pinyin of its records
+    only (the run's table of them is as large as its records)."""
+
+    start: int
+    clusters: list[ClusterInputs]
+    name_pinyin: dict[str, str]
+
+
+@dataclass(slots=True)
+class Deriving:
+    """How a customer is derived from its cluster's inputs, the same here and in a deriving process:
+    ``columns`` of the stored values, ``digest`` of what is written, ``work_out`` from a customer's
+    ``worked_in`` and golden values (None: nothing to work out)."""
+
+    rules: Rules
+    columns: tuple[str, ...]
+    digest: Callable[[dict[str, Any], str | None, list[dict[str, Any]]], str]
+    work_out: Callable[[Any, dict[str, Any]], Any] | None = None
+    _deriver: GoldenDeriver | None = None
+
+    def answer(self, inputs: RangeInputs) -> list[Answer]:
+        if self._deriver is None:
+            self._deriver = GoldenDeriver(self.rules)
+        deriver, columns, work_out, out = self._deriver, self.columns, self.work_out, []
+        id_at = columns.index("id")
+        for values, reasons, worked_in in inputs.clusters:
+            props, manager = deriver.derive([dict(zip(columns, v)) for v in values], inputs.name_pinyin)
+            links = [{"id": v[id_at], "why": why} for v, why in zip(values, reasons, strict=True)]
+            digest = self.digest(props, manager, links)
+            out.append((props, manager, links, digest, None if work_out is None else work_out(worked_in, props)))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
 class Clusters:
-    """What deriving reads: each cluster's root and member positions in the linker's table, the
-    table's record ids, a record's stored row by id, and why each record is on its customer."""
+    """What the run holds to derive its customers: each cluster's root and member positions in the
+    linker's table, the table's record ids, a record's stored values by id, why each record is on its
+    customer, each name's pinyin, and what the writes need from this process (``worked_in``)."""
 
     members: list[tuple[int, list[int]]]
     ids: Sequence[str]
-    row: Callable[[str], dict[str, Any]]
+    values: Callable[[str], tuple[Any, ...]]
     reasons: Mapping[str, str]
-    deriver: GoldenDeriver
-    digest: Callable[[dict[str, Any], str | None, list[dict[str, Any]]], str]
-    worked_out: Callable[[list[str], dict[str, Any]], Any]
+    name_pinyin: Mapping[str, str]
+    name_at: int
+    worked_in: Callable[[list[str]], Any]
 
-    def derive(self, start: int, end: int) -> list[Derived]:
-        ids, reasons, out = self.ids, self.reasons, []
-        for root, members in self.members[start:end]:
+    def inputs(self, start: int, end: int) -> RangeInputs:
+        ids, reasons, values, worked_in, name_at = self.ids, self.reasons, self.values, self.worked_in, self.name_at
+        clusters: list[ClusterInputs] = []
+        names: set[Any] = set()
+        for _, members in self.members[start:end]:
             records = [ids[i] for i in members]
-            props, manager = self.deriver.derive([self.row(record) for record in records])
-            links = [{"id": record, "why": reasons.get(record, "")} for record in records]
-            digest = self.digest(props, manager, links)
-            out.append(Derived(root, members, props, manager, links, digest, self.worked_out(records, props)))
-        return out
-
-    def answer(self, start: int, end: int) -> list[Answer]:
-        """Without the cluster itself, which the asking process has."""
-        return [(d.props, d.manager, d.links, d.digest, d.worked_out) for d in self.derive(start, end)]
+            stored = [values(record) for record in records]
+            names.update(v[name_at] for v in stored)
+            clusters.append((stored, [reasons.get(record, "") for record in records], worked_in(records)))
+        known = self.name_pinyin
+        pinyin = {name: p for name in names if type(name) is str and (p := known.get(name)) is not None}
+        return RangeInputs(start, clusters, pinyin)
 
 
 def _cores() -> int:
@@ -95,22 +136,15 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _derive_apart(
-    clusters: Clusters,
-    ranges: list[tuple[int, int]],
-    mine: range,
-    folder: str,
-    ready: int,
-    budget: Any,
-    parent: int,
-) -> None:
-    """A forked process's work: its ranges in order, each answer in a file of its number, at most
-    AHEAD ahead of the one being written. A failure is answered as the exception, pickled."""
+def _derive_apart(deriving: Deriving, folder: str, given: int, ready: int, parent: int) -> None:
+    """A forked process's work: each range whose number comes on ``given``, its inputs read from the file
+    of that number and its answer written to another, until the number -1. A failure is answered as
+    the exception, pickled."""
     started_by(parent)
-    for index in mine:
-        budget.acquire()
+    while (index := _number(given)) >= 0:
+        path = Path(folder, str(index))
         try:
-            answer: Any = clusters.answer(*ranges[index])
+            answer: Any = deriving.answer(_read(path.with_suffix(".in")))
         except Exception as exc:  # noqa: BLE001 (sent back whole, raised in the run)
             answer = _Failed(exc, traceback.format_exc())
         try:
@@ -121,12 +155,34 @@ def _derive_apart(
             trace = answer.trace if isinstance(answer, _Failed) else traceback.format_exc()
             answer = _Failed(RuntimeError(trace), trace)
             data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
-        path = Path(folder, str(index))
-        path.with_suffix(".part").write_bytes(data)
-        path.with_suffix(".part").rename(path)
+        _write(path, data)
         os.write(ready, _READY.pack(index))
         if isinstance(answer, _Failed):
             return
+
+
+def _number(pipe: int) -> int:
+    """The next number on ``pipe``; -1 when it is closed."""
+    data = b""
+    while len(data) < _READY.size:
+        more = os.read(pipe, _READY.size - len(data))
+        if not more:
+            return -1
+        data += more
+    return int(_READY.unpack(data)[0])
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Whole or not at all: the reader is told the number only after the rename."""
+    path.with_suffix(".part").write_bytes(data)
+    path.with_suffix(".part").rename(path)
+
+
+def _read(path: Path) -> Any:
+    try:
+        return pickle.loads(path.read_bytes())
+    finally:
+        path.unlink()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,36 +194,42 @@ class _Failed:
     trace: str
 
 
-class _Deriving:
-    """One forked process and the pipe on which it says which answers are ready."""
+class _DerivingProcess:
+    """One forked process, the pipe on which it is given ranges, and the one on which it says which
+    answers are ready."""
 
-    def __init__(self, clusters: Clusters, ranges: list[tuple[int, int]], first: int, folder: str) -> None:
+    def __init__(self, deriving: Deriving, folder: str) -> None:
         context = multiprocessing.get_context("fork")
         self.folder = folder
-        self.budget = context.Semaphore(AHEAD)
         self.ready: set[int] = set()
         self.ended = False
         self._changed = asyncio.Event()
         self._unread = b""
         read, write = os.pipe()
-        self._read = read
-        mine = range(first, len(ranges), PROCESSES)
+        given_read, given = os.pipe()
+        self._read, self._given = read, given
         self.process = context.Process(
-            target=_derive_apart,
-            args=(clusters, ranges, mine, folder, write, self.budget, os.getpid()),
-            daemon=True,
+            target=_derive_apart, args=(deriving, folder, given_read, write, os.getpid()), daemon=True
         )
         try:
             self.process.start()
         except OSError as exc:  # the fork itself (no memory, no processes left)
             os.close(read)
+            os.close(given)
             raise HelperProcessEnded(f"no process could be forked to derive the customers: {exc}") from None
         except BaseException:
             os.close(read)
+            os.close(given)
             raise
         finally:
             os.close(write)
+            os.close(given_read)
         asyncio.get_running_loop().add_reader(read, self._readable)
+
+    def give(self, index: int, inputs: RangeInputs) -> None:
+        _write(Path(self.folder, str(index)).with_suffix(".in"), pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL))
+        with contextlib.suppress(OSError):  # it ended: its answer says so
+            os.write(self._given, _READY.pack(index))
 
     def _readable(self) -> None:
         data = os.read(self._read, 4096)
@@ -188,7 +250,6 @@ class _Deriving:
             await self._changed.wait()
         self.ready.discard(index)
         answer = _read_answer(Path(self.folder, str(index)))
-        self.budget.release()
         if isinstance(answer, _Failed):
             answer.error.add_note(f"in the process deriving customers:\n{answer.trace}")
             raise answer.error
@@ -202,43 +263,52 @@ class _Deriving:
             self.ended = True
         if self.process.is_alive():
             self.process.kill()
-        with contextlib.suppress(OSError):
-            os.close(self._read)
+        for pipe in (self._read, self._given):
+            with contextlib.suppress(OSError):
+                os.close(pipe)
 
 
-def _joined(deriving: list[_Deriving]) -> None:
+def _joined(deriving: list[_DerivingProcess]) -> None:
     for process in deriving:
         process.process.join()
 
 
 def _read_answer(path: Path) -> Any:
-    try:
-        return pickle.loads(path.read_bytes())
-    finally:
-        path.unlink()
+    return _read(path)
 
 
-async def derived(clusters: Clusters) -> AsyncGenerator[Derived, None]:
+async def derived(clusters: Clusters, deriving: Deriving) -> AsyncGenerator[Derived, None]:
     """Every cluster's customer, in cluster order. A process that dies (or cannot be forked) fails the
     run (HelperProcessEnded); a run that fails or is cancelled ends them."""
     count = len(clusters.members)
     ranges = [(start, min(start + RANGE, count)) for start in range(0, count, RANGE)]
     if count < APART_FROM or _cores() < 2:
         for start, end in ranges:
-            for one in clusters.derive(start, end):
-                yield one
+            answers = deriving.answer(clusters.inputs(start, end))
+            for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
+                yield Derived(root, members, *answer)
         return
     with tempfile.TemporaryDirectory(prefix="c360-derive-") as folder:
-        deriving: list[_Deriving] = []
+        processes: list[_DerivingProcess] = []
+        given = 0
+
+        def give(until: int) -> None:
+            nonlocal given
+            while given < min(until, len(ranges)):
+                processes[given % len(processes)].give(given, clusters.inputs(*ranges[given]))
+                given += 1
+
         try:
-            for first in range(min(PROCESSES, len(ranges))):
-                deriving.append(_Deriving(clusters, ranges, first, folder))
+            for _ in range(min(PROCESSES, len(ranges))):
+                processes.append(_DerivingProcess(deriving, folder))
+            give(AHEAD * len(processes))
             for index, (start, end) in enumerate(ranges):
-                answers = await deriving[index % PROCESSES].answer(index)
+                answers = await processes[index % len(processes)].answer(index)
+                give(index + 1 + AHEAD * len(processes))
                 for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
                     yield Derived(root, members, *answer)
         finally:
-            for process in deriving:
+            for process in processes:
                 process.end()
             # Shielded: a second cancellation does not leave a process writing into the folder removed next.
-            await asyncio.shield(asyncio.to_thread(_joined, deriving))
+            await asyncio.shield(asyncio.to_thread(_joined, processes))

@@ -23,7 +23,7 @@ import orjson
 from app import clock
 from app.customer import RECORD_COLUMNS
 from app.cyclic_gc import cyclic_gc_paused
-from app.golden.derive import GoldenDeriver, for_update
+from app.golden.derive import for_update
 from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
@@ -32,7 +32,7 @@ from app.resolution.prepare import MatchRecordsAhead, match_records, name_pinyin
 from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
-from app.services.customer_derivation import Clusters, derived
+from app.services.customer_derivation import Clusters, Deriving, derived
 from app.services.in_flight import in_order
 from app.services.late_decisions import LateDecisions
 from app.store import Store, cypher
@@ -123,10 +123,15 @@ class CustomerWrites(Protocol):
     async def finish(self) -> None:
         """Everything written is in the graph: memberships and review candidates are written next."""
 
-    def worked_out(self, records: list[str], props: dict[str, Any]) -> Any:
-        """What this way of writing works out of a customer's record ids and golden values where the
-        customer is derived (app/services/customer_derivation.py), handed to :meth:`write` as the
-        customer's ``worked_out``: a first load's star level; nothing for statements."""
+    def worked_in(self, records: list[str]) -> Any:
+        """What this way of writing needs of a customer's record ids from this process, to work out
+        with ``work_out`` where the customer is derived (app/services/customer_derivation.py)."""
+
+    @property
+    def work_out(self) -> Callable[[Any, dict[str, Any]], Any] | None:
+        """From a customer's ``worked_in`` and golden values, what :meth:`write` is handed as the
+        customer's ``worked_out``: a first load's star level; nothing for statements. Run where the
+        customer is derived, which may be a forked process."""
 
     def busy(self) -> bool:
         """Whether a write of this run still holds the store (a first load's bulk call in flight), so a
@@ -137,7 +142,11 @@ class CustomerWrites(Protocol):
 class StatementWrites:
     store: Store
 
-    def worked_out(self, records: list[str], props: dict[str, Any]) -> Any:
+    def worked_in(self, records: list[str]) -> Any:
+        return None
+
+    @property
+    def work_out(self) -> None:
         return None
 
     def busy(self) -> bool:
@@ -459,7 +468,6 @@ async def _resolve_all(
     del records
     linked = clock.now()
     now = clock.now_iso()
-    deriver = GoldenDeriver(rules, name_pinyin)
     customer_ids = assign_customer_ids(resolution, current)
     report = ResolveReport(run_id="R" + now, summary=resolution.summary())
     report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(resolution.suspended)
@@ -508,14 +516,15 @@ async def _resolve_all(
     clusters = Clusters(
         list(resolution.cluster_members().items()),
         ids,
-        lambda record_id: stored.row(position[record_id]),
+        lambda record_id: stored.values[position[record_id]],
         reasons,
-        deriver,
-        written_digest,
-        writes.worked_out,
+        name_pinyin,
+        stored.columns.index("name"),
+        writes.worked_in,
     )
+    deriving = Deriving(rules, stored.columns, written_digest, writes.work_out)
     try:
-        async with aclosing(derived(clusters)) as customers:
+        async with aclosing(derived(clusters, deriving)) as customers:
             async for customer in customers:
                 customer_id = customer_ids[customer.root]
                 attach = moved(customer_id, customer.members)

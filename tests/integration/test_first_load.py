@@ -497,14 +497,14 @@ async def test_a_first_load_whose_deriving_fails_raises_and_leaves_the_graph_emp
     """The process deriving customers apart is killed at its third answer, or the range fails to
     derive: the run fails as its own error (a process that ended, or the range's failure) instead of
     waiting, and the customers already written go with the rest."""
-    answer = customer_derivation.Clusters.answer
+    answer = customer_derivation.Deriving.answer
 
-    def third(self: customer_derivation.Clusters, start: int, end: int) -> Any:
-        if start == 100:
-            at_the_third(start, end)
-        return answer(self, start, end)
+    def third(self: customer_derivation.Deriving, inputs: customer_derivation.RangeInputs) -> Any:
+        if inputs.start == 100:
+            at_the_third(inputs.start, inputs.start + len(inputs.clusters))
+        return answer(self, inputs)
 
-    monkeypatch.setattr(customer_derivation.Clusters, "answer", third)
+    monkeypatch.setattr(customer_derivation.Deriving, "answer", third)
     monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
     monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
     monkeypatch.setattr(customer_derivation, "RANGE", 50)
