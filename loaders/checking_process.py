@@ -43,6 +43,7 @@ from app.record_kinds import KINDS
 from app.services.source_records import RecordWriter
 from app.store import Store
 from app.store.base import EncodedNodes, NodeBlock
+from loaders.accepted_ids import AcceptedIds, KnownBefore
 from loaders.formats import read_rows
 from loaders.ingest import IngestSummary, RejectWriter, batches, note_checked, prepare_rows, rejects_path, warnings_path
 from loaders.manifest import ManifestEntry
@@ -131,7 +132,7 @@ class LoadedBefore(RecordWriter):
     """References checked against the records this load accepted before: in a graph that was empty,
     nothing else exists. It writes nothing; the first load's graph does."""
 
-    def __init__(self, source: str, kind: str, known: set[str], service_numbers: set[str]) -> None:
+    def __init__(self, source: str, kind: str, known: KnownBefore, service_numbers: KnownBefore) -> None:
         super().__init__(cast(Store, None), source, kind, known)  # never asked: both lookups answer here
         self.known_service_numbers = service_numbers
 
@@ -171,13 +172,13 @@ class _FileChecks:
         self.summary = IngestSummary(source=opening.source, kind=opening.kind, path=str(opening.path))
         self.rows = batches(read_rows(opening.path, opening.encoding), opening.batch_size)
         self.seen: set[str] = set()
-        known: set[str] = set()
-        numbers: set[str] = set()
-        for earlier in opening.referenced:
-            ids, service_numbers = load.accepted_in(earlier, opening.shared)
-            known |= ids
-            numbers |= service_numbers
-        self.references = LoadedBefore(opening.source, opening.kind, known, numbers)
+        earlier = [load.accepted_in(number, opening.shared) for number in opening.referenced]
+        self.references = LoadedBefore(
+            opening.source,
+            opening.kind,
+            KnownBefore(ids for ids, _ in earlier),
+            KnownBefore(numbers for _, numbers in earlier),
+        )
         # What later files may refer to: the accepted ids, and a subscription's service number.
         self.accepted: set[str] = set()
         self.service_numbers: set[str] = set()
@@ -225,10 +226,10 @@ class _LoadChecks:
 
     def __init__(self) -> None:
         self.files: dict[int, _FileChecks] = {}
-        self.checked: dict[int, tuple[set[str], set[str]]] = {}
+        self.checked: dict[int, tuple[AcceptedIds, AcceptedIds]] = {}
         self.loop = asyncio.new_event_loop()
 
-    def accepted_in(self, number: int, shared: Path) -> tuple[set[str], set[str]]:
+    def accepted_in(self, number: int, shared: Path) -> tuple[AcceptedIds, AcceptedIds]:
         found = self.checked.get(number)
         if found is None:
             with (shared / f"{number}.ids").open("rb") as handle:
@@ -240,7 +241,8 @@ class _LoadChecks:
         loading process opens a file that refers to this one only once the summary has come."""
         if checks.kind not in REFERRED_TO:
             return
-        found = self.checked[checks.number] = (checks.accepted, checks.service_numbers)
+        found = self.checked[checks.number] = (AcceptedIds(checks.accepted), AcceptedIds(checks.service_numbers))
+        checks.accepted, checks.service_numbers = set(), set()
         written = checks.shared / f"{checks.number}.ids.part"
         with written.open("wb") as handle:
             pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)

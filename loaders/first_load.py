@@ -585,6 +585,7 @@ async def bulk_load_directory(
         return None
     # The linker's numpy only when it resolves.
     from app.resolution.prepare import MatchRecordsAhead
+    from app.services.customer_derivation import DerivingProcesses
     from app.services.resolve import STORED_COLUMNS, LinkedAhead, StoredRecords, link_ahead, resolve_all
 
     graph = FirstLoadGraph(store, first_id, tier_inputs=FileTierInputs(get_rules(), clock.today()))
@@ -607,7 +608,10 @@ async def bulk_load_directory(
         graph.customer_records = []
         matched.add(records.values[start:])
 
+    # Forked now, while this process is small: forked at the end, they would hold its memory as it was.
+    apart = DerivingProcesses()
     try:
+        await apart.__aenter__()
         matched = MatchRecordsAhead(STORED_COLUMNS)
         async with LoadChecking(ordered, batch_size, store.bulk_encoder()) as checking:
             with quick_thread_switches():
@@ -633,6 +637,7 @@ async def bulk_load_directory(
             matched=matched,
             no_decisions_before=no_decisions_before,
             ahead=linking,
+            apart=apart,
         )
         report.levels = writes.levels
         await graph.finish()
@@ -648,5 +653,7 @@ async def bulk_load_directory(
         await graph.abandon()
         await store.clear()
         raise
+    finally:
+        await apart.end()
     log.info("first load in bulk: %d nodes in %d store calls", graph.next_id - first_id, graph.calls)
     return ingested, report

@@ -7,10 +7,13 @@ Two processes forked once the clusters are known each take every other range of 
 process writes a range while the next ones are derived. Two, not one: one alone left this process
 waiting on it. Small runs derive here: a fork costs more than it saves.
 
-A range's inputs (its records' stored values, why each is on its customer, their names' pinyin, what
-the run's writes need worked out beside it) are gathered here and handed over, so the deriving
-processes read nothing of this one's objects: reading them wrote their reference counts, which copied
-their pages, and each deriving process of a million-record first load held 1.7 GB of its own.
+The deriving processes are forked when a run begins (:class:`DerivingProcesses`), while this process
+is small, and each range's inputs (its records' stored values, why each is on its customer, their
+names' pinyin, what the run's writes need worked out beside it) are gathered here and handed over.
+Forked once the clusters were known, reading this process's objects wrote their reference counts,
+which copied their pages (each deriving process of a million-record first load held 1.7 GB of its
+own), and even without reading them the processes kept this one's memory as it was at the fork, so
+every page this process wrote afterwards was held twice (11.9 GB for all processes instead of 9.2).
 
 Inputs and answers go through files, and only their numbers through pipes: a process pool's answers
 came through a thread of this process, which waited for the interpreter lock while this one built the
@@ -44,8 +47,9 @@ RANGE = 2000
 # and answers wait in files, some megabytes each).
 PROCESSES = 2
 AHEAD = 16
-# A range's number, sent when its inputs or its answer are in their file.
+# A range's number, sent when its inputs or its answer are in their file; _HOW when how to derive is.
 _READY = struct.Struct("<q")
+_HOW = -2
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +140,19 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _derive_apart(deriving: Deriving, folder: str, given: int, ready: int, parent: int) -> None:
+def _derive_apart(folder: str, given: int, ready: int, parent: int) -> None:
     """A forked process's work: each range whose number comes on ``given``, its inputs read from the file
-    of that number and its answer written to another, until the number -1. A failure is answered as
-    the exception, pickled."""
+    of that number and its answer written to another, until the number -1. How to derive comes first,
+    as the number _HOW. A failure is answered as the exception, pickled."""
     started_by(parent)
-    while (index := _number(given)) >= 0:
+    deriving: Deriving | None = None
+    while (index := _number(given)) >= 0 or index == _HOW:
+        if index == _HOW:
+            deriving = _read(Path(folder, "how"), keep=True)
+            continue
         path = Path(folder, str(index))
         try:
+            assert deriving is not None, "a range given before how to derive it"
             answer: Any = deriving.answer(_read(path.with_suffix(".in")))
         except Exception as exc:  # noqa: BLE001 (sent back whole, raised in the run)
             answer = _Failed(exc, traceback.format_exc())
@@ -178,11 +187,12 @@ def _write(path: Path, data: bytes) -> None:
     path.with_suffix(".part").rename(path)
 
 
-def _read(path: Path) -> Any:
+def _read(path: Path, keep: bool = False) -> Any:
     try:
         return pickle.loads(path.read_bytes())
     finally:
-        path.unlink()
+        if not keep:
+            path.unlink()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +208,7 @@ class _DerivingProcess:
     """One forked process, the pipe on which it is given ranges, and the one on which it says which
     answers are ready."""
 
-    def __init__(self, deriving: Deriving, folder: str) -> None:
+    def __init__(self, folder: str) -> None:
         context = multiprocessing.get_context("fork")
         self.folder = folder
         self.ready: set[int] = set()
@@ -208,9 +218,7 @@ class _DerivingProcess:
         read, write = os.pipe()
         given_read, given = os.pipe()
         self._read, self._given = read, given
-        self.process = context.Process(
-            target=_derive_apart, args=(deriving, folder, given_read, write, os.getpid()), daemon=True
-        )
+        self.process = context.Process(target=_derive_apart, args=(folder, given_read, write, os.getpid()), daemon=True)
         try:
             self.process.start()
         except OSError as exc:  # the fork itself (no memory, no processes left)
@@ -226,10 +234,16 @@ class _DerivingProcess:
             os.close(given_read)
         asyncio.get_running_loop().add_reader(read, self._readable)
 
+    def _tell(self, number: int) -> None:
+        with contextlib.suppress(OSError):  # it ended: its answer says so
+            os.write(self._given, _READY.pack(number))
+
+    def how(self) -> None:
+        self._tell(_HOW)
+
     def give(self, index: int, inputs: RangeInputs) -> None:
         _write(Path(self.folder, str(index)).with_suffix(".in"), pickle.dumps(inputs, pickle.HIGHEST_PROTOCOL))
-        with contextlib.suppress(OSError):  # it ended: its answer says so
-            os.write(self._given, _READY.pack(index))
+        self._tell(index)
 
     def _readable(self) -> None:
         data = os.read(self._read, 4096)
@@ -277,38 +291,83 @@ def _read_answer(path: Path) -> Any:
     return _read(path)
 
 
-async def derived(clusters: Clusters, deriving: Deriving) -> AsyncGenerator[Derived, None]:
-    """Every cluster's customer, in cluster order. A process that dies (or cannot be forked) fails the
-    run (HelperProcessEnded); a run that fails or is cancelled ends them."""
+class DerivingProcesses:
+    """The processes a run derives its customers in, forked when made: a run makes them as it begins,
+    before it holds its records (a first load before its files), and uses them only if it finds enough
+    clusters (APART_FROM). One run's: :func:`derived` ends them, whether or not it used them."""
+
+    def __init__(self) -> None:
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self.processes: list[_DerivingProcess] = []
+
+    async def __aenter__(self) -> DerivingProcesses:
+        if _cores() < 2:
+            return self
+        self._folder = tempfile.TemporaryDirectory(prefix="c360-derive-", ignore_cleanup_errors=True)
+        try:
+            for _ in range(PROCESSES):
+                self.processes.append(_DerivingProcess(self._folder.name))
+        except BaseException:
+            await self.end()
+            raise
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.end()
+
+    def how(self, deriving: Deriving) -> None:
+        assert self._folder is not None
+        _write(Path(self._folder.name, "how"), pickle.dumps(deriving, pickle.HIGHEST_PROTOCOL))
+        for process in self.processes:
+            process.how()
+
+    async def end(self) -> None:
+        """Ended whether or not they are done (a failed or cancelled run does not wait for them), and
+        joined. Shielded: a second cancellation does not leave a process writing into the folder
+        removed next."""
+        processes, self.processes = self.processes, []
+        for process in processes:
+            process.end()
+        try:
+            await asyncio.shield(asyncio.to_thread(_joined, processes))
+        finally:
+            if self._folder is not None:
+                self._folder.cleanup()
+                self._folder = None
+
+
+async def derived(
+    clusters: Clusters, deriving: Deriving, apart: DerivingProcesses | None = None
+) -> AsyncGenerator[Derived, None]:
+    """Every cluster's customer, in cluster order, in the processes ``apart`` when there are enough
+    clusters (which it ends). A process that dies (or could not be forked) fails the run
+    (HelperProcessEnded)."""
     count = len(clusters.members)
     ranges = [(start, min(start + RANGE, count)) for start in range(0, count, RANGE)]
-    if count < APART_FROM or _cores() < 2:
+    if count < APART_FROM or apart is None or not apart.processes:
+        if apart is not None:
+            await apart.end()
         for start, end in ranges:
             answers = deriving.answer(clusters.inputs(start, end))
             for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
                 yield Derived(root, members, *answer)
         return
-    with tempfile.TemporaryDirectory(prefix="c360-derive-") as folder:
-        processes: list[_DerivingProcess] = []
-        given = 0
+    processes = apart.processes
+    given = 0
 
-        def give(until: int) -> None:
-            nonlocal given
-            while given < min(until, len(ranges)):
-                processes[given % len(processes)].give(given, clusters.inputs(*ranges[given]))
-                given += 1
+    def give(until: int) -> None:
+        nonlocal given
+        while given < min(until, len(ranges)):
+            processes[given % len(processes)].give(given, clusters.inputs(*ranges[given]))
+            given += 1
 
-        try:
-            for _ in range(min(PROCESSES, len(ranges))):
-                processes.append(_DerivingProcess(deriving, folder))
-            give(AHEAD * len(processes))
-            for index, (start, end) in enumerate(ranges):
-                answers = await processes[index % len(processes)].answer(index)
-                give(index + 1 + AHEAD * len(processes))
-                for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
-                    yield Derived(root, members, *answer)
-        finally:
-            for process in processes:
-                process.end()
-            # Shielded: a second cancellation does not leave a process writing into the folder removed next.
-            await asyncio.shield(asyncio.to_thread(_joined, processes))
+    try:
+        apart.how(deriving)
+        give(AHEAD * len(processes))
+        for index, (start, end) in enumerate(ranges):
+            answers = await processes[index % len(processes)].answer(index)
+            give(index + 1 + AHEAD * len(processes))
+            for (root, members), answer in zip(clusters.members[start:end], answers, strict=True):
+                yield Derived(root, members, *answer)
+    finally:
+        await apart.end()

@@ -8,6 +8,7 @@ had), and writes in batches of one statement each.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import pickle
@@ -32,7 +33,7 @@ from app.resolution.prepare import MatchRecordsAhead, match_records, name_pinyin
 from app.resolution.records import MatchRecord
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
-from app.services.customer_derivation import Clusters, Deriving, derived
+from app.services.customer_derivation import Clusters, Deriving, DerivingProcesses, derived
 from app.services.in_flight import in_order
 from app.services.late_decisions import LateDecisions
 from app.store import Store, cypher
@@ -384,6 +385,7 @@ async def resolve_all(
     matched: MatchRecordsAhead | None = None,
     no_decisions_before: str | None = None,
     ahead: Awaitable[LinkedAhead] | None = None,
+    apart: DerivingProcesses | None = None,
 ) -> ResolveReport:
     """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
     interrupted bulk load left: that is part of its files. A first load in bulk hands its records in
@@ -392,26 +394,33 @@ async def resolve_all(
     ``no_decisions_before``: an instant at which the graph held no steward decision (a first load's
     empty graph); the run then reads none before it links, which would wait behind the store's last
     call of the files, and every decision recorded since is a late one (services.late_decisions).
-    ``ahead``: the records already linked (:func:`link_ahead`), with ``no_decisions_before``."""
+    ``ahead``: the records already linked (:func:`link_ahead`), with ``no_decisions_before``. ``apart``:
+    the processes to derive the customers in, forked before the caller held its records (a first load's);
+    without them the run forks its own before it reads any."""
     if ahead is not None and (
         records is None or no_decisions_before is None or model is not None or pairs is not find_pairs
     ):
         raise ValueError("records linked ahead are a first load's: no decisions read, a model trained in process")
     if records is None:
         await store.refuse_interrupted_bulk_load()
-    with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
-        return await _resolve_all(
-            store,
-            rules,
-            model,
-            progress,
-            pairs,
-            records,
-            writes or StatementWrites(store),
-            matched,
-            no_decisions_before,
-            ahead,
-        )
+    async with contextlib.AsyncExitStack() as stack:
+        if apart is None:
+            apart = await stack.enter_async_context(DerivingProcesses())
+        with cyclic_gc_paused(keep_young=store.leaves_reference_cycles):
+            report = await _resolve_all(
+                store,
+                rules,
+                model,
+                progress,
+                pairs,
+                records,
+                writes or StatementWrites(store),
+                matched,
+                no_decisions_before,
+                ahead,
+                apart,
+            )
+    return report
 
 
 async def _resolve_all(
@@ -425,6 +434,7 @@ async def _resolve_all(
     matched: MatchRecordsAhead | None = None,
     no_decisions_before: str | None = None,
     ahead: Awaitable[LinkedAhead] | None = None,
+    apart: DerivingProcesses | None = None,
 ) -> ResolveReport:
     rules = rules or get_rules()
     timer = clock.now()
@@ -524,7 +534,7 @@ async def _resolve_all(
     )
     deriving = Deriving(rules, stored.columns, written_digest, writes.work_out)
     try:
-        async with aclosing(derived(clusters, deriving)) as customers:
+        async with aclosing(derived(clusters, deriving, apart)) as customers:
             async for customer in customers:
                 customer_id = customer_ids[customer.root]
                 attach = moved(customer_id, customer.members)

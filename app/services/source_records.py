@@ -8,7 +8,7 @@ same whichever way it came. Each batch is one Cypher statement.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -272,14 +272,14 @@ class RecordWriter:
     """Writes one source's rows of one kind; ``known`` carries record ids confirmed to exist across
     batches and files, so references are looked up once."""
 
-    def __init__(self, store: Store, source: str, kind: str, known: set[str] | None = None) -> None:
+    def __init__(self, store: Store, source: str, kind: str, known: MutableSet[str] | None = None) -> None:
         if kind not in KINDS:
             raise BadInput(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
         self.store = store
         self.source = source
         self.kind = kind
-        self.known: set[str] = known if known is not None else set()
-        self.known_service_numbers: set[str] = set()
+        self.known: MutableSet[str] = known if known is not None else set()
+        self.known_service_numbers: MutableSet[str] = set()
         # The content hashes of the batch whose references were checked last, read in the same call.
         self._hashes_read: dict[str, str | None] | None = None
 
@@ -305,7 +305,7 @@ class RecordWriter:
         own = {row.rid for row in batch} if read_hashes else set()
         if missing or own:
             found = await self._existing(missing | own)
-            self.known.update(found)
+            self.known |= set(found)
             if read_hashes:
                 self._hashes_read = {rid: found[rid] for rid in own if rid in found}
         numbers = {
@@ -314,7 +314,7 @@ class RecordWriter:
             if self.kind == "contacts" and row.checked.values.get("service_no")
         } - self.known_service_numbers
         if numbers:
-            self.known_service_numbers.update(await self._existing_numbers(numbers))
+            self.known_service_numbers |= set(await self._existing_numbers(numbers))
         if not (missing - self.known or numbers - self.known_service_numbers):
             return list(batch), []  # every reference found: nearly every batch of a file
         accepted: list[Prepared] = []
@@ -393,7 +393,7 @@ class RecordWriter:
         if rows := new + changed:
             await self.store.write(UPSERT[self.kind], {"rows": rows, "now": now})
             counts.written += len(rows)
-        self.known.update(ids)
+        self.known |= set(ids)
 
 
 async def customer_records(store: Store, ids: list[str]) -> list[dict[str, Any]]:

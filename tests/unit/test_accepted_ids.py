@@ -1,0 +1,53 @@
+"""The checked files' ids kept as sorted bytes answer a batch's references as the sets they replace did."""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from loaders.accepted_ids import AcceptedIds, KnownBefore
+
+# Ids of varying lengths, with characters of several UTF-8 widths: a shorter id is a prefix of a
+# longer one, and some are longer than any held (cut to the held width they would match a held one).
+ID = st.text(alphabet=st.sampled_from("aAb1:-_张三é\u3000"), min_size=0, max_size=12)
+
+
+@given(st.lists(st.sets(ID, max_size=30), max_size=4), st.sets(ID, max_size=10), st.sets(ID, max_size=40))
+def test_a_set_difference_and_membership_are_the_sets(files: list[set[str]], added: set[str], wanted: set[str]) -> None:
+    known = KnownBefore(AcceptedIds(ids) for ids in files)
+    for rid in added:
+        known.add(rid)
+    held = set().union(*files, added)
+    assert wanted - known == wanted - held
+    assert {rid for rid in wanted if rid in known} == wanted & held
+    assert set(known) == held
+
+
+def test_an_id_longer_than_every_held_one_is_not_found_by_its_prefix() -> None:
+    known = KnownBefore([AcceptedIds({"crm:accounts:CA1", "crm:accounts:CA2"})])
+    assert {"crm:accounts:CA10", "crm:accounts:CA2", "crm:accounts:CA"} - known == {
+        "crm:accounts:CA10",
+        "crm:accounts:CA",
+    }
+    assert "crm:accounts:CA10" not in known and "crm:accounts:CA1" in known
+
+
+def test_an_id_with_a_nul_is_never_found() -> None:
+    """Fixed-width bytes pad with NULs: ``CA1\\x00`` would match ``CA1`` (such a value is refused on reading)."""
+    known = KnownBefore([AcceptedIds({"CA1"})])
+    assert {"CA1\x00", "CA1"} - known == {"CA1\x00"}
+    assert "CA1\x00" not in known
+
+
+def test_the_ids_of_a_checked_file_go_between_the_processes_whole() -> None:
+    ids = AcceptedIds({"hall:customers:H1", "crm:customers:张三"})
+    again = pickle.loads(pickle.dumps(ids, pickle.HIGHEST_PROTOCOL))
+    assert set(again) == {"hall:customers:H1", "crm:customers:张三"}
+
+
+def test_a_checked_file_with_no_ids_finds_nothing() -> None:
+    known = KnownBefore([AcceptedIds(set())])
+    assert {"a", ""} - known == {"a", ""}
+    assert len(known) == 0
