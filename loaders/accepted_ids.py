@@ -3,9 +3,9 @@
 A file's rows name records of the files before it (a bill its account, a contact a subscription's
 number), and a checking process holds the accepted ids of every file that a later file can refer to,
 its own and the other process's. In sets, a million-record demo's checking processes held 846 MB each,
-growing with the city; a checked file's ids never change, so they are kept sorted in one array of
-fixed-width UTF-8 bytes (about the ids' own length each) and a batch's references are looked up in it
-together, in numpy's binary search.
+growing with the city; a checked file's ids never change, so they are kept sorted as UTF-8 bytes, in
+one numpy array per length (each id takes its own length), and a batch's references are looked up in
+them together, by numpy's binary search.
 """
 
 from __future__ import annotations
@@ -16,32 +16,39 @@ import numpy as np
 
 
 class AcceptedIds:
-    """One checked file's accepted ids, or its subscriptions' service numbers. No id holds a NUL (a
-    value with one is refused: app/record_kinds.py), which fixed-width bytes could not tell from the
-    padding."""
+    """One checked file's accepted ids, or its subscriptions' service numbers: the ids of each length in
+    UTF-8 in an array of their own, so one long id (a source id may have 200 characters) does not pad the
+    rest to its width. No id holds a NUL (a value with one is refused: app/record_kinds.py), which
+    fixed-width bytes could not tell from the padding."""
 
-    __slots__ = ("_sorted",)
+    __slots__ = ("_by_length",)
 
     def __init__(self, ids: Collection[str]) -> None:
-        self._sorted = np.sort(np.array([rid.encode() for rid in ids], dtype=bytes))
+        by_length: dict[int, list[bytes]] = {}
+        for rid in ids:
+            encoded = rid.encode()
+            by_length.setdefault(len(encoded), []).append(encoded)
+        self._by_length = {
+            length: np.sort(np.array(same, dtype=f"S{max(length, 1)}")) for length, same in by_length.items()
+        }
 
     def __len__(self) -> int:
-        return len(self._sorted)
+        return sum(len(held) for held in self._by_length.values())
 
     def __iter__(self) -> Iterator[str]:
-        return (rid.decode() for rid in self._sorted.tolist())
+        for held in self._by_length.values():
+            yield from (rid.decode() for rid in held.tolist())
 
-    def found(self, wanted: np.ndarray) -> np.ndarray:
-        """Which of ``wanted`` (UTF-8 bytes, numpy's ``S`` kind) are here, as booleans."""
-        held = self._sorted
+    def found(self, wanted: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Which of ``wanted`` (UTF-8 bytes, numpy's ``S`` kind, each ``lengths`` long) are here."""
         out = np.zeros(len(wanted), dtype=bool)
-        if not len(held) or not len(wanted):
-            return out
-        # Longer than the longest held id: not held (and cast to the held width it would be cut short).
-        fits = np.char.str_len(wanted) <= held.dtype.itemsize
-        candidates = wanted[fits].astype(held.dtype)
-        at = np.minimum(np.searchsorted(held, candidates), len(held) - 1)
-        out[fits] = held[at] == candidates
+        for length, held in self._by_length.items():
+            mine = lengths == length
+            if not mine.any():
+                continue
+            candidates = wanted[mine].astype(held.dtype)
+            at = np.minimum(np.searchsorted(held, candidates), len(held) - 1)
+            out[mine] = held[at] == candidates
         return out
 
 
@@ -69,20 +76,32 @@ class KnownBefore(MutableSet[str]):
         return {rid for rid, known in zip(wanted, found.tolist(), strict=True) if not known}
 
     def _found(self, wanted: list[str]) -> np.ndarray:
-        encoded = np.array([rid.encode() for rid in wanted], dtype=bytes)
+        encoded = [rid.encode() for rid in wanted]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        as_bytes = np.array(encoded, dtype=bytes)
         found = np.zeros(len(wanted), dtype=bool)
         for file in self._files:
-            found |= file.found(encoded)
+            found |= file.found(as_bytes, lengths)
         # An id with a NUL is never held: cut at the NUL, numpy's bytes would match a shorter one.
         return found & np.fromiter(("\x00" not in rid for rid in wanted), dtype=bool, count=len(wanted))
 
+    @classmethod
+    def _from_iterable(cls, ids: Iterable[str]) -> set[str]:  # type: ignore[override]
+        """What the set operations it inherits (``known | other``, ``known & other``) make: a set."""
+        return set(ids)
+
     def __iter__(self) -> Iterator[str]:
+        """Each id once, though two files or an added id may both hold it."""
+        seen = set(self._added)
         yield from self._added
         for file in self._files:
-            yield from file
+            for rid in file:
+                if rid not in seen:
+                    seen.add(rid)
+                    yield rid
 
     def __len__(self) -> int:
-        return len(self._added) + sum(len(file) for file in self._files)
+        return sum(1 for _ in self)
 
     def add(self, rid: str) -> None:
         self._added.add(rid)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -50,6 +51,7 @@ AHEAD = 16
 # A range's number, sent when its inputs or its answer are in their file; _HOW when how to derive is.
 _READY = struct.Struct("<q")
 _HOW = -2
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,15 +147,21 @@ def _derive_apart(folder: str, given: int, ready: int, parent: int) -> None:
     of that number and its answer written to another, until the number -1. How to derive comes first,
     as the number _HOW. A failure is answered as the exception, pickled."""
     started_by(parent)
-    deriving: Deriving | None = None
+    deriving: Deriving | _Failed | None = None
     while (index := _number(given)) >= 0 or index == _HOW:
         if index == _HOW:
-            deriving = _read(Path(folder, "how"), keep=True)
+            try:
+                deriving = _read(Path(folder, "how"), keep=True)
+            except Exception as exc:  # noqa: BLE001 (the answer to the first range)
+                deriving = _Failed(exc, traceback.format_exc())
             continue
         path = Path(folder, str(index))
         try:
-            assert deriving is not None, "a range given before how to derive it"
-            answer: Any = deriving.answer(_read(path.with_suffix(".in")))
+            if isinstance(deriving, _Failed):
+                answer: Any = deriving
+            else:
+                assert deriving is not None, "a range given before how to derive it"
+                answer = deriving.answer(_read(path.with_suffix(".in")))
         except Exception as exc:  # noqa: BLE001 (sent back whole, raised in the run)
             answer = _Failed(exc, traceback.format_exc())
         try:
@@ -307,10 +315,18 @@ class DerivingProcesses:
         try:
             for _ in range(PROCESSES):
                 self.processes.append(_DerivingProcess(self._folder.name))
+        except HelperProcessEnded as exc:  # most runs are small: a run derives in its own process instead
+            log.warning("%s: the run derives its customers in its own process", exc)
+            await self.end()
         except BaseException:
             await self.end()
             raise
         return self
+
+    def ready(self) -> bool:
+        """Every process is there to be given ranges: not one ended while the run read and linked (killed,
+        say), which the run would otherwise hear of only at its first answer."""
+        return bool(self.processes) and all(p.process.is_alive() and not p.ended for p in self.processes)
 
     async def __aexit__(self, *_: object) -> None:
         await self.end()
@@ -344,8 +360,10 @@ async def derived(
     (HelperProcessEnded)."""
     count = len(clusters.members)
     ranges = [(start, min(start + RANGE, count)) for start in range(0, count, RANGE)]
-    if count < APART_FROM or apart is None or not apart.processes:
+    if count < APART_FROM or apart is None or not apart.ready():
         if apart is not None:
+            if count >= APART_FROM and apart.processes:
+                log.warning("a process forked to derive the customers ended before the run needed it: deriving here")
             await apart.end()
         for start, end in ranges:
             answers = deriving.answer(clusters.inputs(start, end))

@@ -315,7 +315,11 @@ class RecordWriter:
         } - self.known_service_numbers
         if numbers:
             self.known_service_numbers |= set(await self._existing_numbers(numbers))
-        if not (missing - self.known or numbers - self.known_service_numbers):
+        # Known only grows: a reference outside ``missing`` was known before, one inside is still unknown
+        # if it is here (looked up together, not row by row: a first load's known ids are bytes).
+        missing -= self.known
+        numbers -= self.known_service_numbers
+        if not (missing or numbers):
             return list(batch), []  # every reference found: nearly every batch of a file
         accepted: list[Prepared] = []
         refused: list[tuple[Checked, Problems]] = []
@@ -328,7 +332,7 @@ class RecordWriter:
                     f"{self.source}, which does not exist",
                 )
                 for name, rid in row.refs.items()
-                if rid not in self.known
+                if rid in missing
             ]
             problems = [(name, why) for name, why in unknown if not reference_sets_aside(self.kind, name)]
             number = checked.values.get("service_no")
@@ -336,7 +340,7 @@ class RecordWriter:
                 self.kind == "contacts"
                 and number
                 and not checked.values.get("customer_source_id")
-                and number not in self.known_service_numbers
+                and number in numbers
             ):
                 problems.append(("service_no", f"no subscription has service number {number!r}"))
             if problems:

@@ -517,6 +517,47 @@ async def test_a_first_load_whose_deriving_fails_raises_and_leaves_the_graph_emp
     await store.refuse_interrupted_bulk_load()
 
 
+@pytest.mark.parametrize("gone", ["ended before the run needed them", "never forked"])
+async def test_a_run_whose_deriving_processes_are_gone_derives_its_customers_itself(
+    store: Store,
+    demo_files: Path,
+    demo_clock: clock.FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    gone: str,
+) -> None:
+    """Forked as a run begins, a deriving process may be gone by the time the clusters are known (killed
+    while the run read and linked), or the fork may fail: the run derives its customers itself, the same
+    ones, rather than failing at its end."""
+    monkeypatch.setattr(customer_derivation, "_cores", lambda: 2)
+    monkeypatch.setattr(customer_derivation, "APART_FROM", 1)
+    monkeypatch.setattr(customer_derivation, "RANGE", 50)
+    await store.clear()
+    _, report = await load_directory(store, demo_files)
+    answers: list[Path] = []
+    read_answer = customer_derivation._read_answer
+    monkeypatch.setattr(customer_derivation, "_read_answer", lambda path: answers.append(path) or read_answer(path))
+    demo_clock.advance(timedelta(minutes=1))
+    if gone == "never forked":
+
+        def refused(self: customer_derivation._DerivingProcess, folder: str) -> None:
+            raise HelperProcessEnded("no process could be forked to derive the customers: [Errno 11]")
+
+        monkeypatch.setattr(customer_derivation._DerivingProcess, "__init__", refused)
+        again = await resolve_all(store)
+        assert "derives its customers in its own process" in caplog.text
+    else:
+        async with customer_derivation.DerivingProcesses() as apart:
+            assert len(apart.processes) == 2
+            apart.processes[1].process.kill()
+            apart.processes[1].process.join()
+            again = await resolve_all(store, apart=apart)
+            assert not apart.processes
+        assert "ended before the run needed it" in caplog.text
+    assert (again.customers_written, again.customers_unchanged) == (0, report.customers_written)
+    assert answers == []
+
+
 async def test_the_demo_is_loaded_anew_over_an_interrupted_first_load(store: Store, tmp_path: Path) -> None:
     await store.clear()
     await store.begin_bulk_load()

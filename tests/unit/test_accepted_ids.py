@@ -22,7 +22,8 @@ def test_a_set_difference_and_membership_are_the_sets(files: list[set[str]], add
     held = set().union(*files, added)
     assert wanted - known == wanted - held
     assert {rid for rid in wanted if rid in known} == wanted & held
-    assert set(known) == held
+    assert sorted(known) == sorted(held) and len(known) == len(held)
+    assert known | wanted == held | wanted and known & wanted == held & wanted
 
 
 def test_an_id_longer_than_every_held_one_is_not_found_by_its_prefix() -> None:
@@ -45,6 +46,17 @@ def test_the_ids_of_a_checked_file_go_between_the_processes_whole() -> None:
     ids = AcceptedIds({"hall:customers:H1", "crm:customers:张三"})
     again = pickle.loads(pickle.dumps(ids, pickle.HIGHEST_PROTOCOL))
     assert set(again) == {"hall:customers:H1", "crm:customers:张三"}
+
+
+def test_one_long_id_does_not_widen_the_others() -> None:
+    """A source id may have 200 characters: the rest of the file's ids are not padded to its width."""
+    short = AcceptedIds({f"crm:accounts:CA{n:08d}" for n in range(1000)})
+    with_long = AcceptedIds({*(f"crm:accounts:CA{n:08d}" for n in range(1000)), "crm:accounts:" + "张" * 200})
+    assert sum(a.nbytes for a in with_long._by_length.values()) < sum(a.nbytes for a in short._by_length.values()) + 700
+    known = KnownBefore([with_long])
+    assert {"crm:accounts:CA00000999", "crm:accounts:" + "张" * 200, "crm:accounts:" + "张" * 199} - known == {
+        "crm:accounts:" + "张" * 199
+    }
 
 
 def test_a_checked_file_with_no_ids_finds_nothing() -> None:
