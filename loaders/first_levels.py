@@ -70,6 +70,11 @@ class FileTierInputs:
 
     def inputs(self, held: Iterable[tuple[str, int]], today: date) -> TierInputs:
         """A customer's inputs from the accounts (HAS_ACCOUNT) and subscriptions (OWNS) it holds."""
+        return tier_inputs(self.sums(held, today))
+
+    def sums(self, held: Iterable[tuple[str, int]], today: date) -> TierSums:
+        """What :meth:`inputs` reads of the sums kept here, as plain numbers: a first load gathers them
+        for each customer and hands them to the process deriving it (:func:`tier_inputs` there)."""
         if self._window[0] != today:  # one day for the whole run: worked out once, not per customer
             self._window = (today, spend_window(today, self.rules))
         since, until = self._window[1]
@@ -91,5 +96,13 @@ class FileTierInputs:
                 brand = self.brands.get(node)
                 if brand is not None:
                     brands.add(brand)
-        by_month = {_month(month): total / 100 for month, total in sorted(fen.items())}
-        return TierInputs(by_month, int(points or 0), frozenset(brands))
+        return tuple(sorted(fen.items())), int(points or 0), tuple(brands)
+
+
+# A customer's bills in whole fen by month number, its points, its active subscriptions' brands.
+TierSums = tuple[tuple[tuple[int, int], ...], int, tuple[str, ...]]
+
+
+def tier_inputs(sums: TierSums) -> TierInputs:
+    by_month, points, brands = sums
+    return TierInputs({_month(month): total / 100 for month, total in by_month}, points, frozenset(brands))

@@ -34,13 +34,12 @@ from app import clock
 from app.customer import INGEST_COLUMNS, RECORD_COLUMNS
 from app.errors import NotBulkable
 from app.rules import Rules, get_rules
-from app.services.customer_view import TierInputs
 from app.services.tier_history import Recorded, level_row
 from app.store import CypherQuery, Store, cypher
 from app.store.base import EdgeBlock, EncodedNodes, NewNodes, NodeBlock, encoded_ahead
 from loaders.checking_process import Accepted, CheckingProcessFailed, LoadChecking, adding_order
 from loaders.first_holdings import HeldByRecord
-from loaders.first_levels import FileTierInputs
+from loaders.first_levels import FileTierInputs, TierSums, tier_inputs
 from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
@@ -368,8 +367,10 @@ class FirstLevel:
     rules: Rules
     as_of: date
 
-    def __call__(self, inputs: TierInputs | None, props: dict[str, Any]) -> dict[str, Any] | None:
-        return None if inputs is None else level_row({"id": None, **props}, inputs, self.rules, self.as_of)
+    def __call__(self, sums: TierSums | None, props: dict[str, Any]) -> dict[str, Any] | None:
+        if sums is None:
+            return None
+        return level_row({"id": None, **props}, tier_inputs(sums), self.rules, self.as_of)
 
 
 class BulkCustomerWrites:
@@ -452,13 +453,13 @@ class BulkCustomerWrites:
         nodes = self.graph.record_nodes
         return self.graph.holdings.of(nodes[record] for record in records)
 
-    def worked_in(self, records: list[str]) -> TierInputs | None:
-        """The customer's tier inputs, from the holdings its records have in the files (gathered here,
-        where the files' sums are)."""
+    def worked_in(self, records: list[str]) -> TierSums | None:
+        """The customer's tier sums, from the holdings its records have in the files (gathered here,
+        where the files' sums are; made its tier inputs where it is derived)."""
         inputs, recorded = self.graph.tier_inputs, self.levels
         if inputs is None or recorded is None or recorded.as_of is None:
             return None
-        return inputs.inputs(self._holdings(records), recorded.as_of)
+        return inputs.sums(self._holdings(records), recorded.as_of)
 
     @property
     def work_out(self) -> FirstLevel | None:
