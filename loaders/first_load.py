@@ -361,8 +361,8 @@ async def _raise(failure: Exception) -> None:
 
 @dataclass(frozen=True, slots=True)
 class FirstLevel:
-    """A new customer's first star level (level_row's) from its tier inputs and golden values: worked
-    out where the customer is derived, in another process for a large load."""
+    """A new customer's first star level (level_row's) from its tier sums and golden values: worked out
+    where the customer is derived, in another process for a large load."""
 
     rules: Rules
     as_of: date
