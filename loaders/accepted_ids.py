@@ -18,8 +18,8 @@ import numpy as np
 class AcceptedIds:
     """One checked file's accepted ids, or its subscriptions' service numbers: the ids of each length in
     UTF-8 in an array of their own, so one long id (a source id may have 200 characters) does not pad the
-    rest to its width. No id holds a NUL (a value with one is refused: app/record_kinds.py), which
-    fixed-width bytes could not tell from the padding."""
+    rest to its width, and an id is only compared with ids of its own length: numpy's bytes drop trailing
+    NULs, so across lengths ``CA1\\x00`` would equal ``CA1``."""
 
     __slots__ = ("_by_length",)
 
@@ -64,7 +64,7 @@ class KnownBefore(MutableSet[str]):
     def __contains__(self, rid: object) -> bool:
         if rid in self._added:
             return True
-        if type(rid) is not str or "\x00" in rid:
+        if type(rid) is not str:
             return False
         return bool(self._found([rid]).any())
 
@@ -82,8 +82,7 @@ class KnownBefore(MutableSet[str]):
         found = np.zeros(len(wanted), dtype=bool)
         for file in self._files:
             found |= file.found(as_bytes, lengths)
-        # An id with a NUL is never held: cut at the NUL, numpy's bytes would match a shorter one.
-        return found & np.fromiter(("\x00" not in rid for rid in wanted), dtype=bool, count=len(wanted))
+        return found
 
     @classmethod
     def _from_iterable(cls, ids: Iterable[str]) -> set[str]:  # type: ignore[override]
