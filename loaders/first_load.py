@@ -44,7 +44,7 @@ from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
 if TYPE_CHECKING:
-    from app.resolution.prepare import MatchRecordsAhead
+    from app.resolution.linking_process import LinkingProcess
     from app.services.resolve import ResolveReport
 
 OFFERING_NAMES = cypher("ingest/offering_names.falkordb")
@@ -528,12 +528,12 @@ async def _add_file(
 async def _stop(
     linking: asyncio.Task[Any] | None,
     last_files_call: asyncio.Task[None] | None,
-    matched: MatchRecordsAhead | None,
+    linking_process: LinkingProcess | None,
     *,
     linked_first: bool = False,
 ) -> None:
     """A failed first load's work in progress stopped: a send not yet begun never begins (one begun is
-    the graph's to let finish), the normalising ends, and a link in progress is no longer waited for,
+    the graph's to let finish), the linking process ends, and a link in progress is no longer waited for,
     or, with ``linked_first`` (the load goes on by statements), ends before anything else runs beside
     it. What they failed with, if they did, is not the failure being handled."""
     if last_files_call is not None:
@@ -548,8 +548,8 @@ async def _stop(
         await asyncio.wait([linking])
         if not linking.cancelled():
             linking.exception()
-    if matched is not None:
-        matched.close()
+    if linking_process is not None:
+        linking_process.close()
 
 
 def bulk_suitable(entries: list[ManifestEntry]) -> bool:
@@ -585,9 +585,10 @@ async def bulk_load_directory(
     if first_id is None:
         return None
     # The linker's numpy only when it resolves.
-    from app.resolution.prepare import MatchRecordsAhead
+    from app.resolution.linked import Linked
+    from app.resolution.linking_process import LinkingProcess
     from app.services.customer_derivation import DerivingProcesses
-    from app.services.resolve import STORED_COLUMNS, LinkedAhead, StoredRecords, link_ahead, resolve_all
+    from app.services.resolve import STORED_COLUMNS, StoredRecords, link_ahead, resolve_all
 
     graph = FirstLoadGraph(store, first_id, tier_inputs=FileTierInputs(get_rules(), clock.today()))
     order = adding_order(entries)
@@ -595,33 +596,35 @@ async def bulk_load_directory(
     last_customers = max((k for k, entry in enumerate(ordered) if entry.kind == "customers"), default=None)
     summaries: list[IngestSummary | None] = [None] * len(entries)
     records = StoredRecords()
-    matched: MatchRecordsAhead | None = None
-    linking: asyncio.Task[LinkedAhead] | None = None
+    linking_process: LinkingProcess | None = None
+    linking: asyncio.Task[Linked] | None = None
     last_files_call: asyncio.Task[None] | None = None
 
     def customers_added() -> None:
         """The graph's new customer records, as resolution holds them (short strings shared: linking
         the 100,000-person demo took 14.5 s of CPU instead of 10.8 on records normalised from
         unshared ones), and their normalisation begun."""
-        assert matched is not None
+        assert linking_process is not None
         start = len(records)
         records.extend(graph.customer_records)
         graph.customer_records = []
-        matched.add(records.values[start:])
+        linking_process.add(records.values[start:])
 
     # Forked now, while this process is small: forked at the end, they would hold its memory as it was.
     apart = DerivingProcesses()
     try:
         await apart.__aenter__()
-        matched = MatchRecordsAhead(STORED_COLUMNS)
+        linking_process = LinkingProcess(STORED_COLUMNS)
         async with LoadChecking(ordered, batch_size, store.bulk_encoder()) as checking:
             with quick_thread_switches():
                 for number, entry in enumerate(ordered):
                     progress = on_file(entry) if on_file else None
                     summaries[order[number]] = await _add_file(graph, checking, number, progress, customers_added)
                     if number == last_customers:
-                        linking = asyncio.create_task(asyncio.to_thread(link_ahead, matched, records))
+                        linking = asyncio.create_task(asyncio.to_thread(link_ahead, linking_process, records))
                         log.info("first load in bulk: linking %d customer records beside the other files", len(records))
+        if linking is None:  # no customers file: none to link
+            linking = asyncio.create_task(asyncio.to_thread(link_ahead, linking_process, records))
         # The files' last call goes out when the call before it is done, while the customers are derived;
         # the customers' first call waits for it.
         last_files_call = asyncio.create_task(graph.send())
@@ -635,7 +638,6 @@ async def bulk_load_directory(
             store,
             records=records,
             writes=writes,
-            matched=matched,
             no_decisions_before=no_decisions_before,
             ahead=linking,
             apart=apart,
@@ -644,13 +646,13 @@ async def bulk_load_directory(
         await graph.finish()
         await last_files_call
     except NotBulkable as exc:
-        await _stop(linking, last_files_call, matched, linked_first=True)
+        await _stop(linking, last_files_call, linking_process, linked_first=True)
         await graph.abandon()
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()
         return None
     except BaseException:
-        await _stop(linking, last_files_call, matched)
+        await _stop(linking, last_files_call, linking_process)
         await graph.abandon()
         await store.clear()
         raise

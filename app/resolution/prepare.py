@@ -7,11 +7,8 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from app.helper_process import ended, started_by
 from app.record_kinds import INVALID_FIELDS, invalid_fields
 from app.resolution.normalise import (
     certificate_key,
@@ -154,55 +151,5 @@ def _chunks(rows: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mappi
         yield part
 
 
-def _prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> list[MatchRecord]:
+def prepare_values(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> list[MatchRecord]:
     return _prepare_chunk([dict(zip(columns, value)) for value in values])
-
-
-NORMALISING = "normalising the customer records"
-
-
-class MatchRecordsAhead:
-    """Records normalised while they still arrive: a first load reads its customer files long before
-    it resolves them, and meanwhile its own process mostly waits on the process checking its rows. A
-    worker forked at the load's start (while the process is small) takes each chunk as it fills;
-    :meth:`records` gives them all, in the order added, as :func:`match_records` would. A worker that
-    dies fails the load (HelperProcessEnded) rather than leaving it waiting."""
-
-    def __init__(self, columns: tuple[str, ...], chunk: int = 20_000, workers: int = 1) -> None:
-        self.columns = columns
-        self.chunk = chunk
-        self._pool = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
-        )
-        self._pool.submit(int).result()  # forked now, not when the first chunk is full
-        self._parts: list[Future[list[MatchRecord]]] = []
-        self._waiting: list[tuple[Any, ...]] = []
-
-    def add(self, values: Iterable[tuple[Any, ...]]) -> None:
-        """Records as tuples in ``columns`` order."""
-        self._waiting.extend(values)
-        while len(self._waiting) >= self.chunk:
-            self._send(self._waiting[: self.chunk])
-            del self._waiting[: self.chunk]
-
-    def _send(self, values: list[tuple[Any, ...]]) -> None:
-        try:
-            self._parts.append(self._pool.submit(_prepare_values, self.columns, values))
-        except BrokenProcessPool:
-            raise ended(NORMALISING) from None
-
-    def records(self) -> list[MatchRecord]:
-        if self._waiting:
-            self._send(self._waiting)
-            self._waiting = []
-        try:
-            return [record for part in self._parts for record in part.result()]
-        except BrokenProcessPool:
-            raise ended(NORMALISING) from None
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Chunks not begun are dropped; the one being normalised is waited for (about a second)."""
-        self._parts = []
-        self._pool.shutdown(wait=True, cancel_futures=True)

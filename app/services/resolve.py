@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -27,10 +27,10 @@ from app.cyclic_gc import cyclic_gc_paused
 from app.golden.derive import for_update
 from app.ids import candidate_id, new_customer_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
-from app.resolution.linker import Linker, PairDecision, PairFinder, Resolution, find_pairs
+from app.resolution.linked import Linked, linked
+from app.resolution.linker import Linker, PairDecision, PairFinder, find_pairs
 from app.resolution.model import MatchModel
-from app.resolution.prepare import MatchRecordsAhead, match_records, name_pinyins
-from app.resolution.records import MatchRecord
+from app.resolution.prepare import match_records, name_pinyins
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
 from app.services.customer_derivation import Clusters, Deriving, DerivingProcesses, derived
@@ -40,6 +40,9 @@ from app.store import Store, cypher
 from app.store.shards import SHARD_NUMBERS
 
 if TYPE_CHECKING:
+    from app.resolution.constraints import StewardDecision
+    from app.resolution.linking_process import LinkingProcess
+    from app.resolution.merge_rules import Refusal
     from app.services.tier_history import Recorded
 
 log = logging.getLogger(__name__)
@@ -245,10 +248,10 @@ async def read_customer_records(
     return records
 
 
-def assign_customer_ids(resolution: Resolution, current: Callable[[str], str | None]) -> dict[int, str]:
+def assign_customer_ids(linkage: Linked, current: Callable[[str], str | None]) -> dict[int, str]:
     """Cluster root -> customer id: the id most of its records had (each old id used once), else a new one."""
-    ids = resolution.table.ids()
-    members = resolution.cluster_members()
+    ids = linkage.ids
+    members = linkage.cluster_members()
     claims: list[tuple[int, int, str, int]] = []
     for root, indices in members.items():
         counts = Counter(customer for customer in (current(ids[i]) for i in indices) if customer)
@@ -279,31 +282,6 @@ def _fresh_customer_id(founder: str, *in_use: Collection[str]) -> str:
         attempt += 1
         customer = new_customer_id(f"{founder}#{attempt}")
     return customer
-
-
-def _link_reasons(resolution: Resolution) -> dict[str, str]:
-    """Why each record belongs to its customer: the decision that joined it, or why it stands alone.
-    Links with the same explanation share one text (a million merges have a few thousand)."""
-    ids = resolution.table.ids()
-    reasons: dict[str, str] = {}
-    texts: dict[tuple[Any, ...], str] = {}
-    for link in resolution.links:
-        key = (
-            id(link.fields),
-            link.rule,
-            link.blocking_rule,
-            round(link.probability, 6),
-            round(link.match_weight, 3),
-            link.department,
-        )
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = orjson.dumps(link.explanation()).decode()
-        reasons.setdefault(link.right, text)
-        reasons.setdefault(link.left, text)
-    for index, why in resolution.singleton_reasons.items():
-        reasons[ids[index]] = orjson.dumps({"decision": "own_customer", "reason": why}).decode()
-    return reasons
 
 
 def _candidate_row(review: PairDecision, customer_of: dict[str, str], now: str) -> dict[str, Any]:
@@ -348,29 +326,16 @@ def _holder(customer: dict[str, Any]) -> dict[str, Any]:
     return {"id": customer["id"], "manager": customer["manager"], "attach": customer["attach"], "records": records}
 
 
-class LinkedAhead(NamedTuple):
-    """A first load's customer records normalised and linked before its last files were added."""
-
-    records: list[MatchRecord]
-    resolution: Resolution
-
-
-def _all_normalised(records: list[MatchRecord], stored: StoredRecords) -> list[MatchRecord]:
-    if len(records) != len(stored):
-        raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
-    return records
-
-
-def link_ahead(matched: MatchRecordsAhead, stored: StoredRecords, rules: Rules | None = None) -> LinkedAhead:
-    """Link a first load's customer records once its last customers file is added, in a thread, while
-    the accounts, bills and contacts after it are still checked and added: linking used one core of two
-    at the load's end. As a batch run over the load's records would: every customer record is in
-    ``stored``, no steward decision stands (the graph was empty; one recorded since is a late one), and
-    the model is trained on them."""
-    records = _all_normalised(matched.records(), stored)
+def link_ahead(linking: LinkingProcess, stored: StoredRecords, rules: Rules | None = None) -> Linked:
+    """Link a first load's customer records once its last customers file is added, in the process that
+    normalised them, while the accounts, bills and contacts after it are still checked and added. As a
+    batch run over the load's records would: every customer record is in ``stored``, no steward
+    decision stands, and the model is trained on them."""
     with stored.set_aside():
-        resolution = Linker((rules or get_rules()).resolution, None, find_pairs).resolve(records, InForce())
-    return LinkedAhead(records, resolution)
+        linkage = linking.link((rules or get_rules()).resolution)
+    if len(linkage.ids) != len(stored):
+        raise RuntimeError(f"{len(linkage.ids)} records linked for {len(stored)} read")
+    return linkage
 
 
 async def resolve_all(
@@ -382,15 +347,14 @@ async def resolve_all(
     pairs: PairFinder = find_pairs,
     records: StoredRecords | None = None,
     writes: CustomerWrites | None = None,
-    matched: MatchRecordsAhead | None = None,
     no_decisions_before: str | None = None,
-    ahead: Awaitable[LinkedAhead] | None = None,
+    ahead: Awaitable[Linked] | None = None,
     apart: DerivingProcesses | None = None,
 ) -> ResolveReport:
     """A batch run over every customer record (CLI and loads; the API never runs one). Not over what an
     interrupted bulk load left: that is part of its files. A first load in bulk hands its records in
     (``records``, every customer record, none on a customer yet) and takes the customers into its bulk
-    load (``writes``), with their normalisation begun while its files were read (``matched``).
+    load (``writes``).
     ``no_decisions_before``: an instant at which the graph held no steward decision (a first load's
     empty graph); the run then reads none before it links, which would wait behind the store's last
     call of the files, and every decision recorded since is a late one (services.late_decisions).
@@ -415,7 +379,6 @@ async def resolve_all(
                 pairs,
                 records,
                 writes or StatementWrites(store),
-                matched,
                 no_decisions_before,
                 ahead,
                 apart,
@@ -431,9 +394,8 @@ async def _resolve_all(
     pairs: PairFinder,
     stored: StoredRecords | None,
     writes: CustomerWrites,
-    matched: MatchRecordsAhead | None = None,
     no_decisions_before: str | None = None,
-    ahead: Awaitable[LinkedAhead] | None = None,
+    ahead: Awaitable[Linked] | None = None,
     apart: DerivingProcesses | None = None,
 ) -> ResolveReport:
     rules = rules or get_rules()
@@ -462,39 +424,31 @@ async def _resolve_all(
         store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
     )
     if linked_ahead is not None:
-        records, resolution = linked_ahead
+        linkage = linked_ahead
         read_done = clock.now()
     else:
-        # Linking is in a thread: this one goes on with what the store is sent meanwhile (a first load's
-        # last call of its files, tens of megabytes written to the store's socket as it takes them).
-        if matched is not None:
-            records = _all_normalised(await asyncio.to_thread(matched.records), stored)
-        else:
-            records = _all_normalised(match_records(stored.rows()), stored)
+        records = match_records(stored.rows())
+        if len(records) != len(stored):
+            raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
         read_done = clock.now()
         with stored.set_aside():
             resolution = await asyncio.to_thread(Linker(rules.resolution, model, pairs).resolve, records, decisions)
-    name_pinyin = name_pinyins(stored.column("name"), records)
-    del records
-    linked = clock.now()
+        linkage = linked(resolution, name_pinyins(stored.column("name"), records))
+        del records, resolution
+    linked_at = clock.now()
     now = clock.now_iso()
-    customer_ids = assign_customer_ids(resolution, current)
-    report = ResolveReport(run_id="R" + now, summary=resolution.summary())
-    report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(resolution.suspended)
+    customer_ids = assign_customer_ids(linkage, current)
+    report = ResolveReport(run_id="R" + now, summary=linkage.summary)
+    report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(linkage.suspended)
     report.summary["steward_decisions"] = {
         "obeyed": report.decisions_obeyed,
-        "suspended": len(resolution.suspended),
+        "suspended": len(linkage.suspended),
         "lapsed": len(decisions.lapsed),
     }
-    reasons = _link_reasons(resolution)
-    # From here on only ids, clusters and explanations are needed: the matching records, their
-    # columns and the reasons' source texts go, before a customer per cluster is derived.
-    resolution.table.release()
-    resolution.singleton_reasons = {}
-    ids = resolution.table.ids()
-    in_review = {rid for review in resolution.reviews for rid in (review.left, review.right)}
+    ids = linkage.ids
+    in_review = {rid for review in linkage.reviews for rid in (review.left, review.right)}
     customer_of = {
-        ids[i]: customer_ids[int(root)] for i, root in enumerate(resolution.roots.tolist()) if ids[i] in in_review
+        ids[i]: customer_ids[int(root)] for i, root in enumerate(linkage.roots.tolist()) if ids[i] in in_review
     }
     batch: list[dict[str, Any]] = []
 
@@ -524,11 +478,11 @@ async def _resolve_all(
         )
 
     clusters = Clusters(
-        list(resolution.cluster_members().items()),
+        list(linkage.cluster_members().items()),
         ids,
         lambda record_id: stored.values[position[record_id]],
-        reasons,
-        name_pinyin,
+        linkage.reasons,
+        linkage.name_pinyin,
         stored.columns.index("name"),
         writes.worked_in,
     )
@@ -564,18 +518,16 @@ async def _resolve_all(
     if marks:  # with no live customer before, each one now has the records it was written with
         await store.write(RETIRE_EMPTY, {"now": now})
     report.memberships = (await store.write(WRITE_MEMBERSHIPS))[0]["memberships"]
-    candidates = [
-        _candidate_row(r, customer_of, now) for r in resolution.reviews if not late.touches((r.left, r.right))
-    ]
+    candidates = [_candidate_row(r, customer_of, now) for r in linkage.reviews if not late.touches((r.left, r.right))]
     for start in range(0, len(candidates), WRITE_BATCH):
         await store.write(WRITE_CANDIDATES, {"candidates": candidates[start : start + WRITE_BATCH], "now": now})
     report.candidates_written = len(candidates)
-    report.decisions_ended = await end_decisions(store, resolution, decisions)
+    report.decisions_ended = await end_decisions(store, linkage.suspended, decisions)
     written = clock.now()
     report.timings = {
         "read_and_normalise": (read_done - timer).total_seconds(),
-        "link": (linked - read_done).total_seconds(),
-        "write": (written - linked).total_seconds(),
+        "link": (linked_at - read_done).total_seconds(),
+        "write": (written - linked_at).total_seconds(),
     }
     report.summary["timings_seconds"].update({k: round(v, 3) for k, v in report.timings.items()})
     report.summary["steward_decisions"]["left_to_stewards"] = report.left_to_stewards
@@ -589,7 +541,7 @@ async def _resolve_all(
             "started_at": clock.instant(timer),
             "mode": "batch",
             "summary": orjson.dumps(report.summary).decode(),
-            "model": orjson.dumps(resolution.model.to_dict()).decode(),
+            "model": orjson.dumps(linkage.model.to_dict()).decode(),
         },
     )
     overtaken = await late.overtaken()
@@ -617,10 +569,10 @@ async def _decisions_in_force(store: Store, stored: StoredRecords, position: dic
     return in_force(await steward_decisions.standing(store), fingerprint)
 
 
-async def end_decisions(store: Store, resolution: Resolution, decisions: InForce) -> int:
+async def end_decisions(store: Store, suspended: list[tuple[StewardDecision, Refusal]], decisions: InForce) -> int:
     """Approvals a hard rule now forbids are suspended and go back to the queue with the rule;
     rejections whose records changed lapse (their pair may be proposed again)."""
-    ended = [steward_decisions.suspension(decision, refusal) for decision, refusal in resolution.suspended]
+    ended = [steward_decisions.suspension(decision, refusal) for decision, refusal in suspended]
     ended += [steward_decisions.lapse(d) for d in decisions.lapsed]
     return await steward_decisions.end(store, ended)
 

@@ -1,0 +1,121 @@
+"""A first load's customer records normalised and linked in one process beside the load.
+
+A first load reads its customer files long before it resolves them, and meanwhile its own process
+mostly waits on the processes checking its rows. One process forked at the load's start (while the
+load is small) normalises each chunk as it fills and keeps the normalised records; once the last
+customers file is in, it links them and hands back only what the run writes from (:class:`Linked`).
+The load's process never holds the normalised records, their columns or the candidate pairs (about
+1.7 KB a customer record at their peak), and linking does not share the load's interpreter while the
+accounts, bills and contacts after the customers are added. A worker that dies fails the load
+(HelperProcessEnded) rather than leaving it waiting.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from app.helper_process import ended, started_by
+from app.resolution.constraints import InForce
+from app.resolution.linked import Linked, linked
+from app.resolution.linker import Linker, find_pairs
+from app.resolution.prepare import prepare_values
+from app.resolution.records import MatchRecord
+from app.rules import ResolutionRules
+
+LINKING = "normalising and linking the customer records"
+
+# The linking process's own state: the chunks normalised so far (by number, in the order added) and
+# each name's pinyin. One process takes every task of a load, in order.
+_kept: dict[int, list[MatchRecord]] = {}
+_name_pinyin: dict[str, str] = {}
+
+
+def _normalise(columns: tuple[str, ...], number: int, values: list[tuple[Any, ...]]) -> int:
+    records = prepare_values(columns, values)
+    _kept[number] = records
+    name_at = columns.index("name")
+    for value, record in zip(values, records):
+        name = value[name_at]
+        if type(name) is str:
+            _name_pinyin[name] = record.name_pinyin
+    return len(records)
+
+
+def _kept_records() -> list[MatchRecord]:
+    records = [record for number in sorted(_kept) for record in _kept[number]]
+    _kept.clear()
+    return records
+
+
+def _link(rules: ResolutionRules) -> Linked:
+    """As a batch run over the load's records would link them: no steward decision stands (the graph was
+    empty; one recorded since is a late one), and the model is trained on them."""
+    resolution = Linker(rules, None, find_pairs).resolve(_kept_records(), InForce())
+    return linked(resolution, dict(_name_pinyin))
+
+
+class LinkingProcess:
+    """Records added as tuples in ``columns`` order, normalised a chunk at a time as they arrive;
+    :meth:`link` links every one added."""
+
+    def __init__(self, columns: tuple[str, ...], chunk: int = 20_000) -> None:
+        self.columns = columns
+        self.chunk = chunk
+        self.added = 0
+        self._answered = False
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
+        )
+        self._pool.submit(int).result()  # forked now, not when the first chunk is full
+        self._parts: list[Future[int]] = []
+        self._waiting: list[tuple[Any, ...]] = []
+
+    def add(self, values: Iterable[tuple[Any, ...]]) -> None:
+        self._waiting.extend(values)
+        while len(self._waiting) >= self.chunk:
+            self._send(self._waiting[: self.chunk])
+            del self._waiting[: self.chunk]
+
+    def _send(self, values: list[tuple[Any, ...]]) -> None:
+        self.added += len(values)
+        try:
+            self._parts.append(self._pool.submit(_normalise, self.columns, len(self._parts), values))
+        except BrokenProcessPool:
+            raise ended(LINKING) from None
+
+    def _all_normalised(self) -> None:
+        if self._waiting:
+            self._send(self._waiting)
+            self._waiting = []
+        try:
+            normalised = sum(part.result() for part in self._parts)
+        except BrokenProcessPool:
+            raise ended(LINKING) from None
+        if normalised != self.added:
+            raise RuntimeError(f"{normalised} records normalised for {self.added} added")
+
+    def link(self, rules: ResolutionRules) -> Linked:
+        """Every record added, linked; the process ends with the answer."""
+        try:
+            self._all_normalised()
+            linkage: Linked = self._pool.submit(_link, rules).result()
+            self._answered = True
+            return linkage
+        except BrokenProcessPool:
+            raise ended(LINKING) from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Once it has answered, the process ends; before, it is killed: a failed load does not wait for
+        a link of a million records (a minute) it will not use."""
+        self._parts = []
+        if not self._answered:
+            for process in list((self._pool._processes or {}).values()):
+                process.kill()
+        self._pool.shutdown(wait=True, cancel_futures=True)

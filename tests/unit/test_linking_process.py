@@ -1,0 +1,100 @@
+"""A first load's records normalised while its files are read and linked in the process that normalised
+them: the same customers, reasons and review candidates as linking them in the load's own process."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.errors import HelperProcessEnded
+from app.resolution.constraints import InForce
+from app.resolution.linked import linked
+from app.resolution.linker import Linker
+from app.resolution.linking_process import LinkingProcess
+from app.resolution.prepare import match_record, name_pinyins
+from app.rules import get_rules
+from app.services.resolve import STORED_COLUMNS
+from bench.demo_records import customer_rows
+from demo import generate
+
+
+def test_records_linked_in_the_process_are_linked_as_in_the_load_s_own(tmp_path: Path) -> None:
+    generate(tmp_path, 150, seed=5)
+    values = [tuple(row.get(name) or None for name in STORED_COLUMNS) for row in customer_rows(tmp_path)]
+    assert len(values) > 200
+    rules = get_rules().resolution
+    linking = LinkingProcess(STORED_COLUMNS, chunk=50)
+    for start, end in ((0, 7), (7, 137), (137, 138), (138, len(values))):
+        linking.add(values[start:end])
+    linkage = linking.link(rules)
+    assert not multiprocessing.active_children()
+
+    records = [match_record(dict(zip(STORED_COLUMNS, value))) for value in values]
+    names = [value[STORED_COLUMNS.index("name")] for value in values]
+    expected = linked(Linker(rules).resolve(records, InForce()), name_pinyins(names, records))
+    assert len(expected.cluster_members()) < len(values)  # some records are one customer
+    assert len(set(expected.reasons.values())) > 2
+    assert linkage.ids == expected.ids
+    assert linkage.roots.tolist() == expected.roots.tolist()
+    assert linkage.reasons == expected.reasons
+    assert linkage.name_pinyin == expected.name_pinyin
+    assert [r.explanation() for r in linkage.reviews] == [r.explanation() for r in expected.reviews]
+    assert linkage.model.to_dict() == expected.model.to_dict()
+    del linkage.summary["timings_seconds"], expected.summary["timings_seconds"]
+    assert linkage.summary == expected.summary
+
+
+def test_a_load_that_fails_leaves_no_worker_behind() -> None:
+    linking = LinkingProcess(STORED_COLUMNS, chunk=2)
+    linking.add([tuple(None for _ in STORED_COLUMNS)] * 5)
+    linking.close()
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_that_dies_fails_the_link_instead_of_waiting_for_it() -> None:
+    linking = LinkingProcess(STORED_COLUMNS, chunk=2)
+    (worker,) = multiprocessing.active_children()
+    os.kill(worker.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    with pytest.raises(HelperProcessEnded, match="linking"):
+        linking.add([tuple(None for _ in STORED_COLUMNS)] * 3)
+        linking.link(get_rules().resolution)
+    assert not multiprocessing.active_children()
+
+
+def test_a_worker_dies_with_the_process_that_forked_it() -> None:
+    """The out-of-memory killer ends the load's process, the largest: its worker must not wait on for
+    ever holding a copy of the load's memory."""
+    code = (
+        "import multiprocessing, time\n"
+        "from app.resolution.linking_process import LinkingProcess\n"
+        "from app.services.resolve import STORED_COLUMNS\n"
+        "linking = LinkingProcess(STORED_COLUMNS)\n"
+        "print(multiprocessing.active_children()[0].pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    load = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert load.stdout is not None
+    worker = int(load.stdout.readline())
+    assert _alive(worker)
+    load.kill()
+    load.wait()
+    deadline = time.monotonic() + 10
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
