@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +24,7 @@ from app.helper_process import ended, started_by
 from app.resolution.constraints import InForce
 from app.resolution.linked import Linked, linked
 from app.resolution.linker import Linker, find_pairs
+from app.resolution.normalise import clear_caches
 from app.resolution.prepare import prepare_values
 from app.resolution.records import MatchRecord
 from app.rules import ResolutionRules
@@ -55,6 +57,7 @@ def _kept_records() -> list[MatchRecord]:
 def _link(rules: ResolutionRules) -> Linked:
     """As a batch run over the load's records would link them: no steward decision stands (the graph was
     empty; one recorded since is a late one), and the model is trained on them."""
+    clear_caches()
     resolution = Linker(rules, None, find_pairs).resolve(_kept_records(), InForce())
     return linked(resolution, dict(_name_pinyin))
 
@@ -68,6 +71,9 @@ class LinkingProcess:
         self.chunk = chunk
         self.added = 0
         self._answered = False
+        # A failed load closes it while the link's own thread may be closing it too.
+        self._closing = threading.Lock()
+        self._closed = False
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
         )
@@ -114,8 +120,12 @@ class LinkingProcess:
     def close(self) -> None:
         """Once it has answered, the process ends; before, it is killed: a failed load does not wait for
         a link of a million records (a minute) it will not use."""
-        self._parts = []
-        if not self._answered:
-            for process in list((self._pool._processes or {}).values()):
-                process.kill()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._parts = []
+            if not self._answered:
+                for process in list((self._pool._processes or {}).values()):
+                    process.kill()
+            self._pool.shutdown(wait=True, cancel_futures=True)

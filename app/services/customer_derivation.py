@@ -70,9 +70,9 @@ class Derived:
 
 # A Derived without its cluster: what the deriving process sends back.
 Answer = tuple[dict[str, Any], str | None, list[dict[str, str]], str, Any]
-# One cluster's inputs: its records' stored values, why each is on the customer, and what the writes
-# work out from (CustomerWrites.worked_in).
-ClusterInputs = tuple[list[tuple[Any, ...]], list[str], Any]
+# One cluster's inputs: its records' stored values (each pickled, as the run keeps them), why each is on
+# the customer, and what the writes work out from (CustomerWrites.worked_in).
+ClusterInputs = tuple[list[bytes], list[str], Any]
 
 
 class RangeInputs(NamedTuple):
@@ -101,7 +101,8 @@ class Deriving:
             self._deriver = GoldenDeriver(self.rules)
         deriver, columns, work_out, out = self._deriver, self.columns, self.work_out, []
         id_at = columns.index("id")
-        for values, reasons, worked_in in inputs.clusters:
+        for packed, reasons, worked_in in inputs.clusters:
+            values = [pickle.loads(p) for p in packed]
             props, manager = deriver.derive([dict(zip(columns, v)) for v in values], inputs.name_pinyin)
             links = [{"id": v[id_at], "why": why} for v, why in zip(values, reasons, strict=True)]
             digest = self.digest(props, manager, links)
@@ -112,26 +113,32 @@ class Deriving:
 @dataclass(frozen=True, slots=True)
 class Clusters:
     """What the run holds to derive its customers: each cluster's root and member positions in the
-    linker's table, the table's record ids, a record's stored values by id, why each record is on its
-    customer, each name's pinyin, and what the writes need from this process (``worked_in``)."""
+    linker's table, the table's record ids, a record's stored values (pickled) and name by id, why each
+    record is on its customer, each name's pinyin, and what the writes need from this process
+    (``worked_in``)."""
 
     members: list[tuple[int, list[int]]]
     ids: Sequence[str]
-    values: Callable[[str], tuple[Any, ...]]
+    values: Callable[[str], bytes]
+    name: Callable[[str], Any]
     reasons: Mapping[str, str]
     name_pinyin: Mapping[str, str]
-    name_at: int
     worked_in: Callable[[list[str]], Any]
 
     def inputs(self, start: int, end: int) -> RangeInputs:
-        ids, reasons, values, worked_in, name_at = self.ids, self.reasons, self.values, self.worked_in, self.name_at
+        ids, reasons, values, worked_in, name = self.ids, self.reasons, self.values, self.worked_in, self.name
         clusters: list[ClusterInputs] = []
         names: set[Any] = set()
         for _, members in self.members[start:end]:
             records = [ids[i] for i in members]
-            stored = [values(record) for record in records]
-            names.update(v[name_at] for v in stored)
-            clusters.append((stored, [reasons.get(record, "") for record in records], worked_in(records)))
+            names.update(name(record) for record in records)
+            clusters.append(
+                (
+                    [values(record) for record in records],
+                    [reasons.get(record, "") for record in records],
+                    worked_in(records),
+                )
+            )
         known = self.name_pinyin
         pinyin = {name: p for name in names if type(name) is str and (p := known.get(name)) is not None}
         return RangeInputs(start, clusters, pinyin)

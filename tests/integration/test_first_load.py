@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -692,17 +691,18 @@ async def test_files_added_ahead_find_the_records_the_manifests_order_gives_them
     assert ",field,account_manager_id," in rejects and "does not exist" in rejects
 
 
-async def test_records_set_aside_while_linked_beside_the_files_are_back_before_the_run_reads_them(
-    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+async def test_a_link_that_outlasts_the_files_is_waited_for(
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """A run of 500,000 records or more sets them aside while it links (SET_ASIDE_FROM); a first load
-    links beside its files, and the link may outlast them: the run reads the records only once they are
-    back, so the customers are those of a link that ends first."""
-    files_done = threading.Event()
+    """A first load links in the process that normalised its records, beside its files, and the link may
+    outlast them: the run derives its customers once the link has ended, the same as when it ends first."""
+    files_done = tmp_path / "files-done"  # seen by the linking process, forked before the files are read
     link = resolve_service.Linker.resolve
 
     def outlasting(self: Any, *args: Any, **kwargs: Any) -> Any:
-        files_done.wait(timeout=120)
+        deadline = time.monotonic() + 120
+        while not files_done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         time.sleep(1.0)  # the run begins meanwhile
         return link(self, *args, **kwargs)
 
@@ -710,10 +710,9 @@ async def test_records_set_aside_while_linked_beside_the_files_are_back_before_t
     _, first = await load_directory(store, demo_files, batch_size=7)
     expected = await graph_of(store)
     await store.clear()
-    monkeypatch.setattr(resolve_service, "SET_ASIDE_FROM", 1)
     monkeypatch.setattr(resolve_service.Linker, "resolve", outlasting)
-    _, report = await load_directory(store, demo_files, batch_size=7, on_ingested=lambda _: files_done.set())
-    assert files_done.is_set()
+    _, report = await load_directory(store, demo_files, batch_size=7, on_ingested=lambda _: files_done.touch())
+    assert files_done.exists()
     assert (report.summary["records"], report.customers_written) == (first.summary["records"], first.customers_written)
     assert await graph_of(store) == expected
 

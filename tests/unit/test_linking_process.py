@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,3 +100,35 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "State:\tZ" not in status
+
+
+def test_the_normalisers_caches_are_emptied_for_the_link() -> None:
+    from app.resolution import normalise
+
+    match_record({"id": "crm:customers:1", "name": "張三", "cert_type": "resident_id", "phone": "13800000000"})
+    cached = [v for v in vars(normalise).values() if callable(getattr(v, "cache_info", None))]
+    assert sum(v.cache_info().currsize for v in cached) > 3
+    normalise.clear_caches()
+    assert [v.cache_info().currsize for v in cached] == [0] * len(cached)
+
+
+def test_a_failed_load_ends_a_link_in_progress_without_waiting_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load closes the process from its own thread while the link's thread waits for the answer."""
+    resolve = Linker.resolve
+
+    def slow(self: Linker, *args: Any, **kwargs: Any) -> Any:
+        time.sleep(30)
+        return resolve(self, *args, **kwargs)
+
+    monkeypatch.setattr(Linker, "resolve", slow)  # before the fork: the linking process links slowly
+    linking = LinkingProcess(STORED_COLUMNS, chunk=2)
+    linking.add([tuple(None for _ in STORED_COLUMNS)] * 5)
+    with ThreadPoolExecutor(1) as beside:
+        link = beside.submit(linking.link, get_rules().resolution)
+        time.sleep(1.0)
+        started = time.monotonic()
+        linking.close()
+        with pytest.raises(HelperProcessEnded):
+            link.result(timeout=10)
+    assert time.monotonic() - started < 10
+    assert not multiprocessing.active_children()
