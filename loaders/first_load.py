@@ -44,7 +44,7 @@ from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
 
 if TYPE_CHECKING:
-    from app.resolution.linking_process import LinkingProcess
+    from app.services.linking_process import LinkingProcess
     from app.services.resolve import ResolveReport
 
 OFFERING_NAMES = cypher("ingest/offering_names.falkordb")
@@ -529,27 +529,23 @@ async def _stop(
     linking: asyncio.Task[Any] | None,
     last_files_call: asyncio.Task[None] | None,
     linking_process: LinkingProcess | None,
-    *,
-    linked_first: bool = False,
 ) -> None:
     """A failed first load's work in progress stopped: a send not yet begun never begins (one begun is
-    the graph's to let finish), the linking process ends, and a link in progress is no longer waited for,
-    or, with ``linked_first`` (the load goes on by statements), ends before anything else runs beside
-    it. What they failed with, if they did, is not the failure being handled."""
+    the graph's to let finish), and the linking process is ended, a link in progress with it (the thread
+    waiting for its answer then ends at once). What they failed with, if they did, is not the failure
+    being handled."""
     if last_files_call is not None:
         if not last_files_call.done():
             last_files_call.cancel()
         await asyncio.wait([last_files_call])
         if not last_files_call.cancelled():
             last_files_call.exception()
+    if linking_process is not None:
+        linking_process.close()
     if linking is not None:
-        if not linked_first:
-            linking.cancel()  # the thread ends on its own; a Ctrl-C's exit waits for it
         await asyncio.wait([linking])
         if not linking.cancelled():
             linking.exception()
-    if linking_process is not None:
-        linking_process.close()
 
 
 def bulk_suitable(entries: list[ManifestEntry]) -> bool:
@@ -586,8 +582,8 @@ async def bulk_load_directory(
         return None
     # The linker's numpy only when it resolves.
     from app.resolution.linked import Linked
-    from app.resolution.linking_process import LinkingProcess
     from app.services.customer_derivation import DerivingProcesses
+    from app.services.linking_process import LinkingProcess
     from app.services.resolve import STORED_COLUMNS, StoredRecords, link_ahead, resolve_all
 
     graph = FirstLoadGraph(store, first_id, tier_inputs=FileTierInputs(get_rules(), clock.today()))
@@ -643,7 +639,7 @@ async def bulk_load_directory(
         await graph.finish()
         await last_files_call
     except NotBulkable as exc:
-        await _stop(linking, last_files_call, linking_process, linked_first=True)
+        await _stop(linking, last_files_call, linking_process)
         await graph.abandon()
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()

@@ -1,7 +1,7 @@
 """What a batch run keeps of a resolution once its records are linked: the clusters and why each record
 is in its own, without the records, their columns or the candidate pairs.
 
-A first load links in the process that normalised its records (app.resolution.linking_process) and
+A first load links in the process that normalised its records (app.services.linking_process) and
 hands back only this; a batch run that links in its own process keeps only this too, so both derive
 and write customers from the same thing.
 """

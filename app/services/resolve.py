@@ -43,8 +43,8 @@ from app.store.shards import SHARD_NUMBERS
 
 if TYPE_CHECKING:
     from app.resolution.constraints import StewardDecision
-    from app.resolution.linking_process import LinkingProcess
     from app.resolution.merge_rules import Refusal
+    from app.services.linking_process import LinkingProcess
     from app.services.tier_history import Recorded
 
 log = logging.getLogger(__name__)

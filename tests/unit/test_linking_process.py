@@ -19,9 +19,9 @@ from app.errors import HelperProcessEnded
 from app.resolution.constraints import InForce
 from app.resolution.linked import linked
 from app.resolution.linker import Linker
-from app.resolution.linking_process import LinkingProcess
 from app.resolution.prepare import match_record, name_pinyins
 from app.rules import get_rules
+from app.services.linking_process import LinkingProcess
 from app.services.resolve import STORED_COLUMNS
 from bench.demo_records import customer_rows
 from demo import generate
@@ -75,7 +75,7 @@ def test_a_worker_dies_with_the_process_that_forked_it() -> None:
     ever holding a copy of the load's memory."""
     code = (
         "import multiprocessing, time\n"
-        "from app.resolution.linking_process import LinkingProcess\n"
+        "from app.services.linking_process import LinkingProcess\n"
         "from app.services.resolve import STORED_COLUMNS\n"
         "linking = LinkingProcess(STORED_COLUMNS)\n"
         "print(multiprocessing.active_children()[0].pid, flush=True)\n"
