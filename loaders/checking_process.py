@@ -43,7 +43,7 @@ from app.record_kinds import KINDS
 from app.services.source_records import RecordWriter
 from app.store import Store
 from app.store.base import EncodedNodes, NodeBlock
-from loaders.accepted_ids import AcceptedIds, KnownBefore
+from loaders.accepted_ids import AcceptedIds, FileIds, KnownBefore
 from loaders.formats import read_rows
 from loaders.ingest import IngestSummary, RejectWriter, batches, note_checked, prepare_rows, rejects_path, warnings_path
 from loaders.manifest import ManifestEntry
@@ -171,7 +171,7 @@ class _FileChecks:
         self.stamp = opening.stamp
         self.summary = IngestSummary(source=opening.source, kind=opening.kind, path=str(opening.path))
         self.rows = batches(read_rows(opening.path, opening.encoding), opening.batch_size)
-        self.seen: set[str] = set()
+        self.seen = FileIds()
         earlier = [load.accepted_in(number, opening.shared) for number in opening.referenced]
         self.references = LoadedBefore(
             opening.source,

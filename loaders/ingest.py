@@ -30,6 +30,7 @@ from app.ids import record_id
 from app.record_kinds import KINDS, ROW, Checked, check_row
 from app.services.source_records import Prepared, Problems, RecordWriter, Written, prepare
 from app.store import Store
+from loaders.accepted_ids import FileIds
 from loaders.formats import RawRow, SourceFileError, read_header, read_rows
 
 REJECT_COLUMNS = ["line", "source_id", "issue", "field", "reason", "row"]
@@ -190,24 +191,30 @@ Refused = tuple[int, str, Problems, dict[str, Any] | None]
 
 
 def prepare_rows(
-    source: str, kind: str, raw_batch: list[RawRow], seen_in_file: set[str]
+    source: str, kind: str, raw_batch: list[RawRow], seen_in_file: FileIds
 ) -> tuple[list[Prepared], list[Refused]]:
     """Valid rows with their parameters made ahead, as if every one were to be written: most are,
-    and the write then only picks rows, so the store is not kept waiting for Python."""
+    and the write then only picks rows, so the store is not kept waiting for Python. The ids of the
+    batch's rows that pass their checks are looked up in ``seen_in_file`` together."""
+    rows: list[tuple[Checked, str]] = []
+    for raw in raw_batch:
+        if raw.fields is not None:
+            checked = check_row(kind, raw.line, raw.fields)
+            rows.append((checked, record_id(source, kind, checked.source_id)))
+    used = iter(seen_in_file.use([rid for checked, rid in rows if not checked.problems]))
+    checked_rows = iter(rows)
     prepared: list[Prepared] = []
     refused: list[Refused] = []
     for raw in raw_batch:
         if raw.fields is None:
             refused.append((raw.line, "", [(ROW, raw.error or "unreadable")], None))
             continue
-        checked = check_row(kind, raw.line, raw.fields)
-        rid = record_id(source, kind, checked.source_id)
-        if not checked.problems and rid in seen_in_file:
+        checked, rid = next(checked_rows)
+        if not checked.problems and next(used):
             checked.problems.append(("source_id", f"{checked.source_id!r} appears twice in this file"))
         if checked.problems:
             refused.append((raw.line, checked.source_id, checked.faults, raw.fields))
             continue
-        seen_in_file.add(rid)
         prepared.append(prepare(source, kind, checked, rid))
     return prepared, refused
 
@@ -266,7 +273,7 @@ class Ingest:
         reject = RejectWriter(rejects_path(path))
         warned = RejectWriter(warnings_path(path), issues=False)
         pending: asyncio.Task[None] | None = None
-        seen_in_file: set[str] = set()
+        seen_in_file = FileIds()
         batches_read = batches(read_rows(path, encoding), self.batch_size, FIRST_BATCH)
         try:
             while True:
@@ -295,14 +302,14 @@ class Ingest:
         return summary
 
     def _prepare_next(
-        self, rows: Iterator[list[RawRow]], reject: RejectWriter, seen_in_file: set[str]
+        self, rows: Iterator[list[RawRow]], reject: RejectWriter, seen_in_file: FileIds
     ) -> tuple[int, list[Prepared]]:
         raw_batch = next(rows, None)
         if raw_batch is None:
             return 0, []
         return len(raw_batch), self._prepare(raw_batch, reject, seen_in_file)
 
-    def _prepare(self, raw_batch: list[RawRow], reject: RejectWriter, seen_in_file: set[str]) -> list[Prepared]:
+    def _prepare(self, raw_batch: list[RawRow], reject: RejectWriter, seen_in_file: FileIds) -> list[Prepared]:
         prepared, refused = prepare_rows(self.source, self.kind, raw_batch, seen_in_file)
         for line, source_id, problems, row in refused:
             reject.add(line, source_id, problems, row)

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -48,18 +51,24 @@ def _normalise(columns: tuple[str, ...], number: int, values: list[tuple[Any, ..
     return len(records)
 
 
-def _kept_records() -> list[MatchRecord]:
+def _link(rules: ResolutionRules, answer: str) -> str:
+    """As a batch run over the load's records would link them: no steward decision stands (the graph was
+    empty; one recorded since is a late one), and the model is trained on them. The answer goes into the
+    file ``answer`` (renamed into place once whole), and only its name back through the pool's pipe: a
+    worker killed while it wrote tens of megabytes into that pipe would leave the load reading it for
+    ever, since the load holds the pipe's other end too."""
+    global _name_pinyin
     records = [record for number in sorted(_kept) for record in _kept[number]]
     _kept.clear()
-    return records
-
-
-def _link(rules: ResolutionRules) -> Linked:
-    """As a batch run over the load's records would link them: no steward decision stands (the graph was
-    empty; one recorded since is a late one), and the model is trained on them."""
+    name_pinyin, _name_pinyin = _name_pinyin, {}
     clear_caches()
-    resolution = Linker(rules, None, find_pairs).resolve(_kept_records(), InForce())
-    return linked(resolution, dict(_name_pinyin))
+    linkage = linked(Linker(rules, None, find_pairs).resolve(records, InForce()), name_pinyin)
+    del records
+    part = answer + ".part"
+    with open(part, "wb") as handle:
+        pickle.dump(linkage, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.rename(part, answer)
+    return answer
 
 
 class LinkingProcess:
@@ -74,12 +83,20 @@ class LinkingProcess:
         # A failed load closes it while the link's own thread may be closing it too.
         self._closing = threading.Lock()
         self._closed = False
+        self._folder = tempfile.mkdtemp(prefix="c360-linking-")
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
         )
-        self._pool.submit(int).result()  # forked now, not when the first chunk is full
         self._parts: list[Future[int]] = []
         self._waiting: list[tuple[Any, ...]] = []
+        try:
+            self._pool.submit(int).result()  # forked now, not when the first chunk is full
+        except BrokenProcessPool:
+            self.close()
+            raise ended(LINKING) from None
+        except BaseException:
+            self.close()
+            raise
 
     def add(self, values: Iterable[tuple[Any, ...]]) -> None:
         self._waiting.extend(values)
@@ -91,17 +108,14 @@ class LinkingProcess:
         self.added += len(values)
         try:
             self._parts.append(self._pool.submit(_normalise, self.columns, len(self._parts), values))
-        except BrokenProcessPool:
+        except (BrokenProcessPool, RuntimeError):  # RuntimeError: closed by a failing load
             raise ended(LINKING) from None
 
     def _all_normalised(self) -> None:
         if self._waiting:
             self._send(self._waiting)
             self._waiting = []
-        try:
-            normalised = sum(part.result() for part in self._parts)
-        except BrokenProcessPool:
-            raise ended(LINKING) from None
+        normalised = sum(part.result() for part in self._parts)
         if normalised != self.added:
             raise RuntimeError(f"{normalised} records normalised for {self.added} added")
 
@@ -109,7 +123,13 @@ class LinkingProcess:
         """Every record added, linked; the process ends with the answer."""
         try:
             self._all_normalised()
-            linkage: Linked = self._pool.submit(_link, rules).result()
+            try:
+                answer = self._pool.submit(_link, rules, os.path.join(self._folder, "linked")).result()
+            except RuntimeError:  # closed by a failing load before the link began
+                raise ended(LINKING) from None
+            with open(answer, "rb") as handle:
+                linkage: Linked = pickle.load(handle)
+            os.unlink(answer)
             self._answered = True
             return linkage
         except BrokenProcessPool:
@@ -129,3 +149,4 @@ class LinkingProcess:
                 for process in list((self._pool._processes or {}).values()):
                     process.kill()
             self._pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(self._folder, ignore_errors=True)

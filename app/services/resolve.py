@@ -177,7 +177,7 @@ class StoredRecords:
     """Every customer source record as read for resolution. Ids, names and customers stay in memory (every
     record is looked up by them); each record's values, in ``columns`` order, are pickled into a temporary
     file and read back a record at a time: as tuples in memory, a million records were 850 MB of the run's
-    process all through a first load, and pickled they are about 300 MB of a file the system caches.
+    process all through a first load, and pickled they are about 260 MB of a file the system caches.
     Deriving processes are handed the pickled values as they are (Clusters.values)."""
 
     columns: tuple[str, ...] = STORED_COLUMNS
@@ -202,27 +202,32 @@ class StoredRecords:
         kept = [tuple([shared(v, v) if type(v) is str and len(v) <= 12 else v for v in value]) for value in values]
         if not kept:
             return kept
+        packed = [pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for value in kept]
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="c360-records-")
+        start = self._ends[-1] if self._ends else 0
+        written, data = 0, memoryview(b"".join(packed))
+        while written < len(data):  # a full disk raises here, before anything is counted as kept
+            written += os.pwrite(self._file.fileno(), data[written:], start + written)
+        for record in packed:
+            start += len(record)
+            self._ends.append(start)
         id_at, name_at, customer_at = (self.columns.index(c) for c in ("id", "name", "customer_id"))
         self.ids.extend(value[id_at] for value in kept)
         self.names.extend(value[name_at] for value in kept)
         self.customers.extend(value[customer_at] for value in kept)
-        packed = [pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for value in kept]
-        start = end = self._ends[-1] if self._ends else 0
-        for data in packed:
-            end += len(data)
-            self._ends.append(end)
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="c360-records-")
-        written, data = 0, memoryview(b"".join(packed))
-        while written < len(data):
-            written += os.pwrite(self._file.fileno(), data[written:], start + written)
         return kept
 
     def packed(self, position: int) -> bytes:
         """The record's values, pickled."""
-        start = self._ends[position - 1] if position else 0
+        return self._read(self._ends[position - 1] if position else 0, self._ends[position])
+
+    def _read(self, start: int, end: int) -> bytes:
         assert self._file is not None
-        return os.pread(self._file.fileno(), self._ends[position] - start, start)
+        data = os.pread(self._file.fileno(), end - start, start)
+        if len(data) != end - start:
+            raise OSError(f"the records' temporary file ended at byte {start + len(data)}, not {end}")
+        return data
 
     def values(self, position: int) -> tuple[Any, ...]:
         return pickle.loads(self.packed(position))
@@ -234,8 +239,7 @@ class StoredRecords:
         for start in range(0, len(self), READ_AT_ONCE):
             end = min(start + READ_AT_ONCE, len(self))
             first = self._ends[start - 1] if start else 0
-            assert self._file is not None
-            data = memoryview(os.pread(self._file.fileno(), self._ends[end - 1] - first, first))
+            data = memoryview(self._read(first, self._ends[end - 1]))
             at = 0
             for position in range(start, end):
                 length = self._ends[position] - first - at
@@ -264,21 +268,19 @@ async def renumber_shard_zero(store: Store) -> int:
 
 async def read_customer_records(
     store: Store,
+    records: StoredRecords,
     progress: Callable[[int], None] | None = None,
     at_once: int = READS_AT_ONCE,
-    into: StoredRecords | None = None,
-) -> StoredRecords:
-    """Every customer record, shard by shard, a few shards in flight: the store executes the next while
-    this process decodes and keeps one."""
+) -> None:
+    """Every customer record into ``records`` (whose file the caller closes), shard by shard, a few shards
+    in flight: the store executes the next while this process decodes and keeps one."""
     await renumber_shard_zero(store)
-    records = StoredRecords() if into is None else into
     reads = (store.read(CUSTOMER_RECORDS, {"shard": shard, "columns": RECORD_COLUMNS}) for shard in SHARD_NUMBERS)
     async with aclosing(in_order(reads, at_once)) as pages:
         async for page in pages:
             records.add(page)
             if progress:
                 progress(len(page))
-    return records
 
 
 def assign_customer_ids(linkage: Linked, current: Callable[[str], str | None]) -> dict[int, str]:
@@ -439,7 +441,7 @@ async def _resolve_all(
     timer = clock.now()
     # A first load's records, none on a customer yet: the graph holds no customer to compare with.
     if not first_load:
-        await read_customer_records(store, (lambda n: progress("read", n)) if progress else None, into=stored)
+        await read_customer_records(store, stored, (lambda n: progress("read", n)) if progress else None)
     elif progress:
         progress("read", len(stored))
     linked_ahead = await ahead if ahead is not None else None

@@ -78,7 +78,7 @@ async def test_every_record_is_read_back_shard_by_shard_after_a_snapshot_restart
     """FalkorDB 4.16 drops the index entries of the value 0 when it loads a snapshot: records of
     shard 0 vanished from batch resolution after a restart. Shards are 1-64, and records an earlier
     version put in shard 0 are moved before reading."""
-    from app.services.resolve import read_customer_records
+    from app.services.resolve import StoredRecords, read_customer_records
     from loaders.ingest import ingest_file
 
     path = tmp_path / "c.csv"
@@ -99,7 +99,9 @@ async def test_every_record_is_read_back_shard_by_shard_after_a_snapshot_restart
     reopened = EmbeddedStore(data)
     await reopened.start()
     try:
-        assert len(await read_customer_records(reopened)) == 400
+        with StoredRecords() as records:
+            await read_customer_records(reopened, records)
+            assert len(records) == 400
     finally:
         await reopened.close()
 

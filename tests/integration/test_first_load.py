@@ -6,6 +6,7 @@ files, and the same customers after resolution."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import shutil
 import signal
@@ -689,6 +690,26 @@ async def test_files_added_ahead_find_the_records_the_manifests_order_gives_them
     assert shown[("am_app", "customers")].quarantined > 0
     rejects = (demo_files / "am_app" / "customers.csv.rejects.csv").read_text(encoding="utf-8")
     assert ",field,account_manager_id," in rejects and "does not exist" in rejects
+
+
+async def test_a_first_load_without_customers_links_none_and_leaves_no_process(
+    store: Store, demo_files: Path, demo_clock: None
+) -> None:
+    """The linking process is forked at the start of every first load; with no customers file it links
+    nothing, and the graph is the one the statements make."""
+    manifest = demo_files / "manifest.json"
+    entries = [entry for entry in orjson.loads(manifest.read_bytes()) if entry["kind"] == "employees"]
+    assert entries
+    manifest.write_bytes(orjson.dumps(entries))
+    await store.clear()
+    summaries, report = await load_directory(store, demo_files, batch_size=7)
+    assert (report.summary["records"], report.customers_written) == (0, 0)
+    assert sum(s.created for s in summaries) > 0
+    assert not multiprocessing.active_children()
+    in_bulk = await graph_of(store)
+    await store.clear()
+    await load_directory(store, demo_files, batch_size=7, bulk=False)
+    assert in_bulk == await graph_of(store)
 
 
 async def test_a_link_that_outlasts_the_files_is_waited_for(

@@ -7,7 +7,7 @@ import pickle
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loaders.accepted_ids import AcceptedIds, KnownBefore
+from loaders.accepted_ids import AcceptedIds, FileIds, KnownBefore
 
 # Ids of varying lengths, with characters of several UTF-8 widths: a shorter id is a prefix of a
 # longer one, and some are longer than any held (cut to the held width they would match a held one).
@@ -65,3 +65,25 @@ def test_a_checked_file_with_no_ids_finds_nothing() -> None:
     known = KnownBefore([AcceptedIds(set())])
     assert {"a", ""} - known == {"a", ""}
     assert len(known) == 0
+
+
+@given(st.lists(st.lists(ID, max_size=12), max_size=12), st.integers(min_value=1, max_value=5))
+def test_a_file_s_ids_are_used_before_exactly_as_a_set_says(batches: list[list[str]], fold_at: int) -> None:
+    """Folded into sorted runs every few ids (joined as they pile up), a batch's ids are found used before
+    exactly when a set of every id so far holds them, a repeat inside the batch included."""
+    ids, held = FileIds(fold_at=fold_at), set()
+    for batch in batches:
+        expected = []
+        for rid in batch:
+            expected.append(rid in held)
+            held.add(rid)
+        assert ids.use(batch) == expected
+        assert len(ids) == len(held)
+
+
+def test_folded_runs_stay_few() -> None:
+    ids = FileIds(fold_at=2)
+    for n in range(0, 200, 2):
+        assert ids.use([f"crm:bills:{n}", f"crm:bills:{n + 1}"]) == [False, False]
+    assert len(ids._runs) <= 8 and len(ids) == 200
+    assert ids.use(["crm:bills:0", "crm:bills:199", "crm:bills:200"]) == [True, True, False]
