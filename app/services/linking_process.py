@@ -83,7 +83,8 @@ class LinkingProcess:
         # A failed load closes it while the link's own thread may be closing it too.
         self._closing = threading.Lock()
         self._closed = False
-        self._folder = tempfile.mkdtemp(prefix="c360-linking-")
+        # Made for the answer only: a load killed before its link leaves nothing behind.
+        self._folder: str | None = None
         self._pool = ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
         )
@@ -124,6 +125,7 @@ class LinkingProcess:
         try:
             self._all_normalised()
             try:
+                self._folder = tempfile.mkdtemp(prefix="c360-linking-")
                 answer = self._pool.submit(_link, rules, os.path.join(self._folder, "linked")).result()
             except RuntimeError:  # closed by a failing load before the link began
                 raise ended(LINKING) from None
@@ -149,4 +151,5 @@ class LinkingProcess:
                 for process in list((self._pool._processes or {}).values()):
                     process.kill()
             self._pool.shutdown(wait=True, cancel_futures=True)
-            shutil.rmtree(self._folder, ignore_errors=True)
+            if self._folder is not None:
+                shutil.rmtree(self._folder, ignore_errors=True)
