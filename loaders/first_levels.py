@@ -68,13 +68,10 @@ class FileTierInputs:
         """Whether what was kept answers ``today`` (a clock set back before the load began does not)."""
         return today >= self.began
 
-    def inputs(self, held: Iterable[tuple[str, int]], today: date) -> TierInputs:
-        """A customer's inputs from the accounts (HAS_ACCOUNT) and subscriptions (OWNS) it holds."""
-        return tier_inputs(self.sums(held, today))
-
     def sums(self, held: Iterable[tuple[str, int]], today: date) -> TierSums:
-        """What :meth:`inputs` reads of the sums kept here, as plain numbers: a first load gathers them
-        for each customer and hands them to the process deriving it (:func:`tier_inputs` there)."""
+        """A customer's sums from the accounts (HAS_ACCOUNT) and subscriptions (OWNS) it holds, as plain
+        numbers: a first load gathers them for each customer and hands them to the process deriving it,
+        which makes its tier inputs (:func:`tier_inputs`)."""
         if self._window[0] != today:  # one day for the whole run: worked out once, not per customer
             self._window = (today, spend_window(today, self.rules))
         since, until = self._window[1]

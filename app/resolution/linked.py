@@ -15,7 +15,7 @@ import numpy as np
 import orjson
 
 from app.resolution.constraints import StewardDecision
-from app.resolution.linker import PairDecision, Resolution
+from app.resolution.linker import PairDecision, Resolution, cluster_members
 from app.resolution.merge_rules import Refusal
 from app.resolution.model import MatchModel
 
@@ -36,10 +36,7 @@ class Linked:
     name_pinyin: dict[str, str]
 
     def cluster_members(self) -> dict[int, list[int]]:
-        members: dict[int, list[int]] = {}
-        for i, root in enumerate(self.roots.tolist()):
-            members.setdefault(root, []).append(i)
-        return members
+        return cluster_members(self.roots)
 
 
 def linked(resolution: Resolution, name_pinyin: dict[str, str]) -> Linked:

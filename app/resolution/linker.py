@@ -61,6 +61,14 @@ class PairDecision:
         }
 
 
+def cluster_members(roots: np.ndarray) -> dict[int, list[int]]:
+    """Each cluster's root to its records' positions, in order."""
+    members: dict[int, list[int]] = {}
+    for i, root in enumerate(roots.tolist()):
+        members.setdefault(root, []).append(i)
+    return members
+
+
 @dataclass(slots=True)
 class Resolution:
     table: RecordTable
@@ -78,10 +86,7 @@ class Resolution:
     suspended: list[tuple[StewardDecision, Refusal]] = field(default_factory=list)
 
     def cluster_members(self) -> dict[int, list[int]]:
-        members: dict[int, list[int]] = {}
-        for i, root in enumerate(self.roots.tolist()):
-            members.setdefault(root, []).append(i)
-        return members
+        return cluster_members(self.roots)
 
     def assignment(self) -> dict[str, str]:
         """Record id -> the id of the first record of its cluster (a stable cluster key)."""

@@ -13,7 +13,7 @@ import pytest
 from app.rules import get_rules
 from app.services.customer_view import TierInputs
 from app.tiers import monthly_spend, points_year, spend_window
-from loaders.first_levels import FileTierInputs
+from loaders.first_levels import FileTierInputs, tier_inputs
 
 RULES = get_rules()
 BEGAN = date(2026, 11, 30)
@@ -96,11 +96,11 @@ def test_the_inputs_kept_from_the_files_are_the_graphs_answer_on_any_later_day(s
         held += [("OWNS", n) for n in pick.sample(range(100, 112), pick.randint(0, 4))]
         held += [("HAD_CONTACT", 1)]
         expected = as_the_graph_answers(held, bills, points, subscriptions, today)
-        found = kept.inputs(held, today)
+        found = tier_inputs(kept.sums(held, today))
         assert found.spend == expected.spend
         assert (found.points, found.brands) == (expected.points, expected.brands)
     all_accounts = [("HAS_ACCOUNT", n) for n in range(1, 7)]
-    assert kept.inputs(all_accounts, today).spend, "the rows give spend in the window"
+    assert tier_inputs(kept.sums(all_accounts, today)).spend, "the rows give spend in the window"
 
 
 def test_months_and_years_that_left_the_window_before_the_load_are_not_kept() -> None:
@@ -112,7 +112,7 @@ def test_months_and_years_that_left_the_window_before_the_load_are_not_kept() ->
     kept.points_of(1, {"source": "hall", "year": points_year(BEGAN), "points": 5})
     kept.subscription(9, {"status": "suspended", "brand": "全球通"})
     assert len(kept.spend) == 1, "the month before the window is not kept"
-    assert kept.inputs([("HAS_ACCOUNT", 1)], BEGAN).spend == {since: 10.0}
+    assert tier_inputs(kept.sums([("HAS_ACCOUNT", 1)], BEGAN)).spend == {since: 10.0}
     assert kept.points == {} and kept.brands == {}
 
 
