@@ -80,3 +80,9 @@ def opportunity_step_id(opportunity: str, kind: str) -> str:
     """A step of an opportunity's hand-off, or the opportunity a channel captures (kind "captured"),
     or its call-back (kind "call_back"): two at once on one opportunity stay distinct."""
     return "OP" + _digest("|".join((opportunity, kind, clock.now_iso(), secrets.token_hex(4))))
+
+
+def resolution_run_id(at: str) -> str:
+    """A resolution run: its time first, so the ids sort as the runs ran, and a salt, since a batch run
+    and a run of the changes may begin in one clock tick."""
+    return f"R{at}-{secrets.token_hex(4)}"

@@ -14,6 +14,7 @@ import orjson
 
 from app import clock
 from app.errors import BadInput
+from app.ids import resolution_run_id
 from app.rules import Rules
 from app.services.incremental import RecordDecision, resolve_records
 from app.services.matching import NoModelError
@@ -61,7 +62,7 @@ async def resolve_since_last_run(store: Store, rules: Rules | None = None, limit
             f"({limit:,}) to place one by one: run `c360 resolve`",
             [("changed", "over the limit")],
         )
-    run = ChangedRun(run_id="R" + started_at, since=since)
+    run = ChangedRun(run_id=resolution_run_id(started_at), since=since)
     run.decisions = await resolve_records(store, ids, rules) if ids else []
     run.seconds = time.perf_counter() - started
     await store.write(

@@ -27,7 +27,7 @@ from app import clock
 from app.customer import RECORD_COLUMNS
 from app.cyclic_gc import cyclic_gc_paused
 from app.golden.derive import for_update
-from app.ids import candidate_id, new_customer_id
+from app.ids import candidate_id, new_customer_id, resolution_run_id
 from app.resolution.constraints import InForce, identity_fingerprint, in_force
 from app.resolution.linked import Linked, linked
 from app.resolution.linker import Linker, PairDecision, PairFinder, find_pairs
@@ -473,7 +473,7 @@ async def _resolve_all(
     linked_at = clock.now()
     now = clock.now_iso()
     customer_ids = assign_customer_ids(linkage, current)
-    report = ResolveReport(run_id="R" + now, summary=linkage.summary)
+    report = ResolveReport(run_id=resolution_run_id(now), summary=linkage.summary)
     report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(linkage.suspended)
     report.summary["steward_decisions"] = {
         "obeyed": report.decisions_obeyed,

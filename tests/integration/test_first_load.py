@@ -64,11 +64,13 @@ def _key(value: Any) -> bytes:
 
 
 def _untimed(row: dict[str, Any]) -> dict[str, Any]:
-    """A resolution run's summary without how long its steps took (the one thing two runs differ in)."""
+    """A resolution run's summary without how long its steps took and its id without its salt (the
+    things two runs differ in)."""
     if row["labels"] == ["ResolutionRun"]:
         summary = orjson.loads(row["properties"]["summary"])
         summary.pop("timings_seconds")
-        return {**row, "properties": {**row["properties"], "summary": summary}}
+        at = row["properties"]["id"].rsplit("-", 1)[0]
+        return {**row, "properties": {**row["properties"], "summary": summary, "id": at}}
     return row
 
 
