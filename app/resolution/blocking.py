@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.resolution.records import MatchRecord, RecordTable, factorize
+from app.resolution.records import RecordTable, factorize
 
 KeyColumns = Callable[[RecordTable], tuple[np.ndarray, np.ndarray]]
 
@@ -54,7 +54,8 @@ def _name_word_address_number(table: RecordTable) -> tuple[np.ndarray, np.ndarra
     words = table.codes["name_word_codes"]
     count = table.codes["name_word_count"]
     n = len(table)
-    numbers = factorize(table.columns["address_first_number"] + table.columns["address_last_number"])
+    columns = table.columns
+    numbers = factorize(columns["address_first_number"].strings() + columns["address_last_number"].strings())
     width = int(numbers.max(initial=0)) + 1
     last = words[np.arange(n), np.clip(count - 1, 0, words.shape[1] - 1)]
     rows_out, keys_out = [], []
@@ -92,10 +93,6 @@ RULE_FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
     "address_numbers": (),
     "name_word_address_number": (),
 }
-
-
-def _split_keys(r: MatchRecord) -> tuple[str, str]:
-    return r.birth_date[:4], r.district
 
 
 @dataclass(slots=True)
@@ -211,6 +208,7 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
 def _split(table: RecordTable, members: list[int], cap: int) -> list[list[int]]:
     """Split an oversized block by birth year, then by district; keep only parts within the cap."""
     parts: list[list[int]] = [members]
+    years, districts = table.columns["birth_date"], table.columns["district"]
     for level in range(2):
         next_parts: list[list[int]] = []
         for part in parts:
@@ -219,7 +217,7 @@ def _split(table: RecordTable, members: list[int], cap: int) -> list[list[int]]:
                 continue
             sub: dict[str, list[int]] = defaultdict(list)
             for i in part:
-                key = _split_keys(table.records[i])[level]
+                key = years[i][:4] if level == 0 else districts[i]
                 if key:
                     sub[key].append(i)
             next_parts.extend(sub.values())

@@ -75,19 +75,24 @@ class MergeRules:
     def __init__(self, table: RecordTable, policy: PolicyRules) -> None:
         self.table = table
         self.policy = policy
-        records = table.records
-        keys = [r.cert_key if r.cert_valid else "" for r in records]
-        self._certificate_text: dict[int, str] = {}
-        code_of: dict[str, int] = {}
-        certificate = np.full(len(records), NONE, dtype=np.int64)
-        for i, key in enumerate(keys):
-            if key:
-                code = code_of.setdefault(key, len(code_of))
-                certificate[i] = code
-                self._certificate_text.setdefault(code, records[i].cert_no)
+        valid = table.codes["cert_valid"]
+        # The certificate keys' own codes, renumbered in order of first use over valid ones only.
+        keys = np.where(valid, table.codes["cert_key"], NONE)
+        used = np.flatnonzero(keys >= 0)
+        distinct, first, inverse = np.unique(keys[used], return_index=True, return_inverse=True)
+        rank = np.empty(len(distinct), dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(distinct))
+        certificate = np.full(len(table), NONE, dtype=np.int64)
+        certificate[used] = rank[inverse]
+        self._certificates = table.columns["cert_no"]
+        # Each certificate code's first record, whose number a refusal names.
+        self._first_of_code = np.empty(len(distinct), dtype=np.int64)
+        self._first_of_code[rank] = used[first]
         self.certificate = certificate.tolist()
-        self.unverified = [bool(r.cert_no) and not r.cert_valid and r.cert_kind in VERIFIABLE for r in records]
-        self._certificates = [r.cert_no for r in records]
+        kinds = table.columns["cert_kind"]
+        self.unverified = [False] * len(table)
+        for i in np.flatnonzero((table.codes["cert_no"] >= 0) & ~valid).tolist():
+            self.unverified[i] = kinds[i] in VERIFIABLE
         self.network = table.codes["local_network"].tolist()
         self.organisation = table.codes["is_organisation"].tolist()
         group_names = sorted(set(policy.groups.values()))
@@ -136,14 +141,14 @@ class MergeRules:
             if a.certificate >= 0 and b.certificate >= 0:
                 return Refusal(
                     DIFFERENT_CERTIFICATES,
-                    (self._certificate_text[a.certificate], self._certificate_text[b.certificate]),
+                    (self._certificate_text(a.certificate), self._certificate_text(b.certificate)),
                 )
         if policy.invalid_certificate_needs_review and not reviewed:
             for unverified, valid in ((a, b), (b, a)):
                 if unverified.unverified >= 0 and unverified.certificate < 0 and valid.certificate >= 0:
                     return Refusal(
                         INVALID_AGAINST_VALID,
-                        (self._certificates[unverified.unverified], self._certificate_text[valid.certificate]),
+                        (self._certificates[unverified.unverified], self._certificate_text(valid.certificate)),
                     )
         if policy.individuals_across_local_networks_never_merge and a.public_networks != b.public_networks:
             if a.public_networks and b.public_networks:
@@ -174,6 +179,9 @@ class MergeRules:
             self.table, np.asarray([p[0] for p in pairs]), np.asarray([p[1] for p in pairs]), (ADDRESS,)
         )
         return bool(np.isin(gamma[:, 0], SAME_LOCATION_LEVELS).any())
+
+    def _certificate_text(self, code: int) -> str:
+        return self._certificates[int(self._first_of_code[code])]
 
     def _network(self, codes: frozenset[int]) -> str:
         if not self._network_of_code:

@@ -90,8 +90,9 @@ def _invalid_certificates(table: RecordTable) -> np.ndarray:
     """Records whose resident id or credit code failed its check (a file's row kept with the number set
     aside, app/resolution/prepare.py); a passport or other number cannot be checked, so is not invalid."""
     out = np.zeros(len(table), dtype=bool)
+    kinds = table.columns["cert_kind"]
     for i in np.flatnonzero((table.codes["cert_no"] >= 0) & ~table.codes["cert_valid"]).tolist():
-        out[i] = table.records[i].cert_kind in ("resident_id", "credit_code", "org_code")
+        out[i] = kinds[i] in ("resident_id", "credit_code", "org_code")
     return out
 
 

@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from app.resolution.text_column import TextColumn
+
 
 class MatchRecord(NamedTuple):
     """A tuple: made in C where a frozen dataclass set its 25 fields one call each (2.4 s of the
@@ -62,15 +64,80 @@ def factorize(values: Sequence[str]) -> np.ndarray:
     )
 
 
+# A tuple field's values each end with this: () is "", ("",) is SEPARATOR.
+SEPARATOR = "\x1f"
+FLAG_FIELDS = ("cert_valid", "is_organisation")
+TUPLE_FIELDS = ("phones", "notes")
+TEXT_FIELDS = tuple(f for f in MatchRecord._fields if f not in FLAG_FIELDS + TUPLE_FIELDS)
+
+
+@dataclass(slots=True)
+class RecordColumns:
+    """Every field of many match records: strings in text columns, flags in boolean arrays, tuples
+    joined into one string each. About half the memory of the records as tuples of strings."""
+
+    text: dict[str, TextColumn]
+    flags: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, records: Sequence[MatchRecord]) -> RecordColumns:
+        text = {name: TextColumn.of([getattr(r, name) for r in records]) for name in TEXT_FIELDS}
+        for name in TUPLE_FIELDS:
+            text[name] = TextColumn.of(["".join(v + SEPARATOR for v in getattr(r, name)) for r in records])
+        flags = {
+            name: np.fromiter((getattr(r, name) for r in records), dtype=bool, count=len(records))
+            for name in FLAG_FIELDS
+        }
+        return cls(text, flags)
+
+    @classmethod
+    def joined(cls, parts: list[RecordColumns], order: np.ndarray | None = None) -> RecordColumns:
+        """The parts one after the other, then taken in ``order``; emptied as they are joined, so at most
+        one field is held twice."""
+        text: dict[str, TextColumn] = {}
+        for name in (*TEXT_FIELDS, *TUPLE_FIELDS):
+            column = TextColumn.joined([part.text.pop(name) for part in parts])
+            text[name] = column if order is None else column.taken(order)
+        flags = {}
+        for name in FLAG_FIELDS:
+            flag = np.concatenate([part.flags.pop(name) for part in parts]) if parts else np.empty(0, dtype=bool)
+            flags[name] = flag if order is None else flag[order]
+        return cls(text, flags)
+
+    def __len__(self) -> int:
+        return len(self.text["id"])
+
+    def tuples(self, name: str) -> list[tuple[str, ...]]:
+        return [tuple(value.split(SEPARATOR)[:-1]) if value else () for value in self.text[name]]
+
+    def record(self, i: int) -> MatchRecord:
+        values: dict[str, Any] = {name: self.text[name][i] for name in TEXT_FIELDS}
+        for name in TUPLE_FIELDS:
+            value = self.text[name][i]
+            values[name] = tuple(value.split(SEPARATOR)[:-1]) if value else ()
+        for name in FLAG_FIELDS:
+            values[name] = bool(self.flags[name][i])
+        return MatchRecord(**values)
+
+
+def in_id_order(parts: list[RecordColumns]) -> RecordColumns:
+    """The parts' records as one set of columns in the order of their ids (the linker's order, whatever
+    order the files gave them in); the parts are emptied."""
+    ids = [rid for part in parts for rid in part.text["id"]]
+    order = np.asarray(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    del ids
+    return RecordColumns.joined(parts, order)
+
+
 @dataclass(slots=True)
 class RecordTable:
-    records: list[MatchRecord]
-    columns: dict[str, list[str]] = field(default_factory=dict)
+    fields: RecordColumns
     codes: dict[str, np.ndarray] = field(default_factory=dict)
-    _objects: dict[str, np.ndarray] = field(default_factory=dict)
-    _released_ids: list[str] | None = None
+    # The text columns by name: the records' own and the first and last words of their names.
+    columns: dict[str, TextColumn] = field(default_factory=dict)
+    _ids: list[str] | None = None
 
-    TEXT_FIELDS = (
+    CODED_FIELDS = (
         "name",
         "name_pinyin",
         "name_core",
@@ -91,62 +158,62 @@ class RecordTable:
 
     @classmethod
     def build(cls, records: Iterable[MatchRecord]) -> RecordTable:
-        table = cls(list(records))
-        for name in cls.TEXT_FIELDS:
-            column = [getattr(r, name) for r in table.records]
-            table.columns[name] = column
-            table.codes[name] = factorize(column)
-        table.codes["phones"] = _phone_codes(table.records)
-        table.codes["name_length"] = np.fromiter(
-            (len(v) for v in table.columns["name"]), dtype=np.int64, count=len(table.records)
-        )
-        table.codes["birth_date_swapped"] = _swapped_date_codes(table.columns["birth_date"])
-        _add_name_words(table)
-        for name in ("address_first_number", "address_last_number"):  # coded together by their blocking rule
-            table.columns[name] = [getattr(r, name) for r in table.records]
-        table.codes["cert_valid"] = np.fromiter(
-            (r.cert_valid for r in table.records), dtype=bool, count=len(table.records)
-        )
-        table.codes["is_organisation"] = np.fromiter(
-            (r.is_organisation for r in table.records), dtype=bool, count=len(table.records)
-        )
+        return cls.of_columns(RecordColumns.of(list(records)))
+
+    @classmethod
+    def of_columns(cls, fields: RecordColumns) -> RecordTable:
+        """The integer codes blocking and comparisons work on; each field's strings are decoded for its
+        codes and let go."""
+        table = cls(fields, columns=dict(fields.text))
+        n = len(fields)
+        for name in cls.CODED_FIELDS:
+            values = fields.text[name].strings()
+            table.codes[name] = factorize(values)
+            if name == "name":
+                table.codes["name_length"] = np.fromiter(map(len, values), dtype=np.int64, count=n)
+            elif name == "birth_date":
+                table.codes["birth_date_swapped"] = _swapped_date_codes(values)
+            elif name == "name_words":
+                _add_name_words(table, values)
+        table.codes["phones"] = _phone_codes(fields.tuples("phones"))
+        for name in FLAG_FIELDS:
+            table.codes[name] = fields.flags[name]
         return table
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.fields)
 
     def objects(self, name: str) -> np.ndarray:
-        """A text column as a numpy object array, made once: picking millions of pairs' values
+        """A text column as a numpy object array, made for each use: picking millions of pairs' values
         from it is a fancy index, six times faster than a list comprehension."""
-        array = self._objects.get(name)
-        if array is None:
-            array = self._objects[name] = np.asarray(self.columns[name], dtype=object)
-        return array
+        return self.columns[name].objects()
+
+    def record(self, i: int) -> MatchRecord:
+        return self.fields.record(i)
 
     def ids(self) -> list[str]:
-        if self._released_ids is not None:
-            return self._released_ids
-        return [r.id for r in self.records]
+        if self._ids is None:
+            self._ids = self.fields.text["id"].strings()
+        return self._ids
 
     def release(self) -> None:
         """Keep only the record ids: a batch run writing a million customers no longer needs the
         records and their columns, which are a gigabyte or more."""
-        self._released_ids = self.ids()
-        self.records = []
+        self.ids()
+        self.fields = RecordColumns({"id": self.fields.text["id"]}, {})
         self.columns.clear()
         self.codes.clear()
-        self._objects.clear()
 
 
 PHONES_COMPARED = 3
 
 
-def _phone_codes(records: Sequence[MatchRecord]) -> np.ndarray:
+def _phone_codes(phones: Sequence[tuple[str, ...]]) -> np.ndarray:
     """n x 3 integer codes of each record's first phones (-1 where none): phone overlap in numpy."""
     codes: dict[str, int] = {}
-    out = np.full((len(records), PHONES_COMPARED), -1, dtype=np.int64)
-    for i, record in enumerate(records):
-        for k, phone in enumerate(record.phones[:PHONES_COMPARED]):
+    out = np.full((len(phones), PHONES_COMPARED), -1, dtype=np.int64)
+    for i, numbers in enumerate(phones):
+        for k, phone in enumerate(numbers[:PHONES_COMPARED]):
             out[i, k] = codes.setdefault(phone, len(codes))
     return out
 
@@ -168,12 +235,11 @@ def _swapped_date_codes(dates: Sequence[str]) -> np.ndarray:
 WORDS_COMPARED = 4
 
 
-def _add_name_words(table: RecordTable) -> None:
+def _add_name_words(table: RecordTable, names: list[str]) -> None:
     """Codes of each name's first four words (-1 where none) in one code space, their count, and
     the first and last word as text: "shares a word" (a kept surname, a changed given name, the two
     swapped, a particle such as "von") in numpy. Names without a space are one word; only the few
     with spaces are split, so a million Chinese names cost a fraction of a second."""
-    names = table.columns["name_words"]
     n = len(names)
     code_of: dict[str, int] = {}
     whole = np.fromiter(
@@ -191,5 +257,5 @@ def _add_name_words(table: RecordTable) -> None:
         count[i], first[i], last[i] = len(words), words[0], words[-1]
     table.codes["name_word_codes"] = codes
     table.codes["name_word_count"] = count
-    table.columns["name_first_word"] = first
-    table.columns["name_last_word"] = last
+    table.columns["name_first_word"] = TextColumn.of(first)
+    table.columns["name_last_word"] = TextColumn.of(last)

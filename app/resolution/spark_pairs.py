@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from app.resolution.blocking import RULES, BlockingResult
 from app.resolution.comparisons import COMPARISONS, compare_all
 from app.resolution.linker import FoundPairs
 from app.resolution.model import MatchModel
-from app.resolution.records import PHONES_COMPARED, WORDS_COMPARED, MatchRecord, RecordTable
+from app.resolution.records import PHONES_COMPARED, TUPLE_FIELDS, WORDS_COMPARED, MatchRecord, RecordTable
 from app.rules import ResolutionRules
 
 # The record's fields Spark carries: every matching field of MatchRecord (notes are for people).
@@ -178,7 +178,7 @@ class SparkPairs:
             return _result(pd.DataFrame({c: [] for c in columns}), rules, [], [], model is not None)
         with tempfile.TemporaryDirectory(dir=self.work_dir) as work:
             path = Path(work).resolve() / "records.parquet"
-            write_records(table.records, path)
+            write_records(table, path)
             # A URI: on a cluster a bare path would be read from its default file system (HDFS).
             return self.pairs_of(path.as_uri(), rules, model)
 
@@ -304,10 +304,15 @@ def _result(
     return result, gamma, probability
 
 
-def write_records(records: Sequence[MatchRecord], path: Path) -> None:
-    """The records as Parquet for Spark, ``pos`` their place in the linker's id order."""
-    columns: dict[str, list[Any]] = {"pos": list(range(len(records)))}
+def write_records(table: RecordTable, path: Path) -> None:
+    """The table's records as Parquet for Spark, ``pos`` their place in the linker's id order."""
+    fields = table.fields
+    columns: dict[str, Any] = {"pos": list(range(len(table)))}
     for name in FIELDS:
-        values = [getattr(r, name) for r in records]
-        columns[name] = [list(v) for v in values] if name == "phones" else values
+        if name in fields.flags:
+            columns[name] = fields.flags[name]
+        elif name in TUPLE_FIELDS:
+            columns[name] = [list(v) for v in fields.tuples(name)]
+        else:
+            columns[name] = fields.text[name].strings()
     pq.write_table(pa.table(columns, schema=RECORD_SCHEMA), path)

@@ -18,6 +18,7 @@ import pickle
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,20 +30,20 @@ from app.resolution.linked import Linked, linked
 from app.resolution.linker import Linker, find_pairs
 from app.resolution.normalise import clear_caches
 from app.resolution.prepare import prepare_values
-from app.resolution.records import MatchRecord
+from app.resolution.records import RecordColumns, RecordTable, in_id_order
 from app.rules import ResolutionRules
 
 LINKING = "normalising and linking the customer records"
 
 # The linking process's own state: the chunks normalised so far (by number, in the order added) and
 # each name's pinyin. One process takes every task of a load, in order.
-_kept: dict[int, list[MatchRecord]] = {}
+_kept: dict[int, RecordColumns] = {}
 _name_pinyin: dict[str, str] = {}
 
 
 def _normalise(columns: tuple[str, ...], number: int, values: list[tuple[Any, ...]]) -> int:
     records = prepare_values(columns, values)
-    _kept[number] = records
+    _kept[number] = RecordColumns.of(records)
     name_at = columns.index("name")
     for value, record in zip(values, records):
         name = value[name_at]
@@ -58,12 +59,16 @@ def _link(rules: ResolutionRules, answer: str) -> str:
     worker killed while it wrote tens of megabytes into that pipe would leave the load reading it for
     ever, since the load holds the pipe's other end too."""
     global _name_pinyin
-    records = [record for number in sorted(_kept) for record in _kept[number]]
+    parts = [_kept[number] for number in sorted(_kept)]
     _kept.clear()
     name_pinyin, _name_pinyin = _name_pinyin, {}
     clear_caches()
-    linkage = linked(Linker(rules, None, find_pairs).resolve(records, InForce()), name_pinyin)
-    del records
+    clock = time.perf_counter()
+    table = RecordTable.of_columns(in_id_order(parts))
+    del parts
+    timings = {"columns": time.perf_counter() - clock}
+    linkage = linked(Linker(rules, None, find_pairs).resolve_table(table, InForce(), timings), name_pinyin)
+    del table
     part = answer + ".part"
     with open(part, "wb") as handle:
         pickle.dump(linkage, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -114,13 +114,13 @@ def test_the_normalisers_caches_are_emptied_for_the_link() -> None:
 
 def test_a_failed_load_ends_a_link_in_progress_without_waiting_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """The load closes the process from its own thread while the link's thread waits for the answer."""
-    resolve = Linker.resolve
+    resolve = Linker.resolve_table
 
     def slow(self: Linker, *args: Any, **kwargs: Any) -> Any:
         time.sleep(30)
         return resolve(self, *args, **kwargs)
 
-    monkeypatch.setattr(Linker, "resolve", slow)  # before the fork: the linking process links slowly
+    monkeypatch.setattr(Linker, "resolve_table", slow)  # before the fork: the linking process links slowly
     linking = LinkingProcess(STORED_COLUMNS, chunk=2)
     linking.add([tuple(None for _ in STORED_COLUMNS)] * 5)
     with ThreadPoolExecutor(1) as beside:
