@@ -15,6 +15,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from loaders.node_index import NodeIndex
+
 
 class HeldByRecord:
     """Holdings added as their rows pass, looked up by owner record once :meth:`close` has sorted
@@ -31,7 +33,7 @@ class HeldByRecord:
         self._waiting: list[tuple[int, str]] = []
         self._closed = False
 
-    def add(self, record_nodes: Mapping[str, int], owner: str, relation: str, node: int) -> None:
+    def add(self, record_nodes: NodeIndex | Mapping[str, int], owner: str, relation: str, node: int) -> None:
         """``owner``: the owner record's id, found among ``record_nodes`` (id to node)."""
         found = record_nodes.get(owner)
         if found is None:
@@ -41,7 +43,7 @@ class HeldByRecord:
         self._relation.append(self._code[relation])
         self._node.append(node)
 
-    def close(self, record_nodes: Mapping[str, int]) -> None:
+    def close(self, record_nodes: NodeIndex | Mapping[str, int]) -> None:
         """Sorted by owner, each owner's holdings in the order they were added; no more are added."""
         for position, owner in self._waiting:
             self._owner[position] = record_nodes.get(owner, -1)

@@ -42,6 +42,7 @@ from loaders.first_holdings import HeldByRecord
 from loaders.first_levels import FileTierInputs, TierSums, tier_inputs
 from loaders.ingest import IngestSummary, check_header, quick_thread_switches
 from loaders.manifest import ManifestEntry
+from loaders.node_index import NodeIndex, NodesByKey
 
 if TYPE_CHECKING:
     from app.services.linking_process import LinkingProcess
@@ -114,14 +115,14 @@ class FirstLoadGraph:
         self._nodes: list[NewNodes] = []
         self._edges: dict[str, EdgeBlock] = {}
         self._pending = 0
-        self.accounts: dict[str, int] = {}
+        self.accounts = NodeIndex()
         self.employees: dict[str, int] = {}
         self.channels: dict[str, int] = {}
         self.cases: dict[str, int] = {}
         self.offerings: dict[str, int] = {}
         self._offering_names: dict[str, str | None] = {}
         self._offering_names_sent: dict[str, str | None] = {}
-        self.subscriptions_by_number: dict[str, list[int]] = {}
+        self.subscriptions_by_number = NodesByKey()
         self.calls = 0
         self._sending: asyncio.Task[None] | None = None
         # Statements to run once what was added is in, right after the call that sends it.
@@ -134,7 +135,7 @@ class FirstLoadGraph:
         # and node: a customer's are gathered from its records twice, once to derive it, once to write
         # it), the subscriptions a contact without an owner is about, and each employee's backups.
         self.customer_records: list[tuple[Any, ...]] = []
-        self.record_nodes: dict[str, int] = {}
+        self.record_nodes = NodeIndex()
         self.holdings = HeldByRecord(HOLDINGS.values())
         self.asked_about: set[int] = set()
         self.backups: dict[int, list[int]] = {}
@@ -157,7 +158,7 @@ class FirstLoadGraph:
         if block.properties:
             block.values.append(values or [])
 
-    def _merged(self, index: dict[str, int], label: str, key: str) -> int:
+    def _merged(self, index: dict[str, int] | NodeIndex, label: str, key: str) -> int:
         """MERGE (n:label {id: key}): the node loaded or created before, else a new one with its id."""
         found = index.get(key)
         if found is None:
@@ -232,7 +233,7 @@ class FirstLoadGraph:
             if self.tier_inputs is not None:
                 self.tier_inputs.subscription(node, p["node"])
             number = p["node"]["service_no"]
-            self.subscriptions_by_number.setdefault(number, []).append(node)
+            self.subscriptions_by_number.add(number, node)
             if p.get("offering") is not None:
                 self._edge("ON_OFFERING", node, self._offering(p["offering"], p.get("offering_name")))
             if p.get("account") is not None:
@@ -251,7 +252,7 @@ class FirstLoadGraph:
             self._edge("VIA", node, self._merged(self.channels, "Channel", p["node"]["channel"]))
             if p.get("employee") is not None:
                 self._edge("HANDLED_BY", node, self._merged(self.employees, "Employee", p["employee"]))
-            for subscription in self.subscriptions_by_number.get(p["node"].get("service_no") or "", ()):
+            for subscription in self.subscriptions_by_number.of(p["node"].get("service_no") or ""):
                 self._edge("ABOUT", node, subscription)
                 if p["node"].get("owner_record") is None:
                     self.asked_about.add(subscription)

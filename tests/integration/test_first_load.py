@@ -149,6 +149,7 @@ async def test_a_first_load_in_bulk_leaves_the_graph_the_statements_leave(
     monkeypatch.setattr(first_load, "CUSTOMERS_PER_CALL", 111)
     monkeypatch.setattr("app.store.neo4j_backend.BULK_ROWS", 300)
     monkeypatch.setattr("app.services.resolve.WRITE_BATCH", 37)
+    monkeypatch.setattr("loaders.node_index.FOLD_AT", 5)  # accounts, record ids and numbers folded into runs
     # The bulk run derives its customers in two other processes, 50 clusters an answer; the statements here.
     asked: list[Path] = []
     read_answer = customer_derivation._read_answer
