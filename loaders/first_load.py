@@ -195,6 +195,10 @@ class FirstLoadGraph:
         first = self._add(NodeBlock.of_maps(label, [p["node"] for p in params]))
         relation = HOLDINGS.get(kind)
         held, record_nodes = self.holdings, self.record_nodes
+        if relation is not None:
+            record_nodes.look_up(p["node"].get("owner_record") for p in params)
+        if kind in ("subscriptions", "bills", "points"):
+            self.accounts.look_up(p.get("account") for p in params)
         for offset, p in enumerate(params):
             node = first + offset
             self._edge("DESCRIBES", records + offset, node)

@@ -13,9 +13,11 @@ KEYS = st.text(alphabet=st.sampled_from(["A", "1", "张", "-", "😀", "\x00"]),
 def test_one_node_an_id_as_a_dict_keeps_it(sets: list[tuple[str, int]], fold_at: int, asked: list[str]) -> None:
     index, expected = NodeIndex(fold_at), {}
     for key, node in sets:
+        index.look_up([key])
         index[key] = node
         expected[key] = node
         assert index.get(key) == node
+    index.look_up([*asked, *list(expected)[::2], None])
     for key in [*expected, *asked]:
         assert index.get(key) == expected.get(key)
         assert (key in index) == (key in expected)
