@@ -110,16 +110,19 @@ class RecordColumns:
         return len(self.text["id"])
 
     def tuples(self, name: str) -> list[tuple[str, ...]]:
-        return [tuple(value.split(SEPARATOR)[:-1]) if value else () for value in self.text[name]]
+        return [_split(value) for value in self.text[name]]
 
     def record(self, i: int) -> MatchRecord:
         values: dict[str, Any] = {name: self.text[name][i] for name in TEXT_FIELDS}
         for name in TUPLE_FIELDS:
-            value = self.text[name][i]
-            values[name] = tuple(value.split(SEPARATOR)[:-1]) if value else ()
+            values[name] = _split(self.text[name][i])
         for name in FLAG_FIELDS:
             values[name] = bool(self.flags[name][i])
         return MatchRecord(**values)
+
+
+def _split(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(SEPARATOR)[:-1]) if joined else ()
 
 
 def in_id_order(parts: list[RecordColumns]) -> RecordColumns:
@@ -189,9 +192,6 @@ class RecordTable:
         """A text column as a numpy object array, made for each use: picking millions of pairs' values
         from it is a fancy index, six times faster than a list comprehension."""
         return self.columns[name].objects()
-
-    def record(self, i: int) -> MatchRecord:
-        return self.fields.record(i)
 
     def ids(self) -> list[str]:
         if self._ids is None:

@@ -40,5 +40,5 @@ def test_records_in_columns_come_back_as_the_same_records_in_the_order_of_their_
     assert [columns.record(i) for i in range(len(columns))] == expected
     table = RecordTable.of_columns(columns)
     assert table.ids() == [r.id for r in expected]
-    assert [table.record(i) for i in range(len(table))] == expected
+    assert [table.fields.record(i) for i in range(len(table))] == expected
     assert table.codes["phones"][:, 0].tolist() == [-1, 0, 1]  # (), ("13800000001", ""), ("",)
