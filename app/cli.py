@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app import clock
+from app import allocator, clock
 from app.errors import C360Error
 from app.logs import configure
 from app.settings import Settings, get_settings
@@ -65,6 +65,7 @@ async def opened_store(check: bool = True, kept: bool = True) -> Store:
 
 @cli.callback()
 def main_options(log_level: str = typer.Option(None, help="Log level (default from C360_LOG_LEVEL).")) -> None:
+    allocator.tune()
     settings = get_settings()
     configure(log_level or settings.log_level)
     if settings.clock_start is not None:
