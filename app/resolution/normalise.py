@@ -653,11 +653,3 @@ def normalise_address(raw: str) -> Address:
         number=parts.get("number", ""),
         is_empty=False,
     )
-
-
-def clear_caches() -> None:
-    """Every cache of this module emptied: a process that has normalised a load's records and links them
-    next has no more use for them (about 80 MB of the linker's peak at the 100,000-person demo)."""
-    for value in list(globals().values()):
-        if callable(getattr(value, "cache_clear", None)):
-            value.cache_clear()

@@ -2,12 +2,17 @@
 
 A first load reads its customer files long before it resolves them, and meanwhile its own process
 mostly waits on the processes checking its rows. One process forked at the load's start (while the
-load is small) normalises each chunk as it fills and keeps the normalised records; once the last
-customers file is in, it links them and hands back only what the run writes from (:class:`Linked`).
-The load's process never holds the normalised records, their columns or the candidate pairs (about
-1.7 KB a customer record at their peak), and linking does not share the load's interpreter while the
-accounts, bills and contacts after the customers are added. A worker that dies fails the load
-(HelperProcessEnded) rather than leaving it waiting.
+load is small) keeps each chunk's normalised records as it fills; once the last customers file is in,
+it links them and hands back only what the run writes from (:class:`Linked`). The load's process
+never holds the normalised records, their columns or the candidate pairs (about 1.7 KB a customer
+record at their peak), and linking does not share the load's interpreter while the accounts, bills
+and contacts after the customers are added. A worker that dies fails the load (HelperProcessEnded)
+rather than leaving it waiting.
+
+The linking process normalises nothing itself: a process it forks as it starts does, with the
+normaliser's caches of names, certificates, phones and addresses, and hands back each chunk as
+columns. Emptied in the linking process, those caches left its heap too fragmented to give back: a
+million records linked at 2.4 GB instead of 1.8 (docs/benchmarks.md, thirty-fifth session).
 """
 
 from __future__ import annotations
@@ -28,28 +33,43 @@ from app.helper_process import ended, started_by
 from app.resolution.constraints import InForce
 from app.resolution.linked import Linked, linked
 from app.resolution.linker import Linker, find_pairs
-from app.resolution.normalise import clear_caches
 from app.resolution.prepare import prepare_values
 from app.resolution.records import RecordColumns, RecordTable, in_id_order
 from app.rules import ResolutionRules
 
 LINKING = "normalising and linking the customer records"
 
-# The linking process's own state: the chunks normalised so far (by number, in the order added) and
-# each name's pinyin. One process takes every task of a load, in order.
+# The linking process's own state: the chunks normalised so far (by number, in the order added), each
+# name's pinyin, and the process normalising them. One process takes every task of a load, in order.
 _kept: dict[int, RecordColumns] = {}
 _name_pinyin: dict[str, str] = {}
+_normaliser: ProcessPoolExecutor | None = None
+
+
+def _started(parent: int) -> None:
+    """The linking process's start: as any helper's, and its normaliser forked while it is small."""
+    global _normaliser
+    started_by(parent)
+    _normaliser = ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
+    )
+    _normaliser.submit(int).result()
+
+
+def _normalised(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> tuple[RecordColumns, list[tuple[str, str]]]:
+    """In the normaliser: the chunk's records as columns, and each name as given with its pinyin."""
+    records = prepare_values(columns, values)
+    name_at = columns.index("name")
+    names = [(v[name_at], r.name_pinyin) for v, r in zip(values, records) if type(v[name_at]) is str]
+    return RecordColumns.of(records), names
 
 
 def _normalise(columns: tuple[str, ...], number: int, values: list[tuple[Any, ...]]) -> int:
-    records = prepare_values(columns, values)
-    _kept[number] = RecordColumns.of(records)
-    name_at = columns.index("name")
-    for value, record in zip(values, records):
-        name = value[name_at]
-        if type(name) is str:
-            _name_pinyin[name] = record.name_pinyin
-    return len(records)
+    assert _normaliser is not None, "a chunk given after the link"
+    kept, names = _normaliser.submit(_normalised, columns, values).result()
+    _kept[number] = kept
+    _name_pinyin.update(names)
+    return len(kept)
 
 
 def _link(rules: ResolutionRules, answer: str) -> str:
@@ -58,11 +78,13 @@ def _link(rules: ResolutionRules, answer: str) -> str:
     file ``answer`` (renamed into place once whole), and only its name back through the pool's pipe: a
     worker killed while it wrote tens of megabytes into that pipe would leave the load reading it for
     ever, since the load holds the pipe's other end too."""
-    global _name_pinyin
+    global _name_pinyin, _normaliser
+    if _normaliser is not None:
+        _normaliser.shutdown()
+        _normaliser = None
     parts = [_kept[number] for number in sorted(_kept)]
     _kept.clear()
     name_pinyin, _name_pinyin = _name_pinyin, {}
-    clear_caches()
     clock = time.perf_counter()
     table = RecordTable.of_columns(in_id_order(parts))
     del parts
@@ -91,7 +113,7 @@ class LinkingProcess:
         # Made for the answer only: a load killed before its link leaves nothing behind.
         self._folder: str | None = None
         self._pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("fork"), initializer=started_by, initargs=(os.getpid(),)
+            1, mp_context=multiprocessing.get_context("fork"), initializer=_started, initargs=(os.getpid(),)
         )
         self._parts: list[Future[int]] = []
         self._waiting: list[tuple[Any, ...]] = []

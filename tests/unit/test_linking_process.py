@@ -102,14 +102,53 @@ def _alive(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
-def test_the_normalisers_caches_are_emptied_for_the_link() -> None:
+def _cached_entries() -> int:
     from app.resolution import normalise
 
-    match_record({"id": "crm:customers:1", "name": "張三", "cert_type": "resident_id", "phone": "13800000000"})
-    cached = [v for v in vars(normalise).values() if callable(getattr(v, "cache_info", None))]
-    assert sum(v.cache_info().currsize for v in cached) > 3
-    normalise.clear_caches()
-    assert [v.cache_info().currsize for v in cached] == [0] * len(cached)
+    return sum(v.cache_info().currsize for v in vars(normalise).values() if callable(getattr(v, "cache_info", None)))
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_the_linking_process_keeps_no_normaliser_cache_and_its_normaliser_dies_with_it() -> None:
+    """The caches fill in the normaliser; emptied in the linking process, they left its heap fragmented."""
+    values = [tuple("張三丰" if n == "name" else "13800000000" if n == "phone" else None for n in STORED_COLUMNS)]
+    linking = LinkingProcess(STORED_COLUMNS, chunk=2)
+    try:
+        forked_with = _cached_entries()
+        linking.add(values * 3)
+        linking._all_normalised()
+        assert linking._pool.submit(_cached_entries).result() == forked_with
+        assert _cached_entries() == forked_with
+        (worker,) = multiprocessing.active_children()
+        assert worker.pid is not None
+        (normaliser,) = _children(worker.pid)
+        os.kill(worker.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while _alive(normaliser) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(normaliser)
+        with pytest.raises(HelperProcessEnded, match="linking"):
+            linking.link(get_rules().resolution)
+    finally:
+        linking.close()
+
+
+def test_a_normaliser_that_dies_fails_the_link() -> None:
+    linking = LinkingProcess(STORED_COLUMNS, chunk=2)
+    try:
+        (worker,) = multiprocessing.active_children()
+        assert worker.pid is not None
+        (normaliser,) = _children(worker.pid)
+        os.kill(normaliser, signal.SIGKILL)
+        with pytest.raises(HelperProcessEnded, match="linking"):
+            linking.add([tuple(None for _ in STORED_COLUMNS)] * 3)
+            linking.link(get_rules().resolution)
+    finally:
+        linking.close()
+    assert not multiprocessing.active_children()
 
 
 def test_a_failed_load_ends_a_link_in_progress_without_waiting_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
