@@ -22,30 +22,39 @@ from app.resolution.model import MatchModel
 
 @dataclass(slots=True)
 class Linked:
-    """``ids`` in the linker's order, ``roots`` the cluster root of each (an index into ``ids``),
-    ``reasons`` each record id's reason as the JSON its RECORD_OF carries, ``name_pinyin`` each
-    name as given to the pinyin its normalisation found (GoldenDeriver's)."""
+    """The linker's records by their ``positions`` among the run's stored records (in the linker's order,
+    that of their ids: ``records.id_order``), not by id: the run holds the ids already, and a million of
+    them again, with a reason and a position keyed by each, were about 300 MB of its process. ``roots``
+    the cluster root of each (an index into ``positions``), ``reasons`` each one's reason as the JSON its
+    RECORD_OF carries (records with the same reason share one text), ``name_pinyin`` each name as given
+    to the pinyin its normalisation found (GoldenDeriver's)."""
 
-    ids: list[str]
+    positions: np.ndarray
     roots: np.ndarray
-    reasons: dict[str, str]
+    reasons: list[str]
     reviews: list[PairDecision]
     suspended: list[tuple[StewardDecision, Refusal]]
     summary: dict[str, Any]
     model: MatchModel
     name_pinyin: dict[str, str]
 
+    def __len__(self) -> int:
+        return len(self.positions)
+
     def cluster_members(self) -> dict[int, list[int]]:
         return cluster_members(self.roots)
 
 
-def linked(resolution: Resolution, name_pinyin: dict[str, str]) -> Linked:
+def linked(resolution: Resolution, name_pinyin: dict[str, str], positions: np.ndarray) -> Linked:
     """The resolution's records and columns are released (a gigabyte or more at a million records)."""
+    if len(positions) != len(resolution.table):
+        raise ValueError(f"{len(positions)} positions for {len(resolution.table)} records linked")
     summary = resolution.summary()
-    reasons = link_reasons(resolution)
+    ids = resolution.table.ids()
     resolution.table.release()
+    reasons = link_reasons(resolution, ids)
     return Linked(
-        resolution.table.ids(),
+        positions,
         resolution.roots,
         reasons,
         resolution.reviews,
@@ -56,11 +65,12 @@ def linked(resolution: Resolution, name_pinyin: dict[str, str]) -> Linked:
     )
 
 
-def link_reasons(resolution: Resolution) -> dict[str, str]:
-    """Why each record belongs to its customer: the decision that joined it, or why it stands alone.
-    Links with the same explanation share one text (a million merges have a few thousand)."""
-    ids = resolution.table.ids()
-    reasons: dict[str, str] = {}
+def link_reasons(resolution: Resolution, ids: list[str]) -> list[str]:
+    """Why each record belongs to its customer, in the linker's order: the decision that joined it, or why
+    it stands alone. Links with the same explanation share one text (a million merges have a few
+    thousand), as do records alone for the same reason."""
+    index = {rid: i for i, rid in enumerate(ids)}
+    reasons: list[str | None] = [None] * len(ids)
     texts: dict[tuple[Any, ...], str] = {}
     for link in resolution.links:
         key = (
@@ -74,8 +84,14 @@ def link_reasons(resolution: Resolution) -> dict[str, str]:
         text = texts.get(key)
         if text is None:
             text = texts[key] = orjson.dumps(link.explanation()).decode()
-        reasons.setdefault(link.right, text)
-        reasons.setdefault(link.left, text)
-    for index, why in resolution.singleton_reasons.items():
-        reasons[ids[index]] = orjson.dumps({"decision": "own_customer", "reason": why}).decode()
-    return reasons
+        for record in (link.right, link.left):
+            if reasons[index[record]] is None:
+                reasons[index[record]] = text
+    del index
+    alone: dict[str, str] = {}
+    for at, why in resolution.singleton_reasons.items():
+        text = alone.get(why)
+        if text is None:
+            text = alone[why] = orjson.dumps({"decision": "own_customer", "reason": why}).decode()
+        reasons[at] = text
+    return [reason or "" for reason in reasons]

@@ -125,13 +125,17 @@ def _split(joined: str) -> tuple[str, ...]:
     return tuple(joined.split(SEPARATOR)[:-1]) if joined else ()
 
 
-def in_id_order(parts: list[RecordColumns]) -> RecordColumns:
-    """The parts' records as one set of columns in the order of their ids (the linker's order, whatever
-    order the files gave them in); the parts are emptied."""
-    ids = [rid for part in parts for rid in part.text["id"]]
-    order = np.asarray(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
-    del ids
-    return RecordColumns.joined(parts, order)
+def id_order(ids: Sequence[str]) -> np.ndarray:
+    """The positions of ``ids`` in the order of the ids: the linker's order, whatever order the files or
+    the store gave the records in."""
+    return np.asarray(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+
+
+def in_id_order(parts: list[RecordColumns]) -> tuple[RecordColumns, np.ndarray]:
+    """The parts' records as one set of columns in the order of their ids, and each one's position among
+    the parts' records as given; the parts are emptied."""
+    order = id_order([rid for part in parts for rid in part.text["id"]])
+    return RecordColumns.joined(parts, order), order
 
 
 @dataclass(slots=True)

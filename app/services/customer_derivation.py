@@ -112,35 +112,36 @@ class Deriving:
 
 @dataclass(frozen=True, slots=True)
 class Clusters:
-    """What the run holds to derive its customers: each cluster's root and member positions in the
-    linker's table, the table's record ids, a record's stored values (pickled) and name by id, why each
-    record is on its customer, each name's pinyin, and what the writes need from this process
-    (``worked_in``)."""
+    """What the run holds to derive its customers: each cluster's root and members by their index in the
+    linker's order, each one's position among the stored records (``positions``), a stored record's id,
+    values (pickled) and name by that position, why each record is on its customer (by the linker's
+    index), each name's pinyin, and what the writes need from this process (``worked_in``)."""
 
     members: list[tuple[int, list[int]]]
+    positions: Sequence[int]
     ids: Sequence[str]
-    values: Callable[[str], bytes]
-    name: Callable[[str], Any]
-    reasons: Mapping[str, str]
+    values: Callable[[int], bytes]
+    names: Sequence[Any]
+    reasons: Sequence[str]
     name_pinyin: Mapping[str, str]
     worked_in: Callable[[list[str]], Any]
 
     def inputs(self, start: int, end: int) -> RangeInputs:
-        ids, reasons, values, worked_in, name = self.ids, self.reasons, self.values, self.worked_in, self.name
+        positions, ids, reasons, values, names = self.positions, self.ids, self.reasons, self.values, self.names
         clusters: list[ClusterInputs] = []
-        names: set[Any] = set()
+        seen: set[Any] = set()
         for _, members in self.members[start:end]:
-            records = [ids[i] for i in members]
-            names.update(name(record) for record in records)
+            stored = [positions[i] for i in members]
+            seen.update(names[at] for at in stored)
             clusters.append(
                 (
-                    [values(record) for record in records],
-                    [reasons.get(record, "") for record in records],
-                    worked_in(records),
+                    [values(at) for at in stored],
+                    [reasons[i] for i in members],
+                    self.worked_in([ids[at] for at in stored]),
                 )
             )
         known = self.name_pinyin
-        pinyin = {name: p for name in names if type(name) is str and (p := known.get(name)) is not None}
+        pinyin = {name: p for name in seen if type(name) is str and (p := known.get(name)) is not None}
         return RangeInputs(start, clusters, pinyin)
 
 

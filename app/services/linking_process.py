@@ -86,11 +86,13 @@ def _link(rules: ResolutionRules, answer: str) -> str:
     _kept.clear()
     name_pinyin, _name_pinyin = _name_pinyin, {}
     clock = time.perf_counter()
-    table = RecordTable.of_columns(in_id_order(parts))
-    del parts
+    columns, positions = in_id_order(parts)
+    table = RecordTable.of_columns(columns)
+    del parts, columns
     timings = {"columns": time.perf_counter() - clock}
-    linkage = linked(Linker(rules, None, find_pairs).resolve_table(table, InForce(), timings), name_pinyin)
-    del table
+    resolution = Linker(rules, None, find_pairs).resolve_table(table, InForce(), timings)
+    linkage = linked(resolution, name_pinyin, positions)
+    del resolution, table
     part = answer + ".part"
     with open(part, "wb") as handle:
         pickle.dump(linkage, handle, protocol=pickle.HIGHEST_PROTOCOL)

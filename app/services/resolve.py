@@ -8,6 +8,7 @@ had), and writes in batches of one statement each.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import hashlib
 import logging
@@ -21,6 +22,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
+import numpy as np
 import orjson
 
 from app import clock
@@ -33,6 +35,7 @@ from app.resolution.linked import Linked, linked
 from app.resolution.linker import Linker, PairDecision, PairFinder, find_pairs
 from app.resolution.model import MatchModel
 from app.resolution.prepare import match_records, name_pinyins
+from app.resolution.records import id_order
 from app.rules import Rules, get_rules
 from app.services import steward_decisions
 from app.services.customer_derivation import Clusters, Deriving, DerivingProcesses, derived
@@ -283,13 +286,15 @@ async def read_customer_records(
                 progress(len(page))
 
 
-def assign_customer_ids(linkage: Linked, current: Callable[[str], str | None]) -> dict[int, str]:
-    """Cluster root -> customer id: the id most of its records had (each old id used once), else a new one."""
-    ids = linkage.ids
+def assign_customer_ids(
+    linkage: Linked, record_id: Callable[[int], str], current: Callable[[int], str | None]
+) -> dict[int, str]:
+    """Cluster root -> customer id: the id most of its records had (each old id used once), else a new one.
+    ``record_id`` and ``current``: a linked record's id and its customer now, by its index in ``linkage``."""
     members = linkage.cluster_members()
     claims: list[tuple[int, int, str, int]] = []
     for root, indices in members.items():
-        counts = Counter(customer for customer in (current(ids[i]) for i in indices) if customer)
+        counts = Counter(customer for customer in map(current, indices) if customer)
         for customer, votes in counts.items():
             claims.append((-votes, root, customer, root))
     claims.sort()
@@ -303,7 +308,7 @@ def assign_customer_ids(linkage: Linked, current: Callable[[str], str | None]) -
     held = {customer for _, _, customer, _ in claims}
     for root in members:
         if root not in assigned:
-            assigned[root] = _fresh_customer_id(ids[root], held, taken)
+            assigned[root] = _fresh_customer_id(record_id(root), held, taken)
             taken.add(assigned[root])
     return assigned
 
@@ -367,8 +372,8 @@ def link_ahead(linking: LinkingProcess, stored: StoredRecords, rules: Rules | No
     batch run over the load's records would: every customer record is in ``stored``, no steward
     decision stands, and the model is trained on them."""
     linkage = linking.link((rules or get_rules()).resolution)
-    if len(linkage.ids) != len(stored):
-        raise RuntimeError(f"{len(linkage.ids)} records linked for {len(stored)} read")
+    if len(linkage) != len(stored):
+        raise RuntimeError(f"{len(linkage)} records linked for {len(stored)} read")
     return linkage
 
 
@@ -445,17 +450,13 @@ async def _resolve_all(
     elif progress:
         progress("read", len(stored))
     linked_ahead = await ahead if ahead is not None else None
-    position = {rid: i for i, rid in enumerate(stored.ids)}
-
-    def current(record_id: str) -> str | None:
-        """The customer a record belongs to now, read from the stored records (no second index)."""
-        return stored.customers[position[record_id]]
-
+    in_id_order = None if linked_ahead is not None else id_order(stored.ids)
     if no_decisions_before is not None:
         decisions_read_at, decisions = no_decisions_before, InForce()
     else:
+        assert in_id_order is not None
         decisions_read_at = clock.now_iso()
-        decisions = await _decisions_in_force(store, stored, position)
+        decisions = await _decisions_in_force(store, stored, in_id_order)
     late = LateDecisions(
         store, decisions_read_at, {d.id for d in (*decisions.must, *decisions.cannot, *decisions.lapsed)}
     )
@@ -463,16 +464,30 @@ async def _resolve_all(
         linkage = linked_ahead
         read_done = clock.now()
     else:
+        assert in_id_order is not None
         records = match_records(stored.rows())
         if len(records) != len(stored):
             raise RuntimeError(f"{len(records)} records normalised for {len(stored)} read")
         read_done = clock.now()
+        pinyin = name_pinyins(stored.names, records)
+        records = [records[at] for at in in_id_order.tolist()]  # the linker's order: it keeps it
         resolution = await asyncio.to_thread(Linker(rules.resolution, model, pairs).resolve, records, decisions)
-        linkage = linked(resolution, name_pinyins(stored.names, records))
-        del records, resolution
+        linkage = linked(resolution, pinyin, in_id_order)
+        del records, resolution, pinyin
+    del in_id_order
     linked_at = clock.now()
     now = clock.now_iso()
-    customer_ids = assign_customer_ids(linkage, current)
+    # By the linker's index: the stored record's position (no index of a million ids by id).
+    positions: list[int] = linkage.positions.tolist()
+
+    def record_id(index: int) -> str:
+        return stored.ids[positions[index]]
+
+    def current(index: int) -> str | None:
+        """The customer a record belongs to now, read from the stored records."""
+        return stored.customers[positions[index]]
+
+    customer_ids = assign_customer_ids(linkage, record_id, current)
     report = ResolveReport(run_id=resolution_run_id(now), summary=linkage.summary)
     report.decisions_obeyed = len(decisions.must) + len(decisions.cannot) - len(linkage.suspended)
     report.summary["steward_decisions"] = {
@@ -480,10 +495,9 @@ async def _resolve_all(
         "suspended": len(linkage.suspended),
         "lapsed": len(decisions.lapsed),
     }
-    ids = linkage.ids
     in_review = {rid for review in linkage.reviews for rid in (review.left, review.right)}
     customer_of = {
-        ids[i]: customer_ids[int(root)] for i, root in enumerate(linkage.roots.tolist()) if ids[i] in in_review
+        rid: customer_ids[root] for i, root in enumerate(linkage.roots.tolist()) if (rid := record_id(i)) in in_review
     }
     batch: list[dict[str, Any]] = []
 
@@ -509,14 +523,15 @@ async def _resolve_all(
         return (
             not marks.get(customer_id, (None, False))[1]
             or held[customer_id] != len(members)
-            or any(current(ids[i]) != customer_id for i in members)
+            or any(current(i) != customer_id for i in members)
         )
 
     clusters = Clusters(
         list(linkage.cluster_members().items()),
-        ids,
-        lambda record_id: stored.packed(position[record_id]),
-        lambda record_id: stored.names[position[record_id]],
+        positions,
+        stored.ids,
+        stored.packed,
+        stored.names,
         linkage.reasons,
         linkage.name_pinyin,
         writes.worked_in,
@@ -590,15 +605,18 @@ async def _resolve_all(
     return report
 
 
-async def _decisions_in_force(store: Store, stored: StoredRecords, position: dict[str, int]) -> InForce:
-    """The standing steward decisions, with rejections whose records changed found lapsed."""
+async def _decisions_in_force(store: Store, stored: StoredRecords, in_id_order: np.ndarray) -> InForce:
+    """The standing steward decisions, with rejections whose records changed found lapsed. A decision's
+    records are found among the stored ones by their ids' order (``in_id_order``, records.id_order)."""
     fingerprints: dict[str, str] = {}
+    ids = stored.ids
 
     def fingerprint(record_id: str) -> str | None:
-        if record_id not in position:
+        k = bisect.bisect_left(in_id_order, record_id, key=ids.__getitem__)
+        if k == len(in_id_order) or ids[at := int(in_id_order[k])] != record_id:
             return None
         if record_id not in fingerprints:
-            fingerprints[record_id] = identity_fingerprint(stored.row(position[record_id]))
+            fingerprints[record_id] = identity_fingerprint(stored.row(at))
         return fingerprints[record_id]
 
     return in_force(await steward_decisions.standing(store), fingerprint)

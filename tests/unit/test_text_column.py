@@ -35,8 +35,9 @@ def test_records_in_columns_come_back_as_the_same_records_in_the_order_of_their_
         MatchRecord("crm:customers:10", name="", phones=(), is_organisation=True, email="x@y.cn"),
         MatchRecord("hall:customers:1", name="李四\x00", phones=("",), notes=()),
     ]
-    columns = in_id_order([RecordColumns.of(records[:1]), RecordColumns.of(records[1:])])
+    columns, positions = in_id_order([RecordColumns.of(records[:1]), RecordColumns.of(records[1:])])
     expected = sorted(records, key=lambda r: r.id)
+    assert [records[at] for at in positions.tolist()] == expected
     assert [columns.record(i) for i in range(len(columns))] == expected
     table = RecordTable.of_columns(columns)
     assert table.ids() == [r.id for r in expected]
