@@ -43,3 +43,13 @@ def test_records_in_columns_come_back_as_the_same_records_in_the_order_of_their_
     assert table.ids() == [r.id for r in expected]
     assert [table.fields.record(i) for i in range(len(table))] == expected
     assert table.codes["phones"][:, 0].tolist() == [-1, 0, 1]  # (), ("13800000001", ""), ("",)
+
+
+def test_offsets_are_32_bit_below_4_gib_and_64_bit_from_it() -> None:
+    from app.resolution.text_column import _narrow
+
+    column = TextColumn.of(["张三", "", "x"])
+    assert column.offsets.dtype == np.uint32
+    assert TextColumn.joined([column, column]).taken(np.array([5, 0])).offsets.dtype == np.uint32
+    assert _narrow(np.array([0, 7], dtype=np.int64), (1 << 32) - 1).dtype == np.uint32
+    assert _narrow(np.array([0, 1 << 32], dtype=np.int64), 1 << 32).dtype == np.int64
