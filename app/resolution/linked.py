@@ -24,7 +24,7 @@ from app.resolution.model import MatchModel
 class Linked:
     """The linker's records by their ``positions`` among the run's stored records (in the linker's order,
     that of their ids: ``records.id_order``), not by id: the run holds the ids already, and a million of
-    them again, with a reason and a position keyed by each, were about 300 MB of its process. ``roots``
+    them again, with a reason and a position keyed by each, were about 170 MB of its process. ``roots``
     the cluster root of each (an index into ``positions``), ``reasons`` each one's reason as the JSON its
     RECORD_OF carries (records with the same reason share one text), ``name_pinyin`` each name as given
     to the pinyin its normalisation found (GoldenDeriver's)."""
