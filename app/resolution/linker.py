@@ -29,7 +29,7 @@ from app.resolution.constraints import InForce, StewardDecision
 from app.resolution.merge_rules import Refusal
 from app.resolution.model import MatchModel, estimate_u, train_by_rule
 from app.resolution.policy import APART, MERGE, OUTCOME_NAMES, REVIEW, RULES, SCORE, apply_policy
-from app.resolution.records import MatchRecord, RecordTable
+from app.resolution.records import MatchRecord, RecordTable, id_order
 from app.rules import ResolutionRules
 
 DECISION_NAMES = OUTCOME_NAMES
@@ -135,7 +135,8 @@ class Linker:
     def resolve(self, records: Iterable[MatchRecord], decisions: InForce | None = None) -> Resolution:
         """Link ``records`` into customers, obeying the steward's standing ``decisions``."""
         clock = time.perf_counter()
-        table = RecordTable.build(sorted(records, key=lambda r: r.id))
+        records = list(records)
+        table = RecordTable.build([records[at] for at in id_order([r.id for r in records]).tolist()])
         return self.resolve_table(table, decisions, {"columns": time.perf_counter() - clock})
 
     def resolve_table(
