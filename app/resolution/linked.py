@@ -50,9 +50,8 @@ def linked(resolution: Resolution, name_pinyin: dict[str, str], positions: np.nd
     if len(positions) != len(resolution.table):
         raise ValueError(f"{len(positions)} positions for {len(resolution.table)} records linked")
     summary = resolution.summary()
-    ids = resolution.table.ids()
     resolution.table.release()
-    reasons = link_reasons(resolution, ids)
+    reasons = link_reasons(resolution)
     return Linked(
         positions,
         resolution.roots,
@@ -65,14 +64,16 @@ def linked(resolution: Resolution, name_pinyin: dict[str, str], positions: np.nd
     )
 
 
-def link_reasons(resolution: Resolution, ids: list[str]) -> list[str]:
+def link_reasons(resolution: Resolution) -> list[str]:
     """Why each record belongs to its customer, in the linker's order: the decision that joined it, or why
     it stands alone. Links with the same explanation share one text (a million merges have a few
-    thousand), as do records alone for the same reason."""
-    index = {rid: i for i, rid in enumerate(ids)}
-    reasons: list[str | None] = [None] * len(ids)
+    thousand), as do records alone for the same reason. Each link's records are found by their positions
+    in its candidate pair, not by a dict of every id (70 MB at a million)."""
+    reasons: list[str | None] = [None] * len(resolution.roots)
     texts: dict[tuple[Any, ...], str] = {}
-    for link in resolution.links:
+    joined = resolution.joined
+    lefts, rights = resolution.blocking.left[joined].tolist(), resolution.blocking.right[joined].tolist()
+    for link, left, right in zip(resolution.links, lefts, rights, strict=True):
         key = (
             id(link.fields),
             link.rule,
@@ -84,10 +85,9 @@ def link_reasons(resolution: Resolution, ids: list[str]) -> list[str]:
         text = texts.get(key)
         if text is None:
             text = texts[key] = orjson.dumps(link.explanation()).decode()
-        for record in (link.right, link.left):
-            if reasons[index[record]] is None:
-                reasons[index[record]] = text
-    del index
+        for at in (right, left):
+            if reasons[at] is None:
+                reasons[at] = text
     alone: dict[str, str] = {}
     for at, why in resolution.singleton_reasons.items():
         text = alone.get(why)

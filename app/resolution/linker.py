@@ -84,6 +84,8 @@ class Resolution:
     singleton_reasons: dict[int, str] = field(default_factory=dict)
     # Must-link decisions a hard rule now stops, with the rule: to be suspended and reviewed again.
     suspended: list[tuple[StewardDecision, Refusal]] = field(default_factory=list)
+    # The candidate pair of each of ``links``, by its index in ``blocking``.
+    joined: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def cluster_members(self) -> dict[int, list[int]]:
         return cluster_members(self.roots)
@@ -94,10 +96,9 @@ class Resolution:
         return {ids[i]: ids[root] for i, root in enumerate(self.roots.tolist())}
 
     def summary(self) -> dict[str, Any]:
-        members = self.cluster_members()
         return {
             "records": len(self.table),
-            "customers": len(members),
+            "customers": len(np.unique(self.roots)),
             "candidate_pairs": len(self.blocking),
             "pairs_by_rule": self.blocking.pairs_by_rule,
             "capped_blocks": self.blocking.capped_blocks,
@@ -190,7 +191,8 @@ class Linker:
         explain = _Explainer(
             table, model, gamma, left, right, blocking, policy.rule, probability, weight, policy.department
         )
-        links = explain.many(order[verdict[order] == JOIN], "merge")
+        joined = order[verdict[order] == JOIN]
+        links = explain.many(joined, "merge")
         reviews = _review_candidates(
             np.flatnonzero(outcome == REVIEW),
             roots,
@@ -214,6 +216,7 @@ class Linker:
         resolution = Resolution(
             table, roots, model, blocking, links, reviews, counts, rules_applied, refused_joins, timings
         )
+        resolution.joined = joined
         resolution.suspended = [
             (decision, refusal) for decision, refusal in zip(must_decisions, must_refusals) if refusal is not None
         ]
@@ -433,23 +436,30 @@ def _singleton_reasons(
     """Why each record that stayed alone did: nothing to match on, no candidates, or what kept it apart."""
     n = len(table)
     sizes = np.bincount(roots, minlength=n)
-    alone = np.flatnonzero(sizes[roots] == 1)
+    is_alone = sizes[roots] == 1
+    alone = np.flatnonzero(is_alone)
     candidates = np.bincount(left, minlength=n) + np.bincount(right, minlength=n)
-    ends = np.concatenate([left, right])
-    edges = np.concatenate([np.arange(len(left)), np.arange(len(left))])
-    order = np.lexsort((-np.concatenate([probability, probability]), ends))
+    # Only the pairs with a record alone at one end, and the best of each by position: at a million
+    # records every pair twice over and a dict of every record's best were 280 MB at the linker's peak.
+    pair = np.arange(len(left))
+    from_left, from_right = is_alone[left], is_alone[right]
+    ends = np.concatenate([left[from_left], right[from_right]])
+    edges = np.concatenate([pair[from_left], pair[from_right]])
+    del pair, from_left, from_right
+    order = np.lexsort((-probability[edges], ends))
     first_ends, first_at = np.unique(ends[order], return_index=True)
-    best = dict(zip(first_ends.tolist(), edges[order][first_at].tolist()))
+    best = np.full(n, -1, dtype=np.int64)
+    best[first_ends] = edges[order][first_at]
+    del ends, edges, order, first_ends, first_at
     reasons = {}
     codes = table.codes
     bare = (codes["cert_no"] < 0) & (codes["phones"][:, 0] < 0) & (codes["email"] < 0) & (codes["name"] < 0)
-    for i, nothing in zip(alone.tolist(), bare[alone].tolist()):
+    for i, nothing, edge in zip(alone.tolist(), bare[alone].tolist(), best[alone].tolist()):
         if nothing:
             reasons[i] = "nothing to match on: no certificate, phone, e-mail or name"
-        elif i not in best:
+        elif edge < 0:
             reasons[i] = "no candidate found by any blocking rule"
         else:
-            edge = best[i]
             reasons[i] = (
                 f"{int(candidates[i])} candidates; the best kept apart "
                 f"({OUTCOME_NAMES.get(int(outcome[edge]), 'apart')}, rule {RULES[int(rule[edge])]}, "

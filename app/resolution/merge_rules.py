@@ -101,18 +101,24 @@ class MergeRules:
         self.group = [group_index.get(policy.groups.get(s, s), NONE) for s in table.columns["segment"]]
         self._network_names = table.columns["local_network"]
         self._network_of_code: dict[int, str] = {}
+        # One set per code, shared by every record's facts: a million records' own sets were 140 MB.
+        self._sets: dict[int, frozenset[int]] = {NONE: frozenset()}
+
+    def _set_of(self, code: int) -> frozenset[int]:
+        found = self._sets.get(code)
+        if found is None:
+            found = self._sets[code] = frozenset((code,)) if code >= 0 else frozenset()
+        return found
 
     def facts(self, i: int) -> Facts:
-        network = self.network[i]
-        networks = frozenset((network,)) if network >= 0 else frozenset()
+        networks = self._set_of(self.network[i])
         organisation = bool(self.organisation[i])
-        group = self.group[i]
         return Facts(
             self.certificate[i],
-            frozenset() if organisation else networks,
+            self._sets[NONE] if organisation else networks,
             networks,
             organisation,
-            frozenset((group,)) if group >= 0 else frozenset(),
+            self._set_of(self.group[i]),
             i if self.unverified[i] else NONE,
         )
 

@@ -26,7 +26,7 @@ from app.resolution.clustering import (
     Link,
     cluster,
 )
-from app.resolution.merge_rules import DIFFERENT_CERTIFICATES
+from app.resolution.merge_rules import DIFFERENT_CERTIFICATES, MergeRules
 from app.resolution.prepare import match_record
 from app.resolution.records import MatchRecord, RecordTable
 from app.resolution.union_find import UnionFind, components
@@ -228,6 +228,17 @@ def test_a_network_is_kept_whichever_end_of_the_edge_has_the_larger_root() -> No
     roots, verdict = run(records, [(0, 2), (1, 2), (2, 3)])
     assert verdict == [JOIN, JOIN, REFUSED_NETWORKS]
     assert roots == [0, 0, 0, 3]
+
+
+def test_records_of_one_network_share_one_set_of_it_in_their_facts() -> None:
+    """A million records' facts each with sets of their own were 140 MB at the linker's peak."""
+    records = [record("0"), record("1"), record("2", network="0592"), record("3", network="")]
+    rules = MergeRules(RecordTable.build(records), get_rules().resolution.policy)
+    first, second, other, none = (rules.facts(i) for i in range(4))
+    assert first.networks is second.networks and first.public_networks is second.networks
+    assert first.groups is second.groups is other.groups
+    assert other.networks != first.networks
+    assert none.networks == frozenset() and none.public_networks == frozenset()
 
 
 _records = st.lists(
