@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from app import allocator
 from app.resolution.blocking import RULE_FIELDS, BlockingResult, block
 from app.resolution.clustering import (
     JOIN,
@@ -149,6 +150,7 @@ class Linker:
 
         def lap(name: str) -> None:
             nonlocal clock
+            allocator.trim()
             now = time.perf_counter()
             timings[name] = now - clock
             clock = now

@@ -29,6 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from app import allocator
 from app.helper_process import ended, started_by
 from app.resolution.constraints import InForce
 from app.resolution.linked import Linked, linked
@@ -89,6 +90,7 @@ def _link(rules: ResolutionRules, answer: str) -> str:
     columns, positions = in_id_order(parts)
     table = RecordTable.of_columns(columns)
     del parts, columns
+    allocator.trim()
     timings = {"columns": time.perf_counter() - clock}
     resolution = Linker(rules, None, find_pairs).resolve_table(table, InForce(), timings)
     linkage = linked(resolution, name_pinyin, positions)

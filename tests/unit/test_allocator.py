@@ -66,3 +66,27 @@ def test_the_settings_reach_started_processes_and_keep_an_operators_value(monkey
         check=True,
     )
     assert child.stdout.split() == [str(128 * 1024), "4"]
+
+
+# 200 MB of 64 KB blocks (under the mapping threshold, so from the heap), every other one freed: the
+# holes sit between live blocks, below the heap's top, until trimmed.
+_HOLES = """
+import sys
+from app import allocator
+allocator.tune()
+def resident_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 >> 20
+blocks = [bytearray(64 << 10) for _ in range(3200)]
+del blocks[::2]
+before = resident_mb()
+trimmed = allocator.trim()
+print(before, resident_mb(), int(trimmed))
+"""
+
+
+def test_trim_gives_back_the_holes_between_live_blocks() -> None:
+    out = subprocess.run([sys.executable, "-c", _HOLES], capture_output=True, text=True, check=True)
+    before, after, trimmed = (int(v) for v in out.stdout.split())
+    assert trimmed == 1
+    assert before - after >= 80, (before, after)
