@@ -70,24 +70,16 @@ def link_reasons(resolution: Resolution) -> list[str]:
     thousand), as do records alone for the same reason. Each link's records are found by their positions
     in its candidate pair, not by a dict of every id (70 MB at a million)."""
     reasons: list[str | None] = [None] * len(resolution.roots)
-    texts: dict[tuple[Any, ...], str] = {}
     joined = resolution.joined
-    lefts, rights = resolution.blocking.left[joined].tolist(), resolution.blocking.right[joined].tolist()
-    for link, left, right in zip(resolution.links, lefts, rights, strict=True):
-        key = (
-            id(link.fields),
-            link.rule,
-            link.blocking_rule,
-            round(link.probability, 6),
-            round(link.match_weight, 3),
-            link.department,
-        )
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = orjson.dumps(link.explanation()).decode()
-        for at in (right, left):
-            if reasons[at] is None:
-                reasons[at] = text
+    if len(joined):
+        assert resolution.explain is not None
+        explained, which = resolution.explain.distinct(joined, "merge")
+        texts = [orjson.dumps(link.explanation()).decode() for link in explained]
+        lefts, rights = resolution.blocking.left[joined].tolist(), resolution.blocking.right[joined].tolist()
+        for at_text, left, right in zip(which, lefts, rights, strict=True):
+            for at in (right, left):
+                if reasons[at] is None:
+                    reasons[at] = texts[at_text]
     alone: dict[str, str] = {}
     for at, why in resolution.singleton_reasons.items():
         text = alone.get(why)

@@ -76,7 +76,6 @@ class Resolution:
     roots: np.ndarray
     model: MatchModel
     blocking: BlockingResult
-    links: list[PairDecision]
     reviews: list[PairDecision]
     decisions: dict[str, int]
     rules_applied: dict[str, int]
@@ -85,8 +84,19 @@ class Resolution:
     singleton_reasons: dict[int, str] = field(default_factory=dict)
     # Must-link decisions a hard rule now stops, with the rule: to be suspended and reviewed again.
     suspended: list[tuple[StewardDecision, Refusal]] = field(default_factory=list)
-    # The candidate pair of each of ``links``, by its index in ``blocking``.
+    # The candidate pairs that joined records, by their index in ``blocking``, in the order applied.
     joined: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    explain: _Explainer | None = None
+    _links: list[PairDecision] | None = None
+
+    @property
+    def links(self) -> list[PairDecision]:
+        """The joins explained, one decision each, made when first asked: a first load's run only needs
+        their distinct explanations (:meth:`_Explainer.distinct`), and a million decisions with their
+        records' ids were about 160 MB of the linker's peak."""
+        if self._links is None:
+            self._links = [] if self.explain is None else self.explain.many(self.joined, "merge")
+        return self._links
 
     def cluster_members(self) -> dict[int, list[int]]:
         return cluster_members(self.roots)
@@ -194,7 +204,6 @@ class Linker:
             table, model, gamma, left, right, blocking, policy.rule, probability, weight, policy.department
         )
         joined = order[verdict[order] == JOIN]
-        links = explain.many(joined, "merge")
         reviews = _review_candidates(
             np.flatnonzero(outcome == REVIEW),
             roots,
@@ -215,10 +224,8 @@ class Linker:
             - int(len(refused_department)),
         }
         lap("explanations")
-        resolution = Resolution(
-            table, roots, model, blocking, links, reviews, counts, rules_applied, refused_joins, timings
-        )
-        resolution.joined = joined
+        resolution = Resolution(table, roots, model, blocking, reviews, counts, rules_applied, refused_joins, timings)
+        resolution.joined, resolution.explain = joined, explain
         resolution.suspended = [
             (decision, refusal) for decision, refusal in zip(must_decisions, must_refusals) if refusal is not None
         ]
@@ -332,7 +339,8 @@ class _Explainer:
         weight: np.ndarray,
         department: str,
     ) -> None:
-        self.ids = table.ids()
+        # By position, decoded when asked: most runs explain a few records, not all of them.
+        self.ids = table.fields.text["id"]
         self.weights = model.weight_table()
         self.gamma, self.left, self.right = gamma, left, right
         self.blocking, self.rule = blocking, rule
@@ -347,35 +355,66 @@ class _Explainer:
         because the arrays are read in bulk and the field levels of equal comparison vectors
         (there are a few thousand distinct ones) are built once and shared. Treat them as read-only."""
         fields_of: dict[tuple[int, ...], dict[str, dict[str, Any]]] = {}
-        ids, names = self.ids, self.blocking.rule_names
-        decisions = []
-        for row, left, right, probability, weight, rule_code, blocking_rule in zip(
+        ids = self.ids
+        return [
+            self._decision(fields_of, decision, ids[left], ids[right], *rest)
+            for left, right, *rest in zip(self.left[edges].tolist(), self.right[edges].tolist(), *self._read(edges))
+        ]
+
+    def distinct(self, edges: np.ndarray, decision: str) -> tuple[list[PairDecision], list[int]]:
+        """The pairs' distinct explanations (without the records' ids, which an explanation does not
+        carry), and which of them each pair has: a million merges have a few thousand."""
+        fields_of: dict[tuple[int, ...], dict[str, dict[str, Any]]] = {}
+        found: dict[tuple[Any, ...], int] = {}
+        decisions: list[PairDecision] = []
+        which = []
+        for row, probability, weight, rule_code, blocking_rule in zip(*self._read(edges)):
+            key = (row, round(probability, 6), round(weight, 3), rule_code, blocking_rule)
+            at = found.get(key)
+            if at is None:
+                at = found[key] = len(decisions)
+                decisions.append(
+                    self._decision(fields_of, decision, "", "", row, probability, weight, rule_code, blocking_rule)
+                )
+            which.append(at)
+        return decisions, which
+
+    def _read(self, edges: np.ndarray) -> tuple[Iterable[Any], ...]:
+        return (
             map(tuple, self.gamma[edges].tolist()),
-            self.left[edges].tolist(),
-            self.right[edges].tolist(),
             self.probability[edges].tolist(),
             self.weight[edges].tolist(),
             self.rule[edges].tolist(),
             self.blocking.rule[edges].tolist(),
-        ):
-            fields = fields_of.get(row)
-            if fields is None:
-                fields = fields_of[row] = self._fields(row)
-            rule = RULES[rule_code]
-            decisions.append(
-                PairDecision(
-                    left=ids[left],
-                    right=ids[right],
-                    decision=decision,
-                    probability=probability,
-                    match_weight=weight,
-                    rule=rule,
-                    blocking_rule=names[blocking_rule],
-                    fields=fields,
-                    department=self.department if rule == "organisations_across_local_networks" else None,
-                )
-            )
-        return decisions
+        )
+
+    def _decision(
+        self,
+        fields_of: dict[tuple[int, ...], dict[str, dict[str, Any]]],
+        decision: str,
+        left: str,
+        right: str,
+        row: tuple[int, ...],
+        probability: float,
+        weight: float,
+        rule_code: int,
+        blocking_rule: int,
+    ) -> PairDecision:
+        fields = fields_of.get(row)
+        if fields is None:
+            fields = fields_of[row] = self._fields(row)
+        rule = RULES[rule_code]
+        return PairDecision(
+            left=left,
+            right=right,
+            decision=decision,
+            probability=probability,
+            match_weight=weight,
+            rule=rule,
+            blocking_rule=self.blocking.rule_names[blocking_rule],
+            fields=fields,
+            department=self.department if rule == "organisations_across_local_networks" else None,
+        )
 
     def _fields(self, levels: tuple[int, ...]) -> dict[str, dict[str, Any]]:
         fields: dict[str, dict[str, Any]] = {}
@@ -453,7 +492,8 @@ def _singleton_reasons(
     best = np.full(n, -1, dtype=np.int64)
     best[first_ends] = edges[order][first_at]
     del ends, edges, order, first_ends, first_at
-    reasons = {}
+    reasons: dict[int, str] = {}
+    shared: dict[str, str] = {}
     codes = table.codes
     bare = (codes["cert_no"] < 0) & (codes["phones"][:, 0] < 0) & (codes["email"] < 0) & (codes["name"] < 0)
     for i, nothing, edge in zip(alone.tolist(), bare[alone].tolist(), best[alone].tolist()):
@@ -462,9 +502,10 @@ def _singleton_reasons(
         elif edge < 0:
             reasons[i] = "no candidate found by any blocking rule"
         else:
-            reasons[i] = (
+            why = (
                 f"{int(candidates[i])} candidates; the best kept apart "
                 f"({OUTCOME_NAMES.get(int(outcome[edge]), 'apart')}, rule {RULES[int(rule[edge])]}, "
                 f"probability {probability[edge]:.4f})"
             )
+            reasons[i] = shared.setdefault(why, why)
     return reasons

@@ -203,9 +203,8 @@ class RecordTable:
         return self._ids
 
     def release(self) -> None:
-        """Keep only the record ids: a batch run writing a million customers no longer needs the
+        """Keep only the record ids' column: a batch run writing a million customers no longer needs the
         records and their columns, which are a gigabyte or more."""
-        self.ids()
         self.fields = RecordColumns({"id": self.fields.text["id"]}, {})
         self.columns.clear()
         self.codes.clear()

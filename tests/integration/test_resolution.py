@@ -224,6 +224,47 @@ def test_blocks_paired_a_few_at_a_time_give_the_same_pairs_in_the_same_order(
     assert len(set(zip(whole.left.tolist(), whole.right.tolist()))) == len(whole)
 
 
+def test_each_join_has_its_explanation_among_the_distinct_ones(background: list[MatchRecord]) -> None:
+    """A first load's reasons come from the joins' distinct explanations, not one decision per join: the
+    same explanation for every join as its own decision gives, and far fewer of them."""
+    resolution = resolve(background)
+    assert resolution.explain is not None
+    explained, which = resolution.explain.distinct(resolution.joined, "merge")
+    links = resolution.links
+    assert len(links) == len(which) > 1000
+    assert len(explained) < len(links) // 4
+    assert [explained[k].explanation() for k in which] == [link.explanation() for link in links]
+    ids = [(link.left, link.right) for link in links]
+    left, right = resolution.blocking.left, resolution.blocking.right
+    table_ids = resolution.table.ids()
+    assert ids == [(table_ids[a], table_ids[b]) for a, b in zip(left[resolution.joined], right[resolution.joined])]
+
+
+def test_joins_alike_but_for_their_rules_keep_explanations_of_their_own(background: list[MatchRecord]) -> None:
+    import numpy as np
+
+    from app.resolution.blocking import BlockingResult
+    from app.resolution.comparisons import COMPARISONS
+    from app.resolution.linker import _Explainer
+    from app.resolution.policy import RULE_INDEX
+
+    resolution = resolve(background)
+    # Four joins with one comparison vector: the second under another policy rule, the third found by
+    # another blocking rule, the fourth as the first.
+    left, right = np.asarray([0, 1, 2, 6]), np.asarray([3, 4, 5, 7])
+    blocking = BlockingResult(left, right, np.asarray([0, 0, 1, 0], dtype=np.int8), ["certificate", "phone"])
+    rule = np.asarray([0, RULE_INDEX["same_name_same_certificate"], 0, 0], dtype=np.int8)
+    gamma = np.zeros((4, len(COMPARISONS)), dtype=np.int8)
+    explainer = _Explainer(
+        resolution.table, resolution.model, gamma, left, right, blocking, rule, np.full(4, 0.99), np.full(4, 7.0), "d"
+    )
+    explained, which = explainer.distinct(np.arange(4), "merge")
+    assert which == [0, 1, 2, 0]
+    assert [explained[k].explanation() for k in which] == [
+        d.explanation() for d in explainer.many(np.arange(4), "merge")
+    ]
+
+
 def test_demo_accuracy_meets_the_targets(demo_dir: Path, background: list[MatchRecord]) -> None:
     resolution = resolve(background)
     answer = truth(demo_dir)
