@@ -45,6 +45,12 @@ AOF_REWRITE_PERCENTAGE = 100
 REWRITE_SECONDS = 600.0
 # The longest `c360 store stop` waits for a kept store: its rewrite, then the server's own stop.
 STOP_SECONDS = 60.0 + REWRITE_SECONDS
+# A start that neither answers nor uses more than STALL_PROCESSOR_SECONDS of processor in this
+# many seconds has hung (EmbeddedServer._start) and is tried again, at most START_ATTEMPTS times.
+STALL_SECONDS = 20.0
+STALL_PROCESSOR_SECONDS = 0.05
+START_ATTEMPTS = 3
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # sun_path is 108 bytes on Linux, including the terminating NUL.
 MAX_SOCKET_PATH = 107
 
@@ -160,6 +166,36 @@ def rewrite_finished(socket_path: Path, timeout: float = REWRITE_SECONDS) -> boo
 def rewriting(persistence: dict[str, str]) -> bool:
     """Whether INFO persistence says a rewrite of the append-only file runs or waits to."""
     return persistence.get("aof_rewrite_in_progress") == "1" or persistence.get("aof_rewrite_scheduled") == "1"
+
+
+def processor_seconds(pid: int) -> float | None:
+    """The processor time a process (all its threads) has used so far; None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # utime and stime: the stat file's 14th and 15th fields, the 12th and 13th after the name.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class Stall:
+    """Whether a starting server has used no processor for STALL_SECONDS: a hang, not a long read."""
+
+    def __init__(self, pid: int, seconds: float | None = None) -> None:
+        self.pid = pid
+        self.seconds = STALL_SECONDS if seconds is None else seconds
+        self.since = time.monotonic()
+        self.used = processor_seconds(pid) or 0.0
+
+    def stalled(self) -> bool:
+        used = processor_seconds(self.pid)
+        if used is None:
+            return False
+        now = time.monotonic()
+        if used - self.used > STALL_PROCESSOR_SECONDS:
+            self.since, self.used = now, used
+            return False
+        return now - self.since >= self.seconds
 
 
 def tail(path: Path, lines: int = 20) -> str:
@@ -380,6 +416,32 @@ class EmbeddedServer:
         )
 
     def _start(self) -> None:
+        """Start the server and wait until it answers. FalkorDB 4.16 now and then hangs for good while
+        it reads its append-only file (it stopped between decoding the graph and deleting its virtual
+        keys, using no processor, until killed): a start that does neither answer nor use the
+        processor for STALL_SECONDS is killed and tried again, a reading that only takes long is not."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            if self._start_once():
+                return
+            log.warning(
+                "embedded store (attempt %d of %d) neither answered nor used the processor for %.0f s while "
+                "reading its data; killed it%s; last lines of %s:\n%s",
+                attempt,
+                START_ATTEMPTS,
+                STALL_SECONDS,
+                ", starting it again" if attempt < START_ATTEMPTS else "",
+                self.log_path,
+                tail(self.log_path, 5),
+            )
+        self._release_lock()
+        raise StoreStartError(
+            f"embedded store hung while reading its data {START_ATTEMPTS} times in a row; "
+            f"last lines of {self.log_path}:\n{tail(self.log_path)}",
+            backend="embedded",
+        )
+
+    def _start_once(self) -> bool:
+        """Start the server and wait until it answers (True), or until it stalls (False: killed)."""
         for binary in (self.redis_server, self.module):
             _ensure_executable(binary)
         self.socket_path.unlink(missing_ok=True)
@@ -435,6 +497,7 @@ class EmbeddedServer:
         except OSError as exc:
             self._release_lock()
             raise StoreStartError(f"cannot start {self.redis_server}: {exc.strerror}", backend="embedded") from exc
+        stall = Stall(self.process.pid)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -447,13 +510,17 @@ class EmbeddedServer:
                     backend="embedded",
                 )
             if self._abort.is_set():
-                self._stop()
+                self._stop(how=signal.SIGKILL)
                 raise StoreStartError("embedded store start-up interrupted; the server was stopped", backend="embedded")
             if ping(self.socket_path, timeout=0.5):
                 log.info("embedded store ready (pid %s, data in %s)", self.process.pid, self.data_dir)
-                return
+                return True
+            if stall.stalled():
+                self._stop(how=signal.SIGKILL, keep_lock=True)
+                return False
             time.sleep(0.05)
-        self._stop()
+        # It never answered, so it has nothing to write out: a graceful stop would only wait for it.
+        self._stop(how=signal.SIGKILL)
         raise StoreStartError(
             f"embedded store did not answer on {self.socket_path} within {self.start_timeout:.0f}s; "
             f"last lines of {self.log_path}:\n{tail(self.log_path)}",
@@ -477,7 +544,7 @@ class EmbeddedServer:
         with self._guard:
             self._stop(timeout, signal.SIGTERM if graceful else signal.SIGKILL)
 
-    def _stop(self, timeout: float = 15.0, how: signal.Signals = signal.SIGTERM) -> None:
+    def _stop(self, timeout: float = 15.0, how: signal.Signals = signal.SIGTERM, *, keep_lock: bool = False) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             if how == signal.SIGKILL:
@@ -497,7 +564,8 @@ class EmbeddedServer:
             log.info("embedded store stopped")
         if process is not None and process.stderr:
             process.stderr.close()
-        self._release_lock()
+        if not keep_lock:
+            self._release_lock()
 
     def _release_lock(self) -> None:
         if self._lock_fd is not None:

