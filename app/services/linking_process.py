@@ -57,17 +57,19 @@ def _started(parent: int) -> None:
     _normaliser.submit(int).result()
 
 
-def _normalised(columns: tuple[str, ...], values: list[tuple[Any, ...]]) -> tuple[RecordColumns, list[tuple[str, str]]]:
-    """In the normaliser: the chunk's records as columns, and each name as given with its pinyin."""
+def _normalised(columns: tuple[str, ...], packed: bytes) -> tuple[RecordColumns, list[tuple[str, str]]]:
+    """In the normaliser: the chunk's records (pickled) as columns, and each name as given with its pinyin."""
+    values: list[tuple[Any, ...]] = pickle.loads(packed)
+    del packed
     records = prepare_values(columns, values)
     name_at = columns.index("name")
     names = [(v[name_at], r.name_pinyin) for v, r in zip(values, records) if type(v[name_at]) is str]
     return RecordColumns.of(records), names
 
 
-def _normalise(columns: tuple[str, ...], number: int, values: list[tuple[Any, ...]]) -> int:
+def _normalise(columns: tuple[str, ...], number: int, packed: bytes) -> int:
     assert _normaliser is not None, "a chunk given after the link"
-    kept, names = _normaliser.submit(_normalised, columns, values).result()
+    kept, names = _normaliser.submit(_normalised, columns, packed).result()
     _kept[number] = kept
     _name_pinyin.update(names)
     return len(kept)
@@ -137,9 +139,13 @@ class LinkingProcess:
             del self._waiting[: self.chunk]
 
     def _send(self, values: list[tuple[Any, ...]]) -> None:
+        """The chunk goes pickled: chunks wait here until the normaliser takes them (it lagged 400,000
+        records behind a million-record load), and as tuples of strings they held up to 970 bytes a record
+        where pickled they hold 234; the pool would pickle them anyway."""
         self.added += len(values)
+        packed = pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
         try:
-            self._parts.append(self._pool.submit(_normalise, self.columns, len(self._parts), values))
+            self._parts.append(self._pool.submit(_normalise, self.columns, len(self._parts), packed))
         except (BrokenProcessPool, RuntimeError):  # RuntimeError: closed by a failing load
             raise ended(LINKING) from None
 
