@@ -60,7 +60,6 @@ def _started(parent: int) -> None:
 def _normalised(columns: tuple[str, ...], packed: bytes) -> tuple[RecordColumns, list[tuple[str, str]]]:
     """In the normaliser: the chunk's records (pickled) as columns, and each name as given with its pinyin."""
     values: list[tuple[Any, ...]] = pickle.loads(packed)
-    del packed
     records = prepare_values(columns, values)
     name_at = columns.index("name")
     names = [(v[name_at], r.name_pinyin) for v, r in zip(values, records) if type(v[name_at]) is str]
@@ -139,8 +138,8 @@ class LinkingProcess:
             del self._waiting[: self.chunk]
 
     def _send(self, values: list[tuple[Any, ...]]) -> None:
-        """The chunk goes pickled: chunks wait here until the normaliser takes them (it lagged 400,000
-        records behind a million-record load), and as tuples of strings they held up to 970 bytes a record
+        """The chunk goes pickled: chunks wait here until the normaliser takes them (it lagged 420,000
+        records behind a million-record load), and as tuples of strings they held up to 967 bytes a record
         where pickled they hold 234; the pool would pickle them anyway."""
         self.added += len(values)
         packed = pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
