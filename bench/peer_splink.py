@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import time
 import warnings
 from typing import Any
@@ -101,6 +103,11 @@ def run_splink(
         db_api._con.execute("SET enable_progress_bar = false")
     except Exception:  # pragma: no cover - private attribute may change
         pass
+    limit = os.environ.get("SPLINK_MEMORY_LIMIT", "")
+    if limit:  # DuckDB spills to disk past it; its default is 80% of the machine
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit):
+            raise ValueError(f"SPLINK_MEMORY_LIMIT {limit!r} is not a size such as 8GB")
+        db_api._con.execute(f"SET memory_limit = '{limit}'")
     sdf = db_api.register(data, dataset_display_name="records")
 
     settings = SettingsCreator(

@@ -76,12 +76,13 @@ def c360_load(demo: Path, backend: str, heap: str, pagecache: str) -> dict[str, 
     }
 
 
-def splink(demo: Path) -> dict[str, object]:
+def splink(demo: Path, memory_limit: str = "") -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="c360-splink-", dir="/tmp") as folder:
         out = Path(folder) / "splink.json"
         code = SPLINK.format(bench=str(Path(__file__).resolve().parent), demo=str(demo), out=str(out))
         with ProcessesMemory() as memory:
-            subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+            env = {**os.environ, "SPLINK_MEMORY_LIMIT": memory_limit}
+            subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, env=env)
         result = json.loads(out.read_text())
     return {**result, "peak_mb_all_processes": memory.peak_mb}
 
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--neo4j-heap", default="4g")
     parser.add_argument("--neo4j-pagecache", default="2g")
     parser.add_argument("--no-splink", action="store_true", help="Only the loads.")
+    parser.add_argument("--splink-memory-limit", default="", help="DuckDB's memory_limit for Splink, e.g. 10GB.")
     args = parser.parse_args()
     table = []
     for demo in args.demo:
@@ -113,7 +115,7 @@ def main() -> None:
             },
         }
         if not args.no_splink:
-            peer = splink(demo)
+            peer = splink(demo, args.splink_memory_limit)
             peer_clusters = peer.pop("clusters")
             row["splink"] = {
                 **{k: round(v, 1) if isinstance(v, float) else v for k, v in peer.items()},
