@@ -37,7 +37,7 @@ def _columns(first: str, second: str) -> KeyColumns:
     def keys(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
         a, b = table.codes[first], table.codes[second]
         index = np.flatnonzero((a >= 0) & (b >= 0))
-        return index, a[index] * (int(b.max(initial=0)) + 1) + b[index]
+        return index, a[index].astype(np.int64) * (int(b.max(initial=0)) + 1) + b[index]
 
     return keys
 
@@ -64,7 +64,7 @@ def _name_word_address_number(table: RecordTable) -> tuple[np.ndarray, np.ndarra
         rows = np.flatnonzero((count >= 2) & (number >= 0))
         for word in (words[rows, 0], last[rows]):
             rows_out.append(rows)
-            keys_out.append(word * width + number[rows])
+            keys_out.append(word.astype(np.int64) * width + number[rows])
     return np.concatenate(rows_out), np.concatenate(keys_out)
 
 

@@ -58,11 +58,16 @@ class MatchRecord(NamedTuple):
         return MatchRecord._make, (tuple(self),)
 
 
+# Codes, counts and lengths: a table holds about 26 a record, and at five million records 64-bit ones
+# were a gigabyte. Arithmetic on them (a key of two codes) widens to 64 bits first.
+CODE = np.int32
+
+
 def factorize(values: Sequence[str]) -> np.ndarray:
     """Integer code per distinct non-empty value, -1 for empty: equality tests become integer compares."""
     codes: dict[str, int] = {}
     return np.fromiter(
-        (codes.setdefault(value, len(codes)) if value else -1 for value in values), dtype=np.int64, count=len(values)
+        (codes.setdefault(value, len(codes)) if value else -1 for value in values), dtype=CODE, count=len(values)
     )
 
 
@@ -179,7 +184,7 @@ class RecordTable:
             values = fields.text[name].strings()
             table.codes[name] = factorize(values)
             if name == "name":
-                table.codes["name_length"] = np.fromiter(map(len, values), dtype=np.int64, count=n)
+                table.codes["name_length"] = np.fromiter(map(len, values), dtype=CODE, count=n)
             elif name == "birth_date":
                 table.codes["birth_date_swapped"] = _swapped_date_codes(values)
             elif name == "name_words":
@@ -202,6 +207,17 @@ class RecordTable:
             self._ids = self.fields.text["id"].strings()
         return self._ids
 
+    # Fields the linker reads only as codes (the codes are made from them first), or not at all.
+    NOT_READ_AS_TEXT = ("source", "name_core", "cert_key", "gender", "address_numbers", "updated_at", "phones", "notes")
+
+    def release_unread_text(self) -> None:
+        """Let go of the text the linker does not read once the codes are made: about a fifth of the
+        records' text (130 bytes a record; 650 MB at five million), kept by a linking process that only
+        links. A table that may be asked for whole records (``fields.record``) keeps it."""
+        for name in self.NOT_READ_AS_TEXT:
+            self.fields.text.pop(name, None)
+            self.columns.pop(name, None)
+
     def release(self) -> None:
         """Keep only the record ids' column: a batch run writing a million customers no longer needs the
         records and their columns, which are a gigabyte or more."""
@@ -216,7 +232,7 @@ PHONES_COMPARED = 3
 def _phone_codes(phones: Sequence[tuple[str, ...]]) -> np.ndarray:
     """n x 3 integer codes of each record's first phones (-1 where none): phone overlap in numpy."""
     codes: dict[str, int] = {}
-    out = np.full((len(phones), PHONES_COMPARED), -1, dtype=np.int64)
+    out = np.full((len(phones), PHONES_COMPARED), -1, dtype=CODE)
     for i, numbers in enumerate(phones):
         for k, phone in enumerate(numbers[:PHONES_COMPARED]):
             out[i, k] = codes.setdefault(phone, len(codes))
@@ -230,7 +246,7 @@ def _swapped_date_codes(dates: Sequence[str]) -> np.ndarray:
     for value in dates:
         if value:
             codes.setdefault(value, len(codes))
-    out = np.full(len(dates), -1, dtype=np.int64)
+    out = np.full(len(dates), -1, dtype=CODE)
     for i, value in enumerate(dates):
         if len(value) == 10 and value[4] == "-" and value[7] == "-":
             out[i] = codes.get(f"{value[:4]}-{value[8:10]}-{value[5:7]}", -1)
@@ -248,11 +264,11 @@ def _add_name_words(table: RecordTable, names: list[str]) -> None:
     n = len(names)
     code_of: dict[str, int] = {}
     whole = np.fromiter(
-        (code_of.setdefault(name, len(code_of)) if name else -1 for name in names), dtype=np.int64, count=n
+        (code_of.setdefault(name, len(code_of)) if name else -1 for name in names), dtype=CODE, count=n
     )
-    codes = np.full((n, WORDS_COMPARED), -1, dtype=np.int64)
+    codes = np.full((n, WORDS_COMPARED), -1, dtype=CODE)
     codes[:, 0] = whole
-    count = (whole >= 0).astype(np.int64)
+    count = (whole >= 0).astype(CODE)
     first, last = list(names), list(names)
     for i in [i for i, name in enumerate(names) if " " in name]:
         words = names[i].split()

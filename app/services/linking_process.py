@@ -90,6 +90,7 @@ def _link(rules: ResolutionRules, answer: str) -> str:
     clock = time.perf_counter()
     columns, positions = in_id_order(parts)
     table = RecordTable.of_columns(columns)
+    table.release_unread_text()
     del parts, columns
     allocator.trim()
     timings = {"columns": time.perf_counter() - clock}

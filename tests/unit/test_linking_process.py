@@ -28,11 +28,16 @@ from bench.demo_records import customer_rows
 from demo import generate
 
 
-def test_records_linked_in_the_process_are_linked_as_in_the_load_s_own(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block_cap", [None, 2])
+def test_records_linked_in_the_process_are_linked_as_in_the_load_s_own(tmp_path: Path, block_cap: int | None) -> None:
+    """Block cap 2: every block of three or more is split by the records' birth years and districts, so
+    the linking process, which keeps only the text the linker reads, reads all of it."""
     generate(tmp_path, 150, seed=5)
     values = [tuple(row.get(name) or None for name in STORED_COLUMNS) for row in customer_rows(tmp_path)]
     assert len(values) > 200
     rules = get_rules().resolution
+    if block_cap is not None:
+        rules = rules.model_copy(update={"max_block_size": block_cap})
     linking = LinkingProcess(STORED_COLUMNS, chunk=50)
     for start, end in ((0, 7), (7, 137), (137, 138), (138, len(values))):
         linking.add(values[start:end])
@@ -54,6 +59,8 @@ def test_records_linked_in_the_process_are_linked_as_in_the_load_s_own(tmp_path:
     assert linkage.model.to_dict() == expected.model.to_dict()
     del linkage.summary["timings_seconds"], expected.summary["timings_seconds"]
     assert linkage.summary == expected.summary
+    if block_cap is not None:
+        assert sum(linkage.summary["capped_blocks"].values()) > 0
 
 
 def test_a_load_that_fails_leaves_no_worker_behind() -> None:
