@@ -263,9 +263,7 @@ def _add_name_words(table: RecordTable, names: list[str]) -> None:
     with spaces are split, so a million Chinese names cost a fraction of a second."""
     n = len(names)
     code_of: dict[str, int] = {}
-    whole = np.fromiter(
-        (code_of.setdefault(name, len(code_of)) if name else -1 for name in names), dtype=CODE, count=n
-    )
+    whole = np.fromiter((code_of.setdefault(name, len(code_of)) if name else -1 for name in names), dtype=CODE, count=n)
     codes = np.full((n, WORDS_COMPARED), -1, dtype=CODE)
     codes[:, 0] = whole
     count = (whole >= 0).astype(CODE)
