@@ -12,7 +12,7 @@ from datetime import date, time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -51,6 +51,7 @@ class ResolutionRules(Strict):
     review_probability: float = Field(gt=0, lt=1)
     prior_match_probability: float | None = Field(default=None, gt=0, lt=1)
     max_block_size: int = Field(gt=1)
+    block_size_caps: dict[str, Annotated[int, Field(gt=1)]] = {}
     em_max_iterations: int = Field(ge=0)
     em_tolerance: float = Field(gt=0)
     u_sample_pairs: int = Field(gt=0)

@@ -9,7 +9,7 @@ so a very common name cannot blow up the work.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +68,29 @@ def _name_word_address_number(table: RecordTable) -> tuple[np.ndarray, np.ndarra
     return np.concatenate(rows_out), np.concatenate(keys_out)
 
 
+def _birth_date_name_part(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
+    """Birth date and local network with each half of the name: its first and its last word, or, for a
+    name of one word (a Chinese name), its first character (the surname) and the rest. One half survives
+    a mistyped or changed other half, and a date is no longer one block of everyone born on it in a
+    city's network: that rule made 59 million pairs at five million records, 4 million at one."""
+    date, network = table.codes["birth_date"], table.codes["local_network"]
+    rows = np.flatnonzero((date >= 0) & (network >= 0) & (table.codes["name_words"] >= 0))
+    names = table.columns["name_words"].strings()
+    halves = [name.split() for name in (names[i] for i in rows.tolist())]
+    first = [words[0] if len(words) > 1 else words[0][:1] for words in halves]
+    last = [words[-1] if len(words) > 1 else words[0][1:] for words in halves]
+    del names, halves
+    parts = factorize(first + last)  # one code space for both halves
+    width = int(parts.max(initial=0)) + 1
+    day = date[rows].astype(np.int64) * (int(network.max(initial=0)) + 1) + network[rows]
+    rows_out, keys_out = [], []
+    for part in (parts[: len(rows)], parts[len(rows) :]):
+        kept = part >= 0
+        rows_out.append(rows[kept])
+        keys_out.append(day[kept] * width + part[kept])
+    return np.concatenate(rows_out), np.concatenate(keys_out)
+
+
 RULES: dict[str, KeyColumns] = {
     "certificate": _column("cert_key"),
     "phone": _phones,
@@ -75,6 +98,7 @@ RULES: dict[str, KeyColumns] = {
     "name_birth_date": _columns("name", "birth_date"),
     "name_pinyin_local_network": _columns("name_pinyin", "local_network"),
     "birth_date_local_network": _columns("birth_date", "local_network"),
+    "birth_date_name_part": _birth_date_name_part,
     "address": _column("address_key"),
     "address_numbers": _column("address_numbers"),
     "name_word_address_number": _name_word_address_number,
@@ -90,6 +114,7 @@ RULE_FIELDS: dict[str, tuple[tuple[str, int], ...]] = {
     "name_birth_date": (("name", 0), ("birth_date", 0)),
     "name_pinyin_local_network": (("name", 1),),
     "birth_date_local_network": (("birth_date", 0),),
+    "birth_date_name_part": (("birth_date", 0),),
     "address": (("address", 0),),
     "address_numbers": (),
     "name_word_address_number": (),
@@ -161,7 +186,9 @@ def _in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
     return sorted_values[position] == values
 
 
-def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> BlockingResult:
+def block(
+    table: RecordTable, rule_names: list[str], max_block_size: int, caps: Mapping[str, int] | None = None
+) -> BlockingResult:
     """Candidate pairs (i < j) with the first rule that found each; counts per rule for the run summary.
 
     Pairs of two records holding different valid certificates are dropped here: the operator's
@@ -184,13 +211,14 @@ def block(table: RecordTable, rule_names: list[str], max_block_size: int) -> Blo
         boundaries = np.flatnonzero(np.diff(codes)) + 1
         starts = np.concatenate(([0], boundaries)) if len(codes) else np.empty(0, dtype=np.int64)
         sizes = np.diff(np.concatenate((starts, [len(codes)]))) if len(codes) else np.empty(0, dtype=np.int64)
-        small = (sizes > 1) & (sizes <= max_block_size)
+        cap = max_block_size if caps is None else caps.get(name, max_block_size)
+        small = (sizes > 1) & (sizes <= cap)
         parts = [_new_keys(index, starts[small], sizes[small], n, seen)]
         capped = capped_records = 0
         split_members: list[int] = []
         split_sizes: list[int] = []
-        for start, size in zip(starts[sizes > max_block_size].tolist(), sizes[sizes > max_block_size].tolist()):
-            groups = _split(table, index[start : start + size].tolist(), max_block_size)
+        for start, size in zip(starts[sizes > cap].tolist(), sizes[sizes > cap].tolist()):
+            groups = _split(table, index[start : start + size].tolist(), cap)
             dropped = size - sum(len(g) for g in groups)
             if dropped:
                 capped += 1

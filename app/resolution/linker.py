@@ -134,7 +134,7 @@ PairFinder = Callable[[RecordTable, ResolutionRules, MatchModel | None], FoundPa
 
 def find_pairs(table: RecordTable, rules: ResolutionRules, model: MatchModel | None) -> FoundPairs:
     """In this process: blocking, then every comparison over the candidate pairs."""
-    blocking = block(table, rules.blocking_rules, rules.max_block_size)
+    blocking = block(table, rules.blocking_rules, rules.max_block_size, rules.block_size_caps)
     return blocking, compare_all(table, blocking.left, blocking.right), None
 
 

@@ -117,6 +117,15 @@ def _key_arrays(F: Any) -> dict[str, Any]:
         ),
         lambda key: key.isNotNull(),
     )
+    halves = (
+        F.when(spaced, first_word).otherwise(F.substring(F.col("name_words"), 1, 1)),
+        F.when(spaced, F.element_at(words, -1)).otherwise(F.expr("substring(name_words, 2)")),
+    )
+    day = pair(F.col("birth_date"), F.col("local_network"))
+    date_halves = F.when(
+        (F.col("birth_date") != "") & (F.col("local_network") != "") & (F.col("name_words") != ""),
+        F.filter(F.array(*(F.when(half != "", pair(day, half)) for half in halves)), lambda key: key.isNotNull()),
+    ).otherwise(F.array().cast("array<string>"))
     return {
         "certificate": one("cert_key"),
         "phone": F.slice(F.col("phones"), 1, PHONES_COMPARED),
@@ -124,6 +133,7 @@ def _key_arrays(F: Any) -> dict[str, Any]:
         "name_birth_date": both("name", "birth_date"),
         "name_pinyin_local_network": both("name_pinyin", "local_network"),
         "birth_date_local_network": both("birth_date", "local_network"),
+        "birth_date_name_part": date_halves,
         "address": one("address_key"),
         "address_numbers": one("address_numbers"),
         "name_word_address_number": F.when(count >= 2, name_numbers).otherwise(F.array().cast("array<string>")),
@@ -188,7 +198,8 @@ class SparkPairs:
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        cap = rules.max_block_size
+        caps = [rules.block_size_caps.get(name, rules.max_block_size) for name in rules.blocking_rules]
+        cap = F.element_at(F.array(*(F.lit(c) for c in caps)), F.col("rule").cast("int") + 1)  # each rule's
         records = self.spark.read.parquet(records_uri)
         keys = _key_arrays(F)
         keyed = None

@@ -384,6 +384,40 @@ def test_a_name_word_with_a_house_number_or_postcode_blocks_a_mistyped_name_or_p
     assert sorted(zip(result.left.tolist(), result.right.tolist())) == [(0, 1), (0, 2)]
 
 
+def test_a_birth_date_blocks_with_half_a_name_in_one_network() -> None:
+    from app.resolution.blocking import block
+    from app.resolution.records import RecordTable
+
+    records = [
+        record("a", "王小明", birth_date="1980-03-04"),
+        record("b", "王晓敏", birth_date="1980-03-04"),  # the surname kept
+        record("c", "林小明", birth_date="1980-03-04"),  # the given name kept
+        record("d", "陈大伟", birth_date="1980-03-04"),  # born that day, nothing of the name shared
+        record("e", "王小明", birth_date="1980-03-04", network="0592"),  # another network
+        record("f", "jake mcneill", birth_date="1971-05-06"),
+        record("g", "jack mcneill", birth_date="1971-05-06"),  # the last word kept
+        record("h", "王", birth_date="1980-03-04"),  # a surname alone: its only half is the surname
+    ]
+    result = block(RecordTable.build(records), ["birth_date_name_part"], 60)
+    assert sorted(zip(result.left.tolist(), result.right.tolist())) == [(0, 1), (0, 2), (0, 7), (1, 7), (5, 6)]
+
+
+def test_a_rule_s_own_cap_splits_its_blocks_by_district_while_others_keep_theirs() -> None:
+    from app.resolution.blocking import block
+    from app.resolution.records import RecordTable
+
+    born = "1980-03-04"
+    gulou = [record(f"g{k}", f"甲{k}", birth_date=born, address=f"福州市鼓楼区五四路{k}号") for k in range(3)]
+    taijiang = [record(f"t{k}", f"乙{k}", birth_date=born, address=f"福州市台江区八一七路{k}号") for k in range(3)]
+    table = RecordTable.build([*gulou, *taijiang])
+    rules = ["birth_date_local_network"]
+    assert block(table, rules, 60).pairs_by_rule == {"birth_date_local_network": 15}
+    split = block(table, rules, 60, {"birth_date_local_network": 4})
+    assert split.pairs_by_rule == {"birth_date_local_network": 6}  # three in each district
+    assert sorted(zip(split.left.tolist(), split.right.tolist())) == [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)]
+    assert block(table, rules, 60, {"email": 4}).pairs_by_rule == {"birth_date_local_network": 15}
+
+
 def test_rules_that_force_no_field_share_one_all_pairs_em_session() -> None:
     """Two such rules must not weigh the all-pairs session twice in each field's mean m."""
     import numpy as np
