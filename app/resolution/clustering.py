@@ -73,9 +73,6 @@ class Clusters(UnionFind):
             self.apart.setdefault(link.left, set()).add(link.right)
             self.apart.setdefault(link.right, set()).add(link.left)
 
-    def roots(self) -> np.ndarray:
-        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64, count=len(self.parent))
-
     def facts_of(self, root: int) -> Facts:
         facts = self.facts.get(root)
         return facts if facts is not None else self.rules.facts(root)

@@ -15,12 +15,14 @@ The rules, over the union of two sets of records that were each legal on their o
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.resolution.comparisons import ADDRESS, compare_all
+from app.resolution.policy import group_codes
 from app.resolution.records import MatchRecord, RecordTable
 from app.rules import PolicyRules
 
@@ -88,17 +90,18 @@ class MergeRules:
         # Each certificate code's first record, whose number a refusal names.
         self._first_of_code = np.empty(len(distinct), dtype=np.int64)
         self._first_of_code[rank] = used[first]
-        self.certificate = certificate.tolist()
+        # Per record, read one at a time while clustering: arrays, whose items come back as Python
+        # values (numpy's per-item access is several times slower); lists of five million were 500 MB.
+        self.certificate = array("q", certificate.tobytes())
         kinds = table.columns["cert_kind"]
-        self.unverified = [False] * len(table)
+        unverified = np.zeros(len(table), dtype=np.bool_)
         for i in np.flatnonzero((table.codes["cert_no"] >= 0) & ~valid).tolist():
-            self.unverified[i] = kinds[i] in VERIFIABLE
-        self.network = table.codes["local_network"].tolist()
-        self.organisation = table.codes["is_organisation"].tolist()
-        group_names = sorted(set(policy.groups.values()))
-        group_index = {group: i for i, group in enumerate(group_names)}
-        self.group_names = group_names
-        self.group = [group_index.get(policy.groups.get(s, s), NONE) for s in table.columns["segment"]]
+            unverified[i] = kinds[i] in VERIFIABLE
+        self.unverified = array("b", unverified.tobytes())
+        self.network = array("q", table.codes["local_network"].astype(np.int64).tobytes())
+        self.organisation = array("b", table.codes["is_organisation"].astype(np.bool_).tobytes())
+        self.group_names = sorted(set(policy.groups.values()))
+        self.group = array("q", group_codes(table, policy).astype(np.int64).tobytes())
         self._network_names = table.columns["local_network"]
         self._network_of_code: dict[int, str] = {}
         # One set per code, shared by every record's facts: a million records' own sets were 140 MB.

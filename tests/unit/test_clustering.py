@@ -378,3 +378,17 @@ def test_a_mistyped_certificate_joins_a_valid_ones_customer_only_by_review() -> 
     assert roots == [0, 0, 2] and verdict == [JOIN, REFUSED_CERTIFICATES]
     roots, _, refusals = run_with_decisions(records, [(0, 1)], must=[Link(0, 2)])
     assert roots == [0, 0, 0] and refusals == [None]
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(1, 60), pairs=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=80))
+def test_every_root_at_once_is_each_member_s_root_found_one_by_one(size: int, pairs: list[tuple[int, int]]) -> None:
+    from app.resolution.union_find import UnionFind
+
+    sets = UnionFind(size)
+    for a, b in pairs:
+        if a < size and b < size:
+            sets.union(a, b)
+    roots = sets.roots()
+    assert roots.tolist() == [sets.find(i) for i in range(size)]
+    assert all(roots[i] <= i for i in range(size))
