@@ -60,6 +60,14 @@ class ResolutionRules(Strict):
     policy: PolicyRules
     overrides: dict[str, LevelOverride] = {}
 
+    @model_validator(mode="after")
+    def _caps_name_rules_in_use(self) -> ResolutionRules:
+        """A cap for a rule not in use is a misspelt one: that rule would go uncapped without a word."""
+        unused = sorted(set(self.block_size_caps) - set(self.blocking_rules))
+        if unused:
+            raise ValueError(f"block_size_caps names {unused}, not among blocking_rules {self.blocking_rules}")
+        return self
+
 
 class ContactChangeRules(Strict):
     """Who may change a known customer's contact details (DOMAIN.md §5: identity is verified before

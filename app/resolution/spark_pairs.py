@@ -318,6 +318,9 @@ def _result(
 def write_records(table: RecordTable, path: Path) -> None:
     """The table's records as Parquet for Spark, ``pos`` their place in the linker's id order."""
     fields = table.fields
+    released = [name for name in FIELDS if name not in fields.text and name not in fields.flags]
+    if released:
+        raise ValueError(f"the table's text of {released} was let go (release_unread_text): Spark needs every field")
     columns: dict[str, Any] = {"pos": list(range(len(table)))}
     for name in FIELDS:
         if name in fields.flags:

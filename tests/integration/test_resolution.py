@@ -4,6 +4,7 @@ population of demo records so that the model is estimated as in production."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -416,6 +417,18 @@ def test_a_rule_s_own_cap_splits_its_blocks_by_district_while_others_keep_theirs
     assert split.pairs_by_rule == {"birth_date_local_network": 6}  # three in each district
     assert sorted(zip(split.left.tolist(), split.right.tolist())) == [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)]
     assert block(table, rules, 60, {"email": 4}).pairs_by_rule == {"birth_date_local_network": 15}
+
+
+def test_a_cap_for_a_rule_not_in_use_is_a_rules_file_error(tmp_path: Path) -> None:
+    from app.errors import ConfigError
+    from app.rules import load_rules
+
+    text = resources.files("app").joinpath("config/rules.toml").read_text(encoding="utf-8")
+    misspelt = text.replace("birth_date_local_network = 10", "birth_date_local_netwrok = 10")
+    assert misspelt != text
+    (tmp_path / "rules.toml").write_text(misspelt, encoding="utf-8")
+    with pytest.raises(ConfigError, match="birth_date_local_netwrok"):
+        load_rules(tmp_path / "rules.toml")
 
 
 def test_rules_that_force_no_field_share_one_all_pairs_em_session() -> None:

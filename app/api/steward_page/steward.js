@@ -74,6 +74,7 @@ const DEPARTMENTS = {
 const BLOCKING = {
   certificate: "the same certificate number", phone: "a shared phone number", email: "a shared e-mail",
   name_birth_date: "the same name and birth date", name_pinyin_local_network: "a name that sounds alike in one local network",
+  birth_date_name_part: "the same birth date and half of the name (surname or given name) in one local network",
   birth_date_local_network: "the same birth date in one local network", address: "the same address",
   address_numbers: "the numbers of the address", name_word_address_number: "a word of the name and an address number",
 };
