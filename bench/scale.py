@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def c360_load(demo: Path, backend: str, heap: str, pagecache: str) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="c360-scale-", dir="/tmp") as folder, ExitStack() as servers:
         data = Path(folder) / "store"
         env = {**os.environ, "C360_DATA_DIR": str(data), "C360_LOG_LEVEL": "WARNING", "COLUMNS": "200"}
+        server: Neo4jServer | None = None
         with ProcessesMemory(marker=str(data)) as memory:
             if backend == "neo4j":
                 server = servers.enter_context(Neo4jServer(Path(folder) / "neo4j", heap=heap, pagecache=pagecache))
@@ -66,7 +68,9 @@ def c360_load(demo: Path, backend: str, heap: str, pagecache: str) -> dict[str, 
             done = subprocess.run(command, env=env, capture_output=True, text=True)
             seconds = time.perf_counter() - started
         if done.returncode != 0:
-            raise SystemExit(f"c360 load failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            server_output = server.recent_output() if server is not None else ""
+            kept = _keep_logs(Path(folder), done.stdout + "\n" + done.stderr, server_output)
+            raise SystemExit(f"c360 load failed (logs kept in {kept}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         clusters = exported_clusters(env, Path(folder), stop_store=backend == "embedded")
     return {
         "seconds": round(seconds, 1),
@@ -74,6 +78,17 @@ def c360_load(demo: Path, backend: str, heap: str, pagecache: str) -> dict[str, 
         "peak_mb_by_process": memory.by_process_mb,
         "clusters": clusters,
     }
+
+
+def _keep_logs(folder: Path, output: str, server_output: str) -> Path:
+    """A failed load's own output, the Neo4j server's last lines and any logs in the run's folder (the
+    embedded FalkorDB's), copied out of it before it is removed."""
+    kept = Path(tempfile.mkdtemp(prefix="c360-scale-failed-", dir="/tmp"))
+    (kept / "c360-load.txt").write_text(output, encoding="utf-8")
+    (kept / "neo4j-output.txt").write_text(server_output, encoding="utf-8")
+    for logs in folder.glob("*/logs"):
+        shutil.copytree(logs, kept / logs.parent.name, dirs_exist_ok=True)
+    return kept
 
 
 def splink(demo: Path, memory_limit: str = "") -> dict[str, object]:

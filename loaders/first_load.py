@@ -649,10 +649,13 @@ async def bulk_load_directory(
         log.warning("the first load cannot go in bulk (%s): loading it the ordinary way", exc)
         await store.clear()
         return None
-    except BaseException:
+    except BaseException as failure:
         await _stop(linking, last_files_call, linking_process)
-        await graph.abandon()
-        await store.clear()
+        try:
+            await graph.abandon()
+            await store.clear()
+        except Exception:  # a store that failed the load may fail this too: the load's own error is the news
+            log.exception("the first load failed (%s) and its partial graph could not be removed", failure)
         raise
     finally:
         records.close()

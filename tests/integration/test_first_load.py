@@ -446,6 +446,37 @@ async def test_a_first_load_that_fails_leaves_the_graph_empty_and_says_why(
     await store.refuse_interrupted_bulk_load()
 
 
+async def test_a_first_load_that_fails_says_why_when_the_graph_cannot_be_emptied_either(
+    store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that failed the load (Neo4j after a critical error) fails the clean-up too: the error the
+    user sees is the load's, and the graph is refused until reset, as after any interrupted load."""
+    add, clear = FirstLoadGraph.add, store.clear
+    broken: list[str] = []
+
+    def break_on_points(self: FirstLoadGraph, kind: str, rows: list[Any], now: str, *encoded: Any) -> None:
+        if kind == "points":
+            broken.append(kind)
+            raise OSError("the disk the test says is gone")
+        add(self, kind, rows, now, *encoded)
+
+    async def gone_once_broken(batch: int = 20_000) -> int:
+        if broken:
+            raise StoreError("the database needs to be restarted")
+        return await clear(batch)
+
+    await store.clear()
+    monkeypatch.setattr(FirstLoadGraph, "add", break_on_points)
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "clear", gone_once_broken)
+        with pytest.raises(OSError, match="disk"):
+            await load_directory(store, demo_files)
+    assert broken
+    with pytest.raises(InterruptedLoad):
+        await store.refuse_interrupted_bulk_load()
+    await store.clear()
+
+
 async def test_a_first_load_whose_resolution_fails_leaves_the_graph_empty(
     store: Store, demo_files: Path, demo_clock: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -140,6 +140,10 @@ class Neo4jServer:
                 self.port = int(address.rsplit(":", 1)[1])
                 ready.set()
 
+    def recent_output(self) -> str:
+        """The server's last lines (its errors: the embedded database writes no log file of its own)."""
+        return "\n".join(self._output)
+
     @property
     def pid(self) -> int:
         return self._process.pid if self._process is not None else 0
