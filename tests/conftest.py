@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 if TYPE_CHECKING:
     import httpx
@@ -29,6 +30,11 @@ from app.store.embedded import EmbeddedStore
 from app.store.neo4j_backend import Neo4jStore
 from app.store.queries import CypherQuery, expand
 from tools.neo4j.server import Neo4jServer
+
+# No deadline per example: speed is the benchmarks' to check (bench/), and a loaded machine made examples
+# of correct code miss hypothesis's 200 ms.
+hypothesis_settings.register_profile("c360", deadline=None)
+hypothesis_settings.load_profile("c360")
 
 NEO4J_VARIABLES = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 StoreT = TypeVar("StoreT", bound=Store)
