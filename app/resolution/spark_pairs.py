@@ -199,7 +199,8 @@ class SparkPairs:
         from pyspark.sql import functions as F
 
         caps = [rules.block_size_caps.get(name, rules.max_block_size) for name in rules.blocking_rules]
-        cap = F.element_at(F.array(*(F.lit(c) for c in caps)), F.col("rule").cast("int") + 1)  # each rule's
+        # Each row's block cap is its rule's: the rule's index into the caps, in the rules' order.
+        cap = F.element_at(F.array(*(F.lit(c) for c in caps)), F.col("rule").cast("int") + 1)
         records = self.spark.read.parquet(records_uri)
         keys = _key_arrays(F)
         keyed = None
