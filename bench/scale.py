@@ -81,8 +81,8 @@ def c360_load(demo: Path, backend: str, heap: str, pagecache: str) -> dict[str, 
 
 
 def _keep_logs(folder: Path, output: str, server_output: str) -> Path:
-    """A failed load's own output, the Neo4j server's last lines and any logs in the run's folder (the
-    embedded FalkorDB's), copied out of it before it is removed."""
+    """A failed load's own output, the Neo4j server's last lines and the logs folders in the run's folder
+    (Neo4j's debug.log, which said "No space left on device"), copied out before the folder is removed."""
     kept = Path(tempfile.mkdtemp(prefix="c360-scale-failed-", dir="/tmp"))
     (kept / "c360-load.txt").write_text(output, encoding="utf-8")
     (kept / "neo4j-output.txt").write_text(server_output, encoding="utf-8")

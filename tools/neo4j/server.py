@@ -141,7 +141,7 @@ class Neo4jServer:
                 ready.set()
 
     def recent_output(self) -> str:
-        """The server's last lines (its errors: the embedded database writes no log file of its own)."""
+        """The server's last lines of output; its debug.log is in ``home``/logs."""
         return "\n".join(self._output)
 
     @property
